@@ -1,0 +1,147 @@
+# Build helpers shared by every part of Mica: compiler flags for the two
+# worlds (aarch64 target, host tests) and the functions that add user
+# programs, bootable images, unit tests and QEMU tests.
+
+find_program(MICA_OBJCOPY NAMES llvm-objcopy llvm-objcopy-14 REQUIRED)
+find_program(MICA_QEMU NAMES qemu-system-aarch64)
+set(MICA_QEMU_RUN ${CMAKE_SOURCE_DIR}/tools/qemu-run)
+
+set(MICA_WARNINGS
+    -Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes
+    -Wstrict-prototypes -Wswitch-enum -Wundef -Wcast-qual -Wpointer-arith
+    -Wno-unused-parameter)
+
+# Everything that runs on the aarch64 machine: freestanding, no host headers
+# (clang's own freestanding headers stay: stdint.h, stddef.h, stdarg.h...).
+add_library(mica_target_flags INTERFACE)
+target_compile_options(mica_target_flags INTERFACE
+    --target=aarch64-none-elf -ffreestanding -nostdlibinc -fno-pic
+    -fno-stack-protector -fno-omit-frame-pointer -fno-common
+    -mgeneral-regs-only -O2 -g ${MICA_WARNINGS})
+target_compile_definitions(mica_target_flags INTERFACE MICA_TARGET=1)
+target_link_options(mica_target_flags INTERFACE
+    --target=aarch64-none-elf -nostdlib -fuse-ld=lld -static
+    -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,--no-undefined)
+
+# The kernel also runs briefly with the MMU off, where unaligned accesses
+# fault on real cores (QEMU does not model that), hence -mstrict-align.
+add_library(mica_kernel_flags INTERFACE)
+target_link_libraries(mica_kernel_flags INTERFACE mica_target_flags)
+target_compile_options(mica_kernel_flags INTERFACE -mstrict-align)
+target_compile_definitions(mica_kernel_flags INTERFACE MICA_KERNEL=1)
+
+# Host unit tests: the same warnings, plus AddressSanitizer and UBSan.
+add_library(mica_host_flags INTERFACE)
+target_compile_options(mica_host_flags INTERFACE
+    -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+    -fno-sanitize-recover=all ${MICA_WARNINGS})
+target_compile_definitions(mica_host_flags INTERFACE MICA_HOST=1)
+target_link_options(mica_host_flags INTERFACE -fsanitize=address,undefined)
+
+# mica_add_user_program(NAME SOURCES src...)
+# An EL0 program: libs/user start-up code and system-call stubs, libs/base,
+# linked at the user base address with one segment per permission.
+function(mica_add_user_program name)
+  cmake_parse_arguments(P "" "" "SOURCES" ${ARGN})
+  add_executable(${name} ${P_SOURCES})
+  set_target_properties(${name} PROPERTIES SUFFIX ".elf")
+  target_link_libraries(${name} PRIVATE mica_user mica_base_user mica_target_flags)
+  target_link_options(${name} PRIVATE
+      -Wl,-T,${CMAKE_SOURCE_DIR}/libs/user/user.ld)
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS
+      ${CMAKE_SOURCE_DIR}/libs/user/user.ld)
+endfunction()
+
+# mica_add_image(NAME ROOT program [FILES name=path ...])
+# A bootable arm64 Image, NAME.img: the kernel plus a boot archive holding
+# the root task ("root") and any further files.
+function(mica_add_image name)
+  cmake_parse_arguments(P "" "ROOT" "FILES" ${ARGN})
+  set(archive ${CMAKE_CURRENT_BINARY_DIR}/${name}.mar)
+  set(entries root=$<TARGET_FILE:${P_ROOT}>)
+  set(deps ${P_ROOT} mica_mkarchive)
+  foreach(f ${P_FILES})
+    list(APPEND entries ${f})
+    string(REGEX REPLACE "^[^=]*=" "" path ${f})
+    list(APPEND deps ${path})
+  endforeach()
+  add_custom_command(OUTPUT ${archive}
+      COMMAND mica_mkarchive ${archive} ${entries}
+      DEPENDS ${deps}
+      COMMENT "Packing boot archive ${name}.mar")
+
+  set(incbin ${CMAKE_CURRENT_BINARY_DIR}/${name}_archive.S)
+  file(WRITE ${incbin}
+      "/* Generated: the boot archive of image ${name}. */\n"
+      "    .section .archive, \"a\"\n"
+      "    .balign 4096\n"
+      "    .global __archive_start\n"
+      "__archive_start:\n"
+      "    .incbin \"${archive}\"\n"
+      "    .global __archive_end\n"
+      "__archive_end:\n")
+  set_source_files_properties(${incbin} PROPERTIES OBJECT_DEPENDS ${archive})
+
+  add_executable(${name}.elf ${incbin} $<TARGET_OBJECTS:mica_kernel>)
+  set_target_properties(${name}.elf PROPERTIES SUFFIX "")
+  target_link_libraries(${name}.elf PRIVATE mica_base_kernel mica_kernel_flags)
+  target_link_options(${name}.elf PRIVATE -Wl,-T,${MICA_KERNEL_LDS})
+  set_property(TARGET ${name}.elf APPEND PROPERTY LINK_DEPENDS ${MICA_KERNEL_LDS})
+  add_custom_command(TARGET ${name}.elf POST_BUILD
+      COMMAND ${MICA_OBJCOPY} -O binary $<TARGET_FILE:${name}.elf>
+              ${CMAKE_BINARY_DIR}/${name}.img
+      BYPRODUCTS ${CMAKE_BINARY_DIR}/${name}.img
+      COMMENT "Writing arm64 Image ${name}.img")
+  add_custom_target(${name}.image ALL DEPENDS ${name}.elf)
+endfunction()
+
+# mica_add_unit_test(NAME SOURCES src... [LIBS lib...])
+# A host CMocka test under ASan and UBSan, labelled "unit".
+function(mica_add_unit_test name)
+  cmake_parse_arguments(P "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${P_SOURCES})
+  target_link_libraries(${name} PRIVATE mica_host_flags ${P_LIBS} cmocka)
+  add_test(NAME unit.${name} COMMAND ${name})
+  set_tests_properties(unit.${name} PROPERTIES LABELS unit TIMEOUT 60)
+endfunction()
+
+# mica_add_qemu_test(NAME IMAGE image [TIMEOUT s] [STATUS n] [SMP n] [MEM m]
+#                    [NO_VIRT] [ICOUNT] [NO_FINISHED] [EXPECT regex...])
+# Boots NAME's image in QEMU through tools/qemu-run, labelled "qemu". It
+# passes only if the serial log has FINISHED (unless NO_FINISHED), no FAIL
+# line, every EXPECT pattern, and QEMU exits with STATUS (default 0).
+function(mica_add_qemu_test name)
+  cmake_parse_arguments(P "NO_VIRT;ICOUNT;NO_FINISHED"
+      "IMAGE;TIMEOUT;STATUS;SMP;MEM" "EXPECT" ${ARGN})
+  if(NOT P_TIMEOUT)
+    set(P_TIMEOUT 60)
+  endif()
+  set(args --image ${CMAKE_BINARY_DIR}/${P_IMAGE}.img
+           --log ${CMAKE_BINARY_DIR}/qemu-logs/${name}.log
+           --timeout ${P_TIMEOUT})
+  if(DEFINED P_STATUS)
+    list(APPEND args --status ${P_STATUS})
+  endif()
+  if(P_SMP)
+    list(APPEND args --smp ${P_SMP})
+  endif()
+  if(P_MEM)
+    list(APPEND args --mem ${P_MEM})
+  endif()
+  if(P_NO_VIRT)
+    list(APPEND args --no-virt)
+  endif()
+  if(P_ICOUNT)
+    list(APPEND args --icount)
+  endif()
+  if(P_NO_FINISHED)
+    list(APPEND args --no-finished)
+  endif()
+  foreach(re ${P_EXPECT})
+    list(APPEND args --expect ${re})
+  endforeach()
+  add_test(NAME qemu.${name} COMMAND ${MICA_QEMU_RUN} ${args})
+  math(EXPR ctest_timeout "${P_TIMEOUT} + 30")
+  set_tests_properties(qemu.${name} PROPERTIES LABELS qemu
+      TIMEOUT ${ctest_timeout})
+endfunction()

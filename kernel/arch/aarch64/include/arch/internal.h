@@ -1,0 +1,31 @@
+/*
+ * Functions private to the aarch64 port, shared among its files.
+ */
+#ifndef MICA_ARCH_INTERNAL_H
+#define MICA_ARCH_INTERNAL_H
+
+#include "arch.h"
+
+/* mmu.c */
+void mmu_drop_identity_map(void);
+
+/* gicv3.c: the physical GIC, driven by the kernel for its own interrupts. */
+#define GIC_SPURIOUS_FIRST 1020u
+void gic_init(const struct platform *platform);
+void gic_enable_ppi(uint32_t intid);
+uint32_t gic_acknowledge(void);
+void gic_end_of_interrupt(uint32_t intid);
+
+/* timer.c */
+uint32_t timer_intid(void);
+void timer_handle(void);
+
+/* exception.c: entered from vectors.S. */
+struct arch_regs *exception_user_sync(struct arch_regs *regs);
+struct arch_regs *exception_user_irq(struct arch_regs *regs);
+struct arch_regs *exception_user_bad(struct arch_regs *regs);
+void exception_kernel_sync(struct arch_regs *frame);
+void exception_kernel_irq(struct arch_regs *frame);
+NORETURN void exception_kernel_bad(struct arch_regs *frame);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * AArch64 system registers: accessors and the named fields Mica uses.
+ * Field positions are from the Arm ARM (DDI 0487), chapter D19.
+ */
+#ifndef MICA_ARCH_SYSREG_H
+#define MICA_ARCH_SYSREG_H
+
+#include <stdint.h>
+
+#define sysreg_read(reg)                                                                           \
+	({                                                                                         \
+		uint64_t v_;                                                                       \
+		__asm__ volatile("mrs %0, " #reg : "=r"(v_));                                      \
+		v_;                                                                                \
+	})
+
+#define sysreg_write(reg, v) __asm__ volatile("msr " #reg ", %0" ::"r"((uint64_t)(v)))
+
+#define isb()	 __asm__ volatile("isb" ::: "memory")
+#define dsb(opt) __asm__ volatile("dsb " #opt ::: "memory")
+
+/* CurrentEL.EL, bits [3:2]. */
+#define CURRENTEL_EL(v) (((v) >> 2) & 3)
+
+/* HCR_EL2 (D19.2.48). */
+#define HCR_TGE (UINT64_C(1) << 27)
+#define HCR_RW	(UINT64_C(1) << 31)
+#define HCR_E2H (UINT64_C(1) << 34)
+
+/* SCTLR_EL2 with E2H=1 has the SCTLR_EL1 layout (D19.2.118). */
+#define SCTLR_M	     (UINT64_C(1) << 0)
+#define SCTLR_C	     (UINT64_C(1) << 2)
+#define SCTLR_SA     (UINT64_C(1) << 3)
+#define SCTLR_SA0    (UINT64_C(1) << 4)
+#define SCTLR_EOS    (UINT64_C(1) << 11)
+#define SCTLR_I	     (UINT64_C(1) << 12)
+#define SCTLR_DZE    (UINT64_C(1) << 14)
+#define SCTLR_UCT    (UINT64_C(1) << 15)
+#define SCTLR_NTWI   (UINT64_C(1) << 16)
+#define SCTLR_NTWE   (UINT64_C(1) << 18)
+#define SCTLR_WXN    (UINT64_C(1) << 19)
+#define SCTLR_TSCXT  (UINT64_C(1) << 20)
+#define SCTLR_EIS    (UINT64_C(1) << 22)
+#define SCTLR_SPAN   (UINT64_C(1) << 23)
+#define SCTLR_UCI    (UINT64_C(1) << 26)
+#define SCTLR_NTLSMD (UINT64_C(1) << 28)
+#define SCTLR_LSMAOE (UINT64_C(1) << 29)
+
+/* TCR_EL2 with E2H=1 has the TCR_EL1 layout (D19.2.139). */
+#define TCR_T0SZ(n)    ((uint64_t)(n) << 0)
+#define TCR_IRGN0_WBWA (UINT64_C(1) << 8)
+#define TCR_ORGN0_WBWA (UINT64_C(1) << 10)
+#define TCR_SH0_INNER  (UINT64_C(3) << 12)
+#define TCR_TG0_4K     (UINT64_C(0) << 14)
+#define TCR_T1SZ(n)    ((uint64_t)(n) << 16)
+#define TCR_IRGN1_WBWA (UINT64_C(1) << 24)
+#define TCR_ORGN1_WBWA (UINT64_C(1) << 26)
+#define TCR_SH1_INNER  (UINT64_C(3) << 28)
+#define TCR_TG1_4K     (UINT64_C(2) << 30)
+#define TCR_IPS_SHIFT  32
+#define TCR_AS16       (UINT64_C(1) << 36)
+
+/* ID_AA64MMFR0_EL1.PARange, bits [3:0]. */
+#define MMFR0_PARANGE(v) ((v)&0xf)
+
+/* CPTR_EL2 with E2H=1 has the CPACR_EL1 layout: FPEN, bits [21:20]. */
+#define CPTR_FPEN_TRAP_ALL (UINT64_C(0) << 20)
+
+/* CNTHCTL_EL2 with E2H=1 (D19.12.4): EL0 access to the counters. */
+#define CNTHCTL_EL0PCTEN (UINT64_C(1) << 0)
+#define CNTHCTL_EL0VCTEN (UINT64_C(1) << 1)
+
+/* Timer control registers (CNTHP_CTL_EL2 and friends). */
+#define CNT_CTL_ENABLE	(UINT64_C(1) << 0)
+#define CNT_CTL_IMASK	(UINT64_C(1) << 1)
+#define CNT_CTL_ISTATUS (UINT64_C(1) << 2)
+
+/* SPSR_EL2 values used when entering EL0: AArch64 EL0t, no masks. */
+#define SPSR_MODE_EL0T UINT64_C(0)
+#define SPSR_MODE_MASK UINT64_C(0x1f)
+
+/* DAIF masks as taken by "msr daifset/daifclr". */
+#define DAIF_IRQ 2
+
+/* MAIR attribute indexes, in the order head.S programs MAIR_EL2. */
+#define MAIR_IDX_DEVICE_NGNRNE 0
+#define MAIR_IDX_DEVICE_NGNRE  1
+#define MAIR_IDX_NORMAL	       2
+#define MAIR_IDX_NORMAL_NC     3
+#define MAIR_VALUE	       UINT64_C(0x44ff0400)
+
+/* MPIDR_EL1 affinity fields. */
+#define MPIDR_AFF_MASK UINT64_C(0xff00ffffff)
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * The kernel's periodic tick on the EL2 physical timer (CNTHP_*_EL2, Arm
+ * ARM D11.2), which with E2H=1 is the hypervisor's own and leaves the EL1
+ * physical and virtual timers to guests.
+ */
+#include "arch/internal.h"
+#include "arch/sysreg.h"
+#include "print.h"
+#include "thread.h"
+
+static uint32_t tick_intid;
+static uint64_t tick_period;
+
+uint64_t arch_counter(void)
+{
+	isb();
+	return sysreg_read(cntpct_el0);
+}
+
+uint64_t arch_counter_hz(void)
+{
+	return sysreg_read(cntfrq_el0);
+}
+
+void arch_timer_init(const struct platform *p, unsigned hz)
+{
+	if (p->timer_hyp_phys_intid == 0)
+		panic("the device tree gives no hypervisor timer interrupt");
+	tick_intid = p->timer_hyp_phys_intid;
+	tick_period = arch_counter_hz() / hz;
+	sysreg_write(cnthp_cval_el2, arch_counter() + tick_period);
+	sysreg_write(cnthp_ctl_el2, CNT_CTL_ENABLE);
+	isb();
+	gic_enable_ppi(tick_intid);
+}
+
+uint32_t timer_intid(void)
+{
+	return tick_intid;
+}
+
+/* Re-arm relative to the last deadline, so ticks do not drift. */
+void timer_handle(void)
+{
+	uint64_t next = sysreg_read(cnthp_cval_el2) + tick_period;
+	uint64_t now = arch_counter();
+
+	if (next <= now)
+		next = now + tick_period;
+	sysreg_write(cnthp_cval_el2, next);
+	isb();
+	sched_tick();
+}

@@ -1,0 +1,161 @@
+/*
+ * Exception vectors (Arm ARM D1.10.2: 16 entries of 128 bytes, 2 KiB
+ * aligned) and the kernel entry and exit paths.
+ *
+ * While a thread runs at EL0, SP_EL2 points just past the end of its
+ * struct arch_regs, so an exception from EL0 saves the whole user context
+ * straight into the thread and then switches to the CPU's kernel stack
+ * (whose top is the first word of the per-CPU block at TPIDR_EL2).
+ * Exceptions taken at EL2 push the same frame on the kernel stack.
+ */
+#include "arch/asm.h"
+#include "arch/regs.h"
+
+.macro save_gprs
+	stp	x0, x1, [sp, #16 * 0]
+	stp	x2, x3, [sp, #16 * 1]
+	stp	x4, x5, [sp, #16 * 2]
+	stp	x6, x7, [sp, #16 * 3]
+	stp	x8, x9, [sp, #16 * 4]
+	stp	x10, x11, [sp, #16 * 5]
+	stp	x12, x13, [sp, #16 * 6]
+	stp	x14, x15, [sp, #16 * 7]
+	stp	x16, x17, [sp, #16 * 8]
+	stp	x18, x19, [sp, #16 * 9]
+	stp	x20, x21, [sp, #16 * 10]
+	stp	x22, x23, [sp, #16 * 11]
+	stp	x24, x25, [sp, #16 * 12]
+	stp	x26, x27, [sp, #16 * 13]
+	stp	x28, x29, [sp, #16 * 14]
+.endm
+
+.macro restore_gprs
+	ldp	x0, x1, [sp, #16 * 0]
+	ldp	x2, x3, [sp, #16 * 1]
+	ldp	x4, x5, [sp, #16 * 2]
+	ldp	x6, x7, [sp, #16 * 3]
+	ldp	x8, x9, [sp, #16 * 4]
+	ldp	x10, x11, [sp, #16 * 5]
+	ldp	x12, x13, [sp, #16 * 6]
+	ldp	x14, x15, [sp, #16 * 7]
+	ldp	x16, x17, [sp, #16 * 8]
+	ldp	x18, x19, [sp, #16 * 9]
+	ldp	x20, x21, [sp, #16 * 10]
+	ldp	x22, x23, [sp, #16 * 11]
+	ldp	x24, x25, [sp, #16 * 12]
+	ldp	x26, x27, [sp, #16 * 13]
+	ldp	x28, x29, [sp, #16 * 14]
+	ldr	x30, [sp, #16 * 15]
+.endm
+
+/* From EL0: save into the thread, x0 = its regs, then to the kernel stack. */
+.macro enter_from_user
+	sub	sp, sp, #REGS_SIZE
+	save_gprs
+	mrs	x21, sp_el0
+	stp	x30, x21, [sp, #16 * 15]
+	mrs	x22, elr_el2
+	mrs	x23, spsr_el2
+	stp	x22, x23, [sp, #REGS_PC]
+	mrs	x24, tpidr_el0
+	str	x24, [sp, #REGS_TPIDR]
+	mov	x0, sp
+	mrs	x1, tpidr_el2
+	ldr	x1, [x1, #CPU_KSTACK_TOP]
+	mov	sp, x1
+.endm
+
+/* From EL2: push a frame on the kernel stack, x0 = the frame. */
+.macro enter_from_kernel
+	sub	sp, sp, #REGS_SIZE
+	save_gprs
+	add	x21, sp, #REGS_SIZE
+	stp	x30, x21, [sp, #16 * 15]
+	mrs	x22, elr_el2
+	mrs	x23, spsr_el2
+	stp	x22, x23, [sp, #REGS_PC]
+	mov	x0, sp
+.endm
+
+.macro return_to_kernel
+	ldp	x22, x23, [sp, #REGS_PC]
+	msr	elr_el2, x22
+	msr	spsr_el2, x23
+	restore_gprs
+	add	sp, sp, #REGS_SIZE
+	eret
+.endm
+
+.macro ventry label
+	.balign	128
+	b	\label
+.endm
+
+	.text
+	.balign	2048
+	.global	vectors
+vectors:
+	ventry	el2t_bad		/* current EL with SP_EL0: never used */
+	ventry	el2t_bad
+	ventry	el2t_bad
+	ventry	el2t_bad
+	ventry	el2_sync		/* current EL with SP_EL2 */
+	ventry	el2_irq
+	ventry	el2_bad
+	ventry	el2_bad
+	ventry	el0_sync		/* lower EL, AArch64 */
+	ventry	el0_irq
+	ventry	el0_bad
+	ventry	el0_bad
+	ventry	el0_bad			/* lower EL, AArch32: Mica runs none */
+	ventry	el0_bad
+	ventry	el0_bad
+	ventry	el0_bad
+
+el2t_bad:
+el2_bad:
+	enter_from_kernel
+	bl	exception_kernel_bad	/* does not return */
+
+el2_sync:
+	enter_from_kernel
+	bl	exception_kernel_sync	/* returns only if it fixed things up */
+	return_to_kernel
+
+el2_irq:
+	enter_from_kernel
+	bl	exception_kernel_irq
+	return_to_kernel
+
+el0_sync:
+	enter_from_user
+	bl	exception_user_sync
+	b	arch_return_to_user
+
+el0_irq:
+	enter_from_user
+	bl	exception_user_irq
+	b	arch_return_to_user
+
+el0_bad:
+	enter_from_user
+	bl	exception_user_bad
+	b	arch_return_to_user
+
+/*
+ * Resume the thread whose struct arch_regs is at x0, leaving SP_EL2 just
+ * past it for the next exception from EL0.
+ */
+func arch_return_to_user
+	mov	sp, x0
+	ldp	x22, x23, [sp, #REGS_PC]
+	msr	elr_el2, x22
+	msr	spsr_el2, x23
+	ldr	x21, [sp, #REGS_SP]
+	msr	sp_el0, x21
+	ldr	x24, [sp, #REGS_TPIDR]
+	msr	tpidr_el0, x24
+	restore_gprs
+	add	sp, sp, #REGS_SIZE
+	eret
+endfunc arch_return_to_user

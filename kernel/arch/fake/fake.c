@@ -1,0 +1,151 @@
+/*
+ * The fake architecture: every function of kernel/include/arch.h, done on
+ * the host so generic kernel code links into unit tests. Physical
+ * addresses are host addresses; address spaces are page lists; powering
+ * off records the status and jumps back to the test (fake_power_off_jump).
+ */
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "fake.h"
+
+jmp_buf *fake_power_off_jump;
+int fake_power_off_status = -1;
+unsigned fake_interrupt_waits;
+
+static uint8_t fake_io[4096];
+
+void arch_boot_info(paddr_t dtb, paddr_t image, struct boot_info *out)
+{
+	(void)dtb;
+	memset(out, 0, sizeof(*out));
+	out->image_start = image;
+	out->image_end = image;
+}
+
+void arch_cpu_init(void)
+{
+}
+
+void *arch_phys_to_virt(paddr_t pa)
+{
+	return (void *)pa_addr(pa);
+}
+
+volatile void *arch_io_map(paddr_t pa, size_t size)
+{
+	(void)pa;
+	return size <= sizeof(fake_io) ? fake_io : NULL;
+}
+
+void arch_power_off(int status)
+{
+	fake_power_off_status = status;
+	if (fake_power_off_jump != NULL)
+		longjmp(*fake_power_off_jump, 1);
+	abort();
+}
+
+void arch_irq_init(const struct platform *platform)
+{
+	(void)platform;
+}
+
+void arch_timer_init(const struct platform *platform, unsigned hz)
+{
+	(void)platform;
+	(void)hz;
+}
+
+void arch_wait_for_interrupt(void)
+{
+	fake_interrupt_waits++;
+}
+
+uint64_t arch_counter(void)
+{
+	return 0;
+}
+
+uint64_t arch_counter_hz(void)
+{
+	return 1000000;
+}
+
+void arch_regs_init_user(struct arch_regs *regs, uintptr_t entry, uintptr_t sp, uintptr_t arg)
+{
+	memset(regs, 0, sizeof(*regs));
+	regs->pc = entry;
+	regs->sp = sp;
+	regs->x[0] = arg;
+}
+
+uintptr_t arch_regs_syscall(const struct arch_regs *regs)
+{
+	return regs->x[7];
+}
+
+uintptr_t arch_regs_arg(const struct arch_regs *regs, unsigned i)
+{
+	return i < 7 ? regs->x[i] : 0;
+}
+
+void arch_regs_set_result(struct arch_regs *regs, enum mica_error err, uintptr_t val)
+{
+	regs->x[0] = (uint64_t)err;
+	regs->x[1] = val;
+}
+
+void arch_regs_dump(const struct arch_regs *regs)
+{
+	(void)regs;
+}
+
+void arch_return_to_user(struct arch_regs *regs)
+{
+	(void)regs;
+	abort(); /* Host tests never leave the kernel. */
+}
+
+enum mica_error arch_vspace_init(struct arch_vspace *vs, uint16_t asid, paddr_t (*alloc_page)(void))
+{
+	(void)alloc_page;
+	memset(vs, 0, sizeof(*vs));
+	vs->asid = asid;
+	return MICA_OK;
+}
+
+enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned prot,
+				paddr_t (*alloc_page)(void))
+{
+	(void)alloc_page;
+	if (!IS_ALIGNED(va_addr(va), PAGE_SIZE) || !IS_ALIGNED(pa_addr(pa), PAGE_SIZE))
+		return MICA_ERR_ALIGNMENT;
+	if ((prot & MAP_WRITE) && (prot & MAP_EXEC))
+		return MICA_ERR_INVALID_ARGUMENT;
+	for (unsigned i = 0; i < vs->page_count; i++)
+		if (vs->pages[i].va == va_addr(va))
+			return MICA_ERR_ILLEGAL_OPERATION;
+	if (vs->page_count == FAKE_VSPACE_PAGES)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	vs->pages[vs->page_count++] =
+		(struct fake_page){va_addr(va), pa_addr(pa), prot | MAP_USER | MAP_READ};
+	return MICA_OK;
+}
+
+struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsigned need)
+{
+	uint64_t page = ALIGN_DOWN(va_addr(va), (uint64_t)PAGE_SIZE);
+
+	for (unsigned i = 0; i < vs->page_count; i++)
+		if (vs->pages[i].va == page && (vs->pages[i].prot & need) == need)
+			return (struct ret){MICA_OK, vs->pages[i].pa + (va_addr(va) - page)};
+	return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
+}
+
+void arch_vspace_activate(const struct arch_vspace *vs)
+{
+	(void)vs;
+}

@@ -1,0 +1,14 @@
+/*
+ * What host tests can see and steer of the fake architecture.
+ */
+#ifndef MICA_FAKE_H
+#define MICA_FAKE_H
+
+#include <setjmp.h>
+
+/* If set, arch_power_off longjmps here (after recording the status). */
+extern jmp_buf *fake_power_off_jump;
+extern int fake_power_off_status;
+extern unsigned fake_interrupt_waits;
+
+#endif
