@@ -17,7 +17,7 @@ add_library(mica_target_flags INTERFACE)
 target_compile_options(mica_target_flags INTERFACE
     --target=aarch64-none-elf -ffreestanding -nostdlibinc -fno-pic
     -fno-stack-protector -fno-omit-frame-pointer -fno-common
-    -mgeneral-regs-only -O2 -g ${MICA_WARNINGS})
+    -mgeneral-regs-only -O2 -g -ffile-prefix-map=${CMAKE_SOURCE_DIR}/= ${MICA_WARNINGS})
 target_compile_definitions(mica_target_flags INTERFACE MICA_TARGET=1)
 target_link_options(mica_target_flags INTERFACE
     --target=aarch64-none-elf -nostdlib -fuse-ld=lld -static

@@ -60,9 +60,6 @@ static void init_free_memory(const struct boot_info *boot, paddr_t dtb)
 	const struct platform *p = boot->platform;
 	struct mem_range free[BOOTMEM_MAX_RANGES];
 	size_t count = 0;
-	const uint8_t *fdt = arch_phys_to_virt(dtb);
-	uint64_t dtb_size = ((uint64_t)fdt[4] << 24) | ((uint64_t)fdt[5] << 16) |
-			    ((uint64_t)fdt[6] << 8) | fdt[7];
 
 	for (size_t i = 0; i < p->mem_count && count < BOOTMEM_MAX_RANGES; i++)
 		free[count++] = p->mem[i];
@@ -71,7 +68,7 @@ static void init_free_memory(const struct boot_info *boot, paddr_t dtb)
 		(struct mem_range){pa_addr(boot->image_start),
 				   pa_addr(boot->image_end) - pa_addr(boot->image_start)});
 	count = mem_ranges_remove(free, count, BOOTMEM_MAX_RANGES,
-				  (struct mem_range){pa_addr(dtb), dtb_size});
+				  (struct mem_range){pa_addr(dtb), p->fdt_size});
 	for (size_t i = 0; i < p->reserved_count; i++)
 		count = mem_ranges_remove(free, count, BOOTMEM_MAX_RANGES, p->reserved[i]);
 	bootmem_init(free, count);

@@ -461,6 +461,7 @@ enum mica_error platform_discover(const void *fdt, size_t max_size, struct platf
 	if (err != MICA_OK)
 		goto out;
 	discover_model(&tree, out);
+	out->fdt_size = tree.total_size;
 	discover_timer(&tree, out, has_gic ? &gic : NULL);
 	discover_psci(&tree, out);
 

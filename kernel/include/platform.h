@@ -27,6 +27,7 @@ enum psci_conduit {
 
 struct platform {
 	char model[PLATFORM_MODEL_MAX]; /* Root "model", or "". */
+	uint64_t fdt_size;		/* The blob's total size in bytes. */
 
 	struct mem_range mem[PLATFORM_MAX_MEM]; /* /memory "reg" ranges. */
 	size_t mem_count;
@@ -62,11 +63,19 @@ struct platform {
 
 /*
  * Fill *out from the flattened device tree at fdt, which may be at most
- * max_size bytes long. Returns MICA_OK, or MICA_ERR_MALFORMED for a blob
- * that is not a valid FDT, MICA_ERR_TRUNCATED if it claims more than
- * max_size, MICA_ERR_NOT_FOUND if no memory node exists. *why (if not
- * NULL) is set to a static sentence saying what is wrong. Tables that
- * overflow the fixed arrays are cut at their capacity.
+ * max_size bytes long. Returns MICA_OK, or:
+ *   MICA_ERR_MALFORMED for a blob that is not a valid FDT, or one whose
+ *     content the kernel cannot use (unsupported #address-cells, a partial
+ *     or wrapping "reg", a GIC with fewer regions than it declares, a CPU
+ *     without "reg");
+ *   MICA_ERR_TRUNCATED if it claims more than max_size;
+ *   MICA_ERR_NOT_FOUND if no memory node gives a usable range.
+ * On error *out is zeroed. *why (if not NULL) is set to a string literal
+ * saying what is wrong, or NULL on success; from the MMU-off run it is a
+ * physical address, so it must not be kept. Tables that overflow the
+ * fixed arrays are cut at their capacity. Addresses are not translated
+ * through a parent's "ranges" (QEMU virt needs none); an INTID is 0 when
+ * the interrupt's parent is not the GICv3.
  */
 enum mica_error platform_discover(const void *fdt, size_t max_size, struct platform *out,
 				  const char **why) MUST_CHECK;

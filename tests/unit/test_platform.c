@@ -296,11 +296,14 @@ static enum mica_error discover_built(const struct builder *b, struct platform *
 static void test_discover_reads_qemu_virt_memory_of_256m(void **state)
 {
 	struct platform p = discover_fixture("virt_1cpu_256m");
+	struct blob b = load_fixture("virt_1cpu_256m");
 
 	assert_int_equal(p.mem_count, 1);
 	assert_int_equal(p.mem[0].base, 0x40000000);
 	assert_int_equal(p.mem[0].size, 0x10000000);
 	assert_int_equal(p.reserved_count, 0);
+	assert_int_equal(p.fdt_size, b.size);
+	free(b.data);
 }
 
 static void test_discover_reads_model_from_root(void **state)

@@ -32,20 +32,29 @@ static uint64_t raw_syscall(uint64_t nr, uint64_t a0, uint64_t a1)
 }
 
 /*
- * Fill x9..x28 with known values, make a system call, and check every one
- * of them came back: the entry path saves and restores the whole context.
+ * Fill x2..x28 (but x7, the call number) and TPIDR_EL0 with known values,
+ * make a system call, and check every one of them came back: the entry
+ * path saves and restores the whole context, not just what C preserves.
  */
 static int registers_survive_syscall(void)
 {
 	uint64_t bad = 0;
 
-	__asm__ volatile("mov x9, #9\n\tmov x10, #10\n\tmov x11, #11\n\tmov x12, #12\n\t"
+	__asm__ volatile("mov x2, #2\n\tmov x3, #3\n\tmov x4, #4\n\tmov x5, #5\n\t"
+			 "mov x6, #6\n\tmov x8, #8\n\tmov x18, #18\n\t"
+			 "mov x9, #0x757\n\tmsr tpidr_el0, x9\n\t"
+			 "mov x9, #9\n\tmov x10, #10\n\tmov x11, #11\n\tmov x12, #12\n\t"
 			 "mov x13, #13\n\tmov x14, #14\n\tmov x15, #15\n\tmov x16, #16\n\t"
 			 "mov x17, #17\n\tmov x19, #19\n\tmov x20, #20\n\tmov x21, #21\n\t"
 			 "mov x22, #22\n\tmov x23, #23\n\tmov x24, #24\n\tmov x25, #25\n\t"
 			 "mov x26, #26\n\tmov x27, #27\n\tmov x28, #28\n\t"
 			 "mov x7, #0x7fff\n\tsvc #0\n\t"
 			 "mov %0, #0\n\t"
+			 "cmp x2, #2\n\tcinc %0, %0, ne\n\tcmp x3, #3\n\tcinc %0, %0, ne\n\t"
+			 "cmp x4, #4\n\tcinc %0, %0, ne\n\tcmp x5, #5\n\tcinc %0, %0, ne\n\t"
+			 "cmp x6, #6\n\tcinc %0, %0, ne\n\tcmp x8, #8\n\tcinc %0, %0, ne\n\t"
+			 "cmp x18, #18\n\tcinc %0, %0, ne\n\t"
+			 "mrs x2, tpidr_el0\n\tcmp x2, #0x757\n\tcinc %0, %0, ne\n\t"
 			 "cmp x9, #9\n\tcinc %0, %0, ne\n\tcmp x10, #10\n\tcinc %0, %0, ne\n\t"
 			 "cmp x11, #11\n\tcinc %0, %0, ne\n\tcmp x12, #12\n\tcinc %0, %0, ne\n\t"
 			 "cmp x13, #13\n\tcinc %0, %0, ne\n\tcmp x14, #14\n\tcinc %0, %0, ne\n\t"
@@ -58,9 +67,9 @@ static int registers_survive_syscall(void)
 			 "cmp x28, #28\n\tcinc %0, %0, ne\n\t"
 			 : "=&r"(bad)
 			 :
-			 : "x0", "x1", "x7", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16",
-			   "x17", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27",
-			   "x28", "cc", "memory");
+			 : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x18", "x9", "x10",
+			   "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x19", "x20", "x21",
+			   "x22", "x23", "x24", "x25", "x26", "x27", "x28", "cc", "memory");
 	return (int)bad;
 }
 
