@@ -45,7 +45,8 @@ function(mica_add_user_program name)
   cmake_parse_arguments(P "" "" "SOURCES" ${ARGN})
   add_executable(${name} ${P_SOURCES})
   set_target_properties(${name} PROPERTIES SUFFIX ".elf")
-  target_link_libraries(${name} PRIVATE mica_user mica_base_user mica_target_flags)
+  target_link_libraries(${name} PRIVATE mica_user mica_formats_user mica_base_user
+      mica_target_flags)
   target_link_options(${name} PRIVATE
       -Wl,-T,${CMAKE_SOURCE_DIR}/libs/user/user.ld)
   set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS
@@ -84,7 +85,8 @@ function(mica_add_image name)
 
   add_executable(${name}.elf ${incbin} $<TARGET_OBJECTS:mica_kernel>)
   set_target_properties(${name}.elf PROPERTIES SUFFIX "")
-  target_link_libraries(${name}.elf PRIVATE mica_base_kernel mica_kernel_flags)
+  target_link_libraries(${name}.elf PRIVATE mica_formats_kernel mica_base_kernel
+      mica_kernel_flags)
   target_link_options(${name}.elf PRIVATE -Wl,-T,${MICA_KERNEL_LDS})
   set_property(TARGET ${name}.elf APPEND PROPERTY LINK_DEPENDS ${MICA_KERNEL_LDS})
   add_custom_command(TARGET ${name}.elf POST_BUILD

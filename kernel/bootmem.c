@@ -59,6 +59,40 @@ void bootmem_init(const struct mem_range *free, size_t count)
 	}
 }
 
+paddr_t bootmem_alloc(unsigned size_bits)
+{
+	uint64_t size = UINT64_C(1) << size_bits;
+
+	for (size_t i = 0; i < free_count; i++) {
+		uint64_t base = ALIGN_UP(free_ranges[i].base, size);
+		uint64_t end = free_ranges[i].base + free_ranges[i].size;
+
+		if (base >= free_ranges[i].base && base <= end && end - base >= size) {
+			struct mem_range head = {free_ranges[i].base, base - free_ranges[i].base};
+
+			/* Keep the alignment gap below the block as a range of its own. */
+			free_ranges[i].base = base + size;
+			free_ranges[i].size = end - base - size;
+			if (head.size != 0 && free_count < BOOTMEM_MAX_RANGES)
+				free_ranges[free_count++] = head;
+			memset(arch_phys_to_virt(pa_init(base)), 0, size);
+			return pa_init(base);
+		}
+	}
+	return pa_init(0);
+}
+
+size_t bootmem_take_all(struct mem_range *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < free_count && n < max; i++)
+		if (free_ranges[i].size != 0)
+			out[n++] = free_ranges[i];
+	free_count = 0;
+	return n;
+}
+
 paddr_t bootmem_alloc_page(void)
 {
 	for (size_t i = 0; i < free_count; i++) {

@@ -13,8 +13,6 @@
 /* The kernel's tick: the round-robin time slice within a priority. */
 #define TICK_HZ 100
 
-static struct thread root_thread;
-
 static void print_range(const char *what, const struct mem_range *r)
 {
 	kprintf("  %-8s 0x%llx-0x%llx (%llu KiB)\n", what, (unsigned long long)r->base,
@@ -90,9 +88,8 @@ void kernel_main(uint64_t dtb_pa, uint64_t image_pa)
 	init_free_memory(&boot, pa_init(dtb_pa));
 	kprintf("  free     %zu KiB for boot allocations\n", bootmem_free_bytes() >> 10);
 
-	if (boot_root_task(&boot, &root_thread) != MICA_OK)
+	if (boot_root_task(&boot, TICK_HZ) != MICA_OK)
 		arch_power_off(MICA_EXIT_BOOT_ERROR);
 	kprintf("mica: starting the root task\n");
-	thread_start(&root_thread);
 	arch_return_to_user(schedule());
 }

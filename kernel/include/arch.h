@@ -28,8 +28,11 @@ void arch_boot_info(paddr_t dtb, paddr_t image, struct boot_info *out);
 /* Per-CPU set-up of the boot CPU once the kernel runs at its link address. */
 void arch_cpu_init(void);
 
-/* The kernel's view of RAM. */
+/* The kernel's view of RAM, both ways. */
 void *arch_phys_to_virt(paddr_t pa);
+paddr_t arch_virt_to_phys(const void *va);
+
+/* arch_cpu_index(), which CPU this is (0 .. PLATFORM_MAX_CPUS-1), is inline in <arch/regs.h>. */
 
 /* Map a device's registers; returns the virtual address or NULL when out of space. */
 volatile void *arch_io_map(paddr_t pa, size_t size);
@@ -41,6 +44,10 @@ NORETURN void arch_power_off(int status);
 /* Bring up the interrupt controller and the kernel's periodic tick of hz. */
 void arch_irq_init(const struct platform *platform);
 void arch_timer_init(const struct platform *platform, unsigned hz);
+
+/* Mask or unmask an interrupt line; may a user driver own it? */
+void arch_irq_set_enabled(uint32_t intid, bool enabled);
+bool arch_irq_is_claimable(uint32_t intid);
 
 /* Idle until an interrupt has been handled. */
 void arch_wait_for_interrupt(void);
@@ -54,10 +61,22 @@ uint64_t arch_counter_hz(void);
 /* A fresh user context that starts at entry with stack sp and arg in the first argument. */
 void arch_regs_init_user(struct arch_regs *regs, uintptr_t entry, uintptr_t sp, uintptr_t arg);
 
-/* System-call number, i-th argument, and the two results. */
-uintptr_t arch_regs_syscall(const struct arch_regs *regs);
-uintptr_t arch_regs_arg(const struct arch_regs *regs, unsigned i);
+/*
+ * Also from <arch/regs.h>, inline because the IPC fastpath lives on them:
+ * arch_regs_syscall (the number), arch_regs_arg (argument i),
+ * arch_regs_get_mr / arch_regs_set_mr / arch_regs_copy_mrs (message
+ * registers), arch_regs_set_ipc_result (error, badge, info).
+ */
+
+/* The two results of a non-IPC system call. */
 void arch_regs_set_result(struct arch_regs *regs, enum mica_error err, uintptr_t val);
+
+/* Word i (enum mica_context_word) of the user context; writes are sanitised. */
+uint64_t arch_regs_get(const struct arch_regs *regs, unsigned i);
+void arch_regs_set(struct arch_regs *regs, unsigned i, uint64_t v);
+
+/* Where a fault happened. */
+uintptr_t arch_regs_pc(const struct arch_regs *regs);
 
 /* Print the context, decoded, to the console. */
 void arch_regs_dump(const struct arch_regs *regs);
@@ -71,13 +90,33 @@ MUST_CHECK enum mica_error arch_vspace_init(struct arch_vspace *vs, uint16_t asi
 					    paddr_t (*alloc_page)(void));
 
 /*
- * Map the 4 KiB page at va to pa with MAP_* permissions (MAP_USER is
- * implied). Errors: MICA_ERR_ALIGNMENT, MICA_ERR_RANGE (va outside the user
- * half), MICA_ERR_INVALID_ARGUMENT (writable and executable),
- * MICA_ERR_ILLEGAL_OPERATION (already mapped), MICA_ERR_NOT_ENOUGH_MEMORY.
+ * Map the page of 2^page_bits bytes (12 or 21) at va to pa with MAP_*
+ * permissions (MAP_USER is implied). Missing tables come from alloc_page,
+ * or, when it is NULL, are an error. Errors: MICA_ERR_ALIGNMENT,
+ * MICA_ERR_RANGE (va outside the user half), MICA_ERR_INVALID_ARGUMENT
+ * (writable and executable, or a bad size), MICA_ERR_DELETE_FIRST (already
+ * mapped), MICA_ERR_LOOKUP_FAILED (a table is missing, no alloc_page),
+ * MICA_ERR_NOT_ENOUGH_MEMORY (alloc_page ran out).
  */
 MUST_CHECK enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa,
-					   unsigned prot, paddr_t (*alloc_page)(void));
+					   unsigned page_bits, unsigned prot,
+					   paddr_t (*alloc_page)(void));
+
+/* Remove the mapping at va if it still maps pa with that size; flush it. */
+void arch_vspace_unmap(const struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits);
+
+/*
+ * Install the zeroed table at pa as the first missing table on the way to
+ * va. MICA_ERR_DELETE_FIRST if none is missing; MICA_ERR_RANGE for a
+ * kernel address.
+ */
+MUST_CHECK enum mica_error arch_vspace_map_table(struct arch_vspace *vs, vaddr_t va, paddr_t table);
+
+/* Remove the table at pa from the walk to va, if it is there; flush the ASID. */
+void arch_vspace_unmap_table(const struct arch_vspace *vs, vaddr_t va, paddr_t table);
+
+/* Drop every translation cached for asid. */
+void arch_asid_invalidate(uint16_t asid);
 
 /*
  * The physical address va maps to if the mapping grants every MAP_* bit in
@@ -86,6 +125,13 @@ MUST_CHECK enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, p
 MUST_CHECK struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va,
 					    unsigned need);
 
-void arch_vspace_activate(const struct arch_vspace *vs);
+/* An address space that maps nothing, for threads that have lost theirs (set at boot). */
+extern struct arch_vspace arch_vspace_empty;
+
+/*
+ * Inline in <arch/regs.h>: arch_vspace_activate(vs) switches the user
+ * address space; arch_vspace_token(vs) names an address space in one word
+ * (never 0) and arch_vspace_activate_token(token) switches to it.
+ */
 
 #endif

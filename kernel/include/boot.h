@@ -8,20 +8,17 @@
 #include "arch.h"
 #include "thread.h"
 
-/* Where the root task's stack ends, and its size. */
-#define ROOT_STACK_TOP	 UINT64_C(0x0000007fff000000)
 #define ROOT_STACK_PAGES 16
-
-/* The ASID of the root task's address space. */
-#define ROOT_ASID 1
 
 /* Entered from the architecture's start-up code on the boot CPU. */
 NORETURN void kernel_main(uint64_t dtb_pa, uint64_t image_pa);
 
 /*
- * Load the "root" ELF from the boot archive into a new address space and
- * make t ready to run it. Errors name what is wrong on the console.
+ * Build the root task from the "root" ELF in the boot archive: its CNode,
+ * TCB, VSpace, IPC buffer and boot-info page, capabilities to all free
+ * memory as Untyped, and make it runnable. Errors name what is wrong on
+ * the console. After this the kernel allocates nothing.
  */
-MUST_CHECK enum mica_error boot_root_task(const struct boot_info *boot, struct thread *t);
+MUST_CHECK enum mica_error boot_root_task(const struct boot_info *boot, unsigned tick_hz);
 
 #endif

@@ -6,7 +6,8 @@
 
 #include "mm.h"
 
-#define BOOTMEM_MAX_RANGES 16
+#define BOOTMEM_MAX_RANGES	  16
+#define BOOTMEM_MAX_RANGES_DEVICE 16
 
 /*
  * Remove hole from the count ranges in ranges (room for max), splitting a

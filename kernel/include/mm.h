@@ -23,4 +23,10 @@ void bootmem_init(const struct mem_range *free, size_t count);
 MUST_CHECK paddr_t bootmem_alloc_page(void);
 size_t bootmem_free_bytes(void);
 
+/* A zeroed block of 2^size_bits bytes aligned to its size, or 0. */
+MUST_CHECK paddr_t bootmem_alloc(unsigned size_bits);
+
+/* Hand every remaining free range over (to become Untyped); the allocator is then empty. */
+size_t bootmem_take_all(struct mem_range *out, size_t max);
+
 #endif

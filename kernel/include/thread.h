@@ -1,48 +1,155 @@
 /*
- * Threads and the scheduler. For now the kernel runs one user thread, the
- * root task, on the boot CPU; the full TCB object and per-CPU run queues
- * come with capabilities.
+ * Threads (TCB objects) and the fixed-priority scheduler.
+ *
+ * A TCB lives in memory retyped from Untyped. Besides the saved user
+ * context it holds capabilities of its own (CSpace root, VSpace, IPC
+ * buffer frame, fault endpoint) in slots, so the objects a thread depends
+ * on cannot vanish while it still refers to them.
+ *
+ * Scheduling: per-CPU run queues, one FIFO per priority (0..255) plus a
+ * bitmap of non-empty priorities. The running thread is not in a queue.
+ * Round robin within a priority on the timer tick. Only CPU 0 runs
+ * threads today; the per-CPU structure is there for SMP.
  */
 #ifndef MICA_THREAD_H
 #define MICA_THREAD_H
 
 #include "arch.h"
+#include "cap.h"
 
 #define THREAD_NAME_MAX 16
 
 enum thread_state {
-	THREAD_INACTIVE = 0, /* Created, not started. */
-	THREAD_RUNNABLE,     /* May run. */
-	THREAD_DEAD,	     /* Stopped for good (an unhandled fault). */
+	THREAD_INACTIVE = 0,  /* Never started, suspended, or stopped by a fault. */
+	THREAD_RUNNABLE,      /* Running or in a run queue. */
+	THREAD_BLOCKED_SEND,  /* In an endpoint's queue, waiting to send (or Call). */
+	THREAD_BLOCKED_RECV,  /* In an endpoint's queue, waiting to receive. */
+	THREAD_BLOCKED_REPLY, /* Called; waiting for the reply. */
+	THREAD_BLOCKED_NTFN,  /* Waiting on a notification. */
 };
 
-struct thread {
-	struct arch_regs regs;
-	struct arch_vspace vspace;
+/* Slots inside a TCB. */
+enum tcb_slot {
+	TCB_SLOT_CSPACE = 0,
+	TCB_SLOT_VSPACE,
+	TCB_SLOT_IPC_BUFFER,
+	TCB_SLOT_FAULT_EP,
+	TCB_SLOT_COUNT,
+};
+
+struct endpoint;
+struct notification;
+struct reply;
+
+struct tcb {
+	struct arch_regs regs; /* First: the entry code's frame is the TCB. */
+	struct slot slots[TCB_SLOT_COUNT];
+	/* The VSpace in slots[TCB_SLOT_VSPACE], ready to activate (root_pa 0: none). */
+	struct arch_vspace vs;
+	uint64_t vs_token; /* arch_vspace_token(&vs). */
+	/*
+	 * The fastpath's view of slots[TCB_SLOT_CSPACE] when that CNode resolves
+	 * every address in one step (guard + radix = 64): cptr names
+	 * fast_slots[cptr & fast_mask] if cptr >> fast_radix == fast_guard.
+	 * Otherwise the guard matches nothing. Set by tcb_spaces_changed(); only
+	 * good while slots[TCB_SLOT_CSPACE] still holds the CNode.
+	 */
+	struct slot *fast_slots;
+	uint64_t fast_mask;
+	uint64_t fast_guard;
+	uint8_t fast_radix;
 	enum thread_state state;
+	uint8_t priority;
+	uint8_t mcp; /* Maximum controlled priority: a ceiling it can give. */
+	uint8_t cpu;
+	bool is_root; /* The root task: an unhandled fault ends the system. */
+
+	/* Run queue links. */
+	struct tcb *sched_next;
+	struct tcb *sched_prev;
+
+	/* Endpoint or notification queue links, and what it is blocked on. */
+	struct tcb *queue_next;
+	struct tcb *queue_prev;
+	void *blocked_on;
+
+	/* A blocked sender's message description (its registers hold the words). */
+	uint64_t send_badge;
+	bool send_is_call;
+	bool send_can_grant;
+	bool send_can_grant_reply;
+	bool send_is_fault; /* The message is this thread's fault (tcb.fault_*). */
+
+	struct reply *reply;	 /* Receiving: the reply object a caller will bind to. */
+	struct reply *caller_of; /* Blocked in a Call: the reply object it waits on. */
+	struct notification *bound_notification;
+
+	uintptr_t ipc_buffer_va; /* User address, for reference only. */
+
+	/* A fault being delivered: its label and words. */
+	uint64_t fault_label;
+	uint64_t fault_mr[4];
+
 	char name[THREAD_NAME_MAX];
 };
 
-/* The thread the boot CPU runs, or NULL. */
-struct thread *thread_current(void);
+_Static_assert(sizeof(struct tcb) <= (1u << MICA_TCB_BITS), "TCB fits its object");
+_Static_assert(__builtin_offsetof(struct tcb, regs) == 0, "vectors.S passes a TCB as its regs");
 
-/* Make t runnable; it becomes the current thread. */
-void thread_start(struct thread *t);
+/* The thread the current CPU runs (never NULL once a thread has started). */
+struct tcb *thread_current(void);
 
-/* t took a fault nobody handles: stop it for good. */
-void thread_fault(struct thread *t);
+/* Set up a fresh TCB in zeroed memory. */
+void tcb_init(struct tcb *t);
+
+/* The kernel-visible IPC buffer of t, or NULL if it has none. */
+struct mica_ipc_buffer *tcb_ipc_buffer(const struct tcb *t);
+
+/* Refresh the cached views of t's CSpace root and VSpace after they change. */
+void tcb_spaces_changed(struct tcb *t);
+
+/* The VSpace t runs in, or NULL. */
+const struct cap *tcb_vspace(const struct tcb *t);
+
+/* Make t runnable and queue it (it may preempt the current thread). */
+void sched_wake(struct tcb *t);
+
+/* Take t off the CPU: out of its run queue if there. */
+void sched_block(struct tcb *t);
+
+/* The current thread gives up the rest of its time slice. */
+void sched_yield(void);
+
+/*
+ * Stop t wherever it is: leave any IPC queue, cancel a pending reply, and
+ * leave the run queue. It ends INACTIVE.
+ */
+void thread_suspend(struct tcb *t);
+
+/* Start an INACTIVE thread. */
+void thread_resume(struct tcb *t);
+
+/* Change t's priority, re-queueing it if it is runnable. */
+void thread_set_priority(struct tcb *t, uint8_t priority);
 
 /*
  * Choose what runs next and return its context for arch_return_to_user.
- * With no thread left, the system has ended: power off.
+ * With nothing runnable the CPU idles in the kernel until an interrupt
+ * makes something runnable.
  */
 struct arch_regs *schedule(void);
+
+/* Count (and print) broken run-queue invariants. */
+unsigned sched_check(void);
 
 /* The periodic timer interrupt. */
 void sched_tick(void);
 uint64_t sched_ticks(void);
 
-/* Handle the system call the thread just made. */
-void syscall_dispatch(struct thread *t);
+/* Handle the system call the current thread just made. */
+void syscall_dispatch(struct tcb *t);
+
+/* The thread took a fault: deliver it to its fault endpoint or stop it. */
+void thread_fault(struct tcb *t, uint64_t label, const uint64_t mr[4]);
 
 #endif

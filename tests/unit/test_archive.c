@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include <archive.h>
+#include <formats/archive.h>
 #include <mica/abi/archive.h>
 
 /* Field offsets, from the format description. */

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include <elf.h>
+#include <formats/elf.h>
 
 /* ELF64 header field offsets. */
 #define EH_CLASS     4

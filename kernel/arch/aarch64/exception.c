@@ -7,8 +7,12 @@
 #include "arch/internal.h"
 #include "arch/power.h"
 #include "arch/sysreg.h"
+#include "irq.h"
 #include "print.h"
 #include "thread.h"
+
+#include <mica/abi/context.h>
+#include <mica/abi/fault.h>
 
 static void print_syndrome(uint64_t esr, uint64_t far)
 {
@@ -51,24 +55,53 @@ static void handle_irq(void)
 	if (intid == timer_intid())
 		timer_handle();
 	else
-		kprintf("mica: unexpected interrupt %u\n", intid);
+		irq_deliver(intid);
 	gic_end_of_interrupt(intid);
+}
+
+/*
+ * A fault from EL0 becomes a message to the thread's fault endpoint. A
+ * thread with nobody to handle its faults gets the decoded report on the
+ * console instead, and stops.
+ */
+static void user_fault(struct tcb *t, const struct arch_regs *regs, uint64_t esr, uint64_t far)
+{
+	unsigned ec = esr_ec(esr);
+	uint64_t mr[4];
+	uint64_t label;
+
+	if (ec == ESR_EC_DABT_LOW || ec == ESR_EC_IABT_LOW) {
+		label = MICA_FAULT_VM;
+		mr[0] = regs->pc;
+		mr[1] = far;
+		mr[2] = ec == ESR_EC_IABT_LOW		 ? MICA_FAULT_VM_FETCH
+			: esr_decode_abort(esr).is_write ? MICA_FAULT_VM_WRITE
+							 : 0;
+		mr[3] = esr;
+	} else {
+		label = MICA_FAULT_USER_EXCEPTION;
+		mr[0] = regs->pc;
+		mr[1] = regs->sp;
+		mr[2] = esr;
+		mr[3] = far;
+	}
+	if (t->slots[TCB_SLOT_FAULT_EP].cap.type != MICA_OBJ_ENDPOINT) {
+		kprintf("mica: unhandled fault in thread \"%s\" at EL0\n", t->name);
+		print_syndrome(esr, far);
+		arch_regs_dump(regs);
+	}
+	thread_fault(t, label, mr);
 }
 
 struct arch_regs *exception_user_sync(struct arch_regs *regs)
 {
-	struct thread *t = thread_current();
+	struct tcb *t = thread_current();
 	uint64_t esr = sysreg_read(esr_el2);
-	uint64_t far = sysreg_read(far_el2);
 
-	if (esr_ec(esr) == ESR_EC_SVC64) {
+	if (esr_ec(esr) == ESR_EC_SVC64)
 		syscall_dispatch(t);
-		return schedule();
-	}
-	kprintf("mica: unhandled fault in thread \"%s\" at EL0\n", t->name);
-	print_syndrome(esr, far);
-	arch_regs_dump(regs);
-	thread_fault(t);
+	else
+		user_fault(t, regs, esr, sysreg_read(far_el2));
 	return schedule();
 }
 
@@ -81,12 +114,10 @@ struct arch_regs *exception_user_irq(struct arch_regs *regs)
 
 struct arch_regs *exception_user_bad(struct arch_regs *regs)
 {
-	struct thread *t = thread_current();
+	struct tcb *t = thread_current();
 
 	kprintf("mica: unexpected FIQ, SError or AArch32 exception in thread \"%s\"\n", t->name);
-	print_syndrome(sysreg_read(esr_el2), sysreg_read(far_el2));
-	arch_regs_dump(regs);
-	thread_fault(t);
+	user_fault(t, regs, sysreg_read(esr_el2), sysreg_read(far_el2));
 	return schedule();
 }
 

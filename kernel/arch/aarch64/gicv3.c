@@ -13,6 +13,7 @@
 #define GICD_CTLR	      0x0000
 #define GICD_TYPER	      0x0004
 #define GICD_IGROUPR	      0x0080
+#define GICD_ISENABLER	      0x0100
 #define GICD_ICENABLER	      0x0180
 #define GICD_ICPENDR	      0x0280
 #define GICD_IPRIORITYR	      0x0400
@@ -42,7 +43,10 @@
 #define GIC_PRIORITY_KERNEL 0x80u
 #define GIC_FIRST_SPI	    32u
 
+#define GIC_MAINTENANCE_INTID 25u
+
 static volatile uint8_t *gicd;
+static uint32_t gicd_lines;
 static volatile uint8_t *gicr; /* The boot CPU's redistributor (RD_base). */
 
 static inline uint32_t rd32(const volatile uint8_t *base, uint32_t off)
@@ -97,6 +101,8 @@ static volatile uint8_t *find_redistributor(const struct platform *p, uint64_t m
 static void gicd_init(void)
 {
 	uint32_t lines = GICD_TYPER_LINES(rd32(gicd, GICD_TYPER));
+
+	gicd_lines = lines;
 	uint64_t boot_cpu = sysreg_read(mpidr_el1) & MPIDR_AFF_MASK;
 
 	wr32(gicd, GICD_CTLR, 0);
@@ -175,4 +181,22 @@ void gic_end_of_interrupt(uint32_t intid)
 {
 	sysreg_write(S3_0_C12_C12_1, intid); /* ICC_EOIR1_EL1 */
 	isb();
+}
+
+void arch_irq_set_enabled(uint32_t intid, bool enabled)
+{
+	uint32_t bit = 1u << (intid % 32);
+
+	if (intid < GIC_FIRST_SPI)
+		wr32(gicr, enabled ? GICR_ISENABLER0 : GICR_ICENABLER0, bit);
+	else if (intid < gicd_lines)
+		wr32(gicd, (enabled ? GICD_ISENABLER : GICD_ICENABLER) + (intid / 32) * 4, bit);
+}
+
+/* SPIs the distributor has, and PPIs other than the kernel's own. */
+bool arch_irq_is_claimable(uint32_t intid)
+{
+	if (intid < 16 || intid == GIC_MAINTENANCE_INTID || intid == timer_intid())
+		return false;
+	return intid < gicd_lines && intid < GIC_SPURIOUS_FIRST;
 }

@@ -20,7 +20,7 @@ void *arch_phys_to_virt(paddr_t pa)
 	return (void *)(uintptr_t)(PHYSMAP_BASE + pa_addr(pa));
 }
 
-static paddr_t virt_to_phys(const void *va)
+paddr_t arch_virt_to_phys(const void *va)
 {
 	uintptr_t v = (uintptr_t)va;
 
@@ -62,69 +62,146 @@ enum mica_error arch_vspace_init(struct arch_vspace *vs, uint16_t asid, paddr_t 
 	return MICA_OK;
 }
 
-/* The level-3 entry for va, creating tables on the way when alloc_page is given. */
-static pte_t *walk(const struct arch_vspace *vs, uint64_t va, paddr_t (*alloc_page)(void))
+/*
+ * The entry for va at level, walking down from the root. Missing tables
+ * are created from alloc_page when it is given; otherwise the walk stops
+ * and *missing_level says where. Returns NULL if the walk cannot reach
+ * level (a missing table, or a block mapping on the way).
+ */
+static pte_t *walk(const struct arch_vspace *vs, uint64_t va, unsigned level,
+		   paddr_t (*alloc_page)(void), unsigned *missing_level)
 {
 	pte_t *table = arch_phys_to_virt(pa_init(vs->root_pa));
 
-	for (unsigned level = PTE_LEVEL_FIRST; level < PTE_LEVEL_LAST; level++) {
-		pte_t *entry = &table[pte_index(va, level)];
+	for (unsigned l = PTE_LEVEL_FIRST; l < level; l++) {
+		pte_t *entry = &table[pte_index(va, l)];
 
 		if (!pte_is_valid(*entry)) {
-			paddr_t next;
+			paddr_t next = alloc_page != NULL ? alloc_page() : pa_init(0);
 
-			if (alloc_page == NULL)
+			if (pa_addr(next) == 0) {
+				if (missing_level != NULL)
+					*missing_level = l + 1;
 				return NULL;
-			next = alloc_page();
-			if (pa_addr(next) == 0)
-				return NULL;
+			}
 			*entry = pte_table(pa_addr(next));
-		} else if (!pte_is_table(*entry, level)) {
-			return NULL; /* User spaces use no blocks. */
+		} else if (!pte_is_table(*entry, l)) {
+			return NULL;
 		}
 		table = arch_phys_to_virt(pa_init(pte_address(*entry)));
 	}
-	return &table[pte_index(va, PTE_LEVEL_LAST)];
+	return &table[pte_index(va, level)];
 }
 
-enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned prot,
-				paddr_t (*alloc_page)(void))
+static unsigned level_for(unsigned page_bits)
 {
+	return page_bits == 21 ? 2 : PTE_LEVEL_LAST;
+}
+
+static void tlb_flush_va(uint16_t asid, uint64_t va)
+{
+	dsb(ishst);
+	__asm__ volatile("tlbi vae1is, %0" ::"r"(((uint64_t)asid << 48) | (va >> 12)) : "memory");
+	dsb(ish);
+	isb();
+}
+
+void arch_asid_invalidate(uint16_t asid)
+{
+	dsb(ishst);
+	__asm__ volatile("tlbi aside1is, %0" ::"r"((uint64_t)asid << 48) : "memory");
+	dsb(ish);
+	isb();
+}
+
+enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits,
+				unsigned prot, paddr_t (*alloc_page)(void))
+{
+	uint64_t size = UINT64_C(1) << page_bits;
 	pte_t *entry;
 
-	if (!IS_ALIGNED(va_addr(va), PAGE_SIZE) || !IS_ALIGNED(pa_addr(pa), PAGE_SIZE))
+	if (page_bits != 12 && page_bits != 21)
+		return MICA_ERR_INVALID_ARGUMENT;
+	if (!IS_ALIGNED(va_addr(va), size) || !IS_ALIGNED(pa_addr(pa), size))
 		return MICA_ERR_ALIGNMENT;
 	if (va_addr(va) >= USER_VA_END)
 		return MICA_ERR_RANGE;
 	if ((prot & MAP_WRITE) && (prot & MAP_EXEC))
 		return MICA_ERR_INVALID_ARGUMENT;
-	entry = walk(vs, va_addr(va), alloc_page);
+	entry = walk(vs, va_addr(va), level_for(page_bits), alloc_page, NULL);
 	if (entry == NULL)
-		return MICA_ERR_NOT_ENOUGH_MEMORY;
+		return alloc_page != NULL ? MICA_ERR_NOT_ENOUGH_MEMORY : MICA_ERR_LOOKUP_FAILED;
 	if (pte_is_valid(*entry))
-		return MICA_ERR_ILLEGAL_OPERATION;
-	*entry = pte_leaf(pa_addr(pa), PTE_LEVEL_LAST, prot | MAP_USER);
+		return MICA_ERR_DELETE_FIRST;
+	*entry = pte_leaf(pa_addr(pa), level_for(page_bits), prot | MAP_USER);
 	dsb(ishst);
 	return MICA_OK;
 }
 
-struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsigned need)
+void arch_vspace_unmap(const struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits)
 {
-	pte_t *entry;
+	unsigned level = level_for(page_bits);
+	pte_t *entry = walk(vs, va_addr(va), level, NULL, NULL);
+
+	/* Only if the entry still maps this frame: the VSpace may have moved on. */
+	if (entry == NULL || !pte_is_valid(*entry) || pte_is_table(*entry, level) ||
+	    pte_address(*entry) != pa_addr(pa))
+		return;
+	*entry = 0;
+	tlb_flush_va(vs->asid, va_addr(va));
+}
+
+enum mica_error arch_vspace_map_table(struct arch_vspace *vs, vaddr_t va, paddr_t table)
+{
+	unsigned missing = 0;
 
 	if (va_addr(va) >= USER_VA_END)
-		return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
-	entry = walk(vs, va_addr(va), NULL);
-	if (entry == NULL || !pte_is_valid(*entry) || (pte_prot(*entry) & need) != need)
-		return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
-	return (struct ret){MICA_OK, pte_address(*entry) + (va_addr(va) & (PAGE_SIZE - 1))};
+		return MICA_ERR_RANGE;
+	if (walk(vs, va_addr(va), PTE_LEVEL_LAST, NULL, &missing) != NULL || missing == 0)
+		return MICA_ERR_DELETE_FIRST; /* Every level is there already (or a block). */
+	/* The entry one level up from the missing table points to it. */
+	*walk(vs, va_addr(va), missing - 1, NULL, NULL) = pte_table(pa_addr(table));
+	dsb(ishst);
+	return MICA_OK;
 }
 
-void arch_vspace_activate(const struct arch_vspace *vs)
+void arch_vspace_unmap_table(const struct arch_vspace *vs, vaddr_t va, paddr_t table)
 {
-	sysreg_write(ttbr0_el2, vs->root_pa | ((uint64_t)vs->asid << 48));
-	isb();
+	for (unsigned level = PTE_LEVEL_FIRST; level < PTE_LEVEL_LAST; level++) {
+		pte_t *entry = walk(vs, va_addr(va), level, NULL, NULL);
+
+		if (entry == NULL || !pte_is_table(*entry, level))
+			return;
+		if (pte_address(*entry) == pa_addr(table)) {
+			*entry = 0;
+			arch_asid_invalidate(vs->asid);
+			return;
+		}
+	}
 }
+
+struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsigned need)
+{
+	if (va_addr(va) >= USER_VA_END)
+		return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
+	for (unsigned level = 2; level <= PTE_LEVEL_LAST; level++) {
+		pte_t *entry = walk(vs, va_addr(va), level, NULL, NULL);
+		uint64_t size = pte_level_size(level);
+
+		if (entry == NULL || !pte_is_valid(*entry))
+			return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
+		if (pte_is_table(*entry, level))
+			continue;
+		if ((pte_prot(*entry) & need) != need)
+			return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
+		return (struct ret){MICA_OK, pte_address(*entry) + (va_addr(va) & (size - 1))};
+	}
+	return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
+}
+
+/* Nothing mapped: ASID 0 is never given to a user address space. */
+static pte_t empty_l1[PTE_ENTRIES] __attribute__((aligned(4096)));
+struct arch_vspace arch_vspace_empty;
 
 /*
  * Replace the boot identity map with an empty table, so that nothing is
@@ -132,9 +209,11 @@ void arch_vspace_activate(const struct arch_vspace *vs)
  */
 void mmu_drop_identity_map(void)
 {
-	static pte_t empty_l1[PTE_ENTRIES] __attribute__((aligned(4096)));
-
-	sysreg_write(ttbr0_el2, pa_addr(virt_to_phys(empty_l1)));
+	arch_vspace_empty = (struct arch_vspace){
+		.root_pa = pa_addr(arch_virt_to_phys(empty_l1)),
+		.asid = 0,
+	};
+	sysreg_write(ttbr0_el2, arch_vspace_empty.root_pa);
 	isb();
 	__asm__ volatile("tlbi alle2" ::: "memory");
 	dsb(ish);

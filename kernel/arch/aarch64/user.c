@@ -1,11 +1,18 @@
 /*
  * User thread contexts: the AArch64 system-call convention of
- * <mica/abi/syscall.h> (number in x7, arguments x0..x6, results x0, x1).
+ * <mica/abi/syscall.h> (number in x7, arguments x0..x6; results x0, x1;
+ * IPC: badge x0, message info x1, message registers x2..x5, error x6).
  */
 #include <string.h>
 
 #include "arch.h"
 #include "arch/sysreg.h"
+
+#include <mica/abi/context.h>
+#include <mica/abi/ipc.h>
+
+/* The only PSTATE bits a thread may set: the condition flags. */
+#define PSTATE_NZCV UINT64_C(0xf0000000)
 
 void arch_regs_init_user(struct arch_regs *regs, uintptr_t entry, uintptr_t sp, uintptr_t arg)
 {
@@ -16,18 +23,52 @@ void arch_regs_init_user(struct arch_regs *regs, uintptr_t entry, uintptr_t sp, 
 	regs->pstate = SPSR_MODE_EL0T; /* EL0, interrupts unmasked */
 }
 
-uintptr_t arch_regs_syscall(const struct arch_regs *regs)
-{
-	return regs->x[7];
-}
-
-uintptr_t arch_regs_arg(const struct arch_regs *regs, unsigned i)
-{
-	return i < 7 ? regs->x[i] : 0;
-}
-
 void arch_regs_set_result(struct arch_regs *regs, enum mica_error err, uintptr_t val)
 {
 	regs->x[0] = (uint64_t)err;
 	regs->x[1] = val;
+}
+
+uint64_t arch_regs_get(const struct arch_regs *regs, unsigned i)
+{
+	switch (i) {
+	case MICA_CTX_PC:
+		return regs->pc;
+	case MICA_CTX_SP:
+		return regs->sp;
+	case MICA_CTX_FLAGS:
+		return regs->pstate & PSTATE_NZCV;
+	case MICA_CTX_TPIDR:
+		return regs->tpidr;
+	default:
+		return i < MICA_CONTEXT_WORDS ? regs->x[i - MICA_CTX_X0] : 0;
+	}
+}
+
+void arch_regs_set(struct arch_regs *regs, unsigned i, uint64_t v)
+{
+	switch (i) {
+	case MICA_CTX_PC:
+		regs->pc = v;
+		break;
+	case MICA_CTX_SP:
+		regs->sp = v;
+		break;
+	case MICA_CTX_FLAGS:
+		/* A thread never gets to pick its exception level or masks. */
+		regs->pstate = (regs->pstate & ~PSTATE_NZCV) | (v & PSTATE_NZCV);
+		break;
+	case MICA_CTX_TPIDR:
+		regs->tpidr = v;
+		break;
+	default:
+		if (i < MICA_CONTEXT_WORDS)
+			regs->x[i - MICA_CTX_X0] = v;
+		break;
+	}
+}
+
+uintptr_t arch_regs_pc(const struct arch_regs *regs)
+{
+	return regs->pc;
 }

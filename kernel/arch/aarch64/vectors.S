@@ -2,10 +2,9 @@
  * Exception vectors (Arm ARM D1.10.2: 16 entries of 128 bytes, 2 KiB
  * aligned) and the kernel entry and exit paths.
  *
- * While a thread runs at EL0, SP_EL2 points just past the end of its
- * struct arch_regs, so an exception from EL0 saves the whole user context
- * straight into the thread and then switches to the CPU's kernel stack
- * (whose top is the first word of the per-CPU block at TPIDR_EL2).
+ * While a thread runs at EL0, SP_EL2 points at its struct arch_regs, so an
+ * exception from EL0 saves the whole user context straight into the thread
+ * and then switches to the CPU's kernel stack, whose top TPIDR_EL2 holds.
  * Exceptions taken at EL2 push the same frame on the kernel stack.
  */
 #include "arch/asm.h"
@@ -50,18 +49,16 @@
 
 /* From EL0: save into the thread, x0 = its regs, then to the kernel stack. */
 .macro enter_from_user
-	sub	sp, sp, #REGS_SIZE
 	save_gprs
 	mrs	x21, sp_el0
-	stp	x30, x21, [sp, #16 * 15]
 	mrs	x22, elr_el2
 	mrs	x23, spsr_el2
-	stp	x22, x23, [sp, #REGS_PC]
 	mrs	x24, tpidr_el0
+	stp	x30, x21, [sp, #16 * 15]
+	stp	x22, x23, [sp, #REGS_PC]
 	str	x24, [sp, #REGS_TPIDR]
 	mov	x0, sp
 	mrs	x1, tpidr_el2
-	ldr	x1, [x1, #CPU_KSTACK_TOP]
 	mov	sp, x1
 .endm
 
@@ -127,9 +124,26 @@ el2_irq:
 	bl	exception_kernel_irq
 	return_to_kernel
 
+/*
+ * System calls that the IPC fastpath may take are sent there first,
+ * before any C frame is set up; the slow path gets everything else, and
+ * whatever the fastpath declines (it passes that on itself).
+ */
 el0_sync:
 	enter_from_user
-	bl	exception_user_sync
+	mrs	x1, esr_el2
+	lsr	x1, x1, #26
+	cmp	x1, #ESR_EC_SVC64_VALUE
+	b.ne	2f
+	cmp	x7, #FASTPATH_SYS_CALL		/* x7 still holds the caller's number */
+	b.eq	1f
+	cmp	x7, #FASTPATH_SYS_REPLY_RECV
+	b.ne	2f
+	bl	fastpath_reply_recv
+	b	arch_return_to_user
+1:	bl	fastpath_call
+	b	arch_return_to_user
+2:	bl	exception_user_sync
 	b	arch_return_to_user
 
 el0_irq:
@@ -143,19 +157,17 @@ el0_bad:
 	b	arch_return_to_user
 
 /*
- * Resume the thread whose struct arch_regs is at x0, leaving SP_EL2 just
- * past it for the next exception from EL0.
+ * Resume the thread whose struct arch_regs is at x0, leaving SP_EL2 there
+ * for the next exception from EL0.
  */
 func arch_return_to_user
 	mov	sp, x0
-	ldp	x22, x23, [sp, #REGS_PC]
+	ldp	x21, x22, [sp, #REGS_SP]	/* SP_EL0, then ELR */
+	ldp	x23, x24, [sp, #REGS_PSTATE]	/* SPSR, then TPIDR_EL0 */
+	msr	sp_el0, x21
 	msr	elr_el2, x22
 	msr	spsr_el2, x23
-	ldr	x21, [sp, #REGS_SP]
-	msr	sp_el0, x21
-	ldr	x24, [sp, #REGS_TPIDR]
 	msr	tpidr_el0, x24
 	restore_gprs
-	add	sp, sp, #REGS_SIZE
 	eret
 endfunc arch_return_to_user

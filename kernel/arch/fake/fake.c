@@ -14,6 +14,11 @@
 jmp_buf *fake_power_off_jump;
 int fake_power_off_status = -1;
 unsigned fake_interrupt_waits;
+const struct arch_vspace *fake_active_vspace;
+uint64_t fake_active_token;
+struct arch_vspace arch_vspace_empty;
+unsigned fake_unmap_count;
+bool fake_irq_enabled[1024];
 
 static uint8_t fake_io[4096];
 
@@ -32,6 +37,11 @@ void arch_cpu_init(void)
 void *arch_phys_to_virt(paddr_t pa)
 {
 	return (void *)pa_addr(pa);
+}
+
+paddr_t arch_virt_to_phys(const void *va)
+{
+	return pa_init((uintptr_t)va);
 }
 
 volatile void *arch_io_map(paddr_t pa, size_t size)
@@ -82,20 +92,39 @@ void arch_regs_init_user(struct arch_regs *regs, uintptr_t entry, uintptr_t sp, 
 	regs->x[0] = arg;
 }
 
-uintptr_t arch_regs_syscall(const struct arch_regs *regs)
-{
-	return regs->x[7];
-}
-
-uintptr_t arch_regs_arg(const struct arch_regs *regs, unsigned i)
-{
-	return i < 7 ? regs->x[i] : 0;
-}
-
 void arch_regs_set_result(struct arch_regs *regs, enum mica_error err, uintptr_t val)
 {
 	regs->x[0] = (uint64_t)err;
 	regs->x[1] = val;
+}
+
+uint64_t arch_regs_get(const struct arch_regs *regs, unsigned i)
+{
+	return i == 0 ? regs->pc : i == 1 ? regs->sp : 0;
+}
+
+void arch_regs_set(struct arch_regs *regs, unsigned i, uint64_t v)
+{
+	if (i == 0)
+		regs->pc = v;
+	else if (i == 1)
+		regs->sp = v;
+}
+
+uintptr_t arch_regs_pc(const struct arch_regs *regs)
+{
+	return regs->pc;
+}
+
+void arch_irq_set_enabled(uint32_t intid, bool enabled)
+{
+	if (intid < sizeof(fake_irq_enabled))
+		fake_irq_enabled[intid] = enabled;
+}
+
+bool arch_irq_is_claimable(uint32_t intid)
+{
+	return intid >= 32 && intid < 1020;
 }
 
 void arch_regs_dump(const struct arch_regs *regs)
@@ -117,22 +146,54 @@ enum mica_error arch_vspace_init(struct arch_vspace *vs, uint16_t asid, paddr_t 
 	return MICA_OK;
 }
 
-enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned prot,
-				paddr_t (*alloc_page)(void))
+enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits,
+				unsigned prot, paddr_t (*alloc_page)(void))
 {
 	(void)alloc_page;
+	if (page_bits != 12 && page_bits != 21)
+		return MICA_ERR_INVALID_ARGUMENT;
 	if (!IS_ALIGNED(va_addr(va), PAGE_SIZE) || !IS_ALIGNED(pa_addr(pa), PAGE_SIZE))
 		return MICA_ERR_ALIGNMENT;
 	if ((prot & MAP_WRITE) && (prot & MAP_EXEC))
 		return MICA_ERR_INVALID_ARGUMENT;
 	for (unsigned i = 0; i < vs->page_count; i++)
 		if (vs->pages[i].va == va_addr(va))
-			return MICA_ERR_ILLEGAL_OPERATION;
+			return MICA_ERR_DELETE_FIRST;
 	if (vs->page_count == FAKE_VSPACE_PAGES)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
 	vs->pages[vs->page_count++] =
 		(struct fake_page){va_addr(va), pa_addr(pa), prot | MAP_USER | MAP_READ};
 	return MICA_OK;
+}
+
+void arch_vspace_unmap(const struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits)
+{
+	(void)vs;
+	(void)va;
+	(void)pa;
+	(void)page_bits;
+	fake_unmap_count++;
+}
+
+enum mica_error arch_vspace_map_table(struct arch_vspace *vs, vaddr_t va, paddr_t table)
+{
+	(void)vs;
+	(void)va;
+	(void)table;
+	return MICA_OK;
+}
+
+void arch_vspace_unmap_table(const struct arch_vspace *vs, vaddr_t va, paddr_t table)
+{
+	(void)vs;
+	(void)va;
+	(void)table;
+	fake_unmap_count++;
+}
+
+void arch_asid_invalidate(uint16_t asid)
+{
+	(void)asid;
 }
 
 struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsigned need)
@@ -143,9 +204,4 @@ struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsig
 		if (vs->pages[i].va == page && (vs->pages[i].prot & need) == need)
 			return (struct ret){MICA_OK, vs->pages[i].pa + (va_addr(va) - page)};
 	return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
-}
-
-void arch_vspace_activate(const struct arch_vspace *vs)
-{
-	(void)vs;
 }

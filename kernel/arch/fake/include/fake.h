@@ -5,10 +5,14 @@
 #define MICA_FAKE_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 
 /* If set, arch_power_off longjmps here (after recording the status). */
 extern jmp_buf *fake_power_off_jump;
 extern int fake_power_off_status;
 extern unsigned fake_interrupt_waits;
+/* Calls of arch_vspace_unmap and arch_vspace_unmap_table. */
+extern unsigned fake_unmap_count;
+extern bool fake_irq_enabled[1024];
 
 #endif

@@ -5,13 +5,16 @@
 #ifndef MICA_ARCH_REGS_H
 #define MICA_ARCH_REGS_H
 
-#define REGS_SP	   248
-#define REGS_PC	   256
-#define REGS_TPIDR 272
-#define REGS_SIZE  288
+#define REGS_SP	    248
+#define REGS_PC	    256
+#define REGS_PSTATE 264
+#define REGS_TPIDR  272
+#define REGS_SIZE   288
 
-/* Offset, in the per-CPU block at TPIDR_EL2, of the kernel stack's top. */
-#define CPU_KSTACK_TOP 0
+/* The system calls vectors.S sends to the fastpath (static_assert in fastpath.c). */
+#define FASTPATH_SYS_CALL	5
+#define FASTPATH_SYS_REPLY_RECV 8
+#define ESR_EC_SVC64_VALUE	0x15
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -35,9 +38,88 @@ struct arch_vspace {
 	uint16_t asid;
 };
 
+/*
+ * The system-call convention (<mica/abi/syscall.h>): number in x7,
+ * arguments x0..x6; IPC results x0 badge, x1 info, x2..x5 message
+ * registers, x6 error. Inline: the IPC fastpath lives on these.
+ */
+#define ARCH_MR_FIRST	   2
+#define ARCH_IPC_ERROR_REG 6
+
+static inline uintptr_t arch_regs_syscall(const struct arch_regs *regs)
+{
+	return regs->x[7];
+}
+
+static inline uintptr_t arch_regs_arg(const struct arch_regs *regs, unsigned i)
+{
+	return i < 7 ? regs->x[i] : 0;
+}
+
+static inline uint64_t arch_regs_get_mr(const struct arch_regs *regs, unsigned i)
+{
+	return i < 4 ? regs->x[ARCH_MR_FIRST + i] : 0;
+}
+
+static inline void arch_regs_set_mr(struct arch_regs *regs, unsigned i, uint64_t v)
+{
+	if (i < 4)
+		regs->x[ARCH_MR_FIRST + i] = v;
+}
+
+/* Copy message registers 0..3 from one context to another. */
+static inline void arch_regs_copy_mrs(struct arch_regs *to, const struct arch_regs *from)
+{
+	to->x[2] = from->x[2];
+	to->x[3] = from->x[3];
+	to->x[4] = from->x[4];
+	to->x[5] = from->x[5];
+}
+
+static inline void arch_regs_set_ipc_result(struct arch_regs *regs, int err, uint64_t badge,
+					    uint64_t info)
+{
+	regs->x[0] = badge;
+	regs->x[1] = info;
+	regs->x[ARCH_IPC_ERROR_REG] = (uint64_t)err;
+}
+
+/*
+ * An address space as one word that names it and activates it: here the
+ * TTBR0_EL2 value, with the ASID in bits 63..48.
+ */
+static inline uint64_t arch_vspace_token(const struct arch_vspace *vs)
+{
+	return vs->root_pa | (uint64_t)vs->asid << 48;
+}
+
+/*
+ * No ISB: the kernel itself never uses TTBR0_EL2 translations (it reaches
+ * user memory through the physmap), and the ERET back to EL0 is a context
+ * synchronization event (Arm ARM D1.4.1 / "Context synchronization
+ * event"), so the new tables are in effect for the first user instruction.
+ */
+static inline void arch_vspace_activate_token(uint64_t token)
+{
+	__asm__ volatile("msr ttbr0_el2, %0" ::"r"(token) : "memory");
+}
+
+/* Make vs the user address space. */
+static inline void arch_vspace_activate(const struct arch_vspace *vs)
+{
+	arch_vspace_activate_token(arch_vspace_token(vs));
+}
+
+/* Which CPU this is. Only the boot CPU runs the kernel so far. */
+static inline unsigned arch_cpu_index(void)
+{
+	return 0;
+}
+
 _Static_assert(sizeof(struct arch_regs) == REGS_SIZE, "vectors.S frame size");
 _Static_assert(__builtin_offsetof(struct arch_regs, sp) == REGS_SP, "vectors.S sp offset");
 _Static_assert(__builtin_offsetof(struct arch_regs, pc) == REGS_PC, "vectors.S pc offset");
+_Static_assert(__builtin_offsetof(struct arch_regs, pstate) == REGS_PSTATE, "vectors.S pstate");
 _Static_assert(__builtin_offsetof(struct arch_regs, tpidr) == REGS_TPIDR, "vectors.S tpidr");
 #endif
 

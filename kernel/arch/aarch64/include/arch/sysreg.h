@@ -70,6 +70,15 @@
 #define CNTHCTL_EL0PCTEN (UINT64_C(1) << 0)
 #define CNTHCTL_EL0VCTEN (UINT64_C(1) << 1)
 
+/* Performance monitors (Arm ARM D13.3). */
+#define PMCR_E	      (UINT64_C(1) << 0)
+#define PMCR_C	      (UINT64_C(1) << 2)
+#define PMCR_LC	      (UINT64_C(1) << 6)
+#define PMCNTEN_C     (UINT64_C(1) << 31)
+#define PMCCFILTR_NSH (UINT64_C(1) << 27)
+#define PMUSERENR_EN  (UINT64_C(1) << 0)
+#define PMUSERENR_CR  (UINT64_C(1) << 2)
+
 /* Timer control registers (CNTHP_CTL_EL2 and friends). */
 #define CNT_CTL_ENABLE	(UINT64_C(1) << 0)
 #define CNT_CTL_IMASK	(UINT64_C(1) << 1)

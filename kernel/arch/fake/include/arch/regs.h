@@ -29,4 +29,65 @@ struct arch_vspace {
 	uint16_t asid;
 };
 
+/* The fake has no translation; tests may look at the last activation. */
+extern const struct arch_vspace *fake_active_vspace;
+
+extern uint64_t fake_active_token;
+
+static inline uint64_t arch_vspace_token(const struct arch_vspace *vs)
+{
+	return (uint64_t)(uintptr_t)vs->pages ^ vs->asid;
+}
+
+static inline void arch_vspace_activate_token(uint64_t token)
+{
+	fake_active_token = token;
+}
+
+static inline void arch_vspace_activate(const struct arch_vspace *vs)
+{
+	fake_active_vspace = vs;
+	fake_active_token = arch_vspace_token(vs);
+}
+
+static inline unsigned arch_cpu_index(void)
+{
+	return 0;
+}
+
+static inline uintptr_t arch_regs_syscall(const struct arch_regs *regs)
+{
+	return regs->x[7];
+}
+
+static inline uintptr_t arch_regs_arg(const struct arch_regs *regs, unsigned i)
+{
+	return i < 7 ? regs->x[i] : 0;
+}
+
+static inline uint64_t arch_regs_get_mr(const struct arch_regs *regs, unsigned i)
+{
+	return i < 4 ? regs->x[2 + i] : 0;
+}
+
+static inline void arch_regs_set_mr(struct arch_regs *regs, unsigned i, uint64_t v)
+{
+	if (i < 4)
+		regs->x[2 + i] = v;
+}
+
+static inline void arch_regs_copy_mrs(struct arch_regs *to, const struct arch_regs *from)
+{
+	for (unsigned i = 2; i < 6; i++)
+		to->x[i] = from->x[i];
+}
+
+static inline void arch_regs_set_ipc_result(struct arch_regs *regs, int err, uint64_t badge,
+					    uint64_t info)
+{
+	regs->x[0] = badge;
+	regs->x[1] = info;
+	regs->x[6] = (uint64_t)err;
+}
+
 #endif

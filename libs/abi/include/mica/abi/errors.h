@@ -19,6 +19,12 @@ enum mica_error {
 	MICA_ERR_MALFORMED = 9,		 /* Input data (a blob, a file) is malformed. */
 	MICA_ERR_NOT_FOUND = 10,	 /* A looked-up item does not exist. */
 	MICA_ERR_TRUNCATED = 11,	 /* Input ends before its declared size. */
+	MICA_ERR_LOOKUP_FAILED = 12,	 /* A capability address resolves to no slot. */
+	MICA_ERR_DELETE_FIRST = 13,	 /* The destination slot is not empty. */
+	MICA_ERR_REVOKE_FIRST = 14,	 /* The untyped memory still has live children. */
+	MICA_ERR_WRONG_TYPE = 15,	 /* The capability names an object of another type. */
+	MICA_ERR_NO_RIGHTS = 16,	 /* The capability lacks a right the operation needs. */
+	MICA_ERR_CANCELLED = 17,	 /* The operation was cut short (object deleted). */
 };
 
 #endif

@@ -12,7 +12,7 @@
  * Layouts and constants are those of the System V ABI's ELF chapter ("ELF
  * Header", "Program Header") and the AArch64 ELF ABI (EM_AARCH64).
  */
-#include <elf.h>
+#include <formats/elf.h>
 
 #include <string.h>
 

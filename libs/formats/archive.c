@@ -8,7 +8,7 @@
  * than read in place, so the checks hold for any base alignment (the
  * kernel's archive is page-aligned, but test buffers need not be).
  */
-#include <archive.h>
+#include <formats/archive.h>
 
 #include <string.h>
 

@@ -2,10 +2,14 @@
  * Loading ELF64 (AArch64, little-endian, executable) images: the kernel
  * loads the root task from the boot archive this way.
  */
-#ifndef MICA_ELF_H
-#define MICA_ELF_H
+#ifndef MICA_FORMATS_ELF_H
+#define MICA_FORMATS_ELF_H
 
-#include "types.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mica/abi/errors.h>
 
 #define ELF_MAX_SEGMENTS 8
 
@@ -39,6 +43,7 @@ struct elf_image {
  * executable segment. Returns MICA_ERR_TRUNCATED if the file is shorter
  * than its header.
  */
-enum mica_error elf_parse(const void *data, size_t size, struct elf_image *out) MUST_CHECK;
+enum mica_error elf_parse(const void *data, size_t size, struct elf_image *out)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -1,0 +1,272 @@
+/*
+ * Microbenchmarks of the kernel's hot paths, in executed instructions.
+ *
+ * Run under QEMU with -icount shift=0,align=off,sleep=off (tools/bench):
+ * PMCCNTR_EL0, which the kernel lets EL0 read and counts at every
+ * exception level, then equals the instructions executed, exactly and
+ * repeatably. Each figure is the count between two reads of the counter
+ * around the operation, less the count of two back-to-back reads.
+ *
+ * Output: one "BENCH name iterations min median max" line per benchmark.
+ */
+#include <mica/abi/bootinfo.h>
+#include <mica/kobj.h>
+#include <mica/print.h>
+#include <mica/sys.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ITERATIONS 10000
+#define WARMUP	   100
+#define ROOT	   MICA_CAP_ROOT_CNODE
+
+static uint64_t next_slot, untyped, ipc_va = MICA_ROOT_IPC_BUFFER_VA;
+static uint64_t samples[ITERATIONS];
+static uint64_t overhead;
+
+static inline uint64_t counter(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb\n\tmrs %0, pmccntr_el0" : "=r"(v)::"memory");
+	return v;
+}
+
+static uint64_t make(enum mica_object_type type, unsigned bits)
+{
+	uint64_t slot = next_slot++;
+
+	if (mica_untyped_retype(untyped, type, bits, ROOT, 0, 0, slot, 1) != MICA_OK)
+		printf("FAIL bench: cannot make an object of type %d\n", type);
+	return slot;
+}
+
+static void thread(void (*fn)(void), const uint8_t *stack_top, unsigned prio)
+{
+	uint64_t tcb = make(MICA_OBJ_TCB, 0);
+	uint64_t frame = make(MICA_OBJ_FRAME_4K, 0);
+	uint64_t regs[MICA_CONTEXT_WORDS] = {0};
+
+	ipc_va += 0x1000;
+	(void)mica_frame_map(frame, MICA_CAP_ROOT_VSPACE, ipc_va,
+			     MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0);
+	(void)mica_tcb_set_space(tcb, ROOT, MICA_CAP_ROOT_VSPACE, 0);
+	(void)mica_tcb_set_ipc_buffer(tcb, ipc_va, frame);
+	(void)mica_tcb_set_priority(tcb, prio);
+	regs[MICA_CTX_PC] = (uintptr_t)fn;
+	regs[MICA_CTX_SP] = (uintptr_t)stack_top;
+	regs[MICA_CTX_TPIDR] = ipc_va;
+	(void)mica_tcb_write_registers(tcb, MICA_CONTEXT_WORDS, regs);
+	(void)mica_tcb_resume(tcb);
+}
+
+/* Shell sort: small, and fast enough for 10,000 samples. */
+static void sort(uint64_t *a, unsigned n)
+{
+	for (unsigned gap = n / 2; gap > 0; gap /= 2)
+		for (unsigned i = gap; i < n; i++)
+			for (unsigned j = i; j >= gap && a[j - gap] > a[j]; j -= gap) {
+				uint64_t t = a[j];
+
+				a[j] = a[j - gap];
+				a[j - gap] = t;
+			}
+}
+
+static void report(const char *name)
+{
+	sort(samples, ITERATIONS);
+	printf("BENCH %s %d %llu %llu %llu\n", name, ITERATIONS, (unsigned long long)samples[0],
+	       (unsigned long long)samples[ITERATIONS / 2],
+	       (unsigned long long)samples[ITERATIONS - 1]);
+}
+
+static uint64_t ep, ntfn, reply, ep2, reply2;
+static uint8_t server2_stack[8192] __attribute__((aligned(16)));
+static uint8_t server_stack[8192] __attribute__((aligned(16)));
+static uint8_t waiter_stack[8192] __attribute__((aligned(16)));
+static volatile uint64_t woken_at;
+
+static void server(void)
+{
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
+
+	(void)mica_recv(ep, reply, mr);
+	for (;;)
+		(void)mica_reply_recv(ep, reply, mica_msg_info(0, 0, 0), mr);
+}
+
+/* The same server, run in a second address space (see clone_address_space). */
+static void server2(void)
+{
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
+
+	(void)mica_recv(ep2, reply2, mr);
+	for (;;)
+		(void)mica_reply_recv(ep2, reply2, mica_msg_info(0, 0, 0), mr);
+}
+
+/* Higher priority than main: a signal switches straight to it. */
+static void waiter(void)
+{
+	for (;;) {
+		(void)mica_wait(ntfn);
+		woken_at = counter();
+	}
+}
+
+static void bench_null_syscall(void)
+{
+	for (int i = -WARMUP; i < ITERATIONS; i++) {
+		uint64_t t0 = counter();
+
+		mica_yield();
+		if (i >= 0)
+			samples[i] = counter() - t0 - overhead;
+	}
+	report("null_syscall");
+}
+
+static void bench_call_same_as(void)
+{
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
+
+	for (int i = -WARMUP; i < ITERATIONS; i++) {
+		uint64_t t0 = counter();
+
+		(void)mica_call(ep, 0, mr);
+		if (i >= 0)
+			samples[i] = counter() - t0 - overhead;
+	}
+	report("ipc_call_reply_same_as");
+}
+
+static void bench_call_cross_as(void)
+{
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
+
+	for (int i = -WARMUP; i < ITERATIONS; i++) {
+		uint64_t t0 = counter();
+
+		(void)mica_call(ep2, 0, mr);
+		if (i >= 0)
+			samples[i] = counter() - t0 - overhead;
+	}
+	report("ipc_call_reply_cross_as");
+}
+
+extern char __user_start[], __text_end[], __user_end[];
+
+/* A page of ours the clone's pages pass through on their way. */
+#define SCRATCH_VA (MICA_ROOT_IPC_BUFFER_VA + 0x1ff000)
+
+/*
+ * A second address space holding a copy of this program's pages (text
+ * read-execute, the rest read-write) and an IPC buffer: a thread started
+ * there runs the same code with its own ASID, so calls into it cross
+ * address spaces exactly as calls to another process do.
+ */
+static uint64_t clone_address_space(uint64_t *ipc_frame)
+{
+	uint64_t vs = make(MICA_OBJ_VSPACE, 0);
+
+	/* Level-2 and level-3 tables for the program and for the IPC buffer. */
+	for (int i = 0; i < 2; i++) {
+		(void)mica_page_table_map(make(MICA_OBJ_PAGE_TABLE, 0), vs,
+					  (uintptr_t)__user_start);
+		(void)mica_page_table_map(make(MICA_OBJ_PAGE_TABLE, 0), vs,
+					  MICA_ROOT_IPC_BUFFER_VA);
+	}
+	for (uintptr_t va = (uintptr_t)__user_start; va < (uintptr_t)__user_end; va += 4096) {
+		uint64_t frame = make(MICA_OBJ_FRAME_4K, 0);
+		bool is_text = va < (uintptr_t)__text_end;
+
+		(void)mica_frame_map(frame, MICA_CAP_ROOT_VSPACE, SCRATCH_VA,
+				     MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0);
+		for (unsigned i = 0; i < 4096 / 8; i++)
+			((uint64_t *)SCRATCH_VA)[i] = ((const uint64_t *)va)[i];
+		(void)mica_frame_unmap(frame);
+		if (mica_frame_map(frame, vs, va,
+				   is_text ? MICA_RIGHT_READ : MICA_RIGHT_READ | MICA_RIGHT_WRITE,
+				   is_text ? MICA_MAP_EXECUTE : 0) != MICA_OK)
+			printf("FAIL bench: cannot map the clone's page at 0x%lx\n",
+			       (unsigned long)va);
+	}
+	*ipc_frame = make(MICA_OBJ_FRAME_4K, 0);
+	(void)mica_frame_map(*ipc_frame, vs, MICA_ROOT_IPC_BUFFER_VA,
+			     MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0);
+	return vs;
+}
+
+static void start_in(uint64_t vs, uint64_t ipc_frame, void (*fn)(void), const uint8_t *stack_top,
+		     unsigned prio)
+{
+	uint64_t tcb = make(MICA_OBJ_TCB, 0);
+	uint64_t regs[MICA_CONTEXT_WORDS] = {0};
+
+	(void)mica_tcb_set_space(tcb, ROOT, vs, 0);
+	(void)mica_tcb_set_ipc_buffer(tcb, MICA_ROOT_IPC_BUFFER_VA, ipc_frame);
+	(void)mica_tcb_set_priority(tcb, prio);
+	regs[MICA_CTX_PC] = (uintptr_t)fn;
+	regs[MICA_CTX_SP] = (uintptr_t)stack_top;
+	regs[MICA_CTX_TPIDR] = MICA_ROOT_IPC_BUFFER_VA;
+	(void)mica_tcb_write_registers(tcb, MICA_CONTEXT_WORDS, regs);
+	(void)mica_tcb_resume(tcb);
+}
+
+static void bench_signal(void)
+{
+	for (int i = -WARMUP; i < ITERATIONS; i++) {
+		uint64_t t0 = counter();
+
+		(void)mica_signal(ntfn);
+		if (i >= 0)
+			samples[i] = woken_at - t0 - overhead;
+	}
+	report("notification_signal_to_waiter");
+}
+
+int main(void)
+{
+	const struct mica_boot_info *info = (const struct mica_boot_info *)MICA_ROOT_BOOT_INFO_VA;
+	uint64_t min = UINT64_MAX;
+
+	next_slot = info->empty_first;
+	for (uint64_t i = 0; i < info->untyped_count; i++)
+		if (!info->untyped[i].is_device && info->untyped[i].size_bits >= 22) {
+			untyped = info->untyped_first + i;
+			break;
+		}
+	for (int i = 0; i < 100; i++) {
+		uint64_t t0 = counter();
+		uint64_t d = counter() - t0;
+
+		if (d < min)
+			min = d;
+	}
+	overhead = min;
+	printf("START bench (counter read overhead %llu)\n", (unsigned long long)overhead);
+	ep = make(MICA_OBJ_ENDPOINT, 0);
+	ntfn = make(MICA_OBJ_NOTIFICATION, 0);
+	reply = make(MICA_OBJ_REPLY, 0);
+	/* Run at the servers' priority so IPC switches directly between equals. */
+	(void)mica_tcb_set_priority(MICA_CAP_ROOT_TCB, 100);
+	thread(server, server_stack + sizeof(server_stack), 100);
+	thread(waiter, waiter_stack + sizeof(waiter_stack), 150);
+	ep2 = make(MICA_OBJ_ENDPOINT, 0);
+	reply2 = make(MICA_OBJ_REPLY, 0);
+	{
+		uint64_t ipc_frame;
+		uint64_t vs = clone_address_space(&ipc_frame);
+
+		start_in(vs, ipc_frame, server2, server2_stack + sizeof(server2_stack), 100);
+	}
+
+	bench_null_syscall();
+	bench_call_same_as();
+	bench_call_cross_as();
+	bench_signal();
+	printf("FINISHED\n");
+	return 0;
+}

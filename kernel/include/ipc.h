@@ -1,0 +1,80 @@
+/*
+ * Endpoints, notifications and reply objects: the kernel side of IPC.
+ */
+#ifndef MICA_IPC_H
+#define MICA_IPC_H
+
+#include "thread.h"
+
+#include <mica/abi/ipc.h>
+
+/* A queue of threads blocked on an endpoint or notification. */
+struct thread_queue {
+	struct tcb *head;
+	struct tcb *tail;
+};
+
+enum endpoint_state {
+	EP_IDLE = 0,
+	EP_SENDING,   /* The queue holds senders. */
+	EP_RECEIVING, /* The queue holds receivers. */
+};
+
+struct endpoint {
+	struct thread_queue queue;
+	enum endpoint_state state;
+};
+
+struct notification {
+	struct thread_queue queue; /* Waiters. */
+	uint64_t word;		   /* Pending badge bits. */
+	struct tcb *bound;	   /* The TCB this notification is bound to, if any. */
+};
+
+struct reply {
+	struct tcb *caller; /* The thread waiting for this reply, if any. */
+	struct tcb *holder; /* The receiver that offered this reply object, if any. */
+};
+
+_Static_assert(sizeof(struct endpoint) <= (1u << MICA_ENDPOINT_BITS), "endpoint size");
+_Static_assert(sizeof(struct notification) <= (1u << MICA_NOTIFICATION_BITS), "ntfn size");
+_Static_assert(sizeof(struct reply) <= (1u << MICA_REPLY_BITS), "reply size");
+
+/* What a sender may do with the endpoint capability it used. */
+struct send_args {
+	uint64_t badge;
+	bool is_call;
+	bool can_grant;
+	bool can_grant_reply;
+	bool blocking;
+};
+
+/* Send (or Call) from t on ep. */
+void endpoint_send(struct tcb *t, struct endpoint *ep, const struct send_args *args);
+
+/* Receive on ep into t, binding callers to reply (may be NULL). */
+void endpoint_receive(struct tcb *t, struct endpoint *ep, struct reply *reply, bool blocking);
+
+/* Reply through r with t's message; does nothing if r has no caller. */
+void reply_send(struct tcb *t, struct reply *r);
+
+/* Deliver t's pending fault to ep, as a Call that a reply resumes. */
+void endpoint_send_fault(struct tcb *t, struct endpoint *ep, uint64_t badge);
+
+void notification_signal(struct notification *n, uint64_t badge);
+void notification_wait(struct tcb *t, struct notification *n, bool blocking);
+void notification_bind(struct notification *n, struct tcb *t);
+void notification_unbind(struct notification *n);
+
+/* Take t out of whatever IPC it is blocked in (it stays blocked-state-less). */
+void ipc_cancel(struct tcb *t);
+
+/* Objects going away: wake everyone waiting with MICA_ERR_CANCELLED. */
+void endpoint_destroy(struct endpoint *ep);
+void notification_destroy(struct notification *n);
+void reply_destroy(struct reply *r);
+
+/* Set t's system-call results: error, badge and message info. */
+void ipc_set_result(struct tcb *t, enum mica_error err, uint64_t badge, uint64_t info);
+
+#endif

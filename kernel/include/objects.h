@@ -1,0 +1,34 @@
+/*
+ * The object layer: sizes, creation and destruction of each kind of kernel
+ * object, as used by Untyped retype (untyped.c) and capability deletion
+ * (cap.c). Implemented in objects.c.
+ */
+#ifndef MICA_OBJECTS_H
+#define MICA_OBJECTS_H
+
+#include "cap.h"
+
+/*
+ * log2 of the bytes an object of type occupies; user_bits is the size the
+ * caller asked for where the type has a variable size (UNTYPED: log2
+ * bytes; CNODE: radix). Returns 0 (no object is that small) for a type
+ * that cannot be retyped or a size out of range.
+ */
+unsigned object_size_bits(enum mica_object_type type, unsigned user_bits);
+
+/*
+ * Initialise a new object of type in the memory at pa (already zeroed
+ * unless is_device or type is UNTYPED) and return its first capability,
+ * with all rights.
+ */
+struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_bits,
+			 bool is_device);
+
+/*
+ * The slots embedded in the object cap names that must be emptied before
+ * the object is destroyed: a CNode's slot array, a TCB's own slots. Sets
+ * *count to 0 (and returns NULL) for every other type.
+ */
+struct slot *object_slots(const struct cap *cap, size_t *count);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * The scheduler's per-CPU state, visible so the IPC fastpath can switch
+ * threads inline. Everything else goes through thread.h.
+ */
+#ifndef MICA_SCHED_H
+#define MICA_SCHED_H
+
+#include "thread.h"
+
+#include <mica/abi/objects.h>
+
+#define PRIORITY_COUNT (MICA_MAX_PRIORITY + 1)
+#define BITMAP_WORDS   (PRIORITY_COUNT / 64)
+
+struct run_queue {
+	struct tcb *head[PRIORITY_COUNT];
+	struct tcb *tail[PRIORITY_COUNT];
+	uint64_t bitmap[BITMAP_WORDS]; /* Bit p set: head[p] is not NULL. */
+};
+
+/* The fields the fastpath touches come first, within reach of one address. */
+struct sched_cpu {
+	struct tcb *current;
+	uint64_t active_vs; /* arch_vspace_token() of the active user address space. */
+	bool slice_over;    /* The tick or a yield asked the current thread to step aside. */
+	uint64_t ticks;
+	struct run_queue queue;
+};
+
+extern struct sched_cpu sched_cpus[PLATFORM_MAX_CPUS];
+
+static inline struct sched_cpu *sched_this_cpu(void)
+{
+	return &sched_cpus[arch_cpu_index()];
+}
+
+/*
+ * The IPC fastpath hands the CPU straight to t, which must be runnable and
+ * in no queue (the old current thread has blocked).
+ */
+static inline __attribute__((always_inline)) void sched_set_current(struct tcb *t)
+{
+	sched_this_cpu()->current = t;
+}
+
+/*
+ * Make this CPU's user address space t's, unless it already is. A thread
+ * whose VSpace capability has been deleted (revoked from under it) gets an
+ * address space with nothing in it, so it can only fault. (If the address
+ * space is the one already active, it is alive: a destroyed VSpace is
+ * never left active, see sched_vspace_destroyed.)
+ */
+static inline __attribute__((always_inline)) void sched_switch_vspace(struct tcb *t)
+{
+	struct sched_cpu *c = sched_this_cpu();
+	uint64_t token = t->vs_token;
+
+	if (token != c->active_vs) {
+		if (__builtin_expect(t->slots[TCB_SLOT_VSPACE].cap.type != MICA_OBJ_VSPACE, 0))
+			token = arch_vspace_token(&arch_vspace_empty);
+		arch_vspace_activate_token(token);
+		c->active_vs = token;
+	}
+}
+
+/* A VSpace is being destroyed: no CPU may keep translating through it. */
+void sched_vspace_destroyed(const struct arch_vspace *vs);
+
+#endif

@@ -1,0 +1,385 @@
+/*
+ * Invocation decoding: every argument is checked before anything changes
+ * (seL4's decode/invoke split); each failure has its own error code.
+ */
+#include <string.h>
+
+#include "cnode.h"
+#include "invoke.h"
+#include "ipc.h"
+#include "sched.h"
+#include "irq.h"
+#include "untyped.h"
+#include "vspace.h"
+
+#include <mica/abi/invocation.h>
+
+/* The extra capability i, required to be of type (MICA_OBJ_NULL: any). */
+static enum mica_error extra_cap(const struct invocation *inv, unsigned i,
+				 enum mica_object_type type, struct slot **out)
+{
+	if (i >= inv->extra_count || inv->extra[i] == NULL)
+		return MICA_ERR_INVALID_CAPABILITY;
+	if (slot_is_empty(inv->extra[i]))
+		return MICA_ERR_INVALID_CAPABILITY;
+	if (type != MICA_OBJ_NULL && inv->extra[i]->cap.type != type)
+		return MICA_ERR_WRONG_TYPE;
+	*out = inv->extra[i];
+	return MICA_OK;
+}
+
+/* Resolve (index, depth) in the CNode capability root; depth 0 is root's own slot. */
+static enum mica_error cnode_slot(struct slot *root, uint64_t index, uint64_t depth,
+				  struct slot **out)
+{
+	struct slot_ret r;
+
+	if (depth == 0) {
+		*out = root;
+		return MICA_OK;
+	}
+	if (depth > 64)
+		return MICA_ERR_RANGE;
+	r = cspace_lookup(&root->cap, index, (unsigned)depth);
+	*out = r.slot;
+	return r.err;
+}
+
+static enum mica_error invoke_untyped(struct invocation *inv)
+{
+	struct slot *root, *dest;
+	enum mica_error err;
+
+	if (inv->label != MICA_UNTYPED_RETYPE)
+		return MICA_ERR_ILLEGAL_OPERATION;
+	if (inv->length < 6)
+		return MICA_ERR_TRUNCATED;
+	err = extra_cap(inv, 0, MICA_OBJ_CNODE, &root);
+	if (err == MICA_OK)
+		err = cnode_slot(root, inv->arg[2], inv->arg[3], &dest);
+	if (err != MICA_OK)
+		return err;
+	if (dest->cap.type != MICA_OBJ_CNODE)
+		return MICA_ERR_WRONG_TYPE;
+	if (inv->arg[0] >= MICA_OBJ_TYPE_COUNT || inv->arg[1] > 64)
+		return MICA_ERR_INVALID_ARGUMENT;
+	return untyped_retype(inv->slot, (enum mica_object_type)inv->arg[0], (unsigned)inv->arg[1],
+			      &dest->cap, inv->arg[4], inv->arg[5]);
+}
+
+static enum mica_error invoke_cnode(struct invocation *inv)
+{
+	struct slot *dest, *src_root, *src;
+	enum mica_error err;
+	unsigned rights;
+
+	if (inv->length < 2)
+		return MICA_ERR_TRUNCATED;
+	err = cnode_slot(inv->slot, inv->arg[0], inv->arg[1], &dest);
+	if (err != MICA_OK)
+		return err;
+	switch (inv->label) {
+	case MICA_CNODE_DELETE:
+		slot_delete(dest);
+		return MICA_OK;
+	case MICA_CNODE_REVOKE:
+		slot_revoke(dest);
+		return MICA_OK;
+	case MICA_CNODE_COPY:
+	case MICA_CNODE_MINT:
+	case MICA_CNODE_MOVE:
+	case MICA_CNODE_MUTATE:
+		break;
+	default:
+		return MICA_ERR_ILLEGAL_OPERATION;
+	}
+	if (inv->length < 5)
+		return MICA_ERR_TRUNCATED;
+	err = extra_cap(inv, 0, MICA_OBJ_CNODE, &src_root);
+	if (err == MICA_OK)
+		err = cnode_slot(src_root, inv->arg[2], inv->arg[3], &src);
+	if (err != MICA_OK)
+		return err;
+	if (inv->arg[4] > MICA_RIGHTS_ALL)
+		return MICA_ERR_INVALID_ARGUMENT;
+	rights = (unsigned)inv->arg[4];
+	switch (inv->label) {
+	case MICA_CNODE_COPY:
+		return cnode_copy(dest, src, rights, false, 0);
+	case MICA_CNODE_MINT:
+		return cnode_copy(dest, src, rights, true, inv->arg[5]);
+	case MICA_CNODE_MOVE:
+		return cnode_move(dest, src, false, MICA_RIGHTS_ALL, 0);
+	default:
+		return cnode_move(dest, src, true, rights, inv->arg[5]);
+	}
+}
+
+/* Replace the capability in one of t's own slots with a copy of src. */
+static void tcb_install(struct tcb *t, enum tcb_slot which, struct slot *src)
+{
+	slot_delete(&t->slots[which]);
+	if (src != NULL && cnode_copy(&t->slots[which], src, MICA_RIGHTS_ALL, false, 0) != MICA_OK)
+		slot_delete(&t->slots[which]);
+}
+
+static enum mica_error tcb_set_space(struct invocation *inv, struct tcb *t)
+{
+	struct slot *cspace, *vspace, *fault = NULL;
+	enum mica_error err = extra_cap(inv, 0, MICA_OBJ_CNODE, &cspace);
+
+	if (err == MICA_OK)
+		err = extra_cap(inv, 1, MICA_OBJ_VSPACE, &vspace);
+	if (err == MICA_OK && inv->extra_count > 2 && inv->extra[2] != NULL &&
+	    !slot_is_empty(inv->extra[2])) {
+		err = extra_cap(inv, 2, MICA_OBJ_ENDPOINT, &fault);
+		if (err == MICA_OK && !(fault->cap.rights & MICA_RIGHT_WRITE))
+			err = MICA_ERR_NO_RIGHTS;
+	}
+	if (err != MICA_OK)
+		return err;
+	if (vspace->cap.data2 == 0)
+		return MICA_ERR_NOT_ENOUGH_MEMORY; /* A VSpace without an ASID. */
+	tcb_install(t, TCB_SLOT_CSPACE, cspace);
+	tcb_install(t, TCB_SLOT_VSPACE, vspace);
+	tcb_install(t, TCB_SLOT_FAULT_EP, fault);
+	tcb_spaces_changed(t);
+	if (t == thread_current())
+		sched_switch_vspace(t);
+	return MICA_OK;
+}
+
+static enum mica_error tcb_set_ipc_buffer(struct invocation *inv, struct tcb *t)
+{
+	uint64_t va = inv->arg[0];
+	struct slot *frame = NULL;
+
+	if (inv->length < 1)
+		return MICA_ERR_TRUNCATED;
+	if (!IS_ALIGNED(va, (uint64_t)MICA_IPC_BUFFER_ALIGN))
+		return MICA_ERR_ALIGNMENT;
+	if (va != 0) {
+		enum mica_error err = extra_cap(inv, 0, MICA_OBJ_NULL, &frame);
+
+		if (err != MICA_OK)
+			return err;
+		if (frame->cap.type != MICA_OBJ_FRAME_4K && frame->cap.type != MICA_OBJ_FRAME_2M)
+			return MICA_ERR_WRONG_TYPE;
+		if (frame->cap.is_device)
+			return MICA_ERR_INVALID_ARGUMENT;
+	}
+	tcb_install(t, TCB_SLOT_IPC_BUFFER, frame);
+	t->ipc_buffer_va = va;
+	return MICA_OK;
+}
+
+static enum mica_error tcb_registers(struct invocation *inv, struct tcb *t)
+{
+	uint64_t count = inv->arg[0];
+
+	if (inv->length < 1)
+		return MICA_ERR_TRUNCATED;
+	if (count > MICA_CONTEXT_WORDS)
+		return MICA_ERR_RANGE;
+	if (inv->label == MICA_TCB_READ_REGISTERS) {
+		for (unsigned i = 0; i < count; i++)
+			inv->result[i] = arch_regs_get(&t->regs, i);
+		inv->result_count = (unsigned)count;
+		return MICA_OK;
+	}
+	if (inv->length < count + 1)
+		return MICA_ERR_TRUNCATED;
+	{
+		struct mica_ipc_buffer *buf = tcb_ipc_buffer(inv->caller);
+
+		for (unsigned i = 0; i < count; i++) {
+			unsigned w = i + 1;
+			uint64_t v = w < MICA_MSG_REGISTERS
+					     ? arch_regs_get_mr(&inv->caller->regs, w)
+					     : (buf != NULL ? buf->mr[w] : 0);
+
+			arch_regs_set(&t->regs, i, v);
+		}
+	}
+	return MICA_OK;
+}
+
+static enum mica_error invoke_tcb(struct invocation *inv)
+{
+	struct tcb *t = (struct tcb *)inv->slot->cap.object;
+	struct slot *ntfn;
+	enum mica_error err;
+
+	switch (inv->label) {
+	case MICA_TCB_SET_SPACE:
+		return tcb_set_space(inv, t);
+	case MICA_TCB_SET_IPC_BUFFER:
+		return tcb_set_ipc_buffer(inv, t);
+	case MICA_TCB_SET_PRIORITY:
+	case MICA_TCB_SET_MCP:
+		if (inv->length < 1)
+			return MICA_ERR_TRUNCATED;
+		if (inv->arg[0] > MICA_MAX_PRIORITY)
+			return MICA_ERR_RANGE;
+		if (inv->arg[0] > inv->caller->mcp)
+			return MICA_ERR_NO_RIGHTS;
+		if (inv->label == MICA_TCB_SET_MCP)
+			t->mcp = (uint8_t)inv->arg[0];
+		else
+			thread_set_priority(t, (uint8_t)inv->arg[0]);
+		return MICA_OK;
+	case MICA_TCB_READ_REGISTERS:
+	case MICA_TCB_WRITE_REGISTERS:
+		return tcb_registers(inv, t);
+	case MICA_TCB_RESUME:
+		if (tcb_vspace(t) == NULL || t->slots[TCB_SLOT_CSPACE].cap.type != MICA_OBJ_CNODE)
+			return MICA_ERR_ILLEGAL_OPERATION; /* Not configured yet. */
+		thread_resume(t);
+		return MICA_OK;
+	case MICA_TCB_SUSPEND:
+		thread_suspend(t);
+		return MICA_OK;
+	case MICA_TCB_BIND_NOTIFICATION:
+		err = extra_cap(inv, 0, MICA_OBJ_NOTIFICATION, &ntfn);
+		if (err != MICA_OK)
+			return err;
+		if (!(ntfn->cap.rights & MICA_RIGHT_READ))
+			return MICA_ERR_NO_RIGHTS;
+		if (t->bound_notification != NULL ||
+		    ((struct notification *)ntfn->cap.object)->bound != NULL)
+			return MICA_ERR_ILLEGAL_OPERATION;
+		notification_bind((struct notification *)ntfn->cap.object, t);
+		return MICA_OK;
+	case MICA_TCB_UNBIND_NOTIFICATION:
+		if (t->bound_notification == NULL)
+			return MICA_ERR_ILLEGAL_OPERATION;
+		notification_unbind(t->bound_notification);
+		return MICA_OK;
+	case MICA_TCB_SET_NAME:
+		memcpy(t->name, inv->arg, THREAD_NAME_MAX - 1);
+		t->name[THREAD_NAME_MAX - 1] = '\0';
+		return MICA_OK;
+	default:
+		return MICA_ERR_ILLEGAL_OPERATION;
+	}
+}
+
+static enum mica_error invoke_frame(struct invocation *inv)
+{
+	struct slot *vspace;
+	enum mica_error err;
+
+	switch (inv->label) {
+	case MICA_FRAME_MAP:
+		if (inv->length < 3)
+			return MICA_ERR_TRUNCATED;
+		err = extra_cap(inv, 0, MICA_OBJ_VSPACE, &vspace);
+		if (err != MICA_OK)
+			return err;
+		return frame_map(inv->slot, &vspace->cap, inv->arg[0], (unsigned)inv->arg[1],
+				 inv->arg[2]);
+	case MICA_FRAME_UNMAP:
+		frame_unmap(&inv->slot->cap);
+		return MICA_OK;
+	case MICA_FRAME_GET_ADDRESS:
+		inv->result[0] = inv->slot->cap.object;
+		inv->result_count = 1;
+		return MICA_OK;
+	default:
+		return MICA_ERR_ILLEGAL_OPERATION;
+	}
+}
+
+static enum mica_error invoke_page_table(struct invocation *inv)
+{
+	struct slot *vspace;
+	enum mica_error err;
+
+	switch (inv->label) {
+	case MICA_PAGE_TABLE_MAP:
+		if (inv->length < 1)
+			return MICA_ERR_TRUNCATED;
+		err = extra_cap(inv, 0, MICA_OBJ_VSPACE, &vspace);
+		if (err != MICA_OK)
+			return err;
+		return page_table_map(inv->slot, &vspace->cap, inv->arg[0]);
+	case MICA_PAGE_TABLE_UNMAP:
+		page_table_unmap(&inv->slot->cap);
+		return MICA_OK;
+	default:
+		return MICA_ERR_ILLEGAL_OPERATION;
+	}
+}
+
+static enum mica_error invoke_irq(struct invocation *inv)
+{
+	uint32_t intid = (uint32_t)inv->slot->cap.data;
+	struct slot *root, *dest, *ntfn;
+	enum mica_error err;
+
+	switch (inv->label) {
+	case MICA_IRQ_CONTROL_GET:
+		if (inv->slot->cap.type != MICA_OBJ_IRQ_CONTROL)
+			return MICA_ERR_ILLEGAL_OPERATION;
+		if (inv->length < 3)
+			return MICA_ERR_TRUNCATED;
+		err = extra_cap(inv, 0, MICA_OBJ_CNODE, &root);
+		if (err == MICA_OK)
+			err = cnode_slot(root, inv->arg[1], inv->arg[2], &dest);
+		if (err != MICA_OK)
+			return err;
+		if (inv->arg[0] > UINT32_MAX)
+			return MICA_ERR_RANGE;
+		return irq_control_get((uint32_t)inv->arg[0], dest, inv->slot);
+	case MICA_IRQ_HANDLER_ACK:
+	case MICA_IRQ_HANDLER_SET_NOTIFICATION:
+	case MICA_IRQ_HANDLER_CLEAR:
+		if (inv->slot->cap.type != MICA_OBJ_IRQ_HANDLER)
+			return MICA_ERR_ILLEGAL_OPERATION;
+		break;
+	default:
+		return MICA_ERR_ILLEGAL_OPERATION;
+	}
+	if (inv->label == MICA_IRQ_HANDLER_ACK) {
+		irq_handler_ack(intid);
+	} else if (inv->label == MICA_IRQ_HANDLER_CLEAR) {
+		irq_handler_clear(intid);
+	} else {
+		err = extra_cap(inv, 0, MICA_OBJ_NOTIFICATION, &ntfn);
+		if (err != MICA_OK)
+			return err;
+		if (!(ntfn->cap.rights & MICA_RIGHT_WRITE))
+			return MICA_ERR_NO_RIGHTS;
+		irq_handler_set_notification(intid, &ntfn->cap);
+	}
+	return MICA_OK;
+}
+
+enum mica_error invoke(struct invocation *inv)
+{
+	switch ((enum mica_object_type)inv->slot->cap.type) {
+	case MICA_OBJ_UNTYPED:
+		return invoke_untyped(inv);
+	case MICA_OBJ_CNODE:
+		return invoke_cnode(inv);
+	case MICA_OBJ_TCB:
+		return invoke_tcb(inv);
+	case MICA_OBJ_FRAME_4K:
+	case MICA_OBJ_FRAME_2M:
+		return invoke_frame(inv);
+	case MICA_OBJ_PAGE_TABLE:
+		return invoke_page_table(inv);
+	case MICA_OBJ_IRQ_CONTROL:
+	case MICA_OBJ_IRQ_HANDLER:
+		return invoke_irq(inv);
+	case MICA_OBJ_NULL:
+		return MICA_ERR_INVALID_CAPABILITY;
+	case MICA_OBJ_ENDPOINT:
+	case MICA_OBJ_NOTIFICATION:
+	case MICA_OBJ_REPLY:
+	case MICA_OBJ_VSPACE:
+	case MICA_OBJ_TYPE_COUNT:
+		break;
+	}
+	return MICA_ERR_ILLEGAL_OPERATION;
+}

@@ -1,0 +1,164 @@
+/*
+ * The object layer: what each kind of kernel object needs when Untyped
+ * memory becomes one, and when its capabilities go away.
+ */
+#include <string.h>
+
+#include "ipc.h"
+#include "irq.h"
+#include "objects.h"
+#include "sched.h"
+#include "thread.h"
+#include "vspace.h"
+
+unsigned object_size_bits(enum mica_object_type type, unsigned user_bits)
+{
+	switch (type) {
+	case MICA_OBJ_UNTYPED:
+		return user_bits >= MICA_UNTYPED_MIN_BITS && user_bits <= MICA_UNTYPED_MAX_BITS
+			       ? user_bits
+			       : 0;
+	case MICA_OBJ_CNODE:
+		return user_bits >= MICA_CNODE_MIN_RADIX && user_bits <= MICA_CNODE_MAX_RADIX
+			       ? user_bits + MICA_SLOT_BITS
+			       : 0;
+	case MICA_OBJ_TCB:
+		return MICA_TCB_BITS;
+	case MICA_OBJ_ENDPOINT:
+		return MICA_ENDPOINT_BITS;
+	case MICA_OBJ_NOTIFICATION:
+		return MICA_NOTIFICATION_BITS;
+	case MICA_OBJ_REPLY:
+		return MICA_REPLY_BITS;
+	case MICA_OBJ_FRAME_4K:
+		return MICA_PAGE_BITS;
+	case MICA_OBJ_FRAME_2M:
+		return MICA_LARGE_PAGE_BITS;
+	case MICA_OBJ_PAGE_TABLE:
+		return MICA_PAGE_TABLE_BITS;
+	case MICA_OBJ_VSPACE:
+		return MICA_VSPACE_BITS;
+	case MICA_OBJ_NULL:
+	case MICA_OBJ_IRQ_CONTROL:
+	case MICA_OBJ_IRQ_HANDLER:
+	case MICA_OBJ_TYPE_COUNT:
+		break;
+	}
+	return 0;
+}
+
+struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_bits, bool is_device)
+{
+	struct cap c = {.type = (uint8_t)type, .rights = MICA_RIGHTS_ALL};
+	void *obj = is_device ? NULL : arch_phys_to_virt(pa);
+
+	switch (type) {
+	case MICA_OBJ_UNTYPED:
+		c.object = pa_addr(pa);
+		c.size_bits = (uint8_t)user_bits;
+		c.is_device = is_device;
+		break;
+	case MICA_OBJ_FRAME_4K:
+	case MICA_OBJ_FRAME_2M:
+		c.object = pa_addr(pa);
+		c.size_bits = (uint8_t)object_size_bits(type, 0);
+		c.is_device = is_device;
+		break;
+	case MICA_OBJ_CNODE:
+		c.object = (uintptr_t)obj;
+		c.size_bits = (uint8_t)user_bits;
+		break;
+	case MICA_OBJ_TCB:
+		tcb_init(obj);
+		c.object = (uintptr_t)obj;
+		break;
+	case MICA_OBJ_VSPACE:
+		c.object = (uintptr_t)obj;
+		c.data2 = asid_alloc(c.object);
+		break;
+	case MICA_OBJ_ENDPOINT:
+	case MICA_OBJ_NOTIFICATION:
+	case MICA_OBJ_REPLY:
+	case MICA_OBJ_PAGE_TABLE:
+		c.object = (uintptr_t)obj; /* Zeroed memory is a fresh object. */
+		break;
+	case MICA_OBJ_NULL:
+	case MICA_OBJ_IRQ_CONTROL:
+	case MICA_OBJ_IRQ_HANDLER:
+	case MICA_OBJ_TYPE_COUNT:
+		break;
+	}
+	return c;
+}
+
+struct slot *object_slots(const struct cap *cap, size_t *count)
+{
+	switch (cap->type) {
+	case MICA_OBJ_CNODE:
+		*count = (size_t)1 << cap->size_bits;
+		return (struct slot *)cap->object;
+	case MICA_OBJ_TCB:
+		*count = TCB_SLOT_COUNT;
+		return ((struct tcb *)cap->object)->slots;
+	default:
+		*count = 0;
+		return NULL;
+	}
+}
+
+void object_cap_removed(const struct cap *cap, bool final)
+{
+	/* A mapping belongs to the capability that made it. */
+	if (cap->type == MICA_OBJ_FRAME_4K || cap->type == MICA_OBJ_FRAME_2M) {
+		struct cap copy = *cap;
+
+		frame_unmap(&copy);
+	} else if (cap->type == MICA_OBJ_PAGE_TABLE) {
+		struct cap copy = *cap;
+
+		page_table_unmap(&copy);
+	}
+	if (!final)
+		return;
+	switch (cap->type) {
+	case MICA_OBJ_TCB: {
+		struct tcb *t = (struct tcb *)cap->object;
+
+		thread_suspend(t);
+		if (t->bound_notification != NULL)
+			notification_unbind(t->bound_notification);
+		if (t == thread_current())
+			sched_block(t); /* schedule() will not pick it again. */
+		break;
+	}
+	case MICA_OBJ_ENDPOINT:
+		endpoint_destroy((struct endpoint *)cap->object);
+		break;
+	case MICA_OBJ_NOTIFICATION:
+		irq_forget_notification((struct notification *)cap->object);
+		notification_destroy((struct notification *)cap->object);
+		break;
+	case MICA_OBJ_REPLY:
+		reply_destroy((struct reply *)cap->object);
+		break;
+	case MICA_OBJ_VSPACE: {
+		struct arch_vspace vs = vspace_of(cap);
+
+		sched_vspace_destroyed(&vs);
+		asid_free((uint16_t)cap->data2);
+		break;
+	}
+	case MICA_OBJ_IRQ_HANDLER:
+		irq_handler_destroy((uint32_t)cap->data);
+		break;
+	case MICA_OBJ_NULL:
+	case MICA_OBJ_UNTYPED:
+	case MICA_OBJ_CNODE:
+	case MICA_OBJ_FRAME_4K:
+	case MICA_OBJ_FRAME_2M:
+	case MICA_OBJ_PAGE_TABLE:
+	case MICA_OBJ_IRQ_CONTROL:
+	case MICA_OBJ_TYPE_COUNT:
+		break;
+	}
+}

@@ -1,0 +1,177 @@
+/*
+ * The scheduler: fixed priorities, FIFO round robin within a priority,
+ * preemption by the timer tick and by higher-priority threads waking.
+ *
+ * Invariant: a RUNNABLE thread is either its CPU's current thread or in
+ * exactly one run queue; a thread in any other state is in no run queue.
+ */
+#include "print.h"
+#include "sched.h"
+#include "thread.h"
+
+struct sched_cpu sched_cpus[PLATFORM_MAX_CPUS];
+
+static void queue_push(struct run_queue *q, struct tcb *t)
+{
+	unsigned p = t->priority;
+
+	t->sched_next = NULL;
+	t->sched_prev = q->tail[p];
+	if (q->tail[p] != NULL)
+		q->tail[p]->sched_next = t;
+	else
+		q->head[p] = t;
+	q->tail[p] = t;
+	q->bitmap[p / 64] |= UINT64_C(1) << (p % 64);
+}
+
+static void queue_remove(struct run_queue *q, struct tcb *t)
+{
+	unsigned p = t->priority;
+
+	if (t->sched_prev != NULL)
+		t->sched_prev->sched_next = t->sched_next;
+	else
+		q->head[p] = t->sched_next;
+	if (t->sched_next != NULL)
+		t->sched_next->sched_prev = t->sched_prev;
+	else
+		q->tail[p] = t->sched_prev;
+	t->sched_next = t->sched_prev = NULL;
+	if (q->head[p] == NULL)
+		q->bitmap[p / 64] &= ~(UINT64_C(1) << (p % 64));
+}
+
+/* The highest priority with a queued thread, or -1. */
+static int queue_top(const struct run_queue *q)
+{
+	for (int w = BITMAP_WORDS - 1; w >= 0; w--)
+		if (q->bitmap[w] != 0)
+			return w * 64 + 63 - __builtin_clzll(q->bitmap[w]);
+	return -1;
+}
+
+struct tcb *thread_current(void)
+{
+	return sched_this_cpu()->current;
+}
+
+void sched_wake(struct tcb *t)
+{
+	struct sched_cpu *c = &sched_cpus[t->cpu];
+
+	if (t->state == THREAD_RUNNABLE && t != c->current)
+		return; /* Already queued. */
+	t->state = THREAD_RUNNABLE;
+	if (t != c->current)
+		queue_push(&c->queue, t);
+}
+
+void sched_block(struct tcb *t)
+{
+	struct sched_cpu *c = &sched_cpus[t->cpu];
+
+	if (t->state == THREAD_RUNNABLE && t != c->current)
+		queue_remove(&c->queue, t);
+}
+
+void sched_yield(void)
+{
+	sched_this_cpu()->slice_over = true;
+}
+
+void thread_set_priority(struct tcb *t, uint8_t priority)
+{
+	struct sched_cpu *c = &sched_cpus[t->cpu];
+	bool queued = t->state == THREAD_RUNNABLE && t != c->current;
+
+	if (queued)
+		queue_remove(&c->queue, t);
+	t->priority = priority;
+	if (queued)
+		queue_push(&c->queue, t);
+}
+
+struct arch_regs *schedule(void)
+{
+	struct sched_cpu *c = sched_this_cpu();
+	struct tcb *cur = c->current;
+	int top = queue_top(&c->queue);
+
+	if (cur != NULL && cur->state == THREAD_RUNNABLE) {
+		/* Keep running unless someone strictly more urgent, or an equal
+		 * peer after a used-up slice, is waiting. */
+		if (top < (int)cur->priority || (top == (int)cur->priority && !c->slice_over)) {
+			c->slice_over = false;
+			return &cur->regs;
+		}
+		queue_push(&c->queue, cur);
+		top = queue_top(&c->queue);
+	}
+	c->slice_over = false;
+	while (top < 0) {
+		/* Nothing to run: idle until an interrupt wakes a thread. */
+		c->current = NULL;
+		arch_wait_for_interrupt();
+		top = queue_top(&c->queue);
+	}
+	cur = c->queue.head[top];
+	queue_remove(&c->queue, cur);
+	sched_switch_vspace(cur);
+	c->current = cur;
+	return &cur->regs;
+}
+
+void sched_vspace_destroyed(const struct arch_vspace *vs)
+{
+	uint64_t token = arch_vspace_token(vs);
+
+	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++) {
+		if (sched_cpus[cpu].active_vs == token) {
+			arch_vspace_activate(&arch_vspace_empty);
+			sched_cpus[cpu].active_vs = arch_vspace_token(&arch_vspace_empty);
+		}
+	}
+}
+
+void sched_tick(void)
+{
+	struct sched_cpu *c = sched_this_cpu();
+
+	c->ticks++;
+	c->slice_over = true;
+}
+
+uint64_t sched_ticks(void)
+{
+	return sched_this_cpu()->ticks;
+}
+
+/* Run queues: the bitmap matches the heads; queued threads are runnable and in the right queue. */
+unsigned sched_check(void)
+{
+	unsigned bad = 0;
+
+	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++) {
+		const struct run_queue *q = &sched_cpus[cpu].queue;
+
+		for (unsigned p = 0; p < PRIORITY_COUNT; p++) {
+			bool bit = (q->bitmap[p / 64] >> (p % 64)) & 1;
+			unsigned n = 0;
+
+			if (bit != (q->head[p] != NULL))
+				bad++;
+			for (const struct tcb *t = q->head[p]; t != NULL && n < 100000;
+			     t = t->sched_next, n++) {
+				if (t->state != THREAD_RUNNABLE || t->priority != p ||
+				    t == sched_cpus[cpu].current)
+					bad++;
+				if (t->sched_next == NULL && q->tail[p] != t)
+					bad++;
+			}
+		}
+	}
+	if (bad != 0)
+		kprintf("mica: check: %u broken run-queue invariants\n", bad);
+	return bad;
+}

@@ -1,0 +1,90 @@
+/*
+ * Invocations: operations on kernel objects, made with MICA_SYS_CALL on the
+ * object's capability. The message label selects the operation; arguments
+ * are message words (MR) and extra capabilities (CAP, by address in the
+ * caller's CSpace, from the IPC buffer's caps[]). The kernel answers at
+ * once: x6 holds the error, results are message words.
+ *
+ * Capability addresses inside a CNode are (index, depth) pairs resolved
+ * from that CNode; the caller's own capabilities are looked up with depth
+ * 64 from its CSpace root.
+ */
+#ifndef MICA_ABI_INVOCATION_H
+#define MICA_ABI_INVOCATION_H
+
+enum mica_invocation {
+	/*
+	 * Untyped. MR0 type, MR1 size bits (Untyped) or radix (CNode), MR2 index
+	 * and MR3 depth of the destination CNode (from CAP0, a CNode capability:
+	 * depth 0 means CAP0 itself), MR4 first slot, MR5 number of objects.
+	 */
+	MICA_UNTYPED_RETYPE = 1,
+
+	/*
+	 * CNode (invoked on a CNode capability: the destination's root). MR0
+	 * destination index, MR1 its depth; for copy/mint/move/mutate, CAP0 is
+	 * the source's root CNode, MR2 source index, MR3 source depth, MR4
+	 * rights mask, MR5 badge (mint, mutate) or CNode guard (see cnode.h
+	 * rules in docs: bits 5..0 guard size, 63..6 guard value).
+	 */
+	MICA_CNODE_COPY = 10,
+	MICA_CNODE_MINT = 11,
+	MICA_CNODE_MOVE = 12,
+	MICA_CNODE_MUTATE = 13,
+	MICA_CNODE_DELETE = 14, /* MR0 index, MR1 depth. */
+	MICA_CNODE_REVOKE = 15, /* MR0 index, MR1 depth: delete every descendant. */
+
+	/*
+	 * TCB. SET_SPACE: CAP0 CSpace root (CNode), CAP1 VSpace, CAP2 fault
+	 * endpoint (needs write; cptr 0 for none). SET_IPC_BUFFER: MR0 address
+	 * (MICA_IPC_BUFFER_ALIGN aligned; 0 for none), CAP0 the frame mapped
+	 * there. SET_PRIORITY: MR0 priority, at most the caller's MCP.
+	 * SET_MCP: MR0 MCP, at most the caller's. READ_REGISTERS: MR0 count
+	 * (up to MICA_CONTEXT_WORDS) -> MR0.. the words. WRITE_REGISTERS: MR0
+	 * count, MR1.. the words (count+1 words in all; only a stopped or
+	 * blocked thread's context changes for sure). RESUME, SUSPEND.
+	 * BIND_NOTIFICATION: CAP0 a notification (needs read). UNBIND.
+	 * SET_NAME: MR0..MR1 up to 15 characters, for kernel messages.
+	 */
+	MICA_TCB_SET_SPACE = 20,
+	MICA_TCB_SET_IPC_BUFFER = 21,
+	MICA_TCB_SET_PRIORITY = 22,
+	MICA_TCB_SET_MCP = 23,
+	MICA_TCB_READ_REGISTERS = 24,
+	MICA_TCB_WRITE_REGISTERS = 25,
+	MICA_TCB_RESUME = 26,
+	MICA_TCB_SUSPEND = 27,
+	MICA_TCB_BIND_NOTIFICATION = 28,
+	MICA_TCB_UNBIND_NOTIFICATION = 29,
+	MICA_TCB_SET_NAME = 30,
+
+	/*
+	 * Frames. MAP: CAP0 VSpace, MR0 address, MR1 rights (MICA_RIGHT_READ |
+	 * MICA_RIGHT_WRITE, within the capability's), MR2 attributes
+	 * (MICA_MAP_EXECUTE; never with write). UNMAP. GET_ADDRESS -> MR0
+	 * physical address.
+	 */
+	MICA_FRAME_MAP = 40,
+	MICA_FRAME_UNMAP = 41,
+	MICA_FRAME_GET_ADDRESS = 42,
+
+	/* Page tables. MAP: CAP0 VSpace, MR0 an address the table will serve. UNMAP. */
+	MICA_PAGE_TABLE_MAP = 50,
+	MICA_PAGE_TABLE_UNMAP = 51,
+
+	/* IRQControl. GET: MR0 INTID, MR1 index, MR2 depth in CAP0 (a CNode). */
+	MICA_IRQ_CONTROL_GET = 60,
+	/*
+	 * IRQHandler. SET_NOTIFICATION: CAP0 a notification (needs write); the
+	 * interrupt then signals it with that capability's badge and stays
+	 * masked until ACK. CLEAR drops the notification.
+	 */
+	MICA_IRQ_HANDLER_ACK = 61,
+	MICA_IRQ_HANDLER_SET_NOTIFICATION = 62,
+	MICA_IRQ_HANDLER_CLEAR = 63,
+};
+
+/* Frame map attributes. */
+#define MICA_MAP_EXECUTE 1u
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * Invoking kernel objects (<mica/abi/invocation.h>): one function per
+ * operation. Each returns the kernel's error code. Capabilities are named
+ * by their address in the caller's CSpace (depth 64); slots inside a CNode
+ * by (CNode capability, index, depth).
+ */
+#ifndef MICA_USER_KOBJ_H
+#define MICA_USER_KOBJ_H
+
+#include <stdint.h>
+
+#include <mica/abi/context.h>
+#include <mica/abi/errors.h>
+#include <mica/abi/invocation.h>
+#include <mica/abi/objects.h>
+
+/*
+ * Invoke the object at cptr with label, arg_count words and cap_count
+ * capability addresses; results (at most result_max words) go to results.
+ */
+enum mica_error mica_invoke(uint64_t cptr, uint64_t label, unsigned arg_count, const uint64_t *args,
+			    unsigned cap_count, const uint64_t *caps, uint64_t *results,
+			    unsigned result_max);
+
+enum mica_error mica_untyped_retype(uint64_t untyped, enum mica_object_type type,
+				    unsigned size_bits, uint64_t root, uint64_t node_index,
+				    unsigned node_depth, uint64_t offset, uint64_t count);
+
+enum mica_error mica_cnode_copy(uint64_t root, uint64_t dest, unsigned dest_depth,
+				uint64_t src_root, uint64_t src, unsigned src_depth,
+				unsigned rights);
+enum mica_error mica_cnode_mint(uint64_t root, uint64_t dest, unsigned dest_depth,
+				uint64_t src_root, uint64_t src, unsigned src_depth,
+				unsigned rights, uint64_t badge);
+enum mica_error mica_cnode_move(uint64_t root, uint64_t dest, unsigned dest_depth,
+				uint64_t src_root, uint64_t src, unsigned src_depth);
+enum mica_error mica_cnode_mutate(uint64_t root, uint64_t dest, unsigned dest_depth,
+				  uint64_t src_root, uint64_t src, unsigned src_depth,
+				  unsigned rights, uint64_t badge);
+enum mica_error mica_cnode_delete(uint64_t root, uint64_t index, unsigned depth);
+enum mica_error mica_cnode_revoke(uint64_t root, uint64_t index, unsigned depth);
+
+enum mica_error mica_tcb_set_space(uint64_t tcb, uint64_t cspace, uint64_t vspace,
+				   uint64_t fault_ep);
+enum mica_error mica_tcb_set_ipc_buffer(uint64_t tcb, uint64_t address, uint64_t frame);
+enum mica_error mica_tcb_set_priority(uint64_t tcb, unsigned priority);
+enum mica_error mica_tcb_set_mcp(uint64_t tcb, unsigned mcp);
+enum mica_error mica_tcb_read_registers(uint64_t tcb, unsigned count,
+					uint64_t regs[MICA_CONTEXT_WORDS]);
+enum mica_error mica_tcb_write_registers(uint64_t tcb, unsigned count,
+					 const uint64_t regs[MICA_CONTEXT_WORDS]);
+enum mica_error mica_tcb_resume(uint64_t tcb);
+enum mica_error mica_tcb_suspend(uint64_t tcb);
+enum mica_error mica_tcb_bind_notification(uint64_t tcb, uint64_t ntfn);
+enum mica_error mica_tcb_unbind_notification(uint64_t tcb);
+enum mica_error mica_tcb_set_name(uint64_t tcb, const char *name);
+
+enum mica_error mica_frame_map(uint64_t frame, uint64_t vspace, uint64_t address, unsigned rights,
+			       unsigned attrs);
+enum mica_error mica_frame_unmap(uint64_t frame);
+enum mica_error mica_frame_get_address(uint64_t frame, uint64_t *paddr);
+enum mica_error mica_page_table_map(uint64_t table, uint64_t vspace, uint64_t address);
+enum mica_error mica_page_table_unmap(uint64_t table);
+
+enum mica_error mica_irq_control_get(uint64_t control, uint32_t intid, uint64_t root,
+				     uint64_t index, unsigned depth);
+enum mica_error mica_irq_handler_ack(uint64_t handler);
+enum mica_error mica_irq_handler_set_notification(uint64_t handler, uint64_t ntfn);
+enum mica_error mica_irq_handler_clear(uint64_t handler);
+
+#endif
