@@ -96,8 +96,9 @@ static void transfer(struct tcb *from, struct tcb *to, uint64_t info, uint64_t b
 		length = MICA_MSG_MAX_LENGTH;
 	if (length > MICA_MSG_REGISTERS && (sbuf == NULL || rbuf == NULL))
 		length = MICA_MSG_REGISTERS;
-	for (unsigned i = 0; i < length && i < MICA_MSG_REGISTERS; i++)
-		arch_regs_set_mr(&to->regs, i, arch_regs_get_mr(&from->regs, i));
+	/* Registers past the message are zeroed: no stale words, no unsent ones. */
+	for (unsigned i = 0; i < MICA_MSG_REGISTERS; i++)
+		arch_regs_set_mr(&to->regs, i, i < length ? arch_regs_get_mr(&from->regs, i) : 0);
 	for (unsigned i = MICA_MSG_REGISTERS; i < length; i++)
 		rbuf->mr[i] = sbuf->mr[i];
 	if (caps > MICA_MSG_MAX_EXTRA_CAPS)
@@ -111,7 +112,7 @@ static void transfer(struct tcb *from, struct tcb *to, uint64_t info, uint64_t b
 			       ((uint64_t)unwrapped << MICA_MSG_UNWRAPPED_SHIFT));
 }
 
-/* A fault message: the label and four words kept in the faulting TCB. */
+/* A fault message: the label and the four words kept in the faulting TCB. */
 static void transfer_fault(struct tcb *from, struct tcb *to, uint64_t badge)
 {
 	for (unsigned i = 0; i < 4; i++)

@@ -66,14 +66,26 @@ static inline bool cap_is(const struct cap *c, unsigned type, unsigned rights)
 _Static_assert(__builtin_offsetof(struct cap, rights) == __builtin_offsetof(struct cap, type) + 1,
 	       "cap_is reads type and rights together");
 
-/* Message registers 0..3 and the results, without per-word loads and stores. */
-static inline void copy_message(struct tcb *to, const struct tcb *from)
+/*
+ * The message registers, as the slow path leaves them: the first length
+ * words of the sender's, zero after that (nothing the sender did not send
+ * reaches the receiver, and nothing of the receiver's stays behind).
+ */
+static inline __attribute__((always_inline)) void
+copy_message(struct tcb *to, const struct tcb *from, unsigned length)
 {
-	__builtin_memcpy(&to->regs.x[2], &from->regs.x[2], 4 * sizeof(uint64_t));
-}
+	uint64_t *d = &to->regs.x[2];
+	const uint64_t *s = &from->regs.x[2];
 
-_Static_assert(FASTPATH_SYS_CALL == MICA_SYS_CALL, "vectors.S's fastpath numbers");
-_Static_assert(FASTPATH_SYS_REPLY_RECV == MICA_SYS_REPLY_RECV, "vectors.S's fastpath numbers");
+	if (length == 0) {
+		__builtin_memset(d, 0, 4 * sizeof(uint64_t));
+	} else if (length == 4) {
+		__builtin_memcpy(d, s, 4 * sizeof(uint64_t));
+	} else {
+		for (unsigned i = 0; i < 4; i++)
+			d[i] = i < length ? s[i] : 0;
+	}
+}
 
 struct arch_regs *fastpath_call(struct arch_regs *regs)
 {
@@ -113,7 +125,7 @@ struct arch_regs *fastpath_call(struct arch_regs *regs)
 		ep->queue.tail = NULL;
 		ep->state = EP_IDLE;
 	}
-	copy_message(r, t);
+	copy_message(r, t, mica_msg_length(info));
 	arch_regs_set_ipc_result(
 		&r->regs, MICA_OK, s->cap.data,
 		info & ~((uint64_t)MICA_MSG_UNWRAPPED_MASK << MICA_MSG_UNWRAPPED_SHIFT));
@@ -157,7 +169,7 @@ struct arch_regs *fastpath_reply_recv(struct arch_regs *regs)
 	 * now on, like the queue links of any thread that is not blocked)...
 	 */
 	reply->caller = NULL;
-	copy_message(c, t);
+	copy_message(c, t, mica_msg_length(info));
 	arch_regs_set_ipc_result(&c->regs, MICA_OK, 0,
 				 mica_msg_info(mica_msg_label(info), 0, mica_msg_length(info)));
 

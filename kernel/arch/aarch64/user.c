@@ -9,7 +9,11 @@
 #include "arch/sysreg.h"
 
 #include <mica/abi/context.h>
+#include <mica/abi/syscall.h>
 #include <mica/abi/ipc.h>
+
+_Static_assert(FASTPATH_SYS_CALL == MICA_SYS_CALL, "vectors.S's fastpath numbers");
+_Static_assert(FASTPATH_SYS_REPLY_RECV == MICA_SYS_REPLY_RECV, "vectors.S's fastpath numbers");
 
 /* The only PSTATE bits a thread may set: the condition flags. */
 #define PSTATE_NZCV UINT64_C(0xf0000000)

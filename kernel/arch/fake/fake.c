@@ -12,6 +12,7 @@
 #include "fake.h"
 
 jmp_buf *fake_power_off_jump;
+jmp_buf *fake_idle_jump;
 int fake_power_off_status = -1;
 unsigned fake_interrupt_waits;
 const struct arch_vspace *fake_active_vspace;
@@ -69,9 +70,16 @@ void arch_timer_init(const struct platform *platform, unsigned hz)
 	(void)hz;
 }
 
+/*
+ * Nothing is runnable: the real CPU would sleep until an interrupt. A
+ * test sees this as a jump to fake_idle_jump (or an abort without one).
+ */
 void arch_wait_for_interrupt(void)
 {
 	fake_interrupt_waits++;
+	if (fake_idle_jump != NULL)
+		longjmp(*fake_idle_jump, 1);
+	abort();
 }
 
 uint64_t arch_counter(void)
@@ -138,10 +146,32 @@ void arch_return_to_user(struct arch_regs *regs)
 	abort(); /* Host tests never leave the kernel. */
 }
 
+/* Every mapping of every fake address space. */
+#define FAKE_MAPPINGS 256
+
+struct fake_mapping {
+	uint64_t root;
+	uint64_t va;
+	uint64_t pa;
+	unsigned page_bits;
+	unsigned prot;
+	bool used;
+};
+
+static struct fake_mapping mappings[FAKE_MAPPINGS];
+
+void fake_forget_mappings(void)
+{
+	memset(mappings, 0, sizeof(mappings));
+}
+
 enum mica_error arch_vspace_init(struct arch_vspace *vs, uint16_t asid, paddr_t (*alloc_page)(void))
 {
-	(void)alloc_page;
-	memset(vs, 0, sizeof(*vs));
+	paddr_t root = alloc_page();
+
+	if (pa_addr(root) == 0)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	vs->root_pa = pa_addr(root);
 	vs->asid = asid;
 	return MICA_OK;
 }
@@ -149,30 +179,38 @@ enum mica_error arch_vspace_init(struct arch_vspace *vs, uint16_t asid, paddr_t 
 enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits,
 				unsigned prot, paddr_t (*alloc_page)(void))
 {
+	struct fake_mapping *free_entry = NULL;
+
 	(void)alloc_page;
 	if (page_bits != 12 && page_bits != 21)
 		return MICA_ERR_INVALID_ARGUMENT;
-	if (!IS_ALIGNED(va_addr(va), PAGE_SIZE) || !IS_ALIGNED(pa_addr(pa), PAGE_SIZE))
+	if (!IS_ALIGNED(va_addr(va), UINT64_C(1) << page_bits) ||
+	    !IS_ALIGNED(pa_addr(pa), UINT64_C(1) << page_bits))
 		return MICA_ERR_ALIGNMENT;
 	if ((prot & MAP_WRITE) && (prot & MAP_EXEC))
 		return MICA_ERR_INVALID_ARGUMENT;
-	for (unsigned i = 0; i < vs->page_count; i++)
-		if (vs->pages[i].va == va_addr(va))
+	for (unsigned i = 0; i < FAKE_MAPPINGS; i++) {
+		if (mappings[i].used && mappings[i].root == vs->root_pa &&
+		    mappings[i].va == va_addr(va))
 			return MICA_ERR_DELETE_FIRST;
-	if (vs->page_count == FAKE_VSPACE_PAGES)
+		if (!mappings[i].used && free_entry == NULL)
+			free_entry = &mappings[i];
+	}
+	if (free_entry == NULL)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
-	vs->pages[vs->page_count++] =
-		(struct fake_page){va_addr(va), pa_addr(pa), prot | MAP_USER | MAP_READ};
+	*free_entry = (struct fake_mapping){
+		vs->root_pa, va_addr(va), pa_addr(pa), page_bits, prot | MAP_USER | MAP_READ, true};
 	return MICA_OK;
 }
 
 void arch_vspace_unmap(const struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits)
 {
-	(void)vs;
-	(void)va;
-	(void)pa;
-	(void)page_bits;
 	fake_unmap_count++;
+	for (unsigned i = 0; i < FAKE_MAPPINGS; i++)
+		if (mappings[i].used && mappings[i].root == vs->root_pa &&
+		    mappings[i].va == va_addr(va) && mappings[i].pa == pa_addr(pa) &&
+		    mappings[i].page_bits == page_bits)
+			mappings[i].used = false;
 }
 
 enum mica_error arch_vspace_map_table(struct arch_vspace *vs, vaddr_t va, paddr_t table)
@@ -198,10 +236,13 @@ void arch_asid_invalidate(uint16_t asid)
 
 struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsigned need)
 {
-	uint64_t page = ALIGN_DOWN(va_addr(va), (uint64_t)PAGE_SIZE);
+	for (unsigned i = 0; i < FAKE_MAPPINGS; i++) {
+		const struct fake_mapping *m = &mappings[i];
+		uint64_t size = UINT64_C(1) << m->page_bits;
 
-	for (unsigned i = 0; i < vs->page_count; i++)
-		if (vs->pages[i].va == page && (vs->pages[i].prot & need) == need)
-			return (struct ret){MICA_OK, vs->pages[i].pa + (va_addr(va) - page)};
+		if (m->used && m->root == vs->root_pa && va_addr(va) >= m->va &&
+		    va_addr(va) - m->va < size && (m->prot & need) == need)
+			return (struct ret){MICA_OK, m->pa + (va_addr(va) - m->va)};
+	}
 	return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
 }

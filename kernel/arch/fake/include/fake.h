@@ -10,9 +10,14 @@
 /* If set, arch_power_off longjmps here (after recording the status). */
 extern jmp_buf *fake_power_off_jump;
 extern int fake_power_off_status;
+/* If set, arch_wait_for_interrupt (nothing to run) longjmps here. */
+extern jmp_buf *fake_idle_jump;
 extern unsigned fake_interrupt_waits;
 /* Calls of arch_vspace_unmap and arch_vspace_unmap_table. */
 extern unsigned fake_unmap_count;
 extern bool fake_irq_enabled[1024];
+
+/* Drop every mapping of every fake address space (between tests). */
+void fake_forget_mappings(void);
 
 #endif

@@ -11,7 +11,7 @@
 #define REGS_TPIDR  272
 #define REGS_SIZE   288
 
-/* The system calls vectors.S sends to the fastpath (static_assert in fastpath.c). */
+/* The system calls vectors.S sends to the fastpath (static_assert in user.c). */
 #define FASTPATH_SYS_CALL	5
 #define FASTPATH_SYS_REPLY_RECV 8
 #define ESR_EC_SVC64_VALUE	0x15

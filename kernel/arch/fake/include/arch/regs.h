@@ -1,7 +1,7 @@
 /*
  * The fake architecture's thread context and address space, for host unit
  * tests of generic kernel code. Shapes mirror a real port's: registers for
- * the system-call convention, and an address space as a small page list.
+ * the system-call convention, and an address space named by its root.
  */
 #ifndef MICA_FAKE_REGS_H
 #define MICA_FAKE_REGS_H
@@ -17,15 +17,9 @@ struct arch_regs {
 	uint64_t sp;
 };
 
-struct fake_page {
-	uint64_t va;
-	uint64_t pa;
-	unsigned prot;
-};
-
+/* An address space is its root table's address; fake.c keeps its mappings in a table. */
 struct arch_vspace {
-	struct fake_page pages[FAKE_VSPACE_PAGES];
-	unsigned page_count;
+	uint64_t root_pa;
 	uint16_t asid;
 };
 
@@ -36,7 +30,7 @@ extern uint64_t fake_active_token;
 
 static inline uint64_t arch_vspace_token(const struct arch_vspace *vs)
 {
-	return (uint64_t)(uintptr_t)vs->pages ^ vs->asid;
+	return vs->root_pa ^ (uint64_t)vs->asid << 48;
 }
 
 static inline void arch_vspace_activate_token(uint64_t token)

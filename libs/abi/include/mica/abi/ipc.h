@@ -4,7 +4,8 @@
  * A message is a label, up to MICA_MSG_MAX_LENGTH words and up to
  * MICA_MSG_MAX_EXTRA_CAPS capabilities. The first MICA_MSG_REGISTERS words
  * travel in CPU registers (x2..x5 on AArch64); the rest, and the capability
- * addresses, in the sender's and receiver's IPC buffers.
+ * addresses, in the sender's and receiver's IPC buffers. Message registers
+ * past the message's length arrive as zero.
  */
 #ifndef MICA_ABI_IPC_H
 #define MICA_ABI_IPC_H
