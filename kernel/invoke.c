@@ -115,11 +115,18 @@ static enum mica_error invoke_cnode(struct invocation *inv)
 	}
 }
 
-/* Replace the capability in one of t's own slots with a copy of src. */
+/*
+ * Replace the capability in one of t's own slots with a copy of src.
+ * Deleting the old one can destroy anything, t itself included (its last
+ * capability may live in a CNode that goes with it), and then nothing may
+ * be put into t any more; src may be gone too, which cnode_copy sees.
+ */
 static void tcb_install(struct tcb *t, enum tcb_slot which, struct slot *src)
 {
 	slot_delete(&t->slots[which]);
-	if (src != NULL && cnode_copy(&t->slots[which], src, MICA_RIGHTS_ALL, false, 0) != MICA_OK)
+	if (t->is_destroyed || src == NULL)
+		return;
+	if (cnode_copy(&t->slots[which], src, MICA_RIGHTS_ALL, false, 0) != MICA_OK)
 		slot_delete(&t->slots[which]);
 }
 
@@ -143,6 +150,8 @@ static enum mica_error tcb_set_space(struct invocation *inv, struct tcb *t)
 	tcb_install(t, TCB_SLOT_CSPACE, cspace);
 	tcb_install(t, TCB_SLOT_VSPACE, vspace);
 	tcb_install(t, TCB_SLOT_FAULT_EP, fault);
+	if (t->is_destroyed)
+		return MICA_OK;
 	tcb_spaces_changed(t);
 	if (t == thread_current())
 		sched_switch_vspace(t);
@@ -169,7 +178,8 @@ static enum mica_error tcb_set_ipc_buffer(struct invocation *inv, struct tcb *t)
 			return MICA_ERR_INVALID_ARGUMENT;
 	}
 	tcb_install(t, TCB_SLOT_IPC_BUFFER, frame);
-	t->ipc_buffer_va = va;
+	if (!t->is_destroyed)
+		t->ipc_buffer_va = va;
 	return MICA_OK;
 }
 

@@ -125,6 +125,7 @@ void object_cap_removed(const struct cap *cap, bool final)
 		struct tcb *t = (struct tcb *)cap->object;
 
 		thread_suspend(t);
+		t->is_destroyed = true;
 		if (t->bound_notification != NULL)
 			notification_unbind(t->bound_notification);
 		if (t == thread_current())

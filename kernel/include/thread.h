@@ -62,7 +62,8 @@ struct tcb {
 	uint8_t priority;
 	uint8_t mcp; /* Maximum controlled priority: a ceiling it can give. */
 	uint8_t cpu;
-	bool is_root; /* The root task: an unhandled fault ends the system. */
+	bool is_root;	   /* The root task: an unhandled fault ends the system. */
+	bool is_destroyed; /* Its last capability is gone (its memory is not reused yet). */
 
 	/* Run queue links. */
 	struct tcb *sched_next;

@@ -18,12 +18,14 @@
 #include "debug.h"
 #include "fake.h"
 #include "fastpath.h"
+#include "invoke.h"
 #include "ipc.h"
 #include "print.h"
 #include "sched.h"
 #include "untyped.h"
 #include "vspace.h"
 
+#include <mica/abi/invocation.h>
 #include <mica/abi/syscall.h>
 
 /* The console, captured. */
@@ -479,6 +481,48 @@ static void test_kernel_invariants_hold_after_these_operations(void **state)
 	assert_int_equal(debug_check(&root_slots[SLOT_ROOT].cap), 0);
 }
 
+/*
+ * SetSpace deletes the thread's old CSpace capability first. When that is
+ * the last capability to a CNode that holds the last capability to the
+ * thread itself, the thread is destroyed on the way: nothing may then be
+ * installed into it.
+ */
+static void test_set_space_stops_when_it_destroys_the_thread_itself(void **state)
+{
+	struct slot *x_slots;
+	struct tcb *t;
+	struct invocation inv = {0};
+
+	(void)state;
+	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_CNODE, 2,
+					&root_slots[SLOT_ROOT].cap, 40, 1),
+			 MICA_OK);
+	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_TCB, 0,
+					&root_slots[SLOT_ROOT].cap, 41, 1),
+			 MICA_OK);
+	x_slots = (struct slot *)root_slots[40].cap.object;
+	t = (struct tcb *)root_slots[41].cap.object;
+	assert_int_equal(cnode_move(&x_slots[0], &root_slots[41], false, MICA_RIGHTS_ALL, 0),
+			 MICA_OK);
+	assert_int_equal(
+		cnode_copy(&t->slots[TCB_SLOT_CSPACE], &root_slots[40], MICA_RIGHTS_ALL, false, 0),
+		MICA_OK);
+	slot_delete(&root_slots[40]);
+	assert_true(cap_is_final(&t->slots[TCB_SLOT_CSPACE]));
+
+	inv.caller = make_thread(100);
+	inv.slot = &x_slots[0];
+	inv.label = MICA_TCB_SET_SPACE;
+	inv.extra[0] = &root_slots[SLOT_ROOT];
+	inv.extra[1] = &root_slots[SLOT_VSPACE];
+	inv.extra_count = 2;
+	assert_int_equal(invoke(&inv), MICA_OK);
+	assert_true(t->is_destroyed);
+	for (unsigned i = 0; i < TCB_SLOT_COUNT; i++)
+		assert_true(slot_is_empty(&t->slots[i]));
+	assert_int_equal(debug_check(&root_slots[SLOT_ROOT].cap), 0);
+}
+
 #define WORLD_TEST(fn) cmocka_unit_test_setup_teardown(fn, world_setup, world_teardown)
 
 int main(void)
@@ -500,6 +544,7 @@ int main(void)
 		WORLD_TEST(test_debug_write_checks_every_page_before_printing),
 		WORLD_TEST(test_system_off_is_the_root_tasks_alone),
 		WORLD_TEST(test_kernel_invariants_hold_after_these_operations),
+		WORLD_TEST(test_set_space_stops_when_it_destroys_the_thread_itself),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
