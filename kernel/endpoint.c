@@ -38,6 +38,16 @@ static void queue_unlink(struct thread_queue *q, struct tcb *t)
 	t->queue_next = t->queue_prev = NULL;
 }
 
+/* Take t out of ep's queue; the endpoint goes idle when the queue empties. */
+static struct tcb *endpoint_take(struct endpoint *ep, struct tcb *t)
+{
+	queue_unlink(&ep->queue, t);
+	if (ep->queue.head == NULL)
+		ep->state = EP_IDLE;
+	t->blocked_on = NULL;
+	return t;
+}
+
 void ipc_set_result(struct tcb *t, enum mica_error err, uint64_t badge, uint64_t info)
 {
 	arch_regs_set_ipc_result(&t->regs, err, badge, info);
@@ -151,12 +161,8 @@ void endpoint_send(struct tcb *t, struct endpoint *ep, const struct send_args *a
 	uint64_t info = arch_regs_arg(&t->regs, 1);
 
 	if (ep->state == EP_RECEIVING) {
-		struct tcb *r = ep->queue.head;
+		struct tcb *r = endpoint_take(ep, ep->queue.head);
 
-		queue_unlink(&ep->queue, r);
-		if (ep->queue.head == NULL)
-			ep->state = EP_IDLE;
-		r->blocked_on = NULL;
 		transfer(t, r, info, args->badge, args->can_grant, ep);
 		sched_wake(r);
 		t->send_is_fault = false;
@@ -185,12 +191,8 @@ void endpoint_send(struct tcb *t, struct endpoint *ep, const struct send_args *a
 void endpoint_send_fault(struct tcb *t, struct endpoint *ep, uint64_t badge)
 {
 	if (ep->state == EP_RECEIVING) {
-		struct tcb *r = ep->queue.head;
+		struct tcb *r = endpoint_take(ep, ep->queue.head);
 
-		queue_unlink(&ep->queue, r);
-		if (ep->queue.head == NULL)
-			ep->state = EP_IDLE;
-		r->blocked_on = NULL;
 		transfer_fault(t, r, badge);
 		sched_wake(r);
 		t->send_is_fault = true;
@@ -236,18 +238,15 @@ void endpoint_receive(struct tcb *t, struct endpoint *ep, struct reply *reply, b
 	struct notification *n = t->bound_notification;
 
 	offer_reply(t, reply);
-	if (n != NULL && n->word != 0) {
+	if (n != NULL && n->pending) {
 		ipc_set_result(t, MICA_OK, n->word, mica_msg_info(MICA_LABEL_NOTIFICATION, 0, 0));
 		n->word = 0;
+		n->pending = false;
 		return;
 	}
 	if (ep->state == EP_SENDING) {
-		struct tcb *s = ep->queue.head;
+		struct tcb *s = endpoint_take(ep, ep->queue.head);
 
-		queue_unlink(&ep->queue, s);
-		if (ep->queue.head == NULL)
-			ep->state = EP_IDLE;
-		s->blocked_on = NULL;
 		if (s->send_is_fault)
 			transfer_fault(s, t, s->send_badge);
 		else
@@ -300,11 +299,7 @@ void ipc_cancel(struct tcb *t)
 	switch (t->state) {
 	case THREAD_BLOCKED_SEND:
 	case THREAD_BLOCKED_RECV: {
-		struct endpoint *ep = t->blocked_on;
-
-		queue_unlink(&ep->queue, t);
-		if (ep->queue.head == NULL)
-			ep->state = EP_IDLE;
+		(void)endpoint_take(t->blocked_on, t);
 		break;
 	}
 	case THREAD_BLOCKED_NTFN: {
@@ -388,6 +383,7 @@ void notification_signal(struct notification *n, uint64_t badge)
 		w->blocked_on = NULL;
 		ipc_set_result(w, MICA_OK, n->word | badge, 0);
 		n->word = 0;
+		n->pending = false;
 		w->state = THREAD_INACTIVE;
 		sched_wake(w);
 		return;
@@ -398,17 +394,28 @@ void notification_signal(struct notification *n, uint64_t badge)
 		ipc_set_result(b, MICA_OK, n->word | badge,
 			       mica_msg_info(MICA_LABEL_NOTIFICATION, 0, 0));
 		n->word = 0;
+		n->pending = false;
 		sched_wake(b);
 		return;
 	}
 	n->word |= badge;
+	n->pending = true;
 }
 
+/*
+ * A pending signal is taken at once (its badge bits in the badge); with
+ * none, a poll says MICA_ERR_NOT_FOUND and a wait blocks.
+ */
 void notification_wait(struct tcb *t, struct notification *n, bool blocking)
 {
-	if (n->word != 0 || !blocking) {
+	if (n->pending) {
 		ipc_set_result(t, MICA_OK, n->word, 0);
 		n->word = 0;
+		n->pending = false;
+		return;
+	}
+	if (!blocking) {
+		ipc_set_result(t, MICA_ERR_NOT_FOUND, 0, 0);
 		return;
 	}
 	sched_block(t);

@@ -161,7 +161,7 @@ struct arch_regs *fastpath_reply_recv(struct arch_regs *regs)
 	reply = (struct reply *)rs->cap.object;
 	c = reply->caller;
 	if (c == NULL || c->send_is_fault || c->priority < t->priority || ep->state == EP_SENDING ||
-	    (t->bound_notification != NULL && t->bound_notification->word != 0))
+	    (t->bound_notification != NULL && t->bound_notification->pending))
 		return exception_user_sync(regs);
 
 	/*

@@ -28,6 +28,7 @@ struct endpoint {
 struct notification {
 	struct thread_queue queue; /* Waiters. */
 	uint64_t word;		   /* Pending badge bits. */
+	bool pending;		   /* A signal is pending (even one with badge 0). */
 	struct tcb *bound;	   /* The TCB this notification is bound to, if any. */
 };
 

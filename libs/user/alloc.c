@@ -68,47 +68,6 @@ void alloc_slot_free(uint64_t slot)
 }
 
 /*
- * log2 of the bytes an object takes from its Untyped, or 0 if Untyped cannot
- * become it. This must agree with the kernel's accounting, which the sizes
- * in <mica/abi/objects.h> describe.
- */
-static unsigned alloc_object_bits(enum mica_object_type type, unsigned size_bits)
-{
-	switch (type) {
-	case MICA_OBJ_UNTYPED:
-		return size_bits >= MICA_UNTYPED_MIN_BITS && size_bits <= MICA_UNTYPED_MAX_BITS
-			       ? size_bits
-			       : 0;
-	case MICA_OBJ_CNODE:
-		return size_bits >= MICA_CNODE_MIN_RADIX && size_bits <= MICA_CNODE_MAX_RADIX
-			       ? size_bits + MICA_SLOT_BITS
-			       : 0;
-	case MICA_OBJ_TCB:
-		return MICA_TCB_BITS;
-	case MICA_OBJ_ENDPOINT:
-		return MICA_ENDPOINT_BITS;
-	case MICA_OBJ_NOTIFICATION:
-		return MICA_NOTIFICATION_BITS;
-	case MICA_OBJ_REPLY:
-		return MICA_REPLY_BITS;
-	case MICA_OBJ_FRAME_4K:
-		return MICA_PAGE_BITS;
-	case MICA_OBJ_FRAME_2M:
-		return MICA_LARGE_PAGE_BITS;
-	case MICA_OBJ_PAGE_TABLE:
-		return MICA_PAGE_TABLE_BITS;
-	case MICA_OBJ_VSPACE:
-		return MICA_VSPACE_BITS;
-	case MICA_OBJ_NULL:
-	case MICA_OBJ_IRQ_CONTROL:
-	case MICA_OBJ_IRQ_HANDLER:
-	case MICA_OBJ_TYPE_COUNT:
-		break;
-	}
-	return 0;
-}
-
-/*
  * Where in u an object of 2^bits bytes would start (as an offset from its
  * base), following the kernel's rule: at the watermark, rounded up to the
  * object's size. Returns false if it would not fit.
@@ -169,7 +128,7 @@ static enum mica_error alloc_retype(struct alloc_untyped *u, enum mica_object_ty
 
 struct alloc_ret alloc_object_ret(enum mica_object_type type, unsigned size_bits)
 {
-	unsigned bits = alloc_object_bits(type, size_bits);
+	unsigned bits = mica_object_size_bits(type, size_bits);
 	uint64_t slot;
 
 	if (bits == 0)

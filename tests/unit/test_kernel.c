@@ -395,6 +395,22 @@ static void test_signals_or_together_until_waited_for(void **state)
 	assert_int_equal(t->regs.x[0], 0);
 }
 
+static void test_a_signal_without_a_badge_still_counts(void **state)
+{
+	struct tcb *t = make_thread(100);
+
+	(void)state;
+	run(t);
+	(void)sys(t, false, MICA_SYS_NBRECV, SLOT_NTFN, 0, 0, NULL);
+	assert_int_equal(t->regs.x[6], MICA_ERR_NOT_FOUND);
+	(void)sys(t, false, MICA_SYS_SEND, SLOT_NTFN, 0, 0, NULL); /* The unbadged original. */
+	(void)sys(t, false, MICA_SYS_NBRECV, SLOT_NTFN, 0, 0, NULL);
+	assert_int_equal(t->regs.x[6], MICA_OK);
+	assert_int_equal(t->regs.x[0], 0);
+	(void)sys(t, false, MICA_SYS_NBRECV, SLOT_NTFN, 0, 0, NULL);
+	assert_int_equal(t->regs.x[6], MICA_ERR_NOT_FOUND);
+}
+
 static void test_deleting_an_endpoint_cancels_its_waiters(void **state)
 {
 	struct tcb *server = make_thread(100);
@@ -539,6 +555,7 @@ int main(void)
 		WORLD_TEST(test_nbrecv_on_an_empty_endpoint_does_not_block),
 		WORLD_TEST(test_nbsend_without_a_receiver_is_dropped),
 		WORLD_TEST(test_signals_or_together_until_waited_for),
+		WORLD_TEST(test_a_signal_without_a_badge_still_counts),
 		WORLD_TEST(test_deleting_an_endpoint_cancels_its_waiters),
 		WORLD_TEST(test_unknown_syscall_without_fault_handler_is_an_error),
 		WORLD_TEST(test_debug_write_checks_every_page_before_printing),

@@ -35,40 +35,10 @@ static struct created created[MAX_CREATED];
 static size_t created_count;
 static size_t removed_count;
 
+/* The real sizes: they are the ABI's, not something to stub. */
 unsigned object_size_bits(enum mica_object_type type, unsigned user_bits)
 {
-	switch (type) {
-	case MICA_OBJ_UNTYPED:
-		return user_bits >= MICA_UNTYPED_MIN_BITS && user_bits <= MICA_UNTYPED_MAX_BITS
-			       ? user_bits
-			       : 0;
-	case MICA_OBJ_CNODE:
-		return user_bits >= MICA_CNODE_MIN_RADIX && user_bits <= MICA_CNODE_MAX_RADIX
-			       ? user_bits + MICA_SLOT_BITS
-			       : 0;
-	case MICA_OBJ_TCB:
-		return MICA_TCB_BITS;
-	case MICA_OBJ_ENDPOINT:
-		return MICA_ENDPOINT_BITS;
-	case MICA_OBJ_NOTIFICATION:
-		return MICA_NOTIFICATION_BITS;
-	case MICA_OBJ_REPLY:
-		return MICA_REPLY_BITS;
-	case MICA_OBJ_FRAME_4K:
-		return MICA_PAGE_BITS;
-	case MICA_OBJ_FRAME_2M:
-		return MICA_LARGE_PAGE_BITS;
-	case MICA_OBJ_PAGE_TABLE:
-		return MICA_PAGE_TABLE_BITS;
-	case MICA_OBJ_VSPACE:
-		return MICA_VSPACE_BITS;
-	case MICA_OBJ_NULL:
-	case MICA_OBJ_IRQ_CONTROL:
-	case MICA_OBJ_IRQ_HANDLER:
-	case MICA_OBJ_TYPE_COUNT:
-		break;
-	}
-	return 0;
+	return mica_object_size_bits(type, user_bits);
 }
 
 struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_bits, bool is_device)

@@ -18,25 +18,7 @@
 #include <stdint.h>
 
 #include "children.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d %s\n", __FILE__, __LINE__, #cond);                      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_OK(expr)                                                                             \
-	do {                                                                                       \
-		enum mica_error err_ = (expr);                                                     \
-		if (err_ != MICA_OK) {                                                             \
-			printf("FAIL %s:%d %s: error %d\n", __FILE__, __LINE__, #expr, err_);      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 #define ROOT MICA_CAP_ROOT_CNODE
 
@@ -120,8 +102,8 @@ int main(void)
 	CHECK_OK(process_copy_cap(&child, CHILD_SLOT_REPLY, reply, MICA_RIGHTS_ALL));
 	CHECK_OK(process_copy_cap(&child, CHILD_SLOT_CNODE, child.cspace, MICA_RIGHTS_ALL));
 	CHECK_OK(process_start(&child));
-	if (failures != 0) {
-		printf("grant: %d failures\n", failures);
+	if (check_failures != 0) {
+		printf("grant: %d failures\n", check_failures);
 		return 1;
 	}
 
@@ -162,6 +144,5 @@ int main(void)
 	printf("grant: an endpoint capability through its own endpoint is unwrapped\n");
 
 	test_destroy_reaches_inside(&child);
-	printf(failures == 0 ? "FINISHED\n" : "grant: %d failures\n", failures);
-	return failures == 0 ? 0 : 1;
+	return check_finish("grant");
 }

@@ -27,24 +27,7 @@
 
 #include <stdint.h>
 
-static int failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d %s\n", __FILE__, __LINE__, #cond);                      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_OK(expr)                                                                             \
-	do {                                                                                       \
-		enum mica_error err_ = (expr);                                                     \
-		if (err_ != MICA_OK) {                                                             \
-			printf("FAIL %s:%d %s: error %d\n", __FILE__, __LINE__, #expr, err_);      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 #define ROOT MICA_CAP_ROOT_CNODE
 
@@ -211,8 +194,8 @@ int main(void)
 	map_devices();
 	spawn_waiter();
 	let_others_run(); /* The waiter now waits. */
-	if (failures != 0) {
-		printf("interrupt: %d failures\n", failures);
+	if (check_failures != 0) {
+		printf("interrupt: %d failures\n", check_failures);
 		return 1;
 	}
 	printf("interrupt: INTID %d claimed; UART mapped from a device frame\n", UART_INTID);
@@ -271,6 +254,5 @@ int main(void)
 	CHECK(mica_poll(done).badge == 0);
 	printf("interrupt: a cleared handler delivers nothing\n");
 
-	printf(failures == 0 ? "FINISHED\n" : "interrupt: %d failures\n", failures);
-	return failures == 0 ? 0 : 1;
+	return check_finish("interrupt");
 }

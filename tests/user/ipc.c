@@ -13,15 +13,7 @@
 
 #include <stdint.h>
 
-static int failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d %s\n", __FILE__, __LINE__, #cond);                      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 #define ROOT MICA_CAP_ROOT_CNODE
 
@@ -40,28 +32,13 @@ static uint64_t make(enum mica_object_type type, unsigned bits)
 	return slot;
 }
 
-/* A thread in this address space, running fn on its own stack and IPC buffer. */
-static uint64_t ipc_va = MICA_ROOT_IPC_BUFFER_VA;
-
+/* A thread in this address space, started, running fn on its own stack. */
 static uint64_t spawn(void (*fn)(void), const uint8_t *stack_top, unsigned priority,
 		      uint64_t fault_ep, const char *name)
 {
-	uint64_t tcb = make(MICA_OBJ_TCB, 0);
-	uint64_t frame = make(MICA_OBJ_FRAME_4K, 0);
-	uint64_t regs[MICA_CONTEXT_WORDS] = {0};
+	uint64_t tcb = check_thread(make, fn, stack_top, priority, ROOT, fault_ep, name);
 
-	ipc_va += 0x1000;
-	CHECK(mica_frame_map(frame, MICA_CAP_ROOT_VSPACE, ipc_va,
-			     MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0) == MICA_OK);
-	CHECK(mica_tcb_set_space(tcb, ROOT, MICA_CAP_ROOT_VSPACE, fault_ep) == MICA_OK);
-	CHECK(mica_tcb_set_ipc_buffer(tcb, ipc_va, frame) == MICA_OK);
-	CHECK(mica_tcb_set_priority(tcb, priority) == MICA_OK);
-	CHECK(mica_tcb_set_name(tcb, name) == MICA_OK);
-	regs[MICA_CTX_PC] = (uintptr_t)fn;
-	regs[MICA_CTX_SP] = (uintptr_t)stack_top;
-	regs[MICA_CTX_TPIDR] = ipc_va;
-	CHECK(mica_tcb_write_registers(tcb, MICA_CONTEXT_WORDS, regs) == MICA_OK);
-	CHECK(mica_tcb_resume(tcb) == MICA_OK);
+	CHECK_OK(mica_tcb_resume(tcb));
 	return tcb;
 }
 
@@ -234,6 +211,5 @@ int main(void)
 	test_fault_handling();
 	test_priorities();
 
-	printf(failures == 0 ? "FINISHED\n" : "ipc: %d failures\n", failures);
-	return failures == 0 ? 0 : 1;
+	return check_finish("ipc");
 }

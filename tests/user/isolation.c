@@ -20,25 +20,7 @@
 #include <stdint.h>
 
 #include "children.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d %s\n", __FILE__, __LINE__, #cond);                      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_OK(expr)                                                                             \
-	do {                                                                                       \
-		enum mica_error err_ = (expr);                                                     \
-		if (err_ != MICA_OK) {                                                             \
-			printf("FAIL %s:%d %s: error %d\n", __FILE__, __LINE__, #expr, err_);      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 #define ROOT MICA_CAP_ROOT_CNODE
 
@@ -165,8 +147,8 @@ int main(void)
 					  MICA_RIGHT_WRITE | MICA_RIGHT_GRANT_REPLY, SNOOP_REPORT));
 		CHECK_OK(process_start(&snoop));
 	}
-	if (failures != 0) {
-		printf("isolation: %d failures\n", failures);
+	if (check_failures != 0) {
+		printf("isolation: %d failures\n", check_failures);
 		return 1;
 	}
 
@@ -198,6 +180,5 @@ int main(void)
 
 	process_destroy(&snoop);
 	process_destroy(&sibling);
-	printf(failures == 0 ? "FINISHED\n" : "isolation: %d failures\n", failures);
-	return failures == 0 ? 0 : 1;
+	return check_finish("isolation");
 }

@@ -20,25 +20,7 @@
 #include <stdint.h>
 
 #include "children.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d %s\n", __FILE__, __LINE__, #cond);                      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_OK(expr)                                                                             \
-	do {                                                                                       \
-		enum mica_error err_ = (expr);                                                     \
-		if (err_ != MICA_OK) {                                                             \
-			printf("FAIL %s:%d %s: error %d\n", __FILE__, __LINE__, #expr, err_);      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 #define ROOT MICA_CAP_ROOT_CNODE
 
@@ -112,7 +94,7 @@ static void collect_reports(uint64_t ctl)
 			       __FILE__, __LINE__, (unsigned long)m.badge,
 			       (unsigned long)mica_msg_label(m.info), (unsigned long)mr[0],
 			       (unsigned long)mr[1], (unsigned long)mr[2], (unsigned long)mr[3]);
-			failures++;
+			check_failures++;
 			return;
 		}
 	}
@@ -253,7 +235,7 @@ int main(void)
 		CHECK(process_start(&ping[i]) == MICA_ERR_ILLEGAL_OPERATION);
 	}
 
-	if (failures == 0) {
+	if (check_failures == 0) {
 		collect_reports(ctl);
 		call_pong_ourselves(ep);
 		test_churn(ep, ctl);
@@ -267,6 +249,5 @@ int main(void)
 
 	test_create_failures(ntfn);
 
-	printf(failures == 0 ? "FINISHED\n" : "procs: %d failures\n", failures);
-	return failures == 0 ? 0 : 1;
+	return check_finish("procs");
 }

@@ -15,22 +15,14 @@
 
 #include <stdint.h>
 
+#include "check.h"
+
 #define CALLS	     100000u
 #define DONE_SYSCALL 0x4d494341u /* An unknown number: the "done" fault. */
 #define STRESS_RADIX 6
 #define ROOT	     MICA_CAP_ROOT_CNODE
 
-static int failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d %s\n", __FILE__, __LINE__, #cond);                      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-static uint64_t next_slot, untyped, ipc_va = MICA_ROOT_IPC_BUFFER_VA;
+static uint64_t next_slot, untyped;
 static uint64_t ep, fault_ep, server_reply, root_reply, server_tcb, stress_tcb, rescuer_tcb;
 
 static uint64_t make(enum mica_object_type type, unsigned bits)
@@ -44,22 +36,7 @@ static uint64_t make(enum mica_object_type type, unsigned bits)
 static uint64_t thread(void (*fn)(void), const uint8_t *stack_top, unsigned prio, uint64_t cspace,
 		       uint64_t fault, const char *name)
 {
-	uint64_t tcb = make(MICA_OBJ_TCB, 0);
-	uint64_t frame = make(MICA_OBJ_FRAME_4K, 0);
-	uint64_t regs[MICA_CONTEXT_WORDS] = {0};
-
-	ipc_va += 0x1000;
-	CHECK(mica_frame_map(frame, MICA_CAP_ROOT_VSPACE, ipc_va,
-			     MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0) == MICA_OK);
-	CHECK(mica_tcb_set_space(tcb, cspace, MICA_CAP_ROOT_VSPACE, fault) == MICA_OK);
-	CHECK(mica_tcb_set_ipc_buffer(tcb, ipc_va, frame) == MICA_OK);
-	CHECK(mica_tcb_set_priority(tcb, prio) == MICA_OK);
-	CHECK(mica_tcb_set_name(tcb, name) == MICA_OK);
-	regs[MICA_CTX_PC] = (uintptr_t)fn;
-	regs[MICA_CTX_SP] = (uintptr_t)stack_top;
-	regs[MICA_CTX_TPIDR] = ipc_va;
-	CHECK(mica_tcb_write_registers(tcb, MICA_CONTEXT_WORDS, regs) == MICA_OK);
-	return tcb;
+	return check_thread(make, fn, stack_top, prio, cspace, fault, name);
 }
 
 static uint8_t server_stack[8192] __attribute__((aligned(16)));
@@ -260,7 +237,7 @@ int main(void)
 		if (m.err != MICA_OK || m.badge != 0xfa) {
 			printf("FAIL %s:%d unexpected message (error %d, badge %llx)\n", __FILE__,
 			       __LINE__, m.err, (unsigned long long)m.badge);
-			failures++;
+			check_failures++;
 			break;
 		}
 		if (mica_msg_label(m.info) == MICA_FAULT_UNKNOWN_SYSCALL && mr[2] == DONE_SYSCALL)
@@ -287,6 +264,5 @@ int main(void)
 	CHECK(mr[0] == 2);
 	printf("stress: kernel invariants hold (%llu broken)\n", (unsigned long long)check.x[1]);
 
-	printf(failures == 0 ? "FINISHED\n" : "stress: %d failures\n", failures);
-	return failures == 0 ? 0 : 1;
+	return check_finish("stress");
 }

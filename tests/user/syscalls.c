@@ -8,18 +8,10 @@
 
 #include <stdint.h>
 
+#include "check.h"
+
 /* The root task's stack ends here (kernel/include/boot.h); nothing is above. */
 #define ROOT_STACK_TOP 0x0000007fff000000ull
-
-static int failures;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d %s\n", __FILE__, __LINE__, #cond);                      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
 
 static uint64_t raw_syscall(uint64_t nr, uint64_t a0, uint64_t a1)
 {
@@ -117,6 +109,5 @@ int main(void)
 	CHECK(spins > 0);
 	printf("syscalls: spun %llu times\n", (unsigned long long)spins);
 
-	printf(failures == 0 ? "FINISHED\n" : "syscalls: %d failures\n", failures);
-	return failures == 0 ? 0 : 1;
+	return check_finish("syscalls");
 }

@@ -42,6 +42,49 @@ enum mica_object_type {
 #define MICA_CNODE_MIN_RADIX 1
 #define MICA_CNODE_MAX_RADIX 28
 
+/*
+ * log2 of the bytes an object of type takes from its Untyped; user_bits is
+ * the size asked for where the type has a variable one (UNTYPED: log2
+ * bytes; CNODE: radix). 0 for a type Untyped cannot become, or a size out of
+ * range. The kernel's accounting is this function, so user-level
+ * allocators can follow it exactly.
+ */
+static inline unsigned mica_object_size_bits(enum mica_object_type type, unsigned user_bits)
+{
+	switch (type) {
+	case MICA_OBJ_UNTYPED:
+		return user_bits >= MICA_UNTYPED_MIN_BITS && user_bits <= MICA_UNTYPED_MAX_BITS
+			       ? user_bits
+			       : 0;
+	case MICA_OBJ_CNODE:
+		return user_bits >= MICA_CNODE_MIN_RADIX && user_bits <= MICA_CNODE_MAX_RADIX
+			       ? user_bits + MICA_SLOT_BITS
+			       : 0;
+	case MICA_OBJ_TCB:
+		return MICA_TCB_BITS;
+	case MICA_OBJ_ENDPOINT:
+		return MICA_ENDPOINT_BITS;
+	case MICA_OBJ_NOTIFICATION:
+		return MICA_NOTIFICATION_BITS;
+	case MICA_OBJ_REPLY:
+		return MICA_REPLY_BITS;
+	case MICA_OBJ_FRAME_4K:
+		return MICA_PAGE_BITS;
+	case MICA_OBJ_FRAME_2M:
+		return MICA_LARGE_PAGE_BITS;
+	case MICA_OBJ_PAGE_TABLE:
+		return MICA_PAGE_TABLE_BITS;
+	case MICA_OBJ_VSPACE:
+		return MICA_VSPACE_BITS;
+	case MICA_OBJ_NULL:
+	case MICA_OBJ_IRQ_CONTROL:
+	case MICA_OBJ_IRQ_HANDLER:
+	case MICA_OBJ_TYPE_COUNT:
+		break;
+	}
+	return 0;
+}
+
 /* Capability rights: combined with '|'. */
 #define MICA_RIGHT_READ	       1u /* Receive on an endpoint; wait on a notification; map readable. */
 #define MICA_RIGHT_WRITE       2u /* Send on an endpoint; signal a notification; map writable. */

@@ -1,0 +1,44 @@
+/*
+ * The shared end of every EL0 test program (check.h).
+ */
+#include "check.h"
+
+#include <mica/abi/bootinfo.h>
+#include <mica/kobj.h>
+
+int check_failures;
+
+int check_finish(const char *name)
+{
+	if (check_failures == 0) {
+		printf("FINISHED\n");
+		return 0;
+	}
+	printf("%s: %d failures\n", name, check_failures);
+	return 1;
+}
+
+/* IPC buffers of threads made here go in the pages above the root task's. */
+static uint64_t next_ipc_va = MICA_ROOT_IPC_BUFFER_VA;
+
+uint64_t check_thread(uint64_t (*make)(enum mica_object_type, unsigned), void (*fn)(void),
+		      const uint8_t *stack_top, unsigned priority, uint64_t cspace,
+		      uint64_t fault_ep, const char *name)
+{
+	uint64_t tcb = make(MICA_OBJ_TCB, 0);
+	uint64_t frame = make(MICA_OBJ_FRAME_4K, 0);
+	uint64_t regs[MICA_CONTEXT_WORDS] = {0};
+
+	next_ipc_va += 0x1000;
+	CHECK_OK(mica_frame_map(frame, MICA_CAP_ROOT_VSPACE, next_ipc_va,
+				MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0));
+	CHECK_OK(mica_tcb_set_space(tcb, cspace, MICA_CAP_ROOT_VSPACE, fault_ep));
+	CHECK_OK(mica_tcb_set_ipc_buffer(tcb, next_ipc_va, frame));
+	CHECK_OK(mica_tcb_set_priority(tcb, priority));
+	CHECK_OK(mica_tcb_set_name(tcb, name));
+	regs[MICA_CTX_PC] = (uintptr_t)fn;
+	regs[MICA_CTX_SP] = (uintptr_t)stack_top;
+	regs[MICA_CTX_TPIDR] = next_ipc_va;
+	CHECK_OK(mica_tcb_write_registers(tcb, MICA_CONTEXT_WORDS, regs));
+	return tcb;
+}
