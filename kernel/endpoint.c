@@ -14,30 +14,6 @@
 
 #include <mica/abi/fault.h>
 
-static void queue_append(struct thread_queue *q, struct tcb *t)
-{
-	t->queue_next = NULL;
-	t->queue_prev = q->tail;
-	if (q->tail != NULL)
-		q->tail->queue_next = t;
-	else
-		q->head = t;
-	q->tail = t;
-}
-
-static void queue_unlink(struct thread_queue *q, struct tcb *t)
-{
-	if (t->queue_prev != NULL)
-		t->queue_prev->queue_next = t->queue_next;
-	else
-		q->head = t->queue_next;
-	if (t->queue_next != NULL)
-		t->queue_next->queue_prev = t->queue_prev;
-	else
-		q->tail = t->queue_prev;
-	t->queue_next = t->queue_prev = NULL;
-}
-
 /* Take t out of ep's queue; the endpoint goes idle when the queue empties. */
 static struct tcb *endpoint_take(struct endpoint *ep, struct tcb *t)
 {

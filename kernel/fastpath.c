@@ -182,13 +182,7 @@ struct arch_regs *fastpath_reply_recv(struct arch_regs *regs)
 	t->reply = reply;
 	t->state = THREAD_BLOCKED_RECV;
 	t->blocked_on = ep;
-	t->queue_next = NULL;
-	t->queue_prev = ep->queue.tail;
-	if (ep->queue.tail != NULL)
-		ep->queue.tail->queue_next = t;
-	else
-		ep->queue.head = t;
-	ep->queue.tail = t;
+	queue_append(&ep->queue, t);
 	ep->state = EP_RECEIVING;
 
 	c->state = THREAD_RUNNABLE;

@@ -41,6 +41,31 @@ _Static_assert(sizeof(struct endpoint) <= (1u << MICA_ENDPOINT_BITS), "endpoint 
 _Static_assert(sizeof(struct notification) <= (1u << MICA_NOTIFICATION_BITS), "ntfn size");
 _Static_assert(sizeof(struct reply) <= (1u << MICA_REPLY_BITS), "reply size");
 
+/* Thread queues, inline: the fastpath uses them too. */
+static inline void queue_append(struct thread_queue *q, struct tcb *t)
+{
+	t->queue_next = NULL;
+	t->queue_prev = q->tail;
+	if (q->tail != NULL)
+		q->tail->queue_next = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+static inline void queue_unlink(struct thread_queue *q, struct tcb *t)
+{
+	if (t->queue_prev != NULL)
+		t->queue_prev->queue_next = t->queue_next;
+	else
+		q->head = t->queue_next;
+	if (t->queue_next != NULL)
+		t->queue_next->queue_prev = t->queue_prev;
+	else
+		q->tail = t->queue_prev;
+	t->queue_next = t->queue_prev = NULL;
+}
+
 /* What a sender may do with the endpoint capability it used. */
 struct send_args {
 	uint64_t badge;
