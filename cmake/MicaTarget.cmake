@@ -147,3 +147,17 @@ function(mica_add_qemu_test name)
   set_tests_properties(qemu.${name} PROPERTIES LABELS qemu
       TIMEOUT ${ctest_timeout})
 endfunction()
+
+# mica_add_guest_program(NAME SOURCES src...)
+# A bare-metal EL1 test guest: its own start-up code (tests/guests/start.S)
+# and nothing else, linked at guest-physical 0x40080000 as Linux would be.
+function(mica_add_guest_program name)
+  cmake_parse_arguments(P "" "" "SOURCES" ${ARGN})
+  add_executable(${name} ${CMAKE_SOURCE_DIR}/tests/guests/start.S ${P_SOURCES})
+  set_target_properties(${name} PROPERTIES SUFFIX ".elf")
+  target_link_libraries(${name} PRIVATE mica_abi mica_target_flags)
+  target_compile_options(${name} PRIVATE -mstrict-align)
+  target_link_options(${name} PRIVATE -Wl,-T,${CMAKE_SOURCE_DIR}/tests/guests/guest.ld)
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS
+      ${CMAKE_SOURCE_DIR}/tests/guests/guest.ld)
+endfunction()

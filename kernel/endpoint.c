@@ -12,6 +12,7 @@
 #include "cnode.h"
 #include "ipc.h"
 
+#include <mica/abi/context.h>
 #include <mica/abi/fault.h>
 
 /* Take t out of ep's queue; the endpoint goes idle when the queue empties. */
@@ -98,12 +99,23 @@ static void transfer(struct tcb *from, struct tcb *to, uint64_t info, uint64_t b
 			       ((uint64_t)unwrapped << MICA_MSG_UNWRAPPED_SHIFT));
 }
 
-/* A fault message: the label and the four words kept in the faulting TCB. */
+/*
+ * A fault (or guest exit) message: the label and words kept in the
+ * faulting TCB, the first four in registers, the rest in the receiver's
+ * IPC buffer (without one, the message is cut to four).
+ */
 static void transfer_fault(struct tcb *from, struct tcb *to, uint64_t badge)
 {
-	for (unsigned i = 0; i < 4; i++)
-		arch_regs_set_mr(&to->regs, i, from->fault_mr[i]);
-	ipc_set_result(to, MICA_OK, badge, mica_msg_info(from->fault_label, 0, 4));
+	struct mica_ipc_buffer *rbuf = tcb_ipc_buffer(to);
+	unsigned count = from->fault_count;
+
+	if (count > MICA_MSG_REGISTERS && rbuf == NULL)
+		count = MICA_MSG_REGISTERS;
+	for (unsigned i = 0; i < MICA_MSG_REGISTERS; i++)
+		arch_regs_set_mr(&to->regs, i, i < count ? from->fault_mr[i] : 0);
+	for (unsigned i = MICA_MSG_REGISTERS; i < count; i++)
+		rbuf->mr[i] = from->fault_mr[i];
+	ipc_set_result(to, MICA_OK, badge, mica_msg_info(from->fault_label, 0, count));
 }
 
 /* The caller now waits on r; the receiver's hold on r ends. */
@@ -258,11 +270,22 @@ void reply_send(struct tcb *t, struct reply *r)
 	r->caller = NULL;
 	caller->caller_of = NULL;
 	if (caller->send_is_fault) {
-		/* A fault reply: resume with registers as they are, or stay stopped. */
+		/*
+		 * A fault reply: resume, or stay stopped. A guest's VMM may hand
+		 * back words first (a hypercall's results go to x0..).
+		 */
 		caller->send_is_fault = false;
 		caller->state = THREAD_INACTIVE;
-		if (mica_msg_label(info) == MICA_FAULT_RESUME)
-			sched_wake(caller);
+		if (mica_msg_label(info) != MICA_FAULT_RESUME)
+			return;
+		if (caller->vcpu != NULL) {
+			unsigned n = mica_msg_length(info);
+
+			for (unsigned i = 0; i < n && i < MICA_MSG_REGISTERS; i++)
+				arch_regs_set(&caller->regs, MICA_CTX_X0 + i,
+					      arch_regs_get_mr(&t->regs, i));
+		}
+		sched_wake(caller);
 		return;
 	}
 	transfer(t, caller, info, 0, false, NULL);

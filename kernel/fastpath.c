@@ -137,7 +137,7 @@ struct arch_regs *fastpath_call(struct arch_regs *regs)
 	r->reply = NULL;
 
 	r->state = THREAD_RUNNABLE;
-	sched_switch_vspace(r);
+	sched_switch_host_vspace(r);
 	sched_set_current(r);
 	return &r->regs;
 }
@@ -186,7 +186,7 @@ struct arch_regs *fastpath_reply_recv(struct arch_regs *regs)
 	ep->state = EP_RECEIVING;
 
 	c->state = THREAD_RUNNABLE;
-	sched_switch_vspace(c);
+	sched_switch_host_vspace(c);
 	sched_set_current(c);
 	return &c->regs;
 }

@@ -10,6 +10,7 @@
 #include "sched.h"
 #include "irq.h"
 #include "untyped.h"
+#include "vcpu.h"
 #include "vspace.h"
 
 #include <mica/abi/invocation.h>
@@ -136,7 +137,10 @@ static enum mica_error tcb_set_space(struct invocation *inv, struct tcb *t)
 	enum mica_error err = extra_cap(inv, 0, MICA_OBJ_CNODE, &cspace);
 
 	if (err == MICA_OK)
-		err = extra_cap(inv, 1, MICA_OBJ_VSPACE, &vspace);
+		err = extra_cap(inv, 1, MICA_OBJ_NULL, &vspace);
+	if (err == MICA_OK && vspace->cap.type != MICA_OBJ_VSPACE &&
+	    vspace->cap.type != MICA_OBJ_VM)
+		err = MICA_ERR_WRONG_TYPE;
 	if (err == MICA_OK && inv->extra_count > 2 && inv->extra[2] != NULL &&
 	    !slot_is_empty(inv->extra[2])) {
 		err = extra_cap(inv, 2, MICA_OBJ_ENDPOINT, &fault);
@@ -244,6 +248,9 @@ static enum mica_error invoke_tcb(struct invocation *inv)
 	case MICA_TCB_RESUME:
 		if (tcb_vspace(t) == NULL || t->slots[TCB_SLOT_CSPACE].cap.type != MICA_OBJ_CNODE)
 			return MICA_ERR_ILLEGAL_OPERATION; /* Not configured yet. */
+		/* A vCPU thread runs in a VM, any other thread in a VSpace. */
+		if ((t->vcpu != NULL) != (tcb_vspace(t)->type == MICA_OBJ_VM))
+			return MICA_ERR_ILLEGAL_OPERATION;
 		thread_resume(t);
 		return MICA_OK;
 	case MICA_TCB_SUSPEND:
@@ -265,6 +272,16 @@ static enum mica_error invoke_tcb(struct invocation *inv)
 			return MICA_ERR_ILLEGAL_OPERATION;
 		notification_unbind(t->bound_notification);
 		return MICA_OK;
+	case MICA_TCB_BIND_VCPU: {
+		struct slot *vcpu;
+
+		err = extra_cap(inv, 0, MICA_OBJ_VCPU, &vcpu);
+		if (err != MICA_OK)
+			return err;
+		if (t->state != THREAD_INACTIVE)
+			return MICA_ERR_ILLEGAL_OPERATION;
+		return vcpu_bind((struct vcpu *)vcpu->cap.object, t);
+	}
 	case MICA_TCB_SET_NAME:
 		memcpy(t->name, inv->arg, THREAD_NAME_MAX - 1);
 		t->name[THREAD_NAME_MAX - 1] = '\0';
@@ -283,7 +300,8 @@ static enum mica_error invoke_frame(struct invocation *inv)
 	case MICA_FRAME_MAP:
 		if (inv->length < 3)
 			return MICA_ERR_TRUNCATED;
-		err = extra_cap(inv, 0, MICA_OBJ_VSPACE, &vspace);
+		/* A VSpace, or a VM (stage 2); frame_map tells them apart. */
+		err = extra_cap(inv, 0, MICA_OBJ_NULL, &vspace);
 		if (err != MICA_OK)
 			return err;
 		return frame_map(inv->slot, &vspace->cap, inv->arg[0], (unsigned)inv->arg[1],
@@ -309,7 +327,7 @@ static enum mica_error invoke_page_table(struct invocation *inv)
 	case MICA_PAGE_TABLE_MAP:
 		if (inv->length < 1)
 			return MICA_ERR_TRUNCATED;
-		err = extra_cap(inv, 0, MICA_OBJ_VSPACE, &vspace);
+		err = extra_cap(inv, 0, MICA_OBJ_NULL, &vspace);
 		if (err != MICA_OK)
 			return err;
 		return page_table_map(inv->slot, &vspace->cap, inv->arg[0]);
@@ -388,6 +406,8 @@ enum mica_error invoke(struct invocation *inv)
 	case MICA_OBJ_NOTIFICATION:
 	case MICA_OBJ_REPLY:
 	case MICA_OBJ_VSPACE:
+	case MICA_OBJ_VM:
+	case MICA_OBJ_VCPU:
 	case MICA_OBJ_TYPE_COUNT:
 		break;
 	}

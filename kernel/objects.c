@@ -9,6 +9,7 @@
 #include "objects.h"
 #include "sched.h"
 #include "thread.h"
+#include "vcpu.h"
 #include "vspace.h"
 
 unsigned object_size_bits(enum mica_object_type type, unsigned user_bits)
@@ -44,6 +45,14 @@ struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_b
 	case MICA_OBJ_VSPACE:
 		c.object = (uintptr_t)obj;
 		c.data2 = asid_alloc(c.object);
+		break;
+	case MICA_OBJ_VM:
+		c.object = (uintptr_t)obj;
+		c.data2 = vmid_alloc(c.object);
+		break;
+	case MICA_OBJ_VCPU:
+		vcpu_init(obj);
+		c.object = (uintptr_t)obj;
 		break;
 	case MICA_OBJ_ENDPOINT:
 	case MICA_OBJ_NOTIFICATION:
@@ -95,6 +104,8 @@ void object_cap_removed(const struct cap *cap, bool final)
 
 		thread_suspend(t);
 		t->is_destroyed = true;
+		if (t->vcpu != NULL)
+			vcpu_unbind(t->vcpu);
 		if (t->bound_notification != NULL)
 			notification_unbind(t->bound_notification);
 		if (t == thread_current())
@@ -118,6 +129,16 @@ void object_cap_removed(const struct cap *cap, bool final)
 		asid_free((uint16_t)cap->data2);
 		break;
 	}
+	case MICA_OBJ_VM: {
+		struct arch_vspace vs = vspace_of(cap);
+
+		sched_vspace_destroyed(&vs);
+		vmid_free((uint16_t)cap->data2);
+		break;
+	}
+	case MICA_OBJ_VCPU:
+		vcpu_destroy((struct vcpu *)cap->object);
+		break;
 	case MICA_OBJ_IRQ_HANDLER:
 		irq_handler_destroy((uint32_t)cap->data);
 		break;

@@ -8,6 +8,7 @@
 #include "print.h"
 #include "sched.h"
 #include "thread.h"
+#include "vcpu.h"
 
 struct sched_cpu sched_cpus[PLATFORM_MAX_CPUS];
 
@@ -118,6 +119,8 @@ struct arch_regs *schedule(void)
 	cur = c->queue.head[top];
 	queue_remove(&c->queue, cur);
 	sched_switch_vspace(cur);
+	if (cur->vcpu != NULL)
+		vcpu_switch_to(cur);
 	c->current = cur;
 	return &cur->regs;
 }
@@ -128,8 +131,11 @@ void sched_vspace_destroyed(const struct arch_vspace *vs)
 
 	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++) {
 		if (sched_cpus[cpu].active_vs == token) {
-			arch_vspace_activate(&arch_vspace_empty);
-			sched_cpus[cpu].active_vs = arch_vspace_token(&arch_vspace_empty);
+			const struct arch_vspace *empty =
+				vs->stage2 ? &arch_vm_empty : &arch_vspace_empty;
+
+			arch_vspace_activate_token(arch_vspace_token(empty), token);
+			sched_cpus[cpu].active_vs = arch_vspace_token(empty);
 		}
 	}
 }

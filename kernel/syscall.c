@@ -258,7 +258,7 @@ void syscall_dispatch(struct tcb *t)
 			uint64_t mr[4] = {arch_regs_pc(&t->regs),
 					  arch_regs_get(&t->regs, MICA_CTX_SP), nr, 0};
 
-			thread_fault(t, MICA_FAULT_UNKNOWN_SYSCALL, mr);
+			thread_fault(t, MICA_FAULT_UNKNOWN_SYSCALL, mr, 4);
 		} else {
 			arch_regs_set_result(&t->regs, MICA_ERR_UNKNOWN_SYSCALL, 0);
 		}

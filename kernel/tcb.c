@@ -25,7 +25,7 @@ const struct cap *tcb_vspace(const struct tcb *t)
 {
 	const struct cap *c = &t->slots[TCB_SLOT_VSPACE].cap;
 
-	return c->type == MICA_OBJ_VSPACE ? c : NULL;
+	return c->type == MICA_OBJ_VSPACE || c->type == MICA_OBJ_VM ? c : NULL;
 }
 
 void tcb_spaces_changed(struct tcb *t)
@@ -46,6 +46,7 @@ void tcb_spaces_changed(struct tcb *t)
 	}
 	t->vs = vs != NULL ? vspace_of(vs) : arch_vspace_empty;
 	t->vs_token = arch_vspace_token(&t->vs);
+	t->vs_type = vs != NULL ? vs->type : MICA_OBJ_VSPACE;
 }
 
 struct mica_ipc_buffer *tcb_ipc_buffer(const struct tcb *t)
@@ -82,12 +83,15 @@ void thread_resume(struct tcb *t)
  * stops. The root task has nobody above it: its unhandled fault ends the
  * system, so the machine never hangs on it.
  */
-void thread_fault(struct tcb *t, uint64_t label, const uint64_t mr[4])
+void thread_fault(struct tcb *t, uint64_t label, const uint64_t *mr, unsigned count)
 {
 	const struct cap *ep = &t->slots[TCB_SLOT_FAULT_EP].cap;
 
+	if (count > FAULT_MAX_WORDS)
+		count = FAULT_MAX_WORDS;
 	t->fault_label = label;
-	memcpy(t->fault_mr, mr, sizeof(t->fault_mr));
+	t->fault_count = count;
+	memcpy(t->fault_mr, mr, count * sizeof(mr[0]));
 	if (ep->type == MICA_OBJ_ENDPOINT && (ep->rights & MICA_RIGHT_WRITE)) {
 		endpoint_send_fault(t, (struct endpoint *)ep->object, ep->data);
 		return;

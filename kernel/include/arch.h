@@ -115,8 +115,9 @@ MUST_CHECK enum mica_error arch_vspace_map_table(struct arch_vspace *vs, vaddr_t
 /* Remove the table at pa from the walk to va, if it is there; flush the ASID. */
 void arch_vspace_unmap_table(const struct arch_vspace *vs, vaddr_t va, paddr_t table);
 
-/* Drop every translation cached for asid. */
+/* Drop every translation cached for asid, or for a guest's vmid. */
 void arch_asid_invalidate(uint16_t asid);
+void arch_vmid_invalidate(uint16_t vmid);
 
 /*
  * The physical address va maps to if the mapping grants every MAP_* bit in
@@ -127,11 +128,14 @@ MUST_CHECK struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_
 
 /* An address space that maps nothing, for threads that have lost theirs (set at boot). */
 extern struct arch_vspace arch_vspace_empty;
+extern struct arch_vspace arch_vm_empty; /* The same for a guest. */
 
 /*
  * Inline in <arch/regs.h>: arch_vspace_activate(vs) switches the user
  * address space; arch_vspace_token(vs) names an address space in one word
- * (never 0) and arch_vspace_activate_token(token) switches to it.
+ * (never 0); arch_vspace_activate_token(token, previous) switches to it
+ * from previous, and arch_vspace_activate_host_token(token) from one host
+ * address space to another.
  */
 
 #endif

@@ -24,6 +24,7 @@ struct sched_cpu {
 	uint64_t active_vs; /* arch_vspace_token() of the active user address space. */
 	bool slice_over;    /* The tick or a yield asked the current thread to step aside. */
 	uint64_t ticks;
+	struct vcpu *loaded_vcpu; /* Whose EL1 state the CPU holds, or NULL. */
 	struct run_queue queue;
 };
 
@@ -56,9 +57,31 @@ static inline __attribute__((always_inline)) void sched_switch_vspace(struct tcb
 	uint64_t token = t->vs_token;
 
 	if (token != c->active_vs) {
+		if (__builtin_expect(t->slots[TCB_SLOT_VSPACE].cap.type != t->vs_type, 0))
+			token = arch_vspace_token(t->vcpu != NULL ? &arch_vm_empty
+								  : &arch_vspace_empty);
+		arch_vspace_activate_token(token, c->active_vs);
+		c->active_vs = token;
+	}
+}
+
+/*
+ * sched_switch_vspace for the IPC fastpath, where both threads are host
+ * threads: the caller trapped from EL0 with TGE set (a guest's SVC never
+ * reaches EL2), so a host address space is active, and the other side is
+ * blocked in an IPC receive or reply wait, which a vCPU thread never is
+ * (binding needs an inactive thread; a bound one makes no system calls).
+ * So no HCR_EL2 change is ever needed here.
+ */
+static inline __attribute__((always_inline)) void sched_switch_host_vspace(struct tcb *t)
+{
+	struct sched_cpu *c = sched_this_cpu();
+	uint64_t token = t->vs_token;
+
+	if (token != c->active_vs) {
 		if (__builtin_expect(t->slots[TCB_SLOT_VSPACE].cap.type != MICA_OBJ_VSPACE, 0))
 			token = arch_vspace_token(&arch_vspace_empty);
-		arch_vspace_activate_token(token);
+		arch_vspace_activate_host_token(token);
 		c->active_vs = token;
 	}
 }

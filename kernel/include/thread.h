@@ -40,6 +40,10 @@ enum tcb_slot {
 struct endpoint;
 struct notification;
 struct reply;
+struct vcpu;
+
+/* A fault or exit message: its label and words (up to 8). */
+#define FAULT_MAX_WORDS 8
 
 struct tcb {
 	struct arch_regs regs; /* First: the entry code's frame is the TCB. */
@@ -47,6 +51,7 @@ struct tcb {
 	/* The VSpace in slots[TCB_SLOT_VSPACE], ready to activate (root_pa 0: none). */
 	struct arch_vspace vs;
 	uint64_t vs_token; /* arch_vspace_token(&vs). */
+	uint8_t vs_type;   /* The object type slots[TCB_SLOT_VSPACE] held then. */
 	/*
 	 * The fastpath's view of slots[TCB_SLOT_CSPACE] when that CNode resolves
 	 * every address in one step (guard + radix = 64): cptr names
@@ -87,9 +92,12 @@ struct tcb {
 
 	uintptr_t ipc_buffer_va; /* User address, for reference only. */
 
-	/* A fault being delivered: its label and words. */
+	/* A fault (or guest exit) being delivered: its label and words. */
 	uint64_t fault_label;
-	uint64_t fault_mr[4];
+	uint64_t fault_mr[FAULT_MAX_WORDS];
+	unsigned fault_count;
+
+	struct vcpu *vcpu; /* The virtual CPU this thread runs, or NULL. */
 
 	char name[THREAD_NAME_MAX];
 };
@@ -150,7 +158,7 @@ uint64_t sched_ticks(void);
 /* Handle the system call the current thread just made. */
 void syscall_dispatch(struct tcb *t);
 
-/* The thread took a fault: deliver it to its fault endpoint or stop it. */
-void thread_fault(struct tcb *t, uint64_t label, const uint64_t mr[4]);
+/* The thread took a fault: deliver it (count words) to its fault endpoint, or stop it. */
+void thread_fault(struct tcb *t, uint64_t label, const uint64_t *mr, unsigned count);
 
 #endif

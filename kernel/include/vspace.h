@@ -7,8 +7,13 @@
 
 #include "cap.h"
 
-/* ASIDs the kernel hands out (0 is never used for a user address space). */
+/* ASIDs and VMIDs the kernel hands out (0 is never used). */
 #define ASID_COUNT 4096
+#define VMID_COUNT 4096
+
+/* cap.is_mapped of a frame or page table: where its mapping lives. */
+#define CAP_MAPPED	  1 /* A host VSpace (data2 is the ASID). */
+#define CAP_MAPPED_STAGE2 2 /* A VM (data2 is the VMID). */
 
 /*
  * A new VSpace object's ASID, recorded so the ASID can be reused once the
@@ -16,8 +21,10 @@
  */
 uint16_t asid_alloc(uintptr_t vspace);
 void asid_free(uint16_t asid);
+uint16_t vmid_alloc(uintptr_t vm);
+void vmid_free(uint16_t vmid);
 
-/* The translation handle of a VSpace capability (asid 0 if unusable). */
+/* The translation handle of a VSpace or VM capability (asid 0 if unusable). */
 struct arch_vspace vspace_of(const struct cap *vspace);
 
 /* Map the frame capability in slot frame into vspace at va; see the ABI. */

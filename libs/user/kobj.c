@@ -187,6 +187,13 @@ enum mica_error mica_tcb_set_name(uint64_t tcb, const char *name)
 	return mica_invoke(tcb, MICA_TCB_SET_NAME, 2, words, 0, no_caps, NULL, 0);
 }
 
+enum mica_error mica_tcb_bind_vcpu(uint64_t tcb, uint64_t vcpu)
+{
+	const uint64_t caps[] = {vcpu};
+
+	return mica_invoke(tcb, MICA_TCB_BIND_VCPU, 0, NULL, 1, caps, NULL, 0);
+}
+
 enum mica_error mica_frame_map(uint64_t frame, uint64_t vspace, uint64_t address, unsigned rights,
 			       unsigned attrs)
 {

@@ -129,6 +129,42 @@ static void test_leaf_address_drops_low_and_high_bits(void **state)
 	assert_true(pte_is_valid(pte_leaf(PA, 3, MAP_READ)));
 }
 
+static void test_stage2_normal_memory_is_cacheable_and_may_run_code(void **state)
+{
+	pte_t p = pte_s2_leaf(PA, 3, MAP_READ | MAP_WRITE | MAP_EXEC);
+
+	(void)state;
+	assert_int_equal(p & 3, 3);
+	assert_int_equal(p & (UINT64_C(0xf) << 2), PTE_S2_MEMATTR_NORMAL);
+	assert_true(p & PTE_S2_READ);
+	assert_true(p & PTE_S2_WRITE);
+	assert_int_equal(p & PTE_S2_XN, 0); /* Guests write and run their own code. */
+	assert_true(p & PTE_AF);
+	assert_int_equal(pte_address(p), PA);
+}
+
+static void test_stage2_device_memory_never_runs_code(void **state)
+{
+	pte_t p = pte_s2_leaf(0x09000000, 3, MAP_READ | MAP_WRITE | MAP_DEVICE | MAP_EXEC);
+
+	(void)state;
+	assert_int_equal(p & (UINT64_C(0xf) << 2), PTE_S2_MEMATTR_DEVICE);
+	assert_int_equal(p & PTE_S2_XN, PTE_S2_XN);
+}
+
+static void test_stage2_read_only_and_block_encodings(void **state)
+{
+	pte_t ro = pte_s2_leaf(PA, 3, MAP_READ);
+	pte_t block = pte_s2_leaf(PA & ~UINT64_C(0x1fffff), 2, MAP_READ | MAP_EXEC);
+
+	(void)state;
+	assert_true(ro & PTE_S2_READ);
+	assert_false(ro & PTE_S2_WRITE);
+	assert_true(ro & PTE_S2_XN);
+	assert_int_equal(block & 3, 1);
+	assert_false(block & PTE_S2_XN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +178,9 @@ int main(void)
 		cmocka_unit_test(test_user_writable_executable_request_drops_execute),
 		cmocka_unit_test(test_device_memory_uses_device_attributes_and_no_execute),
 		cmocka_unit_test(test_leaf_address_drops_low_and_high_bits),
+		cmocka_unit_test(test_stage2_normal_memory_is_cacheable_and_may_run_code),
+		cmocka_unit_test(test_stage2_device_memory_never_runs_code),
+		cmocka_unit_test(test_stage2_read_only_and_block_encodings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,43 @@
 #include "arch/power.h"
 #include "arch/sysreg.h"
 
+/*
+ * HCR_EL2 while host threads run (E2H and TGE: the EL2&0 regime) and while
+ * a guest runs: stage 2 on, physical interrupts and SErrors to EL2, WFI,
+ * WFE and SMC trapped, EL1 in AArch64, pointer authentication left to the
+ * guest. The address-space switch writes one or the other.
+ */
+uint64_t arch_hcr_host = HCR_E2H | HCR_TGE | HCR_RW;
+uint64_t arch_hcr_guest = HCR_E2H | HCR_RW | HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO |
+			  HCR_TWI | HCR_TWE | HCR_TSC | HCR_APK | HCR_API;
+
+/* ID_AA64MMFR1_EL1.VMIDBits: 2 means 16-bit VMIDs. */
+static uint64_t mmfr1_vmidbits(void)
+{
+	return (sysreg_read(id_aa64mmfr1_el1) >> 4) & 0xf;
+}
+
+/*
+ * Stage 2: 39-bit guest-physical addresses walked from level 1 like the
+ * kernel's own tables, output size from ID_AA64MMFR0_EL1.PARange, 16-bit
+ * VMIDs where the CPU has them.
+ */
+static void stage2_init(void)
+{
+	uint64_t mmfr0 = sysreg_read(id_aa64mmfr0_el1);
+	uint64_t parange = MMFR0_PARANGE(mmfr0);
+	uint64_t vtcr = VTCR_RES1 | VTCR_T0SZ(25) | VTCR_SL0_LEVEL1 | VTCR_IRGN0_WBWA |
+			VTCR_ORGN0_WBWA | VTCR_SH0_INNER;
+
+	if (parange > 5)
+		parange = 5;
+	vtcr |= parange << VTCR_PS_SHIFT;
+	if (mmfr1_vmidbits() == 2)
+		vtcr |= VTCR_VS16;
+	sysreg_write(vtcr_el2, vtcr);
+	isb();
+}
+
 /* The boot CPU's kernel stack; TPIDR_EL2 holds its top for vectors.S. */
 static uint8_t boot_kstack[KERNEL_STACK_SIZE] __attribute__((aligned(16)));
 
@@ -36,6 +73,7 @@ void arch_cpu_init(void)
 	sysreg_write(cnthctl_el2, sysreg_read(cnthctl_el2) | CNTHCTL_EL0PCTEN | CNTHCTL_EL0VCTEN);
 	isb();
 	pmu_init();
+	stage2_init();
 	mmu_drop_identity_map();
 }
 

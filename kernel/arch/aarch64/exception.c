@@ -90,7 +90,7 @@ static void user_fault(struct tcb *t, const struct arch_regs *regs, uint64_t esr
 		print_syndrome(esr, far);
 		arch_regs_dump(regs);
 	}
-	thread_fault(t, label, mr);
+	thread_fault(t, label, mr, 4);
 }
 
 struct arch_regs *exception_user_sync(struct arch_regs *regs)
@@ -98,7 +98,9 @@ struct arch_regs *exception_user_sync(struct arch_regs *regs)
 	struct tcb *t = thread_current();
 	uint64_t esr = sysreg_read(esr_el2);
 
-	if (esr_ec(esr) == ESR_EC_SVC64)
+	if (t->vcpu != NULL)
+		arch_guest_exit(t, esr);
+	else if (esr_ec(esr) == ESR_EC_SVC64)
 		syscall_dispatch(t);
 	else
 		user_fault(t, regs, esr, sysreg_read(far_el2));

@@ -106,6 +106,20 @@ static void tlb_flush_va(uint16_t asid, uint64_t va)
 	isb();
 }
 
+/*
+ * Stage-2 entries (and the EL1&0 stage-1 entries cached with them) of
+ * every VMID: TLBI ALLE1IS. Heavier than by-VMID maintenance, which needs
+ * the VMID loaded in VTTBR_EL2; unmapping from a guest is rare.
+ */
+void arch_vmid_invalidate(uint16_t vmid)
+{
+	(void)vmid;
+	dsb(ishst);
+	__asm__ volatile("tlbi alle1is" ::: "memory");
+	dsb(ish);
+	isb();
+}
+
 void arch_asid_invalidate(uint16_t asid)
 {
 	dsb(ishst);
@@ -126,14 +140,16 @@ enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, 
 		return MICA_ERR_ALIGNMENT;
 	if (va_addr(va) >= USER_VA_END)
 		return MICA_ERR_RANGE;
-	if ((prot & MAP_WRITE) && (prot & MAP_EXEC))
+	/* Guests write and run their own code; host programs never get W+X. */
+	if (!vs->stage2 && (prot & MAP_WRITE) && (prot & MAP_EXEC))
 		return MICA_ERR_INVALID_ARGUMENT;
 	entry = walk(vs, va_addr(va), level_for(page_bits), alloc_page, NULL);
 	if (entry == NULL)
 		return alloc_page != NULL ? MICA_ERR_NOT_ENOUGH_MEMORY : MICA_ERR_LOOKUP_FAILED;
 	if (pte_is_valid(*entry))
 		return MICA_ERR_DELETE_FIRST;
-	*entry = pte_leaf(pa_addr(pa), level_for(page_bits), prot | MAP_USER);
+	*entry = vs->stage2 ? pte_s2_leaf(pa_addr(pa), level_for(page_bits), prot)
+			    : pte_leaf(pa_addr(pa), level_for(page_bits), prot | MAP_USER);
 	dsb(ishst);
 	return MICA_OK;
 }
@@ -148,7 +164,10 @@ void arch_vspace_unmap(const struct arch_vspace *vs, vaddr_t va, paddr_t pa, uns
 	    pte_address(*entry) != pa_addr(pa))
 		return;
 	*entry = 0;
-	tlb_flush_va(vs->asid, va_addr(va));
+	if (vs->stage2)
+		arch_vmid_invalidate(vs->asid);
+	else
+		tlb_flush_va(vs->asid, va_addr(va));
 }
 
 enum mica_error arch_vspace_map_table(struct arch_vspace *vs, vaddr_t va, paddr_t table)
@@ -174,7 +193,10 @@ void arch_vspace_unmap_table(const struct arch_vspace *vs, vaddr_t va, paddr_t t
 			return;
 		if (pte_address(*entry) == pa_addr(table)) {
 			*entry = 0;
-			arch_asid_invalidate(vs->asid);
+			if (vs->stage2)
+				arch_vmid_invalidate(vs->asid);
+			else
+				arch_asid_invalidate(vs->asid);
 			return;
 		}
 	}
@@ -202,6 +224,7 @@ struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsig
 /* Nothing mapped: ASID 0 is never given to a user address space. */
 static pte_t empty_l1[PTE_ENTRIES] __attribute__((aligned(4096)));
 struct arch_vspace arch_vspace_empty;
+struct arch_vspace arch_vm_empty;
 
 /*
  * Replace the boot identity map with an empty table, so that nothing is
@@ -213,6 +236,9 @@ void mmu_drop_identity_map(void)
 		.root_pa = pa_addr(arch_virt_to_phys(empty_l1)),
 		.asid = 0,
 	};
+	/* The same empty table serves as a guest's: VMID 0 is never given out. */
+	arch_vm_empty = arch_vspace_empty;
+	arch_vm_empty.stage2 = true;
 	sysreg_write(ttbr0_el2, arch_vspace_empty.root_pa);
 	isb();
 	__asm__ volatile("tlbi alle2" ::: "memory");

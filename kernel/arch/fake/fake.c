@@ -18,6 +18,7 @@ unsigned fake_interrupt_waits;
 const struct arch_vspace *fake_active_vspace;
 uint64_t fake_active_token;
 struct arch_vspace arch_vspace_empty;
+struct arch_vspace arch_vm_empty = {.stage2 = true};
 unsigned fake_unmap_count;
 bool fake_irq_enabled[1024];
 
@@ -232,6 +233,11 @@ void arch_vspace_unmap_table(const struct arch_vspace *vs, vaddr_t va, paddr_t t
 void arch_asid_invalidate(uint16_t asid)
 {
 	(void)asid;
+}
+
+void arch_vmid_invalidate(uint16_t vmid)
+{
+	(void)vmid;
 }
 
 struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsigned need)

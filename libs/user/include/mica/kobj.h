@@ -54,6 +54,7 @@ enum mica_error mica_tcb_suspend(uint64_t tcb);
 enum mica_error mica_tcb_bind_notification(uint64_t tcb, uint64_t ntfn);
 enum mica_error mica_tcb_unbind_notification(uint64_t tcb);
 enum mica_error mica_tcb_set_name(uint64_t tcb, const char *name);
+enum mica_error mica_tcb_bind_vcpu(uint64_t tcb, uint64_t vcpu);
 
 enum mica_error mica_frame_map(uint64_t frame, uint64_t vspace, uint64_t address, unsigned rights,
 			       unsigned attrs);

@@ -20,6 +20,10 @@ void gic_end_of_interrupt(uint32_t intid);
 uint32_t timer_intid(void);
 void timer_handle(void);
 
+/* vcpu.c: a guest's exception arrived (t runs a vCPU). */
+struct tcb;
+void arch_guest_exit(struct tcb *t, uint64_t esr);
+
 /* exception.c: entered from vectors.S. */
 struct arch_regs *exception_user_sync(struct arch_regs *regs);
 struct arch_regs *exception_user_irq(struct arch_regs *regs);

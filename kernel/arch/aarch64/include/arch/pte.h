@@ -80,6 +80,36 @@ static inline pte_t pte_leaf(uint64_t pa, unsigned level, unsigned prot)
 	return pte;
 }
 
+/*
+ * Stage-2 descriptors (Arm ARM D8.3.2): MemAttr[5:2] says the memory type
+ * directly (no MAIR), S2AP[7:6] read and write, XN[54:53] execute-never.
+ */
+#define PTE_S2_MEMATTR_NORMAL (UINT64_C(0xf) << 2) /* Normal, write-back inner and outer. */
+#define PTE_S2_MEMATTR_DEVICE (UINT64_C(0x1) << 2) /* Device-nGnRE. */
+#define PTE_S2_READ	      (UINT64_C(1) << 6)
+#define PTE_S2_WRITE	      (UINT64_C(1) << 7)
+#define PTE_S2_XN	      (UINT64_C(2) << 53)
+
+/* A stage-2 page or block mapping guest-physical memory to pa with MAP_* prot. */
+static inline pte_t pte_s2_leaf(uint64_t pa, unsigned level, unsigned prot)
+{
+	pte_t pte = (pa & PTE_ADDR_MASK) | PTE_VALID | PTE_AF;
+
+	if (level == PTE_LEVEL_LAST)
+		pte |= PTE_NONBLOCK;
+	if (prot & MAP_DEVICE)
+		pte |= PTE_S2_MEMATTR_DEVICE;
+	else
+		pte |= PTE_S2_MEMATTR_NORMAL | PTE_SH_INNER;
+	if (prot & (MAP_READ | MAP_WRITE | MAP_EXEC))
+		pte |= PTE_S2_READ;
+	if (prot & MAP_WRITE)
+		pte |= PTE_S2_WRITE;
+	if (!(prot & MAP_EXEC) || (prot & MAP_DEVICE))
+		pte |= PTE_S2_XN;
+	return pte;
+}
+
 static inline bool pte_is_valid(pte_t pte)
 {
 	return (pte & PTE_VALID) != 0;

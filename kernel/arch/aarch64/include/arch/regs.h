@@ -17,6 +17,7 @@
 #define ESR_EC_SVC64_VALUE	0x15
 
 #ifndef __ASSEMBLER__
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -32,10 +33,14 @@ struct arch_regs {
 	uint64_t pad;	 /* Keeps the frame a multiple of 16 bytes. */
 };
 
-/* A user address space: its level-1 table and address-space identifier. */
+/*
+ * A user address space (stage 1: level-1 table and ASID) or a guest's
+ * physical address space (stage 2: level-1 table and VMID).
+ */
 struct arch_vspace {
 	uint64_t root_pa;
-	uint16_t asid;
+	uint16_t asid; /* The VMID for stage 2. */
+	bool stage2;
 };
 
 /*
@@ -85,13 +90,19 @@ static inline void arch_regs_set_ipc_result(struct arch_regs *regs, int err, uin
 }
 
 /*
- * An address space as one word that names it and activates it: here the
- * TTBR0_EL2 value, with the ASID in bits 63..48.
+ * An address space as one word that names it and activates it: the
+ * TTBR0_EL2 value (ASID in bits 63..48) for a host address space, the
+ * VTTBR_EL2 value (VMID there) with bit 0 set for a guest's.
  */
+#define ARCH_TOKEN_STAGE2 UINT64_C(1)
+
 static inline uint64_t arch_vspace_token(const struct arch_vspace *vs)
 {
-	return vs->root_pa | (uint64_t)vs->asid << 48;
+	return vs->root_pa | (uint64_t)vs->asid << 48 | (vs->stage2 ? ARCH_TOKEN_STAGE2 : 0);
 }
+
+/* HCR_EL2 for host threads (EL2&0 regime) and for guests (EL1&0, trapping). */
+extern uint64_t arch_hcr_host, arch_hcr_guest;
 
 /*
  * No ISB: the kernel itself never uses TTBR0_EL2 translations (it reaches
@@ -99,15 +110,32 @@ static inline uint64_t arch_vspace_token(const struct arch_vspace *vs)
  * synchronization event (Arm ARM D1.4.1 / "Context synchronization
  * event"), so the new tables are in effect for the first user instruction.
  */
-static inline void arch_vspace_activate_token(uint64_t token)
+/* Switch between host address spaces only (HCR_EL2 stays as it is). */
+static inline void arch_vspace_activate_host_token(uint64_t token)
 {
 	__asm__ volatile("msr ttbr0_el2, %0" ::"r"(token) : "memory");
 }
 
-/* Make vs the user address space. */
+/* Switch from the address space previous (a token) to token's. */
+static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
+{
+	if (__builtin_expect(token & ARCH_TOKEN_STAGE2, 0)) {
+		__asm__ volatile(
+			"msr vttbr_el2, %0\n\tmsr hcr_el2, %1" ::"r"(token & ~ARCH_TOKEN_STAGE2),
+			"r"(arch_hcr_guest)
+			: "memory");
+		return;
+	}
+	__asm__ volatile("msr ttbr0_el2, %0" ::"r"(token) : "memory");
+	/* From a guest back to the host: TGE again (EL0 in the EL2&0 regime). */
+	if (__builtin_expect(previous & ARCH_TOKEN_STAGE2, 0))
+		__asm__ volatile("msr hcr_el2, %0" ::"r"(arch_hcr_host) : "memory");
+}
+
+/* Make vs the address space threads run in (whatever was active before). */
 static inline void arch_vspace_activate(const struct arch_vspace *vs)
 {
-	arch_vspace_activate_token(arch_vspace_token(vs));
+	arch_vspace_activate_token(arch_vspace_token(vs), ARCH_TOKEN_STAGE2);
 }
 
 /* Which CPU this is. Only the boot CPU runs the kernel so far. */

@@ -23,9 +23,33 @@
 #define CURRENTEL_EL(v) (((v) >> 2) & 3)
 
 /* HCR_EL2 (D19.2.48). */
-#define HCR_TGE (UINT64_C(1) << 27)
-#define HCR_RW	(UINT64_C(1) << 31)
-#define HCR_E2H (UINT64_C(1) << 34)
+#define HCR_VM	 (UINT64_C(1) << 0)
+#define HCR_SWIO (UINT64_C(1) << 1)
+#define HCR_FMO	 (UINT64_C(1) << 3)
+#define HCR_IMO	 (UINT64_C(1) << 4)
+#define HCR_AMO	 (UINT64_C(1) << 5)
+#define HCR_TWI	 (UINT64_C(1) << 13)
+#define HCR_TWE	 (UINT64_C(1) << 14)
+#define HCR_TSC	 (UINT64_C(1) << 19)
+#define HCR_TGE	 (UINT64_C(1) << 27)
+#define HCR_RW	 (UINT64_C(1) << 31)
+#define HCR_E2H	 (UINT64_C(1) << 34)
+#define HCR_APK	 (UINT64_C(1) << 40)
+#define HCR_API	 (UINT64_C(1) << 41)
+
+/* VTCR_EL2 (D19.2.154): stage-2 translation control. */
+#define VTCR_T0SZ(n)	((uint64_t)(n) << 0)
+#define VTCR_SL0_LEVEL1 (UINT64_C(1) << 6)
+#define VTCR_IRGN0_WBWA (UINT64_C(1) << 8)
+#define VTCR_ORGN0_WBWA (UINT64_C(1) << 10)
+#define VTCR_SH0_INNER	(UINT64_C(3) << 12)
+#define VTCR_PS_SHIFT	16
+#define VTCR_VS16	(UINT64_C(1) << 19)
+#define VTCR_RES1	(UINT64_C(1) << 31)
+
+/* SPSR for a guest's first entry: EL1h with D, A, I, F masked. */
+#define SPSR_MODE_EL1H UINT64_C(0x5)
+#define SPSR_DAIF      UINT64_C(0x3c0)
 
 /* SCTLR_EL2 with E2H=1 has the SCTLR_EL1 layout (D19.2.118). */
 #define SCTLR_M	     (UINT64_C(1) << 0)

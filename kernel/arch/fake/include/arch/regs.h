@@ -6,6 +6,7 @@
 #ifndef MICA_FAKE_REGS_H
 #define MICA_FAKE_REGS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define FAKE_REGS_COUNT	  8
@@ -21,6 +22,7 @@ struct arch_regs {
 struct arch_vspace {
 	uint64_t root_pa;
 	uint16_t asid;
+	bool stage2;
 };
 
 /* The fake has no translation; tests may look at the last activation. */
@@ -33,8 +35,14 @@ static inline uint64_t arch_vspace_token(const struct arch_vspace *vs)
 	return vs->root_pa ^ (uint64_t)vs->asid << 48;
 }
 
-static inline void arch_vspace_activate_token(uint64_t token)
+static inline void arch_vspace_activate_host_token(uint64_t token)
 {
+	fake_active_token = token;
+}
+
+static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
+{
+	(void)previous;
 	fake_active_token = token;
 }
 

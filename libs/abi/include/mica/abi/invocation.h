@@ -57,6 +57,13 @@ enum mica_invocation {
 	MICA_TCB_BIND_NOTIFICATION = 28,
 	MICA_TCB_UNBIND_NOTIFICATION = 29,
 	MICA_TCB_SET_NAME = 30,
+	/*
+	 * BIND_VCPU: CAP0 a VCPU. The thread then runs that virtual CPU: its
+	 * VSpace (SET_SPACE) must be a VM, its registers (READ/WRITE_REGISTERS)
+	 * are the guest's, it enters at EL1 with interrupts masked, and its
+	 * exits arrive at its fault endpoint (<mica/abi/exit.h>).
+	 */
+	MICA_TCB_BIND_VCPU = 31,
 
 	/*
 	 * Frames. MAP: CAP0 VSpace, MR0 address, MR1 rights (MICA_RIGHT_READ |
@@ -83,6 +90,12 @@ enum mica_invocation {
 	MICA_IRQ_HANDLER_SET_NOTIFICATION = 62,
 	MICA_IRQ_HANDLER_CLEAR = 63,
 };
+
+/*
+ * Frames and page tables map into a VM (stage 2) exactly as into a VSpace:
+ * MICA_FRAME_MAP and MICA_PAGE_TABLE_MAP with a VM capability as CAP0 and a
+ * guest-physical address.
+ */
 
 /* Frame map attributes. */
 #define MICA_MAP_EXECUTE 1u

@@ -20,6 +20,8 @@ enum mica_object_type {
 	MICA_OBJ_VSPACE = 10,	   /* A host (EL0) address space: its top-level table. */
 	MICA_OBJ_IRQ_CONTROL = 11, /* Authority to create IRQ handler capabilities. */
 	MICA_OBJ_IRQ_HANDLER = 12, /* One interrupt line. */
+	MICA_OBJ_VM = 13,	   /* A guest's physical address space: stage-2 root and VMID. */
+	MICA_OBJ_VCPU = 14,	   /* A virtual CPU: the guest's EL1 state, run by one TCB. */
 	MICA_OBJ_TYPE_COUNT
 };
 
@@ -33,6 +35,8 @@ enum mica_object_type {
 #define MICA_LARGE_PAGE_BITS   21
 #define MICA_PAGE_TABLE_BITS   12
 #define MICA_VSPACE_BITS       12
+#define MICA_VM_BITS	       12
+#define MICA_VCPU_BITS	       10
 
 /* Untyped sizes allowed (log2 bytes). */
 #define MICA_UNTYPED_MIN_BITS 4
@@ -76,6 +80,10 @@ static inline unsigned mica_object_size_bits(enum mica_object_type type, unsigne
 		return MICA_PAGE_TABLE_BITS;
 	case MICA_OBJ_VSPACE:
 		return MICA_VSPACE_BITS;
+	case MICA_OBJ_VM:
+		return MICA_VM_BITS;
+	case MICA_OBJ_VCPU:
+		return MICA_VCPU_BITS;
 	case MICA_OBJ_NULL:
 	case MICA_OBJ_IRQ_CONTROL:
 	case MICA_OBJ_IRQ_HANDLER:

@@ -1,0 +1,27 @@
+/*
+ * A guest's EL1 state on AArch64: what must be saved when another vCPU
+ * takes the CPU (reached from EL2 through the *_EL12 aliases with E2H=1).
+ */
+#ifndef MICA_ARCH_VCPU_H
+#define MICA_ARCH_VCPU_H
+
+#include <stdint.h>
+
+#include <arch/regs.h>
+
+struct arch_vcpu {
+	uint64_t sctlr, cpacr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
+	uint64_t sp_el1, elr, spsr, esr, far, afsr0, afsr1, tpidr_el1, tpidrro_el0, par;
+	uint64_t cntkctl, cntv_ctl, cntv_cval;
+	uint64_t vmpidr;
+};
+
+/* Architectural reset values: MMU and caches off (SCTLR_EL1's RES1 bits set). */
+void arch_vcpu_init(struct arch_vcpu *v);
+void arch_vcpu_load(const struct arch_vcpu *v);
+void arch_vcpu_save(struct arch_vcpu *v);
+
+/* A thread that now runs a guest starts at EL1h with interrupts masked. */
+void arch_vcpu_reset_regs(struct arch_regs *regs);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * A first VMM: the root task builds a VM (stage-2 address space) with a
+ * little RAM, loads the hvc test guest into it from the boot archive, runs
+ * it on a VCPU bound to a thread, and serves its exits as messages:
+ * hypercalls (HVC and SMC, eight argument words, four answer words) and a
+ * stage-2 fault that it answers by mapping the missing page.
+ */
+#include <formats/archive.h>
+#include <formats/elf.h>
+#include <mica/abi/bootinfo.h>
+#include <mica/abi/exit.h>
+#include <mica/alloc.h>
+#include <mica/kobj.h>
+#include <mica/print.h>
+#include <mica/process.h>
+#include <mica/sys.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include "../guests/guest.h"
+#include "check.h"
+
+#define ROOT	   MICA_CAP_ROOT_CNODE
+#define VMM_BADGE  0x5
+#define SCRATCH_VA 0x0000006100000000ull
+#define RWX	   (MICA_RIGHT_READ | MICA_RIGHT_WRITE)
+
+static uint64_t vm;
+
+/* A fresh page holding len bytes of data (zero after), mapped into the guest at ipa. */
+static void guest_page(uint64_t ipa, const uint8_t *data, size_t len)
+{
+	uint64_t frame = alloc_object(MICA_OBJ_FRAME_4K, 0);
+	uint64_t here = alloc_slot();
+
+	CHECK(frame != 0 && here != 0);
+	CHECK_OK(mica_cnode_copy(ROOT, here, 64, ROOT, frame, 64, MICA_RIGHTS_ALL));
+	CHECK_OK(process_map_here(here, SCRATCH_VA, RWX, 0));
+	memset((void *)SCRATCH_VA, 0, 4096);
+	if (len > 0)
+		memcpy((void *)SCRATCH_VA, data, len);
+	CHECK_OK(mica_cnode_delete(ROOT, here, 64));
+	CHECK_OK(mica_frame_map(frame, vm, ipa, RWX, MICA_MAP_EXECUTE));
+}
+
+/* Guest RAM: GUEST_IMAGE_PAGES pages from GUEST_IMAGE_BASE, holding the guest's ELF image. */
+static uint64_t load_guest(const struct mica_boot_info *info)
+{
+	struct archive_file file;
+	struct elf_image elf;
+	static uint8_t page[4096];
+
+	CHECK_OK(archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, "guest",
+			      &file));
+	CHECK_OK(elf_parse(file.data, file.size, &elf));
+	/* Tables for the guest's RAM: level 2 (its gigabyte), level 3 (its 2 MiB). */
+	CHECK_OK(mica_page_table_map(alloc_object(MICA_OBJ_PAGE_TABLE, 0), vm, GUEST_RAM_BASE));
+	CHECK_OK(mica_page_table_map(alloc_object(MICA_OBJ_PAGE_TABLE, 0), vm, GUEST_RAM_BASE));
+	for (uint64_t i = 0; i < GUEST_IMAGE_PAGES; i++) {
+		uint64_t ipa = GUEST_IMAGE_BASE + i * 4096;
+
+		memset(page, 0, sizeof(page));
+		for (size_t s = 0; s < elf.segment_count; s++) {
+			const struct elf_segment *seg = &elf.segments[s];
+
+			for (uint64_t off = 0; off < seg->file_size; off++)
+				if (seg->vaddr + off >= ipa && seg->vaddr + off < ipa + 4096)
+					page[seg->vaddr + off - ipa] =
+						file.data[seg->file_offset + off];
+		}
+		guest_page(ipa, page, sizeof(page));
+	}
+	return elf.entry;
+}
+
+int main(const struct mica_boot_info *info)
+{
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
+	uint64_t regs[MICA_CONTEXT_WORDS] = {0};
+	uint64_t ep, fault_ep, reply, vcpu, tcb, entry;
+	struct mica_ipc_buffer *buf = mica_ipc_buffer();
+	unsigned calls = 0;
+	struct mica_msg m;
+
+	printf("START vm-hvc\n");
+	CHECK_OK(alloc_init(info));
+	vm = alloc_object(MICA_OBJ_VM, 0);
+	vcpu = alloc_object(MICA_OBJ_VCPU, 0);
+	tcb = alloc_object(MICA_OBJ_TCB, 0);
+	ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
+	reply = alloc_object(MICA_OBJ_REPLY, 0);
+	fault_ep = alloc_slot();
+	CHECK(vm && vcpu && tcb && ep && reply && fault_ep);
+	CHECK_OK(mica_cnode_mint(ROOT, fault_ep, 64, ROOT, ep, 64, MICA_RIGHTS_ALL, VMM_BADGE));
+	entry = load_guest(info);
+	CHECK(entry == GUEST_IMAGE_BASE);
+
+	/* The vCPU thread: a VM as its address space, the VMM's endpoint for exits. */
+	CHECK(mica_tcb_resume(tcb) == MICA_ERR_ILLEGAL_OPERATION); /* Not configured. */
+	CHECK_OK(mica_tcb_set_space(tcb, ROOT, vm, fault_ep));
+	CHECK(mica_tcb_resume(tcb) == MICA_ERR_ILLEGAL_OPERATION); /* A VM without a VCPU. */
+	CHECK_OK(mica_tcb_bind_vcpu(tcb, vcpu));
+	CHECK(mica_tcb_bind_vcpu(tcb, vcpu) == MICA_ERR_ILLEGAL_OPERATION);
+	CHECK_OK(mica_tcb_set_priority(tcb, 100));
+	CHECK_OK(mica_tcb_set_name(tcb, "guest"));
+	regs[MICA_CTX_PC] = entry;
+	CHECK_OK(mica_tcb_write_registers(tcb, 1, regs));
+	CHECK_OK(mica_tcb_resume(tcb));
+
+	for (;;) {
+		uint64_t label;
+		unsigned answer_len = 0;
+
+		m = mica_recv(ep, reply, mr);
+		if (m.err != MICA_OK || m.badge != VMM_BADGE) {
+			printf("FAIL %s:%d bad exit message (error %d)\n", __FILE__, __LINE__,
+			       m.err);
+			check_failures++;
+			break;
+		}
+		label = mica_msg_label(m.info);
+		if (label == MICA_EXIT_FAULT) {
+			/* The guest read memory that is not there yet: put it there. */
+			uint64_t magic = GUEST_MAGIC;
+
+			CHECK_EQ(mr[2], GUEST_UNMAPPED_IPA);
+			CHECK_EQ((mr[0] >> 26) & 0x3f, 0x24); /* A data abort from the guest. */
+			if (mr[2] != GUEST_UNMAPPED_IPA)
+				return check_finish("vm-hvc");
+			for (int i = 0; i < 2; i++)
+				CHECK_OK(mica_page_table_map(alloc_object(MICA_OBJ_PAGE_TABLE, 0),
+							     vm, GUEST_UNMAPPED_IPA));
+			guest_page(GUEST_UNMAPPED_IPA, (const uint8_t *)&magic, sizeof(magic));
+			printf("vm-hvc: a stage-2 fault at 0x%llx was served by mapping a page\n",
+			       (unsigned long long)mr[2]);
+			(void)mica_send(reply, mica_msg_info(0, 0, 0), mr);
+			continue;
+		}
+		CHECK_EQ(label, MICA_EXIT_HYPERCALL);
+		CHECK_EQ(mica_msg_length(m.info), MICA_EXIT_HYPERCALL_WORDS);
+		calls++;
+		switch (mr[0]) {
+		case GUEST_CALL_HELLO:
+			CHECK_EQ(mr[1], 1);
+			CHECK_EQ(mr[3], 3);
+			for (unsigned i = 4; i < 8; i++)
+				CHECK_EQ(buf->mr[i], i);
+			mr[0] = 0xb0;
+			mr[1] = 0xb1;
+			mr[2] = 0xb2;
+			mr[3] = 0xb3;
+			answer_len = 4;
+			printf("vm-hvc: a hypercall brought x0..x7 to the VMM\n");
+			break;
+		case GUEST_CALL_ECHO:
+			CHECK_EQ(mr[1], 0xb0);
+			CHECK_EQ(mr[2], 0xb1);
+			CHECK_EQ(mr[3], 0xb2);
+			CHECK_EQ(buf->mr[4], 0xb3);
+			printf("vm-hvc: the VMM's answer reached the guest's x0..x3\n");
+			break;
+		case GUEST_CALL_SMC:
+			printf("vm-hvc: a trapped SMC arrived as a hypercall\n");
+			break;
+		case GUEST_CALL_READ:
+			CHECK_EQ(mr[1], GUEST_MAGIC);
+			printf("vm-hvc: the guest read the page the VMM mapped\n");
+			break;
+		case GUEST_CALL_DONE:
+			CHECK_EQ(calls, 5);
+			printf("vm-hvc: the guest finished after %u hypercalls\n", calls);
+			return check_finish("vm-hvc");
+		default:
+			printf("FAIL %s:%d unexpected hypercall 0x%llx\n", __FILE__, __LINE__,
+			       (unsigned long long)mr[0]);
+			check_failures++;
+			return check_finish("vm-hvc");
+		}
+		(void)mica_send(reply, mica_msg_info(0, 0, answer_len), mr);
+	}
+	return check_finish("vm-hvc");
+}
