@@ -11,10 +11,12 @@
 #define GUEST_MAGIC	   0x6d696361ull
 
 /* Hypercall numbers (x0) of the test protocol. */
-#define GUEST_CALL_HELLO 0xa1 /* x1..x7 = 1..7; the VMM answers x0..x3 = 0xb0..0xb3. */
-#define GUEST_CALL_ECHO	 0xa2 /* x1..x4 = what the guest got back from HELLO. */
-#define GUEST_CALL_SMC	 0xa3 /* Made with SMC; answered like an HVC. */
-#define GUEST_CALL_READ	 0xa4 /* x1 = what the guest read at GUEST_UNMAPPED_IPA. */
-#define GUEST_CALL_DONE	 0xaf
+#define GUEST_CALL_HELLO  0xa1 /* x1..x7 = 1..7; the VMM answers x0..x3 = 0xb0..0xb3. */
+#define GUEST_CALL_ECHO	  0xa2 /* x1..x4 = what the guest got back from HELLO. */
+#define GUEST_CALL_SMC	  0xa3 /* Made with SMC; answered like an HVC. */
+#define GUEST_CALL_READ	  0xa4 /* x1 = what the guest read at GUEST_UNMAPPED_IPA. */
+#define GUEST_CALL_DONE	  0xaf
+#define GUEST_CALL_NULL	  0xb0 /* The benchmark guest's null hypercall. */
+#define GUEST_CALL_RESULT 0xb1 /* x1..x3 = min, median, max instructions. */
 
 #endif

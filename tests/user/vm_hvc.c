@@ -6,7 +6,6 @@
  * stage-2 fault that it answers by mapping the missing page.
  */
 #include <formats/archive.h>
-#include <formats/elf.h>
 #include <mica/abi/bootinfo.h>
 #include <mica/abi/exit.h>
 #include <mica/alloc.h>
@@ -14,64 +13,28 @@
 #include <mica/print.h>
 #include <mica/process.h>
 #include <mica/sys.h>
+#include <mica/vmimage.h>
 
 #include <stdint.h>
-#include <string.h>
 
 #include "../guests/guest.h"
 #include "check.h"
 
-#define ROOT	   MICA_CAP_ROOT_CNODE
-#define VMM_BADGE  0x5
-#define SCRATCH_VA 0x0000006100000000ull
-#define RWX	   (MICA_RIGHT_READ | MICA_RIGHT_WRITE)
+#define ROOT	  MICA_CAP_ROOT_CNODE
+#define VMM_BADGE 0x5
 
 static uint64_t vm;
 
-/* A fresh page holding len bytes of data (zero after), mapped into the guest at ipa. */
-static void guest_page(uint64_t ipa, const uint8_t *data, size_t len)
-{
-	uint64_t frame = alloc_object(MICA_OBJ_FRAME_4K, 0);
-	uint64_t here = alloc_slot();
-
-	CHECK(frame != 0 && here != 0);
-	CHECK_OK(mica_cnode_copy(ROOT, here, 64, ROOT, frame, 64, MICA_RIGHTS_ALL));
-	CHECK_OK(process_map_here(here, SCRATCH_VA, RWX, 0));
-	memset((void *)SCRATCH_VA, 0, 4096);
-	if (len > 0)
-		memcpy((void *)SCRATCH_VA, data, len);
-	CHECK_OK(mica_cnode_delete(ROOT, here, 64));
-	CHECK_OK(mica_frame_map(frame, vm, ipa, RWX, MICA_MAP_EXECUTE));
-}
-
-/* Guest RAM: GUEST_IMAGE_PAGES pages from GUEST_IMAGE_BASE, holding the guest's ELF image. */
+/* Load the archive's "guest" ELF into the VM; returns its entry point. */
 static uint64_t load_guest(const struct mica_boot_info *info)
 {
 	struct archive_file file;
-	struct elf_image elf;
-	static uint8_t page[4096];
+	uint64_t entry = 0;
 
 	CHECK_OK(archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, "guest",
 			      &file));
-	CHECK_OK(elf_parse(file.data, file.size, &elf));
-	/* Tables for the guest's RAM: level 2 (its gigabyte), level 3 (its 2 MiB). */
-	CHECK_OK(mica_page_table_map(alloc_object(MICA_OBJ_PAGE_TABLE, 0), vm, GUEST_RAM_BASE));
-	CHECK_OK(mica_page_table_map(alloc_object(MICA_OBJ_PAGE_TABLE, 0), vm, GUEST_RAM_BASE));
-	for (uint64_t i = 0; i < GUEST_IMAGE_PAGES; i++) {
-		uint64_t ipa = GUEST_IMAGE_BASE + i * 4096;
-
-		memset(page, 0, sizeof(page));
-		for (size_t s = 0; s < elf.segment_count; s++) {
-			const struct elf_segment *seg = &elf.segments[s];
-
-			for (uint64_t off = 0; off < seg->file_size; off++)
-				if (seg->vaddr + off >= ipa && seg->vaddr + off < ipa + 4096)
-					page[seg->vaddr + off - ipa] =
-						file.data[seg->file_offset + off];
-		}
-		guest_page(ipa, page, sizeof(page));
-	}
-	return elf.entry;
+	CHECK_OK(vm_load_elf(vm, file.data, file.size, &entry));
+	return entry;
 }
 
 int main(const struct mica_boot_info *info)
@@ -128,10 +91,7 @@ int main(const struct mica_boot_info *info)
 			CHECK_EQ((mr[0] >> 26) & 0x3f, 0x24); /* A data abort from the guest. */
 			if (mr[2] != GUEST_UNMAPPED_IPA)
 				return check_finish("vm-hvc");
-			for (int i = 0; i < 2; i++)
-				CHECK_OK(mica_page_table_map(alloc_object(MICA_OBJ_PAGE_TABLE, 0),
-							     vm, GUEST_UNMAPPED_IPA));
-			guest_page(GUEST_UNMAPPED_IPA, (const uint8_t *)&magic, sizeof(magic));
+			CHECK_OK(vm_map_page(vm, GUEST_UNMAPPED_IPA, &magic, sizeof(magic)));
 			printf("vm-hvc: a stage-2 fault at 0x%llx was served by mapping a page\n",
 			       (unsigned long long)mr[2]);
 			(void)mica_send(reply, mica_msg_info(0, 0, 0), mr);
