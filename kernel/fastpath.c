@@ -7,9 +7,11 @@
  * docs/benchmarks.md.
  */
 #include "fastpath.h"
+#include "vcpu.h"
 #include "ipc.h"
 #include "sched.h"
 
+#include <mica/abi/exit.h>
 #include <mica/abi/syscall.h>
 
 /*
@@ -142,6 +144,46 @@ struct arch_regs *fastpath_call(struct arch_regs *regs)
 	return &r->regs;
 }
 
+/*
+ * The server of a ReplyRecv waits on the endpoint again, offering the same
+ * reply object. A reply object with a caller has no holder (binding a
+ * caller ends the offer), so there is no previous holder to tell.
+ */
+static inline __attribute__((always_inline)) void wait_again(struct tcb *t, struct endpoint *ep,
+							     struct reply *reply)
+{
+	reply->holder = t;
+	t->reply = reply;
+	t->state = THREAD_BLOCKED_RECV;
+	t->blocked_on = ep;
+	queue_append(&ep->queue, t);
+	ep->state = EP_RECEIVING;
+}
+
+/*
+ * ReplyRecv answering a fault: only a guest's exit, and only to resume it,
+ * is done here (as reply_send does it: the answer's words go to the
+ * guest's x0..; the rest of its registers stay as they are).
+ */
+static struct arch_regs *answer_guest(struct tcb *t, struct tcb *c, struct endpoint *ep,
+				      struct reply *reply, uint64_t info)
+{
+	unsigned n = mica_msg_length(info);
+
+	if (c->vcpu == NULL || mica_msg_label(info) != 0)
+		return exception_user_sync(&t->regs);
+	reply->caller = NULL;
+	for (unsigned i = 0; i < n; i++)
+		c->regs.x[i] = arch_regs_get_mr(&t->regs, i);
+	c->send_is_fault = false;
+	wait_again(t, ep, reply);
+	c->state = THREAD_RUNNABLE;
+	sched_switch_vspace(c);
+	vcpu_switch_to(c);
+	sched_set_current(c);
+	return &c->regs;
+}
+
 struct arch_regs *fastpath_reply_recv(struct arch_regs *regs)
 {
 	struct tcb *t = (struct tcb *)regs;
@@ -160,9 +202,11 @@ struct arch_regs *fastpath_reply_recv(struct arch_regs *regs)
 	ep = (struct endpoint *)s->cap.object;
 	reply = (struct reply *)rs->cap.object;
 	c = reply->caller;
-	if (c == NULL || c->send_is_fault || c->priority < t->priority || ep->state == EP_SENDING ||
+	if (c == NULL || c->priority < t->priority || ep->state == EP_SENDING ||
 	    (t->bound_notification != NULL && t->bound_notification->pending))
 		return exception_user_sync(regs);
+	if (__builtin_expect(c->send_is_fault, 0))
+		return answer_guest(t, c, ep, reply, info);
 
 	/*
 	 * Committed. The caller gets the reply (its caller_of is stale from
@@ -173,20 +217,60 @@ struct arch_regs *fastpath_reply_recv(struct arch_regs *regs)
 	arch_regs_set_ipc_result(&c->regs, MICA_OK, 0,
 				 mica_msg_info(mica_msg_label(info), 0, mica_msg_length(info)));
 
-	/*
-	 * ...and we wait on the endpoint, offering the same reply object. A
-	 * reply object with a caller has no holder (binding a caller ends the
-	 * offer), so there is no previous holder to tell.
-	 */
-	reply->holder = t;
-	t->reply = reply;
-	t->state = THREAD_BLOCKED_RECV;
-	t->blocked_on = ep;
-	queue_append(&ep->queue, t);
-	ep->state = EP_RECEIVING;
-
+	wait_again(t, ep, reply);
 	c->state = THREAD_RUNNABLE;
 	sched_switch_host_vspace(c);
 	sched_set_current(c);
 	return &c->regs;
+}
+
+/*
+ * A guest's HVC to a VMM already waiting on the vCPU thread's fault
+ * endpoint with a reply object: the slow path's exit message (label
+ * MICA_EXIT_HYPERCALL, x0..x7) delivered straight, as a Call would be.
+ */
+struct arch_regs *fastpath_guest_hvc(struct arch_regs *regs)
+{
+	struct tcb *t = (struct tcb *)regs;
+	const struct cap *ep_cap = &t->slots[TCB_SLOT_FAULT_EP].cap;
+	struct mica_ipc_buffer *rbuf;
+	struct endpoint *ep;
+	struct reply *reply;
+	struct tcb *r;
+
+	if (t->vcpu == NULL || !cap_is(ep_cap, MICA_OBJ_ENDPOINT, MICA_RIGHT_WRITE))
+		return exception_user_sync(regs);
+	ep = (struct endpoint *)ep_cap->object;
+	if (ep->state != EP_RECEIVING)
+		return exception_user_sync(regs);
+	r = ep->queue.head;
+	reply = r->reply;
+	rbuf = tcb_ipc_buffer(r);
+	if (reply == NULL || rbuf == NULL || r->priority < t->priority)
+		return exception_user_sync(regs);
+
+	/* Committed. */
+	ep->queue.head = r->queue_next;
+	if (r->queue_next != NULL) {
+		r->queue_next->queue_prev = NULL;
+	} else {
+		ep->queue.tail = NULL;
+		ep->state = EP_IDLE;
+	}
+	__builtin_memcpy(&r->regs.x[2], &t->regs.x[0], 4 * sizeof(uint64_t));
+	__builtin_memcpy(&rbuf->mr[4], &t->regs.x[4], 4 * sizeof(uint64_t));
+	arch_regs_set_ipc_result(&r->regs, MICA_OK, ep_cap->data,
+				 mica_msg_info(MICA_EXIT_HYPERCALL, 0, MICA_EXIT_HYPERCALL_WORDS));
+
+	t->state = THREAD_BLOCKED_REPLY;
+	t->send_is_fault = true;
+	t->caller_of = reply;
+	reply->caller = t;
+	reply->holder = NULL;
+	r->reply = NULL;
+
+	r->state = THREAD_RUNNABLE;
+	sched_switch_vspace(r); /* From the guest's stage 2 back to a host space. */
+	sched_set_current(r);
+	return &r->regs;
 }

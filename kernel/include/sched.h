@@ -66,12 +66,13 @@ static inline __attribute__((always_inline)) void sched_switch_vspace(struct tcb
 }
 
 /*
- * sched_switch_vspace for the IPC fastpath, where both threads are host
- * threads: the caller trapped from EL0 with TGE set (a guest's SVC never
- * reaches EL2), so a host address space is active, and the other side is
- * blocked in an IPC receive or reply wait, which a vCPU thread never is
- * (binding needs an inactive thread; a bound one makes no system calls).
- * So no HCR_EL2 change is ever needed here.
+ * sched_switch_vspace for the IPC fastpath between two host threads: the
+ * caller trapped from EL0 with TGE set (a guest's SVC never reaches EL2),
+ * so a host address space is active, and the other side is blocked in an
+ * IPC receive, or in a reply wait that is not a guest's exit (the fastpath
+ * checks), which only host threads are (binding a VCPU needs an inactive
+ * thread; a bound one makes no system calls). So no HCR_EL2 change is
+ * ever needed here.
  */
 static inline __attribute__((always_inline)) void sched_switch_host_vspace(struct tcb *t)
 {

@@ -134,8 +134,12 @@ el0_sync:
 	mrs	x1, esr_el2
 	lsr	x1, x1, #26
 	cmp	x1, #ESR_EC_SVC64_VALUE
+	b.eq	3f
+	cmp	x1, #ESR_EC_HVC64_VALUE		/* Only a guest at EL1 can make one. */
 	b.ne	2f
-	cmp	x7, #FASTPATH_SYS_CALL		/* x7 still holds the caller's number */
+	bl	fastpath_guest_hvc
+	b	arch_return_to_user
+3:	cmp	x7, #FASTPATH_SYS_CALL		/* x7 still holds the caller's number */
 	b.eq	1f
 	cmp	x7, #FASTPATH_SYS_REPLY_RECV
 	b.ne	2f

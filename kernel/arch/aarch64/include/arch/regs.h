@@ -15,6 +15,7 @@
 #define FASTPATH_SYS_CALL	5
 #define FASTPATH_SYS_REPLY_RECV 8
 #define ESR_EC_SVC64_VALUE	0x15
+#define ESR_EC_HVC64_VALUE	0x16
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
