@@ -89,6 +89,32 @@ copy_message(struct tcb *to, const struct tcb *from, unsigned length)
 	}
 }
 
+/*
+ * Take r, the first receiver, off ep's queue. Queue links and blocked_on of
+ * a thread that is not blocked are never read, so r's are left as they are.
+ */
+static inline __attribute__((always_inline)) void take_receiver(struct endpoint *ep, struct tcb *r)
+{
+	ep->queue.head = r->queue_next;
+	if (r->queue_next != NULL) {
+		r->queue_next->queue_prev = NULL;
+	} else {
+		ep->queue.tail = NULL;
+		ep->state = EP_IDLE;
+	}
+}
+
+/* t now waits on the reply object r offered; r's offer ends. */
+static inline __attribute__((always_inline)) void bind_caller(struct tcb *t, struct tcb *r,
+							      struct reply *reply)
+{
+	t->state = THREAD_BLOCKED_REPLY;
+	t->caller_of = reply;
+	reply->caller = t;
+	reply->holder = NULL;
+	r->reply = NULL;
+}
+
 struct arch_regs *fastpath_call(struct arch_regs *regs)
 {
 	struct tcb *t = (struct tcb *)regs;
@@ -115,28 +141,16 @@ struct arch_regs *fastpath_call(struct arch_regs *regs)
 		return exception_user_sync(regs);
 
 	/*
-	 * Committed: nothing below can fail. Queue links and blocked_on of a
-	 * thread that is not blocked are never read, so they are left as they
-	 * are; so is send_is_fault, which is only ever set while its thread is
-	 * blocked delivering a fault.
+	 * Committed: nothing below can fail. send_is_fault is left as it is:
+	 * it is only ever set while its thread is blocked delivering a fault.
 	 */
-	ep->queue.head = r->queue_next;
-	if (r->queue_next != NULL) {
-		r->queue_next->queue_prev = NULL;
-	} else {
-		ep->queue.tail = NULL;
-		ep->state = EP_IDLE;
-	}
+	take_receiver(ep, r);
 	copy_message(r, t, mica_msg_length(info));
 	arch_regs_set_ipc_result(
 		&r->regs, MICA_OK, s->cap.data,
 		info & ~((uint64_t)MICA_MSG_UNWRAPPED_MASK << MICA_MSG_UNWRAPPED_SHIFT));
 
-	t->state = THREAD_BLOCKED_REPLY;
-	t->caller_of = reply;
-	reply->caller = t;
-	reply->holder = NULL;
-	r->reply = NULL;
+	bind_caller(t, r, reply);
 
 	r->state = THREAD_RUNNABLE;
 	sched_switch_host_vspace(r);
@@ -250,24 +264,14 @@ struct arch_regs *fastpath_guest_hvc(struct arch_regs *regs)
 		return exception_user_sync(regs);
 
 	/* Committed. */
-	ep->queue.head = r->queue_next;
-	if (r->queue_next != NULL) {
-		r->queue_next->queue_prev = NULL;
-	} else {
-		ep->queue.tail = NULL;
-		ep->state = EP_IDLE;
-	}
+	take_receiver(ep, r);
 	__builtin_memcpy(&r->regs.x[2], &t->regs.x[0], 4 * sizeof(uint64_t));
 	__builtin_memcpy(&rbuf->mr[4], &t->regs.x[4], 4 * sizeof(uint64_t));
 	arch_regs_set_ipc_result(&r->regs, MICA_OK, ep_cap->data,
 				 mica_msg_info(MICA_EXIT_HYPERCALL, 0, MICA_EXIT_HYPERCALL_WORDS));
 
-	t->state = THREAD_BLOCKED_REPLY;
 	t->send_is_fault = true;
-	t->caller_of = reply;
-	reply->caller = t;
-	reply->holder = NULL;
-	r->reply = NULL;
+	bind_caller(t, r, reply);
 
 	r->state = THREAD_RUNNABLE;
 	sched_switch_vspace(r); /* From the guest's stage 2 back to a host space. */

@@ -212,6 +212,17 @@ static struct alloc_ret process_new_page(struct process *p, uint64_t va, unsigne
 	return f;
 }
 
+/* process_new_page, with the frame then kept in the child's book. */
+static enum mica_error process_add_page(struct process *p, uint64_t va, unsigned rights,
+					unsigned attrs, const struct page_fill *fill)
+{
+	struct alloc_ret f = process_new_page(p, va, rights, attrs, fill);
+
+	if (f.err != MICA_OK)
+		return f.err;
+	return process_book_keep(p, f.cptr);
+}
+
 /* Frame rights and attributes for a segment's permissions: never write and execute. */
 static void segment_rights(uint32_t flags, unsigned *rights, unsigned *attrs)
 {
@@ -236,7 +247,6 @@ static enum mica_error process_load_segment(struct process *p, const uint8_t *im
 		uint64_t from = va > seg->vaddr ? va : seg->vaddr;
 		uint64_t to = va + PAGE_SIZE < file_end ? va + PAGE_SIZE : file_end;
 		struct page_fill fill = {.is_code = (seg->flags & ELF_SEG_X) != 0};
-		struct alloc_ret f;
 		enum mica_error err;
 
 		if (from < to) {
@@ -244,10 +254,7 @@ static enum mica_error process_load_segment(struct process *p, const uint8_t *im
 			fill.offset = from - va;
 			fill.len = to - from;
 		}
-		f = process_new_page(p, va, rights, attrs, &fill);
-		if (f.err != MICA_OK)
-			return f.err;
-		err = process_book_keep(p, f.cptr);
+		err = process_add_page(p, va, rights, attrs, &fill);
 		if (err != MICA_OK)
 			return err;
 	}
@@ -258,13 +265,9 @@ static enum mica_error process_load_segment(struct process *p, const uint8_t *im
 static enum mica_error process_map_stack(struct process *p, unsigned pages)
 {
 	for (unsigned i = 1; i <= pages; i++) {
-		struct alloc_ret f = process_new_page(p, PROCESS_STACK_TOP - i * PAGE_SIZE,
-						      MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0, NULL);
-		enum mica_error err;
+		enum mica_error err = process_add_page(p, PROCESS_STACK_TOP - i * PAGE_SIZE,
+						       MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0, NULL);
 
-		if (f.err != MICA_OK)
-			return f.err;
-		err = process_book_keep(p, f.cptr);
 		if (err != MICA_OK)
 			return err;
 	}

@@ -42,3 +42,20 @@ uint64_t check_thread(uint64_t (*make)(enum mica_object_type, unsigned), void (*
 	CHECK_OK(mica_tcb_write_registers(tcb, MICA_CONTEXT_WORDS, regs));
 	return tcb;
 }
+
+enum mica_error check_process(struct process *p, const struct mica_boot_info *info,
+			      const char *name, unsigned priority, uint64_t fault_ep, uint64_t arg)
+{
+	struct process_config cfg = {
+		.name = name, .priority = priority, .fault_ep = fault_ep, .arg = arg};
+	enum mica_error err = process_image_from_archive(info, name, &cfg);
+
+	if (err == MICA_OK)
+		err = process_create(p, &cfg);
+	if (err != MICA_OK) {
+		printf("FAIL %s:%d process %s: error %d at \"%s\"\n", __FILE__, __LINE__, name, err,
+		       p->failed_step != NULL ? p->failed_step : "finding the image");
+		check_failures++;
+	}
+	return err;
+}

@@ -6,7 +6,9 @@
 #ifndef MICA_TESTS_CHECK_H
 #define MICA_TESTS_CHECK_H
 
+#include <mica/abi/bootinfo.h>
 #include <mica/abi/objects.h>
+#include <mica/process.h>
 #include <mica/print.h>
 
 #include <stdint.h>
@@ -58,5 +60,12 @@ int check_finish(const char *name);
 uint64_t check_thread(uint64_t (*make)(enum mica_object_type, unsigned), void (*fn)(void),
 		      const uint8_t *stack_top, unsigned priority, uint64_t cspace,
 		      uint64_t fault_ep, const char *name);
+
+/*
+ * A process from the boot archive's file name, not started: a FAIL line
+ * (with the step that failed) if it cannot be built.
+ */
+enum mica_error check_process(struct process *p, const struct mica_boot_info *info,
+			      const char *name, unsigned priority, uint64_t fault_ep, uint64_t arg);
 
 #endif

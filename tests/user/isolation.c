@@ -94,26 +94,13 @@ static void check_stopped_clean(const struct process *p, uint64_t pc)
 		CHECK(regs[i] != ROOT_SECRET && regs[i] != SIBLING_SECRET);
 }
 
-static enum mica_error make_process(struct process *p, const char *name, uint64_t fault_ep)
-{
-	struct process_config cfg = {.name = name, .priority = 100, .fault_ep = fault_ep};
-	enum mica_error err = process_image_from_archive(info, name, &cfg);
-
-	if (err == MICA_OK)
-		err = process_create(p, &cfg);
-	if (err != MICA_OK)
-		printf("FAIL %s:%d process %s: error %d at \"%s\"\n", __FILE__, __LINE__, name, err,
-		       p->failed_step != NULL ? p->failed_step : "finding the image");
-	return err;
-}
-
 /* The other process: a pong server with the secret page mapped at SNOOP_SIBLING_VA. */
 static volatile uint64_t *start_sibling(struct process *sibling)
 {
 	uint64_t frame, copy = alloc_slot();
 	volatile uint64_t *secret = secret_page(SIBLING_VIEW_VA, SIBLING_SECRET, &frame);
 
-	if (make_process(sibling, "pong", 0) != MICA_OK)
+	if (check_process(sibling, info, "pong", 100, 0, 0) != MICA_OK)
 		return secret;
 	CHECK_OK(process_copy_cap(sibling, CHILD_SLOT_SERVICE, alloc_object(MICA_OBJ_ENDPOINT, 0),
 				  MICA_RIGHT_READ));
@@ -142,7 +129,8 @@ int main(void)
 	reply = alloc_object(MICA_OBJ_REPLY, 0);
 	root_secret = secret_page(SNOOP_ROOT_VA, ROOT_SECRET, &root_frame);
 	sibling_secret = start_sibling(&sibling);
-	if (make_process(&snoop, "snoop", mint(ctl, MICA_RIGHTS_ALL, SNOOP_FAULT)) == MICA_OK) {
+	if (check_process(&snoop, info, "snoop", 100, mint(ctl, MICA_RIGHTS_ALL, SNOOP_FAULT), 0) ==
+	    MICA_OK) {
 		CHECK_OK(process_mint_cap(&snoop, CHILD_SLOT_REPORT, ctl,
 					  MICA_RIGHT_WRITE | MICA_RIGHT_GRANT_REPLY, SNOOP_REPORT));
 		CHECK_OK(process_start(&snoop));

@@ -47,22 +47,6 @@ static uint64_t mint(uint64_t src, unsigned rights, uint64_t badge)
 	return slot;
 }
 
-/* A process from the archive file name, not started yet. */
-static enum mica_error spawn(struct process *p, const char *name, unsigned priority,
-			     uint64_t fault_ep, uint64_t arg)
-{
-	struct process_config cfg = {
-		.name = name, .priority = priority, .fault_ep = fault_ep, .arg = arg};
-	enum mica_error err = process_image_from_archive(info, name, &cfg);
-
-	if (err == MICA_OK)
-		err = process_create(p, &cfg);
-	if (err != MICA_OK)
-		printf("FAIL %s:%d process %s: error %d at \"%s\"\n", __FILE__, __LINE__, name, err,
-		       p->failed_step != NULL ? p->failed_step : "finding the image");
-	return err;
-}
-
 /*
  * Wait for both clients' reports. Each comes with a reply object of its own
  * that is never used, so the client stays blocked in its call.
@@ -134,7 +118,8 @@ static void test_churn(uint64_t ep, uint64_t ctl)
 		struct mica_msg m;
 		uint64_t reply;
 
-		if (spawn(&p, "ping", 50, fault_ep, PING_ARG(badge, CHURN_CALLS)) != MICA_OK)
+		if (check_process(&p, info, "ping", 50, fault_ep, PING_ARG(badge, CHURN_CALLS)) !=
+		    MICA_OK)
 			return;
 		CHECK_OK(process_mint_cap(&p, CHILD_SLOT_SERVICE, ep,
 					  MICA_RIGHT_WRITE | MICA_RIGHT_GRANT_REPLY, badge));
@@ -215,14 +200,16 @@ int main(void)
 	CHECK(ep != 0 && ctl != 0 && ntfn != 0 && pong_reply != 0);
 
 	/* The server runs above its clients, so each call is answered at once. */
-	if (spawn(&pong, "pong", 100, mint(ctl, MICA_RIGHTS_ALL, PONG_FAULT), 7) == MICA_OK) {
+	if (check_process(&pong, info, "pong", 100, mint(ctl, MICA_RIGHTS_ALL, PONG_FAULT), 7) ==
+	    MICA_OK) {
 		CHECK_OK(process_copy_cap(&pong, CHILD_SLOT_SERVICE, ep, MICA_RIGHT_READ));
 		CHECK_OK(process_copy_cap(&pong, CHILD_SLOT_REPLY, pong_reply, MICA_RIGHTS_ALL));
 		CHECK_OK(process_start(&pong));
 	}
 	for (int i = 0; i < CLIENT_COUNT; i++) {
-		if (spawn(&ping[i], "ping", 50, mint(ctl, MICA_RIGHTS_ALL, FAULT_BADGE(i)),
-			  PING_ARG(PING_BADGE(i), CALLS)) != MICA_OK)
+		if (check_process(&ping[i], info, "ping", 50,
+				  mint(ctl, MICA_RIGHTS_ALL, FAULT_BADGE(i)),
+				  PING_ARG(PING_BADGE(i), CALLS)) != MICA_OK)
 			continue;
 		CHECK_OK(process_mint_cap(&ping[i], CHILD_SLOT_SERVICE, ep,
 					  MICA_RIGHT_WRITE | MICA_RIGHT_GRANT_REPLY,
