@@ -89,7 +89,51 @@ enum mica_invocation {
 	MICA_IRQ_HANDLER_ACK = 61,
 	MICA_IRQ_HANDLER_SET_NOTIFICATION = 62,
 	MICA_IRQ_HANDLER_CLEAR = 63,
+	/*
+	 * SET_VCPU: CAP0 a VCPU. Passthrough: the interrupt is injected into
+	 * that vCPU as the same virtual INTID (MR0 priority), and the physical
+	 * one stays masked until the guest deactivates the virtual one. CLEAR
+	 * undoes it.
+	 */
+	MICA_IRQ_HANDLER_SET_VCPU = 64,
+
+	/*
+	 * VCPU (see <mica/abi/vcpu.h> for states and registers).
+	 * SET_ENTRY: MR0 PC, MR1 x0. The vCPU is reset to the architectural
+	 * EL1 reset state (MMU off, interrupts masked, EL1h), its general
+	 * registers zeroed but x0, its virtual interrupts dropped. Created or
+	 * Free -> Free; a Ready vCPU whose thread is not running stays Ready.
+	 * GET_STATE -> MR0 the state.
+	 * READ_REG: MR0 a MICA_VCPU_REG_* -> MR0 the value. WRITE_REG: MR0 the
+	 * register, MR1 the value (PSTATE: only EL0t, EL1t or EL1h, AArch64).
+	 * INJECT_IRQ: MR0 INTID (0..1019), MR1 priority (0 highest..255),
+	 * MR2 MICA_VIRQ_* flags; pending until the guest takes it. An INTID
+	 * already pending is not queued twice.
+	 * CLEAR_IRQ: MR0 INTID: withdraw it if the guest has not taken it.
+	 * INJECT_UNDEF: the guest takes an undefined-instruction exception at
+	 * its current PC when it next runs (answer an exit with it to refuse
+	 * the instruction; the PC is not advanced).
+	 */
+	MICA_VCPU_SET_ENTRY = 70,
+	MICA_VCPU_GET_STATE = 71,
+	MICA_VCPU_READ_REG = 72,
+	MICA_VCPU_WRITE_REG = 73,
+	MICA_VCPU_INJECT_IRQ = 74,
+	MICA_VCPU_CLEAR_IRQ = 75,
+	MICA_VCPU_INJECT_UNDEF = 76,
+
+	/*
+	 * VM. BIND_MMIO: MR0 base, MR1 size (bytes; the range must not wrap
+	 * or overlap another), CAP0 an endpoint (needs write): MMIO exits in
+	 * the range go there, with that capability's badge, instead of to the
+	 * VMM. UNBIND_MMIO: MR0 base of a bound range.
+	 */
+	MICA_VM_BIND_MMIO = 80,
+	MICA_VM_UNBIND_MMIO = 81,
 };
+
+/* MR2 of MICA_VCPU_INJECT_IRQ. */
+#define MICA_VIRQ_NOTIFY_EOI 1u /* Exit with MICA_EXIT_VIRQ_EOI when the guest deactivates it. */
 
 /*
  * Frames and page tables map into a VM (stage 2) exactly as into a VSpace:

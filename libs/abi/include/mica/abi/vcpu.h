@@ -1,0 +1,56 @@
+/*
+ * Virtual CPUs: the lifecycle states a VMM can observe, and the guest EL1
+ * registers it can read and write with MICA_VCPU_READ_REG/WRITE_REG (the
+ * general registers, PC and SP are the vCPU thread's, reached with TCB
+ * READ/WRITE_REGISTERS).
+ */
+#ifndef MICA_ABI_VCPU_H
+#define MICA_ABI_VCPU_H
+
+/*
+ * Created (retyped) -> Free (SET_ENTRY: configured) -> Ready (bound to a
+ * thread, which runs on one CPU) <-> Running (in the guest) ; Running ->
+ * Blocked (WFI/WFE with nothing pending) -> Ready (a virtual interrupt or
+ * the guest's timer). Unbinding goes back to Free. An operation that is
+ * not allowed in the current state fails with MICA_ERR_ILLEGAL_OPERATION
+ * and leaves the vCPU Invalid, from which nothing leads out: it must be
+ * deleted and retyped.
+ */
+enum mica_vcpu_state {
+	MICA_VCPU_INVALID = 0,
+	MICA_VCPU_CREATED = 1,
+	MICA_VCPU_FREE = 2,
+	MICA_VCPU_READY = 3,
+	MICA_VCPU_RUNNING = 4,
+	MICA_VCPU_BLOCKED = 5,
+};
+
+enum mica_vcpu_reg {
+	MICA_VCPU_REG_SCTLR = 0,
+	MICA_VCPU_REG_CPACR,
+	MICA_VCPU_REG_TTBR0,
+	MICA_VCPU_REG_TTBR1,
+	MICA_VCPU_REG_TCR,
+	MICA_VCPU_REG_MAIR,
+	MICA_VCPU_REG_AMAIR,
+	MICA_VCPU_REG_VBAR,
+	MICA_VCPU_REG_CONTEXTIDR,
+	MICA_VCPU_REG_SP_EL1,
+	MICA_VCPU_REG_ELR_EL1,
+	MICA_VCPU_REG_SPSR_EL1,
+	MICA_VCPU_REG_ESR_EL1,
+	MICA_VCPU_REG_FAR_EL1,
+	MICA_VCPU_REG_AFSR0,
+	MICA_VCPU_REG_AFSR1,
+	MICA_VCPU_REG_TPIDR_EL1,
+	MICA_VCPU_REG_TPIDRRO_EL0,
+	MICA_VCPU_REG_PAR,
+	MICA_VCPU_REG_CNTKCTL,
+	MICA_VCPU_REG_CNTV_CTL,
+	MICA_VCPU_REG_CNTV_CVAL,
+	MICA_VCPU_REG_VMPIDR, /* What the guest reads as MPIDR_EL1. */
+	MICA_VCPU_REG_PSTATE, /* SPSR format: mode, DAIF, NZCV. */
+	MICA_VCPU_REG_COUNT,
+};
+
+#endif
