@@ -19,4 +19,22 @@
 #define GUEST_CALL_NULL	  0xb0 /* The benchmark guest's null hypercall. */
 #define GUEST_CALL_RESULT 0xb1 /* x1..x3 = min, median, max instructions. */
 
+/* The MMIO guest (mmio.c) and its VMM (tests/user/vm_mmio.c). */
+#define GUEST_DEV_BASE		 0x09100000ull /* Bound to the test device server. */
+#define GUEST_DEV_SIZE		 0x1000ull
+#define GUEST_VMM_DEV_BASE	 0x09200000ull /* Not bound: the VMM serves it. */
+#define GUEST_DEV_NEGATIVE	 0x0 /* Reads give 0xf0e1d2c3b4a59687: every width's top bit set. */
+#define GUEST_DEV_POSITIVE	 0x8 /* Reads give 0x1122334455667708: no width's top bit set. */
+#define GUEST_DEV_WRITES	 0x100 /* Stores of 1, 2, 4, 8 bytes at +0, +2, +4, +8. */
+#define GUEST_DEV_DECLINE	 0xff8 /* The server declines: the VMM answers. */
+#define GUEST_DEV_NEGATIVE_VALUE 0xf0e1d2c3b4a59687ull
+#define GUEST_DEV_POSITIVE_VALUE 0x1122334455667708ull
+#define GUEST_VMM_DEV_VALUE	 0x5a5a5a5aull
+#define GUEST_DECLINED_VALUE	 0x77ull
+#define GUEST_ACTLR_VALUE	 0xacc0ull
+
+#define GUEST_CALL_FAIL	    0xa6 /* x1 = the guest's line, x2 = got, x3 = expected. */
+#define GUEST_CALL_UNDEF    0xa7 /* Next: ACTLR_EL1 read; answer it with an undefined instruction. */
+#define GUEST_CALL_MMIO_END 0xa8 /* x1 = checks made, x2 = exceptions taken at EL1. */
+
 #endif
