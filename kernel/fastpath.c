@@ -8,6 +8,8 @@
  */
 #include "fastpath.h"
 #include "vcpu.h"
+#include "vm.h"
+#include "arch/exit.h"
 #include "ipc.h"
 #include "sched.h"
 
@@ -184,13 +186,16 @@ static struct arch_regs *answer_guest(struct tcb *t, struct tcb *c, struct endpo
 {
 	unsigned n = mica_msg_length(info);
 
-	if (c->vcpu == NULL || mica_msg_label(info) != 0 ||
-	    c->vcpu->exit.label != MICA_EXIT_HYPERCALL)
+	if (c->vcpu == NULL || mica_msg_label(info) != 0)
 		return exception_user_sync(&t->regs);
 	reply->caller = NULL;
+	if (c->vcpu->exit.label == MICA_EXIT_HYPERCALL) {
+		for (unsigned i = 0; i < n; i++)
+			c->regs.x[i] = arch_regs_get_mr(&t->regs, i);
+	} else if (c->vcpu->exit.label != MICA_EXIT_FAULT) {
+		vcpu_exit_complete(c, n > 0 ? arch_regs_get_mr(&t->regs, 0) : 0);
+	}
 	c->vcpu->exit.label = MICA_EXIT_RESUME;
-	for (unsigned i = 0; i < n; i++)
-		c->regs.x[i] = arch_regs_get_mr(&t->regs, i);
 	c->send_is_fault = false;
 	wait_again(t, ep, reply);
 	c->state = THREAD_RUNNABLE;
@@ -278,6 +283,61 @@ struct arch_regs *fastpath_guest_hvc(struct arch_regs *regs)
 
 	r->state = THREAD_RUNNABLE;
 	sched_switch_vspace(r); /* From the guest's stage 2 back to a host space. */
+	sched_set_current(r);
+	return &r->regs;
+}
+
+/*
+ * A guest's MMIO access or trapped system register, to a device server
+ * bound to the address or to the VMM, already waiting with a reply object:
+ * the slow path's exit message (four words in registers) delivered
+ * straight. A host thread's page fault also comes here, and goes on.
+ */
+struct arch_regs *fastpath_guest_exit(struct arch_regs *regs)
+{
+	struct tcb *t = (struct tcb *)regs;
+	const struct cap *vm_cap = &t->slots[TCB_SLOT_VSPACE].cap;
+	const struct cap *ep_cap = &t->slots[TCB_SLOT_FAULT_EP].cap;
+	struct vcpu_exit e;
+	uint64_t words[4];
+	struct endpoint *ep;
+	struct reply *reply;
+	struct tcb *r;
+
+	if (t->vcpu == NULL || vm_cap->type != MICA_OBJ_VM || !arch_decode_exit(regs, &e, words))
+		return exception_user_sync(regs);
+	if (e.label == MICA_EXIT_MMIO) {
+		const struct cap *server = vm_mmio_server(vm_of(vm_cap), words[0]);
+
+		if (server != NULL) {
+			ep_cap = server;
+			e.to_server = true;
+		}
+	}
+	if (!cap_is(ep_cap, MICA_OBJ_ENDPOINT, MICA_RIGHT_WRITE))
+		return exception_user_sync(regs);
+	ep = (struct endpoint *)ep_cap->object;
+	if (ep->state != EP_RECEIVING)
+		return exception_user_sync(regs);
+	r = ep->queue.head;
+	reply = r->reply;
+	if (reply == NULL || r->priority < t->priority)
+		return exception_user_sync(regs);
+
+	/* Committed. The words stay in the TCB too, should a server hand them on. */
+	take_receiver(ep, r);
+	__builtin_memcpy(&r->regs.x[2], words, sizeof(words));
+	__builtin_memcpy(t->fault_mr, words, sizeof(words));
+	t->fault_label = e.label;
+	t->fault_count = 4;
+	arch_regs_set_ipc_result(&r->regs, MICA_OK, ep_cap->data, mica_msg_info(e.label, 0, 4));
+
+	t->vcpu->exit = e;
+	t->send_is_fault = true;
+	bind_caller(t, r, reply);
+
+	r->state = THREAD_RUNNABLE;
+	sched_switch_vspace(r);
 	sched_set_current(r);
 	return &r->regs;
 }

@@ -28,6 +28,8 @@ enum mica_error vm_bind_mmio(struct vm *vm, uint64_t base, uint64_t size, struct
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
 	vm->mmio_base[free - vm->mmio_ep] = base;
 	vm->mmio_last[free - vm->mmio_ep] = last;
+	if (vm->mmio_used <= (unsigned)(free - vm->mmio_ep))
+		vm->mmio_used = (unsigned)(free - vm->mmio_ep) + 1;
 	return MICA_OK;
 }
 
@@ -40,16 +42,4 @@ enum mica_error vm_unbind_mmio(struct vm *vm, uint64_t base)
 		}
 	}
 	return MICA_ERR_NOT_FOUND;
-}
-
-const struct cap *vm_mmio_server(const struct vm *vm, uint64_t ipa)
-{
-	for (unsigned i = 0; i < VM_MMIO_RANGES; i++) {
-		const struct cap *c = &vm->mmio_ep[i].cap;
-
-		if (c->type == MICA_OBJ_ENDPOINT &&
-		    ipa - vm->mmio_base[i] <= vm->mmio_last[i] - vm->mmio_base[i])
-			return c;
-	}
-	return NULL;
 }

@@ -15,5 +15,6 @@ struct arch_regs *exception_user_sync(struct arch_regs *regs);
 struct arch_regs *fastpath_call(struct arch_regs *regs);
 struct arch_regs *fastpath_reply_recv(struct arch_regs *regs);
 struct arch_regs *fastpath_guest_hvc(struct arch_regs *regs);
+struct arch_regs *fastpath_guest_exit(struct arch_regs *regs);
 
 #endif

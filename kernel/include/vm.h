@@ -17,6 +17,7 @@ struct vm {
 	struct slot mmio_ep[VM_MMIO_RANGES]; /* The bound endpoints; empty: range unused. */
 	uint64_t mmio_base[VM_MMIO_RANGES];
 	uint64_t mmio_last[VM_MMIO_RANGES]; /* Inclusive, so a range may end at 2^64 - 1. */
+	unsigned mmio_used;		    /* Ranges from this index on are unused. */
 };
 
 _Static_assert(sizeof(struct vm) <= (1u << MICA_VM_BITS) - 4096, "struct vm fits after the root");
@@ -40,6 +41,17 @@ MUST_CHECK enum mica_error vm_bind_mmio(struct vm *vm, uint64_t base, uint64_t s
 MUST_CHECK enum mica_error vm_unbind_mmio(struct vm *vm, uint64_t base);
 
 /* The endpoint capability bound to the range holding ipa, or NULL. */
-const struct cap *vm_mmio_server(const struct vm *vm, uint64_t ipa);
+static inline __attribute__((always_inline)) const struct cap *vm_mmio_server(const struct vm *vm,
+									      uint64_t ipa)
+{
+	for (unsigned i = 0; i < vm->mmio_used; i++) {
+		const struct cap *c = &vm->mmio_ep[i].cap;
+
+		if (c->type == MICA_OBJ_ENDPOINT &&
+		    ipa - vm->mmio_base[i] <= vm->mmio_last[i] - vm->mmio_base[i])
+			return c;
+	}
+	return NULL;
+}
 
 #endif

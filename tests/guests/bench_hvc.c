@@ -1,9 +1,11 @@
 /*
- * A benchmark guest: the cost of a null hypercall round trip to a
- * user-level VMM as the guest sees it, in instructions (PMCCNTR_EL0 under
- * QEMU's -icount counts every instruction at every exception level; the
- * kernel leaves the counter readable at EL1). It sorts its samples and
- * reports min, median and max through one last hypercall.
+ * A benchmark guest: the cost of exits as the guest sees it, in
+ * instructions (PMCCNTR_EL0 under QEMU's -icount counts every instruction
+ * at every exception level; the kernel leaves the counter readable at
+ * EL1): a null hypercall to the VMM, MMIO reads and writes to a device
+ * server bound to the range, an MMIO read the VMM serves, a trapped system
+ * register read. After each, it sorts its samples and reports min, median
+ * and max through a hypercall (GUEST_CALL_RESULT, x4 = GUEST_BENCH_*).
  */
 #include <stdint.h>
 
@@ -36,24 +38,11 @@ static void hvc(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 			   "memory");
 }
 
-void guest_main(void)
+static uint64_t overhead;
+
+/* Sort the samples and report min, median and max of benchmark id. */
+static void report(uint64_t id)
 {
-	uint64_t overhead = UINT64_MAX;
-
-	for (int i = 0; i < 100; i++) {
-		uint64_t t0 = counter();
-		uint64_t d = counter() - t0;
-
-		if (d < overhead)
-			overhead = d;
-	}
-	for (int i = -WARMUP; i < ITERATIONS; i++) {
-		uint64_t t0 = counter();
-
-		hvc(GUEST_CALL_NULL, 0, 0, 0);
-		if (i >= 0)
-			samples[i] = counter() - t0 - overhead;
-	}
 	for (unsigned gap = ITERATIONS / 2; gap > 0; gap /= 2)
 		for (unsigned i = gap; i < ITERATIONS; i++)
 			for (unsigned j = i; j >= gap && samples[j - gap] > samples[j]; j -= gap) {
@@ -62,5 +51,49 @@ void guest_main(void)
 				samples[j] = samples[j - gap];
 				samples[j - gap] = t;
 			}
-	hvc(GUEST_CALL_RESULT, samples[0], samples[ITERATIONS / 2], samples[ITERATIONS - 1]);
+	{
+		register uint64_t x0 __asm__("x0") = GUEST_CALL_RESULT;
+		register uint64_t x1 __asm__("x1") = samples[0];
+		register uint64_t x2 __asm__("x2") = samples[ITERATIONS / 2];
+		register uint64_t x3 __asm__("x3") = samples[ITERATIONS - 1];
+		register uint64_t x4 __asm__("x4") = id;
+
+		__asm__ volatile("hvc #0"
+				 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4)::"x5", "x6",
+				   "x7", "memory");
+	}
+}
+
+/* Run op (a statement) WARMUP + ITERATIONS times, timing each, and report it as id. */
+#define MEASURE(id, op)                                                                            \
+	do {                                                                                       \
+		for (int i_ = -WARMUP; i_ < ITERATIONS; i_++) {                                    \
+			uint64_t t0_ = counter();                                                  \
+			op;                                                                        \
+			if (i_ >= 0)                                                               \
+				samples[i_] = counter() - t0_ - overhead;                          \
+		}                                                                                  \
+		report(id);                                                                        \
+	} while (0)
+
+void guest_main(void)
+{
+	volatile uint32_t *bound = (volatile uint32_t *)GUEST_DEV_BASE;
+	volatile uint32_t *unbound = (volatile uint32_t *)GUEST_VMM_DEV_BASE;
+	uint64_t v;
+
+	overhead = UINT64_MAX;
+	for (int i = 0; i < 100; i++) {
+		uint64_t t0 = counter();
+		uint64_t d = counter() - t0;
+
+		if (d < overhead)
+			overhead = d;
+	}
+	MEASURE(GUEST_BENCH_HVC, hvc(GUEST_CALL_NULL, 0, 0, 0));
+	MEASURE(GUEST_BENCH_MMIO_READ, (void)*bound);
+	MEASURE(GUEST_BENCH_MMIO_WRITE, *bound = 1);
+	MEASURE(GUEST_BENCH_MMIO_READ_VMM, (void)*unbound);
+	MEASURE(GUEST_BENCH_SYSREG_READ, __asm__ volatile("mrs %0, actlr_el1" : "=r"(v)::"memory"));
+	hvc(GUEST_CALL_DONE, 0, 0, 0);
 }

@@ -17,7 +17,15 @@
 #define GUEST_CALL_READ	  0xa4 /* x1 = what the guest read at GUEST_UNMAPPED_IPA. */
 #define GUEST_CALL_DONE	  0xaf
 #define GUEST_CALL_NULL	  0xb0 /* The benchmark guest's null hypercall. */
-#define GUEST_CALL_RESULT 0xb1 /* x1..x3 = min, median, max instructions. */
+#define GUEST_CALL_RESULT 0xb1 /* x1..x3 = min, median, max instructions; x4 = GUEST_BENCH_*. */
+
+/* The benchmark guest's measurements. */
+#define GUEST_BENCH_HVC		  0
+#define GUEST_BENCH_MMIO_READ	  1
+#define GUEST_BENCH_MMIO_WRITE	  2
+#define GUEST_BENCH_MMIO_READ_VMM 3
+#define GUEST_BENCH_SYSREG_READ	  4
+#define GUEST_BENCH_COUNT	  5
 
 /* The MMIO guest (mmio.c) and its VMM (tests/user/vm_mmio.c). */
 #define GUEST_DEV_BASE		 0x09100000ull /* Bound to the test device server. */

@@ -9,6 +9,7 @@
 #include "arch/sysreg.h"
 #include "sched.h"
 #include "vcpu.h"
+#include "arch/exit.h"
 
 #include <stddef.h>
 
@@ -184,75 +185,6 @@ void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *
 		arch_vcpu_load(v);
 }
 
-/* HPFAR_EL2.FIPA (bits 43..4) is the faulting IPA's page number. */
-#define HPFAR_FIPA UINT64_C(0x00000ffffffffff0)
-
-static uint64_t fault_ipa_page(void)
-{
-	return (sysreg_read(hpfar_el2) & HPFAR_FIPA) << 8;
-}
-
-static uint64_t guest_reg(const struct arch_regs *regs, unsigned reg)
-{
-	return reg == 31 ? 0 : regs->x[reg];
-}
-
-/*
- * A data abort on guest-physical memory with nothing mapped and a syndrome
- * that says what the instruction did: an MMIO access. Returns false for
- * anything else (a permission fault on RAM, an access the syndrome cannot
- * describe: a load or store pair, an exclusive, SIMD), which is a fault.
- */
-static bool mmio_exit(struct tcb *t, uint64_t esr)
-{
-	struct esr_abort a = esr_decode_abort(esr);
-	struct vcpu_exit e = {.label = MICA_EXIT_MMIO, .insn_len = (esr & ESR_IL) ? 4 : 2};
-	uint64_t words[4];
-	unsigned log2 = (unsigned)__builtin_ctz(a.size | 8);
-
-	if (!a.isv || a.is_s1ptw || !esr_is_translation_fault(a.fsc))
-		return false;
-	e.reg = (uint8_t)a.reg;
-	e.size_log2 = (uint8_t)log2;
-	e.is_read = !a.is_write;
-	e.sign_extend = a.sign_extend;
-	e.reg64 = a.reg_64bit;
-	words[0] = fault_ipa_page() | (sysreg_read(far_el2) & 0xfff);
-	words[1] = log2 | (a.is_write ? MICA_MMIO_WRITE : 0) |
-		   (a.sign_extend ? MICA_MMIO_SIGN_EXTEND : 0) |
-		   (a.reg_64bit ? MICA_MMIO_REG64 : 0) | (uint64_t)a.reg << MICA_MMIO_REG_SHIFT;
-	words[2] = 0;
-	if (a.is_write) {
-		words[2] = guest_reg(&t->regs, a.reg);
-		if (a.size < 8)
-			words[2] &= (UINT64_C(1) << (8 * a.size)) - 1;
-	}
-	words[3] = t->regs.pc;
-	vcpu_exit_mmio(t, &e, words);
-	return true;
-}
-
-static void sysreg_exit(struct tcb *t, uint64_t esr)
-{
-	struct esr_sysreg r = esr_decode_sysreg(esr);
-	struct vcpu_exit e = {
-		.label = MICA_EXIT_SYSREG,
-		.reg = (uint8_t)r.reg,
-		.size_log2 = 3,
-		.insn_len = 4,
-		.is_read = r.is_read,
-		.reg64 = true,
-	};
-	uint64_t words[4] = {
-		MICA_SYSREG(r.op0, r.op1, r.crn, r.crm, r.op2),
-		(r.is_read ? 0 : MICA_SYSREG_WRITE) | (uint64_t)r.reg << MICA_MMIO_REG_SHIFT,
-		r.is_read ? 0 : guest_reg(&t->regs, r.reg),
-		t->regs.pc,
-	};
-
-	vcpu_exit(t, &e, words, 4);
-}
-
 /*
  * A guest exit (an exception from EL1/EL0 with TGE clear) the kernel does
  * not handle itself becomes a message: MMIO to a bound device server,
@@ -280,11 +212,14 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 		sched_yield();
 		return;
 	case ESR_EC_SYSREG:
-		sysreg_exit(t, esr);
+		arch_decode_sysreg(regs, esr, &e, words);
+		vcpu_exit(t, &e, words, 4);
 		return;
 	case ESR_EC_DABT_LOW:
-		if (mmio_exit(t, esr))
+		if (arch_decode_mmio(regs, esr, &e, words)) {
+			vcpu_exit_mmio(t, &e, words);
 			return;
+		}
 		break;
 	default:
 		break;
@@ -292,7 +227,7 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 	e.label = MICA_EXIT_FAULT;
 	words[0] = esr;
 	words[1] = sysreg_read(far_el2);
-	words[2] = fault_ipa_page();
+	words[2] = arch_fault_ipa_page();
 	words[3] = regs->pc;
 	vcpu_exit(t, &e, words, 4);
 }

@@ -136,8 +136,14 @@ el0_sync:
 	cmp	x1, #ESR_EC_SVC64_VALUE
 	b.eq	3f
 	cmp	x1, #ESR_EC_HVC64_VALUE		/* Only a guest at EL1 can make one. */
+	b.eq	4f
+	cmp	x1, #ESR_EC_DABT_LOW_VALUE	/* A guest's MMIO, or a host page fault */
+	b.eq	5f
+	cmp	x1, #ESR_EC_SYSREG_VALUE
 	b.ne	2f
-	bl	fastpath_guest_hvc
+5:	bl	fastpath_guest_exit
+	b	arch_return_to_user
+4:	bl	fastpath_guest_hvc
 	b	arch_return_to_user
 3:	cmp	x7, #FASTPATH_SYS_CALL		/* x7 still holds the caller's number */
 	b.eq	1f

@@ -16,6 +16,8 @@
 #define FASTPATH_SYS_REPLY_RECV 8
 #define ESR_EC_SVC64_VALUE	0x15
 #define ESR_EC_HVC64_VALUE	0x16
+#define ESR_EC_SYSREG_VALUE	0x18
+#define ESR_EC_DABT_LOW_VALUE	0x24
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>

@@ -1,0 +1,108 @@
+/*
+ * Decoding a guest exit that becomes a message of four words (MMIO, a
+ * trapped system register), shared by the slow path (vcpu.c) and the exit
+ * fastpath: inline, so the fastpath pays for no call.
+ */
+#ifndef MICA_ARCH_EXIT_H
+#define MICA_ARCH_EXIT_H
+
+#include "arch/esr.h"
+#include "arch/sysreg.h"
+/* Included after the generic "vcpu.h" (struct vcpu_exit). */
+
+#include <mica/abi/exit.h>
+
+/* HPFAR_EL2.FIPA (bits 43..4) is the faulting IPA's page number. */
+#define HPFAR_FIPA UINT64_C(0x00000ffffffffff0)
+
+static inline uint64_t arch_fault_ipa_page(void)
+{
+	return (sysreg_read(hpfar_el2) & HPFAR_FIPA) << 8;
+}
+
+static inline uint64_t arch_guest_reg(const struct arch_regs *regs, unsigned reg)
+{
+	return reg == 31 ? 0 : regs->x[reg];
+}
+
+/*
+ * A data abort (esr) on guest-physical memory with nothing mapped and a
+ * syndrome that says what the instruction did is an MMIO access: fill in
+ * e and the message words. False for anything else (a permission fault on
+ * RAM; an access the syndrome cannot describe: a load or store pair, an
+ * exclusive, SIMD), which is a fault.
+ */
+static inline __attribute__((always_inline)) bool
+arch_decode_mmio(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e, uint64_t *words)
+{
+	uint32_t iss = esr_iss(esr);
+	unsigned log2 = (iss >> 22) & 3;
+	unsigned reg = (iss >> 16) & 0x1f;
+	bool is_write = (iss & (1u << 6)) != 0;
+	uint64_t flags = iss & ((1u << 21) | (1u << 15)); /* SSE, SF */
+
+	/* ISV set, S1PTW clear, a translation fault. */
+	if ((iss & ((1u << 24) | (1u << 7) | 0x3cu)) != ((1u << 24) | 0x04u))
+		return false;
+	*e = (struct vcpu_exit){
+		.label = MICA_EXIT_MMIO,
+		.reg = (uint8_t)reg,
+		.size_log2 = (uint8_t)log2,
+		.insn_len = (esr & ESR_IL) ? 4 : 2,
+		.is_read = !is_write,
+		.sign_extend = (iss & (1u << 21)) != 0,
+		.reg64 = (iss & (1u << 15)) != 0,
+	};
+	words[0] = arch_fault_ipa_page() | (sysreg_read(far_el2) & 0xfff);
+	words[1] = log2 | (is_write ? MICA_MMIO_WRITE : 0) | (flags >> 18 & MICA_MMIO_SIGN_EXTEND) |
+		   (flags >> 11 & MICA_MMIO_REG64) | (uint64_t)reg << MICA_MMIO_REG_SHIFT;
+	words[2] = 0;
+	if (is_write) {
+		words[2] = arch_guest_reg(regs, reg);
+		if (log2 < 3)
+			words[2] &= (UINT64_C(1) << (8u << log2)) - 1;
+	}
+	words[3] = regs->pc;
+	return true;
+}
+
+_Static_assert(((1u << 21) >> 18) == MICA_MMIO_SIGN_EXTEND, "SSE moves to its MMIO flag");
+_Static_assert(((1u << 15) >> 11) == MICA_MMIO_REG64, "SF moves to its MMIO flag");
+
+/* A trapped MSR or MRS (EC 0x18): e and the message words. */
+static inline __attribute__((always_inline)) void
+arch_decode_sysreg(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e, uint64_t *words)
+{
+	struct esr_sysreg r = esr_decode_sysreg(esr);
+
+	*e = (struct vcpu_exit){
+		.label = MICA_EXIT_SYSREG,
+		.reg = (uint8_t)r.reg,
+		.size_log2 = 3,
+		.insn_len = 4,
+		.is_read = r.is_read,
+		.reg64 = true,
+	};
+	words[0] = MICA_SYSREG(r.op0, r.op1, r.crn, r.crm, r.op2);
+	words[1] = (r.is_read ? 0 : MICA_SYSREG_WRITE) | (uint64_t)r.reg << MICA_MMIO_REG_SHIFT;
+	words[2] = r.is_read ? 0 : arch_guest_reg(regs, r.reg);
+	words[3] = regs->pc;
+}
+
+/*
+ * The exit the current guest took, if it is one of the four-word kinds:
+ * MMIO or a system register. False: leave it to the slow path.
+ */
+static inline __attribute__((always_inline)) bool
+arch_decode_exit(const struct arch_regs *regs, struct vcpu_exit *e, uint64_t *words)
+{
+	uint64_t esr = sysreg_read(esr_el2);
+
+	if (esr_ec(esr) == ESR_EC_SYSREG) {
+		arch_decode_sysreg(regs, esr, e, words);
+		return true;
+	}
+	return esr_ec(esr) == ESR_EC_DABT_LOW && arch_decode_mmio(regs, esr, e, words);
+}
+
+#endif
