@@ -46,7 +46,7 @@ void vmid_free(uint16_t vmid)
 {
 	if (vmid != 0 && vmid < VMID_COUNT) {
 		vmid_table[vmid] = 0;
-		arch_vmid_invalidate(vmid);
+		vmid_release(&vmids, vmid);
 	}
 }
 

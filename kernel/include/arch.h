@@ -119,6 +119,9 @@ void arch_vspace_unmap_table(const struct arch_vspace *vs, vaddr_t va, paddr_t t
 void arch_asid_invalidate(uint16_t asid);
 void arch_vmid_invalidate(uint16_t vmid);
 
+/* Drop every guest translation of every VMID (a VMID generation ends). */
+void arch_vmid_flush_all(void);
+
 /*
  * The physical address va maps to if the mapping grants every MAP_* bit in
  * need; MICA_ERR_BAD_ADDRESS otherwise.

@@ -6,10 +6,10 @@
 #define MICA_VSPACE_H
 
 #include "cap.h"
+#include "vmid.h"
 
-/* ASIDs and VMIDs the kernel hands out (0 is never used). */
+/* ASIDs and VM handles the kernel hands out (0 is never used). */
 #define ASID_COUNT 4096
-#define VMID_COUNT 4096
 
 /* cap.is_mapped of a frame or page table: where its mapping lives. */
 #define CAP_MAPPED	  1 /* A host VSpace (data2 is the ASID). */

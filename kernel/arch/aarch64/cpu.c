@@ -8,6 +8,7 @@
 #include "arch/layout.h"
 #include "arch/power.h"
 #include "arch/sysreg.h"
+#include "vmid.h"
 
 /*
  * HCR_EL2 while host threads run (E2H and TGE: the EL2&0 regime) and while
@@ -46,6 +47,7 @@ static void stage2_init(void)
 	vtcr |= parange << VTCR_PS_SHIFT;
 	if (mmfr1_vmidbits() == 2)
 		vtcr |= VTCR_VS16;
+	vmid_space_init(&vmids, mmfr1_vmidbits() == 2 ? 65536 : 256);
 	sysreg_write(vtcr_el2, vtcr);
 	isb();
 }

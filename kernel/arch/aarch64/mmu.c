@@ -107,13 +107,26 @@ static void tlb_flush_va(uint16_t asid, uint64_t va)
 }
 
 /*
- * Stage-2 entries (and the EL1&0 stage-1 entries cached with them) of
- * every VMID: TLBI ALLE1IS. Heavier than by-VMID maintenance, which needs
- * the VMID loaded in VTTBR_EL2; unmapping from a guest is rare.
+ * Every translation (stage 2, and the guest's stage 1 cached with it)
+ * tagged with vmid: TLBI VMALLS12E1IS, which uses the VMID in VTTBR_EL2.
+ * The kernel runs with TGE set, where VTTBR_EL2 translates nothing, so it
+ * can hold vmid for the moment.
  */
 void arch_vmid_invalidate(uint16_t vmid)
 {
-	(void)vmid;
+	uint64_t vttbr = sysreg_read(vttbr_el2);
+
+	sysreg_write(vttbr_el2, (uint64_t)vmid << 48);
+	isb();
+	dsb(ishst);
+	__asm__ volatile("tlbi vmalls12e1is" ::: "memory");
+	dsb(ish);
+	sysreg_write(vttbr_el2, vttbr);
+	isb();
+}
+
+void arch_vmid_flush_all(void)
+{
 	dsb(ishst);
 	__asm__ volatile("tlbi alle1is" ::: "memory");
 	dsb(ish);
@@ -165,7 +178,7 @@ void arch_vspace_unmap(const struct arch_vspace *vs, vaddr_t va, paddr_t pa, uns
 		return;
 	*entry = 0;
 	if (vs->stage2)
-		arch_vmid_invalidate(vs->asid);
+		vmid_flush(&vmids, vs->asid);
 	else
 		tlb_flush_va(vs->asid, va_addr(va));
 }
@@ -194,7 +207,7 @@ void arch_vspace_unmap_table(const struct arch_vspace *vs, vaddr_t va, paddr_t t
 		if (pte_address(*entry) == pa_addr(table)) {
 			*entry = 0;
 			if (vs->stage2)
-				arch_vmid_invalidate(vs->asid);
+				vmid_flush(&vmids, vs->asid);
 			else
 				arch_asid_invalidate(vs->asid);
 			return;

@@ -11,6 +11,8 @@
 #include "arch.h"
 #include "fake.h"
 
+#include <mica/abi/context.h>
+
 jmp_buf *fake_power_off_jump;
 jmp_buf *fake_idle_jump;
 int fake_power_off_status = -1;
@@ -107,16 +109,21 @@ void arch_regs_set_result(struct arch_regs *regs, enum mica_error err, uintptr_t
 	regs->x[1] = val;
 }
 
+/* The context words of <mica/abi/context.h> the fake has: PC, SP and x0..x7. */
 uint64_t arch_regs_get(const struct arch_regs *regs, unsigned i)
 {
-	return i == 0 ? regs->pc : i == 1 ? regs->sp : 0;
+	if (i >= MICA_CTX_X0 && i - MICA_CTX_X0 < FAKE_REGS_COUNT)
+		return regs->x[i - MICA_CTX_X0];
+	return i == MICA_CTX_PC ? regs->pc : i == MICA_CTX_SP ? regs->sp : 0;
 }
 
 void arch_regs_set(struct arch_regs *regs, unsigned i, uint64_t v)
 {
-	if (i == 0)
+	if (i >= MICA_CTX_X0 && i - MICA_CTX_X0 < FAKE_REGS_COUNT)
+		regs->x[i - MICA_CTX_X0] = v;
+	else if (i == MICA_CTX_PC)
 		regs->pc = v;
-	else if (i == 1)
+	else if (i == MICA_CTX_SP)
 		regs->sp = v;
 }
 
@@ -238,6 +245,13 @@ void arch_asid_invalidate(uint16_t asid)
 void arch_vmid_invalidate(uint16_t vmid)
 {
 	(void)vmid;
+}
+
+unsigned fake_vmid_flushes;
+
+void arch_vmid_flush_all(void)
+{
+	fake_vmid_flushes++;
 }
 
 struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsigned need)

@@ -15,6 +15,7 @@ extern jmp_buf *fake_idle_jump;
 extern unsigned fake_interrupt_waits;
 /* Calls of arch_vspace_unmap and arch_vspace_unmap_table. */
 extern unsigned fake_unmap_count;
+extern unsigned fake_vmid_flushes; /* arch_vmid_flush_all calls. */
 extern bool fake_irq_enabled[1024];
 
 /* Drop every mapping of every fake address space (between tests). */

@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmid.h"
+
 /*
  * A thread's whole user context. vectors.S saves into and restores from it
  * at fixed offsets (REGS_* below), so the layout is part of the entry code.
@@ -94,10 +96,12 @@ static inline void arch_regs_set_ipc_result(struct arch_regs *regs, int err, uin
 
 /*
  * An address space as one word that names it and activates it: the
- * TTBR0_EL2 value (ASID in bits 63..48) for a host address space, the
- * VTTBR_EL2 value (VMID there) with bit 0 set for a guest's.
+ * TTBR0_EL2 value (ASID in bits 63..48) for a host address space; for a
+ * guest's, its stage-2 root with the VM's handle in bits 63..48 (see
+ * vmid.h) and bit 0 set.
  */
 #define ARCH_TOKEN_STAGE2 UINT64_C(1)
+#define ARCH_TOKEN_ROOT	  UINT64_C(0x0000fffffffffffe)
 
 static inline uint64_t arch_vspace_token(const struct arch_vspace *vs)
 {
@@ -123,10 +127,13 @@ static inline void arch_vspace_activate_host_token(uint64_t token)
 static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 {
 	if (__builtin_expect(token & ARCH_TOKEN_STAGE2, 0)) {
-		__asm__ volatile(
-			"msr vttbr_el2, %0\n\tmsr hcr_el2, %1" ::"r"(token & ~ARCH_TOKEN_STAGE2),
-			"r"(arch_hcr_guest)
-			: "memory");
+		/* The token names the VM by its handle; VTTBR_EL2 wants its VMID now. */
+		uint64_t vttbr = (token & ARCH_TOKEN_ROOT) |
+				 (uint64_t)vmid_hw(&vmids, (uint16_t)(token >> 48)) << 48;
+
+		__asm__ volatile("msr vttbr_el2, %0\n\tmsr hcr_el2, %1" ::"r"(vttbr),
+				 "r"(arch_hcr_guest)
+				 : "memory");
 		return;
 	}
 	__asm__ volatile("msr ttbr0_el2, %0" ::"r"(token) : "memory");
