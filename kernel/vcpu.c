@@ -24,7 +24,7 @@ enum mica_vcpu_state vcpu_state(const struct vcpu *v)
 {
 	const struct tcb *t = v->tcb;
 
-	if (v->state != MICA_VCPU_READY)
+	if (v->state != MICA_VCPU_READY || t == NULL)
 		return v->state;
 	if (sched_cpus[t->cpu].current == t && t->state == THREAD_RUNNABLE)
 		return MICA_VCPU_RUNNING;

@@ -26,15 +26,16 @@ static inline uint64_t counter(void)
 	return v;
 }
 
-static void hvc(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+static void hvc(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
 	register uint64_t x0 __asm__("x0") = a0;
 	register uint64_t x1 __asm__("x1") = a1;
 	register uint64_t x2 __asm__("x2") = a2;
 	register uint64_t x3 __asm__("x3") = a3;
+	register uint64_t x4 __asm__("x4") = a4;
 
 	__asm__ volatile("hvc #0"
-			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"x4", "x5", "x6", "x7",
+			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4)::"x5", "x6", "x7",
 			   "memory");
 }
 
@@ -51,17 +52,7 @@ static void report(uint64_t id)
 				samples[j] = samples[j - gap];
 				samples[j - gap] = t;
 			}
-	{
-		register uint64_t x0 __asm__("x0") = GUEST_CALL_RESULT;
-		register uint64_t x1 __asm__("x1") = samples[0];
-		register uint64_t x2 __asm__("x2") = samples[ITERATIONS / 2];
-		register uint64_t x3 __asm__("x3") = samples[ITERATIONS - 1];
-		register uint64_t x4 __asm__("x4") = id;
-
-		__asm__ volatile("hvc #0"
-				 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4)::"x5", "x6",
-				   "x7", "memory");
-	}
+	hvc(GUEST_CALL_RESULT, samples[0], samples[ITERATIONS / 2], samples[ITERATIONS - 1], id);
 }
 
 /* Run op (a statement) WARMUP + ITERATIONS times, timing each, and report it as id. */
@@ -90,10 +81,10 @@ void guest_main(void)
 		if (d < overhead)
 			overhead = d;
 	}
-	MEASURE(GUEST_BENCH_HVC, hvc(GUEST_CALL_NULL, 0, 0, 0));
+	MEASURE(GUEST_BENCH_HVC, hvc(GUEST_CALL_NULL, 0, 0, 0, 0));
 	MEASURE(GUEST_BENCH_MMIO_READ, (void)*bound);
 	MEASURE(GUEST_BENCH_MMIO_WRITE, *bound = 1);
 	MEASURE(GUEST_BENCH_MMIO_READ_VMM, (void)*unbound);
 	MEASURE(GUEST_BENCH_SYSREG_READ, __asm__ volatile("mrs %0, actlr_el1" : "=r"(v)::"memory"));
-	hvc(GUEST_CALL_DONE, 0, 0, 0);
+	hvc(GUEST_CALL_DONE, 0, 0, 0, 0);
 }

@@ -58,11 +58,9 @@ static void check_store(uint64_t offset, uint64_t access, uint64_t value)
 /* The device server: answers loads with fixed patterns, checks stores. */
 static void server(void)
 {
-	struct mica_ipc_buffer *buf = mica_ipc_buffer();
-	uint64_t mr[MICA_MSG_REGISTERS];
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
 	struct mica_msg m = mica_recv(server_ep, server_reply, mr);
 
-	(void)buf;
 	for (;;) {
 		uint64_t offset = mr[0] - GUEST_DEV_BASE;
 		uint64_t answer = 0;
