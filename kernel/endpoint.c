@@ -11,6 +11,7 @@
 
 #include "cnode.h"
 #include "ipc.h"
+#include "vcpu.h"
 
 #include <mica/abi/context.h>
 #include <mica/abi/fault.h>
@@ -276,16 +277,9 @@ void reply_send(struct tcb *t, struct reply *r)
 		 */
 		caller->send_is_fault = false;
 		caller->state = THREAD_INACTIVE;
-		if (mica_msg_label(info) != MICA_FAULT_RESUME)
-			return;
-		if (caller->vcpu != NULL) {
-			unsigned n = mica_msg_length(info);
-
-			for (unsigned i = 0; i < n && i < MICA_MSG_REGISTERS; i++)
-				arch_regs_set(&caller->regs, MICA_CTX_X0 + i,
-					      arch_regs_get_mr(&t->regs, i));
-		}
-		sched_wake(caller);
+		if (caller->vcpu != NULL ? vcpu_exit_answered(caller, info, &t->regs)
+					 : mica_msg_label(info) == MICA_FAULT_RESUME)
+			sched_wake(caller);
 		return;
 	}
 	transfer(t, caller, info, 0, false, NULL);

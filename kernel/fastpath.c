@@ -184,9 +184,11 @@ static struct arch_regs *answer_guest(struct tcb *t, struct tcb *c, struct endpo
 {
 	unsigned n = mica_msg_length(info);
 
-	if (c->vcpu == NULL || mica_msg_label(info) != 0)
+	if (c->vcpu == NULL || mica_msg_label(info) != 0 ||
+	    c->vcpu->exit.label != MICA_EXIT_HYPERCALL)
 		return exception_user_sync(&t->regs);
 	reply->caller = NULL;
+	c->vcpu->exit.label = MICA_EXIT_RESUME;
 	for (unsigned i = 0; i < n; i++)
 		c->regs.x[i] = arch_regs_get_mr(&t->regs, i);
 	c->send_is_fault = false;
@@ -271,6 +273,7 @@ struct arch_regs *fastpath_guest_hvc(struct arch_regs *regs)
 				 mica_msg_info(MICA_EXIT_HYPERCALL, 0, MICA_EXIT_HYPERCALL_WORDS));
 
 	t->send_is_fault = true;
+	t->vcpu->exit = (struct vcpu_exit){.label = MICA_EXIT_HYPERCALL};
 	bind_caller(t, r, reply);
 
 	r->state = THREAD_RUNNABLE;

@@ -11,6 +11,7 @@
 #include "irq.h"
 #include "untyped.h"
 #include "vcpu.h"
+#include "vm.h"
 #include "vspace.h"
 
 #include <mica/abi/invocation.h>
@@ -251,6 +252,8 @@ static enum mica_error invoke_tcb(struct invocation *inv)
 		/* A vCPU thread runs in a VM, any other thread in a VSpace. */
 		if ((t->vcpu != NULL) != (tcb_vspace(t)->type == MICA_OBJ_VM))
 			return MICA_ERR_ILLEGAL_OPERATION;
+		if (t->vcpu != NULL && t->vcpu->state == MICA_VCPU_INVALID)
+			return MICA_ERR_ILLEGAL_OPERATION;
 		thread_resume(t);
 		return MICA_OK;
 	case MICA_TCB_SUSPEND:
@@ -383,6 +386,31 @@ static enum mica_error invoke_irq(struct invocation *inv)
 	return MICA_OK;
 }
 
+static enum mica_error invoke_vm(struct invocation *inv)
+{
+	struct vm *vm = vm_of(&inv->slot->cap);
+	struct slot *ep;
+	enum mica_error err;
+
+	switch (inv->label) {
+	case MICA_VM_BIND_MMIO:
+		if (inv->length < 2)
+			return MICA_ERR_TRUNCATED;
+		err = extra_cap(inv, 0, MICA_OBJ_ENDPOINT, &ep);
+		if (err != MICA_OK)
+			return err;
+		if (!(ep->cap.rights & MICA_RIGHT_WRITE))
+			return MICA_ERR_NO_RIGHTS;
+		return vm_bind_mmio(vm, inv->arg[0], inv->arg[1], ep);
+	case MICA_VM_UNBIND_MMIO:
+		if (inv->length < 1)
+			return MICA_ERR_TRUNCATED;
+		return vm_unbind_mmio(vm, inv->arg[0]);
+	default:
+		return MICA_ERR_ILLEGAL_OPERATION;
+	}
+}
+
 enum mica_error invoke(struct invocation *inv)
 {
 	switch ((enum mica_object_type)inv->slot->cap.type) {
@@ -402,12 +430,14 @@ enum mica_error invoke(struct invocation *inv)
 		return invoke_irq(inv);
 	case MICA_OBJ_NULL:
 		return MICA_ERR_INVALID_CAPABILITY;
+	case MICA_OBJ_VM:
+		return invoke_vm(inv);
+	case MICA_OBJ_VCPU:
+		return vcpu_invoke(inv, (struct vcpu *)inv->slot->cap.object);
 	case MICA_OBJ_ENDPOINT:
 	case MICA_OBJ_NOTIFICATION:
 	case MICA_OBJ_REPLY:
 	case MICA_OBJ_VSPACE:
-	case MICA_OBJ_VM:
-	case MICA_OBJ_VCPU:
 	case MICA_OBJ_TYPE_COUNT:
 		break;
 	}

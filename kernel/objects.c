@@ -10,6 +10,7 @@
 #include "sched.h"
 #include "thread.h"
 #include "vcpu.h"
+#include "vm.h"
 #include "vspace.h"
 
 unsigned object_size_bits(enum mica_object_type type, unsigned user_bits)
@@ -78,6 +79,9 @@ struct slot *object_slots(const struct cap *cap, size_t *count)
 	case MICA_OBJ_TCB:
 		*count = TCB_SLOT_COUNT;
 		return ((struct tcb *)cap->object)->slots;
+	case MICA_OBJ_VM:
+		*count = VM_MMIO_RANGES;
+		return vm_of(cap)->mmio_ep;
 	default:
 		*count = 0;
 		return NULL;

@@ -1,33 +1,73 @@
 /*
- * Virtual CPUs: binding to threads, lazy switching of EL1 state, and
- * handing exits to the VMM.
+ * Virtual CPUs: the lifecycle, binding to threads, lazy switching of EL1
+ * state, and exits: handing them to the VMM or to a bound device server,
+ * and completing them when the answer comes.
  */
+#include "invoke.h"
+#include "ipc.h"
 #include "print.h"
 #include "sched.h"
 #include "vcpu.h"
+#include "vm.h"
 
 #include <mica/abi/exit.h>
+#include <mica/abi/invocation.h>
 
 void vcpu_init(struct vcpu *v)
 {
 	v->tcb = NULL;
+	v->state = MICA_VCPU_CREATED;
 	arch_vcpu_init(&v->arch);
+}
+
+enum mica_vcpu_state vcpu_state(const struct vcpu *v)
+{
+	const struct tcb *t = v->tcb;
+
+	if (v->state != MICA_VCPU_READY)
+		return v->state;
+	if (sched_cpus[t->cpu].current == t && t->state == THREAD_RUNNABLE)
+		return MICA_VCPU_RUNNING;
+	return MICA_VCPU_READY;
+}
+
+/* v's thread starts over at v's entry point, as from reset. */
+static void vcpu_start_at_entry(struct vcpu *v)
+{
+	struct tcb *t = v->tcb;
+
+	for (unsigned i = 0; i < MICA_CONTEXT_WORDS; i++)
+		arch_regs_set(&t->regs, i, 0);
+	arch_vcpu_reset_regs(&t->regs);
+	arch_regs_set(&t->regs, MICA_CTX_PC, v->entry_pc);
+	arch_regs_set(&t->regs, MICA_CTX_X0, v->entry_x0);
+}
+
+/* Move v on by op; an operation its state does not allow leaves it Invalid. */
+static enum mica_error vcpu_transition(struct vcpu *v, enum vcpu_op op)
+{
+	v->state = (uint8_t)vcpu_next_state(vcpu_state(v), op);
+	return v->state == MICA_VCPU_INVALID ? MICA_ERR_ILLEGAL_OPERATION : MICA_OK;
 }
 
 enum mica_error vcpu_bind(struct vcpu *v, struct tcb *t)
 {
-	if (v->tcb != NULL || t->vcpu != NULL)
+	if (t->vcpu != NULL)
+		return MICA_ERR_ILLEGAL_OPERATION;
+	if (vcpu_transition(v, VCPU_OP_BIND) != MICA_OK)
 		return MICA_ERR_ILLEGAL_OPERATION;
 	v->tcb = t;
 	t->vcpu = v;
-	arch_vcpu_reset_regs(&t->regs);
+	vcpu_start_at_entry(v);
 	return MICA_OK;
 }
 
 void vcpu_unbind(struct vcpu *v)
 {
-	if (v->tcb != NULL)
-		v->tcb->vcpu = NULL;
+	if (v->tcb == NULL)
+		return;
+	v->state = (uint8_t)vcpu_next_state(vcpu_state(v), VCPU_OP_UNBIND);
+	v->tcb->vcpu = NULL;
 	v->tcb = NULL;
 }
 
@@ -54,10 +94,127 @@ void vcpu_switch_to(struct tcb *t)
 	c->loaded_vcpu = v;
 }
 
-void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *words, unsigned count)
+/* Is v's EL1 state in this CPU's registers (else in v->arch)? */
+static bool vcpu_is_loaded(const struct vcpu *v)
 {
+	return sched_this_cpu()->loaded_vcpu == v;
+}
+
+static enum mica_error vcpu_set_entry(struct vcpu *v, uint64_t pc, uint64_t x0)
+{
+	struct tcb *t = v->tcb;
+
+	if (t != NULL && t->state != THREAD_INACTIVE)
+		return MICA_ERR_ILLEGAL_OPERATION; /* Suspend its thread first. */
+	if (vcpu_transition(v, VCPU_OP_SET_ENTRY) != MICA_OK)
+		return MICA_ERR_ILLEGAL_OPERATION;
+	if (vcpu_is_loaded(v))
+		sched_this_cpu()->loaded_vcpu = NULL; /* The fresh state must be loaded. */
+	arch_vcpu_init(&v->arch);
+	v->exit = (struct vcpu_exit){0};
+	v->entry_pc = pc;
+	v->entry_x0 = x0;
+	if (t != NULL)
+		vcpu_start_at_entry(v);
+	return MICA_OK;
+}
+
+enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
+{
+	bool loaded = vcpu_is_loaded(v);
+
+	switch (inv->label) {
+	case MICA_VCPU_SET_ENTRY:
+		if (inv->length < 2)
+			return MICA_ERR_TRUNCATED;
+		return vcpu_set_entry(v, inv->arg[0], inv->arg[1]);
+	case MICA_VCPU_GET_STATE:
+		inv->result[0] = vcpu_state(v);
+		inv->result_count = 1;
+		return MICA_OK;
+	case MICA_VCPU_READ_REG:
+		if (inv->length < 1)
+			return MICA_ERR_TRUNCATED;
+		if (v->state == MICA_VCPU_INVALID)
+			return MICA_ERR_ILLEGAL_OPERATION;
+		inv->result_count = 1;
+		return arch_vcpu_read_reg(&v->arch, loaded, v->tcb, inv->arg[0], &inv->result[0]);
+	case MICA_VCPU_WRITE_REG:
+		if (inv->length < 2)
+			return MICA_ERR_TRUNCATED;
+		if (v->state == MICA_VCPU_INVALID)
+			return MICA_ERR_ILLEGAL_OPERATION;
+		return arch_vcpu_write_reg(&v->arch, loaded, v->tcb, inv->arg[0], inv->arg[1]);
+	case MICA_VCPU_INJECT_UNDEF:
+		if (v->tcb == NULL || v->state == MICA_VCPU_INVALID)
+			return MICA_ERR_ILLEGAL_OPERATION;
+		arch_vcpu_inject_undef(&v->arch, loaded, &v->tcb->regs);
+		v->exit.insn_len = 0; /* The exit's instruction did not happen. */
+		v->exit.is_read = false;
+		return MICA_OK;
+	default:
+		return MICA_ERR_ILLEGAL_OPERATION;
+	}
+}
+
+/* Send t's exit (already in t->fault_*) through the endpoint capability ep. */
+static void vcpu_send_exit(struct tcb *t, const struct cap *ep)
+{
+	t->fault_label = t->vcpu->exit.label;
+	endpoint_send_fault(t, (struct endpoint *)ep->object, ep->data);
+}
+
+void vcpu_exit(struct tcb *t, const struct vcpu_exit *e, const uint64_t *words, unsigned count)
+{
+	t->vcpu->exit = *e;
 	if (t->slots[TCB_SLOT_FAULT_EP].cap.type != MICA_OBJ_ENDPOINT)
-		kprintf("mica: vCPU thread \"%s\" exited (label %lu) with no VMM to tell\n",
-			t->name, (unsigned long)label);
-	thread_fault(t, label, words, count);
+		kprintf("mica: vCPU thread \"%s\" exited (label %u) with no VMM to tell\n", t->name,
+			e->label);
+	thread_fault(t, e->label, words, count);
+}
+
+void vcpu_exit_mmio(struct tcb *t, const struct vcpu_exit *e, const uint64_t *words)
+{
+	const struct cap *vm = tcb_vspace(t);
+	const struct cap *server = NULL;
+
+	if (vm != NULL && vm->type == MICA_OBJ_VM)
+		server = vm_mmio_server(vm_of(vm), words[0]);
+	if (server == NULL || !(server->rights & MICA_RIGHT_WRITE)) {
+		vcpu_exit(t, e, words, 4);
+		return;
+	}
+	t->vcpu->exit = *e;
+	t->vcpu->exit.to_server = true;
+	t->fault_count = 4;
+	for (unsigned i = 0; i < 4; i++)
+		t->fault_mr[i] = words[i];
+	vcpu_send_exit(t, server);
+}
+
+bool vcpu_exit_answered(struct tcb *t, uint64_t info, const struct arch_regs *answer)
+{
+	struct vcpu_exit *e = &t->vcpu->exit;
+	unsigned n = mica_msg_length(info);
+
+	if (mica_msg_label(info) != MICA_EXIT_RESUME) {
+		if (e->to_server) {
+			/* The device server declined: the VMM gets the same exit. */
+			uint64_t words[FAULT_MAX_WORDS];
+
+			e->to_server = false;
+			for (unsigned i = 0; i < t->fault_count; i++)
+				words[i] = t->fault_mr[i];
+			thread_fault(t, e->label, words, t->fault_count);
+		}
+		return false;
+	}
+	if (e->label == MICA_EXIT_HYPERCALL) {
+		for (unsigned i = 0; i < n && i < MICA_EXIT_HYPERCALL_RESULTS; i++)
+			arch_regs_set(&t->regs, MICA_CTX_X0 + i, arch_regs_get_mr(answer, i));
+	} else if (e->label == MICA_EXIT_MMIO || e->label == MICA_EXIT_SYSREG) {
+		vcpu_exit_complete(t, n > 0 ? arch_regs_get_mr(answer, 0) : 0);
+	}
+	e->label = MICA_EXIT_RESUME;
+	return true;
 }

@@ -233,7 +233,6 @@ static void bench_guest_hvc(const struct mica_boot_info *info)
 	uint64_t tcb = make(MICA_OBJ_TCB, 0);
 	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
 	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
-	uint64_t regs[MICA_CONTEXT_WORDS] = {0};
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
 	struct archive_file file;
 	uint64_t entry;
@@ -243,13 +242,12 @@ static void bench_guest_hvc(const struct mica_boot_info *info)
 		    MICA_OK ||
 	    vm_load_elf(vm, file.data, file.size, &entry) != MICA_OK ||
 	    mica_tcb_set_space(tcb, ROOT, vm, vmm_ep) != MICA_OK ||
+	    mica_vcpu_set_entry(vcpu, entry, 0) != MICA_OK ||
 	    mica_tcb_bind_vcpu(tcb, vcpu) != MICA_OK ||
 	    mica_tcb_set_priority(tcb, 100) != MICA_OK) {
 		printf("FAIL bench: cannot build the benchmark guest\n");
 		return;
 	}
-	regs[MICA_CTX_PC] = entry;
-	(void)mica_tcb_write_registers(tcb, 1, regs);
 	(void)mica_tcb_resume(tcb);
 	m = mica_recv(vmm_ep, vmm_reply, mr);
 	while (m.err == MICA_OK && mica_msg_label(m.info) == MICA_EXIT_HYPERCALL &&

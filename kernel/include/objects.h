@@ -26,8 +26,9 @@ struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_b
 
 /*
  * The slots embedded in the object cap names that must be emptied before
- * the object is destroyed: a CNode's slot array, a TCB's own slots. Sets
- * *count to 0 (and returns NULL) for every other type.
+ * the object is destroyed: a CNode's slot array, a TCB's own slots, a
+ * VM's bound endpoints. Sets *count to 0 (and returns NULL) for every
+ * other type.
  */
 struct slot *object_slots(const struct cap *cap, size_t *count);
 

@@ -12,8 +12,34 @@
 
 #include <arch/vcpu.h>
 
+#include <mica/abi/context.h>
+#include <mica/abi/vcpu.h>
+
+/*
+ * The exit a vCPU thread waits to have answered, as far as completing it
+ * needs: which register a read's answer goes to and how, and how far the
+ * PC then moves.
+ */
+struct vcpu_exit {
+	uint8_t label;	   /* enum mica_exit_label; MICA_EXIT_RESUME: none. */
+	uint8_t reg;	   /* Where a read's answer goes (31: nowhere). */
+	uint8_t size_log2; /* An MMIO access's width. */
+	uint8_t insn_len;  /* How far the PC moves once the exit is complete. */
+	bool is_read;	   /* An MMIO load or an MRS: the answer's MR0 is the value. */
+	bool sign_extend;  /* Sign-extend a load's value from its width... */
+	bool reg64;	   /* ...to 64 bits (else to 32, zeroing the top half). */
+	bool to_server;	   /* Sent to a bound device server, not the VMM. */
+};
+
 struct vcpu {
 	struct tcb *tcb; /* The thread running it, or NULL. */
+	/*
+	 * Created, Free, Ready (bound) or Invalid. Running and Blocked are
+	 * what the bound thread is doing: see vcpu_state().
+	 */
+	uint8_t state;
+	struct vcpu_exit exit;
+	uint64_t entry_pc, entry_x0; /* Where SET_ENTRY said to start. */
 	struct arch_vcpu arch;
 };
 
@@ -21,8 +47,46 @@ _Static_assert(sizeof(struct vcpu) <= (1u << MICA_VCPU_BITS), "VCPU fits its obj
 
 void vcpu_init(struct vcpu *v);
 
-/* Bind v to t; MICA_ERR_ILLEGAL_OPERATION if either is bound already. */
+/*
+ * The lifecycle operations a VMM can ask for, and the state each leads to
+ * from a given one: MICA_VCPU_INVALID for a transition the state machine
+ * does not allow (see <mica/abi/vcpu.h>).
+ */
+enum vcpu_op {
+	VCPU_OP_SET_ENTRY,
+	VCPU_OP_BIND,
+	VCPU_OP_UNBIND,
+};
+
+static inline enum mica_vcpu_state vcpu_next_state(enum mica_vcpu_state s, enum vcpu_op op)
+{
+	switch (op) {
+	case VCPU_OP_SET_ENTRY:
+		return s == MICA_VCPU_CREATED || s == MICA_VCPU_FREE ? MICA_VCPU_FREE
+		       : s == MICA_VCPU_READY			     ? MICA_VCPU_READY
+								     : MICA_VCPU_INVALID;
+	case VCPU_OP_BIND:
+		return s == MICA_VCPU_FREE ? MICA_VCPU_READY : MICA_VCPU_INVALID;
+	case VCPU_OP_UNBIND:
+		return s == MICA_VCPU_READY || s == MICA_VCPU_RUNNING || s == MICA_VCPU_BLOCKED
+			       ? MICA_VCPU_FREE
+			       : MICA_VCPU_INVALID;
+	}
+	return MICA_VCPU_INVALID;
+}
+
+/* v's state as the VMM sees it (a Ready vCPU's thread may be running or blocked). */
+enum mica_vcpu_state vcpu_state(const struct vcpu *v);
+
+/*
+ * Bind v to t: v must be Free (configured) and t unbound, else
+ * MICA_ERR_ILLEGAL_OPERATION (and v is left Invalid).
+ */
 MUST_CHECK enum mica_error vcpu_bind(struct vcpu *v, struct tcb *t);
+
+/* The VCPU invocations (MICA_VCPU_*) on v. */
+struct invocation;
+MUST_CHECK enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v);
 
 /* v or its thread is going away. */
 void vcpu_unbind(struct vcpu *v);
@@ -34,8 +98,41 @@ void vcpu_switch_to(struct tcb *t);
 /*
  * The guest exited with something for its VMM: a message of label and
  * count words (at most MICA_EXIT_HYPERCALL_WORDS) to the thread's fault
- * endpoint, answered like a fault.
+ * endpoint, answered like a fault. e says how to complete it (e->label is
+ * the message's label).
  */
-void vcpu_exit(struct tcb *t, uint64_t label, const uint64_t *words, unsigned count);
+void vcpu_exit(struct tcb *t, const struct vcpu_exit *e, const uint64_t *words, unsigned count);
+
+/* An MMIO exit (words as <mica/abi/exit.h> has them): to the bound server, else the VMM. */
+void vcpu_exit_mmio(struct tcb *t, const struct vcpu_exit *e, const uint64_t *words);
+
+/*
+ * The answer (info, words in answer's message registers) to t's exit came:
+ * complete the exit and say whether t resumes. A device server that
+ * declines hands the exit on to the VMM.
+ */
+bool vcpu_exit_answered(struct tcb *t, uint64_t info, const struct arch_regs *answer);
+
+/* Complete t's exit with a read's value (if it was a read) and move the PC past it. */
+static inline __attribute__((always_inline)) void vcpu_exit_complete(struct tcb *t, uint64_t value)
+{
+	const struct vcpu_exit *e = &t->vcpu->exit;
+
+	if (e->is_read && e->reg != 31) {
+		unsigned bits = 8u << e->size_log2;
+
+		if (bits < 64) {
+			uint64_t sign = UINT64_C(1) << (bits - 1);
+
+			value &= (sign << 1) - 1;
+			if (e->sign_extend)
+				value = (value ^ sign) - sign;
+		}
+		if (!e->reg64)
+			value = (uint32_t)value;
+		arch_regs_set(&t->regs, MICA_CTX_X0 + e->reg, value);
+	}
+	arch_regs_set(&t->regs, MICA_CTX_PC, arch_regs_get(&t->regs, MICA_CTX_PC) + e->insn_len);
+}
 
 #endif

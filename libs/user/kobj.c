@@ -248,3 +248,53 @@ enum mica_error mica_irq_handler_clear(uint64_t handler)
 {
 	return mica_invoke(handler, MICA_IRQ_HANDLER_CLEAR, 0, NULL, 0, no_caps, NULL, 0);
 }
+
+enum mica_error mica_vcpu_set_entry(uint64_t vcpu, uint64_t pc, uint64_t x0)
+{
+	return INVOKE0(vcpu, MICA_VCPU_SET_ENTRY, pc, x0);
+}
+
+enum mica_error mica_vcpu_get_state(uint64_t vcpu, uint64_t *state)
+{
+	return mica_invoke(vcpu, MICA_VCPU_GET_STATE, 0, NULL, 0, no_caps, state, 1);
+}
+
+enum mica_error mica_vcpu_read_reg(uint64_t vcpu, unsigned reg, uint64_t *value)
+{
+	const uint64_t args[] = {reg};
+
+	return mica_invoke(vcpu, MICA_VCPU_READ_REG, 1, args, 0, no_caps, value, 1);
+}
+
+enum mica_error mica_vcpu_write_reg(uint64_t vcpu, unsigned reg, uint64_t value)
+{
+	return INVOKE0(vcpu, MICA_VCPU_WRITE_REG, reg, value);
+}
+
+enum mica_error mica_vcpu_inject_irq(uint64_t vcpu, unsigned intid, unsigned priority,
+				     unsigned flags)
+{
+	return INVOKE0(vcpu, MICA_VCPU_INJECT_IRQ, intid, priority, flags);
+}
+
+enum mica_error mica_vcpu_clear_irq(uint64_t vcpu, unsigned intid)
+{
+	return INVOKE0(vcpu, MICA_VCPU_CLEAR_IRQ, intid);
+}
+
+enum mica_error mica_vcpu_inject_undef(uint64_t vcpu)
+{
+	return mica_invoke(vcpu, MICA_VCPU_INJECT_UNDEF, 0, NULL, 0, no_caps, NULL, 0);
+}
+
+enum mica_error mica_vm_bind_mmio(uint64_t vm, uint64_t base, uint64_t size, uint64_t ep)
+{
+	const uint64_t caps[] = {ep};
+
+	return INVOKE(vm, MICA_VM_BIND_MMIO, caps, base, size);
+}
+
+enum mica_error mica_vm_unbind_mmio(uint64_t vm, uint64_t base)
+{
+	return INVOKE0(vm, MICA_VM_UNBIND_MMIO, base);
+}

@@ -19,6 +19,24 @@
 #define GUEST_CALL_NULL	  0xb0 /* The benchmark guest's null hypercall. */
 #define GUEST_CALL_RESULT 0xb1 /* x1..x3 = min, median, max instructions. */
 
+/* The MMIO guest (mmio.c) and its VMM (tests/user/vm_mmio.c). */
+#define GUEST_DEV_BASE		 0x09100000ull /* Bound to the test device server. */
+#define GUEST_DEV_SIZE		 0x1000ull
+#define GUEST_VMM_DEV_BASE	 0x09200000ull /* Not bound: the VMM serves it. */
+#define GUEST_DEV_NEGATIVE	 0x0 /* Reads give 0xf0e1d2c3b4a59687: every width's top bit set. */
+#define GUEST_DEV_POSITIVE	 0x8 /* Reads give 0x1122334455667708: no width's top bit set. */
+#define GUEST_DEV_WRITES	 0x100 /* Stores of 1, 2, 4, 8 bytes at +0, +2, +4, +8. */
+#define GUEST_DEV_DECLINE	 0xff8 /* The server declines: the VMM answers. */
+#define GUEST_DEV_NEGATIVE_VALUE 0xf0e1d2c3b4a59687ull
+#define GUEST_DEV_POSITIVE_VALUE 0x1122334455667708ull
+#define GUEST_VMM_DEV_VALUE	 0x5a5a5a5aull
+#define GUEST_DECLINED_VALUE	 0x77ull
+#define GUEST_ACTLR_VALUE	 0xacc0ull
+
+#define GUEST_CALL_FAIL	    0xa6 /* x1 = the guest's line, x2 = got, x3 = expected. */
+#define GUEST_CALL_UNDEF    0xa7 /* Next: ACTLR_EL1 read; answer it with an undefined instruction. */
+#define GUEST_CALL_MMIO_END 0xa8 /* x1 = checks made, x2 = exceptions taken at EL1. */
+
 /*
  * The hostile guest (hostile.c) and its VMM (tests/user/vm_hostile.c). The
  * guest announces each attack with GUEST_CALL_ATTACK, makes it, then says
@@ -28,8 +46,8 @@
  * guest's vectors, or the VMM writing the PC) resumes at x30.
  */
 #define GUEST_CALL_ATTACK 0xc0 /* x1 = the attack (enum hostile_attack). */
-#define GUEST_CALL_ATTACK_END                                                                      \
-	0xc1 /* x1 = attack, x2 = EL1 exceptions, x3 = last ESR_EL1, x4 = x0. */
+/* x1 = the attack, x2 = EL1 exceptions it caused, x3 = the last ESR_EL1, x4 = x0 after it. */
+#define GUEST_CALL_ATTACK_END	0xc1
 #define GUEST_CALL_HOSTILE_DONE 0xc2 /* x1 = attacks made. */
 #define GUEST_CALL_TICK		0xc8 /* The steady guest: x1 = iterations so far. */
 
@@ -40,8 +58,9 @@
 #define HOSTILE_WILD_VA	 0x1000000000000000ull /* Past any physical address size. */
 
 /* What the VMM answers to an MMIO read, and what the guest stores. */
-#define HOSTILE_MMIO_READ  0x8899aabbccddeeffull
-#define HOSTILE_MMIO_WRITE 0x0123456789abcdefull
+#define HOSTILE_MMIO_READ   0x8899aabbccddeeffull
+#define HOSTILE_SYSREG_READ 0x5ca1ab1e0000beefull /* What it answers to a trapped MRS. */
+#define HOSTILE_MMIO_WRITE  0x0123456789abcdefull
 
 /* The hostile guest's attacks, in the order it makes them. */
 enum hostile_attack {
@@ -128,21 +147,11 @@ enum hostile_attack {
 	/* Floating point, which the guest's CPACR and then the kernel's CPTR trap. */
 	HOSTILE_FP_EL1_TRAP,
 	HOSTILE_FP_EL2_TRAP,
-	/*
-	 * Last, and only when built with HOSTILE_DEBUG_STEP (qemu.vm-hostile-
-	 * debug): unlock the OS lock and turn on software step.
-	 */
+	/* Last: unlock the OS lock and turn on software step. */
 	HOSTILE_UNLOCK_OS_LOCK,
 	HOSTILE_MDSCR_SOFTWARE_STEP,
 	HOSTILE_ATTACK_COUNT,
 };
-
-/* The attacks the guest makes: all, or all but the last two. */
-#ifdef HOSTILE_DEBUG_STEP
-#define HOSTILE_ATTACKS_MADE HOSTILE_ATTACK_COUNT
-#else
-#define HOSTILE_ATTACKS_MADE HOSTILE_UNLOCK_OS_LOCK
-#endif
 
 /* Garbage in x0..x7 of HVC and SMC attacks: hostile_garbage(attack, i). */
 static inline unsigned long long hostile_garbage(unsigned attack, unsigned i)

@@ -336,7 +336,7 @@ void guest_main(void)
 
 	__asm__ volatile("msr vbar_el1, %0\n\tisb" ::"r"(hostile_vectors));
 	__asm__ volatile("mrs %0, sctlr_el1\n\tmrs %1, cpacr_el1" : "=r"(sctlr), "=r"(cpacr));
-	for (unsigned i = 0; i < HOSTILE_ATTACKS_MADE; i++) {
+	for (unsigned i = 0; i < HOSTILE_ATTACK_COUNT; i++) {
 		const struct attack *at = &attacks[i];
 		uint64_t before;
 		uint64_t x0;

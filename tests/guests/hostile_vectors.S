@@ -4,7 +4,9 @@
  * address-size fault, an illegal exception return...) is counted, its
  * syndrome kept for the guest to report, and the guest resumes at x30 with
  * a sane PSTATE: every attack is a leaf function whose x30 is still its
- * return address, so this returns from the attack that faulted.
+ * return address, so this returns from the attack that faulted. (The
+ * shared vectors.S skips the instruction instead, which cannot recover
+ * from a misaligned PC or an illegal exception return.)
  *
  * The table is 16 entries of 128 bytes, 2 KiB aligned (Arm ARM D1.10.2,
  * "Exception vectors"); each entry saves x0 and x1 and passes its index.

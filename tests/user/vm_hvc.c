@@ -8,6 +8,7 @@
 #include <formats/archive.h>
 #include <mica/abi/bootinfo.h>
 #include <mica/abi/exit.h>
+#include <mica/abi/vcpu.h>
 #include <mica/alloc.h>
 #include <mica/kobj.h>
 #include <mica/print.h>
@@ -45,6 +46,48 @@ static uint64_t load_guest(const struct mica_boot_info *info)
 	return entry;
 }
 
+static uint64_t vcpu_state(uint64_t vcpu)
+{
+	uint64_t state = 99;
+
+	CHECK_OK(mica_vcpu_get_state(vcpu, &state));
+	return state;
+}
+
+/*
+ * The vCPU's lifecycle up to Ready: configured (SET_ENTRY), then bound to
+ * its thread. Another vCPU shows that an operation its state does not
+ * allow fails and leaves it Invalid for good.
+ */
+static void check_vcpu_lifecycle(uint64_t tcb, uint64_t vcpu, uint64_t entry)
+{
+	uint64_t bad = alloc_object(MICA_OBJ_VCPU, 0);
+	uint64_t bad2 = alloc_object(MICA_OBJ_VCPU, 0);
+	uint64_t other = alloc_object(MICA_OBJ_TCB, 0);
+	uint64_t third = alloc_object(MICA_OBJ_TCB, 0);
+
+	CHECK(bad && bad2 && other && third);
+	CHECK_EQ(vcpu_state(vcpu), MICA_VCPU_CREATED);
+	CHECK_OK(mica_vcpu_set_entry(vcpu, entry, GUEST_MAGIC));
+	CHECK_EQ(vcpu_state(vcpu), MICA_VCPU_FREE);
+	CHECK_OK(mica_tcb_bind_vcpu(tcb, vcpu));
+	CHECK_EQ(vcpu_state(vcpu), MICA_VCPU_READY);
+
+	CHECK(mica_tcb_bind_vcpu(other, bad) == MICA_ERR_ILLEGAL_OPERATION); /* Created -> Ready. */
+	CHECK_EQ(vcpu_state(bad), MICA_VCPU_INVALID);
+	CHECK(mica_vcpu_set_entry(bad, entry, 0) == MICA_ERR_ILLEGAL_OPERATION);
+	CHECK_EQ(vcpu_state(bad), MICA_VCPU_INVALID);
+
+	/* A bound vCPU bound again: Invalid, and its thread cannot start. */
+	CHECK_OK(mica_vcpu_set_entry(bad2, entry, 0));
+	CHECK_OK(mica_tcb_bind_vcpu(other, bad2));
+	CHECK(mica_tcb_bind_vcpu(third, bad2) == MICA_ERR_ILLEGAL_OPERATION);
+	CHECK_EQ(vcpu_state(bad2), MICA_VCPU_INVALID);
+	CHECK_OK(mica_tcb_set_space(other, ROOT, vm, 0));
+	CHECK(mica_tcb_resume(other) == MICA_ERR_ILLEGAL_OPERATION);
+	printf("vm-hvc: illegal vCPU transitions failed and left the vCPU Invalid\n");
+}
+
 int main(const struct mica_boot_info *info)
 {
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
@@ -71,12 +114,12 @@ int main(const struct mica_boot_info *info)
 	CHECK(mica_tcb_resume(tcb) == MICA_ERR_ILLEGAL_OPERATION); /* Not configured. */
 	CHECK_OK(mica_tcb_set_space(tcb, ROOT, vm, fault_ep));
 	CHECK(mica_tcb_resume(tcb) == MICA_ERR_ILLEGAL_OPERATION); /* A VM without a VCPU. */
-	CHECK_OK(mica_tcb_bind_vcpu(tcb, vcpu));
+	check_vcpu_lifecycle(tcb, vcpu, entry);
 	CHECK(mica_tcb_bind_vcpu(tcb, vcpu) == MICA_ERR_ILLEGAL_OPERATION);
 	CHECK_OK(mica_tcb_set_priority(tcb, GUEST_PRIORITY));
 	CHECK_OK(mica_tcb_set_name(tcb, "guest"));
-	regs[MICA_CTX_PC] = entry;
-	CHECK_OK(mica_tcb_write_registers(tcb, 1, regs));
+	CHECK_OK(mica_tcb_read_registers(tcb, MICA_CONTEXT_WORDS, regs));
+	CHECK(regs[MICA_CTX_PC] == entry && regs[MICA_CTX_X0] == GUEST_MAGIC);
 	CHECK_OK(mica_tcb_resume(tcb));
 
 	/*

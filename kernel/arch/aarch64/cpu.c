@@ -11,13 +11,17 @@
 
 /*
  * HCR_EL2 while host threads run (E2H and TGE: the EL2&0 regime) and while
- * a guest runs: stage 2 on, physical interrupts and SErrors to EL2, WFI,
- * WFE and SMC trapped, EL1 in AArch64, pointer authentication left to the
- * guest. The address-space switch writes one or the other.
+ * a guest runs: stage 2 on, physical interrupts and SErrors to EL2, EL1 in
+ * AArch64, pointer authentication left to the guest. Trapped, because
+ * another guest or the host would notice them otherwise or the VMM must
+ * decide: WFI, WFE, SMC, the auxiliary control register (TACR), the
+ * implementation-defined registers (TIDCP) and cache maintenance by set
+ * and way (TSW). The address-space switch writes one or the other.
  */
 uint64_t arch_hcr_host = HCR_E2H | HCR_TGE | HCR_RW;
 uint64_t arch_hcr_guest = HCR_E2H | HCR_RW | HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO |
-			  HCR_TWI | HCR_TWE | HCR_TSC | HCR_APK | HCR_API;
+			  HCR_TWI | HCR_TWE | HCR_TSC | HCR_TACR | HCR_TSW | HCR_TIDCP | HCR_APK |
+			  HCR_API;
 
 /* ID_AA64MMFR1_EL1.VMIDBits: 2 means 16-bit VMIDs. */
 static uint64_t mmfr1_vmidbits(void)
@@ -57,6 +61,13 @@ static uint8_t boot_kstack[KERNEL_STACK_SIZE] __attribute__((aligned(16)));
  */
 static void pmu_init(void)
 {
+	/*
+	 * The debug registers and PMCR_EL0 are shared with the host: a guest's
+	 * accesses trap to its VMM. Guests keep the event counters below HPMN
+	 * and the cycle counter (which benchmark guests read).
+	 */
+	sysreg_write(mdcr_el2, PMCR_N(sysreg_read(pmcr_el0)) | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA |
+				       MDCR_TDRA);
 	sysreg_write(pmccfiltr_el0, PMCCFILTR_NSH);
 	sysreg_write(pmcntenset_el0, PMCNTEN_C);
 	sysreg_write(pmcr_el0, PMCR_E | PMCR_C | PMCR_LC);

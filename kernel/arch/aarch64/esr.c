@@ -162,3 +162,18 @@ struct esr_abort esr_decode_abort(uint64_t esr)
 	}
 	return a;
 }
+
+struct esr_sysreg esr_decode_sysreg(uint64_t esr)
+{
+	uint32_t iss = esr_iss(esr);
+
+	return (struct esr_sysreg){
+		.op0 = (iss >> 20) & 3,
+		.op2 = (iss >> 17) & 7,
+		.op1 = (iss >> 14) & 7,
+		.crn = (iss >> 10) & 0xf,
+		.reg = (iss >> 5) & 0x1f,
+		.crm = (iss >> 1) & 0xf,
+		.is_read = (iss & 1) != 0,
+	};
+}

@@ -7,7 +7,10 @@
 #include "arch/esr.h"
 #include "arch/internal.h"
 #include "arch/sysreg.h"
+#include "sched.h"
 #include "vcpu.h"
+
+#include <stddef.h>
 
 #include <mica/abi/exit.h>
 
@@ -79,15 +82,188 @@ void arch_vcpu_save(struct arch_vcpu *v)
 	v->vmpidr = sysreg_read(vmpidr_el2);
 }
 
+/* Each MICA_VCPU_REG_* but PSTATE: where struct arch_vcpu keeps it. */
+static const uint16_t reg_offset[MICA_VCPU_REG_PSTATE] = {
+	[MICA_VCPU_REG_SCTLR] = offsetof(struct arch_vcpu, sctlr),
+	[MICA_VCPU_REG_CPACR] = offsetof(struct arch_vcpu, cpacr),
+	[MICA_VCPU_REG_TTBR0] = offsetof(struct arch_vcpu, ttbr0),
+	[MICA_VCPU_REG_TTBR1] = offsetof(struct arch_vcpu, ttbr1),
+	[MICA_VCPU_REG_TCR] = offsetof(struct arch_vcpu, tcr),
+	[MICA_VCPU_REG_MAIR] = offsetof(struct arch_vcpu, mair),
+	[MICA_VCPU_REG_AMAIR] = offsetof(struct arch_vcpu, amair),
+	[MICA_VCPU_REG_VBAR] = offsetof(struct arch_vcpu, vbar),
+	[MICA_VCPU_REG_CONTEXTIDR] = offsetof(struct arch_vcpu, contextidr),
+	[MICA_VCPU_REG_SP_EL1] = offsetof(struct arch_vcpu, sp_el1),
+	[MICA_VCPU_REG_ELR_EL1] = offsetof(struct arch_vcpu, elr),
+	[MICA_VCPU_REG_SPSR_EL1] = offsetof(struct arch_vcpu, spsr),
+	[MICA_VCPU_REG_ESR_EL1] = offsetof(struct arch_vcpu, esr),
+	[MICA_VCPU_REG_FAR_EL1] = offsetof(struct arch_vcpu, far),
+	[MICA_VCPU_REG_AFSR0] = offsetof(struct arch_vcpu, afsr0),
+	[MICA_VCPU_REG_AFSR1] = offsetof(struct arch_vcpu, afsr1),
+	[MICA_VCPU_REG_TPIDR_EL1] = offsetof(struct arch_vcpu, tpidr_el1),
+	[MICA_VCPU_REG_TPIDRRO_EL0] = offsetof(struct arch_vcpu, tpidrro_el0),
+	[MICA_VCPU_REG_PAR] = offsetof(struct arch_vcpu, par),
+	[MICA_VCPU_REG_CNTKCTL] = offsetof(struct arch_vcpu, cntkctl),
+	[MICA_VCPU_REG_CNTV_CTL] = offsetof(struct arch_vcpu, cntv_ctl),
+	[MICA_VCPU_REG_CNTV_CVAL] = offsetof(struct arch_vcpu, cntv_cval),
+	[MICA_VCPU_REG_VMPIDR] = offsetof(struct arch_vcpu, vmpidr),
+};
+
+/* The PSTATE a VMM may give a guest: flags, masks, and EL0t, EL1t or EL1h in AArch64. */
+#define PSTATE_SETTABLE (UINT64_C(0xf0000000) | SPSR_DAIF | SPSR_MODE_MASK)
+
+static bool pstate_is_guest_mode(uint64_t pstate)
+{
+	uint64_t mode = pstate & SPSR_MODE_MASK;
+
+	return mode == SPSR_MODE_EL0T || mode == SPSR_MODE_EL1T || mode == SPSR_MODE_EL1H;
+}
+
+enum mica_error arch_vcpu_read_reg(struct arch_vcpu *v, bool loaded, const struct tcb *t,
+				   uint64_t reg, uint64_t *out)
+{
+	if (reg == MICA_VCPU_REG_PSTATE) {
+		if (t == NULL)
+			return MICA_ERR_ILLEGAL_OPERATION; /* PSTATE is the bound thread's. */
+		*out = t->regs.pstate;
+		return MICA_OK;
+	}
+	if (reg >= MICA_VCPU_REG_PSTATE)
+		return MICA_ERR_INVALID_ARGUMENT;
+	if (loaded)
+		arch_vcpu_save(v);
+	*out = *(const uint64_t *)((const char *)v + reg_offset[reg]);
+	return MICA_OK;
+}
+
+enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb *t, uint64_t reg,
+				    uint64_t value)
+{
+	if (reg == MICA_VCPU_REG_PSTATE) {
+		if (t == NULL)
+			return MICA_ERR_ILLEGAL_OPERATION;
+		if ((value & ~PSTATE_SETTABLE) != 0 || !pstate_is_guest_mode(value))
+			return MICA_ERR_INVALID_ARGUMENT;
+		t->regs.pstate = value;
+		return MICA_OK;
+	}
+	if (reg >= MICA_VCPU_REG_PSTATE)
+		return MICA_ERR_INVALID_ARGUMENT;
+	if (loaded)
+		arch_vcpu_save(v);
+	*(uint64_t *)((char *)v + reg_offset[reg]) = value;
+	if (loaded)
+		arch_vcpu_load(v);
+	return MICA_OK;
+}
+
+/* Offsets in the guest's vector table (Arm ARM D1.10.2) of a synchronous exception. */
+#define VECTOR_CURRENT_SP0 0x000
+#define VECTOR_CURRENT_SPX 0x200
+#define VECTOR_LOWER_A64   0x400
+
+/*
+ * An undefined-instruction exception taken to the guest's EL1 at its
+ * current PC, as the CPU would deliver it (EC 0, "unknown reason").
+ */
+void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *regs)
+{
+	uint64_t mode = regs->pstate & SPSR_MODE_MASK;
+	uint64_t offset = mode == SPSR_MODE_EL1H   ? VECTOR_CURRENT_SPX
+			  : mode == SPSR_MODE_EL1T ? VECTOR_CURRENT_SP0
+						   : VECTOR_LOWER_A64;
+
+	if (loaded)
+		arch_vcpu_save(v);
+	v->esr = ((uint64_t)ESR_EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL;
+	v->elr = regs->pc;
+	v->spsr = regs->pstate;
+	regs->pc = v->vbar + offset;
+	regs->pstate = SPSR_MODE_EL1H | SPSR_DAIF;
+	if (loaded)
+		arch_vcpu_load(v);
+}
+
+/* HPFAR_EL2.FIPA (bits 43..4) is the faulting IPA's page number. */
+#define HPFAR_FIPA UINT64_C(0x00000ffffffffff0)
+
+static uint64_t fault_ipa_page(void)
+{
+	return (sysreg_read(hpfar_el2) & HPFAR_FIPA) << 8;
+}
+
+static uint64_t guest_reg(const struct arch_regs *regs, unsigned reg)
+{
+	return reg == 31 ? 0 : regs->x[reg];
+}
+
+/*
+ * A data abort on guest-physical memory with nothing mapped and a syndrome
+ * that says what the instruction did: an MMIO access. Returns false for
+ * anything else (a permission fault on RAM, an access the syndrome cannot
+ * describe: a load or store pair, an exclusive, SIMD), which is a fault.
+ */
+static bool mmio_exit(struct tcb *t, uint64_t esr)
+{
+	struct esr_abort a = esr_decode_abort(esr);
+	struct vcpu_exit e = {.label = MICA_EXIT_MMIO, .insn_len = (esr & ESR_IL) ? 4 : 2};
+	uint64_t words[4];
+	unsigned log2 = (unsigned)__builtin_ctz(a.size | 8);
+
+	if (!a.isv || a.is_s1ptw || !esr_is_translation_fault(a.fsc))
+		return false;
+	e.reg = (uint8_t)a.reg;
+	e.size_log2 = (uint8_t)log2;
+	e.is_read = !a.is_write;
+	e.sign_extend = a.sign_extend;
+	e.reg64 = a.reg_64bit;
+	words[0] = fault_ipa_page() | (sysreg_read(far_el2) & 0xfff);
+	words[1] = log2 | (a.is_write ? MICA_MMIO_WRITE : 0) |
+		   (a.sign_extend ? MICA_MMIO_SIGN_EXTEND : 0) |
+		   (a.reg_64bit ? MICA_MMIO_REG64 : 0) | (uint64_t)a.reg << MICA_MMIO_REG_SHIFT;
+	words[2] = 0;
+	if (a.is_write) {
+		words[2] = guest_reg(&t->regs, a.reg);
+		if (a.size < 8)
+			words[2] &= (UINT64_C(1) << (8 * a.size)) - 1;
+	}
+	words[3] = t->regs.pc;
+	vcpu_exit_mmio(t, &e, words);
+	return true;
+}
+
+static void sysreg_exit(struct tcb *t, uint64_t esr)
+{
+	struct esr_sysreg r = esr_decode_sysreg(esr);
+	struct vcpu_exit e = {
+		.label = MICA_EXIT_SYSREG,
+		.reg = (uint8_t)r.reg,
+		.size_log2 = 3,
+		.insn_len = 4,
+		.is_read = r.is_read,
+		.reg64 = true,
+	};
+	uint64_t words[4] = {
+		MICA_SYSREG(r.op0, r.op1, r.crn, r.crm, r.op2),
+		(r.is_read ? 0 : MICA_SYSREG_WRITE) | (uint64_t)r.reg << MICA_MMIO_REG_SHIFT,
+		r.is_read ? 0 : guest_reg(&t->regs, r.reg),
+		t->regs.pc,
+	};
+
+	vcpu_exit(t, &e, words, 4);
+}
+
 /*
  * A guest exit (an exception from EL1/EL0 with TGE clear) the kernel does
- * not handle itself becomes a message to the VMM. Every exception class
- * ends up here, so no guest action can stop the kernel.
+ * not handle itself becomes a message: MMIO to a bound device server,
+ * everything else to the VMM. Every exception class ends up here, so no
+ * guest action can stop the kernel.
  */
 void arch_guest_exit(struct tcb *t, uint64_t esr)
 {
 	struct arch_regs *regs = &t->regs;
 	uint64_t words[MICA_EXIT_HYPERCALL_WORDS];
+	struct vcpu_exit e = {.label = MICA_EXIT_HYPERCALL};
 
 	switch (esr_ec(esr)) {
 	case ESR_EC_SMC64:
@@ -96,19 +272,27 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 	case ESR_EC_HVC64:
 		for (unsigned i = 0; i < MICA_EXIT_HYPERCALL_WORDS; i++)
 			words[i] = regs->x[i];
-		vcpu_exit(t, MICA_EXIT_HYPERCALL, words, MICA_EXIT_HYPERCALL_WORDS);
+		vcpu_exit(t, &e, words, MICA_EXIT_HYPERCALL_WORDS);
 		return;
 	case ESR_EC_WFX:
 		/* Until virtual interrupts exist, a WFI or WFE just gives up the CPU. */
 		regs->pc += 4;
 		sched_yield();
 		return;
-	default:
-		words[0] = esr;
-		words[1] = sysreg_read(far_el2);
-		words[2] = (sysreg_read(hpfar_el2) >> 4) << 12;
-		words[3] = regs->pc;
-		vcpu_exit(t, MICA_EXIT_FAULT, words, 4);
+	case ESR_EC_SYSREG:
+		sysreg_exit(t, esr);
 		return;
+	case ESR_EC_DABT_LOW:
+		if (mmio_exit(t, esr))
+			return;
+		break;
+	default:
+		break;
 	}
+	e.label = MICA_EXIT_FAULT;
+	words[0] = esr;
+	words[1] = sysreg_read(far_el2);
+	words[2] = fault_ipa_page();
+	words[3] = regs->pc;
+	vcpu_exit(t, &e, words, 4);
 }

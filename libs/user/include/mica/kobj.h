@@ -69,4 +69,16 @@ enum mica_error mica_irq_handler_ack(uint64_t handler);
 enum mica_error mica_irq_handler_set_notification(uint64_t handler, uint64_t ntfn);
 enum mica_error mica_irq_handler_clear(uint64_t handler);
 
+/* VCPU and VM invocations (<mica/abi/invocation.h>, <mica/abi/vcpu.h>). */
+enum mica_error mica_vcpu_set_entry(uint64_t vcpu, uint64_t pc, uint64_t x0);
+enum mica_error mica_vcpu_get_state(uint64_t vcpu, uint64_t *state);
+enum mica_error mica_vcpu_read_reg(uint64_t vcpu, unsigned reg, uint64_t *value);
+enum mica_error mica_vcpu_write_reg(uint64_t vcpu, unsigned reg, uint64_t value);
+enum mica_error mica_vcpu_inject_irq(uint64_t vcpu, unsigned intid, unsigned priority,
+				     unsigned flags);
+enum mica_error mica_vcpu_clear_irq(uint64_t vcpu, unsigned intid);
+enum mica_error mica_vcpu_inject_undef(uint64_t vcpu);
+enum mica_error mica_vm_bind_mmio(uint64_t vm, uint64_t base, uint64_t size, uint64_t ep);
+enum mica_error mica_vm_unbind_mmio(uint64_t vm, uint64_t base);
+
 #endif

@@ -91,4 +91,19 @@ bool esr_is_abort(unsigned ec);
 
 struct esr_abort esr_decode_abort(uint64_t esr);
 
+/* A translation fault (nothing mapped), at any level? */
+static inline bool esr_is_translation_fault(unsigned fsc)
+{
+	return (fsc & 0x3cu) == 0x04u;
+}
+
+/* The syndrome of a trapped MSR or MRS (EC 0x18), decoded. */
+struct esr_sysreg {
+	unsigned op0, op1, crn, crm, op2;
+	unsigned reg; /* Rt: the general register, 31 = xzr. */
+	bool is_read; /* MRS (else MSR). */
+};
+
+struct esr_sysreg esr_decode_sysreg(uint64_t esr);
+
 #endif

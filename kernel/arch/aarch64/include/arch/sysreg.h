@@ -23,19 +23,30 @@
 #define CURRENTEL_EL(v) (((v) >> 2) & 3)
 
 /* HCR_EL2 (D19.2.48). */
-#define HCR_VM	 (UINT64_C(1) << 0)
-#define HCR_SWIO (UINT64_C(1) << 1)
-#define HCR_FMO	 (UINT64_C(1) << 3)
-#define HCR_IMO	 (UINT64_C(1) << 4)
-#define HCR_AMO	 (UINT64_C(1) << 5)
-#define HCR_TWI	 (UINT64_C(1) << 13)
-#define HCR_TWE	 (UINT64_C(1) << 14)
-#define HCR_TSC	 (UINT64_C(1) << 19)
-#define HCR_TGE	 (UINT64_C(1) << 27)
-#define HCR_RW	 (UINT64_C(1) << 31)
-#define HCR_E2H	 (UINT64_C(1) << 34)
-#define HCR_APK	 (UINT64_C(1) << 40)
-#define HCR_API	 (UINT64_C(1) << 41)
+#define HCR_VM	  (UINT64_C(1) << 0)
+#define HCR_SWIO  (UINT64_C(1) << 1)
+#define HCR_FMO	  (UINT64_C(1) << 3)
+#define HCR_IMO	  (UINT64_C(1) << 4)
+#define HCR_AMO	  (UINT64_C(1) << 5)
+#define HCR_TWI	  (UINT64_C(1) << 13)
+#define HCR_TWE	  (UINT64_C(1) << 14)
+#define HCR_TSC	  (UINT64_C(1) << 19)
+#define HCR_TACR  (UINT64_C(1) << 21)
+#define HCR_TSW	  (UINT64_C(1) << 22)
+#define HCR_TGE	  (UINT64_C(1) << 27)
+#define HCR_RW	  (UINT64_C(1) << 31)
+#define HCR_E2H	  (UINT64_C(1) << 34)
+#define HCR_APK	  (UINT64_C(1) << 40)
+#define HCR_API	  (UINT64_C(1) << 41)
+#define HCR_TIDCP (UINT64_C(1) << 52)
+
+/* MDCR_EL2 (D19.2.101): HPMN, and traps of the guest's debug and PMU control. */
+#define MDCR_HPMN_MASK UINT64_C(0x1f)
+#define MDCR_TPMCR     (UINT64_C(1) << 5)
+#define MDCR_TDA       (UINT64_C(1) << 9)
+#define MDCR_TDOSA     (UINT64_C(1) << 10)
+#define MDCR_TDRA      (UINT64_C(1) << 11)
+#define PMCR_N(pmcr)   (((pmcr) >> 11) & 0x1f)
 
 /* VTCR_EL2 (D19.2.154): stage-2 translation control. */
 #define VTCR_T0SZ(n)	((uint64_t)(n) << 0)
@@ -48,6 +59,7 @@
 #define VTCR_RES1	(UINT64_C(1) << 31)
 
 /* SPSR for a guest's first entry: EL1h with D, A, I, F masked. */
+#define SPSR_MODE_EL1T UINT64_C(0x4)
 #define SPSR_MODE_EL1H UINT64_C(0x5)
 #define SPSR_DAIF      UINT64_C(0x3c0)
 

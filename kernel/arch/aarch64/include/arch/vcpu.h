@@ -5,9 +5,13 @@
 #ifndef MICA_ARCH_VCPU_H
 #define MICA_ARCH_VCPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <arch/regs.h>
+#include <mica/abi/errors.h>
+
+#include "types.h"
 
 struct arch_vcpu {
 	uint64_t sctlr, cpacr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
@@ -23,5 +27,18 @@ void arch_vcpu_save(struct arch_vcpu *v);
 
 /* A thread that now runs a guest starts at EL1h with interrupts masked. */
 void arch_vcpu_reset_regs(struct arch_regs *regs);
+
+/*
+ * A MICA_VCPU_REG_* of v (PSTATE: of t, its thread). loaded: v's state is
+ * in this CPU's registers, not in v.
+ */
+struct tcb;
+MUST_CHECK enum mica_error arch_vcpu_read_reg(struct arch_vcpu *v, bool loaded, const struct tcb *t,
+					      uint64_t reg, uint64_t *out);
+MUST_CHECK enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb *t,
+					       uint64_t reg, uint64_t value);
+
+/* The guest, at regs, takes an undefined-instruction exception to its EL1. */
+void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *regs);
 
 #endif

@@ -4,17 +4,23 @@
 #ifndef MICA_FAKE_VCPU_H
 #define MICA_FAKE_VCPU_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <arch/regs.h>
+#include <mica/abi/errors.h>
+#include <mica/abi/vcpu.h>
 
 struct arch_vcpu {
 	unsigned loads;
 	unsigned saves;
+	unsigned undefs; /* Undefined-instruction exceptions injected. */
+	uint64_t reg[MICA_VCPU_REG_COUNT];
 };
 
 static inline void arch_vcpu_init(struct arch_vcpu *v)
 {
-	v->loads = 0;
-	v->saves = 0;
+	*v = (struct arch_vcpu){0};
 }
 
 static inline void arch_vcpu_load(const struct arch_vcpu *v)
@@ -30,6 +36,37 @@ static inline void arch_vcpu_save(struct arch_vcpu *v)
 static inline void arch_vcpu_reset_regs(struct arch_regs *regs)
 {
 	(void)regs;
+}
+
+struct tcb;
+
+static inline enum mica_error arch_vcpu_read_reg(struct arch_vcpu *v, bool loaded,
+						 const struct tcb *t, uint64_t reg, uint64_t *out)
+{
+	(void)loaded;
+	(void)t;
+	if (reg >= MICA_VCPU_REG_COUNT)
+		return MICA_ERR_INVALID_ARGUMENT;
+	*out = v->reg[reg];
+	return MICA_OK;
+}
+
+static inline enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb *t,
+						  uint64_t reg, uint64_t value)
+{
+	(void)loaded;
+	(void)t;
+	if (reg >= MICA_VCPU_REG_COUNT)
+		return MICA_ERR_INVALID_ARGUMENT;
+	v->reg[reg] = value;
+	return MICA_OK;
+}
+
+static inline void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *regs)
+{
+	(void)loaded;
+	(void)regs;
+	v->undefs++;
 }
 
 #endif

@@ -57,15 +57,15 @@ enum mica_exit_label {
 	MICA_EXIT_VIRQ_EOI = 21,
 };
 
-#define MICA_EXIT_HYPERCALL_WORDS 8
+#define MICA_EXIT_HYPERCALL_WORDS   8
 #define MICA_EXIT_HYPERCALL_RESULTS 4
 
 /* MR1 of a MICA_EXIT_MMIO message. */
-#define MICA_MMIO_SIZE_MASK   3u	 /* log2 of the access width in bytes. */
-#define MICA_MMIO_WRITE	      (1u << 2)	 /* A store (else a load). */
-#define MICA_MMIO_SIGN_EXTEND (1u << 3)	 /* A load that sign-extends (LDRSB, LDRSH, LDRSW). */
-#define MICA_MMIO_REG64	      (1u << 4)	 /* The register is 64-bit (Xn, else Wn). */
-#define MICA_MMIO_REG_SHIFT   8		 /* The general register, 31 for XZR. */
+#define MICA_MMIO_SIZE_MASK   3u	/* log2 of the access width in bytes. */
+#define MICA_MMIO_WRITE	      (1u << 2) /* A store (else a load). */
+#define MICA_MMIO_SIGN_EXTEND (1u << 3) /* A load that sign-extends (LDRSB, LDRSH, LDRSW). */
+#define MICA_MMIO_REG64	      (1u << 4) /* The register is 64-bit (Xn, else Wn). */
+#define MICA_MMIO_REG_SHIFT   8		/* The general register, 31 for XZR. */
 #define MICA_MMIO_REG_MASK    31u
 
 static inline unsigned mica_mmio_size(unsigned long access)
@@ -82,8 +82,8 @@ static inline unsigned mica_mmio_reg(unsigned long access)
 #define MICA_SYSREG_WRITE 1u
 
 /* A system register's encoding, as MR0 of MICA_EXIT_SYSREG gives it. */
-#define MICA_SYSREG(op0, op1, crn, crm, op2)                                                  \
-	(((unsigned long)(op0) << 14) | ((unsigned long)(op1) << 11) |                        \
+#define MICA_SYSREG(op0, op1, crn, crm, op2)                                                       \
+	(((unsigned long)(op0) << 14) | ((unsigned long)(op1) << 11) |                             \
 	 ((unsigned long)(crn) << 7) | ((unsigned long)(crm) << 3) | (unsigned long)(op2))
 
 #endif
