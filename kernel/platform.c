@@ -4,10 +4,11 @@
  * tree into a struct platform.
  *
  * This runs with the MMU off, from a physical address other than the
- * link address (platform.h), so like fdt.c it has no writable static
- * data, no tables of pointers, and calls nothing but fdt.c and
- * <string.h>. Compatible strings are matched one literal at a time for
- * the same reason: a table of names would hold link-time addresses.
+ * link address (platform.h), so like the device tree reader it has no
+ * writable static data, no tables of pointers, and calls nothing but
+ * fdt.c, fdt_props.c and <string.h>. Compatible strings are matched one
+ * literal at a time for the same reason: a table of names would hold
+ * link-time addresses.
  */
 #include <string.h>
 

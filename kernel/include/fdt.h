@@ -16,6 +16,9 @@
  * its link address (see platform.h). Multi-byte values are read a byte at
  * a time: the blob's 64-bit fields need not be 8-byte aligned, and the
  * MMU-off kernel faults on unaligned accesses.
+ *
+ * fdt.c reads the format (chapter 5) and finds nodes and properties;
+ * fdt_props.c interprets the standard properties (chapter 2).
  */
 #ifndef MICA_FDT_H
 #define MICA_FDT_H
@@ -31,6 +34,9 @@
  * as any seen in practice is still accepted.
  */
 #define FDT_MAX_DEPTH 32u
+
+/* Cells are big-endian u32s (spec 2.2.4). */
+#define FDT_CELL_SIZE 4u
 
 /*
  * A blob accepted by fdt_init(). The offsets and sizes are those of the

@@ -45,4 +45,130 @@
 #define GUEST_CALL_UNDEF    0xa7 /* Next: ACTLR_EL1 read; answer it with an undefined instruction. */
 #define GUEST_CALL_MMIO_END 0xa8 /* x1 = checks made, x2 = exceptions taken at EL1. */
 
+/*
+ * The hostile guest (hostile.c) and its VMM (tests/user/vm_hostile.c). The
+ * guest announces each attack with GUEST_CALL_ATTACK, makes it, then says
+ * what its own EL1 vectors saw with GUEST_CALL_ATTACK_END; every exit in
+ * between belongs to the attack. An attack is a leaf function entered with
+ * x30 its return address: whoever recovers from a fault it causes (the
+ * guest's vectors, or the VMM writing the PC) resumes at x30.
+ */
+#define GUEST_CALL_ATTACK 0xc0 /* x1 = the attack (enum hostile_attack). */
+/* x1 = the attack, x2 = EL1 exceptions it caused, x3 = the last ESR_EL1, x4 = x0 after it. */
+#define GUEST_CALL_ATTACK_END	0xc1
+#define GUEST_CALL_HOSTILE_DONE 0xc2 /* x1 = attacks made. */
+#define GUEST_CALL_TICK		0xc8 /* The steady guest: x1 = iterations so far. */
+
+/* Guest-physical addresses the hostile guest attacks; none is ever mapped. */
+#define HOSTILE_MMIO_IPA 0x0a000000ull	       /* Below RAM, as a device would be. */
+#define HOSTILE_FAR_IPA	 0x7f00000000ull       /* Near the top of the 39-bit IPA space. */
+#define HOSTILE_HUGE_IPA 0x10000000000ull      /* Bit 40: past the IPA space, within the PA size. */
+#define HOSTILE_WILD_VA	 0x1000000000000000ull /* Past any physical address size. */
+
+/* What the VMM answers to an MMIO read, and what the guest stores. */
+#define HOSTILE_MMIO_READ   0x8899aabbccddeeffull
+#define HOSTILE_SYSREG_READ 0x5ca1ab1e0000beefull /* What it answers to a trapped MRS. */
+#define HOSTILE_MMIO_WRITE  0x0123456789abcdefull
+
+/* The hostile guest's attacks, in the order it makes them. */
+enum hostile_attack {
+	/* Hypercalls with garbage. */
+	HOSTILE_HVC_GARBAGE,
+	HOSTILE_HVC_IMM_GARBAGE,
+	HOSTILE_SMC_GARBAGE,
+	HOSTILE_SMC_ALL_ONES,
+	/* Waiting, and hogging the CPU. */
+	HOSTILE_WFI,
+	HOSTILE_WFE,
+	HOSTILE_SPIN,
+	/* System registers. */
+	HOSTILE_READ_ID_REG,
+	HOSTILE_WRITE_ID_REG,
+	HOSTILE_WRITE_MIDR,
+	HOSTILE_READ_WRITE_ONLY_REG,
+	HOSTILE_READ_IMPDEF_C15,
+	HOSTILE_WRITE_IMPDEF_C15,
+	HOSTILE_READ_IMPDEF_C11,
+	HOSTILE_READ_EL3_IMPDEF,
+	HOSTILE_SYS_UNALLOCATED,
+	HOSTILE_READ_HCR_EL2,
+	HOSTILE_WRITE_VBAR_EL2,
+	HOSTILE_READ_EL2_TIMER,
+	HOSTILE_WRITE_EL2_TIMER,
+	HOSTILE_WRITE_CNTVOFF,
+	HOSTILE_TLBI_EL2,
+	HOSTILE_READ_PHYS_COUNTER,
+	HOSTILE_WRITE_PHYS_TIMER,
+	HOSTILE_WRITE_ICC_SGI1R,
+	HOSTILE_READ_ICC_IAR1,
+	HOSTILE_WRITE_ICC_PMR,
+	HOSTILE_READ_MDSCR,
+	HOSTILE_WRITE_DBGBVR,
+	HOSTILE_READ_PMCR,
+	HOSTILE_READ_PMCCNTR,
+	/* Loads and stores to guest-physical addresses with nothing there. */
+	HOSTILE_LDRB,
+	HOSTILE_LDRH,
+	HOSTILE_LDR_W,
+	HOSTILE_LDR_X,
+	HOSTILE_LDRSB_X,
+	HOSTILE_LDRSH_W,
+	HOSTILE_LDRSW,
+	HOSTILE_LDAR,
+	HOSTILE_STRB,
+	HOSTILE_STRH,
+	HOSTILE_STR_W,
+	HOSTILE_STR_X,
+	HOSTILE_STR_XZR,
+	HOSTILE_STLR,
+	HOSTILE_LDR_UNALIGNED,
+	HOSTILE_LDR_UNALIGNED_CHECKED,
+	HOSTILE_LDXR,
+	HOSTILE_STXR,
+	HOSTILE_LDP,
+	HOSTILE_STP,
+	HOSTILE_LDR_WRITEBACK,
+	HOSTILE_LDR_FAR_IPA,
+	HOSTILE_LDR_HUGE_IPA,
+	HOSTILE_LDR_WILD_VA,
+	HOSTILE_DC_CIVAC,
+	HOSTILE_DC_IVAC,
+	HOSTILE_DC_ZVA,
+	HOSTILE_IC_IVAU,
+	HOSTILE_AT_S1E1R,
+	HOSTILE_DC_ISW,
+	HOSTILE_TLBI_VMALLE1,
+	/* Control flow. */
+	HOSTILE_BRANCH_UNMAPPED,
+	HOSTILE_BRANCH_HUGE_IPA,
+	HOSTILE_BRANCH_WILD_VA,
+	HOSTILE_BRANCH_MISALIGNED,
+	HOSTILE_BRK,
+	HOSTILE_SVC,
+	HOSTILE_HLT,
+	HOSTILE_UDF,
+	HOSTILE_ERET_EL2,
+	HOSTILE_ERET_AARCH32,
+	HOSTILE_ERET_ALL_ONES,
+	HOSTILE_ERET_UNMAPPED,
+	HOSTILE_ERET_MISALIGNED,
+	/* Floating point, which the guest's CPACR and then the kernel's CPTR trap. */
+	HOSTILE_FP_EL1_TRAP,
+	HOSTILE_FP_EL2_TRAP,
+	/* Last: unlock the OS lock and turn on software step. */
+	HOSTILE_UNLOCK_OS_LOCK,
+	HOSTILE_MDSCR_SOFTWARE_STEP,
+	HOSTILE_ATTACK_COUNT,
+};
+
+/* Garbage in x0..x7 of HVC and SMC attacks: hostile_garbage(attack, i). */
+static inline unsigned long long hostile_garbage(unsigned attack, unsigned i)
+{
+	unsigned long long x = 0x9e3779b97f4a7c15ull * (attack * 8u + i + 1u);
+
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ull;
+	return x ^ (x >> 32);
+}
+
 #endif

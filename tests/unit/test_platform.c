@@ -1,6 +1,6 @@
 /*
- * Tests of the device tree reader (kernel/fdt.c) and platform discovery
- * (kernel/platform.c).
+ * Tests of the device tree reader (kernel/fdt.c, kernel/fdt_props.c) and
+ * platform discovery (kernel/platform.c).
  *
  * The fixtures (fixtures/NAME.dts) are compiled by dtc at build time; they
  * model what QEMU's virt machine and a few other boards describe. Hostile
