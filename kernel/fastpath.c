@@ -246,6 +246,23 @@ struct arch_regs *fastpath_reply_recv(struct arch_regs *regs)
 }
 
 /*
+ * For a guest's exit: the receiver waiting on the endpoint ep_cap names
+ * (which t may send to), with a reply object and at t's priority or
+ * above, or NULL.
+ */
+static inline __attribute__((always_inline)) struct tcb *exit_receiver(const struct tcb *t,
+								       const struct cap *ep_cap)
+{
+	const struct endpoint *ep = (const struct endpoint *)ep_cap->object;
+	struct tcb *r;
+
+	if (!cap_is(ep_cap, MICA_OBJ_ENDPOINT, MICA_RIGHT_WRITE) || ep->state != EP_RECEIVING)
+		return NULL;
+	r = ep->queue.head;
+	return r->reply != NULL && r->priority >= t->priority ? r : NULL;
+}
+
+/*
  * A guest's HVC to a VMM already waiting on the vCPU thread's fault
  * endpoint with a reply object: the slow path's exit message (label
  * MICA_EXIT_HYPERCALL, x0..x7) delivered straight, as a Call would be.
@@ -259,16 +276,12 @@ struct arch_regs *fastpath_guest_hvc(struct arch_regs *regs)
 	struct reply *reply;
 	struct tcb *r;
 
-	if (t->vcpu == NULL || !cap_is(ep_cap, MICA_OBJ_ENDPOINT, MICA_RIGHT_WRITE))
+	r = t->vcpu != NULL ? exit_receiver(t, ep_cap) : NULL;
+	rbuf = r != NULL ? tcb_ipc_buffer(r) : NULL;
+	if (rbuf == NULL)
 		return exception_user_sync(regs);
 	ep = (struct endpoint *)ep_cap->object;
-	if (ep->state != EP_RECEIVING)
-		return exception_user_sync(regs);
-	r = ep->queue.head;
 	reply = r->reply;
-	rbuf = tcb_ipc_buffer(r);
-	if (reply == NULL || rbuf == NULL || r->priority < t->priority)
-		return exception_user_sync(regs);
 
 	/* Committed. */
 	take_receiver(ep, r);
@@ -314,15 +327,11 @@ struct arch_regs *fastpath_guest_exit(struct arch_regs *regs)
 			e.to_server = true;
 		}
 	}
-	if (!cap_is(ep_cap, MICA_OBJ_ENDPOINT, MICA_RIGHT_WRITE))
+	r = exit_receiver(t, ep_cap);
+	if (r == NULL)
 		return exception_user_sync(regs);
 	ep = (struct endpoint *)ep_cap->object;
-	if (ep->state != EP_RECEIVING)
-		return exception_user_sync(regs);
-	r = ep->queue.head;
 	reply = r->reply;
-	if (reply == NULL || r->priority < t->priority)
-		return exception_user_sync(regs);
 
 	/* Committed. The words stay in the TCB too, should a server hand them on. */
 	take_receiver(ep, r);
