@@ -301,6 +301,9 @@ void ipc_cancel(struct tcb *t)
 		queue_unlink(&n->queue, t);
 		break;
 	}
+	case THREAD_BLOCKED_WFI:
+		vcpu_cancel_wait(t);
+		break;
 	case THREAD_BLOCKED_REPLY:
 		if (t->caller_of != NULL)
 			t->caller_of->caller = NULL;

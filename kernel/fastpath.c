@@ -186,7 +186,8 @@ static struct arch_regs *answer_guest(struct tcb *t, struct tcb *c, struct endpo
 {
 	unsigned n = mica_msg_length(info);
 
-	if (c->vcpu == NULL || mica_msg_label(info) != 0)
+	/* Interrupts to put into list registers, or exits owed: the slow path. */
+	if (c->vcpu == NULL || mica_msg_label(info) != 0 || vcpu_has_work(c->vcpu))
 		return exception_user_sync(&t->regs);
 	reply->caller = NULL;
 	if (c->vcpu->exit.label == MICA_EXIT_HYPERCALL) {

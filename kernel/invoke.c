@@ -364,6 +364,7 @@ static enum mica_error invoke_irq(struct invocation *inv)
 		return irq_control_get((uint32_t)inv->arg[0], dest, inv->slot);
 	case MICA_IRQ_HANDLER_ACK:
 	case MICA_IRQ_HANDLER_SET_NOTIFICATION:
+	case MICA_IRQ_HANDLER_SET_VCPU:
 	case MICA_IRQ_HANDLER_CLEAR:
 		if (inv->slot->cap.type != MICA_OBJ_IRQ_HANDLER)
 			return MICA_ERR_ILLEGAL_OPERATION;
@@ -375,6 +376,18 @@ static enum mica_error invoke_irq(struct invocation *inv)
 		irq_handler_ack(intid);
 	} else if (inv->label == MICA_IRQ_HANDLER_CLEAR) {
 		irq_handler_clear(intid);
+	} else if (inv->label == MICA_IRQ_HANDLER_SET_VCPU) {
+		struct slot *vcpu;
+
+		if (inv->length < 1)
+			return MICA_ERR_TRUNCATED;
+		err = extra_cap(inv, 0, MICA_OBJ_VCPU, &vcpu);
+		if (err != MICA_OK)
+			return err;
+		if (inv->arg[0] > 255)
+			return MICA_ERR_INVALID_ARGUMENT;
+		return irq_handler_set_vcpu(intid, (struct vcpu *)vcpu->cap.object,
+					    (uint8_t)inv->arg[0]);
 	} else {
 		err = extra_cap(inv, 0, MICA_OBJ_NOTIFICATION, &ntfn);
 		if (err != MICA_OK)

@@ -338,6 +338,7 @@ static enum mica_error discover_gic(const struct fdt *fdt, struct platform *out,
 			out->gic_redist_count++;
 		}
 	}
+	out->gic_maintenance_intid = node_intid(fdt, *gic, gic, 0);
 	return MICA_OK;
 }
 

@@ -93,7 +93,8 @@ void thread_set_priority(struct tcb *t, uint8_t priority)
 		queue_push(&c->queue, t);
 }
 
-struct arch_regs *schedule(void)
+/* The thread to run next (made current, its address space and vCPU state loaded). */
+static inline __attribute__((always_inline)) struct tcb *choose(void)
 {
 	struct sched_cpu *c = sched_this_cpu();
 	struct tcb *cur = c->current;
@@ -104,7 +105,7 @@ struct arch_regs *schedule(void)
 		 * peer after a used-up slice, is waiting. */
 		if (top < (int)cur->priority || (top == (int)cur->priority && !c->slice_over)) {
 			c->slice_over = false;
-			return &cur->regs;
+			return cur;
 		}
 		queue_push(&c->queue, cur);
 		top = queue_top(&c->queue);
@@ -119,10 +120,31 @@ struct arch_regs *schedule(void)
 	cur = c->queue.head[top];
 	queue_remove(&c->queue, cur);
 	sched_switch_vspace(cur);
+	c->current = cur;
 	if (cur->vcpu != NULL)
 		vcpu_switch_to(cur);
-	c->current = cur;
-	return &cur->regs;
+	return cur;
+}
+
+/*
+ * t, chosen, is a vCPU thread with work to do before its guest runs
+ * (vcpu_has_work). If that delivered an exit instead, t waits for its VMM
+ * and another thread is chosen. Out of line, to keep schedule() lean.
+ */
+static __attribute__((noinline)) struct tcb *enter_guest_with_work(struct tcb *t)
+{
+	while (t->vcpu != NULL && vcpu_has_work(t->vcpu) && !vgic_enter(t->vcpu))
+		t = choose();
+	return t;
+}
+
+struct arch_regs *schedule(void)
+{
+	struct tcb *t = choose();
+
+	if (t->vcpu != NULL && vcpu_has_work(t->vcpu))
+		t = enter_guest_with_work(t);
+	return &t->regs;
 }
 
 void sched_vspace_destroyed(const struct arch_vspace *vs)
@@ -146,6 +168,7 @@ void sched_tick(void)
 
 	c->ticks++;
 	c->slice_over = true;
+	vcpu_tick();
 }
 
 uint64_t sched_ticks(void)

@@ -5,6 +5,7 @@
  */
 #include "invoke.h"
 #include "ipc.h"
+#include "irq.h"
 #include "print.h"
 #include "sched.h"
 #include "vcpu.h"
@@ -13,11 +14,17 @@
 #include <mica/abi/exit.h>
 #include <mica/abi/invocation.h>
 
+/* Each CPU's vCPUs blocked in WFI or WFE, linked through wait_next. */
+static struct vcpu *waiting[PLATFORM_MAX_CPUS];
+
 void vcpu_init(struct vcpu *v)
 {
 	v->tcb = NULL;
 	v->state = MICA_VCPU_CREATED;
+	v->wait_next = NULL;
+	v->waits_for_event = false;
 	arch_vcpu_init(&v->arch);
+	vgic_init(&v->vgic);
 }
 
 enum mica_vcpu_state vcpu_state(const struct vcpu *v)
@@ -28,6 +35,8 @@ enum mica_vcpu_state vcpu_state(const struct vcpu *v)
 		return v->state;
 	if (sched_cpus[t->cpu].current == t && t->state == THREAD_RUNNABLE)
 		return MICA_VCPU_RUNNING;
+	if (t->state == THREAD_BLOCKED_WFI)
+		return MICA_VCPU_BLOCKED;
 	return MICA_VCPU_READY;
 }
 
@@ -76,6 +85,7 @@ void vcpu_destroy(struct vcpu *v)
 	if (v->tcb != NULL)
 		thread_suspend(v->tcb);
 	vcpu_unbind(v);
+	irq_forget_vcpu(v);
 	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++)
 		if (sched_cpus[cpu].loaded_vcpu == v)
 			sched_cpus[cpu].loaded_vcpu = NULL;
@@ -92,6 +102,73 @@ void vcpu_switch_to(struct tcb *t)
 		arch_vcpu_save(&c->loaded_vcpu->arch);
 	arch_vcpu_load(&v->arch);
 	c->loaded_vcpu = v;
+	vgic_load(v);
+}
+
+void vcpu_wait(struct tcb *t, bool is_wfe)
+{
+	struct vcpu *v = t->vcpu;
+
+	if (vgic_has_pending(v))
+		return; /* The guest continues at once. */
+	/* vcpu state: Blocked */
+	v->waits_for_event = is_wfe;
+	v->wait_next = waiting[t->cpu];
+	waiting[t->cpu] = v;
+	sched_block(t);
+	t->state = THREAD_BLOCKED_WFI;
+}
+
+/* Take v off its CPU's list of waiting vCPUs. */
+static void unlink_waiter(struct vcpu *v)
+{
+	struct vcpu **p = &waiting[v->tcb->cpu];
+
+	while (*p != NULL && *p != v)
+		p = &(*p)->wait_next;
+	if (*p == v)
+		*p = v->wait_next;
+	v->wait_next = NULL;
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+	if (v->tcb == NULL || v->tcb->state != THREAD_BLOCKED_WFI)
+		return;
+	unlink_waiter(v);
+	/* vcpu state: Ready */
+	sched_wake(v->tcb);
+}
+
+void vcpu_cancel_wait(struct tcb *t)
+{
+	unlink_waiter(t->vcpu);
+}
+
+/*
+ * A vCPU whose state is loaded wakes by its timer's PPI; one whose state
+ * was saved is checked here, at the tick's resolution. Once it runs again,
+ * its timer (loaded) raises the PPI itself.
+ */
+void vcpu_tick(void)
+{
+	struct sched_cpu *c = sched_this_cpu();
+	struct vcpu **p = &waiting[arch_cpu_index()];
+	uint64_t now = arch_counter();
+
+	while (*p != NULL) {
+		struct vcpu *v = *p;
+
+		if (v->waits_for_event || (v != c->loaded_vcpu && !v->vgic.vtimer_masked &&
+					   arch_vtimer_is_due(&v->arch, now))) {
+			*p = v->wait_next;
+			v->wait_next = NULL;
+			/* vcpu state: Ready */
+			sched_wake(v->tcb);
+		} else {
+			p = &v->wait_next;
+		}
+	}
 }
 
 /* Is v's EL1 state in this CPU's registers (else in v->arch)? */
@@ -108,6 +185,7 @@ static enum mica_error vcpu_set_entry(struct vcpu *v, uint64_t pc, uint64_t x0)
 		return MICA_ERR_ILLEGAL_OPERATION; /* Suspend its thread first. */
 	if (vcpu_transition(v, VCPU_OP_SET_ENTRY) != MICA_OK)
 		return MICA_ERR_ILLEGAL_OPERATION;
+	vgic_reset(v);
 	if (vcpu_is_loaded(v))
 		sched_this_cpu()->loaded_vcpu = NULL; /* The fresh state must be loaded. */
 	arch_vcpu_init(&v->arch);
@@ -117,6 +195,12 @@ static enum mica_error vcpu_set_entry(struct vcpu *v, uint64_t pc, uint64_t x0)
 	if (t != NULL)
 		vcpu_start_at_entry(v);
 	return MICA_OK;
+}
+
+/* A message word as an unsigned argument; too large a word stays too large. */
+static unsigned arg_u32(uint64_t word)
+{
+	return word > UINT32_MAX ? UINT32_MAX : (unsigned)word;
 }
 
 enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
@@ -145,6 +229,18 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 		if (v->state == MICA_VCPU_INVALID)
 			return MICA_ERR_ILLEGAL_OPERATION;
 		return arch_vcpu_write_reg(&v->arch, loaded, v->tcb, inv->arg[0], inv->arg[1]);
+	case MICA_VCPU_INJECT_IRQ:
+		if (inv->length < 3)
+			return MICA_ERR_TRUNCATED;
+		return vgic_inject(v, arg_u32(inv->arg[0]), arg_u32(inv->arg[1]),
+				   arg_u32(inv->arg[2]));
+	case MICA_VCPU_CLEAR_IRQ:
+		if (inv->length < 1)
+			return MICA_ERR_TRUNCATED;
+		if (inv->arg[0] >= VGIC_INTID_COUNT)
+			return MICA_ERR_INVALID_ARGUMENT;
+		vgic_clear(v, (unsigned)inv->arg[0]);
+		return MICA_OK;
 	case MICA_VCPU_INJECT_UNDEF:
 		if (v->tcb == NULL || v->state == MICA_VCPU_INVALID)
 			return MICA_ERR_ILLEGAL_OPERATION;

@@ -304,6 +304,57 @@ static void bench_guest_exits(const struct mica_boot_info *info)
 	(void)mica_tcb_suspend(tcb);
 }
 
+/*
+ * Virtual interrupt injection, from the VMM's MICA_VCPU_INJECT_IRQ to the
+ * first instruction of the guest's handler (tests/guests/bench_virq.c). The
+ * guest, of higher priority, waits in WFI; the injection wakes it and it
+ * runs at once. It reports its handler's entry count with its next
+ * hypercall.
+ */
+static void bench_virq_inject(const struct mica_boot_info *info)
+{
+	uint64_t vm = make(MICA_OBJ_VM, 0);
+	uint64_t vcpu = make(MICA_OBJ_VCPU, 0);
+	uint64_t tcb = make(MICA_OBJ_TCB, 0);
+	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
+	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
+	struct archive_file file;
+	uint64_t entry;
+	struct mica_msg m;
+
+	if (archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, "guest_virq",
+			 &file) != MICA_OK ||
+	    vm_load_elf(vm, file.data, file.size, &entry) != MICA_OK ||
+	    mica_tcb_set_space(tcb, ROOT, vm, vmm_ep) != MICA_OK ||
+	    mica_vcpu_set_entry(vcpu, entry, 0) != MICA_OK ||
+	    mica_tcb_bind_vcpu(tcb, vcpu) != MICA_OK ||
+	    mica_tcb_set_priority(tcb, 150) != MICA_OK) {
+		printf("FAIL bench: cannot build the interrupt benchmark guest\n");
+		return;
+	}
+	(void)mica_tcb_resume(tcb);
+	m = mica_recv(vmm_ep, vmm_reply, mr);
+	for (int i = -WARMUP; i < ITERATIONS && m.err == MICA_OK && mr[0] == GUEST_CALL_VIRQ_READY;
+	     i++) {
+		uint64_t t0;
+
+		(void)mica_send(vmm_reply, mica_msg_info(0, 0, 0), mr); /* It runs to its WFI. */
+		t0 = counter();
+		(void)mica_vcpu_inject_irq(vcpu, GUEST_SPI, 0x80, 0);
+		m = mica_recv(vmm_ep, vmm_reply, mr);
+		if (i >= 0)
+			samples[i] = mr[1] - t0 - overhead;
+	}
+	if (m.err != MICA_OK || mr[0] != GUEST_CALL_VIRQ_READY) {
+		printf("FAIL bench: the interrupt benchmark guest stopped (label %llu)\n",
+		       (unsigned long long)mica_msg_label(m.info));
+		return;
+	}
+	report("virq_inject_to_guest_handler");
+	(void)mica_tcb_suspend(tcb);
+}
+
 static void bench_signal(void)
 {
 	for (int i = -WARMUP; i < ITERATIONS; i++) {
@@ -353,6 +404,7 @@ int main(void)
 	bench_call_cross_as();
 	bench_signal();
 	bench_guest_exits(info);
+	bench_virq_inject(info);
 	printf("FINISHED\n");
 	return 0;
 }

@@ -43,6 +43,7 @@ struct platform {
 	struct mem_range gic_dist;
 	struct mem_range gic_redist[PLATFORM_MAX_REDIST];
 	size_t gic_redist_count;
+	uint32_t gic_maintenance_intid; /* The GIC node's "interrupts": for the vGIC. */
 
 	/* The console PL011 ("arm,pl011"), preferring /chosen stdout-path. */
 	struct mem_range uart;

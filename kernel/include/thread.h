@@ -26,6 +26,7 @@ enum thread_state {
 	THREAD_BLOCKED_RECV,  /* In an endpoint's queue, waiting to receive. */
 	THREAD_BLOCKED_REPLY, /* Called; waiting for the reply. */
 	THREAD_BLOCKED_NTFN,  /* Waiting on a notification. */
+	THREAD_BLOCKED_WFI,   /* A vCPU thread whose guest waits for an interrupt (WFI/WFE). */
 };
 
 /* Slots inside a TCB. */

@@ -9,6 +9,7 @@
 #define MICA_VCPU_H
 
 #include "thread.h"
+#include "vgic.h"
 
 #include <arch/vcpu.h>
 
@@ -41,6 +42,10 @@ struct vcpu {
 	struct vcpu_exit exit;
 	uint64_t entry_pc, entry_x0; /* Where SET_ENTRY said to start. */
 	struct arch_vcpu arch;
+	struct vgic vgic;
+	/* Blocked in WFI or WFE: the next in its CPU's list of such vCPUs. */
+	struct vcpu *wait_next;
+	bool waits_for_event; /* WFE (or a timed wait): the next tick ends it too. */
 };
 
 _Static_assert(sizeof(struct vcpu) <= (1u << MICA_VCPU_BITS), "VCPU fits its object");
@@ -94,6 +99,32 @@ void vcpu_destroy(struct vcpu *v);
 
 /* t, a vCPU thread, is about to run on this CPU: load its EL1 state if need be. */
 void vcpu_switch_to(struct tcb *t);
+
+/*
+ * The test on every entry into a guest, slow path and fastpath alike: does
+ * v have virtual interrupts to put into list registers, or an exit owed to
+ * its VMM? Then the entry goes through vgic_enter first.
+ */
+static inline bool vcpu_has_work(const struct vcpu *v)
+{
+	return __builtin_expect(v->vgic.has_work, 0);
+}
+
+/*
+ * The guest of t executed WFI (or WFE, if is_wfe): unless a virtual
+ * interrupt is pending, t blocks until one is injected or the guest's
+ * timer fires (WFE: or the next tick).
+ */
+void vcpu_wait(struct tcb *t, bool is_wfe);
+
+/* A vCPU waiting in WFI/WFE runs again (nothing if it is not waiting). */
+void vcpu_wake(struct vcpu *v);
+
+/* t, blocked in WFI/WFE, is being stopped: it waits no more. */
+void vcpu_cancel_wait(struct tcb *t);
+
+/* The kernel tick: end WFE waits, and WFI waits whose guest timer is due. */
+void vcpu_tick(void);
 
 /*
  * The guest exited with something for its VMM: a message of label and

@@ -271,6 +271,13 @@ enum mica_error mica_vcpu_write_reg(uint64_t vcpu, unsigned reg, uint64_t value)
 	return INVOKE0(vcpu, MICA_VCPU_WRITE_REG, reg, value);
 }
 
+enum mica_error mica_irq_handler_set_vcpu(uint64_t handler, uint64_t vcpu, unsigned priority)
+{
+	const uint64_t caps[] = {vcpu};
+
+	return INVOKE(handler, MICA_IRQ_HANDLER_SET_VCPU, caps, priority);
+}
+
 enum mica_error mica_vcpu_inject_irq(uint64_t vcpu, unsigned intid, unsigned priority,
 				     unsigned flags)
 {

@@ -41,9 +41,30 @@
 #define GUEST_DECLINED_VALUE	 0x77ull
 #define GUEST_ACTLR_VALUE	 0xacc0ull
 
-#define GUEST_CALL_FAIL	    0xa6 /* x1 = the guest's line, x2 = got, x3 = expected. */
-#define GUEST_CALL_UNDEF    0xa7 /* Next: ACTLR_EL1 read; answer it with an undefined instruction. */
-#define GUEST_CALL_MMIO_END 0xa8 /* x1 = checks made, x2 = exceptions taken at EL1. */
+#define GUEST_CALL_FAIL	      0xa6 /* x1 = the guest's line, x2 = got, x3 = expected. */
+#define GUEST_CALL_UNDEF      0xa7 /* Next: ACTLR_EL1 read; answer it with an undefined instruction. */
+#define GUEST_CALL_MMIO_END   0xa8 /* x1 = checks made, x2 = exceptions taken at EL1. */
+#define GUEST_CALL_UNEXPECTED 0xae /* irq_vectors.S: x1 vector offset, x2 ESR_EL1, x3 ELR_EL1. */
+
+/*
+ * The irq test guest (irq.c) and its VMM (tests/user/vm_irq.c). SPIs the
+ * VMM injects are GUEST_SPI and up.
+ */
+#define GUEST_SPI	       40u
+#define GUEST_SPI_MANY	       48u /* GUEST_SPI_COUNT of them, at GUEST_SPI_PRIORITY(i). */
+#define GUEST_SPI_COUNT	       8u
+#define GUEST_SPI_PRIORITY(i)  ((((i)*5u) % 8u) * 0x10u) /* A permutation of 0x00..0x70. */
+#define GUEST_CALL_TIMER_WAIT  0xc0 /* x1 = when armed: the guest now waits in WFI. */
+#define GUEST_CALL_TIMER_WOKE  0xc1 /* x1 armed, x2 deadline, x3 woke, x4 timer IRQs. */
+#define GUEST_CALL_SPI_WAIT    0xc2 /* Waiting in WFI: inject GUEST_SPI, notify EOI. */
+#define GUEST_CALL_SPI_TAKEN   0xc3 /* x1 = the INTID taken, x2 = how many. */
+#define GUEST_CALL_CLEAR_SETUP 0xc4 /* Interrupts masked: inject GUEST_SPI + 1. */
+#define GUEST_CALL_CLEAR_NOW   0xc5 /* Withdraw it (it sits in a list register now). */
+#define GUEST_CALL_CLEAR_DONE  0xc6 /* x1 = interrupts taken while unmasked (want 0). */
+#define GUEST_CALL_MANY	       0xc7 /* Masked: inject all GUEST_SPI_MANY ones. */
+/* x1 = each INTID - GUEST_SPI_MANY, 4 bits each in the order taken; x2 = how many. */
+#define GUEST_CALL_MANY_DONE  0xc8
+#define GUEST_CALL_VIRQ_READY 0xc9 /* Benchmark: x1 = counter at the last handler entry. */
 
 /*
  * The hostile guest (hostile.c) and its VMM (tests/user/vm_hostile.c). The

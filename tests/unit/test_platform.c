@@ -365,6 +365,17 @@ static void test_discover_reads_psci_smc_with_virtualization(void **state)
 	assert_int_equal(p.psci, PSCI_CONDUIT_SMC);
 }
 
+/* With virtualization the GIC node names its maintenance interrupt; without, none. */
+static void test_discover_reads_the_gic_maintenance_ppi(void **state)
+{
+	struct platform p = discover_fixture("virt_2cpu_1g");
+	struct platform q = discover_fixture("virt_1cpu_256m");
+
+	(void)state;
+	assert_int_equal(p.gic_maintenance_intid, 25);
+	assert_int_equal(q.gic_maintenance_intid, 0);
+}
+
 static void test_discover_reads_two_cpus_and_one_gigabyte(void **state)
 {
 	struct platform p = discover_fixture("virt_2cpu_1g");
@@ -1310,6 +1321,7 @@ int main(void)
 		cmocka_unit_test(test_discover_converts_timer_ppis_to_intids),
 		cmocka_unit_test(test_discover_reads_psci_hvc_without_virtualization),
 		cmocka_unit_test(test_discover_reads_psci_smc_with_virtualization),
+		cmocka_unit_test(test_discover_reads_the_gic_maintenance_ppi),
 		cmocka_unit_test(test_discover_reads_two_cpus_and_one_gigabyte),
 		cmocka_unit_test(test_discover_collects_ranges_of_several_memory_nodes),
 		cmocka_unit_test(test_discover_collects_memreserve_and_reserved_memory_children),

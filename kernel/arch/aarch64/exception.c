@@ -10,6 +10,7 @@
 #include "irq.h"
 #include "print.h"
 #include "thread.h"
+#include "vgic.h"
 
 #include <mica/abi/context.h>
 #include <mica/abi/fault.h>
@@ -54,6 +55,10 @@ static void handle_irq(void)
 		return;
 	if (intid == timer_intid())
 		timer_handle();
+	else if (intid == vgic_hw_maintenance_intid())
+		vgic_maintenance();
+	else if (intid == timer_virt_intid())
+		vgic_vtimer_fired(intid);
 	else
 		irq_deliver(intid);
 	gic_end_of_interrupt(intid);

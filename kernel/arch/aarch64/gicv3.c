@@ -43,8 +43,6 @@
 #define GIC_PRIORITY_KERNEL 0x80u
 #define GIC_FIRST_SPI	    32u
 
-#define GIC_MAINTENANCE_INTID 25u
-
 static volatile uint8_t *gicd;
 static uint32_t gicd_lines;
 static volatile uint8_t *gicr; /* The boot CPU's redistributor (RD_base). */
@@ -161,6 +159,7 @@ void gic_init(const struct platform *p)
 	gicd_init();
 	gicr_init();
 	cpu_interface_init();
+	vgic_hw_init(p);
 }
 
 void gic_enable_ppi(uint32_t intid)
@@ -196,7 +195,8 @@ void arch_irq_set_enabled(uint32_t intid, bool enabled)
 /* SPIs the distributor has, and PPIs other than the kernel's own. */
 bool arch_irq_is_claimable(uint32_t intid)
 {
-	if (intid < 16 || intid == GIC_MAINTENANCE_INTID || intid == timer_intid())
+	if (intid < 16 || intid == vgic_hw_maintenance_intid() || intid == timer_intid() ||
+	    intid == timer_virt_intid())
 		return false;
 	return intid < gicd_lines && intid < GIC_SPURIOUS_FIRST;
 }

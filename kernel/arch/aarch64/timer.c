@@ -7,8 +7,10 @@
 #include "arch/sysreg.h"
 #include "print.h"
 #include "thread.h"
+#include "vgic.h"
 
 static uint32_t tick_intid;
+static uint32_t virt_intid;
 static uint64_t tick_period;
 
 uint64_t arch_counter(void)
@@ -32,11 +34,27 @@ void arch_timer_init(const struct platform *p, unsigned hz)
 	sysreg_write(cnthp_ctl_el2, CNT_CTL_ENABLE);
 	isb();
 	gic_enable_ppi(tick_intid);
+	/*
+	 * The EL1 virtual timer is the guests': its PPI reaches the vCPU whose
+	 * state is loaded (vgic_vtimer_fired). Guests see the counter with no
+	 * offset.
+	 */
+	sysreg_write(cntvoff_el2, 0);
+	virt_intid = p->timer_virt_intid;
+	if (virt_intid != 0) {
+		vgic_set_vtimer_intid(virt_intid);
+		gic_enable_ppi(virt_intid);
+	}
 }
 
 uint32_t timer_intid(void)
 {
 	return tick_intid;
+}
+
+uint32_t timer_virt_intid(void)
+{
+	return virt_intid;
 }
 
 /* Re-arm relative to the last deadline, so ticks do not drift. */

@@ -21,6 +21,7 @@
 void arch_vcpu_init(struct arch_vcpu *v)
 {
 	*v = (struct arch_vcpu){.sctlr = SCTLR_EL1_RESET, .vmpidr = UINT64_C(1) << 31};
+	vgic_hw_init_vcpu(v);
 }
 
 void arch_vcpu_reset_regs(struct arch_regs *regs)
@@ -28,7 +29,7 @@ void arch_vcpu_reset_regs(struct arch_regs *regs)
 	regs->pstate = SPSR_MODE_EL1H | SPSR_DAIF;
 }
 
-void arch_vcpu_load(const struct arch_vcpu *v)
+void arch_vcpu_load(struct arch_vcpu *v)
 {
 	sysreg_write(sctlr_el12, v->sctlr);
 	sysreg_write(cpacr_el12, v->cpacr);
@@ -53,6 +54,7 @@ void arch_vcpu_load(const struct arch_vcpu *v)
 	sysreg_write(cntv_cval_el02, v->cntv_cval);
 	sysreg_write(cntv_ctl_el02, v->cntv_ctl);
 	sysreg_write(vmpidr_el2, v->vmpidr);
+	vgic_hw_load(v);
 	isb();
 }
 
@@ -81,6 +83,7 @@ void arch_vcpu_save(struct arch_vcpu *v)
 	v->cntv_ctl = sysreg_read(cntv_ctl_el02);
 	v->cntv_cval = sysreg_read(cntv_cval_el02);
 	v->vmpidr = sysreg_read(vmpidr_el2);
+	vgic_hw_save(v);
 }
 
 /* Each MICA_VCPU_REG_* but PSTATE: where struct arch_vcpu keeps it. */
@@ -207,9 +210,9 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 		vcpu_exit(t, &e, words, MICA_EXIT_HYPERCALL_WORDS);
 		return;
 	case ESR_EC_WFX:
-		/* Until virtual interrupts exist, a WFI or WFE just gives up the CPU. */
+		/* No message: the kernel waits for the guest (see vcpu_wait). */
 		regs->pc += 4;
-		sched_yield();
+		vcpu_wait(t, esr_wfx_is_wfe(esr));
 		return;
 	case ESR_EC_SYSREG:
 		arch_decode_sysreg(regs, esr, &e, words);

@@ -10,6 +10,7 @@
 
 #include "arch.h"
 #include "fake.h"
+#include "vgic.h"
 
 #include <mica/abi/context.h>
 
@@ -23,6 +24,8 @@ struct arch_vspace arch_vspace_empty;
 struct arch_vspace arch_vm_empty = {.stage2 = true};
 unsigned fake_unmap_count;
 bool fake_irq_enabled[1024];
+unsigned fake_lr_count = 4;
+unsigned fake_vgic_idles;
 
 static uint8_t fake_io[4096];
 
@@ -265,4 +268,37 @@ struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsig
 			return (struct ret){MICA_OK, m->pa + (va_addr(va) - m->va)};
 	}
 	return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
+}
+
+unsigned arch_vgic_lr_count(void)
+{
+	return fake_lr_count;
+}
+
+struct vgic_lr arch_vgic_lr_get(const struct arch_vcpu *v, unsigned n)
+{
+	const struct fake_lr *lr = &v->lr[n];
+
+	return (struct vgic_lr){lr->intid, lr->priority, lr->state, lr->eoi};
+}
+
+void arch_vgic_lr_set(struct arch_vcpu *v, unsigned n, struct vgic_lr lr)
+{
+	v->lr[n] = (struct fake_lr){lr.intid, lr.priority, lr.state, lr.eoi};
+}
+
+void arch_vgic_set_underflow(struct arch_vcpu *v, bool on)
+{
+	v->underflow = on;
+}
+
+void arch_vgic_idle(void)
+{
+	fake_vgic_idles++;
+}
+
+bool arch_vtimer_is_due(const struct arch_vcpu *v, uint64_t now)
+{
+	(void)now;
+	return v->vtimer_due;
 }

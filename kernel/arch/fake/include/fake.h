@@ -17,6 +17,9 @@ extern unsigned fake_interrupt_waits;
 extern unsigned fake_unmap_count;
 extern unsigned fake_vmid_flushes; /* arch_vmid_flush_all calls. */
 extern bool fake_irq_enabled[1024];
+/* The list registers the fake GIC has (4, like QEMU's), and arch_vgic_idle calls. */
+extern unsigned fake_lr_count;
+extern unsigned fake_vgic_idles;
 
 /* Drop every mapping of every fake address space (between tests). */
 void fake_forget_mappings(void);

@@ -68,6 +68,7 @@ enum mica_error mica_irq_control_get(uint64_t control, uint32_t intid, uint64_t 
 enum mica_error mica_irq_handler_ack(uint64_t handler);
 enum mica_error mica_irq_handler_set_notification(uint64_t handler, uint64_t ntfn);
 enum mica_error mica_irq_handler_clear(uint64_t handler);
+enum mica_error mica_irq_handler_set_vcpu(uint64_t handler, uint64_t vcpu, unsigned priority);
 
 /* VCPU and VM invocations (<mica/abi/invocation.h>, <mica/abi/vcpu.h>). */
 enum mica_error mica_vcpu_set_entry(uint64_t vcpu, uint64_t pc, uint64_t x0);

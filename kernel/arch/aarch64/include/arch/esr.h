@@ -66,6 +66,15 @@ static inline uint32_t esr_iss(uint64_t esr)
 	return (uint32_t)esr & ESR_ISS_MASK;
 }
 
+/*
+ * A trapped WFI or WFE: ISS.TI, bits [1:0], is 0 for WFI; WFE, WFIT and
+ * WFET (the ones that may end without an interrupt) have bit 0 or 1 set.
+ */
+static inline bool esr_wfx_is_wfe(uint64_t esr)
+{
+	return (esr & 3u) != 0;
+}
+
 /* The syndrome of an instruction or data abort, decoded. */
 struct esr_abort {
 	unsigned fsc;	  /* Fault status code, ISS[5:0]. */

@@ -16,9 +16,18 @@ void gic_enable_ppi(uint32_t intid);
 uint32_t gic_acknowledge(void);
 void gic_end_of_interrupt(uint32_t intid);
 
-/* timer.c */
+/* timer.c: the kernel's tick, and the PPI of the guests' virtual timer. */
 uint32_t timer_intid(void);
+uint32_t timer_virt_intid(void);
 void timer_handle(void);
+
+/* vgic.c: the GIC virtual CPU interface (ICH_*_EL2) and its maintenance interrupt. */
+struct arch_vcpu;
+void vgic_hw_init(const struct platform *platform);
+uint32_t vgic_hw_maintenance_intid(void);
+void vgic_hw_init_vcpu(struct arch_vcpu *v);
+void vgic_hw_load(struct arch_vcpu *v);
+void vgic_hw_save(struct arch_vcpu *v);
 
 /* vcpu.c: a guest's exception arrived (t runs a vCPU). */
 struct tcb;

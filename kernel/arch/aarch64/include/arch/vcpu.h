@@ -1,6 +1,7 @@
 /*
  * A guest's EL1 state on AArch64: what must be saved when another vCPU
- * takes the CPU (reached from EL2 through the *_EL12 aliases with E2H=1).
+ * takes the CPU (reached from EL2 through the *_EL12 aliases with E2H=1),
+ * including its GIC virtual CPU interface (the ICH_*_EL2 registers).
  */
 #ifndef MICA_ARCH_VCPU_H
 #define MICA_ARCH_VCPU_H
@@ -18,11 +19,15 @@ struct arch_vcpu {
 	uint64_t sp_el1, elr, spsr, esr, far, afsr0, afsr1, tpidr_el1, tpidrro_el0, par;
 	uint64_t cntkctl, cntv_ctl, cntv_cval;
 	uint64_t vmpidr;
+	uint64_t ich_lr[16]; /* The list registers the CPU has. */
+	uint64_t ich_hcr, ich_vmcr;
+	uint32_t ich_ap1r[4]; /* Active priorities of Group 1, as many as implemented. */
+	bool is_loaded;	      /* The CPU holds this state (then the fields above are stale). */
 };
 
 /* Architectural reset values: MMU and caches off (SCTLR_EL1's RES1 bits set). */
 void arch_vcpu_init(struct arch_vcpu *v);
-void arch_vcpu_load(const struct arch_vcpu *v);
+void arch_vcpu_load(struct arch_vcpu *v);
 void arch_vcpu_save(struct arch_vcpu *v);
 
 /* A thread that now runs a guest starts at EL1h with interrupts masked. */

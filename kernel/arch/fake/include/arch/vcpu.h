@@ -1,5 +1,6 @@
 /*
- * The fake architecture's guest state: nothing to load or save.
+ * The fake architecture's guest state: load and save counters, and list
+ * registers in memory that tests read and change as a guest would.
  */
 #ifndef MICA_FAKE_VCPU_H
 #define MICA_FAKE_VCPU_H
@@ -11,11 +12,22 @@
 #include <mica/abi/errors.h>
 #include <mica/abi/vcpu.h>
 
+/* A list register as the fake keeps it (struct vgic_lr's fields). */
+struct fake_lr {
+	uint16_t intid;
+	uint8_t priority;
+	uint8_t state;
+	bool eoi;
+};
+
 struct arch_vcpu {
 	unsigned loads;
 	unsigned saves;
 	unsigned undefs; /* Undefined-instruction exceptions injected. */
 	uint64_t reg[MICA_VCPU_REG_COUNT];
+	struct fake_lr lr[16];
+	bool underflow;	 /* The underflow maintenance interrupt is asked for. */
+	bool vtimer_due; /* What arch_vtimer_is_due answers. */
 };
 
 static inline void arch_vcpu_init(struct arch_vcpu *v)
@@ -23,9 +35,9 @@ static inline void arch_vcpu_init(struct arch_vcpu *v)
 	*v = (struct arch_vcpu){0};
 }
 
-static inline void arch_vcpu_load(const struct arch_vcpu *v)
+static inline void arch_vcpu_load(struct arch_vcpu *v)
 {
-	(void)v;
+	v->loads++;
 }
 
 static inline void arch_vcpu_save(struct arch_vcpu *v)

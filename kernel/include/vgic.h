@@ -1,0 +1,145 @@
+/*
+ * The virtual GIC: each vCPU's pending virtual interrupts, handed to the
+ * guest through the GIC's list registers (GICv3 architecture, IHI 0069,
+ * chapter 6 "Virtual interrupt handling"). The guest acknowledges and
+ * deactivates them itself through its virtual CPU interface; the kernel
+ * only fills list registers, and hears back through the maintenance
+ * interrupt when one it asked about is deactivated or when the list
+ * registers run low while more wait.
+ *
+ * What does not fit in the list registers waits in a per-vCPU queue,
+ * ordered by priority (lower value first; first come first served among
+ * equals). An INTID is never pending twice: injecting one that is already
+ * queued or pending in a list register changes nothing.
+ */
+#ifndef MICA_VGIC_H
+#define MICA_VGIC_H
+
+#include "types.h"
+
+#include <arch/vcpu.h>
+
+#define VGIC_INTID_COUNT    1020 /* Virtual SGIs, PPIs and SPIs: 0..1019. */
+#define VGIC_MAX_LRS	    16	 /* The architecture's most list registers. */
+#define VGIC_QUEUE_CAPACITY 32
+/*
+ * Queue entries kept for interrupts backed by a physical line (the
+ * guest's timer and passthrough lines, each at most once), so that one
+ * never finds the queue full: the VMM may fill only the rest.
+ */
+#define VGIC_HW_LINES	     8
+#define VGIC_PASSTHROUGH_MAX (VGIC_HW_LINES - 1) /* Lines per vCPU; one is the timer's. */
+
+/* What the kernel does when the guest deactivates a virtual interrupt. */
+enum vgic_flag {
+	VGIC_NOTIFY_VMM = 1u,  /* Exit to the VMM (MICA_VIRQ_NOTIFY_EOI). */
+	VGIC_VTIMER = 2u,      /* Unmask the guest's timer PPI. */
+	VGIC_PASSTHROUGH = 4u, /* Unmask the physical line passed through. */
+};
+
+/* A virtual interrupt waiting for a list register. */
+struct vgic_irq {
+	uint16_t intid;
+	uint8_t priority;
+	uint8_t flags; /* enum vgic_flag */
+};
+
+/* A list register's state (IHI 0069, 6.2.2). */
+enum vgic_lr_state {
+	VGIC_LR_INVALID = 0,
+	VGIC_LR_PENDING,
+	VGIC_LR_ACTIVE,
+	VGIC_LR_PENDING_ACTIVE,
+};
+
+/*
+ * A list register, decoded. eoi asks for a maintenance interrupt when the
+ * guest deactivates it; such a register stays busy (INVALID with eoi) until
+ * the kernel has seen that.
+ */
+struct vgic_lr {
+	uint16_t intid;
+	uint8_t priority;
+	uint8_t state; /* enum vgic_lr_state */
+	bool eoi;
+};
+
+struct vgic {
+	struct vgic_irq queue[VGIC_QUEUE_CAPACITY];
+	uint8_t count;
+	/* Set while anything is queued or an EOI exit is owed: vcpu_enter's one test. */
+	bool has_work;
+	bool vtimer_masked; /* The timer PPI waits for the guest to deactivate it. */
+	uint8_t passthrough_count;
+	uint8_t lr_flags[VGIC_MAX_LRS]; /* enum vgic_flag of each list register's interrupt. */
+	uint16_t eoi_owed_count;
+	/* INTIDs whose MICA_EXIT_VIRQ_EOI the VMM has yet to get. */
+	uint64_t eoi_owed[(VGIC_INTID_COUNT + 63) / 64];
+};
+
+struct vcpu;
+
+void vgic_init(struct vgic *g);
+
+/*
+ * Make intid pending in v, at priority (0 highest..255), with MICA_VIRQ_*
+ * flags. MICA_ERR_INVALID_ARGUMENT for intid >= 1020, a priority above 255
+ * or unknown flags; MICA_ERR_NOT_ENOUGH_MEMORY when the queue is full. An
+ * INTID already pending is left as it is (its flags gain the new ones).
+ * A vCPU waiting in WFI wakes.
+ */
+MUST_CHECK enum mica_error vgic_inject(struct vcpu *v, unsigned intid, unsigned priority,
+				       unsigned flags);
+
+/*
+ * v starts over (SET_ENTRY): every virtual interrupt is dropped, and the
+ * physical lines behind them may fire again. Call before its list
+ * registers are reset.
+ */
+void vgic_reset(struct vcpu *v);
+
+/* Withdraw intid from v if the guest has not acknowledged it yet. */
+void vgic_clear(struct vcpu *v, unsigned intid);
+
+/* A physical line passed through to v fired (it is masked now). */
+void vgic_inject_passthrough(struct vcpu *v, unsigned intid, unsigned priority);
+
+/* Does v have a virtual interrupt queued or pending in a list register? */
+bool vgic_has_pending(struct vcpu *v);
+
+/*
+ * v, loaded on this CPU, is about to run: move queued interrupts into list
+ * registers and deliver an EOI exit the VMM is owed. False if it did that
+ * (the vCPU thread then waits for its VMM instead of running).
+ */
+MUST_CHECK bool vgic_enter(struct vcpu *v);
+
+/* The vCPU whose state this CPU holds is now v (NULL: none). */
+void vgic_load(const struct vcpu *v);
+
+/* The maintenance interrupt and the guest timer's PPI (called by the arch). */
+void vgic_maintenance(void);
+void vgic_vtimer_fired(unsigned intid);
+
+/* The guest timer's PPI, from the platform; unmasked until it fires. */
+void vgic_set_vtimer_intid(unsigned intid);
+
+/*
+ * The arch's list registers, of v's state: the CPU's while it is loaded,
+ * else the copy saved in v. lr_count is what the CPU has (at most
+ * VGIC_MAX_LRS).
+ */
+unsigned arch_vgic_lr_count(void);
+struct vgic_lr arch_vgic_lr_get(const struct arch_vcpu *v, unsigned n);
+void arch_vgic_lr_set(struct arch_vcpu *v, unsigned n, struct vgic_lr lr);
+
+/* Ask for a maintenance interrupt when at most one list register is in use. */
+void arch_vgic_set_underflow(struct arch_vcpu *v, bool on);
+
+/* No vCPU is loaded any more: the CPU interface must raise nothing. */
+void arch_vgic_idle(void);
+
+/* Has the guest timer saved in v (not loaded) reached its enabled, unmasked deadline? */
+bool arch_vtimer_is_due(const struct arch_vcpu *v, uint64_t now);
+
+#endif

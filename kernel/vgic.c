@@ -1,0 +1,365 @@
+/*
+ * The virtual GIC's generic half: the queue of virtual interrupts waiting
+ * for a list register, filling list registers on the way into a guest,
+ * and the maintenance interrupt (IHI 0069, 6.4) that reports a deactivated
+ * interrupt the kernel asked about, or list registers running low.
+ *
+ * List registers belong to the vCPU whose state the CPU holds; the arch
+ * reaches them there or in the vCPU's saved copy, so everything here works
+ * on any vCPU. Only one CPU runs threads, so a vCPU's guest never runs
+ * while the kernel is here.
+ */
+#include <string.h>
+
+#include "irq.h"
+#include "sched.h"
+#include "vcpu.h"
+
+#include <mica/abi/exit.h>
+#include <mica/abi/invocation.h>
+
+/*
+ * The guest timer's virtual priority, until a distributor model of the
+ * VMM's can say what the guest chose.
+ */
+#define VTIMER_PRIORITY 0x80u
+
+static unsigned vtimer_intid;
+
+_Static_assert(VGIC_NOTIFY_VMM == MICA_VIRQ_NOTIFY_EOI, "the ABI flag is the kernel's");
+
+void vgic_init(struct vgic *g)
+{
+	memset(g, 0, sizeof(*g));
+}
+
+void vgic_set_vtimer_intid(unsigned intid)
+{
+	vtimer_intid = intid;
+}
+
+static bool is_loaded(const struct vcpu *v)
+{
+	return sched_this_cpu()->loaded_vcpu == v;
+}
+
+static void update_work(struct vgic *g)
+{
+	g->has_work = g->count != 0 || g->eoi_owed_count != 0;
+}
+
+static int queue_find(const struct vgic *g, unsigned intid)
+{
+	for (unsigned i = 0; i < g->count; i++)
+		if (g->queue[i].intid == intid)
+			return (int)i;
+	return -1;
+}
+
+static void queue_remove(struct vgic *g, unsigned i)
+{
+	g->count--;
+	memmove(&g->queue[i], &g->queue[i + 1], (g->count - i) * sizeof(g->queue[0]));
+}
+
+/* After every entry of the same or a better priority: first come, first served. */
+static void queue_insert(struct vgic *g, struct vgic_irq irq)
+{
+	unsigned i = g->count;
+
+	while (i > 0 && g->queue[i - 1].priority > irq.priority) {
+		g->queue[i] = g->queue[i - 1];
+		i--;
+	}
+	g->queue[i] = irq;
+	g->count++;
+}
+
+static bool is_pending(const struct vgic_lr *lr)
+{
+	return lr->state == VGIC_LR_PENDING || lr->state == VGIC_LR_PENDING_ACTIVE;
+}
+
+/*
+ * The physical line behind a virtual interrupt that the guest deactivated
+ * (or that was withdrawn) may fire again.
+ */
+static void line_done(struct vcpu *v, unsigned intid, unsigned flags)
+{
+	if (flags & VGIC_VTIMER) {
+		v->vgic.vtimer_masked = false;
+		if (is_loaded(v))
+			arch_irq_set_enabled(intid, true);
+	}
+	if (flags & VGIC_PASSTHROUGH)
+		irq_passthrough_done(v, intid);
+}
+
+/*
+ * Queue irq unless it is pending already (then it only adds its flags),
+ * while the queue holds fewer than limit.
+ */
+static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit)
+{
+	struct vgic *g = &v->vgic;
+	int i = queue_find(g, irq.intid);
+
+	if (i >= 0) {
+		g->queue[i].flags |= irq.flags;
+		return MICA_OK;
+	}
+	for (unsigned n = 0; n < arch_vgic_lr_count(); n++) {
+		struct vgic_lr lr = arch_vgic_lr_get(&v->arch, n);
+
+		if (lr.intid == irq.intid && is_pending(&lr)) {
+			g->lr_flags[n] |= irq.flags;
+			lr.eoi = g->lr_flags[n] != 0;
+			arch_vgic_lr_set(&v->arch, n, lr);
+			return MICA_OK;
+		}
+	}
+	if (g->count >= limit)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	queue_insert(g, irq);
+	g->has_work = true;
+	vcpu_wake(v);
+	return MICA_OK;
+}
+
+enum mica_error vgic_inject(struct vcpu *v, unsigned intid, unsigned priority, unsigned flags)
+{
+	if (intid >= VGIC_INTID_COUNT || priority > 255 || (flags & ~MICA_VIRQ_NOTIFY_EOI) != 0)
+		return MICA_ERR_INVALID_ARGUMENT;
+	return add(v, (struct vgic_irq){(uint16_t)intid, (uint8_t)priority, (uint8_t)flags},
+		   VGIC_QUEUE_CAPACITY - VGIC_HW_LINES);
+}
+
+/* Interrupts behind a masked line take the reserved entries; one always fits. */
+static void add_line(struct vcpu *v, unsigned intid, unsigned priority, unsigned flag)
+{
+	if (add(v, (struct vgic_irq){(uint16_t)intid, (uint8_t)priority, (uint8_t)flag},
+		VGIC_QUEUE_CAPACITY) != MICA_OK)
+		line_done(v, intid, flag);
+}
+
+void vgic_inject_passthrough(struct vcpu *v, unsigned intid, unsigned priority)
+{
+	add_line(v, intid, priority, VGIC_PASSTHROUGH);
+}
+
+void vgic_vtimer_fired(unsigned intid)
+{
+	struct vcpu *v = sched_this_cpu()->loaded_vcpu;
+
+	/* Masked until the guest deactivates it; with no vCPU loaded, until one is. */
+	arch_irq_set_enabled(intid, false);
+	if (v == NULL)
+		return;
+	v->vgic.vtimer_masked = true;
+	add_line(v, intid, VTIMER_PRIORITY, VGIC_VTIMER);
+}
+
+void vgic_load(const struct vcpu *v)
+{
+	if (vtimer_intid != 0)
+		arch_irq_set_enabled(vtimer_intid, !v->vgic.vtimer_masked);
+}
+
+void vgic_reset(struct vcpu *v)
+{
+	struct vgic *g = &v->vgic;
+	uint8_t passthrough_count = g->passthrough_count;
+
+	for (unsigned i = 0; i < g->count; i++)
+		line_done(v, g->queue[i].intid, g->queue[i].flags);
+	for (unsigned n = 0; n < arch_vgic_lr_count(); n++) {
+		struct vgic_lr lr = arch_vgic_lr_get(&v->arch, n);
+
+		if (lr.state != VGIC_LR_INVALID || lr.eoi)
+			line_done(v, lr.intid, g->lr_flags[n]);
+	}
+	vgic_init(g);
+	g->passthrough_count = passthrough_count;
+}
+
+void vgic_clear(struct vcpu *v, unsigned intid)
+{
+	struct vgic *g = &v->vgic;
+	int i = queue_find(g, intid);
+
+	if (i >= 0) {
+		unsigned flags = g->queue[i].flags;
+
+		queue_remove(g, (unsigned)i);
+		line_done(v, intid, flags);
+	}
+	for (unsigned n = 0; n < arch_vgic_lr_count(); n++) {
+		struct vgic_lr lr = arch_vgic_lr_get(&v->arch, n);
+		unsigned flags = g->lr_flags[n];
+
+		if (lr.intid != intid || !is_pending(&lr))
+			continue;
+		if (lr.state == VGIC_LR_PENDING_ACTIVE) {
+			/* The active one stays; its deactivation is still reported. */
+			lr.state = VGIC_LR_ACTIVE;
+			arch_vgic_lr_set(&v->arch, n, lr);
+			continue;
+		}
+		g->lr_flags[n] = 0;
+		arch_vgic_lr_set(&v->arch, n, (struct vgic_lr){0});
+		line_done(v, intid, flags);
+	}
+	update_work(g);
+}
+
+bool vgic_has_pending(struct vcpu *v)
+{
+	if (v->vgic.has_work)
+		return true;
+	for (unsigned n = 0; n < arch_vgic_lr_count(); n++) {
+		struct vgic_lr lr = arch_vgic_lr_get(&v->arch, n);
+
+		if (is_pending(&lr))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The list register for irq, in lrs: the one that holds its INTID already
+ * (active: it becomes pending again), else a free one, else the pending one
+ * of the worst priority if that is worse than irq's. -1 if none.
+ */
+static int lr_for(const struct vgic_lr *lrs, unsigned lr_count, struct vgic_irq irq)
+{
+	int free = -1, worst = -1;
+
+	for (unsigned n = 0; n < lr_count; n++) {
+		const struct vgic_lr *lr = &lrs[n];
+
+		if (lr->state != VGIC_LR_INVALID && lr->intid == irq.intid)
+			return (int)n;
+		if (lr->state == VGIC_LR_INVALID && !lr->eoi) {
+			if (free < 0)
+				free = (int)n;
+		} else if (lr->state == VGIC_LR_PENDING && lr->priority > irq.priority &&
+			   (worst < 0 || lr->priority > lrs[worst].priority)) {
+			worst = (int)n;
+		}
+	}
+	return free >= 0 ? free : worst;
+}
+
+/* Move the best queued interrupts into the list registers (lrs: what they hold). */
+static void fill(struct vcpu *v, struct vgic_lr *lrs, unsigned lr_count)
+{
+	struct vgic *g = &v->vgic;
+
+	while (g->count != 0) {
+		struct vgic_irq irq = g->queue[0];
+		int found = lr_for(lrs, lr_count, irq);
+		struct vgic_lr *lr;
+
+		if (found < 0)
+			break;
+		lr = &lrs[found];
+		queue_remove(g, 0);
+		if (lr->state != VGIC_LR_INVALID && lr->intid == irq.intid) {
+			if (lr->state == VGIC_LR_ACTIVE)
+				lr->state = VGIC_LR_PENDING_ACTIVE;
+			g->lr_flags[found] |= irq.flags;
+		} else {
+			if (lr->state == VGIC_LR_PENDING) /* Evicted by a better one. */
+				queue_insert(g, (struct vgic_irq){lr->intid, lr->priority,
+								  g->lr_flags[found]});
+			*lr = (struct vgic_lr){irq.intid, irq.priority, VGIC_LR_PENDING, false};
+			g->lr_flags[found] = irq.flags;
+		}
+		lr->eoi = g->lr_flags[found] != 0;
+		arch_vgic_lr_set(&v->arch, (unsigned)found, *lr);
+	}
+	/* More waiting: hear when the guest has taken nearly all of these. */
+	arch_vgic_set_underflow(&v->arch, g->count != 0);
+}
+
+static void owe_eoi_exit(struct vgic *g, unsigned intid)
+{
+	uint64_t bit = UINT64_C(1) << (intid % 64);
+
+	if (!(g->eoi_owed[intid / 64] & bit)) {
+		g->eoi_owed[intid / 64] |= bit;
+		g->eoi_owed_count++;
+	}
+}
+
+/*
+ * Free the list registers whose interrupts the guest deactivated and the
+ * kernel asked about, then fill them again.
+ */
+static void sync(struct vcpu *v)
+{
+	struct vgic *g = &v->vgic;
+	struct vgic_lr lrs[VGIC_MAX_LRS];
+	unsigned lr_count = arch_vgic_lr_count();
+
+	for (unsigned n = 0; n < lr_count; n++) {
+		unsigned flags = g->lr_flags[n];
+
+		lrs[n] = arch_vgic_lr_get(&v->arch, n);
+		if (lrs[n].state != VGIC_LR_INVALID || !lrs[n].eoi)
+			continue;
+		g->lr_flags[n] = 0;
+		arch_vgic_lr_set(&v->arch, n, (struct vgic_lr){0});
+		if (flags & VGIC_NOTIFY_VMM)
+			owe_eoi_exit(g, lrs[n].intid);
+		line_done(v, lrs[n].intid, flags);
+		lrs[n] = (struct vgic_lr){0};
+	}
+	fill(v, lrs, lr_count);
+	update_work(g);
+}
+
+/* The lowest INTID the VMM is owed an EOI exit for goes to it now. */
+static void deliver_eoi_exit(struct vcpu *v)
+{
+	struct vgic *g = &v->vgic;
+	const struct vcpu_exit e = {.label = MICA_EXIT_VIRQ_EOI, .reg = 31};
+	unsigned w = 0;
+	uint64_t intid;
+
+	while (g->eoi_owed[w] == 0)
+		w++;
+	intid = w * 64 + (unsigned)__builtin_ctzll(g->eoi_owed[w]);
+	g->eoi_owed[w] &= g->eoi_owed[w] - 1;
+	g->eoi_owed_count--;
+	update_work(g);
+	vcpu_exit(v->tcb, &e, &intid, 1); /* Answered, the guest goes on where it was. */
+}
+
+bool vgic_enter(struct vcpu *v)
+{
+	sync(v);
+	if (v->vgic.eoi_owed_count == 0)
+		return true;
+	deliver_eoi_exit(v);
+	return false;
+}
+
+void vgic_maintenance(void)
+{
+	struct sched_cpu *c = sched_this_cpu();
+	struct vcpu *v = c->loaded_vcpu;
+
+	if (v == NULL) {
+		arch_vgic_idle(); /* What it was about is gone with its vCPU. */
+		return;
+	}
+	sync(v);
+	if (v->vgic.eoi_owed_count == 0 || v->tcb == NULL)
+		return;
+	/* From the running guest: it exits now. Otherwise when it next would run. */
+	if (v->tcb == c->current && v->tcb->state == THREAD_RUNNABLE)
+		deliver_eoi_exit(v);
+	else
+		vcpu_wake(v);
+}

@@ -1,0 +1,490 @@
+/*
+ * Unit tests of the virtual GIC's generic half on the fake architecture:
+ * the queue of pending virtual interrupts (priority order, capacity, no
+ * duplicates, withdrawal), filling the fake's four list registers, the
+ * maintenance interrupt's refill and EOI bookkeeping, lines passed through
+ * or behind the guest timer, and WFI/WFE waits. The tests play the guest
+ * by changing the fake list registers the way the GIC would.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fake.h"
+#include "irq.h"
+#include "print.h"
+#include "sched.h"
+#include "vcpu.h"
+
+#include <mica/abi/exit.h>
+#include <mica/abi/invocation.h>
+
+void print_init(volatile void *regs)
+{
+	(void)regs;
+}
+
+void print_write(const char *s, size_t len)
+{
+	(void)s;
+	(void)len;
+}
+
+int kprintf(const char *fmt, ...)
+{
+	(void)fmt;
+	return 0;
+}
+
+void panic(const char *fmt, ...)
+{
+	(void)fmt;
+	fail_msg("kernel panic");
+	abort();
+}
+
+#define VTIMER 27u
+
+static struct vcpu vcpu;
+static struct tcb thread;
+
+/* A vCPU bound to a running thread, its state loaded on CPU 0. */
+static int setup(void **state)
+{
+	(void)state;
+	memset(sched_cpus, 0, sizeof(sched_cpus));
+	memset(&thread, 0, sizeof(thread));
+	memset(fake_irq_enabled, 0, sizeof(fake_irq_enabled));
+	tcb_init(&thread);
+	vcpu_init(&vcpu);
+	vcpu.state = MICA_VCPU_FREE; /* As SET_ENTRY leaves it. */
+	assert_int_equal(vcpu_bind(&vcpu, &thread), MICA_OK);
+	thread.state = THREAD_RUNNABLE;
+	thread.priority = 10;
+	sched_cpus[0].current = &thread;
+	sched_cpus[0].loaded_vcpu = &vcpu;
+	vgic_set_vtimer_intid(VTIMER);
+	return 0;
+}
+
+static struct fake_lr *lr(unsigned n)
+{
+	return &vcpu.arch.lr[n];
+}
+
+/* The guest takes LR n's interrupt and deactivates it, as the GIC records that. */
+static void guest_handles(unsigned n)
+{
+	lr(n)->state = VGIC_LR_INVALID;
+}
+
+/* The list register holding intid in any state but invalid, or -1. */
+static int lr_holding(unsigned intid)
+{
+	for (unsigned n = 0; n < fake_lr_count; n++)
+		if (lr(n)->state != VGIC_LR_INVALID && lr(n)->intid == intid)
+			return (int)n;
+	return -1;
+}
+
+/* The list register that must hold intid (test failure if none). */
+static unsigned lr_of(unsigned intid)
+{
+	int n = lr_holding(intid);
+
+	assert_true(n >= 0);
+	return n >= 0 ? (unsigned)n : 0;
+}
+
+static void inject(unsigned intid, unsigned priority, unsigned flags)
+{
+	assert_int_equal(vgic_inject(&vcpu, intid, priority, flags), MICA_OK);
+}
+
+static void test_inject_rejects_bad_intid_priority_and_flags(void **state)
+{
+	(void)state;
+	assert_int_equal(vgic_inject(&vcpu, 1020, 0, 0), MICA_ERR_INVALID_ARGUMENT);
+	assert_int_equal(vgic_inject(&vcpu, 40, 256, 0), MICA_ERR_INVALID_ARGUMENT);
+	assert_int_equal(vgic_inject(&vcpu, 40, 0, 2), MICA_ERR_INVALID_ARGUMENT);
+	assert_int_equal(vcpu.vgic.count, 0);
+	assert_false(vcpu.vgic.has_work);
+	inject(1019, 255, MICA_VIRQ_NOTIFY_EOI);
+	assert_int_equal(vcpu.vgic.count, 1);
+	assert_true(vcpu.vgic.has_work);
+}
+
+static void test_queue_orders_by_priority_then_arrival(void **state)
+{
+	const unsigned want[] = {41, 43, 44, 40, 42};
+
+	(void)state;
+	inject(40, 0x80, 0);
+	inject(41, 0x20, 0);
+	inject(42, 0x80, 0);
+	inject(43, 0x20, 0);
+	inject(44, 0x40, 0);
+	assert_int_equal(vcpu.vgic.count, 5);
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(vcpu.vgic.queue[i].intid, want[i]);
+}
+
+static void test_an_intid_already_pending_is_not_queued_twice(void **state)
+{
+	(void)state;
+	inject(40, 0x80, 0);
+	inject(40, 0x10, MICA_VIRQ_NOTIFY_EOI);
+	assert_int_equal(vcpu.vgic.count, 1);
+	assert_int_equal(vcpu.vgic.queue[0].priority, 0x80);
+	assert_int_equal(vcpu.vgic.queue[0].flags, VGIC_NOTIFY_VMM);
+	/* In a list register, pending: still once, and now it asks for its EOI. */
+	assert_int_equal(vgic_inject(&vcpu, 50, 0x80, 0), MICA_OK);
+	assert_true(vgic_enter(&vcpu));
+	assert_int_equal(vcpu.vgic.count, 0);
+	inject(50, 0x80, MICA_VIRQ_NOTIFY_EOI);
+	assert_int_equal(vcpu.vgic.count, 0);
+	assert_true(lr(lr_of(50))->eoi);
+	assert_false(vcpu.vgic.has_work);
+}
+
+static void test_a_full_queue_refuses_the_vmm_but_keeps_room_for_lines(void **state)
+{
+	unsigned room = VGIC_QUEUE_CAPACITY - VGIC_HW_LINES;
+
+	(void)state;
+	for (unsigned i = 0; i < room; i++)
+		inject(100 + i, i, 0);
+	assert_int_equal(vgic_inject(&vcpu, 99, 0, 0), MICA_ERR_NOT_ENOUGH_MEMORY);
+	inject(100, 0, 0); /* A duplicate still succeeds. */
+	vgic_vtimer_fired(VTIMER);
+	assert_int_equal(vcpu.vgic.count, room + 1);
+	assert_false(fake_irq_enabled[VTIMER]);
+	/* Once list registers take some, the VMM may inject again. */
+	assert_true(vgic_enter(&vcpu));
+	assert_int_equal(vcpu.vgic.count, room + 1 - fake_lr_count);
+	inject(99, 0, 0);
+}
+
+static void test_entry_fills_the_best_into_free_registers_and_asks_for_underflow(void **state)
+{
+	(void)state;
+	inject(40, 0x60, 0);
+	inject(41, 0x50, 0);
+	inject(42, 0x40, 0);
+	inject(43, 0x30, 0);
+	inject(44, 0x20, 0);
+	inject(45, 0x10, 0);
+	assert_true(vgic_enter(&vcpu));
+	for (unsigned intid = 42; intid <= 45; intid++) {
+		unsigned n = lr_of(intid);
+
+		assert_int_equal(lr(n)->state, VGIC_LR_PENDING);
+		assert_false(lr(n)->eoi);
+	}
+	assert_int_equal(vcpu.vgic.count, 2);
+	assert_int_equal(vcpu.vgic.queue[0].intid, 41);
+	assert_true(vcpu.arch.underflow);
+	assert_true(vcpu.vgic.has_work);
+	assert_true(vgic_has_pending(&vcpu));
+}
+
+static void test_a_better_interrupt_evicts_the_worst_pending_register(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < 4; i++)
+		inject(40 + i, 0x40 + 0x10 * i, 0);
+	assert_true(vgic_enter(&vcpu));
+	lr(lr_of(40))->state = VGIC_LR_ACTIVE; /* The guest took the best one. */
+	inject(50, 0x00, 0);
+	inject(51, 0xf0, 0);
+	assert_true(vgic_enter(&vcpu));
+	assert_true(lr_holding(50) >= 0);
+	assert_int_equal(lr_holding(43), -1); /* The worst pending one went back... */
+	assert_int_equal(vcpu.vgic.count, 2);
+	assert_int_equal(vcpu.vgic.queue[0].intid, 43); /* ...ahead of a worse one. */
+	assert_int_equal(vcpu.vgic.queue[1].intid, 51);
+	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_ACTIVE);
+}
+
+static void test_clear_withdraws_queued_and_pending_but_not_active(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < 6; i++)
+		inject(40 + i, 0x10 * i, 0);
+	assert_true(vgic_enter(&vcpu));
+	lr(lr_of(40))->state = VGIC_LR_ACTIVE;
+	vgic_clear(&vcpu, 40); /* Active: the guest has it. */
+	vgic_clear(&vcpu, 41); /* Pending in a list register. */
+	vgic_clear(&vcpu, 45); /* Queued. */
+	vgic_clear(&vcpu, 99); /* Never injected. */
+	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_ACTIVE);
+	assert_int_equal(lr_holding(41), -1);
+	assert_int_equal(vcpu.vgic.count, 1);
+	assert_int_equal(vcpu.vgic.queue[0].intid, 44);
+	vgic_clear(&vcpu, 44);
+	assert_false(vcpu.vgic.has_work);
+	/* Pending and active: only the pending part goes. */
+	inject(40, 0, 0);
+	assert_true(vgic_enter(&vcpu));
+	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_PENDING_ACTIVE);
+	vgic_clear(&vcpu, 40);
+	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_ACTIVE);
+}
+
+static void test_maintenance_refills_registers_the_guest_emptied(void **state)
+{
+	unsigned seen[8], count = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 8; i++)
+		inject(40 + i, 0xf0 - 0x10 * i, 0); /* 47 is the best. */
+	assert_true(vgic_enter(&vcpu));
+	/* The guest handles the best pending one each time; the kernel refills on underflow. */
+	while (count < 8) {
+		unsigned best = fake_lr_count;
+
+		for (unsigned n = 0; n < fake_lr_count; n++)
+			if (lr(n)->state == VGIC_LR_PENDING &&
+			    (best == fake_lr_count || lr(n)->priority < lr(best)->priority))
+				best = n;
+		assert_true(best < fake_lr_count);
+		if (best == fake_lr_count)
+			return;
+		seen[count++] = lr(best)->intid;
+		guest_handles(best);
+		vgic_maintenance();
+	}
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(seen[i], 47 - i);
+	assert_false(vcpu.arch.underflow);
+	assert_false(vgic_has_pending(&vcpu));
+}
+
+static void test_eoi_notify_frees_the_register_and_exits_once_per_entry(void **state)
+{
+	(void)state;
+	inject(60, 0x20, MICA_VIRQ_NOTIFY_EOI);
+	inject(61, 0x10, MICA_VIRQ_NOTIFY_EOI);
+	inject(62, 0x30, 0);
+	assert_true(vgic_enter(&vcpu));
+	assert_true(lr(lr_of(60))->eoi);
+	assert_false(lr(lr_of(62))->eoi);
+	for (unsigned intid = 60; intid <= 62; intid++)
+		guest_handles(lr_of(intid));
+	/* A register asking for its EOI stays busy until the kernel has seen it. */
+	for (unsigned n = 0, busy = 0; n < fake_lr_count; n++) {
+		busy += lr(n)->eoi;
+		if (n == fake_lr_count - 1)
+			assert_int_equal(busy, 2);
+	}
+
+	/* The vCPU thread is not running (its VMM is): the exits wait for its entry. */
+	sched_cpus[0].current = NULL;
+	thread.state = THREAD_BLOCKED_REPLY;
+	vgic_maintenance();
+	for (unsigned n = 0; n < fake_lr_count; n++) {
+		assert_int_equal(lr(n)->state, VGIC_LR_INVALID);
+		assert_false(lr(n)->eoi);
+	}
+	assert_int_equal(vcpu.vgic.eoi_owed_count, 2);
+	assert_true(vcpu.vgic.has_work);
+
+	sched_cpus[0].current = &thread;
+	thread.state = THREAD_RUNNABLE;
+	assert_false(vgic_enter(&vcpu));
+	assert_int_equal(thread.fault_label, MICA_EXIT_VIRQ_EOI);
+	assert_int_equal(thread.fault_count, 1);
+	assert_int_equal(thread.fault_mr[0], 60);
+	thread.state = THREAD_RUNNABLE;
+	assert_false(vgic_enter(&vcpu));
+	assert_int_equal(thread.fault_mr[0], 61);
+	thread.state = THREAD_RUNNABLE;
+	assert_true(vgic_enter(&vcpu));
+	assert_false(vcpu.vgic.has_work);
+}
+
+static void test_injecting_an_active_interrupt_makes_it_pending_again(void **state)
+{
+	(void)state;
+	inject(40, 0x20, 0);
+	assert_true(vgic_enter(&vcpu));
+	lr(lr_of(40))->state = VGIC_LR_ACTIVE;
+	inject(40, 0x20, MICA_VIRQ_NOTIFY_EOI);
+	assert_int_equal(vcpu.vgic.count, 1);
+	assert_true(vgic_enter(&vcpu));
+	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_PENDING_ACTIVE);
+	assert_true(lr(lr_of(40))->eoi);
+	for (unsigned n = 0, held = 0; n < fake_lr_count; n++) {
+		held += lr(n)->intid == 40 && lr(n)->state != VGIC_LR_INVALID;
+		assert_true(held <= 1);
+	}
+}
+
+static void test_a_line_passed_through_stays_masked_until_the_guest_deactivates_it(void **state)
+{
+	unsigned idles = fake_vgic_idles;
+
+	(void)state;
+	assert_int_equal(irq_handler_set_vcpu(48, &vcpu, 0x30), MICA_OK);
+	assert_true(fake_irq_enabled[48]);
+	irq_deliver(48);
+	assert_false(fake_irq_enabled[48]);
+	assert_true(vgic_enter(&vcpu));
+	assert_int_equal(lr(lr_of(48))->priority, 0x30);
+	guest_handles(lr_of(48));
+	vgic_maintenance();
+	assert_true(fake_irq_enabled[48]);
+	assert_false(vcpu.vgic.has_work); /* No exit: the VMM did not ask. */
+
+	/* Once the vCPU is gone, nothing points at it and the line is quiet. */
+	irq_deliver(48);
+	vcpu_destroy(&vcpu);
+	assert_false(fake_irq_enabled[48]);
+	assert_int_equal(vcpu.vgic.passthrough_count, 0);
+	assert_null(sched_cpus[0].loaded_vcpu);
+	vgic_maintenance();
+	assert_int_equal(fake_vgic_idles, idles + 1);
+}
+
+static void test_a_reset_drops_every_interrupt_and_unmasks_their_lines(void **state)
+{
+	(void)state;
+	assert_int_equal(irq_handler_set_vcpu(48, &vcpu, 0x30), MICA_OK);
+	assert_int_equal(irq_handler_set_vcpu(49, &vcpu, 0x30), MICA_OK);
+	irq_deliver(48);
+	assert_true(vgic_enter(&vcpu)); /* 48 in a list register... */
+	irq_deliver(49);		/* ...49 queued. */
+	inject(40, 0, MICA_VIRQ_NOTIFY_EOI);
+	assert_false(fake_irq_enabled[48] || fake_irq_enabled[49]);
+	vgic_reset(&vcpu);
+	assert_true(fake_irq_enabled[48] && fake_irq_enabled[49]);
+	assert_int_equal(vcpu.vgic.count, 0);
+	assert_false(vcpu.vgic.has_work);
+	assert_int_equal(vcpu.vgic.passthrough_count, 2); /* The lines stay bound. */
+	irq_forget_vcpu(&vcpu);
+}
+
+static void test_a_vcpu_takes_only_so_many_lines(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < VGIC_PASSTHROUGH_MAX; i++)
+		assert_int_equal(irq_handler_set_vcpu(64 + i, &vcpu, 0), MICA_OK);
+	assert_int_equal(irq_handler_set_vcpu(90, &vcpu, 0), MICA_ERR_NOT_ENOUGH_MEMORY);
+	assert_int_equal(irq_handler_set_vcpu(64, &vcpu, 1), MICA_OK); /* Rebinding is fine. */
+	irq_handler_clear(65);
+	assert_int_equal(irq_handler_set_vcpu(90, &vcpu, 0), MICA_OK);
+	irq_forget_vcpu(&vcpu);
+	assert_int_equal(vcpu.vgic.passthrough_count, 0);
+}
+
+static void test_the_timer_ppi_is_unmasked_when_the_guest_deactivates_it(void **state)
+{
+	(void)state;
+	fake_irq_enabled[VTIMER] = true;
+	vgic_vtimer_fired(VTIMER);
+	assert_false(fake_irq_enabled[VTIMER]);
+	assert_true(vcpu.vgic.vtimer_masked);
+	assert_true(vgic_enter(&vcpu));
+	/* Another vCPU takes the CPU: its own timer line is unmasked; back, masked again. */
+	vgic_load(&(struct vcpu){0});
+	assert_true(fake_irq_enabled[VTIMER]);
+	vgic_load(&vcpu);
+	assert_false(fake_irq_enabled[VTIMER]);
+	guest_handles(lr_of(VTIMER));
+	vgic_maintenance();
+	assert_true(fake_irq_enabled[VTIMER]);
+	assert_false(vcpu.vgic.vtimer_masked);
+}
+
+static void test_wfi_blocks_until_an_injection_and_suspend_cancels_it(void **state)
+{
+	(void)state;
+	vcpu_wait(&thread, false);
+	assert_int_equal(thread.state, THREAD_BLOCKED_WFI);
+	sched_cpus[0].current = NULL;
+	assert_int_equal(vcpu_state(&vcpu), MICA_VCPU_BLOCKED);
+	vcpu_tick(); /* A WFI is not ended by the tick. */
+	assert_int_equal(thread.state, THREAD_BLOCKED_WFI);
+	inject(40, 0, 0);
+	assert_int_equal(thread.state, THREAD_RUNNABLE);
+	assert_ptr_equal(sched_cpus[0].queue.head[10], &thread);
+	assert_int_equal(vcpu_state(&vcpu), MICA_VCPU_READY);
+
+	/* With an interrupt pending the guest goes on at once. */
+	sched_block(&thread);
+	sched_cpus[0].current = &thread;
+	vcpu_wait(&thread, false);
+	assert_int_equal(thread.state, THREAD_RUNNABLE);
+
+	vgic_clear(&vcpu, 40);
+	vcpu_wait(&thread, false);
+	sched_cpus[0].current = NULL;
+	thread_suspend(&thread);
+	assert_int_equal(thread.state, THREAD_INACTIVE);
+	inject(41, 0, 0);
+	assert_int_equal(thread.state, THREAD_INACTIVE);
+}
+
+static void test_wfe_ends_at_the_tick_and_wfi_when_a_saved_timer_is_due(void **state)
+{
+	(void)state;
+	vcpu_wait(&thread, true);
+	sched_cpus[0].current = NULL;
+	vcpu_tick();
+	assert_int_equal(thread.state, THREAD_RUNNABLE);
+	sched_block(&thread);
+
+	sched_cpus[0].current = &thread;
+	thread.state = THREAD_RUNNABLE;
+	vcpu_wait(&thread, false);
+	sched_cpus[0].current = NULL;
+	vcpu.arch.vtimer_due = true; /* Loaded: its PPI will say so, not the tick. */
+	vcpu_tick();
+	assert_int_equal(thread.state, THREAD_BLOCKED_WFI);
+	sched_cpus[0].loaded_vcpu = NULL;
+	vcpu_tick();
+	assert_int_equal(thread.state, THREAD_RUNNABLE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_inject_rejects_bad_intid_priority_and_flags, setup),
+		cmocka_unit_test_setup(test_queue_orders_by_priority_then_arrival, setup),
+		cmocka_unit_test_setup(test_an_intid_already_pending_is_not_queued_twice, setup),
+		cmocka_unit_test_setup(test_a_full_queue_refuses_the_vmm_but_keeps_room_for_lines,
+				       setup),
+		cmocka_unit_test_setup(
+			test_entry_fills_the_best_into_free_registers_and_asks_for_underflow,
+			setup),
+		cmocka_unit_test_setup(test_a_better_interrupt_evicts_the_worst_pending_register,
+				       setup),
+		cmocka_unit_test_setup(test_clear_withdraws_queued_and_pending_but_not_active,
+				       setup),
+		cmocka_unit_test_setup(test_maintenance_refills_registers_the_guest_emptied, setup),
+		cmocka_unit_test_setup(test_eoi_notify_frees_the_register_and_exits_once_per_entry,
+				       setup),
+		cmocka_unit_test_setup(test_injecting_an_active_interrupt_makes_it_pending_again,
+				       setup),
+		cmocka_unit_test_setup(
+			test_a_line_passed_through_stays_masked_until_the_guest_deactivates_it,
+			setup),
+		cmocka_unit_test_setup(test_a_reset_drops_every_interrupt_and_unmasks_their_lines,
+				       setup),
+		cmocka_unit_test_setup(test_a_vcpu_takes_only_so_many_lines, setup),
+		cmocka_unit_test_setup(test_the_timer_ppi_is_unmasked_when_the_guest_deactivates_it,
+				       setup),
+		cmocka_unit_test_setup(test_wfi_blocks_until_an_injection_and_suspend_cancels_it,
+				       setup),
+		cmocka_unit_test_setup(test_wfe_ends_at_the_tick_and_wfi_when_a_saved_timer_is_due,
+				       setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
