@@ -1,10 +1,13 @@
 /*
- * The shared end of every EL0 test program (check.h).
+ * The shared end of every EL0 test program, and its helpers (check.h).
  */
 #include "check.h"
 
+#include <formats/archive.h>
 #include <mica/abi/bootinfo.h>
+#include <mica/alloc.h>
 #include <mica/kobj.h>
+#include <mica/vmimage.h>
 
 int check_failures;
 
@@ -58,4 +61,27 @@ enum mica_error check_process(struct process *p, const struct mica_boot_info *in
 		check_failures++;
 	}
 	return err;
+}
+
+struct check_guest check_guest(const struct mica_boot_info *info, const char *file, uint64_t ep,
+			       uint64_t badge, unsigned priority, const char *name)
+{
+	struct check_guest g = {0};
+	struct archive_file elf;
+	uint64_t fault_ep = alloc_slot();
+
+	g.vm = alloc_object(MICA_OBJ_VM, 0);
+	g.vcpu = alloc_object(MICA_OBJ_VCPU, 0);
+	g.tcb = alloc_object(MICA_OBJ_TCB, 0);
+	CHECK(g.vm && g.vcpu && g.tcb && fault_ep);
+	CHECK_OK(mica_cnode_mint(MICA_CAP_ROOT_CNODE, fault_ep, 64, MICA_CAP_ROOT_CNODE, ep, 64,
+				 MICA_RIGHTS_ALL, badge));
+	CHECK_OK(archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, file, &elf));
+	CHECK_OK(vm_load_elf(g.vm, elf.data, elf.size, &g.entry));
+	CHECK_OK(mica_vcpu_set_entry(g.vcpu, g.entry, 0));
+	CHECK_OK(mica_tcb_set_space(g.tcb, MICA_CAP_ROOT_CNODE, g.vm, fault_ep));
+	CHECK_OK(mica_tcb_bind_vcpu(g.tcb, g.vcpu));
+	CHECK_OK(mica_tcb_set_priority(g.tcb, priority));
+	CHECK_OK(mica_tcb_set_name(g.tcb, name));
+	return g;
 }

@@ -68,4 +68,20 @@ uint64_t check_thread(uint64_t (*make)(enum mica_object_type, unsigned), void (*
 enum mica_error check_process(struct process *p, const struct mica_boot_info *info,
 			      const char *name, unsigned priority, uint64_t fault_ep, uint64_t arg);
 
+/* A guest: its VM, its vCPU and the thread that runs it. */
+struct check_guest {
+	uint64_t vm;
+	uint64_t vcpu;
+	uint64_t tcb;
+	uint64_t entry;
+};
+
+/*
+ * A VM holding the boot archive's ELF file, and a vCPU thread at its entry
+ * point, not yet started, with the given priority and name; its exits go
+ * to endpoint ep with badge. FAIL lines for any step that fails.
+ */
+struct check_guest check_guest(const struct mica_boot_info *info, const char *file, uint64_t ep,
+			       uint64_t badge, unsigned priority, const char *name);
+
 #endif

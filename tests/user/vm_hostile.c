@@ -237,11 +237,6 @@ static const struct expect expected[HOSTILE_ATTACK_COUNT] = {
 };
 
 /* A VM with one vCPU bound to a thread, not yet started. */
-struct guest {
-	uint64_t vm;
-	uint64_t vcpu;
-	uint64_t tcb;
-};
 
 /* One exit the kernel reported during an attack. */
 struct exit_report {
@@ -277,31 +272,6 @@ static uint64_t counter_hz(void)
 
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
 	return v;
-}
-
-/* Build a VM from the archive's file, its vCPU thread exiting to fault_ep. */
-static struct guest make_guest(const struct mica_boot_info *info, const char *file, uint64_t ep,
-			       uint64_t badge, const char *name)
-{
-	struct guest g = {0};
-	struct archive_file elf;
-	uint64_t fault_ep = alloc_slot();
-	uint64_t entry = 0;
-
-	g.vm = alloc_object(MICA_OBJ_VM, 0);
-	g.vcpu = alloc_object(MICA_OBJ_VCPU, 0);
-	g.tcb = alloc_object(MICA_OBJ_TCB, 0);
-	CHECK(g.vm && g.vcpu && g.tcb && fault_ep);
-	CHECK_OK(mica_cnode_mint(ROOT, fault_ep, 64, ROOT, ep, 64, MICA_RIGHTS_ALL, badge));
-	CHECK_OK(archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, file, &elf));
-	CHECK_OK(vm_load_elf(g.vm, elf.data, elf.size, &entry));
-	CHECK_EQ(entry, GUEST_IMAGE_BASE);
-	CHECK_OK(mica_vcpu_set_entry(g.vcpu, entry, 0));
-	CHECK_OK(mica_tcb_set_space(g.tcb, ROOT, g.vm, fault_ep));
-	CHECK_OK(mica_tcb_bind_vcpu(g.tcb, g.vcpu));
-	CHECK_OK(mica_tcb_set_priority(g.tcb, GUEST_PRIORITY));
-	CHECK_OK(mica_tcb_set_name(g.tcb, name));
-	return g;
 }
 
 static void fail_attack(unsigned a, const char *what)
@@ -506,8 +476,8 @@ static void skip_fault(uint64_t tcb, uint64_t esr, uint64_t pc)
  * A hostile-guest exit: the protocol's hypercalls, or the exits its attacks
  * cause. Returns the answer's length, or -1 to leave the guest stopped.
  */
-static int hostile_exit(const struct guest *g, uint64_t label, uint64_t mr[MICA_MSG_REGISTERS],
-			bool *done)
+static int hostile_exit(const struct check_guest *g, uint64_t label,
+			uint64_t mr[MICA_MSG_REGISTERS], bool *done)
 {
 	struct mica_ipc_buffer *buf = mica_ipc_buffer();
 	struct exit_report r = {.label = label};
@@ -589,7 +559,7 @@ int main(const struct mica_boot_info *info)
 	uint64_t ticks_at_done = 0;
 	uint64_t ticks_at_first_attack = 0;
 	bool done = false;
-	struct guest hostile, steady;
+	struct check_guest hostile, steady;
 	struct mica_msg m;
 
 	printf("START vm-hostile\n");
@@ -597,8 +567,10 @@ int main(const struct mica_boot_info *info)
 	ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
 	reply = alloc_object(MICA_OBJ_REPLY, 0);
 	CHECK(ep && reply);
-	hostile = make_guest(info, "hostile", ep, HOSTILE_BADGE, "hostile");
-	steady = make_guest(info, "steady", ep, STEADY_BADGE, "steady");
+	hostile = check_guest(info, "hostile", ep, HOSTILE_BADGE, GUEST_PRIORITY, "hostile");
+	steady = check_guest(info, "steady", ep, STEADY_BADGE, GUEST_PRIORITY, "steady");
+	CHECK_EQ(hostile.entry, GUEST_IMAGE_BASE);
+	CHECK_EQ(steady.entry, GUEST_IMAGE_BASE);
 	if (check_failures != 0)
 		return check_finish("vm-hostile");
 	CHECK_OK(mica_tcb_resume(steady.tcb));

@@ -5,7 +5,6 @@
  * while the guest is blocked: in WFI, or in an exit. That is how it sees
  * that WFI blocks the vCPU rather than spinning.
  */
-#include <formats/archive.h>
 #include <mica/abi/bootinfo.h>
 #include <mica/abi/exit.h>
 #include <mica/abi/invocation.h>
@@ -13,7 +12,6 @@
 #include <mica/kobj.h>
 #include <mica/print.h>
 #include <mica/sys.h>
-#include <mica/vmimage.h>
 
 #include <stdint.h>
 
@@ -84,31 +82,21 @@ int main(const struct mica_boot_info *info)
 {
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
 	struct mica_ipc_buffer *buf = mica_ipc_buffer();
-	uint64_t vm, tcb, fault_ep, entry = 0, ran_at = 0;
+	struct check_guest guest;
+	uint64_t tcb, ran_at = 0;
 	unsigned timer_waits = 0;
-	struct archive_file file;
 	struct mica_msg m;
 	bool done = false;
 
 	printf("START vm-irq\n");
 	CHECK_OK(alloc_init(info));
-	vm = alloc_object(MICA_OBJ_VM, 0);
-	vcpu = alloc_object(MICA_OBJ_VCPU, 0);
-	tcb = alloc_object(MICA_OBJ_TCB, 0);
 	ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
 	reply = alloc_object(MICA_OBJ_REPLY, 0);
-	fault_ep = alloc_slot();
-	CHECK(vm && vcpu && tcb && ep && reply && fault_ep);
-	CHECK_OK(mica_cnode_mint(ROOT, fault_ep, 64, ROOT, ep, 64, MICA_RIGHTS_ALL, VMM_BADGE));
-	CHECK_OK(archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, "guest",
-			      &file));
-	CHECK_OK(vm_load_elf(vm, file.data, file.size, &entry));
-	CHECK_OK(mica_tcb_set_space(tcb, ROOT, vm, fault_ep));
-	CHECK_OK(mica_vcpu_set_entry(vcpu, entry, 0));
-	CHECK_OK(mica_tcb_bind_vcpu(tcb, vcpu));
+	CHECK(ep && reply);
+	guest = check_guest(info, "guest", ep, VMM_BADGE, GUEST_PRIORITY, "guest");
+	vcpu = guest.vcpu;
+	tcb = guest.tcb;
 	CHECK_OK(mica_tcb_set_priority(MICA_CAP_ROOT_TCB, VMM_PRIORITY));
-	CHECK_OK(mica_tcb_set_priority(tcb, GUEST_PRIORITY));
-	CHECK_OK(mica_tcb_set_name(tcb, "guest"));
 	check_bad_arguments(tcb);
 	CHECK_OK(mica_tcb_resume(tcb));
 

@@ -6,7 +6,6 @@
  * what its loads return; the server checks what the stores bring; the VMM
  * serves the range nobody bound, what the server declines, and ACTLR_EL1.
  */
-#include <formats/archive.h>
 #include <mica/abi/bootinfo.h>
 #include <mica/abi/exit.h>
 #include <mica/abi/vcpu.h>
@@ -14,7 +13,6 @@
 #include <mica/kobj.h>
 #include <mica/print.h>
 #include <mica/sys.h>
-#include <mica/vmimage.h>
 
 #include <stdint.h>
 
@@ -84,17 +82,6 @@ static void server(void)
 		mr[0] = answer;
 		m = mica_reply_recv(server_ep, server_reply, mica_msg_info(label, 0, 1), mr);
 	}
-}
-
-static uint64_t load_guest(const struct mica_boot_info *info, uint64_t vm)
-{
-	struct archive_file file;
-	uint64_t entry = 0;
-
-	CHECK_OK(archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, "guest",
-			      &file));
-	CHECK_OK(vm_load_elf(vm, file.data, file.size, &entry));
-	return entry;
 }
 
 /* Binding ranges: overlaps and empty or wrapping ranges are refused. */
@@ -182,43 +169,33 @@ static int serve(uint64_t vcpu, uint64_t label, uint64_t *mr, unsigned *undefs)
 
 int main(const struct mica_boot_info *info)
 {
-	uint64_t vm, vcpu, tcb, ep, reply, fault_ep, bound_ep, entry;
+	uint64_t ep, reply, bound_ep;
+	struct check_guest g;
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
 	unsigned undefs = 0;
 	struct mica_msg m;
 
 	printf("START vm-mmio\n");
 	CHECK_OK(alloc_init(info));
-	vm = alloc_object(MICA_OBJ_VM, 0);
-	vcpu = alloc_object(MICA_OBJ_VCPU, 0);
-	tcb = alloc_object(MICA_OBJ_TCB, 0);
 	ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
 	reply = alloc_object(MICA_OBJ_REPLY, 0);
 	server_ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
 	server_reply = alloc_object(MICA_OBJ_REPLY, 0);
-	fault_ep = alloc_slot();
 	bound_ep = alloc_slot();
-	CHECK(vm && vcpu && tcb && ep && reply && server_ep && server_reply && fault_ep &&
-	      bound_ep);
-	CHECK_OK(mica_cnode_mint(ROOT, fault_ep, 64, ROOT, ep, 64, MICA_RIGHTS_ALL, VMM_BADGE));
+	CHECK(ep && reply && server_ep && server_reply && bound_ep);
 	CHECK_OK(mica_cnode_mint(ROOT, bound_ep, 64, ROOT, server_ep, 64,
 				 MICA_RIGHT_WRITE | MICA_RIGHT_GRANT_REPLY, SERVER_BADGE));
-	entry = load_guest(info, vm);
-	CHECK_OK(mica_vm_bind_mmio(vm, GUEST_DEV_BASE, GUEST_DEV_SIZE, bound_ep));
+	g = check_guest(info, "guest", ep, VMM_BADGE, GUEST_PRIORITY, "guest");
+	CHECK_OK(mica_vm_bind_mmio(g.vm, GUEST_DEV_BASE, GUEST_DEV_SIZE, bound_ep));
 	/* The VM holds its own copy: the one used to bind may go. */
 	CHECK_OK(mica_cnode_delete(ROOT, bound_ep, 64));
-	check_bindings(vm);
+	check_bindings(g.vm);
 
 	CHECK_OK(mica_tcb_resume(check_thread(alloc_object, server,
 					      server_stack + sizeof(server_stack),
 					      MICA_MAX_PRIORITY, ROOT, 0, "server")));
-	CHECK_OK(mica_tcb_set_space(tcb, ROOT, vm, fault_ep));
-	CHECK_OK(mica_vcpu_set_entry(vcpu, entry, 0));
-	CHECK_OK(mica_tcb_bind_vcpu(tcb, vcpu));
 	CHECK_OK(mica_tcb_set_priority(MICA_CAP_ROOT_TCB, 150));
-	CHECK_OK(mica_tcb_set_priority(tcb, GUEST_PRIORITY));
-	CHECK_OK(mica_tcb_set_name(tcb, "guest"));
-	CHECK_OK(mica_tcb_resume(tcb));
+	CHECK_OK(mica_tcb_resume(g.tcb));
 
 	m = mica_recv(ep, reply, mr);
 	for (;;) {
@@ -228,7 +205,7 @@ int main(const struct mica_boot_info *info)
 		CHECK_EQ(m.badge, VMM_BADGE);
 		if (m.err != MICA_OK)
 			break;
-		n = serve(vcpu, mica_msg_label(m.info), mr, &undefs);
+		n = serve(g.vcpu, mica_msg_label(m.info), mr, &undefs);
 		if (n < 0)
 			break;
 		m = mica_reply_recv(ep, reply, mica_msg_info(0, 0, (unsigned)n), mr);
