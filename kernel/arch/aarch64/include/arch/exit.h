@@ -30,7 +30,8 @@ static inline uint64_t arch_guest_reg(const struct arch_regs *regs, unsigned reg
  * syndrome that says what the instruction did is an MMIO access: fill in
  * e and the message words. False for anything else (a permission fault on
  * RAM; an access the syndrome cannot describe: a load or store pair, an
- * exclusive, SIMD), which is a fault.
+ * exclusive, SIMD; an address beyond the VM's IPA space), which is a
+ * fault.
  */
 static inline __attribute__((always_inline)) bool
 arch_decode_mmio(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e, uint64_t *words)
@@ -41,8 +42,11 @@ arch_decode_mmio(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e
 	bool is_write = (iss & (1u << 6)) != 0;
 	uint64_t flags = iss & ((1u << 21) | (1u << 15)); /* SSE, SF */
 
-	/* ISV set, S1PTW clear, a translation fault. */
-	if ((iss & ((1u << 24) | (1u << 7) | 0x3cu)) != ((1u << 24) | 0x04u))
+	uint64_t ipa = arch_fault_ipa_page() | (sysreg_read(far_el2) & 0xfff);
+
+	/* ISV set, S1PTW clear, a translation fault, inside the VM's address space. */
+	if ((iss & ((1u << 24) | (1u << 7) | 0x3cu)) != ((1u << 24) | 0x04u) ||
+	    (ipa >> STAGE2_IPA_BITS) != 0)
 		return false;
 	*e = (struct vcpu_exit){
 		.label = MICA_EXIT_MMIO,
@@ -53,7 +57,7 @@ arch_decode_mmio(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e
 		.sign_extend = (iss & (1u << 21)) != 0,
 		.reg64 = (iss & (1u << 15)) != 0,
 	};
-	words[0] = arch_fault_ipa_page() | (sysreg_read(far_el2) & 0xfff);
+	words[0] = ipa;
 	words[1] = log2 | (is_write ? MICA_MMIO_WRITE : 0) | (flags >> 18 & MICA_MMIO_SIGN_EXTEND) |
 		   (flags >> 11 & MICA_MMIO_REG64) | (uint64_t)reg << MICA_MMIO_REG_SHIFT;
 	words[2] = 0;

@@ -50,6 +50,7 @@
 
 /* VTCR_EL2 (D19.2.154): stage-2 translation control. */
 #define VTCR_T0SZ(n)	((uint64_t)(n) << 0)
+#define STAGE2_IPA_BITS 39 /* Guest-physical addresses: VTCR_EL2.T0SZ = 64 - 39. */
 #define VTCR_SL0_LEVEL1 (UINT64_C(1) << 6)
 #define VTCR_IRGN0_WBWA (UINT64_C(1) << 8)
 #define VTCR_ORGN0_WBWA (UINT64_C(1) << 10)
