@@ -12,10 +12,10 @@
 #define PAGE 4096u
 #define RW   (MICA_RIGHT_READ | MICA_RIGHT_WRITE)
 
-/* Map frame at ipa, adding the stage-2 tables on the way if they are missing. */
-static enum mica_error map_with_tables(uint64_t vm, uint64_t frame, uint64_t ipa)
+enum mica_error vm_map_frame(uint64_t vm, uint64_t frame, uint64_t ipa, unsigned rights,
+			     unsigned attrs)
 {
-	enum mica_error err = mica_frame_map(frame, vm, ipa, RW, MICA_MAP_EXECUTE);
+	enum mica_error err = mica_frame_map(frame, vm, ipa, rights, attrs);
 
 	/* At most two tables are ever missing: level 2, then level 3. */
 	for (int i = 0; i < 2 && err == MICA_ERR_LOOKUP_FAILED; i++) {
@@ -25,7 +25,7 @@ static enum mica_error map_with_tables(uint64_t vm, uint64_t frame, uint64_t ipa
 			return MICA_ERR_NOT_ENOUGH_MEMORY;
 		err = mica_page_table_map(table, vm, ipa);
 		if (err == MICA_OK)
-			err = mica_frame_map(frame, vm, ipa, RW, MICA_MAP_EXECUTE);
+			err = mica_frame_map(frame, vm, ipa, rights, attrs);
 	}
 	return err;
 }
@@ -52,7 +52,7 @@ enum mica_error vm_map_page(uint64_t vm, uint64_t ipa, const void *data, size_t 
 	(void)mica_cnode_delete(MICA_CAP_ROOT_CNODE, here, 64);
 	alloc_slot_free(here);
 	if (err == MICA_OK)
-		err = map_with_tables(vm, frame, ipa);
+		err = vm_map_frame(vm, frame, ipa, RW, MICA_MAP_EXECUTE);
 	return err;
 }
 

@@ -192,4 +192,15 @@ static inline unsigned long long hostile_garbage(unsigned attack, unsigned i)
 	return x ^ (x >> 32);
 }
 
+/*
+ * The passthrough guest (passthrough.c) and its VMM (tests/user/vm_passthrough.c):
+ * QEMU virt's PL011 mapped into the guest at its own address, and its
+ * interrupt passed through as the same INTID.
+ */
+#define GUEST_UART_IPA		 0x09000000ull
+#define GUEST_UART_INTID	 33u
+#define GUEST_PASSTHROUGH_ROUNDS 3u
+#define GUEST_CALL_PASSTHROUGH	 0xd0 /* x1 = interrupts taken, x2 = the last INTID, x3 = spurious. \
+				       */
+
 #endif

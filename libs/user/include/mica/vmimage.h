@@ -15,6 +15,14 @@
 #define VMIMAGE_SCRATCH_VA UINT64_C(0x0000006100000000)
 
 /*
+ * Map the frame capability frame into vm at ipa with rights and attributes
+ * as MICA_FRAME_MAP takes them, making the stage-2 page tables on the way
+ * if they are missing (a device frame: passthrough).
+ */
+enum mica_error vm_map_frame(uint64_t vm, uint64_t frame, uint64_t ipa, unsigned rights,
+			     unsigned attrs) __attribute__((warn_unused_result));
+
+/*
  * A fresh 4 KiB page holding len bytes of data (zero after them) mapped
  * into vm at ipa, readable, writable and executable.
  */
