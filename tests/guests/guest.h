@@ -200,7 +200,8 @@ static inline unsigned long long hostile_garbage(unsigned attack, unsigned i)
 #define GUEST_UART_IPA		 0x09000000ull
 #define GUEST_UART_INTID	 33u
 #define GUEST_PASSTHROUGH_ROUNDS 3u
-#define GUEST_CALL_PASSTHROUGH	 0xd0 /* x1 = interrupts taken, x2 = the last INTID, x3 = spurious. \
-				       */
+#define GUEST_CALL_PASSTHROUGH                                                                     \
+	0xd0 /* x1 = interrupts taken, x2 = the last INTID, x3 = spurious.                         \
+	      */
 
 #endif

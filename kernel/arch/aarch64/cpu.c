@@ -39,8 +39,8 @@ static void stage2_init(void)
 {
 	uint64_t mmfr0 = sysreg_read(id_aa64mmfr0_el1);
 	uint64_t parange = MMFR0_PARANGE(mmfr0);
-	uint64_t vtcr = VTCR_RES1 | VTCR_T0SZ(64 - STAGE2_IPA_BITS) | VTCR_SL0_LEVEL1 | VTCR_IRGN0_WBWA |
-			VTCR_ORGN0_WBWA | VTCR_SH0_INNER;
+	uint64_t vtcr = VTCR_RES1 | VTCR_T0SZ(64 - STAGE2_IPA_BITS) | VTCR_SL0_LEVEL1 |
+			VTCR_IRGN0_WBWA | VTCR_ORGN0_WBWA | VTCR_SH0_INNER;
 
 	if (parange > 5)
 		parange = 5;
