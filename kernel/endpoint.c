@@ -131,17 +131,39 @@ static void bind_caller(struct tcb *caller, struct reply *r)
 	r->holder = NULL;
 }
 
+/*
+ * The fault (or guest exit) t is blocked delivering cannot be answered: it
+ * stays stopped, its registers as they were (they are the faulting
+ * context, or a guest's), unless a device server had a guest's exit, which
+ * then goes to the VMM.
+ */
+static void fault_lost(struct tcb *t)
+{
+	t->send_is_fault = false;
+	t->state = THREAD_INACTIVE;
+	if (t->vcpu != NULL)
+		vcpu_exit_lost(t);
+}
+
+/* A blocked Call or send that cannot complete: a fault is lost, anything else fails. */
+static void cancel_sender(struct tcb *t)
+{
+	if (t->send_is_fault) {
+		fault_lost(t);
+		return;
+	}
+	ipc_set_result(t, MICA_ERR_CANCELLED, 0, 0);
+	t->state = THREAD_INACTIVE;
+	sched_wake(t);
+}
+
 /* After a Call reached a receiver: bind the caller, or tell it nobody can reply. */
 static void complete_call(struct tcb *caller, struct tcb *receiver)
 {
 	if (receiver->reply != NULL) {
 		bind_caller(caller, receiver->reply);
 	} else {
-		ipc_set_result(caller, MICA_ERR_CANCELLED, 0, 0);
-		if (caller->send_is_fault)
-			caller->state = THREAD_INACTIVE; /* The fault cannot be answered. */
-		else
-			sched_wake(caller);
+		cancel_sender(caller);
 	}
 }
 
@@ -210,11 +232,7 @@ static void offer_reply(struct tcb *t, struct reply *r)
 
 		old->caller_of = NULL;
 		r->caller = NULL;
-		ipc_set_result(old, MICA_ERR_CANCELLED, 0, 0);
-		if (old->send_is_fault)
-			old->state = THREAD_INACTIVE;
-		else
-			sched_wake(old);
+		cancel_sender(old);
 	}
 	if (r->holder != NULL && r->holder != t)
 		r->holder->reply = NULL;
@@ -331,14 +349,7 @@ static void cancel_queue(struct thread_queue *q)
 
 		queue_unlink(q, t);
 		t->blocked_on = NULL;
-		ipc_set_result(t, MICA_ERR_CANCELLED, 0, 0);
-		if (t->send_is_fault) {
-			t->send_is_fault = false;
-			t->state = THREAD_INACTIVE;
-		} else {
-			t->state = THREAD_INACTIVE;
-			sched_wake(t);
-		}
+		cancel_sender(t);
 	}
 }
 
@@ -355,11 +366,7 @@ void reply_destroy(struct reply *r)
 
 		c->caller_of = NULL;
 		r->caller = NULL;
-		ipc_set_result(c, MICA_ERR_CANCELLED, 0, 0);
-		c->state = THREAD_INACTIVE;
-		if (!c->send_is_fault)
-			sched_wake(c);
-		c->send_is_fault = false;
+		cancel_sender(c);
 	}
 	if (r->holder != NULL)
 		r->holder->reply = NULL;

@@ -288,21 +288,26 @@ void vcpu_exit_mmio(struct tcb *t, const struct vcpu_exit *e, const uint64_t *wo
 	vcpu_send_exit(t, server);
 }
 
+void vcpu_exit_lost(struct tcb *t)
+{
+	struct vcpu_exit *e = &t->vcpu->exit;
+	uint64_t words[FAULT_MAX_WORDS];
+
+	if (!e->to_server)
+		return;
+	e->to_server = false;
+	for (unsigned i = 0; i < t->fault_count; i++)
+		words[i] = t->fault_mr[i];
+	thread_fault(t, e->label, words, t->fault_count);
+}
+
 bool vcpu_exit_answered(struct tcb *t, uint64_t info, const struct arch_regs *answer)
 {
 	struct vcpu_exit *e = &t->vcpu->exit;
 	unsigned n = mica_msg_length(info);
 
 	if (mica_msg_label(info) != MICA_EXIT_RESUME) {
-		if (e->to_server) {
-			/* The device server declined: the VMM gets the same exit. */
-			uint64_t words[FAULT_MAX_WORDS];
-
-			e->to_server = false;
-			for (unsigned i = 0; i < t->fault_count; i++)
-				words[i] = t->fault_mr[i];
-			thread_fault(t, e->label, words, t->fault_count);
-		}
+		vcpu_exit_lost(t); /* The device server declined: the VMM gets the exit. */
 		return false;
 	}
 	if (e->label == MICA_EXIT_HYPERCALL) {

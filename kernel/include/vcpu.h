@@ -138,6 +138,13 @@ void vcpu_exit(struct tcb *t, const struct vcpu_exit *e, const uint64_t *words, 
 void vcpu_exit_mmio(struct tcb *t, const struct vcpu_exit *e, const uint64_t *words);
 
 /*
+ * t's exit will not be answered where it went (the server declined, or its
+ * endpoint or reply object died): one a device server had goes to the VMM
+ * instead; otherwise t stays stopped.
+ */
+void vcpu_exit_lost(struct tcb *t);
+
+/*
  * The answer (info, words in answer's message registers) to t's exit came:
  * complete the exit and say whether t resumes. A device server that
  * declines hands the exit on to the VMM.

@@ -1,8 +1,9 @@
 /*
  * A test guest for MMIO and trapped system registers: loads of every width,
  * with and without sign extension, from a range a device server serves
- * directly; stores of every width; a load the server declines (so the VMM
- * answers); a load from a range nobody bound (the VMM again); ACTLR_EL1
+ * directly; stores of every width; a load the server declines, and one
+ * whose server drops its reply object (so the VMM answers); a load from a
+ * range nobody bound (the VMM again); ACTLR_EL1
  * read and written (trapped by HCR_EL2.TACR), and once refused with an
  * undefined instruction. Each mismatch is reported with GUEST_CALL_FAIL.
  */
@@ -110,12 +111,34 @@ static void system_registers(void)
 	CHECK_EQ(guest_last_esr >> 26, 0); /* EC 0: an unknown instruction. */
 }
 
+/*
+ * A load whose server drops the exit: the VMM answers it instead, and the
+ * registers that an IPC result would use (x0, x1, x6) stay the guest's.
+ */
+static void abandoned_load(void)
+{
+	register uint64_t x0 __asm__("x0") = 0x1111;
+	register uint64_t x1 __asm__("x1") = 0x2222;
+	register uint64_t x6 __asm__("x6") = 0x6666;
+	uint64_t v = 0;
+
+	__asm__ volatile("ldr %3, [%4]"
+			 : "+r"(x0), "+r"(x1), "+r"(x6), "=r"(v)
+			 : "r"(GUEST_DEV_BASE + GUEST_DEV_ABANDON)
+			 : "memory");
+	CHECK_EQ(v, GUEST_ABANDONED_VALUE);
+	CHECK_EQ(x0, 0x1111);
+	CHECK_EQ(x1, 0x2222);
+	CHECK_EQ(x6, 0x6666);
+}
+
 void guest_main(void)
 {
 	__asm__ volatile("msr vbar_el1, %0\n\tisb" ::"r"(guest_vectors) : "memory");
 	loads();
 	stores();
 	CHECK_EQ(LOAD("ldr", "x", GUEST_DEV_BASE + GUEST_DEV_DECLINE), GUEST_DECLINED_VALUE);
+	abandoned_load();
 	CHECK_EQ(LOAD("ldr", "w", GUEST_VMM_DEV_BASE + 4), GUEST_VMM_DEV_VALUE);
 	system_registers();
 	hvc(GUEST_CALL_MMIO_END, checks, guest_sync_exceptions, 0);

@@ -28,8 +28,8 @@
 #define VMM_BADGE    0x5
 #define SERVER_BADGE 0x77
 
-static uint64_t server_ep, server_reply;
-static unsigned server_reads, server_writes, server_declined;
+static uint64_t server_ep, server_reply, server_spare_reply;
+static unsigned server_reads, server_writes, server_declined, server_abandoned;
 static uint8_t server_stack[4096] __attribute__((aligned(16)));
 
 /* What a store at offset o of GUEST_DEV_WRITES must bring: its width and value. */
@@ -73,6 +73,13 @@ static void server(void)
 		} else if (offset == GUEST_DEV_DECLINE) {
 			label = 1; /* Not this server's business: the VMM gets it. */
 			server_declined++;
+		} else if (offset == GUEST_DEV_ABANDON) {
+			/* As if the server died holding the exit: its reply object goes. */
+			CHECK_OK(mica_cnode_delete(ROOT, server_reply, 64));
+			server_reply = server_spare_reply;
+			server_abandoned++;
+			m = mica_recv(server_ep, server_reply, mr);
+			continue;
 		} else {
 			CHECK(offset == GUEST_DEV_NEGATIVE || offset == GUEST_DEV_POSITIVE);
 			answer = offset == GUEST_DEV_NEGATIVE ? GUEST_DEV_NEGATIVE_VALUE
@@ -118,6 +125,10 @@ static int serve(uint64_t vcpu, uint64_t label, uint64_t *mr, unsigned *undefs)
 			CHECK_EQ(mica_mmio_size(mr[1]), 8);
 			mr[0] = GUEST_DECLINED_VALUE;
 			printf("vm-mmio: a load the server declined reached the VMM\n");
+		} else if (mr[0] == GUEST_DEV_BASE + GUEST_DEV_ABANDON) {
+			CHECK_EQ(mica_mmio_size(mr[1]), 8);
+			mr[0] = GUEST_ABANDONED_VALUE;
+			printf("vm-mmio: a load whose server dropped it reached the VMM\n");
 		} else {
 			CHECK_EQ(mr[0], GUEST_VMM_DEV_BASE + 4);
 			CHECK_EQ(mica_mmio_size(mr[1]), 4);
@@ -181,8 +192,9 @@ int main(const struct mica_boot_info *info)
 	reply = alloc_object(MICA_OBJ_REPLY, 0);
 	server_ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
 	server_reply = alloc_object(MICA_OBJ_REPLY, 0);
+	server_spare_reply = alloc_object(MICA_OBJ_REPLY, 0);
 	bound_ep = alloc_slot();
-	CHECK(ep && reply && server_ep && server_reply && bound_ep);
+	CHECK(ep && reply && server_ep && server_reply && server_spare_reply && bound_ep);
 	CHECK_OK(mica_cnode_mint(ROOT, bound_ep, 64, ROOT, server_ep, 64,
 				 MICA_RIGHT_WRITE | MICA_RIGHT_GRANT_REPLY, SERVER_BADGE));
 	g = check_guest(info, "guest", ep, VMM_BADGE, GUEST_PRIORITY, "guest");
@@ -213,6 +225,7 @@ int main(const struct mica_boot_info *info)
 	CHECK_EQ(server_reads, 13);
 	CHECK_EQ(server_writes, 5);
 	CHECK_EQ(server_declined, 1);
+	CHECK_EQ(server_abandoned, 1);
 	printf("vm-mmio: the device server answered %u loads and took %u stores\n", server_reads,
 	       server_writes);
 	return check_finish("vm-mmio");
