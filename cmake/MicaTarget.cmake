@@ -3,6 +3,7 @@
 # programs, bootable images, unit tests and QEMU tests.
 
 find_program(MICA_OBJCOPY NAMES llvm-objcopy llvm-objcopy-14 REQUIRED)
+find_program(MICA_DTC dtc REQUIRED)
 find_program(MICA_QEMU NAMES qemu-system-aarch64)
 set(MICA_QEMU_RUN ${CMAKE_SOURCE_DIR}/tools/qemu-run)
 
@@ -95,6 +96,20 @@ function(mica_add_image name)
       BYPRODUCTS ${CMAKE_BINARY_DIR}/${name}.img
       COMMENT "Writing arm64 Image ${name}.img")
   add_custom_target(${name}.image ALL DEPENDS ${name}.elf)
+endfunction()
+
+# mica_add_dtb(NAME DTS source OUTPUT blob)
+# Compiles a device-tree source with dtc at build time, as target NAME
+# (built by default). A dtc error fails the build; warnings are printed.
+function(mica_add_dtb name)
+  cmake_parse_arguments(P "" "DTS;OUTPUT" "" ${ARGN})
+  get_filename_component(dir ${P_OUTPUT} DIRECTORY)
+  add_custom_command(OUTPUT ${P_OUTPUT}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
+      COMMAND ${MICA_DTC} -I dts -O dtb -o ${P_OUTPUT} ${P_DTS}
+      DEPENDS ${P_DTS}
+      COMMENT "Compiling device tree ${name}")
+  add_custom_target(${name} ALL DEPENDS ${P_OUTPUT})
 endfunction()
 
 # mica_add_unit_test(NAME SOURCES src... [LIBS lib...])

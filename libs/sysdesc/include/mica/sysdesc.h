@@ -1,0 +1,163 @@
+/*
+ * The system description: which VMs Mica runs, with what memory, vCPUs,
+ * guest images, emulated devices and passthrough regions, and which device
+ * servers exist. It is written in device-tree source (docs/system-description.md),
+ * compiled by dtc at build time, and parsed here with libfdt into plain
+ * structs of fixed size, checked completely before anything uses them.
+ *
+ * Every string in a parsed description points into the blob it came from,
+ * so the blob must outlive the description. Addresses and sizes are 64 bits
+ * (two cells each in the source). Guest-physical ranges are struct
+ * sysdesc_ipa_range; the one host-physical address (a passthrough region's)
+ * is a field of its own, named as such.
+ */
+#ifndef MICA_SYSDESC_H
+#define MICA_SYSDESC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mica/abi/errors.h>
+
+/* Fixed maximums; a description that needs more is rejected. */
+#define SYSDESC_VM_MAX		8  /* VMs in the system. */
+#define SYSDESC_SERVER_MAX	16 /* Device-server programs in the system. */
+#define SYSDESC_REGION_MAX	8  /* Memory regions per VM, allocated and identity together. */
+#define SYSDESC_VCPU_MAX	8  /* vCPUs per VM. */
+#define SYSDESC_DEVICE_MAX	16 /* Emulated devices per VM. */
+#define SYSDESC_PASSTHROUGH_MAX 8  /* Passthrough regions per VM. */
+
+/* Memory and device ranges are mapped at stage 2 in pages of this size. */
+#define SYSDESC_PAGE_SIZE 4096u
+
+/* Interrupts are SPIs: the INTIDs a device can use (GICv3 spec, 2.2.1). */
+#define SYSDESC_SPI_FIRST 32u
+#define SYSDESC_SPI_LAST  1019u
+
+/*
+ * The guest's device tree goes in the top SYSDESC_GUEST_FDT_SIZE bytes of
+ * its boot region, and its initrd just below (see sysdesc_place_images).
+ */
+#define SYSDESC_GUEST_FDT_SIZE 0x10000u
+
+/* Sizes of the parts of an error report, each including its terminator. */
+#define SYSDESC_PATH_MAX     128
+#define SYSDESC_PROPERTY_MAX 32
+#define SYSDESC_MESSAGE_MAX  128
+
+/* A range of guest-physical addresses, [base, base + size). */
+struct sysdesc_ipa_range {
+	uint64_t base;
+	uint64_t size;
+};
+
+/*
+ * A region of guest RAM. An allocated region is backed by fresh memory; an
+ * identity region by the host-physical memory at the same address.
+ */
+struct sysdesc_region {
+	struct sysdesc_ipa_range ipa;
+	bool is_identity;
+};
+
+/* A device-server program: its name in the description and its archive file. */
+struct sysdesc_server {
+	const char *name;
+	const char *program;
+};
+
+/* An emulated device: its kind, who emulates it, and where the guest sees it. */
+struct sysdesc_device {
+	const char *name;	/* The node's name, e.g. "serial@9000000". */
+	const char *compatible; /* The device kind, e.g. "arm,pl011". */
+	uint32_t server;	/* Index into sysdesc.servers. */
+	struct sysdesc_ipa_range ipa;
+	uint32_t intid; /* The SPI it raises; 0 when it has none. */
+};
+
+/* Host-physical device memory mapped straight into the guest. */
+struct sysdesc_passthrough {
+	const char *name;
+	uint64_t host_physical; /* Where the range is in the host's physical space. */
+	struct sysdesc_ipa_range ipa;
+	uint32_t intid; /* The SPI forwarded to the guest (same INTID); 0 when none. */
+};
+
+/*
+ * One VM. regions[0] is its boot region: the first entry of 'memory', or of
+ * 'memory-identity' when it has no allocated memory.
+ */
+struct sysdesc_vm {
+	const char *name;     /* Its node's name: the VM is /vms/NAME. */
+	const char *kernel;   /* Archive file holding the guest kernel. */
+	const char *initrd;   /* Archive file holding the initrd; NULL when none. */
+	const char *bootargs; /* The kernel command line; "" when none. */
+	uint32_t vcpu_count;
+	uint32_t vcpu_affinity[SYSDESC_VCPU_MAX]; /* The physical CPU each vCPU prefers. */
+	uint32_t region_count;
+	struct sysdesc_region regions[SYSDESC_REGION_MAX];
+	uint32_t device_count;
+	struct sysdesc_device devices[SYSDESC_DEVICE_MAX];
+	uint32_t passthrough_count;
+	struct sysdesc_passthrough passthrough[SYSDESC_PASSTHROUGH_MAX];
+};
+
+/* A whole, checked system description. */
+struct sysdesc {
+	uint32_t server_count;
+	struct sysdesc_server servers[SYSDESC_SERVER_MAX];
+	uint32_t vm_count;
+	struct sysdesc_vm vms[SYSDESC_VM_MAX];
+};
+
+/*
+ * Why a description was rejected: the node (its full path), the property
+ * ("" when the node itself is at fault) and what is wrong with it.
+ */
+struct sysdesc_error {
+	char node[SYSDESC_PATH_MAX];
+	char property[SYSDESC_PROPERTY_MAX];
+	char message[SYSDESC_MESSAGE_MAX];
+};
+
+/*
+ * Where a VM's images go, in guest-physical addresses: the kernel at the
+ * base of the boot region, the device tree at its top, the initrd just
+ * below the device tree.
+ */
+struct sysdesc_layout {
+	uint64_t kernel;
+	uint64_t initrd; /* 0 when the VM has no initrd. */
+	uint64_t fdt;
+};
+
+/*
+ * Parse and check the description in the device-tree blob of size bytes at
+ * fdt. Returns MICA_OK with *desc filled in, or MICA_ERR_MALFORMED with *err
+ * saying what is wrong (and *desc unspecified). Nothing else is touched.
+ */
+enum mica_error sysdesc_parse(const void *fdt, size_t size, struct sysdesc *desc,
+			      struct sysdesc_error *err) __attribute__((warn_unused_result));
+
+/*
+ * Check that vm's images fit its boot region and say where they go: the
+ * kernel needs kernel_size bytes from the region's base (for a Linux Image,
+ * the image_size of its header; for an ELF file, its end minus the base),
+ * the initrd initrd_size bytes (ignored when the VM has no initrd). Returns
+ * MICA_OK with *layout filled in, or MICA_ERR_RANGE with *err naming the
+ * VM's node (/vms/NAME) and the property of the image that does not fit,
+ * and *layout untouched.
+ */
+enum mica_error sysdesc_place_images(const struct sysdesc_vm *vm, uint64_t kernel_size,
+				     uint64_t initrd_size, struct sysdesc_layout *layout,
+				     struct sysdesc_error *err) __attribute__((warn_unused_result));
+
+/*
+ * Write err as one line, "NODE: property 'NAME': MESSAGE" (or "NODE:
+ * MESSAGE" when no property is at fault), into buf of size bytes, always
+ * terminated when size > 0. Returns the length the full line would have.
+ */
+int sysdesc_error_format(const struct sysdesc_error *err, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * Inside the system-description parser: reading typed properties from a
+ * checked device-tree blob, and recording the first error found. Every
+ * reader either stores a valid value or fills in the error and returns
+ * MICA_ERR_MALFORMED, so callers only pass failures up.
+ */
+#ifndef MICA_SYSDESC_READER_H
+#define MICA_SYSDESC_READER_H
+
+#include <mica/sysdesc.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The blob being parsed and where its first error goes. */
+struct reader {
+	const void *fdt;
+	struct sysdesc_error *err;
+};
+
+/*
+ * Record an error at node (an offset into the blob) about property (NULL
+ * when the node itself is at fault). Returns MICA_ERR_MALFORMED.
+ */
+enum mica_error reader_fail(const struct reader *r, int node, const char *property, const char *fmt,
+			    ...) __attribute__((format(printf, 4, 5)));
+
+/* The same for a node given by its path. */
+enum mica_error reader_fail_path(const struct reader *r, const char *path, const char *property,
+				 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Reject any property of node whose name is not in the NULL-terminated list
+ * known (a misspelt optional property would otherwise be silently ignored).
+ */
+enum mica_error reader_only_known(const struct reader *r, int node, const char *const *known)
+	__attribute__((warn_unused_result));
+
+/*
+ * A property holding one non-empty string. When it is absent, *out is NULL
+ * if is_optional, else that is an error. An empty string is accepted only
+ * when may_be_empty.
+ */
+enum mica_error reader_string(const struct reader *r, int node, const char *name, bool is_optional,
+			      bool may_be_empty, const char **out)
+	__attribute__((warn_unused_result));
+
+/* A required property of one cell. */
+enum mica_error reader_u32(const struct reader *r, int node, const char *name, uint32_t *out)
+	__attribute__((warn_unused_result));
+
+/* An optional interrupt (one cell, an SPI); *intid is 0 when it is absent. */
+enum mica_error reader_interrupt(const struct reader *r, int node, uint32_t *intid)
+	__attribute__((warn_unused_result));
+
+/* A required 64-bit address: two cells. */
+enum mica_error reader_address(const struct reader *r, int node, const char *name, uint64_t *out)
+	__attribute__((warn_unused_result));
+
+/*
+ * A required range: address and size, two cells each, page aligned, not
+ * empty and not wrapping past the top of the address space.
+ */
+enum mica_error reader_range(const struct reader *r, int node, const char *name,
+			     struct sysdesc_ipa_range *out) __attribute__((warn_unused_result));
+
+/*
+ * Check range (entry index of property name, or the whole property when
+ * index is negative): not empty, page aligned, not wrapping.
+ */
+enum mica_error reader_check_range(const struct reader *r, int node, const char *name, int index,
+				   struct sysdesc_ipa_range range)
+	__attribute__((warn_unused_result));
+
+/*
+ * '#address-cells' and '#size-cells' are optional on a node whose children
+ * have 'reg', but when present they must agree with the two cells each
+ * that the parser reads, or dtc would check 'reg' against other sizes.
+ */
+enum mica_error reader_two_cells(const struct reader *r, int node)
+	__attribute__((warn_unused_result));
+
+/* Read a 64-bit value from two big-endian cells at p. */
+uint64_t reader_cells64(const void *p);
+
+/* True when two ranges share at least one address. */
+bool sysdesc_ranges_overlap(struct sysdesc_ipa_range a, struct sysdesc_ipa_range b);
+
+/*
+ * The checks that look across items: overlapping guest-physical ranges and
+ * shared interrupts within a VM (checked as each item is added, so the
+ * error names the later item), and host-physical ranges claimed twice in
+ * the whole system (checked once all VMs are read). vm_node is the VM's
+ * node, item_node the node of the item just added.
+ */
+enum mica_error sysdesc_check_new_region(const struct reader *r, int vm_node,
+					 const struct sysdesc_vm *vm)
+	__attribute__((warn_unused_result));
+enum mica_error sysdesc_check_new_device(const struct reader *r, int item_node,
+					 const struct sysdesc_vm *vm)
+	__attribute__((warn_unused_result));
+enum mica_error sysdesc_check_new_passthrough(const struct reader *r, int item_node,
+					      const struct sysdesc_vm *vm)
+	__attribute__((warn_unused_result));
+enum mica_error sysdesc_check_host_physical(const struct reader *r, const struct sysdesc *desc)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,973 @@
+/*
+ * Tests of the system-description parser (libs/sysdesc).
+ *
+ * The valid description is a fixture (fixtures/sysdesc_valid.dts, compiled
+ * by dtc at build time), checked field by field. Most invalid ones are that
+ * fixture with one thing changed through libfdt's read-write API, so each
+ * test shows exactly what is wrong; a duplicate VM name, which dtc refuses
+ * to compile, is built from scratch with the sequential-write API. Every
+ * rejection is checked for the exact node, property and message it names.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <libfdt.h>
+#include <mica/sysdesc.h>
+
+/* Room an edited blob gets beyond its original size. */
+#define EDIT_ROOM 8192
+
+#define VALID "sysdesc_valid"
+
+/* A blob in a heap buffer of size bytes. */
+struct blob {
+	void *data;
+	size_t size;
+};
+
+/* Parsing results are large; one of each is enough. */
+static struct sysdesc desc;
+static struct sysdesc_error error;
+
+static struct blob read_file(const char *path)
+{
+	struct blob b = {NULL, 0};
+	FILE *f = fopen(path, "rb");
+	long len;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	assert_true(len > 0);
+	rewind(f);
+	b.size = (size_t)len;
+	b.data = malloc(b.size);
+	assert_non_null(b.data);
+	assert_int_equal(fread(b.data, 1, b.size, f), b.size);
+	fclose(f);
+	return b;
+}
+
+static struct blob load(const char *fixture)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s.dtb", FIXTURE_DIR, fixture);
+	return read_file(path);
+}
+
+/* A fixture opened for editing, with EDIT_ROOM bytes to grow into. */
+static struct blob edit(const char *fixture)
+{
+	struct blob in = load(fixture);
+	struct blob out = {malloc(in.size + EDIT_ROOM), in.size + EDIT_ROOM};
+
+	assert_non_null(out.data);
+	assert_int_equal(fdt_open_into(in.data, out.data, (int)out.size), 0);
+	free(in.data);
+	return out;
+}
+
+static int node(const struct blob *b, const char *path)
+{
+	int offset = fdt_path_offset(b->data, path);
+
+	assert_true(offset >= 0);
+	return offset;
+}
+
+/* Set property name of the node at path to the cells given. */
+static void set_cells(struct blob *b, const char *path, const char *name, int count,
+		      const uint32_t *cells)
+{
+	fdt32_t be[64];
+
+	assert_true(count <= 64);
+	for (int i = 0; i < count; i++)
+		be[i] = cpu_to_fdt32(cells[i]);
+	assert_int_equal(
+		fdt_setprop(b->data, node(b, path), name, be, (int)(sizeof(be[0]) * (size_t)count)),
+		0);
+}
+
+#define SET_CELLS(b, path, name, ...)                                                              \
+	do {                                                                                       \
+		const uint32_t cells_[] = {__VA_ARGS__};                                           \
+		set_cells((b), (path), (name), (int)(sizeof(cells_) / sizeof(cells_[0])), cells_); \
+	} while (0)
+
+static void set_string(struct blob *b, const char *path, const char *name, const char *value)
+{
+	assert_int_equal(fdt_setprop_string(b->data, node(b, path), name, value), 0);
+}
+
+static void set_bytes(struct blob *b, const char *path, const char *name, const void *value,
+		      int len)
+{
+	assert_int_equal(fdt_setprop(b->data, node(b, path), name, value, len), 0);
+}
+
+static void delete_prop(struct blob *b, const char *path, const char *name)
+{
+	assert_int_equal(fdt_delprop(b->data, node(b, path), name), 0);
+}
+
+static int add_node(struct blob *b, const char *parent, const char *name)
+{
+	int offset = fdt_add_subnode(b->data, node(b, parent), name);
+
+	assert_true(offset >= 0);
+	return offset;
+}
+
+/* Parse b, expect it to be rejected with exactly this node, property and message. */
+static void expect_error(struct blob *b, const char *node_path, const char *property,
+			 const char *message)
+{
+	assert_int_equal(sysdesc_parse(b->data, b->size, &desc, &error), MICA_ERR_MALFORMED);
+	assert_string_equal(error.node, node_path);
+	assert_string_equal(error.property, property);
+	assert_string_equal(error.message, message);
+	free(b->data);
+	b->data = NULL;
+}
+
+static void expect_valid(struct blob *b)
+{
+	enum mica_error err = sysdesc_parse(b->data, b->size, &desc, &error);
+
+	if (err != MICA_OK)
+		fail_msg("%s: '%s': %s", error.node, error.property, error.message);
+}
+
+/* --- A valid description ------------------------------------------------------------------ */
+
+static void test_parse_reads_every_field_of_a_valid_description(void **state)
+{
+	struct blob b = load(VALID);
+	const struct sysdesc_vm *vm = &desc.vms[0];
+
+	expect_valid(&b);
+	assert_int_equal(desc.server_count, 2);
+	assert_string_equal(desc.servers[0].name, "pl011");
+	assert_string_equal(desc.servers[0].program, "vdev_pl011");
+	assert_string_equal(desc.servers[1].name, "virtio-blk");
+	assert_string_equal(desc.servers[1].program, "vdev_virtio_blk");
+	assert_int_equal(desc.vm_count, 2);
+
+	assert_string_equal(vm->name, "linux");
+	assert_string_equal(vm->kernel, "linux-image");
+	assert_string_equal(vm->initrd, "rootfs");
+	assert_string_equal(vm->bootargs, "console=ttyAMA0 earlycon");
+	assert_int_equal(vm->vcpu_count, 2);
+	assert_int_equal(vm->vcpu_affinity[0], 1);
+	assert_int_equal(vm->vcpu_affinity[1], 0);
+
+	assert_int_equal(vm->region_count, 3);
+	assert_int_equal(vm->regions[0].ipa.base, 0x40000000);
+	assert_int_equal(vm->regions[0].ipa.size, 0x10000000);
+	assert_false(vm->regions[0].is_identity);
+	assert_int_equal(vm->regions[1].ipa.base, 0x100000000);
+	assert_int_equal(vm->regions[1].ipa.size, 0x200000);
+	assert_false(vm->regions[1].is_identity);
+	assert_int_equal(vm->regions[2].ipa.base, 0x70000000);
+	assert_int_equal(vm->regions[2].ipa.size, 0x1000000);
+	assert_true(vm->regions[2].is_identity);
+
+	assert_int_equal(vm->device_count, 2);
+	assert_string_equal(vm->devices[0].name, "serial@9000000");
+	assert_string_equal(vm->devices[0].compatible, "arm,pl011");
+	assert_int_equal(vm->devices[0].server, 0);
+	assert_int_equal(vm->devices[0].ipa.base, 0x9000000);
+	assert_int_equal(vm->devices[0].ipa.size, 0x1000);
+	assert_int_equal(vm->devices[0].intid, 33);
+	assert_string_equal(vm->devices[1].name, "virtio@a000000");
+	assert_string_equal(vm->devices[1].compatible, "virtio,mmio");
+	assert_int_equal(vm->devices[1].server, 1);
+	assert_int_equal(vm->devices[1].ipa.base, 0xa000000);
+	assert_int_equal(vm->devices[1].ipa.size, 0x200000);
+	assert_int_equal(vm->devices[1].intid, 48);
+
+	assert_int_equal(vm->passthrough_count, 2);
+	assert_string_equal(vm->passthrough[0].name, "rtc@9010000");
+	assert_int_equal(vm->passthrough[0].host_physical, 0x9010000);
+	assert_int_equal(vm->passthrough[0].ipa.base, 0x9010000);
+	assert_int_equal(vm->passthrough[0].ipa.size, 0x1000);
+	assert_int_equal(vm->passthrough[0].intid, 34);
+	assert_string_equal(vm->passthrough[1].name, "scratch@80000000");
+	assert_int_equal(vm->passthrough[1].host_physical, 0x200000000);
+	assert_int_equal(vm->passthrough[1].ipa.base, 0x80000000);
+	assert_int_equal(vm->passthrough[1].ipa.size, 0x4000);
+	assert_int_equal(vm->passthrough[1].intid, 0);
+	free(b.data);
+}
+
+static void test_parse_gives_optional_properties_their_defaults(void **state)
+{
+	struct blob b = load(VALID);
+	const struct sysdesc_vm *vm = &desc.vms[1];
+
+	expect_valid(&b);
+	assert_string_equal(vm->name, "bare");
+	assert_string_equal(vm->kernel, "guest");
+	assert_null(vm->initrd);
+	assert_string_equal(vm->bootargs, "");
+	assert_int_equal(vm->vcpu_count, 1);
+	assert_int_equal(vm->vcpu_affinity[0], 1);
+	assert_int_equal(vm->region_count, 1);
+	assert_int_equal(vm->device_count, 1);
+	assert_int_equal(vm->devices[0].intid, 0);
+	assert_int_equal(vm->passthrough_count, 0);
+	free(b.data);
+}
+
+/* The example of docs/system-description.md, as apps/root/system.dts. */
+static void test_parse_accepts_the_example_system(void **state)
+{
+	struct blob b = read_file(EXAMPLE_DTB);
+
+	expect_valid(&b);
+	assert_true(desc.vm_count >= 1);
+	free(b.data);
+}
+
+/* Every limit reached exactly is still valid. */
+static void test_parse_accepts_every_maximum(void **state)
+{
+	struct blob b = edit(VALID);
+	uint32_t cells[4 * SYSDESC_REGION_MAX];
+	const struct sysdesc_vm *bare;
+	char name[32];
+
+	for (size_t i = 0; i < SYSDESC_REGION_MAX; i++) {
+		cells[4 * i] = 0;
+		cells[4 * i + 1] = 0x40000000u + (uint32_t)i * 0x100000u;
+		cells[4 * i + 2] = 0;
+		cells[4 * i + 3] = 0x100000;
+	}
+	set_cells(&b, "/vms/bare", "memory", 4 * SYSDESC_REGION_MAX, cells);
+	SET_CELLS(&b, "/vms/bare", "cpus", SYSDESC_VCPU_MAX);
+	SET_CELLS(&b, "/vms/bare", "cpu-affinity", 0, 1, 2, 3, 4, 5, 6, 7);
+	for (int i = 1; i < SYSDESC_DEVICE_MAX; i++) {
+		char path[64];
+
+		snprintf(name, sizeof(name), "uart@%x", 0x9000000 + i * 0x1000);
+		add_node(&b, "/vms/bare/devices", name);
+		snprintf(path, sizeof(path), "/vms/bare/devices/%s", name);
+		set_string(&b, path, "compatible", "arm,pl011");
+		set_string(&b, path, "server", "pl011");
+		SET_CELLS(&b, path, "reg", 0, 0x9000000u + (uint32_t)i * 0x1000u, 0, 0x1000);
+		SET_CELLS(&b, path, "interrupt", 40 + (uint32_t)i);
+	}
+	for (int i = 2; i < SYSDESC_VM_MAX; i++) {
+		char path[64];
+
+		snprintf(name, sizeof(name), "vm%d", i);
+		add_node(&b, "/vms", name);
+		snprintf(path, sizeof(path), "/vms/%s", name);
+		SET_CELLS(&b, path, "memory", 0, 0x40000000, 0, 0x100000);
+		SET_CELLS(&b, path, "cpus", 1);
+		SET_CELLS(&b, path, "cpu-affinity", 0);
+		set_string(&b, path, "kernel", "guest");
+	}
+	expect_valid(&b);
+	assert_int_equal(desc.vm_count, SYSDESC_VM_MAX);
+	/* libfdt adds a node before its siblings, so bare is now last. */
+	bare = &desc.vms[SYSDESC_VM_MAX - 1];
+	assert_string_equal(bare->name, "bare");
+	assert_int_equal(bare->region_count, SYSDESC_REGION_MAX);
+	assert_int_equal(bare->regions[7].ipa.base, 0x40700000);
+	assert_int_equal(bare->vcpu_count, SYSDESC_VCPU_MAX);
+	assert_int_equal(bare->vcpu_affinity[7], 7);
+	assert_int_equal(bare->device_count, SYSDESC_DEVICE_MAX);
+	free(b.data);
+}
+
+/* --- Not a description at all ------------------------------------------------------------- */
+
+static void test_parse_rejects_a_blob_that_is_not_a_device_tree(void **state)
+{
+	struct blob b = load(VALID);
+
+	memset(b.data, 0x5a, 8);
+	expect_error(&b, "/", "", "not a valid device tree blob: FDT_ERR_BADMAGIC");
+}
+
+static void test_parse_rejects_a_truncated_blob(void **state)
+{
+	struct blob b = load(VALID);
+
+	b.size -= 1;
+	expect_error(&b, "/", "", "not a valid device tree blob: FDT_ERR_TRUNCATED");
+	b = load(VALID);
+	b.size = 20;
+	expect_error(&b, "/", "", "not a device tree blob: only 20 bytes");
+}
+
+static void test_parse_rejects_a_root_that_is_not_a_mica_system(void **state)
+{
+	struct blob b = edit(VALID);
+
+	set_string(&b, "/", "compatible", "linux,dummy-virt");
+	expect_error(&b, "/", "compatible", "does not list \"mica,system\"");
+	b = edit(VALID);
+	delete_prop(&b, "/", "compatible");
+	expect_error(&b, "/", "compatible", "missing");
+}
+
+static void test_parse_rejects_a_system_without_vms(void **state)
+{
+	struct blob b = edit(VALID);
+
+	assert_int_equal(fdt_del_node(b.data, node(&b, "/vms")), 0);
+	expect_error(&b, "/", "", "no 'vms' node");
+	b = edit(VALID);
+	assert_int_equal(fdt_del_node(b.data, node(&b, "/vms/linux")), 0);
+	assert_int_equal(fdt_del_node(b.data, node(&b, "/vms/bare")), 0);
+	expect_error(&b, "/vms", "", "no VMs");
+}
+
+/* --- Missing and malformed properties ----------------------------------------------------- */
+
+static void test_parse_rejects_each_missing_required_property(void **state)
+{
+	static const struct {
+		const char *node;
+		const char *property;
+	} required[] = {
+		{"/servers/pl011", "program"},
+		{"/vms/linux", "cpus"},
+		{"/vms/linux", "cpu-affinity"},
+		{"/vms/linux", "kernel"},
+		{"/vms/linux/devices/serial@9000000", "compatible"},
+		{"/vms/linux/devices/serial@9000000", "server"},
+		{"/vms/linux/devices/serial@9000000", "reg"},
+		{"/vms/linux/passthrough/rtc@9010000", "reg"},
+		{"/vms/linux/passthrough/rtc@9010000", "physical"},
+	};
+
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		struct blob b = edit(VALID);
+
+		delete_prop(&b, required[i].node, required[i].property);
+		expect_error(&b, required[i].node, required[i].property, "missing");
+	}
+}
+
+static void test_parse_rejects_a_vm_without_memory(void **state)
+{
+	struct blob b = edit(VALID);
+
+	delete_prop(&b, "/vms/linux", "memory");
+	delete_prop(&b, "/vms/linux", "memory-identity");
+	expect_error(&b, "/vms/linux", "memory",
+		     "missing (a VM needs 'memory' or 'memory-identity')");
+}
+
+static void test_parse_rejects_wrong_property_lengths(void **state)
+{
+	static const uint8_t bytes[12] = {0};
+	struct blob b = edit(VALID);
+
+	set_bytes(&b, "/vms/linux", "cpus", bytes, 8);
+	expect_error(&b, "/vms/linux", "cpus", "is 8 bytes long, expected one cell (4)");
+
+	b = edit(VALID);
+	set_bytes(&b, "/vms/linux", "memory", bytes, 12);
+	expect_error(&b, "/vms/linux", "memory",
+		     "is 12 bytes long, expected address and size pairs of two cells each (16 "
+		     "bytes a region)");
+
+	b = edit(VALID);
+	set_bytes(&b, "/vms/linux", "cpu-affinity", bytes, 6);
+	expect_error(&b, "/vms/linux", "cpu-affinity",
+		     "is 6 bytes long, expected one cell per vCPU");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/devices/serial@9000000", "reg", 0x9000000, 0x1000);
+	expect_error(&b, "/vms/linux/devices/serial@9000000", "reg",
+		     "is 8 bytes long, expected address and size of two cells each (16)");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/passthrough/rtc@9010000", "physical", 0x9010000);
+	expect_error(&b, "/vms/linux/passthrough/rtc@9010000", "physical",
+		     "is 4 bytes long, expected two cells (8)");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/devices/serial@9000000", "interrupt", 0, 33, 4);
+	expect_error(&b, "/vms/linux/devices/serial@9000000", "interrupt",
+		     "is 12 bytes long, expected one cell (4)");
+}
+
+static void test_parse_rejects_strings_that_are_not_one_string(void **state)
+{
+	static const char two[] = "linux\0image";
+	static const char unterminated[] = {'l', 'i', 'n'};
+	struct blob b = edit(VALID);
+
+	set_bytes(&b, "/vms/linux", "kernel", two, sizeof(two));
+	expect_error(&b, "/vms/linux", "kernel", "must be one string");
+
+	b = edit(VALID);
+	set_bytes(&b, "/vms/linux", "initrd", unterminated, sizeof(unterminated));
+	expect_error(&b, "/vms/linux", "initrd", "must be one string");
+
+	b = edit(VALID);
+	set_string(&b, "/servers/pl011", "program", "");
+	expect_error(&b, "/servers/pl011", "program", "must not be empty");
+
+	/* An empty command line is a command line. */
+	b = edit(VALID);
+	set_string(&b, "/vms/linux", "bootargs", "");
+	expect_valid(&b);
+	assert_string_equal(desc.vms[0].bootargs, "");
+	free(b.data);
+}
+
+static void test_parse_rejects_address_cells_other_than_two(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux/devices", "#address-cells", 1);
+	expect_error(&b, "/vms/linux/devices", "#address-cells",
+		     "is 1, but addresses and sizes are two cells each");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/passthrough", "#size-cells", 1);
+	expect_error(&b, "/vms/linux/passthrough", "#size-cells",
+		     "is 1, but addresses and sizes are two cells each");
+}
+
+static void test_parse_rejects_unknown_properties_and_nodes(void **state)
+{
+	struct blob b = edit(VALID);
+
+	set_string(&b, "/vms/linux", "bootarg", "console=ttyAMA0");
+	expect_error(&b, "/vms/linux", "bootarg", "unknown property");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/devices/serial@9000000", "interrupts", 0, 1, 4);
+	expect_error(&b, "/vms/linux/devices/serial@9000000", "interrupts", "unknown property");
+
+	b = edit(VALID);
+	add_node(&b, "/vms/linux", "device");
+	expect_error(&b, "/vms/linux/device", "", "unknown node");
+
+	b = edit(VALID);
+	add_node(&b, "/", "channels");
+	expect_error(&b, "/channels", "", "unknown node");
+}
+
+/* --- References ---------------------------------------------------------------------------- */
+
+static void test_parse_rejects_an_unknown_server(void **state)
+{
+	struct blob b = edit(VALID);
+
+	set_string(&b, "/vms/linux/devices/virtio@a000000", "server", "virtio-net");
+	expect_error(&b, "/vms/linux/devices/virtio@a000000", "server",
+		     "no server 'virtio-net' in /servers");
+
+	/* Without /servers, no device can name one. */
+	b = edit(VALID);
+	assert_int_equal(fdt_del_node(b.data, node(&b, "/servers")), 0);
+	expect_error(&b, "/vms/linux/devices/serial@9000000", "server",
+		     "no server 'pl011' in /servers");
+}
+
+/* Two nodes of the same name cannot come from dtc, so this blob is built by hand. */
+static void test_parse_rejects_duplicate_vm_names(void **state)
+{
+	const fdt32_t memory[] = {0, cpu_to_fdt32(0x40000000), 0, cpu_to_fdt32(0x100000)};
+	const fdt32_t one = cpu_to_fdt32(1);
+	const fdt32_t zero = 0;
+	struct blob b = {malloc(4096), 4096};
+
+	assert_non_null(b.data);
+	assert_int_equal(fdt_create(b.data, (int)b.size), 0);
+	assert_int_equal(fdt_finish_reservemap(b.data), 0);
+	assert_int_equal(fdt_begin_node(b.data, ""), 0);
+	assert_int_equal(fdt_property_string(b.data, "compatible", "mica,system"), 0);
+	assert_int_equal(fdt_begin_node(b.data, "vms"), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(fdt_begin_node(b.data, "twin"), 0);
+		assert_int_equal(fdt_property(b.data, "memory", memory, sizeof(memory)), 0);
+		assert_int_equal(fdt_property(b.data, "cpus", &one, sizeof(one)), 0);
+		assert_int_equal(fdt_property(b.data, "cpu-affinity", &zero, sizeof(zero)), 0);
+		assert_int_equal(fdt_property_string(b.data, "kernel", "guest"), 0);
+		assert_int_equal(fdt_end_node(b.data), 0);
+	}
+	assert_int_equal(fdt_end_node(b.data), 0);
+	assert_int_equal(fdt_end_node(b.data), 0);
+	assert_int_equal(fdt_finish(b.data), 0);
+	expect_error(&b, "/vms/twin", "", "another VM has the same name");
+}
+
+static void test_parse_rejects_duplicate_server_names(void **state)
+{
+	struct blob b = edit(VALID);
+
+	assert_int_equal(fdt_set_name(b.data, node(&b, "/servers/virtio-blk"), "pl011"), 0);
+	expect_error(&b, "/servers/pl011", "", "another server has the same name");
+}
+
+/* --- Ranges -------------------------------------------------------------------------------- */
+
+static void test_parse_rejects_overlapping_memory_regions(void **state)
+{
+	struct blob b = load("sysdesc_overlap");
+
+	expect_error(&b, "/vms/guest", "memory", "region 1 overlaps region 0");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux", "memory-identity", 0, 0x70000000, 0, 0x1000, 1, 0x1000, 0,
+		  0x1000);
+	expect_error(&b, "/vms/linux", "memory-identity", "region 1 overlaps region 1 of 'memory'");
+}
+
+static void test_parse_rejects_a_device_overlapping_ram(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux/devices/virtio@a000000", "reg", 0, 0x4ffff000, 0, 0x1000);
+	expect_error(&b, "/vms/linux/devices/virtio@a000000", "reg",
+		     "overlaps region 0 of 'memory'");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/devices/virtio@a000000", "reg", 0, 0x70fff000, 0, 0x2000);
+	expect_error(&b, "/vms/linux/devices/virtio@a000000", "reg",
+		     "overlaps region 0 of 'memory-identity'");
+}
+
+static void test_parse_rejects_a_device_overlapping_another_device(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux/devices/virtio@a000000", "reg", 0, 0x8fff000, 0, 0x2000);
+	expect_error(&b, "/vms/linux/devices/virtio@a000000", "reg",
+		     "overlaps device 'serial@9000000'");
+}
+
+static void test_parse_rejects_passthrough_overlapping_anything(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux/passthrough/rtc@9010000", "reg", 0, 0x9000000, 0, 0x1000);
+	expect_error(&b, "/vms/linux/passthrough/rtc@9010000", "reg",
+		     "overlaps device 'serial@9000000'");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/passthrough/scratch@80000000", "reg", 0, 0x9010000, 0, 0x1000);
+	expect_error(&b, "/vms/linux/passthrough/scratch@80000000", "reg",
+		     "overlaps passthrough 'rtc@9010000'");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/passthrough/scratch@80000000", "reg", 1, 0, 0, 0x1000);
+	expect_error(&b, "/vms/linux/passthrough/scratch@80000000", "reg",
+		     "overlaps region 1 of 'memory'");
+}
+
+static void test_parse_rejects_host_memory_given_twice(void **state)
+{
+	struct blob b = edit(VALID);
+
+	/* bare's RAM is allocated; giving it linux's rtc as well is not. */
+	add_node(&b, "/vms/bare", "passthrough");
+	add_node(&b, "/vms/bare/passthrough", "rtc@20000000");
+	SET_CELLS(&b, "/vms/bare/passthrough/rtc@20000000", "reg", 0, 0x20000000, 0, 0x1000);
+	SET_CELLS(&b, "/vms/bare/passthrough/rtc@20000000", "physical", 0, 0x9010000);
+	expect_error(&b, "/vms/bare/passthrough/rtc@20000000", "physical",
+		     "overlaps the host memory of passthrough 'rtc@9010000' of VM 'linux'");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/bare", "memory-identity", 0, 0x70800000, 0, 0x1000);
+	expect_error(&b, "/vms/bare", "memory-identity",
+		     "region 0 overlaps the host memory of region 0 of 'memory-identity' of VM "
+		     "'linux'");
+
+	/* Within one VM too: a passthrough onto its own identity memory. */
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/passthrough/scratch@80000000", "physical", 0, 0x70000000);
+	expect_error(&b, "/vms/linux/passthrough/scratch@80000000", "physical",
+		     "overlaps the host memory of region 0 of 'memory-identity' of VM 'linux'");
+}
+
+static void test_parse_rejects_empty_ranges(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux", "memory", 0, 0x40000000, 0, 0x1000, 1, 0, 0, 0);
+	expect_error(&b, "/vms/linux", "memory", "region 1 has size 0");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/devices/serial@9000000", "reg", 0, 0x9000000, 0, 0);
+	expect_error(&b, "/vms/linux/devices/serial@9000000", "reg", "range has size 0");
+}
+
+static void test_parse_rejects_wrapping_ranges(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux", "memory", 0xffffffff, 0xfff00000, 0, 0x200000);
+	expect_error(&b, "/vms/linux", "memory",
+		     "region 0 wraps past the top of the address space");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/passthrough/scratch@80000000", "physical", 0xffffffff,
+		  0xfffff000);
+	expect_error(&b, "/vms/linux/passthrough/scratch@80000000", "physical",
+		     "range wraps past the top of the address space");
+
+	/* Ending exactly at the top is fine. */
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/bare", "memory", 0xffffffff, 0xfff00000, 0, 0x100000);
+	expect_valid(&b);
+	free(b.data);
+}
+
+static void test_parse_rejects_ranges_that_are_not_page_aligned(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux", "memory", 0, 0x40000800, 0, 0x1000);
+	expect_error(&b, "/vms/linux", "memory", "region 0 is not 4 KiB aligned");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/devices/serial@9000000", "reg", 0, 0x9000000, 0, 0x100);
+	expect_error(&b, "/vms/linux/devices/serial@9000000", "reg", "range is not 4 KiB aligned");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/passthrough/rtc@9010000", "physical", 0, 0x9010010);
+	expect_error(&b, "/vms/linux/passthrough/rtc@9010000", "physical",
+		     "0x9010010 is not 4 KiB aligned");
+}
+
+/* --- vCPUs and interrupts ----------------------------------------------------------------- */
+
+static void test_parse_rejects_an_affinity_count_mismatch(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux", "cpu-affinity", 0, 1, 2);
+	expect_error(&b, "/vms/linux", "cpu-affinity", "3 entries for 2 vCPUs");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux", "cpus", 3);
+	expect_error(&b, "/vms/linux", "cpu-affinity", "2 entries for 3 vCPUs");
+}
+
+static void test_parse_rejects_zero_vcpus(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux", "cpus", 0);
+	expect_error(&b, "/vms/linux", "cpus", "a VM needs at least one vCPU");
+}
+
+static void test_parse_rejects_interrupts_that_are_not_spis(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux/devices/serial@9000000", "interrupt", 27);
+	expect_error(&b, "/vms/linux/devices/serial@9000000", "interrupt",
+		     "INTID 27 is not an SPI (32 to 1019)");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/passthrough/rtc@9010000", "interrupt", 1020);
+	expect_error(&b, "/vms/linux/passthrough/rtc@9010000", "interrupt",
+		     "INTID 1020 is not an SPI (32 to 1019)");
+}
+
+static void test_parse_rejects_an_interrupt_used_twice(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux/devices/virtio@a000000", "interrupt", 33);
+	expect_error(&b, "/vms/linux/devices/virtio@a000000", "interrupt",
+		     "INTID 33 is also used by device 'serial@9000000'");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux/passthrough/scratch@80000000", "interrupt", 34);
+	expect_error(&b, "/vms/linux/passthrough/scratch@80000000", "interrupt",
+		     "INTID 34 is also used by passthrough 'rtc@9010000'");
+
+	/* Different VMs have different interrupt spaces. */
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/bare/devices/serial@9000000", "interrupt", 33);
+	expect_valid(&b);
+	free(b.data);
+}
+
+/* --- Too many ------------------------------------------------------------------------------ */
+
+static void test_parse_rejects_too_many_vms(void **state)
+{
+	struct blob b = edit(VALID);
+
+	for (int i = 2; i <= SYSDESC_VM_MAX; i++) {
+		char name[16];
+		char path[32];
+
+		snprintf(name, sizeof(name), "vm%d", i);
+		snprintf(path, sizeof(path), "/vms/%s", name);
+		add_node(&b, "/vms", name);
+		SET_CELLS(&b, path, "memory", 0, 0x40000000, 0, 0x100000);
+		SET_CELLS(&b, path, "cpus", 1);
+		SET_CELLS(&b, path, "cpu-affinity", 0);
+		set_string(&b, path, "kernel", "guest");
+	}
+	expect_error(&b, "/vms", "", "more than 8 VMs");
+}
+
+static void test_parse_rejects_too_many_vcpus(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux", "cpus", SYSDESC_VCPU_MAX + 1);
+	expect_error(&b, "/vms/linux", "cpus", "9 vCPUs, at most 8");
+}
+
+static void test_parse_rejects_too_many_regions(void **state)
+{
+	struct blob b = edit(VALID);
+	uint32_t cells[4 * 6];
+
+	/* linux has 2 allocated regions; 6 identity ones make 8, a seventh is one too many. */
+	for (size_t i = 0; i < 6; i++) {
+		cells[4 * i] = 0;
+		cells[4 * i + 1] = 0x70000000u + (uint32_t)i * 0x1000u;
+		cells[4 * i + 2] = 0;
+		cells[4 * i + 3] = 0x1000;
+	}
+	set_cells(&b, "/vms/linux", "memory-identity", 4 * 6, cells);
+	expect_valid(&b);
+	free(b.data);
+
+	b = edit(VALID);
+	set_cells(&b, "/vms/linux", "memory-identity", 4 * 6, cells);
+	SET_CELLS(&b, "/vms/linux", "memory", 0, 0x40000000, 0, 0x1000, 0, 0x40001000, 0, 0x1000, 0,
+		  0x40002000, 0, 0x1000);
+	expect_error(&b, "/vms/linux", "memory-identity",
+		     "more than 8 regions in 'memory' and 'memory-identity' together");
+}
+
+static void test_parse_rejects_too_many_devices_and_servers(void **state)
+{
+	struct blob b = edit(VALID);
+
+	for (int i = 1; i <= SYSDESC_DEVICE_MAX; i++) {
+		char name[32];
+		char path[64];
+
+		snprintf(name, sizeof(name), "uart@%x", 0x9001000 + i * 0x1000);
+		snprintf(path, sizeof(path), "/vms/bare/devices/%s", name);
+		add_node(&b, "/vms/bare/devices", name);
+		set_string(&b, path, "compatible", "arm,pl011");
+		set_string(&b, path, "server", "pl011");
+		SET_CELLS(&b, path, "reg", 0, 0x9001000u + (uint32_t)i * 0x1000u, 0, 0x1000);
+	}
+	expect_error(&b, "/vms/bare/devices", "", "more than 16 devices");
+
+	b = edit(VALID);
+	for (int i = 2; i <= SYSDESC_SERVER_MAX; i++) {
+		char name[16];
+		char path[32];
+
+		snprintf(name, sizeof(name), "s%d", i);
+		snprintf(path, sizeof(path), "/servers/%s", name);
+		add_node(&b, "/servers", name);
+		set_string(&b, path, "program", "vdev");
+	}
+	expect_error(&b, "/servers", "", "more than 16 servers");
+}
+
+static void test_parse_rejects_too_many_passthrough_regions(void **state)
+{
+	struct blob b = edit(VALID);
+
+	for (int i = 2; i <= SYSDESC_PASSTHROUGH_MAX; i++) {
+		char name[32];
+		char path[64];
+
+		snprintf(name, sizeof(name), "pt@%x", 0x20000000 + i * 0x1000);
+		snprintf(path, sizeof(path), "/vms/linux/passthrough/%s", name);
+		add_node(&b, "/vms/linux/passthrough", name);
+		SET_CELLS(&b, path, "reg", 0, 0x20000000u + (uint32_t)i * 0x1000u, 0, 0x1000);
+		SET_CELLS(&b, path, "physical", 3, (uint32_t)i * 0x1000u);
+	}
+	expect_error(&b, "/vms/linux/passthrough", "", "more than 8 passthrough regions");
+}
+
+/* --- Error text ---------------------------------------------------------------------------- */
+
+static void test_error_format_names_node_and_property(void **state)
+{
+	struct blob b = load("sysdesc_overlap");
+	char line[256];
+	int n;
+
+	assert_int_equal(sysdesc_parse(b.data, b.size, &desc, &error), MICA_ERR_MALFORMED);
+	n = sysdesc_error_format(&error, line, sizeof(line));
+	assert_string_equal(line, "/vms/guest: property 'memory': region 1 overlaps region 0");
+	assert_int_equal(n, (int)strlen(line));
+	/* Cut short, it stays terminated and still says how long it would be. */
+	assert_int_equal(sysdesc_error_format(&error, line, 11), n);
+	assert_string_equal(line, "/vms/guest");
+	free(b.data);
+
+	strcpy(error.node, "/vms");
+	error.property[0] = '\0';
+	strcpy(error.message, "no VMs");
+	(void)sysdesc_error_format(&error, line, sizeof(line));
+	assert_string_equal(line, "/vms: no VMs");
+}
+
+/* A path longer than the report's node field is cut to the node's own name. */
+static void test_error_names_a_deep_node_by_its_name(void **state)
+{
+	struct blob b = edit(VALID);
+	char vm[64];
+	char device[64];
+	char path[200];
+
+	memset(vm, 'v', 60);
+	vm[60] = '\0';
+	memset(device, 'd', 60);
+	device[60] = '\0';
+	assert_int_equal(fdt_set_name(b.data, node(&b, "/vms/bare"), vm), 0);
+	snprintf(path, sizeof(path), "/vms/%s/devices", vm);
+	add_node(&b, path, device);
+	snprintf(path, sizeof(path), ".../%s", device);
+	expect_error(&b, path, "compatible", "missing");
+}
+
+/* --- Placing the images ------------------------------------------------------------------- */
+
+static void test_place_images_puts_kernel_initrd_and_fdt_in_the_boot_region(void **state)
+{
+	struct blob b = load(VALID);
+	struct sysdesc_layout layout;
+
+	expect_valid(&b);
+	/* Boot region: 0x40000000, 256 MiB; the FDT takes its top 64 KiB. */
+	assert_int_equal(sysdesc_place_images(&desc.vms[0], 0x1000000, 0x2345, &layout, &error),
+			 MICA_OK);
+	assert_int_equal(layout.kernel, 0x40000000);
+	assert_int_equal(layout.fdt, 0x4fff0000);
+	assert_int_equal(layout.initrd, 0x4ffed000);
+
+	/* Exactly full: kernel up to the initrd, which ends at the FDT. */
+	assert_int_equal(
+		sysdesc_place_images(&desc.vms[0], 0xfff0000 - 0x3000, 0x3000, &layout, &error),
+		MICA_OK);
+	assert_int_equal(layout.initrd, 0x4ffed000);
+
+	/* No initrd in the description: none is placed. */
+	assert_int_equal(sysdesc_place_images(&desc.vms[1], 0xf0000, 0, &layout, &error), MICA_OK);
+	assert_int_equal(layout.kernel, 0x40000000);
+	assert_int_equal(layout.fdt, 0x400f0000);
+	assert_int_equal(layout.initrd, 0);
+	free(b.data);
+}
+
+static void test_place_images_rejects_images_that_do_not_fit(void **state)
+{
+	struct blob b = load(VALID);
+	struct sysdesc_layout layout;
+
+	expect_valid(&b);
+	assert_int_equal(sysdesc_place_images(&desc.vms[1], 0xf0001, 0, &layout, &error),
+			 MICA_ERR_RANGE);
+	assert_string_equal(error.node, "/vms/bare");
+	assert_string_equal(error.property, "kernel");
+	assert_string_equal(error.message,
+			    "needs 0xf0001 bytes, but region 0 has 0xf0000 below the guest's "
+			    "device tree");
+
+	/* The initrd starts on a page boundary, so one byte more costs a page. */
+	assert_int_equal(
+		sysdesc_place_images(&desc.vms[0], 0xfff0000 - 0x3000, 0x3001, &layout, &error),
+		MICA_ERR_RANGE);
+	assert_string_equal(error.node, "/vms/linux");
+	assert_string_equal(error.property, "initrd");
+	assert_string_equal(error.message, "0x3001 bytes do not fit between the kernel (0xffed000 "
+					   "bytes) and the guest's device tree");
+
+	assert_int_equal(sysdesc_place_images(&desc.vms[0], 0x1000, UINT64_MAX, &layout, &error),
+			 MICA_ERR_RANGE);
+	assert_string_equal(error.property, "initrd");
+	assert_int_equal(sysdesc_place_images(&desc.vms[0], UINT64_MAX, 0, &layout, &error),
+			 MICA_ERR_RANGE);
+	assert_string_equal(error.property, "kernel");
+	free(b.data);
+}
+
+static void test_place_images_rejects_a_boot_region_too_small_for_the_fdt(void **state)
+{
+	struct blob b = edit(VALID);
+	struct sysdesc_layout layout;
+
+	SET_CELLS(&b, "/vms/bare", "memory", 0, 0x40000000, 0, SYSDESC_GUEST_FDT_SIZE);
+	expect_valid(&b);
+	assert_int_equal(sysdesc_place_images(&desc.vms[1], 0, 0, &layout, &error), MICA_ERR_RANGE);
+	assert_string_equal(error.node, "/vms/bare");
+	assert_string_equal(error.property, "memory");
+	assert_string_equal(
+		error.message,
+		"region 0 (0x10000 bytes) leaves no room beside the guest's device tree");
+	free(b.data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_reads_every_field_of_a_valid_description),
+		cmocka_unit_test(test_parse_gives_optional_properties_their_defaults),
+		cmocka_unit_test(test_parse_accepts_the_example_system),
+		cmocka_unit_test(test_parse_accepts_every_maximum),
+		cmocka_unit_test(test_parse_rejects_a_blob_that_is_not_a_device_tree),
+		cmocka_unit_test(test_parse_rejects_a_truncated_blob),
+		cmocka_unit_test(test_parse_rejects_a_root_that_is_not_a_mica_system),
+		cmocka_unit_test(test_parse_rejects_a_system_without_vms),
+		cmocka_unit_test(test_parse_rejects_each_missing_required_property),
+		cmocka_unit_test(test_parse_rejects_a_vm_without_memory),
+		cmocka_unit_test(test_parse_rejects_wrong_property_lengths),
+		cmocka_unit_test(test_parse_rejects_strings_that_are_not_one_string),
+		cmocka_unit_test(test_parse_rejects_address_cells_other_than_two),
+		cmocka_unit_test(test_parse_rejects_unknown_properties_and_nodes),
+		cmocka_unit_test(test_parse_rejects_an_unknown_server),
+		cmocka_unit_test(test_parse_rejects_duplicate_vm_names),
+		cmocka_unit_test(test_parse_rejects_duplicate_server_names),
+		cmocka_unit_test(test_parse_rejects_overlapping_memory_regions),
+		cmocka_unit_test(test_parse_rejects_a_device_overlapping_ram),
+		cmocka_unit_test(test_parse_rejects_a_device_overlapping_another_device),
+		cmocka_unit_test(test_parse_rejects_passthrough_overlapping_anything),
+		cmocka_unit_test(test_parse_rejects_host_memory_given_twice),
+		cmocka_unit_test(test_parse_rejects_empty_ranges),
+		cmocka_unit_test(test_parse_rejects_wrapping_ranges),
+		cmocka_unit_test(test_parse_rejects_ranges_that_are_not_page_aligned),
+		cmocka_unit_test(test_parse_rejects_an_affinity_count_mismatch),
+		cmocka_unit_test(test_parse_rejects_zero_vcpus),
+		cmocka_unit_test(test_parse_rejects_interrupts_that_are_not_spis),
+		cmocka_unit_test(test_parse_rejects_an_interrupt_used_twice),
+		cmocka_unit_test(test_parse_rejects_too_many_vms),
+		cmocka_unit_test(test_parse_rejects_too_many_vcpus),
+		cmocka_unit_test(test_parse_rejects_too_many_regions),
+		cmocka_unit_test(test_parse_rejects_too_many_devices_and_servers),
+		cmocka_unit_test(test_parse_rejects_too_many_passthrough_regions),
+		cmocka_unit_test(test_error_format_names_node_and_property),
+		cmocka_unit_test(test_error_names_a_deep_node_by_its_name),
+		cmocka_unit_test(test_place_images_puts_kernel_initrd_and_fdt_in_the_boot_region),
+		cmocka_unit_test(test_place_images_rejects_images_that_do_not_fit),
+		cmocka_unit_test(test_place_images_rejects_a_boot_region_too_small_for_the_fdt),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
