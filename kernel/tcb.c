@@ -85,8 +85,12 @@ void thread_resume(struct tcb *t)
  */
 void thread_fault(struct tcb *t, uint64_t label, const uint64_t *mr, unsigned count)
 {
-	const struct cap *ep = &t->slots[TCB_SLOT_FAULT_EP].cap;
+	thread_fault_to(t, &t->slots[TCB_SLOT_FAULT_EP].cap, label, mr, count);
+}
 
+void thread_fault_to(struct tcb *t, const struct cap *ep, uint64_t label, const uint64_t *mr,
+		     unsigned count)
+{
 	if (count > FAULT_MAX_WORDS)
 		count = FAULT_MAX_WORDS;
 	t->fault_label = label;

@@ -171,12 +171,6 @@ void vcpu_tick(void)
 	}
 }
 
-/* Is v's EL1 state in this CPU's registers (else in v->arch)? */
-static bool vcpu_is_loaded(const struct vcpu *v)
-{
-	return sched_this_cpu()->loaded_vcpu == v;
-}
-
 static enum mica_error vcpu_set_entry(struct vcpu *v, uint64_t pc, uint64_t x0)
 {
 	struct tcb *t = v->tcb;
@@ -253,13 +247,6 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 	}
 }
 
-/* Send t's exit (already in t->fault_*) through the endpoint capability ep. */
-static void vcpu_send_exit(struct tcb *t, const struct cap *ep)
-{
-	t->fault_label = t->vcpu->exit.label;
-	endpoint_send_fault(t, (struct endpoint *)ep->object, ep->data);
-}
-
 void vcpu_exit(struct tcb *t, const struct vcpu_exit *e, const uint64_t *words, unsigned count)
 {
 	t->vcpu->exit = *e;
@@ -276,16 +263,13 @@ void vcpu_exit_mmio(struct tcb *t, const struct vcpu_exit *e, const uint64_t *wo
 
 	if (vm != NULL && vm->type == MICA_OBJ_VM)
 		server = vm_mmio_server(vm_of(vm), words[0]);
-	if (server == NULL || !(server->rights & MICA_RIGHT_WRITE)) {
+	if (server == NULL) {
 		vcpu_exit(t, e, words, 4);
 		return;
 	}
 	t->vcpu->exit = *e;
 	t->vcpu->exit.to_server = true;
-	t->fault_count = 4;
-	for (unsigned i = 0; i < 4; i++)
-		t->fault_mr[i] = words[i];
-	vcpu_send_exit(t, server);
+	thread_fault_to(t, server, e->label, words, 4);
 }
 
 void vcpu_exit_lost(struct tcb *t)

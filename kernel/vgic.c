@@ -38,11 +38,6 @@ void vgic_set_vtimer_intid(unsigned intid)
 	vtimer_intid = intid;
 }
 
-static bool is_loaded(const struct vcpu *v)
-{
-	return sched_this_cpu()->loaded_vcpu == v;
-}
-
 static void update_work(struct vgic *g)
 {
 	g->has_work = g->count != 0 || g->eoi_owed_count != 0;
@@ -88,7 +83,7 @@ static void line_done(struct vcpu *v, unsigned intid, unsigned flags)
 {
 	if (flags & VGIC_VTIMER) {
 		v->vgic.vtimer_masked = false;
-		if (is_loaded(v))
+		if (vcpu_is_loaded(v))
 			arch_irq_set_enabled(intid, true);
 	}
 	if (flags & VGIC_PASSTHROUGH)

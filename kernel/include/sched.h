@@ -35,6 +35,12 @@ static inline struct sched_cpu *sched_this_cpu(void)
 	return &sched_cpus[arch_cpu_index()];
 }
 
+/* Is v's EL1 state in this CPU's registers (else in v's saved copy)? */
+static inline bool vcpu_is_loaded(const struct vcpu *v)
+{
+	return sched_this_cpu()->loaded_vcpu == v;
+}
+
 /*
  * The IPC fastpath hands the CPU straight to t, which must be runnable and
  * in no queue (the old current thread has blocked).

@@ -162,4 +162,8 @@ void syscall_dispatch(struct tcb *t);
 /* The thread took a fault: deliver it (count words) to its fault endpoint, or stop it. */
 void thread_fault(struct tcb *t, uint64_t label, const uint64_t *mr, unsigned count);
 
+/* The same, through the endpoint capability ep (a guest's exit to a device server). */
+void thread_fault_to(struct tcb *t, const struct cap *ep, uint64_t label, const uint64_t *mr,
+		     unsigned count);
+
 #endif

@@ -4,16 +4,6 @@
  */
 #include "arch/esr.h"
 
-#define ABORT_ISV	(UINT32_C(1) << 24)
-#define ABORT_SAS_SHIFT 22
-#define ABORT_SSE	(UINT32_C(1) << 21)
-#define ABORT_SRT_SHIFT 16
-#define ABORT_SF	(UINT32_C(1) << 15)
-#define ABORT_FNV	(UINT32_C(1) << 10)
-#define ABORT_S1PTW	(UINT32_C(1) << 7)
-#define ABORT_WNR	(UINT32_C(1) << 6)
-#define ABORT_FSC_MASK	0x3fu
-
 const char *esr_class_name(unsigned ec)
 {
 	switch ((enum esr_class)ec) {

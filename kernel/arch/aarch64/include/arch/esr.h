@@ -75,6 +75,17 @@ static inline bool esr_wfx_is_wfe(uint64_t esr)
 	return (esr & 3u) != 0;
 }
 
+/* Fields of an abort's ISS. */
+#define ABORT_ISV	(UINT32_C(1) << 24) /* The fields below it are valid (data aborts). */
+#define ABORT_SAS_SHIFT 22		    /* log2 of the access size. */
+#define ABORT_SSE	(UINT32_C(1) << 21) /* Sign-extend the loaded value. */
+#define ABORT_SRT_SHIFT 16		    /* The transfer register. */
+#define ABORT_SF	(UINT32_C(1) << 15) /* The register is 64-bit. */
+#define ABORT_FNV	(UINT32_C(1) << 10)
+#define ABORT_S1PTW	(UINT32_C(1) << 7)
+#define ABORT_WNR	(UINT32_C(1) << 6)
+#define ABORT_FSC_MASK	0x3fu
+
 /* The syndrome of an instruction or data abort, decoded. */
 struct esr_abort {
 	unsigned fsc;	  /* Fault status code, ISS[5:0]. */

@@ -37,16 +37,15 @@ static inline __attribute__((always_inline)) bool
 arch_decode_mmio(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e, uint64_t *words)
 {
 	uint32_t iss = esr_iss(esr);
-	unsigned log2 = (iss >> 22) & 3;
-	unsigned reg = (iss >> 16) & 0x1f;
-	bool is_write = (iss & (1u << 6)) != 0;
-	uint64_t flags = iss & ((1u << 21) | (1u << 15)); /* SSE, SF */
-
+	unsigned log2 = (iss >> ABORT_SAS_SHIFT) & 3;
+	unsigned reg = (iss >> ABORT_SRT_SHIFT) & 0x1f;
+	bool is_write = (iss & ABORT_WNR) != 0;
+	bool sign_extend = (iss & ABORT_SSE) != 0;
+	bool reg64 = (iss & ABORT_SF) != 0;
 	uint64_t ipa = arch_fault_ipa_page() | (sysreg_read(far_el2) & 0xfff);
 
-	/* ISV set, S1PTW clear, a translation fault, inside the VM's address space. */
-	if ((iss & ((1u << 24) | (1u << 7) | 0x3cu)) != ((1u << 24) | 0x04u) ||
-	    (ipa >> STAGE2_IPA_BITS) != 0)
+	if (!(iss & ABORT_ISV) || (iss & ABORT_S1PTW) ||
+	    !esr_is_translation_fault(iss & ABORT_FSC_MASK) || (ipa >> STAGE2_IPA_BITS) != 0)
 		return false;
 	*e = (struct vcpu_exit){
 		.label = MICA_EXIT_MMIO,
@@ -54,12 +53,13 @@ arch_decode_mmio(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e
 		.size_log2 = (uint8_t)log2,
 		.insn_len = (esr & ESR_IL) ? 4 : 2,
 		.is_read = !is_write,
-		.sign_extend = (iss & (1u << 21)) != 0,
-		.reg64 = (iss & (1u << 15)) != 0,
+		.sign_extend = sign_extend,
+		.reg64 = reg64,
 	};
 	words[0] = ipa;
-	words[1] = log2 | (is_write ? MICA_MMIO_WRITE : 0) | (flags >> 18 & MICA_MMIO_SIGN_EXTEND) |
-		   (flags >> 11 & MICA_MMIO_REG64) | (uint64_t)reg << MICA_MMIO_REG_SHIFT;
+	words[1] = log2 | (is_write ? MICA_MMIO_WRITE : 0) |
+		   (sign_extend ? MICA_MMIO_SIGN_EXTEND : 0) | (reg64 ? MICA_MMIO_REG64 : 0) |
+		   (uint64_t)reg << MICA_MMIO_REG_SHIFT;
 	words[2] = 0;
 	if (is_write) {
 		words[2] = arch_guest_reg(regs, reg);
@@ -69,9 +69,6 @@ arch_decode_mmio(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e
 	words[3] = regs->pc;
 	return true;
 }
-
-_Static_assert(((1u << 21) >> 18) == MICA_MMIO_SIGN_EXTEND, "SSE moves to its MMIO flag");
-_Static_assert(((1u << 15) >> 11) == MICA_MMIO_REG64, "SF moves to its MMIO flag");
 
 /* A trapped MSR or MRS (EC 0x18): e and the message words. */
 static inline __attribute__((always_inline)) void
