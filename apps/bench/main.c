@@ -122,15 +122,18 @@ static void waiter(void)
 	}
 }
 
+/* Time op (a statement) WARMUP + ITERATIONS times, keeping the last ITERATIONS samples. */
+#define MEASURE(op)                                                                                \
+	for (int i_ = -WARMUP; i_ < ITERATIONS; i_++) {                                            \
+		uint64_t t0_ = counter();                                                          \
+		op;                                                                                \
+		if (i_ >= 0)                                                                       \
+			samples[i_] = counter() - t0_ - overhead;                                  \
+	}
+
 static void bench_null_syscall(void)
 {
-	for (int i = -WARMUP; i < ITERATIONS; i++) {
-		uint64_t t0 = counter();
-
-		mica_yield();
-		if (i >= 0)
-			samples[i] = counter() - t0 - overhead;
-	}
+	MEASURE(mica_yield());
 	report("null_syscall");
 }
 
@@ -138,13 +141,7 @@ static void bench_call_same_as(void)
 {
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
 
-	for (int i = -WARMUP; i < ITERATIONS; i++) {
-		uint64_t t0 = counter();
-
-		(void)mica_call(ep, 0, mr);
-		if (i >= 0)
-			samples[i] = counter() - t0 - overhead;
-	}
+	MEASURE((void)mica_call(ep, 0, mr));
 	report("ipc_call_reply_same_as");
 }
 
@@ -152,13 +149,7 @@ static void bench_call_cross_as(void)
 {
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
 
-	for (int i = -WARMUP; i < ITERATIONS; i++) {
-		uint64_t t0 = counter();
-
-		(void)mica_call(ep2, 0, mr);
-		if (i >= 0)
-			samples[i] = counter() - t0 - overhead;
-	}
+	MEASURE((void)mica_call(ep2, 0, mr));
 	report("ipc_call_reply_cross_as");
 }
 

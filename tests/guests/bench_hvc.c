@@ -18,27 +18,6 @@ void guest_main(void);
 
 static uint64_t samples[ITERATIONS];
 
-static inline uint64_t counter(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("isb\n\tmrs %0, pmccntr_el0" : "=r"(v)::"memory");
-	return v;
-}
-
-static void hvc(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
-{
-	register uint64_t x0 __asm__("x0") = a0;
-	register uint64_t x1 __asm__("x1") = a1;
-	register uint64_t x2 __asm__("x2") = a2;
-	register uint64_t x3 __asm__("x3") = a3;
-	register uint64_t x4 __asm__("x4") = a4;
-
-	__asm__ volatile("hvc #0"
-			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4)::"x5", "x6", "x7",
-			   "memory");
-}
-
 static uint64_t overhead;
 
 /* Sort the samples and report min, median and max of benchmark id. */
@@ -52,17 +31,18 @@ static void report(uint64_t id)
 				samples[j] = samples[j - gap];
 				samples[j - gap] = t;
 			}
-	hvc(GUEST_CALL_RESULT, samples[0], samples[ITERATIONS / 2], samples[ITERATIONS - 1], id);
+	(void)guest_hvc(GUEST_CALL_RESULT, samples[0], samples[ITERATIONS / 2],
+			samples[ITERATIONS - 1], id);
 }
 
 /* Run op (a statement) WARMUP + ITERATIONS times, timing each, and report it as id. */
 #define MEASURE(id, op)                                                                            \
 	do {                                                                                       \
 		for (int i_ = -WARMUP; i_ < ITERATIONS; i_++) {                                    \
-			uint64_t t0_ = counter();                                                  \
+			uint64_t t0_ = guest_cycles();                                             \
 			op;                                                                        \
 			if (i_ >= 0)                                                               \
-				samples[i_] = counter() - t0_ - overhead;                          \
+				samples[i_] = guest_cycles() - t0_ - overhead;                     \
 		}                                                                                  \
 		report(id);                                                                        \
 	} while (0)
@@ -75,16 +55,16 @@ void guest_main(void)
 
 	overhead = UINT64_MAX;
 	for (int i = 0; i < 100; i++) {
-		uint64_t t0 = counter();
-		uint64_t d = counter() - t0;
+		uint64_t t0 = guest_cycles();
+		uint64_t d = guest_cycles() - t0;
 
 		if (d < overhead)
 			overhead = d;
 	}
-	MEASURE(GUEST_BENCH_HVC, hvc(GUEST_CALL_NULL, 0, 0, 0, 0));
+	MEASURE(GUEST_BENCH_HVC, (void)guest_hvc(GUEST_CALL_NULL, 0, 0, 0, 0));
 	MEASURE(GUEST_BENCH_MMIO_READ, (void)*bound);
 	MEASURE(GUEST_BENCH_MMIO_WRITE, *bound = 1);
 	MEASURE(GUEST_BENCH_MMIO_READ_VMM, (void)*unbound);
 	MEASURE(GUEST_BENCH_SYSREG_READ, __asm__ volatile("mrs %0, actlr_el1" : "=r"(v)::"memory"));
-	hvc(GUEST_CALL_DONE, 0, 0, 0, 0);
+	(void)guest_hvc(GUEST_CALL_DONE, 0, 0, 0, 0);
 }

@@ -17,17 +17,9 @@ void guest_main(void);
 static volatile uint64_t entered_at;
 static volatile unsigned taken;
 
-static inline uint64_t counter(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("isb\n\tmrs %0, pmccntr_el0" : "=r"(v)::"memory");
-	return v;
-}
-
 void guest_irq(void)
 {
-	uint64_t now = counter();
+	uint64_t now = guest_cycles();
 	unsigned intid = gic_ack();
 
 	if (intid == GIC_SPURIOUS)

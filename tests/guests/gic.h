@@ -21,14 +21,6 @@ void guest_irq(void); /* Each test guest's handler. */
 #define sysreg_set(reg, v)                                                                         \
 	__asm__ volatile("msr " reg ", %0\n\tisb" ::"r"((uint64_t)(v)) : "memory")
 
-static inline uint64_t sysreg_get_cntvct(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v)::"memory");
-	return v;
-}
-
 /* Let every priority through and enable Group 1 (ICC_PMR_EL1, ICC_IGRPEN1_EL1). */
 static inline void gic_cpu_enable(void)
 {
@@ -78,14 +70,6 @@ static inline uint64_t vtimer_deadline(void)
 	uint64_t v;
 
 	__asm__ volatile("mrs %0, cntv_cval_el0" : "=r"(v));
-	return v;
-}
-
-static inline uint64_t counter_hz(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
 	return v;
 }
 

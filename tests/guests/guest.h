@@ -206,4 +206,57 @@ static inline unsigned long long hostile_garbage(unsigned attack, unsigned i)
 	0xd0 /* x1 = interrupts taken, x2 = the last INTID, x3 = spurious.                         \
 	      */
 
+/*
+ * Helpers for the guests themselves (the counters also read at EL0 under
+ * Mica, so their VMMs use them too).
+ */
+#include <stdint.h>
+
+/* PMCCNTR_EL0: under QEMU's -icount, instructions executed at every level. */
+static inline uint64_t guest_cycles(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb\n\tmrs %0, pmccntr_el0" : "=r"(v)::"memory");
+	return v;
+}
+
+/* CNTVCT_EL0 and CNTFRQ_EL0: the virtual count and its ticks per second. */
+static inline uint64_t guest_ticks(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v)::"memory");
+	return v;
+}
+
+static inline uint64_t guest_tick_hz(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
+	return v;
+}
+
+/* What a hypercall's answer leaves in x0..x3. */
+struct guest_answer {
+	uint64_t x[4];
+};
+
+/* HVC #0 with x0..x4 (x5..x7 are the VMM's to change). */
+static inline struct guest_answer guest_hvc(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+					    uint64_t a4)
+{
+	register uint64_t x0 __asm__("x0") = a0;
+	register uint64_t x1 __asm__("x1") = a1;
+	register uint64_t x2 __asm__("x2") = a2;
+	register uint64_t x3 __asm__("x3") = a3;
+	register uint64_t x4 __asm__("x4") = a4;
+
+	__asm__ volatile("hvc #0"
+			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4)::"x5", "x6", "x7",
+			   "memory");
+	return (struct guest_answer){{x0, x1, x2, x3}};
+}
+
 #endif

@@ -114,22 +114,6 @@ ATTACK(smc_all_ones, "stp x19, x20, [sp, #-96]!\n\t"
 		     "ldp x29, x30, [sp, #80]\n\t"
 		     "ldp x19, x20, [sp], #96")
 
-static uint64_t counter(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v)::"memory");
-	return v;
-}
-
-static uint64_t counter_hz(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-}
-
 /*
  * WFI (a = 0) or WFE with the virtual timer armed a millisecond ahead, so
  * that a kernel that really blocks the vCPU until an interrupt is pending
@@ -138,7 +122,7 @@ static uint64_t counter_hz(void)
 static uint64_t wait(uint64_t a, uint64_t b)
 {
 	__asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb" ::"r"(
-				 counter() + counter_hz() / 1000),
+				 guest_ticks() + guest_tick_hz() / 1000),
 			 "r"(1ull));
 	if (a == 0)
 		__asm__ volatile("dsb sy\n\twfi" ::: "memory");
@@ -151,10 +135,10 @@ static uint64_t wait(uint64_t a, uint64_t b)
 /* Run without a single exit for a milliseconds, as a guest hogging its CPU. */
 static uint64_t spin(uint64_t a, uint64_t b)
 {
-	uint64_t end = counter() + counter_hz() / 1000 * a;
+	uint64_t end = guest_ticks() + guest_tick_hz() / 1000 * a;
 	uint64_t loops = 0;
 
-	while (counter() < end)
+	while (guest_ticks() < end)
 		loops++;
 	return loops;
 }

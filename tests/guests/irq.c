@@ -19,19 +19,6 @@ static volatile unsigned timer_count;
 static volatile unsigned last_intid;
 static volatile uint64_t taken_order;
 
-static void hvc(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
-{
-	register uint64_t x0 __asm__("x0") = a0;
-	register uint64_t x1 __asm__("x1") = a1;
-	register uint64_t x2 __asm__("x2") = a2;
-	register uint64_t x3 __asm__("x3") = a3;
-	register uint64_t x4 __asm__("x4") = a4;
-
-	__asm__ volatile("hvc #0"
-			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4)::"x5", "x6", "x7",
-			   "memory");
-}
-
 void guest_irq(void)
 {
 	unsigned intid = gic_ack();
@@ -55,31 +42,32 @@ void guest_irq(void)
 static void timer_wait(uint64_t ticks)
 {
 	unsigned before = timer_count;
-	uint64_t armed = sysreg_get_cntvct();
+	uint64_t armed = guest_ticks();
 	uint64_t deadline;
 
 	vtimer_arm(ticks);
 	deadline = vtimer_deadline();
-	hvc(GUEST_CALL_TIMER_WAIT, armed, 0, 0, 0);
+	(void)guest_hvc(GUEST_CALL_TIMER_WAIT, armed, 0, 0, 0);
 	while (timer_count == before)
 		wfi();
-	hvc(GUEST_CALL_TIMER_WOKE, armed, deadline, sysreg_get_cntvct(), timer_count - before);
+	(void)guest_hvc(GUEST_CALL_TIMER_WOKE, armed, deadline, guest_ticks(),
+			timer_count - before);
 }
 
 /* Spin (unmasked) until count interrupts were taken or ticks went by. */
 static void take_for(unsigned count, uint64_t ticks)
 {
-	uint64_t end = sysreg_get_cntvct() + ticks;
+	uint64_t end = guest_ticks() + ticks;
 
 	irqs_on();
-	while (taken_count < count && sysreg_get_cntvct() < end)
+	while (taken_count < count && guest_ticks() < end)
 		;
 	irqs_off();
 }
 
 void guest_main(void)
 {
-	uint64_t ms = counter_hz() / 1000;
+	uint64_t ms = guest_tick_hz() / 1000;
 
 	guest_vectors_install();
 	gic_cpu_enable();
@@ -87,21 +75,21 @@ void guest_main(void)
 	timer_wait(20 * ms);
 	timer_wait(5 * ms);
 
-	hvc(GUEST_CALL_SPI_WAIT, 0, 0, 0, 0);
+	(void)guest_hvc(GUEST_CALL_SPI_WAIT, 0, 0, 0, 0);
 	while (taken_count == 0)
 		wfi();
-	hvc(GUEST_CALL_SPI_TAKEN, last_intid, taken_count, 0, 0);
+	(void)guest_hvc(GUEST_CALL_SPI_TAKEN, last_intid, taken_count, 0, 0);
 
 	irqs_off();
 	taken_count = 0;
-	hvc(GUEST_CALL_CLEAR_SETUP, 0, 0, 0, 0);
-	hvc(GUEST_CALL_CLEAR_NOW, 0, 0, 0, 0);
+	(void)guest_hvc(GUEST_CALL_CLEAR_SETUP, 0, 0, 0, 0);
+	(void)guest_hvc(GUEST_CALL_CLEAR_NOW, 0, 0, 0, 0);
 	take_for(1, 2 * ms);
-	hvc(GUEST_CALL_CLEAR_DONE, taken_count, 0, 0, 0);
+	(void)guest_hvc(GUEST_CALL_CLEAR_DONE, taken_count, 0, 0, 0);
 
 	taken_count = 0;
 	taken_order = 0;
-	hvc(GUEST_CALL_MANY, 0, 0, 0, 0);
+	(void)guest_hvc(GUEST_CALL_MANY, 0, 0, 0, 0);
 	take_for(GUEST_SPI_COUNT + 1, 20 * ms); /* One more than due: none may come twice. */
-	hvc(GUEST_CALL_MANY_DONE, taken_order, taken_count, 0, 0);
+	(void)guest_hvc(GUEST_CALL_MANY_DONE, taken_order, taken_count, 0, 0);
 }

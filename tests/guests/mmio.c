@@ -18,23 +18,11 @@ extern char guest_vectors[];
 
 static unsigned checks;
 
-static void hvc(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-	register uint64_t x0 __asm__("x0") = a0;
-	register uint64_t x1 __asm__("x1") = a1;
-	register uint64_t x2 __asm__("x2") = a2;
-	register uint64_t x3 __asm__("x3") = a3;
-
-	__asm__ volatile("hvc #0"
-			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"x4", "x5", "x6", "x7",
-			   "memory");
-}
-
 static void check(unsigned line, uint64_t got, uint64_t expected)
 {
 	checks++;
 	if (got != expected)
-		hvc(GUEST_CALL_FAIL, line, got, expected);
+		(void)guest_hvc(GUEST_CALL_FAIL, line, got, expected, 0);
 }
 
 #define CHECK_EQ(got, expected) check(__LINE__, (got), (expected))
@@ -105,7 +93,7 @@ static void system_registers(void)
 	checks++; /* The VMM checks the value written. */
 
 	before = guest_sync_exceptions;
-	hvc(GUEST_CALL_UNDEF, 0, 0, 0);
+	(void)guest_hvc(GUEST_CALL_UNDEF, 0, 0, 0, 0);
 	(void)read_actlr();
 	CHECK_EQ(guest_sync_exceptions, before + 1);
 	CHECK_EQ(guest_last_esr >> 26, 0); /* EC 0: an unknown instruction. */
@@ -141,5 +129,5 @@ void guest_main(void)
 	abandoned_load();
 	CHECK_EQ(LOAD("ldr", "w", GUEST_VMM_DEV_BASE + 4), GUEST_VMM_DEV_VALUE);
 	system_registers();
-	hvc(GUEST_CALL_MMIO_END, checks, guest_sync_exceptions, 0);
+	(void)guest_hvc(GUEST_CALL_MMIO_END, checks, guest_sync_exceptions, 0, 0);
 }

@@ -46,11 +46,6 @@ void guest_irq(void)
 
 void guest_main(void)
 {
-	register uint64_t x0 __asm__("x0") = GUEST_CALL_PASSTHROUGH;
-	register uint64_t x1 __asm__("x1");
-	register uint64_t x2 __asm__("x2");
-	register uint64_t x3 __asm__("x3");
-
 	guest_vectors_install();
 	gic_cpu_enable();
 	uart_write(UARTICR, UART_INT_TX);
@@ -64,8 +59,5 @@ void guest_main(void)
 			irqs_off();
 		}
 	}
-	x1 = taken;
-	x2 = last_intid;
-	x3 = spurious;
-	__asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"memory");
+	(void)guest_hvc(GUEST_CALL_PASSTHROUGH, taken, last_intid, spurious, 0);
 }

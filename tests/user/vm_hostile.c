@@ -256,22 +256,6 @@ struct attack_state {
 static struct attack_state att = {.current = -1};
 static uint64_t steady_ticks;
 
-static uint64_t counter(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v)::"memory");
-	return v;
-}
-
-static uint64_t counter_hz(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-}
-
 static void fail_attack(unsigned a, const char *what)
 {
 	printf("FAIL %s:%d attack %u (%s): %s\n", __FILE__, __LINE__, a, expected[a].name, what);
@@ -481,7 +465,7 @@ static int hostile_exit(const struct check_guest *g, uint64_t label,
 
 	for (unsigned i = 0; i < MICA_EXIT_HYPERCALL_WORDS; i++)
 		r.mr[i] = i < MICA_MSG_REGISTERS ? mr[i] : buf->mr[i];
-	att.last_heard = counter();
+	att.last_heard = guest_ticks();
 
 	if (label == MICA_EXIT_HYPERCALL && att.current < 0) {
 		switch (mr[0]) {
@@ -572,7 +556,7 @@ int main(const struct mica_boot_info *info)
 		return check_finish("vm-hostile");
 	CHECK_OK(mica_tcb_resume(steady.tcb));
 	CHECK_OK(mica_tcb_resume(hostile.tcb));
-	att.last_heard = counter();
+	att.last_heard = guest_ticks();
 
 	m = mica_recv(ep, reply, mr);
 	for (;;) {
@@ -596,7 +580,8 @@ int main(const struct mica_boot_info *info)
 			steady_ticks++;
 			if (done && steady_ticks >= ticks_at_done + STEADY_TICKS_AFTER)
 				break;
-			if (!done && counter() - att.last_heard > STUCK_SECONDS * counter_hz()) {
+			if (!done &&
+			    guest_ticks() - att.last_heard > STUCK_SECONDS * guest_tick_hz()) {
 				printf("FAIL %s:%d the hostile guest is stuck "
 				       "in attack %d "
 				       "(next %u)\n",
