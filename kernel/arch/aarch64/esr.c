@@ -1,6 +1,6 @@
 /*
- * Syndrome decoding: pure functions over ESR values, shared by the fault
- * reports now and by guest-exit decoding later.
+ * Syndrome decoding: pure functions over ESR values for the fault reports
+ * (guest exits decode theirs inline, in arch/exit.h).
  */
 #include "arch/esr.h"
 
