@@ -1,0 +1,104 @@
+/*
+ * The contract between the root task, a VMM and a device server: what a
+ * device server finds when it starts, and the one message it sends a VMM.
+ *
+ * A device server is one process per entry of the system description's
+ * /servers node. It serves every emulated device that names it, in every
+ * VM. The root task builds it with these capabilities, and nothing else
+ * (slot numbers in its own CSpace, cptr N = slot N):
+ *
+ *   VDEV_CAP_EP     the endpoint it receives on. Each VM's VMM bound each
+ *                   device range to a copy of it badged VDEV_BADGE_DEVICE |
+ *                   index, so a guest's loads and stores in the range arrive
+ *                   here as MICA_EXIT_MMIO messages (<mica/abi/exit.h>) with
+ *                   that badge, index being the device's place in
+ *                   vdev_boot.devices.
+ *   VDEV_CAP_NTFN   a notification bound to its thread: physical interrupts
+ *                   (the console UART's) signal it, and it arrives on
+ *                   VDEV_CAP_EP as a MICA_LABEL_NOTIFICATION message whose
+ *                   badge is the signalled bits.
+ *   VDEV_CAP_REPLY  its reply object.
+ *   VDEV_CAP_UART_IRQ  (only a server with vdev_boot.uart_va set) the
+ *                   IRQHandler of the machine's UART, set to signal
+ *                   VDEV_CAP_NTFN with bit VDEV_NTFN_UART.
+ *   devices[i].irq_cap  an endpoint to device i's VMM, badged for device i
+ *                   alone: how it raises and lowers that device's line.
+ *
+ * Its address space holds, besides its program: the boot page (read-only,
+ * its address in x0, so main's argument), device i's guest RAM at
+ * devices[i].ram_va when the device needs to reach guest memory (virtio),
+ * its disk at devices[i].disk_va (read-write, a private copy of the
+ * archive file), and the machine's UART at uart_va (console servers).
+ */
+#ifndef MICA_PROTO_VDEV_H
+#define MICA_PROTO_VDEV_H
+
+#include <stdint.h>
+
+#define VDEV_BOOT_MAGIC UINT64_C(0x544f4f4256454456) /* "VDEVBOOT" */
+
+#define VDEV_MAX_DEVICES 16 /* Devices one server can serve, over all VMs. */
+#define VDEV_NAME_MAX	 32 /* Bytes of each name below, terminator included. */
+
+/* Where the root task puts things in a device server's address space. */
+#define VDEV_BOOT_VA	UINT64_C(0x0000007ffe000000) /* The boot page. */
+#define VDEV_UART_VA	UINT64_C(0x0000007ffd000000) /* The machine's UART page. */
+#define VDEV_RAM_VA	UINT64_C(0x0000004000000000) /* Device i's RAM: + i * VDEV_RAM_STRIDE. */
+#define VDEV_DISK_VA	UINT64_C(0x0000005000000000) /* Device i's disk: + i * VDEV_RAM_STRIDE. */
+#define VDEV_RAM_STRIDE UINT64_C(0x0000000040000000) /* 1 GiB per device. */
+
+enum vdev_cap {
+	VDEV_CAP_EP = 1,
+	VDEV_CAP_NTFN = 2,
+	VDEV_CAP_REPLY = 3,
+	VDEV_CAP_UART_IRQ = 4,
+	VDEV_CAP_DEVICE_FIRST = 16, /* devices[i].irq_cap is VDEV_CAP_DEVICE_FIRST + i. */
+};
+
+/* The badge of device i's MMIO exits on VDEV_CAP_EP. */
+#define VDEV_BADGE_DEVICE (UINT64_C(1) << 32)
+
+/* Notification bits on VDEV_CAP_NTFN. */
+#define VDEV_NTFN_UART (UINT64_C(1) << 0)
+
+/*
+ * The message a device server sends its VMM through devices[i].irq_cap,
+ * as a Call: label VDEV_MSG_IRQ_LINE, MR0 = the line's new level (0 low,
+ * 1 high). Every line is level-sensitive; a server drives it from its
+ * device's interrupt status. The VMM answers label 0 (MICA_OK in MR0), or
+ * an error in MR0 if the device has no interrupt.
+ */
+#define VDEV_MSG_IRQ_LINE 1
+
+/* One device this server emulates. Names are NUL-terminated. */
+struct vdev_boot_device {
+	char vm[VDEV_NAME_MAX];		/* The VM's name, e.g. "linux". */
+	char name[VDEV_NAME_MAX];	/* Its node's name, e.g. "serial@9000000". */
+	char compatible[VDEV_NAME_MAX]; /* Its kind, e.g. "arm,pl011" or "virtio,mmio". */
+	uint64_t ipa_base;		/* Where the guest sees its registers. */
+	uint64_t ipa_size;
+	uint32_t intid;	    /* The SPI it raises; 0 when none. */
+	uint32_t vm_index;  /* Which VM of the description (devices of one VM share it). */
+	uint64_t irq_cap;   /* See above; 0 when intid is 0. */
+	uint64_t ram_ipa;   /* Guest RAM mapped for it: guest-physical base, */
+	uint64_t ram_size;  /*   size (0: none), */
+	uint64_t ram_va;    /*   and where in this server's address space. */
+	uint64_t disk_va;   /* Its disk (virtio-blk): where, */
+	uint64_t disk_size; /*   and how many bytes (0: none). */
+};
+
+/* The boot page. */
+struct vdev_boot {
+	uint64_t magic;		    /* VDEV_BOOT_MAGIC. */
+	char server[VDEV_NAME_MAX]; /* Its name in the description, e.g. "pl011". */
+	uint32_t device_count;
+	uint32_t uart_intid; /* The machine's UART interrupt (console servers). */
+	uint64_t uart_va;    /* The machine's UART registers; 0: not a console server. */
+	uint32_t restarts;   /* How many times the root task restarted this server. */
+	uint32_t pad;
+	struct vdev_boot_device devices[VDEV_MAX_DEVICES];
+};
+
+_Static_assert(sizeof(struct vdev_boot) <= 4096, "the boot page is one page");
+
+#endif
