@@ -108,6 +108,7 @@ void object_cap_removed(const struct cap *cap, bool final)
 
 		thread_suspend(t);
 		t->is_destroyed = true;
+		sched_fp_forget(t);
 		if (t->vcpu != NULL)
 			vcpu_unbind(t->vcpu);
 		if (t->bound_notification != NULL)

@@ -120,7 +120,7 @@ static inline __attribute__((always_inline)) struct tcb *choose(void)
 	cur = c->queue.head[top];
 	queue_remove(&c->queue, cur);
 	sched_switch_vspace(cur);
-	c->current = cur;
+	sched_set_current(cur);
 	if (cur->vcpu != NULL)
 		vcpu_switch_to(cur);
 	return cur;
@@ -145,6 +145,27 @@ struct arch_regs *schedule(void)
 	if (t->vcpu != NULL && vcpu_has_work(t->vcpu))
 		t = enter_guest_with_work(t);
 	return &t->regs;
+}
+
+void sched_fp_take(struct tcb *t)
+{
+	struct sched_cpu *c = sched_this_cpu();
+
+	arch_fp_enable(true);
+	if (c->fp_owner != t) {
+		if (c->fp_owner != NULL)
+			arch_fp_save(&c->fp_owner->fp);
+		arch_fp_load(&t->fp);
+		c->fp_owner = t;
+	}
+	c->fp_on = true;
+}
+
+void sched_fp_forget(const struct tcb *t)
+{
+	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++)
+		if (sched_cpus[cpu].fp_owner == t)
+			sched_cpus[cpu].fp_owner = NULL;
 }
 
 void sched_vspace_destroyed(const struct arch_vspace *vs)

@@ -52,6 +52,18 @@ bool arch_irq_is_claimable(uint32_t intid);
 /* Idle until an interrupt has been handled. */
 void arch_wait_for_interrupt(void);
 
+/*
+ * The FP/SIMD unit: whether lower exception levels may use it (else their
+ * first use traps to sched_fp_take), and moving a thread's registers
+ * between the unit and memory. The kernel itself never uses it otherwise.
+ * Inline in <arch/regs.h>: arch_fp_close(), the same as
+ * arch_fp_enable(false) for the switch paths, where the return to the
+ * thread synchronizes.
+ */
+void arch_fp_enable(bool on);
+void arch_fp_save(struct arch_fp *fp);
+void arch_fp_load(const struct arch_fp *fp);
+
 /* The CPU's counter, and its frequency in Hz. */
 uint64_t arch_counter(void);
 uint64_t arch_counter_hz(void);

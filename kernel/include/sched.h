@@ -25,6 +25,8 @@ struct sched_cpu {
 	bool slice_over;    /* The tick or a yield asked the current thread to step aside. */
 	uint64_t ticks;
 	struct vcpu *loaded_vcpu; /* Whose EL1 state the CPU holds, or NULL. */
+	struct tcb *fp_owner;	  /* Whose FP/SIMD registers the CPU holds, or NULL. */
+	bool fp_on;		  /* The unit is open (then current == fp_owner). */
 	struct run_queue queue;
 };
 
@@ -47,8 +49,30 @@ static inline bool vcpu_is_loaded(const struct vcpu *v)
  */
 static inline __attribute__((always_inline)) void sched_set_current(struct tcb *t)
 {
-	sched_this_cpu()->current = t;
+	struct sched_cpu *c = sched_this_cpu();
+
+	c->current = t;
+	/*
+	 * Close the unit at every switch: the next thread's first FP/SIMD
+	 * instruction traps, and sched_fp_take reopens it (switching the
+	 * registers only if that thread is not their owner). One flag test
+	 * here keeps IPC between threads that do not use the unit cheap.
+	 */
+	if (__builtin_expect(c->fp_on, 0)) {
+		c->fp_on = false;
+		arch_fp_close();
+	}
 }
+
+/*
+ * The current thread t used FP/SIMD while the unit was closed: save the
+ * owner's registers, load t's, and let t use the unit until another thread
+ * runs. The instruction is retried.
+ */
+void sched_fp_take(struct tcb *t);
+
+/* t is being destroyed: no CPU may save registers into it any more. */
+void sched_fp_forget(const struct tcb *t);
 
 /*
  * Make this CPU's user address space t's, unless it already is. A thread

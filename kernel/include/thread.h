@@ -101,6 +101,7 @@ struct tcb {
 	struct vcpu *vcpu; /* The virtual CPU this thread runs, or NULL. */
 
 	char name[THREAD_NAME_MAX];
+	struct arch_fp fp; /* Its FP/SIMD registers while another thread has the unit. */
 };
 
 _Static_assert(sizeof(struct tcb) <= (1u << MICA_TCB_BITS), "TCB fits its object");

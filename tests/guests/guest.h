@@ -43,6 +43,12 @@
 #define GUEST_ABANDONED_VALUE	 0x88ull
 #define GUEST_ACTLR_VALUE	 0xacc0ull
 
+/* The FP/SIMD guest (fp.c) and its VMM (tests/user/fp.c). */
+#define GUEST_CALL_FP	    0xd0 /* x1 = round: the guest's registers are full. */
+#define GUEST_CALL_FP_CHECK 0xd1 /* x1 = round, x2 = values that changed (want 0). */
+#define GUEST_FP_ROUNDS	    4u
+#define GUEST_FP_SEED	    0x6600000000000000ull
+
 #define GUEST_CALL_FAIL	      0xa6 /* x1 = the guest's line, x2 = got, x3 = expected. */
 #define GUEST_CALL_UNDEF      0xa7 /* Next: ACTLR_EL1 read; answer it with an undefined instruction. */
 #define GUEST_CALL_MMIO_END   0xa8 /* x1 = checks made, x2 = exceptions taken at EL1. */
@@ -177,7 +183,7 @@ enum hostile_attack {
 	HOSTILE_ERET_MISALIGNED,
 	/* Floating point, which the guest's CPACR and then the kernel's CPTR trap. */
 	HOSTILE_FP_EL1_TRAP,
-	HOSTILE_FP_EL2_TRAP,
+	HOSTILE_FP_ENABLED,
 	/* Last: unlock the OS lock and turn on software step. */
 	HOSTILE_UNLOCK_OS_LOCK,
 	HOSTILE_MDSCR_SOFTWARE_STEP,

@@ -222,7 +222,7 @@ ATTACK(eret_misaligned, "msr spsr_el1, x0\n\tadd x1, x30, #2\n\tmsr elr_el1, x1\
  * VMM skips the trapped instruction, and CPACR_EL1 is put back.
  */
 ATTACK(fp_el1_trap, ".inst 0x9e670000")
-ATTACK(fp_el2_trap, "mrs x1, cpacr_el1\n\t"
+ATTACK(fp_enabled, "mrs x1, cpacr_el1\n\t"
 		    "orr x2, x1, #(3 << 20)\n\t"
 		    "msr cpacr_el1, x2\n\t"
 		    "isb\n\t"
@@ -307,7 +307,7 @@ static const struct attack attacks[HOSTILE_ATTACK_COUNT] = {
 	[HOSTILE_ERET_UNMAPPED] = {eret_elr, SPSR_EL1H_MASKED, HOSTILE_MMIO_IPA + 0x2000},
 	[HOSTILE_ERET_MISALIGNED] = {eret_misaligned, SPSR_EL1H_MASKED, 0},
 	[HOSTILE_FP_EL1_TRAP] = {fp_el1_trap, 0, 0},
-	[HOSTILE_FP_EL2_TRAP] = {fp_el2_trap, 0, 0},
+	[HOSTILE_FP_ENABLED] = {fp_enabled, 0, 0},
 	[HOSTILE_UNLOCK_OS_LOCK] = {write_oslar, 0, 0},
 	[HOSTILE_MDSCR_SOFTWARE_STEP] = {write_mdscr, 1, 0}, /* MDSCR_EL1.SS. */
 };

@@ -225,7 +225,8 @@ static const struct expect expected[HOSTILE_ATTACK_COUNT] = {
 	[HOSTILE_ERET_UNMAPPED] = {.name = "eret-elr-unmapped", FAULT(EC_IABT_LOW)},
 	[HOSTILE_ERET_MISALIGNED] = {.name = "eret-elr-misaligned", GUEST(EC_PC_ALIGN)},
 	[HOSTILE_FP_EL1_TRAP] = {.name = "fp-cpacr-off", GUEST(EC_FP)},
-	[HOSTILE_FP_EL2_TRAP] = {.name = "fp-cpacr-on", FAULT(EC_FP)},
+	/* The kernel lends the guest the FP/SIMD unit (lazy switching): no exit. */
+	[HOSTILE_FP_ENABLED] = {.name = "fp-cpacr-on", NONE},
 	/* Unlocked and with MDSCR_EL1.SS set, the next return to a host thread
 	   would step. */
 	[HOSTILE_UNLOCK_OS_LOCK] = {.name = "msr-oslar",

@@ -80,7 +80,7 @@ static void pmu_init(void)
 void arch_cpu_init(void)
 {
 	sysreg_write(tpidr_el2, (uintptr_t)(boot_kstack + sizeof(boot_kstack)));
-	/* No FP/SIMD at EL0 or EL2 yet: the kernel and programs are built without. */
+	/* FP/SIMD closed until a thread first uses it (sched_fp_take); SVE and SME stay closed. */
 	sysreg_write(cptr_el2, CPTR_FPEN_TRAP_ALL);
 	/* EL0 may read the counters (time stamps without a system call). */
 	sysreg_write(cnthctl_el2, sysreg_read(cnthctl_el2) | CNTHCTL_EL0PCTEN | CNTHCTL_EL0VCTEN);
@@ -88,6 +88,12 @@ void arch_cpu_init(void)
 	pmu_init();
 	stage2_init();
 	mmu_drop_identity_map();
+}
+
+void arch_fp_enable(bool on)
+{
+	sysreg_write(cptr_el2, on ? CPTR_FPEN_NO_TRAP : CPTR_FPEN_TRAP_ALL);
+	isb();
 }
 
 void arch_boot_info(paddr_t dtb, paddr_t image, struct boot_info *out)

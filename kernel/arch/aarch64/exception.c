@@ -9,6 +9,7 @@
 #include "arch/sysreg.h"
 #include "irq.h"
 #include "print.h"
+#include "sched.h"
 #include "thread.h"
 #include "vgic.h"
 
@@ -103,7 +104,9 @@ struct arch_regs *exception_user_sync(struct arch_regs *regs)
 	struct tcb *t = thread_current();
 	uint64_t esr = sysreg_read(esr_el2);
 
-	if (t->vcpu != NULL)
+	if (esr_ec(esr) == ESR_EC_FP_ASIMD)
+		sched_fp_take(t); /* Guests' too: their own CPACR traps go to their EL1. */
+	else if (t->vcpu != NULL)
 		arch_guest_exit(t, esr);
 	else if (esr_ec(esr) == ESR_EC_SVC64)
 		syscall_dispatch(t);

@@ -80,6 +80,24 @@ void arch_timer_init(const struct platform *platform, unsigned hz)
  * Nothing is runnable: the real CPU would sleep until an interrupt. A
  * test sees this as a jump to fake_idle_jump (or an abort without one).
  */
+bool fake_fp_on;
+struct arch_fp fake_fp;
+
+void arch_fp_enable(bool on)
+{
+	fake_fp_on = on;
+}
+
+void arch_fp_save(struct arch_fp *fp)
+{
+	*fp = fake_fp;
+}
+
+void arch_fp_load(const struct arch_fp *fp)
+{
+	fake_fp = *fp;
+}
+
 void arch_wait_for_interrupt(void)
 {
 	fake_interrupt_waits++;

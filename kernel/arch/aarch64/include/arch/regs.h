@@ -11,6 +11,9 @@
 #define REGS_TPIDR  272
 #define REGS_SIZE   288
 
+/* offsetof(struct arch_fp, fpsr): after q0..q31. */
+#define ARCH_FP_FPSR 512
+
 /* The system calls vectors.S sends to the fastpath (static_assert in user.c). */
 #define FASTPATH_SYS_CALL	5
 #define FASTPATH_SYS_REPLY_RECV 8
@@ -37,6 +40,24 @@ struct arch_regs {
 	uint64_t tpidr;	 /* TPIDR_EL0: the thread pointer */
 	uint64_t pad;	 /* Keeps the frame a multiple of 16 bytes. */
 };
+
+/*
+ * A thread's FP/SIMD registers, saved only when another thread wants the
+ * unit (lazy switching, sched_fp_take): q0..q31, FPSR and FPCR. fp.S
+ * stores it with paired 128-bit accesses, hence the alignment.
+ */
+struct arch_fp {
+	uint64_t q[64];
+	uint64_t fpsr, fpcr;
+} __attribute__((aligned(16)));
+
+_Static_assert(__builtin_offsetof(struct arch_fp, fpsr) == ARCH_FP_FPSR, "fp.S's layout");
+
+/* CPTR_EL2 = 0: FP/SIMD (and SVE, SME) trap to EL2 (see arch_fp_enable). */
+static inline void arch_fp_close(void)
+{
+	__asm__ volatile("msr cptr_el2, xzr" ::: "memory");
+}
 
 /*
  * A user address space (stage 1: level-1 table and ASID) or a guest's

@@ -18,6 +18,11 @@ struct arch_regs {
 	uint64_t sp;
 };
 
+/* FP/SIMD registers: the fake has one, so tests can see which state is loaded. */
+struct arch_fp {
+	uint64_t v0;
+};
+
 /* An address space is its root table's address; fake.c keeps its mappings in a table. */
 struct arch_vspace {
 	uint64_t root_pa;
@@ -29,6 +34,15 @@ struct arch_vspace {
 extern const struct arch_vspace *fake_active_vspace;
 
 extern uint64_t fake_active_token;
+
+/* The fake FP/SIMD unit: open or closed, and its one register. */
+extern bool fake_fp_on;
+extern struct arch_fp fake_fp;
+
+static inline void arch_fp_close(void)
+{
+	fake_fp_on = false;
+}
 
 static inline uint64_t arch_vspace_token(const struct arch_vspace *vs)
 {
