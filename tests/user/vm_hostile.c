@@ -137,7 +137,9 @@ static const struct expect expected[HOSTILE_ATTACK_COUNT] = {
 	[HOSTILE_WFI] = {.name = "wfi", NONE},
 	[HOSTILE_WFE] = {.name = "wfe", NONE},
 	[HOSTILE_SPIN] = {.name = "spin-200ms", NONE},
-	[HOSTILE_READ_ID_REG] = {.name = "mrs-id-aa64pfr0", NONE},
+	/* HCR_EL2.TID3: the VMM filters what the guest learns of the CPU. */
+	[HOSTILE_READ_ID_REG] = {.name = "mrs-id-aa64pfr0",
+				 SYSREG(MICA_SYSREG(3, 0, 0, 4, 0), READS(0))},
 	[HOSTILE_WRITE_ID_REG] = {.name = "msr-id-aa64pfr0", GUEST(EC_UNKNOWN)},
 	[HOSTILE_WRITE_MIDR] = {.name = "msr-midr", GUEST(EC_UNKNOWN)},
 	[HOSTILE_READ_WRITE_ONLY_REG] = {.name = "mrs-oslar", GUEST(EC_UNKNOWN)},
@@ -345,6 +347,9 @@ static void check_exit(unsigned a, const struct exit_report *r, uint64_t x0, cha
 		CHECK_EQ(r->mr[1], e->access);
 		if (!e->refuse && !(e->access & MICA_SYSREG_WRITE))
 			CHECK_EQ(x0, HOSTILE_SYSREG_READ);
+		/* An ID register's read brings the CPU's value: AArch64 at EL0 and EL1. */
+		if (a == HOSTILE_READ_ID_REG && ((r->mr[2] & 0xf) == 0 || (r->mr[2] & 0xf0) == 0))
+			fail_attack(a, "the CPU's ID_AA64PFR0_EL1 did not come with the exit");
 		break;
 	case OUT_FAULT:
 		fmt_snprintf(out, out_len, "exit FAULT, EC 0x%02x, ESR 0x%08llx", ec,

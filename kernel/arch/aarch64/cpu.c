@@ -21,7 +21,7 @@
  */
 uint64_t arch_hcr_host = HCR_E2H | HCR_TGE | HCR_RW;
 uint64_t arch_hcr_guest = HCR_E2H | HCR_RW | HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO |
-			  HCR_TWI | HCR_TWE | HCR_TSC | HCR_TACR | HCR_TSW | HCR_TIDCP | HCR_APK |
+			  HCR_TWI | HCR_TWE | HCR_TSC | HCR_TACR | HCR_TSW | HCR_TIDCP | HCR_TID3 | HCR_APK |
 			  HCR_API;
 
 /* ID_AA64MMFR1_EL1.VMIDBits: 2 means 16-bit VMIDs. */

@@ -86,6 +86,39 @@ void arch_vcpu_save(struct arch_vcpu *v)
 	vgic_hw_save(v);
 }
 
+/* One row of the ID space (op0 3, op1 0, CRn 0): CRm crm, op2 0..7. */
+#define ID_ROW(crm)                                                                                \
+	ID_REG(crm, 0);                                                                            \
+	ID_REG(crm, 1);                                                                            \
+	ID_REG(crm, 2);                                                                            \
+	ID_REG(crm, 3);                                                                            \
+	ID_REG(crm, 4);                                                                            \
+	ID_REG(crm, 5);                                                                            \
+	ID_REG(crm, 6);                                                                            \
+	ID_REG(crm, 7)
+#define ID_REG(crm, op2)                                                                           \
+	case (crm) << 3 | (op2):                                                                   \
+		return sysreg_read(s3_0_c0_c##crm##_##op2)
+
+/* CRm 1..7 of the ID space is allocated or reads as zero (Arm ARM D18.2, "ID space"). */
+uint64_t arch_id_reg(unsigned crm, unsigned op2)
+{
+	switch ((crm & 7) << 3 | (op2 & 7)) {
+		ID_ROW(1);
+		ID_ROW(2);
+		ID_ROW(3);
+		ID_ROW(4);
+		ID_ROW(5);
+		ID_ROW(6);
+		ID_ROW(7);
+	default:
+		return 0;
+	}
+}
+
+#undef ID_REG
+#undef ID_ROW
+
 /* Each MICA_VCPU_REG_* but PSTATE: where struct arch_vcpu keeps it. */
 static const uint16_t reg_offset[MICA_VCPU_REG_PSTATE] = {
 	[MICA_VCPU_REG_SCTLR] = offsetof(struct arch_vcpu, sctlr),

@@ -70,6 +70,13 @@ arch_decode_mmio(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e
 	return true;
 }
 
+/*
+ * The CPU's own value of the ID register (op0 3, op1 0, CRn 0, crm, op2)
+ * whose read a guest trapped on (HCR_EL2.TID3), for its VMM to filter: MR2
+ * of the exit. 0 outside CRm 1..7.
+ */
+uint64_t arch_id_reg(unsigned crm, unsigned op2);
+
 /* A trapped MSR or MRS (EC 0x18): e and the message words. */
 static inline __attribute__((always_inline)) void
 arch_decode_sysreg(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e, uint64_t *words)
@@ -86,7 +93,9 @@ arch_decode_sysreg(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit 
 	};
 	words[0] = MICA_SYSREG(r.op0, r.op1, r.crn, r.crm, r.op2);
 	words[1] = (r.is_read ? 0 : MICA_SYSREG_WRITE) | (uint64_t)r.reg << MICA_MMIO_REG_SHIFT;
-	words[2] = r.is_read ? 0 : arch_guest_reg(regs, r.reg);
+	words[2] = !r.is_read			       ? arch_guest_reg(regs, r.reg)
+		   : r.op0 == 3 && r.op1 == 0 && r.crn == 0 ? arch_id_reg(r.crm, r.op2)
+							    : 0;
 	words[3] = regs->pc;
 }
 

@@ -39,6 +39,7 @@
 #define HCR_APK	  (UINT64_C(1) << 40)
 #define HCR_API	  (UINT64_C(1) << 41)
 #define HCR_TIDCP (UINT64_C(1) << 52)
+#define HCR_TID3  (UINT64_C(1) << 18)
 
 /* MDCR_EL2 (D19.2.101): HPMN, and traps of the guest's debug and PMU control. */
 #define MDCR_HPMN_MASK UINT64_C(0x1f)
