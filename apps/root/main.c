@@ -1,70 +1,109 @@
 /*
  * The root task: the first EL0 program, holding every capability the kernel
- * hands out at boot. For now it starts the "hello" program from the boot
- * archive as a process of its own, waits for it to end, and ends the
- * system; later it reads the system description and creates every server
- * and VM.
+ * hands out at boot. It reads the system description from the boot archive
+ * ("system"), builds every VM with its VMM and every device server
+ * (system.c), and then supervises them: a device server that faults or
+ * ends is rebuilt from the same boot page while its guests keep running;
+ * a VMM that ends (its guest powered off, or stopped on a fault) has its VM
+ * taken apart. When every VM has ended, the system powers off, with status
+ * 0 if every guest powered off and 1 otherwise.
  */
 #include <mica/abi/bootinfo.h>
+#include <mica/abi/context.h>
 #include <mica/abi/fault.h>
 #include <mica/alloc.h>
 #include <mica/kobj.h>
 #include <mica/print.h>
-#include <mica/process.h>
 #include <mica/sys.h>
 
 #include <stdint.h>
 
-#define HELLO_BADGE 0x1
-#define HELLO_ARG   42
+#include "system.h"
+
+/* A restart loop this tight means the server cannot run at all. */
+#define MAX_RESTARTS 16
+
+static struct system sys;
+
+/* How a program ended: its exit status (crt0's breakpoint with x0), or -1 for a crash. */
+static int exit_status(uint64_t tcb, uint64_t label, const uint64_t *mr)
+{
+	uint64_t regs[MICA_CONTEXT_WORDS];
+	uint64_t ec = (mr[2] >> 26) & 0x3f;
+
+	if (label != MICA_FAULT_USER_EXCEPTION || ec != 0x3c ||
+	    mica_tcb_read_registers(tcb, MICA_CONTEXT_WORDS, regs) != MICA_OK)
+		return -1;
+	return (int)regs[MICA_CTX_X0];
+}
+
+static void describe_fault(const char *who, uint64_t label, const uint64_t *mr)
+{
+	printf("root: %s faulted: label %llu, PC 0x%llx, address/SP 0x%llx, syndrome 0x%llx\n", who,
+	       (unsigned long long)label, (unsigned long long)mr[0], (unsigned long long)mr[1],
+	       (unsigned long long)(label == MICA_FAULT_VM ? mr[3] : mr[2]));
+}
 
 int main(const struct mica_boot_info *info)
 {
-	struct process_config cfg = {.name = "hello", .priority = 100, .arg = HELLO_ARG};
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
-	uint64_t regs[MICA_CONTEXT_WORDS];
-	uint64_t ep, fault_ep, reply;
-	struct process hello;
-	struct mica_msg m;
-	enum mica_error err;
+	uint64_t reply;
+	unsigned running = 0;
+	int status = 0;
 
 	printf("root: hello from the root task at EL0\n");
-	printf("START root\n");
-	err = alloc_init(info);
-	if (err != MICA_OK) {
-		printf("FAIL root: the boot information is unusable (error %d)\n", err);
+	if (alloc_init(info) != MICA_OK || (reply = alloc_object(MICA_OBJ_REPLY, 0)) == 0) {
+		printf("root: the boot information is unusable\n");
 		return 1;
 	}
-	ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
-	reply = alloc_object(MICA_OBJ_REPLY, 0);
-	fault_ep = alloc_slot();
-	if (ep == 0 || reply == 0 || fault_ep == 0 ||
-	    mica_cnode_mint(MICA_CAP_ROOT_CNODE, fault_ep, 64, MICA_CAP_ROOT_CNODE, ep, 64,
-			    MICA_RIGHTS_ALL, HELLO_BADGE) != MICA_OK) {
-		printf("FAIL root: cannot make the fault endpoint\n");
+	if (system_build(&sys, info) != MICA_OK) {
+		printf("root: the system did not start\n");
 		return 1;
 	}
-	cfg.fault_ep = fault_ep;
-	err = process_image_from_archive(info, "hello", &cfg);
-	if (err == MICA_OK)
-		err = process_create(&hello, &cfg);
-	if (err == MICA_OK)
-		err = process_start(&hello);
-	if (err != MICA_OK) {
-		printf("FAIL root: cannot start \"hello\" (error %d)\n", err);
-		return 1;
-	}
+	for (unsigned i = 0; i < sys.desc.vm_count; i++)
+		running += sys.vms[i].is_running;
+	printf("root: %u VMs running, %llu MiB of memory left\n", running,
+	       (unsigned long long)(alloc_free_bytes() >> 20));
 
-	/* Its end arrives as a fault: a breakpoint, with its status in x0. */
-	m = mica_recv(ep, reply, mr);
-	if (m.err != MICA_OK || m.badge != HELLO_BADGE ||
-	    mica_msg_label(m.info) != MICA_FAULT_USER_EXCEPTION ||
-	    mica_tcb_read_registers(hello.tcb, MICA_CONTEXT_WORDS, regs) != MICA_OK) {
-		printf("FAIL root: \"hello\" did not end as expected\n");
-		return 1;
+	while (running > 0) {
+		struct mica_msg m = mica_recv(sys.fault_ep, reply, mr);
+		unsigned index = (unsigned)(m.badge & ROOT_BADGE_INDEX);
+		uint64_t label = mica_msg_label(m.info);
+
+		if (m.err != MICA_OK)
+			continue;
+		if ((m.badge & ROOT_BADGE_SERVER) && index < sys.desc.server_count) {
+			struct server_rt *sv = &sys.servers[index];
+			int st = exit_status(sv->proc.tcb, label, mr);
+
+			if (st >= 0)
+				printf("root: device server \"%s\" ended with status %d\n",
+				       sv->desc->name, st);
+			else
+				describe_fault(sv->desc->name, label, mr);
+			if (sv->boot.restarts >= MAX_RESTARTS) {
+				printf("root: device server \"%s\" restarted %u times; giving up\n",
+				       sv->desc->name, sv->boot.restarts);
+				continue;
+			}
+			if (system_restart_server(&sys, index) == MICA_OK)
+				printf("root: device server \"%s\" restarted (%u)\n",
+				       sv->desc->name, sv->boot.restarts);
+		} else if ((m.badge & ROOT_BADGE_VMM) && index < sys.desc.vm_count &&
+			   sys.vms[index].is_running) {
+			struct vm_rt *v = &sys.vms[index];
+			int st = exit_status(v->vmm.tcb, label, mr);
+
+			if (st < 0)
+				describe_fault("a VMM", label, mr);
+			printf("root: VM \"%s\" ended (%s)\n", v->desc->name,
+			       st == 0 ? "powered off" : "failed");
+			if (st != 0)
+				status = 1;
+			system_end_vm(&sys, index);
+			running--;
+		}
 	}
-	printf("root: \"hello\" ended with status %llu\n", (unsigned long long)regs[MICA_CTX_X0]);
-	process_destroy(&hello);
-	printf("FINISHED\n");
-	return 0;
+	printf("root: every VM has ended\n");
+	sys_system_off(status);
 }

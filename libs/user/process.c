@@ -538,6 +538,22 @@ enum mica_error process_map_frame(struct process *p, uint64_t frame, uint64_t va
 	return mica_frame_map(frame, p->vspace, va, rights, attrs);
 }
 
+enum mica_error process_map_large(struct process *p, uint64_t frame, uint64_t va, unsigned rights,
+				  unsigned attrs)
+{
+	enum mica_error err;
+
+	if (p->vspace == 0)
+		return MICA_ERR_INVALID_CAPABILITY;
+	if (va >= USER_VA_END || (va & ((UINT64_C(1) << MIB_SHIFT) - 1)) != 0)
+		return MICA_ERR_RANGE;
+	/* A 2 MiB block sits in the level-2 table: only that one is needed. */
+	err = process_need_table(p, p->gib_regions, &p->gib_count, va >> GIB_SHIFT, va);
+	if (err != MICA_OK)
+		return err;
+	return mica_frame_map(frame, p->vspace, va, rights, attrs);
+}
+
 enum mica_error process_start(struct process *p)
 {
 	enum mica_error err;

@@ -51,7 +51,8 @@ static void threads(void)
 	peer_ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
 	peer_reply = alloc_object(MICA_OBJ_REPLY, 0);
 	CHECK_OK(mica_tcb_resume(check_thread(alloc_object, peer, peer_stack + sizeof(peer_stack),
-					      MICA_MAX_PRIORITY, MICA_CAP_ROOT_CNODE, 0, "fp-peer")));
+					      MICA_MAX_PRIORITY, MICA_CAP_ROOT_CNODE, 0,
+					      "fp-peer")));
 	for (uint64_t round = 0; round < ROUNDS; round++) {
 		struct mica_msg m;
 

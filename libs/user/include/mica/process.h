@@ -145,6 +145,14 @@ enum mica_error process_map_frame(struct process *p, uint64_t frame, uint64_t va
 				  unsigned attrs) __attribute__((warn_unused_result));
 
 /*
+ * The same for a 2 MiB frame (MICA_OBJ_FRAME_2M) at a 2 MiB-aligned va
+ * (MICA_ERR_RANGE otherwise), which needs no level-3 table. va's 2 MiB
+ * must not have one already, or the kernel refuses the block.
+ */
+enum mica_error process_map_large(struct process *p, uint64_t frame, uint64_t va, unsigned rights,
+				  unsigned attrs) __attribute__((warn_unused_result));
+
+/*
  * Map the caller's frame at va in the caller's OWN address space (the root
  * task's VSpace, MICA_CAP_ROOT_VSPACE), making page tables there as needed.
  * The tables stay in the caller's CNode for good.

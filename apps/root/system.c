@@ -1,0 +1,580 @@
+/*
+ * Building the system from its description (system.h): for each VM its
+ * objects, RAM and passthrough regions, then every device server, then each
+ * VM's VMM, each process with exactly the capabilities its contract
+ * (<mica/proto/vmm.h>, <mica/proto/vdev.h>) lists.
+ */
+#include "system.h"
+
+#include <formats/archive.h>
+#include <mica/abi/objects.h>
+#include <mica/alloc.h>
+#include <mica/kobj.h>
+#include <mica/print.h>
+#include <mica/vmimage.h>
+
+#include <string.h>
+
+#define ROOT	   MICA_CAP_ROOT_CNODE
+#define RW	   (MICA_RIGHT_READ | MICA_RIGHT_WRITE)
+#define PAGE	   UINT64_C(0x1000)
+#define BLOCK	   UINT64_C(0x200000)
+#define PAGE_BITS  12
+#define BLOCK_BITS 21
+
+/* The root task's own windows for filling frames, away from libs/user's. */
+#define SCRATCH_PAGE_VA	 UINT64_C(0x0000006200000000)
+#define SCRATCH_BLOCK_VA UINT64_C(0x0000006240000000)
+
+#define VMM_STACK_PAGES	   16
+#define SERVER_STACK_PAGES 8
+
+/* The machine's UART, which the console server drives (QEMU virt). */
+#define UART_PADDR UINT64_C(0x09000000)
+#define UART_INTID 33
+
+/* Which device of each server's boot page is device d of VM v. */
+static uint32_t server_index_of[SYSDESC_VM_MAX][SYSDESC_DEVICE_MAX];
+
+/* name into dst of VDEV_NAME_MAX bytes, cut short if need be, always terminated. */
+static void copy_name(char *dst, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len > VDEV_NAME_MAX - 1)
+		len = VDEV_NAME_MAX - 1;
+	memcpy(dst, name, len);
+	dst[len] = '\0';
+}
+
+static const char *archive_file(const struct system *s, const char *name, uint64_t *size)
+{
+	struct archive_file f;
+
+	if (archive_find((const void *)MICA_ROOT_ARCHIVE_VA, s->info->archive_size, name, &f) !=
+	    MICA_OK)
+		return NULL;
+	*size = f.size;
+	return (const char *)f.data;
+}
+
+/* A copy of cap in a fresh slot (with rights), or 0. */
+static uint64_t copy_cap(uint64_t cap, unsigned rights)
+{
+	uint64_t slot = alloc_slot();
+
+	if (slot != 0 && mica_cnode_copy(ROOT, slot, 64, ROOT, cap, 64, rights) != MICA_OK) {
+		alloc_slot_free(slot);
+		slot = 0;
+	}
+	return slot;
+}
+
+/* A minted copy of an endpoint or notification with badge, in a fresh slot, or 0. */
+static uint64_t mint_cap(uint64_t cap, unsigned rights, uint64_t badge)
+{
+	uint64_t slot = alloc_slot();
+
+	if (slot != 0 && mica_cnode_mint(ROOT, slot, 64, ROOT, cap, 64, rights, badge) != MICA_OK) {
+		alloc_slot_free(slot);
+		slot = 0;
+	}
+	return slot;
+}
+
+static void drop_cap(uint64_t slot)
+{
+	if (slot != 0 && mica_cnode_delete(ROOT, slot, 64) == MICA_OK)
+		alloc_slot_free(slot);
+}
+
+/* Fill a frame of 2^bits bytes with len bytes of data (the rest zero) through a window here. */
+static enum mica_error fill_frame(uint64_t frame, unsigned bits, const void *data, uint64_t len)
+{
+	uint64_t va = bits == BLOCK_BITS ? SCRATCH_BLOCK_VA : SCRATCH_PAGE_VA;
+	enum mica_error err = process_map_here(frame, va, RW, 0);
+
+	if (err != MICA_OK)
+		return err;
+	memcpy((void *)va, data, len);
+	memset((uint8_t *)va + len, 0, (UINT64_C(1) << bits) - len);
+	return mica_frame_unmap(frame);
+}
+
+/* A page holding data (len bytes, at most one page) mapped read-only in p at va. */
+static enum mica_error give_page(struct process *p, const void *data, uint64_t len, uint64_t va)
+{
+	uint64_t frame = alloc_object(MICA_OBJ_FRAME_4K, 0);
+	enum mica_error err =
+		frame ? fill_frame(frame, PAGE_BITS, data, len) : MICA_ERR_NOT_ENOUGH_MEMORY;
+
+	if (err == MICA_OK)
+		err = process_map_frame(p, frame, va, MICA_RIGHT_READ, 0);
+	return err;
+}
+
+/* A private copy of size bytes of data in p at va (2 MiB-aligned), read-only or writable. */
+static enum mica_error give_copy(struct process *p, const char *data, uint64_t size, uint64_t va,
+				 unsigned rights)
+{
+	enum mica_error err = MICA_OK;
+
+	for (uint64_t off = 0; err == MICA_OK && off < size; off += BLOCK) {
+		uint64_t frame = alloc_object(MICA_OBJ_FRAME_2M, 0);
+		uint64_t len = size - off < BLOCK ? size - off : BLOCK;
+
+		err = frame ? fill_frame(frame, BLOCK_BITS, data + off, len)
+			    : MICA_ERR_NOT_ENOUGH_MEMORY;
+		if (err == MICA_OK)
+			err = process_map_large(p, frame, va + off, rights, 0);
+	}
+	return err;
+}
+
+/* Back each RAM region of v with fresh frames mapped into its VM. */
+static enum mica_error make_ram(struct system *s, struct vm_rt *v)
+{
+	v->ram_first = s->ram_count;
+	for (unsigned r = 0; r < v->desc->region_count; r++) {
+		const struct sysdesc_region *reg = &v->desc->regions[r];
+		uint64_t ipa = reg->ipa.base, end = reg->ipa.base + reg->ipa.size;
+
+		if (reg->is_identity) {
+			printf("root: /vms/%s: identity-mapped memory is not supported yet\n",
+			       v->desc->name);
+			return MICA_ERR_INVALID_ARGUMENT;
+		}
+		while (ipa < end) {
+			bool block = (ipa & (BLOCK - 1)) == 0 && end - ipa >= BLOCK;
+			struct ram_frame *f = &s->ram[s->ram_count];
+			enum mica_error err;
+
+			if (s->ram_count == SYSTEM_MAX_RAM_FRAMES)
+				return MICA_ERR_NOT_ENOUGH_MEMORY;
+			f->cap = alloc_object(block ? MICA_OBJ_FRAME_2M : MICA_OBJ_FRAME_4K, 0);
+			f->ipa = ipa;
+			f->size_bits = block ? BLOCK_BITS : PAGE_BITS;
+			if (f->cap == 0)
+				return MICA_ERR_NOT_ENOUGH_MEMORY;
+			err = vm_map_frame(v->vm, f->cap, ipa, RW, MICA_MAP_EXECUTE);
+			if (err != MICA_OK)
+				return err;
+			s->ram_count++;
+			ipa += UINT64_C(1) << f->size_bits;
+		}
+	}
+	v->ram_count = s->ram_count - v->ram_first;
+	return MICA_OK;
+}
+
+/*
+ * Map a copy of each of v's RAM frames into p, region after region from
+ * va; where each region went goes to regions[] (if not NULL). The copies'
+ * slots go to kept[] when kept is not NULL.
+ */
+static enum mica_error map_ram(struct system *s, const struct vm_rt *v, struct process *p,
+			       uint64_t va, struct vmm_boot_region *regions, uint64_t *kept,
+			       unsigned *kept_count, unsigned kept_max)
+{
+	uint64_t next = va;
+
+	for (unsigned r = 0; r < v->desc->region_count; r++) {
+		const struct sysdesc_ipa_range *range = &v->desc->regions[r].ipa;
+		uint64_t base = next;
+
+		if (regions != NULL)
+			regions[r] = (struct vmm_boot_region){range->base, range->size, base};
+		for (unsigned i = 0; i < v->ram_count; i++) {
+			const struct ram_frame *f = &s->ram[v->ram_first + i];
+			uint64_t copy;
+			enum mica_error err;
+
+			if (f->ipa < range->base || f->ipa - range->base >= range->size)
+				continue;
+			copy = copy_cap(f->cap, MICA_RIGHTS_ALL);
+			if (copy == 0)
+				return MICA_ERR_NOT_ENOUGH_MEMORY;
+			if (kept != NULL) {
+				if (*kept_count == kept_max)
+					return MICA_ERR_NOT_ENOUGH_MEMORY;
+				kept[(*kept_count)++] = copy;
+			}
+			err = f->size_bits == BLOCK_BITS
+				      ? process_map_large(p, copy, base + (f->ipa - range->base),
+							  RW, 0)
+				      : process_map_frame(p, copy, base + (f->ipa - range->base),
+							  RW, 0);
+			if (err != MICA_OK)
+				return err;
+		}
+		next = base + ((range->size + BLOCK - 1) & ~(BLOCK - 1));
+	}
+	return MICA_OK;
+}
+
+/* The host's device pages of each passthrough region, mapped into the VM. */
+static enum mica_error make_passthrough(const struct vm_rt *v)
+{
+	for (unsigned i = 0; i < v->desc->passthrough_count; i++) {
+		const struct sysdesc_passthrough *pt = &v->desc->passthrough[i];
+
+		for (uint64_t off = 0; off < pt->ipa.size; off += PAGE) {
+			struct alloc_ret f = alloc_device_frame_ret(pt->host_physical + off);
+			enum mica_error err = f.err;
+
+			if (err == MICA_OK)
+				err = vm_map_frame(v->vm, f.cptr, pt->ipa.base + off, RW, 0);
+			if (err != MICA_OK) {
+				printf("root: /vms/%s/passthrough/%s: cannot map 0x%llx (error "
+				       "%d)\n",
+				       v->desc->name, pt->name,
+				       (unsigned long long)(pt->host_physical + off), err);
+				return err;
+			}
+		}
+	}
+	return MICA_OK;
+}
+
+static enum mica_error make_vm_objects(struct system *s, struct vm_rt *v)
+{
+	enum mica_error err;
+
+	v->vm = alloc_object(MICA_OBJ_VM, 0);
+	v->ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
+	if (v->vm == 0 || v->ep == 0)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	for (unsigned i = 0; i < v->desc->vcpu_count; i++) {
+		v->vcpus[i] = alloc_object(MICA_OBJ_VCPU, 0);
+		v->tcbs[i] = alloc_object(MICA_OBJ_TCB, 0);
+		if (v->vcpus[i] == 0 || v->tcbs[i] == 0)
+			return MICA_ERR_NOT_ENOUGH_MEMORY;
+	}
+	err = make_ram(s, v);
+	if (err == MICA_OK)
+		err = make_passthrough(v);
+	return err;
+}
+
+/* The boot page of server i: every device that names it, over all VMs. */
+static enum mica_error plan_server(struct system *s, unsigned index)
+{
+	struct server_rt *sv = &s->servers[index];
+	struct vdev_boot *b = &sv->boot;
+
+	*b = (struct vdev_boot){.magic = VDEV_BOOT_MAGIC};
+	copy_name(b->server, sv->desc->name);
+	for (unsigned v = 0; v < s->desc.vm_count; v++) {
+		const struct sysdesc_vm *vm = &s->desc.vms[v];
+
+		for (unsigned d = 0; d < vm->device_count; d++) {
+			const struct sysdesc_device *dev = &vm->devices[d];
+			struct vdev_boot_device *bd = &b->devices[b->device_count];
+
+			if (dev->server != index)
+				continue;
+			if (b->device_count == VDEV_MAX_DEVICES) {
+				printf("root: /servers/%s: serves more than %u devices\n",
+				       sv->desc->name, VDEV_MAX_DEVICES);
+				return MICA_ERR_RANGE;
+			}
+			server_index_of[v][d] = b->device_count;
+			copy_name(bd->vm, vm->name);
+			copy_name(bd->name, dev->name);
+			copy_name(bd->compatible, dev->compatible);
+			bd->ipa_base = dev->ipa.base;
+			bd->ipa_size = dev->ipa.size;
+			bd->intid = dev->intid;
+			bd->vm_index = v;
+			bd->irq_cap = dev->intid ? VDEV_CAP_DEVICE_FIRST + b->device_count : 0;
+			if (strcmp(dev->compatible, "virtio,mmio") == 0) {
+				bd->ram_ipa = vm->regions[0].ipa.base;
+				bd->ram_size = vm->regions[0].ipa.size;
+				bd->ram_va = VDEV_RAM_VA + b->device_count * VDEV_RAM_STRIDE;
+			}
+			if (strcmp(dev->compatible, "arm,pl011") == 0 && b->uart_va == 0) {
+				b->uart_va = VDEV_UART_VA;
+				b->uart_intid = UART_INTID;
+			}
+			b->device_count++;
+		}
+	}
+	return MICA_OK;
+}
+
+/* The console server's UART frame and interrupt, made once and kept across restarts. */
+static enum mica_error make_uart(struct server_rt *sv)
+{
+	uint64_t badged;
+	enum mica_error err;
+
+	sv->uart_frame = alloc_device_frame(UART_PADDR);
+	sv->uart_irq = alloc_slot();
+	badged = mint_cap(sv->ntfn, MICA_RIGHT_WRITE, VDEV_NTFN_UART);
+	if (sv->uart_frame == 0 || sv->uart_irq == 0 || badged == 0)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	err = mica_irq_control_get(MICA_CAP_IRQ_CONTROL, UART_INTID, ROOT, sv->uart_irq, 64);
+	if (err == MICA_OK)
+		err = mica_irq_handler_set_notification(sv->uart_irq, badged);
+	return err;
+}
+
+/* Build server index's process from its boot page, and start it. */
+static enum mica_error start_server(struct system *s, unsigned index)
+{
+	struct server_rt *sv = &s->servers[index];
+	struct vdev_boot *b = &sv->boot;
+	struct process_config cfg = {.name = sv->desc->name,
+				     .priority = SYSTEM_PRIORITY,
+				     .stack_pages = SERVER_STACK_PAGES,
+				     .arg = VDEV_BOOT_VA};
+	uint64_t fault_ep = mint_cap(s->fault_ep, MICA_RIGHTS_ALL, ROOT_BADGE_SERVER | index);
+	struct process *p = &sv->proc;
+	enum mica_error err = fault_ep ? MICA_OK : MICA_ERR_NOT_ENOUGH_MEMORY;
+
+	cfg.fault_ep = fault_ep;
+	if (err == MICA_OK)
+		err = process_image_from_archive(s->info, sv->desc->program, &cfg);
+	if (err == MICA_OK)
+		err = process_create(p, &cfg);
+	drop_cap(fault_ep); /* The thread holds its own copy now. */
+	if (err == MICA_OK)
+		err = process_copy_cap(p, VDEV_CAP_EP, sv->ep, RW);
+	if (err == MICA_OK)
+		err = process_copy_cap(p, VDEV_CAP_NTFN, sv->ntfn, MICA_RIGHT_READ);
+	if (err == MICA_OK) {
+		uint64_t reply = alloc_object(MICA_OBJ_REPLY, 0);
+
+		err = reply ? process_copy_cap(p, VDEV_CAP_REPLY, reply, MICA_RIGHTS_ALL)
+			    : MICA_ERR_NOT_ENOUGH_MEMORY;
+		drop_cap(reply);
+	}
+	if (err == MICA_OK)
+		err = mica_tcb_bind_notification(p->tcb, sv->ntfn);
+	if (err == MICA_OK && b->uart_va != 0) {
+		err = process_copy_cap(p, VDEV_CAP_UART_IRQ, sv->uart_irq, MICA_RIGHTS_ALL);
+		if (err == MICA_OK)
+			err = process_map_frame(p, sv->uart_frame, VDEV_UART_VA, RW, 0);
+	}
+	for (unsigned i = 0; err == MICA_OK && i < b->device_count; i++) {
+		struct vdev_boot_device *bd = &b->devices[i];
+		const struct vm_rt *v = &s->vms[bd->vm_index];
+		unsigned d;
+
+		for (d = 0; d < v->desc->device_count; d++)
+			if (v->desc->devices[d].server == index &&
+			    server_index_of[bd->vm_index][d] == i)
+				break;
+		if (bd->irq_cap != 0)
+			err = process_mint_cap(p, bd->irq_cap, v->ep, RW | MICA_RIGHT_GRANT_REPLY,
+					       VMM_BADGE_DEVICE | d);
+		if (err == MICA_OK && bd->ram_size != 0)
+			err = map_ram(s, v, p, bd->ram_va, NULL, sv->mapped, &sv->mapped_count,
+				      sizeof(sv->mapped) / sizeof(sv->mapped[0]));
+	}
+	if (err == MICA_OK)
+		err = give_page(p, b, sizeof(*b), VDEV_BOOT_VA);
+	if (err == MICA_OK)
+		err = process_start(p);
+	if (err != MICA_OK) {
+		printf("root: cannot start device server \"%s\" (error %d at %s)\n", sv->desc->name,
+		       err, p->failed_step ? p->failed_step : "setup");
+		process_destroy(p);
+		return err;
+	}
+	sv->is_running = true;
+	return MICA_OK;
+}
+
+enum mica_error system_restart_server(struct system *s, unsigned index)
+{
+	struct server_rt *sv = &s->servers[index];
+
+	process_destroy(&sv->proc);
+	if (sv->boot.uart_va != 0)
+		(void)mica_frame_unmap(sv->uart_frame);
+	for (unsigned i = 0; i < sv->mapped_count; i++)
+		drop_cap(sv->mapped[i]);
+	sv->mapped_count = 0;
+	sv->is_running = false;
+	sv->boot.restarts++;
+	return start_server(s, index);
+}
+
+static enum mica_error give_vmm_files(struct system *s, struct vm_rt *v, const void *dtb,
+				      uint64_t dtb_size)
+{
+	struct vmm_boot *b = &v->boot;
+	uint64_t size = 0, va = VMM_FILES_VA;
+	const char *kernel = archive_file(s, v->desc->kernel, &size);
+	enum mica_error err;
+
+	if (kernel == NULL) {
+		printf("root: /vms/%s: property 'kernel': no file \"%s\" in the boot archive\n",
+		       v->desc->name, v->desc->kernel);
+		return MICA_ERR_NOT_FOUND;
+	}
+	b->description = (struct vmm_boot_file){va, dtb_size};
+	err = give_copy(&v->vmm, dtb, dtb_size, va, MICA_RIGHT_READ);
+	va += (dtb_size + BLOCK - 1) & ~(BLOCK - 1);
+	b->kernel = (struct vmm_boot_file){va, size};
+	if (err == MICA_OK)
+		err = give_copy(&v->vmm, kernel, size, va, MICA_RIGHT_READ);
+	va += (size + BLOCK - 1) & ~(BLOCK - 1);
+	if (err == MICA_OK && v->desc->initrd != NULL) {
+		const char *initrd = archive_file(s, v->desc->initrd, &size);
+
+		if (initrd == NULL) {
+			printf("root: /vms/%s: property 'initrd': no file \"%s\" in the boot "
+			       "archive\n",
+			       v->desc->name, v->desc->initrd);
+			return MICA_ERR_NOT_FOUND;
+		}
+		b->initrd = (struct vmm_boot_file){va, size};
+		err = give_copy(&v->vmm, initrd, size, va, MICA_RIGHT_READ);
+	}
+	return err;
+}
+
+/* The VMM of VM index, with its capabilities, memory and files; started. */
+static enum mica_error start_vmm(struct system *s, unsigned index, const void *dtb,
+				 uint64_t dtb_size)
+{
+	struct vm_rt *v = &s->vms[index];
+	struct process_config cfg = {.name = "vmm",
+				     .priority = SYSTEM_PRIORITY,
+				     .stack_pages = VMM_STACK_PAGES,
+				     .arg = VMM_BOOT_VA};
+	uint64_t fault_ep = mint_cap(s->fault_ep, MICA_RIGHTS_ALL, ROOT_BADGE_VMM | index);
+	uint64_t reply = alloc_object(MICA_OBJ_REPLY, 0);
+	struct process *p = &v->vmm;
+	enum mica_error err = fault_ep && reply ? MICA_OK : MICA_ERR_NOT_ENOUGH_MEMORY;
+
+	cfg.fault_ep = fault_ep;
+	v->boot = (struct vmm_boot){
+		.magic = VMM_BOOT_MAGIC, .vm_index = index, .region_count = v->desc->region_count};
+	if (err == MICA_OK)
+		err = process_image_from_archive(s->info, "vmm", &cfg);
+	if (err == MICA_OK)
+		err = process_create(p, &cfg);
+	drop_cap(fault_ep);
+	if (err == MICA_OK)
+		err = process_copy_cap(p, VMM_CAP_EP, v->ep, MICA_RIGHTS_ALL);
+	if (err == MICA_OK)
+		err = process_copy_cap(p, VMM_CAP_REPLY, reply, MICA_RIGHTS_ALL);
+	if (err == MICA_OK)
+		err = process_copy_cap(p, VMM_CAP_VM, v->vm, MICA_RIGHTS_ALL);
+	for (unsigned i = 0; err == MICA_OK && i < v->desc->vcpu_count; i++) {
+		uint64_t vcpu_ep = mint_cap(v->ep, RW | MICA_RIGHT_GRANT_REPLY, VMM_BADGE_VCPU | i);
+
+		err = vcpu_ep ? mica_tcb_set_space(v->tcbs[i], p->cspace, v->vm, vcpu_ep)
+			      : MICA_ERR_NOT_ENOUGH_MEMORY;
+		drop_cap(vcpu_ep);
+		if (err == MICA_OK)
+			err = mica_tcb_set_priority(v->tcbs[i], SYSTEM_PRIORITY);
+		if (err == MICA_OK)
+			err = mica_tcb_set_name(v->tcbs[i], v->desc->name);
+		if (err == MICA_OK)
+			err = process_copy_cap(p, VMM_CAP_VCPU(i), v->vcpus[i], MICA_RIGHTS_ALL);
+		if (err == MICA_OK)
+			err = process_copy_cap(p, VMM_CAP_TCB(i), v->tcbs[i], MICA_RIGHTS_ALL);
+	}
+	for (unsigned d = 0; err == MICA_OK && d < v->desc->device_count; d++) {
+		const struct server_rt *sv = &s->servers[v->desc->devices[d].server];
+
+		if (!sv->is_running)
+			continue;
+		err = process_mint_cap(p, VMM_CAP_DEVICE(d), sv->ep, RW | MICA_RIGHT_GRANT_REPLY,
+				       VDEV_BADGE_DEVICE | server_index_of[index][d]);
+		v->boot.device_has_server[d] = err == MICA_OK;
+	}
+	for (unsigned i = 0; err == MICA_OK && i < v->desc->passthrough_count; i++) {
+		uint64_t intid = v->desc->passthrough[i].intid;
+
+		if (intid != 0)
+			err = mica_irq_control_get(MICA_CAP_IRQ_CONTROL, (uint32_t)intid, p->cspace,
+						   VMM_CAP_PASSTHROUGH_IRQ(i), 64);
+	}
+	if (err == MICA_OK)
+		err = map_ram(s, v, p, VMM_RAM_VA, v->boot.regions, NULL, NULL, 0);
+	if (err == MICA_OK)
+		err = give_vmm_files(s, v, dtb, dtb_size);
+	if (err == MICA_OK)
+		err = give_page(p, &v->boot, sizeof(v->boot), VMM_BOOT_VA);
+	if (err == MICA_OK)
+		err = process_start(p);
+	drop_cap(reply);
+	if (err != MICA_OK) {
+		printf("root: cannot start the VMM of \"%s\" (error %d at %s)\n", v->desc->name,
+		       err, p->failed_step ? p->failed_step : "setup");
+		return err;
+	}
+	v->is_running = true;
+	return MICA_OK;
+}
+
+void system_end_vm(struct system *s, unsigned index)
+{
+	struct vm_rt *v = &s->vms[index];
+
+	for (unsigned i = 0; i < v->desc->vcpu_count; i++)
+		(void)mica_tcb_suspend(v->tcbs[i]);
+	/* Servers blocked on this VM's endpoint (interrupt lines) get an error, not a hang. */
+	(void)mica_cnode_revoke(ROOT, v->ep, 64);
+	process_destroy(&v->vmm);
+	v->is_running = false;
+}
+
+enum mica_error system_build(struct system *s, const struct mica_boot_info *info)
+{
+	struct sysdesc_error derr;
+	uint64_t dtb_size = 0;
+	const char *dtb;
+	enum mica_error err;
+	char line[SYSDESC_PATH_MAX + SYSDESC_PROPERTY_MAX + SYSDESC_MESSAGE_MAX + 16];
+
+	s->info = info;
+	dtb = archive_file(s, "system", &dtb_size);
+	if (dtb == NULL) {
+		printf("root: the boot archive has no system description (\"system\")\n");
+		return MICA_ERR_NOT_FOUND;
+	}
+	err = sysdesc_parse(dtb, dtb_size, &s->desc, &derr);
+	if (err != MICA_OK) {
+		(void)sysdesc_error_format(&derr, line, sizeof(line));
+		printf("root: the system description is invalid: %s\n", line);
+		return err;
+	}
+	s->fault_ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
+	if (s->fault_ep == 0)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	for (unsigned i = 0; i < s->desc.vm_count; i++) {
+		s->vms[i].desc = &s->desc.vms[i];
+		err = make_vm_objects(s, &s->vms[i]);
+		if (err != MICA_OK) {
+			printf("root: cannot make VM \"%s\" (error %d)\n", s->desc.vms[i].name,
+			       err);
+			return err;
+		}
+	}
+	for (unsigned i = 0; i < s->desc.server_count; i++) {
+		struct server_rt *sv = &s->servers[i];
+
+		sv->desc = &s->desc.servers[i];
+		sv->ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
+		sv->ntfn = alloc_object(MICA_OBJ_NOTIFICATION, 0);
+		err = sv->ep && sv->ntfn ? plan_server(s, i) : MICA_ERR_NOT_ENOUGH_MEMORY;
+		if (err == MICA_OK && sv->boot.uart_va != 0)
+			err = make_uart(sv);
+		if (err == MICA_OK && sv->boot.device_count > 0)
+			err = start_server(s, i);
+		if (err != MICA_OK)
+			return err;
+	}
+	for (unsigned i = 0; i < s->desc.vm_count; i++) {
+		err = start_vmm(s, i, dtb, dtb_size);
+		if (err != MICA_OK)
+			return err;
+	}
+	return MICA_OK;
+}

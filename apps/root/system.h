@@ -1,0 +1,84 @@
+/*
+ * The root task's picture of the running system: every VM with its VMM and
+ * every device server, built from the system description (system.c) and
+ * supervised by main.c.
+ */
+#ifndef MICA_ROOT_SYSTEM_H
+#define MICA_ROOT_SYSTEM_H
+
+#include <mica/abi/bootinfo.h>
+#include <mica/process.h>
+#include <mica/proto/vdev.h>
+#include <mica/proto/vmm.h>
+#include <mica/sysdesc.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Badges of the root task's fault endpoint: whose fault or end it is. */
+#define ROOT_BADGE_SERVER (UINT64_C(1) << 32)
+#define ROOT_BADGE_VMM	  (UINT64_C(1) << 33)
+#define ROOT_BADGE_INDEX  UINT64_C(0xffff)
+
+/* Every program the root task starts runs at this priority; the root task above. */
+#define SYSTEM_PRIORITY 100
+
+/* 2 MiB and 4 KiB frames of guest RAM, over all VMs. */
+#define SYSTEM_MAX_RAM_FRAMES 1024
+
+struct ram_frame {
+	uint64_t cap; /* The root task's capability, mapped into the VM. */
+	uint64_t ipa;
+	uint8_t size_bits; /* 21 or 12. */
+};
+
+struct vm_rt {
+	const struct sysdesc_vm *desc;
+	uint64_t vm, ep;
+	uint64_t vcpus[SYSDESC_VCPU_MAX];
+	uint64_t tcbs[SYSDESC_VCPU_MAX];
+	unsigned ram_first, ram_count; /* Its frames in system.ram[]. */
+	struct vmm_boot boot;
+	struct process vmm;
+	bool is_running;
+};
+
+struct server_rt {
+	const struct sysdesc_server *desc;
+	uint64_t ep, ntfn;
+	uint64_t uart_irq; /* The machine UART's IRQHandler (console servers), or 0. */
+	uint64_t uart_frame;
+	struct vdev_boot boot;
+	struct process proc;
+	/* The root task's copies of RAM frames mapped into it (virtio devices). */
+	uint64_t mapped[SYSTEM_MAX_RAM_FRAMES / 4];
+	unsigned mapped_count;
+	bool is_running;
+};
+
+struct system {
+	const struct mica_boot_info *info;
+	struct sysdesc desc;
+	uint64_t fault_ep; /* The root task's: every child's faults and ends. */
+	struct vm_rt vms[SYSDESC_VM_MAX];
+	struct server_rt servers[SYSDESC_SERVER_MAX];
+	struct ram_frame ram[SYSTEM_MAX_RAM_FRAMES];
+	unsigned ram_count;
+};
+
+/*
+ * Parse the description (the archive's "system" file) and build every VM,
+ * VMM and device server, started. Prints what is wrong and returns an
+ * error if anything is.
+ */
+enum mica_error system_build(struct system *s, const struct mica_boot_info *info)
+	__attribute__((warn_unused_result));
+
+/* Take a device server apart and build it again from the same boot page. */
+enum mica_error system_restart_server(struct system *s, unsigned index)
+	__attribute__((warn_unused_result));
+
+/* A VMM ended: take it and its VM apart. */
+void system_end_vm(struct system *s, unsigned index);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * The guest's memory as the VMM sees it, and loading a guest into it: the
+ * kernel (a Linux arm64 Image placed by its header, an ELF file, or a raw
+ * binary at RAM + 0x80000), the initrd, and the device tree that
+ * describes the VM to it.
+ */
+#ifndef MICA_VMM_GUEST_H
+#define MICA_VMM_GUEST_H
+
+#include <stdint.h>
+
+#include <mica/abi/errors.h>
+#include <mica/proto/vmm.h>
+#include <mica/sysdesc.h>
+
+struct guest {
+	const struct vmm_boot *boot;
+	const struct sysdesc_vm *vm;
+	uint64_t entry; /* The boot vCPU's first PC... */
+	uint64_t x0;	/* ...and x0: the device tree's guest-physical address. */
+	uint64_t dtb_addr;
+	uint64_t dtb_size;
+	uint64_t initrd_start, initrd_end;
+};
+
+void guest_init(struct guest *g, const struct vmm_boot *boot, const struct sysdesc_vm *vm);
+
+/*
+ * Where [ipa, ipa + len) of guest RAM is in the VMM, or NULL unless it lies
+ * inside one RAM region.
+ */
+void *guest_ptr(const struct guest *g, uint64_t ipa, uint64_t len);
+
+/*
+ * Load the kernel and initrd into RAM and write the device tree; g->entry
+ * and g->x0 say how to start. On failure *why says what went wrong.
+ */
+enum mica_error guest_load(struct guest *g, const char **why) __attribute__((warn_unused_result));
+
+#endif

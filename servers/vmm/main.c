@@ -1,0 +1,360 @@
+/*
+ * The VMM process: one per VM, started by the root task with the
+ * capabilities and memory <mica/proto/vmm.h> lists. It loads the guest,
+ * writes its device tree, starts its boot vCPU, and then serves every exit
+ * no device server takes: PSCI hypercalls, the GIC distributor and
+ * redistributors, trapped system registers (the ID registers filtered, the
+ * rest read as zero), the end of injected interrupts, and the device
+ * servers' interrupt lines.
+ *
+ * VM lifecycle: Initial (being loaded) -> Running -> ShuttingDown (SYSTEM_OFF,
+ * or a guest fault it cannot serve); SYSTEM_RESET goes back to Initial and
+ * boots again from the same files.
+ */
+#include <mica/abi/exit.h>
+#include <mica/abi/vcpu.h>
+#include <mica/kobj.h>
+#include <mica/print.h>
+#include <mica/proto/vdev.h>
+#include <mica/proto/vmm.h>
+#include <mica/sys.h>
+#include <mica/sysdesc.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "guest.h"
+#include "idregs.h"
+#include "psci.h"
+#include "vgicd.h"
+
+enum vm_state { VM_INITIAL, VM_RUNNING, VM_SHUTTING_DOWN };
+
+static const char *const vm_state_names[] = {"Initial", "Running", "ShuttingDown"};
+
+/* Guest priority for every interrupt the kernel injects on the VMM's behalf. */
+#define PASSTHROUGH_PRIORITY 0xa0
+
+#define ICC_SGI1R_EL1  MICA_SYSREG(3, 0, 12, 11, 5)
+#define ICC_ASGI1R_EL1 MICA_SYSREG(3, 0, 12, 11, 6)
+#define ICC_SGI0R_EL1  MICA_SYSREG(3, 0, 12, 11, 7)
+
+static struct vmm {
+	const struct vmm_boot *boot;
+	struct sysdesc desc;
+	const struct sysdesc_vm *vm;
+	struct guest guest;
+	struct psci_state psci;
+	struct vgicd gic;
+	enum vm_state state;
+	bool is_bound[SYSDESC_VCPU_MAX]; /* Its thread is bound to its vCPU. */
+	uint64_t unknown_mmio;		 /* Accesses outside every device: RAZ/WI. */
+	bool guest_failed;		 /* It stopped on a fault, not by powering off. */
+} vmm;
+
+static void set_state(enum vm_state s)
+{
+	printf("vmm %s: %s -> %s\n", vmm.vm->name, vm_state_names[vmm.state], vm_state_names[s]);
+	vmm.state = s;
+}
+
+static enum mica_error inject(void *ctx, unsigned vcpu, unsigned intid, uint8_t prio)
+{
+	(void)ctx;
+	return mica_vcpu_inject_irq(VMM_CAP_VCPU(vcpu), intid, prio, MICA_VIRQ_NOTIFY_EOI);
+}
+
+static void clear(void *ctx, unsigned vcpu, unsigned intid)
+{
+	(void)ctx;
+	(void)mica_vcpu_clear_irq(VMM_CAP_VCPU(vcpu), intid);
+}
+
+static uint64_t vcpu_mpidr(unsigned i)
+{
+	return i; /* Aff0 = the vCPU's index; one cluster. */
+}
+
+/* Start vCPU i at pc with x0, MMU off, as PSCI CPU_ON and a boot require. */
+static enum mica_error start_vcpu(unsigned i, uint64_t pc, uint64_t x0)
+{
+	enum mica_error err = mica_vcpu_set_entry(VMM_CAP_VCPU(i), pc, x0);
+
+	if (err == MICA_OK && !vmm.is_bound[i]) {
+		err = mica_tcb_bind_vcpu(VMM_CAP_TCB(i), VMM_CAP_VCPU(i));
+		vmm.is_bound[i] = err == MICA_OK;
+	}
+	if (err == MICA_OK)
+		err = mica_vcpu_write_reg(VMM_CAP_VCPU(i), MICA_VCPU_REG_VMPIDR,
+					  UINT64_C(1) << 31 | vcpu_mpidr(i));
+	if (err == MICA_OK)
+		err = mica_tcb_resume(VMM_CAP_TCB(i));
+	return err;
+}
+
+static void stop_all_vcpus(void)
+{
+	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++)
+		(void)mica_tcb_suspend(VMM_CAP_TCB(i));
+}
+
+/* Initial: load the guest, reset the models, start the boot vCPU; Running after. */
+static bool boot_guest(void)
+{
+	uint64_t mpidrs[SYSDESC_VCPU_MAX];
+	struct vgicd_config gcfg = {
+		.dist_base = VGICD_DEFAULT_DIST_BASE,
+		.redist_base = VGICD_DEFAULT_REDIST_BASE,
+		.spi_count = VGICD_MAX_SPIS,
+		.vcpu_count = vmm.vm->vcpu_count,
+	};
+	const struct vgicd_ops ops = {.inject = inject, .clear = clear};
+	const char *why = NULL;
+	enum mica_error err;
+
+	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++)
+		mpidrs[i] = gcfg.mpidrs[i] = vcpu_mpidr(i);
+	err = guest_load(&vmm.guest, &why);
+	if (err != MICA_OK) {
+		printf("vmm %s: cannot load the guest: %s (error %d)\n", vmm.vm->name, why, err);
+		return false;
+	}
+	err = vgicd_init(&vmm.gic, &gcfg, &ops);
+	if (err == MICA_OK)
+		err = psci_init(&vmm.psci, mpidrs, vmm.vm->vcpu_count, 0);
+	if (err == MICA_OK)
+		err = start_vcpu(0, vmm.guest.entry, vmm.guest.x0);
+	if (err != MICA_OK) {
+		printf("vmm %s: cannot start vCPU 0 (error %d)\n", vmm.vm->name, err);
+		return false;
+	}
+	set_state(VM_RUNNING);
+	return true;
+}
+
+/* Bind each device range to its server's endpoint, and passthrough interrupts to vCPU 0. */
+static void bind_devices(void)
+{
+	for (unsigned i = 0; i < vmm.vm->device_count; i++) {
+		const struct sysdesc_device *d = &vmm.vm->devices[i];
+		enum mica_error err;
+
+		if (!vmm.boot->device_has_server[i]) {
+			printf("vmm %s: %s has no server; its accesses read as zero\n",
+			       vmm.vm->name, d->name);
+			continue;
+		}
+		err = mica_vm_bind_mmio(VMM_CAP_VM, d->ipa.base, d->ipa.size, VMM_CAP_DEVICE(i));
+		if (err != MICA_OK)
+			printf("vmm %s: cannot bind %s to its server (error %d)\n", vmm.vm->name,
+			       d->name, err);
+	}
+	for (unsigned i = 0; i < vmm.vm->passthrough_count; i++) {
+		if (vmm.vm->passthrough[i].intid == 0)
+			continue;
+		if (mica_irq_handler_set_vcpu(VMM_CAP_PASSTHROUGH_IRQ(i), VMM_CAP_VCPU(0),
+					      PASSTHROUGH_PRIORITY) != MICA_OK)
+			printf("vmm %s: cannot forward INTID %u\n", vmm.vm->name,
+			       vmm.vm->passthrough[i].intid);
+	}
+}
+
+/* What one exit's handler decided: answer the vCPU (with n words), or leave it stopped. */
+struct answer {
+	bool reply;
+	unsigned count;
+	uint64_t words[MICA_EXIT_HYPERCALL_RESULTS];
+};
+
+static struct answer resume_with(uint64_t value)
+{
+	return (struct answer){.reply = true, .count = 1, .words = {value}};
+}
+
+static struct answer hypercall(unsigned vcpu, const uint64_t *mr)
+{
+	struct psci_result r = psci_call(&vmm.psci, vcpu, mr);
+	struct answer a = {.reply = true, .count = 1, .words = {r.x0}};
+	enum mica_error err;
+
+	switch (r.action.kind) {
+	case PSCI_ACTION_NONE:
+		break;
+	case PSCI_ACTION_CPU_ON:
+		err = start_vcpu(r.action.vcpu, r.action.entry, r.action.context);
+		if (psci_cpu_on_done(&vmm.psci, r.action.vcpu, err == MICA_OK) != MICA_OK ||
+		    err != MICA_OK)
+			printf("vmm %s: CPU_ON of vCPU %u failed (error %d)\n", vmm.vm->name,
+			       r.action.vcpu, err);
+		break;
+	case PSCI_ACTION_CPU_OFF:
+		(void)mica_tcb_suspend(VMM_CAP_TCB(vcpu));
+		a.reply = false;
+		break;
+	case PSCI_ACTION_SYSTEM_OFF:
+		stop_all_vcpus();
+		set_state(VM_SHUTTING_DOWN);
+		printf("vmm %s: the guest powered off\n", vmm.vm->name);
+		a.reply = false;
+		break;
+	case PSCI_ACTION_SYSTEM_RESET:
+		stop_all_vcpus();
+		printf("vmm %s: the guest asked for a reset\n", vmm.vm->name);
+		set_state(VM_INITIAL);
+		if (!boot_guest()) {
+			vmm.guest_failed = true;
+			set_state(VM_SHUTTING_DOWN);
+		}
+		a.reply = false;
+		break;
+	}
+	return a;
+}
+
+static struct answer mmio(unsigned vcpu, const uint64_t *mr)
+{
+	uint64_t addr = mr[0], value = 0;
+	unsigned size = mica_mmio_size(mr[1]);
+	enum mica_error err;
+
+	if (vgicd_contains(&vmm.gic, addr)) {
+		err = (mr[1] & MICA_MMIO_WRITE) ? vgicd_write(&vmm.gic, addr, size, mr[2])
+						: vgicd_read(&vmm.gic, addr, size, &value);
+		if (err == MICA_OK)
+			return resume_with(value);
+		/* A width or alignment the GIC does not allow: an external abort would be
+		 * right; the guest gets an undefined instruction, which it reports. */
+		(void)mica_vcpu_inject_undef(VMM_CAP_VCPU(vcpu));
+		return resume_with(0);
+	}
+	/* A device whose server is gone or restarting, or no device: reads as zero. */
+	if (vmm.unknown_mmio++ < 8)
+		printf("vmm %s: %s of %u bytes at 0x%llx, where no device answers\n", vmm.vm->name,
+		       (mr[1] & MICA_MMIO_WRITE) ? "write" : "read", size,
+		       (unsigned long long)addr);
+	return resume_with(0);
+}
+
+static struct answer sysreg(unsigned vcpu, const uint64_t *mr)
+{
+	bool is_write = mr[1] & MICA_SYSREG_WRITE;
+
+	if (!is_write && idregs_is_id_space(mr[0]))
+		return resume_with(idregs_guest_value(mr[0], mr[2]));
+	if (is_write && mr[0] == ICC_SGI1R_EL1) {
+		if (vgicd_sgi1r_write(&vmm.gic, vcpu, mr[2]) != MICA_OK)
+			printf("vmm %s: bad SGI request 0x%llx\n", vmm.vm->name,
+			       (unsigned long long)mr[2]);
+		return resume_with(0);
+	}
+	/*
+	 * The rest: Group 0 SGIs (one Security state: ignored), the debug
+	 * registers and PMCR (shared with the host), ACTLR, implementation-
+	 * defined registers, and set/way cache maintenance (the guest's RAM
+	 * is ordinary cacheable memory, coherent for every observer under
+	 * QEMU, so there is nothing to clean). Reads are zero, writes ignored.
+	 */
+	(void)mr[0];
+	return resume_with(0);
+}
+
+static struct answer guest_fault(unsigned vcpu, const uint64_t *mr)
+{
+	printf("vmm %s: vCPU %u stopped: ESR 0x%llx FAR 0x%llx IPA 0x%llx PC 0x%llx\n",
+	       vmm.vm->name, vcpu, (unsigned long long)mr[0], (unsigned long long)mr[1],
+	       (unsigned long long)mr[2], (unsigned long long)mr[3]);
+	stop_all_vcpus();
+	vmm.guest_failed = true;
+	set_state(VM_SHUTTING_DOWN);
+	return (struct answer){.reply = false};
+}
+
+static struct answer vcpu_exit(unsigned vcpu, uint64_t label, const uint64_t *mr)
+{
+	if (vcpu >= vmm.vm->vcpu_count)
+		return (struct answer){.reply = false};
+	switch (label) {
+	case MICA_EXIT_HYPERCALL:
+		return hypercall(vcpu, mr);
+	case MICA_EXIT_MMIO:
+		return mmio(vcpu, mr);
+	case MICA_EXIT_SYSREG:
+		return sysreg(vcpu, mr);
+	case MICA_EXIT_VIRQ_EOI:
+		(void)vgicd_eoi(&vmm.gic, vcpu, (unsigned)mr[0]);
+		return (struct answer){.reply = true};
+	default:
+		return guest_fault(vcpu, mr);
+	}
+}
+
+/* A device server's interrupt line: answer MICA_OK, or an error for a device without one. */
+static struct answer irq_line(unsigned device, uint64_t label, const uint64_t *mr)
+{
+	const struct sysdesc_device *d = &vmm.vm->devices[device];
+	enum mica_error err = MICA_ERR_INVALID_ARGUMENT;
+
+	if (label == VDEV_MSG_IRQ_LINE && device < vmm.vm->device_count && d->intid != 0)
+		err = vgicd_set_line(&vmm.gic, 0, d->intid, mr[0] != 0);
+	return (struct answer){.reply = true, .count = 1, .words = {(uint64_t)err}};
+}
+
+/* Serve exits until the VM shuts down. */
+static void serve(void)
+{
+	uint64_t mr[MICA_EXIT_HYPERCALL_WORDS] = {0};
+	struct mica_msg m = mica_recv(VMM_CAP_EP, VMM_CAP_REPLY, mr);
+
+	while (vmm.state != VM_SHUTTING_DOWN) {
+		uint64_t index = m.badge & VMM_BADGE_INDEX_MASK;
+		struct answer a = {.reply = false};
+
+		if (m.err == MICA_OK) {
+			/* Words 4..7 of a hypercall are in the IPC buffer. */
+			for (unsigned i = 4; i < mica_msg_length(m.info) && i < 8; i++)
+				mr[i] = mica_ipc_buffer()->mr[i];
+			if (m.badge & VMM_BADGE_VCPU)
+				a = vcpu_exit((unsigned)index, mica_msg_label(m.info), mr);
+			else if (m.badge & VMM_BADGE_DEVICE)
+				a = irq_line((unsigned)index, mica_msg_label(m.info), mr);
+		}
+		if (vmm.state == VM_SHUTTING_DOWN)
+			break;
+		if (!a.reply) {
+			m = mica_recv(VMM_CAP_EP, VMM_CAP_REPLY, mr);
+			continue;
+		}
+		for (unsigned i = 0; i < a.count; i++)
+			mr[i] = a.words[i];
+		m = mica_reply_recv(VMM_CAP_EP, VMM_CAP_REPLY, mica_msg_info(0, 0, a.count), mr);
+	}
+}
+
+int main(const struct vmm_boot *boot)
+{
+	struct sysdesc_error err;
+
+	vmm.boot = boot;
+	if (boot->magic != VMM_BOOT_MAGIC) {
+		printf("vmm: no boot page\n");
+		return 1;
+	}
+	if (sysdesc_parse((const void *)boot->description.va, boot->description.size, &vmm.desc,
+			  &err) != MICA_OK ||
+	    boot->vm_index >= vmm.desc.vm_count) {
+		printf("vmm: the description is not usable\n");
+		return 1;
+	}
+	vmm.vm = &vmm.desc.vms[boot->vm_index];
+	guest_init(&vmm.guest, boot, vmm.vm);
+	printf("vmm %s: %u vCPUs, %u devices, kernel %llu bytes, initrd %llu bytes\n", vmm.vm->name,
+	       vmm.vm->vcpu_count, vmm.vm->device_count, (unsigned long long)boot->kernel.size,
+	       (unsigned long long)boot->initrd.size);
+	bind_devices();
+	if (!boot_guest())
+		return 1;
+	serve();
+	/* The root task hears of the end (as this process's exit) and reclaims the VM. */
+	return vmm.guest_failed ? 1 : 0;
+}

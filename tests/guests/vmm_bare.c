@@ -1,0 +1,114 @@
+/*
+ * A bare-metal guest for the user-level VMM (servers/vmm), written as a
+ * guest for QEMU's virt machine would be: it finds its device tree at x0,
+ * talks PSCI over HVC, reads the GIC distributor and redistributors, starts
+ * its second vCPU with CPU_ON and waits for it to turn itself off, and then
+ * powers the VM off. A failed check stops it with a store to an address
+ * outside the guest-physical space whose bits name the line, which its VMM
+ * reports (FAR) and the root task counts as a failed VM.
+ */
+#include <stdint.h>
+
+#include "guest.h"
+
+#define PSCI_VERSION	   0x84000000u
+#define PSCI_CPU_OFF	   0x84000002u
+#define PSCI_CPU_ON	   0xc4000003u
+#define PSCI_AFFINITY_INFO 0xc4000004u
+#define PSCI_SYSTEM_OFF	   0x84000008u
+#define PSCI_FEATURES	   0x8400000au
+#define NOT_SUPPORTED	   UINT64_MAX
+
+#define GICD_TYPER	0x08000004ull
+#define GICR_BASE	0x080a0000ull
+#define GICR_STRIDE	0x20000ull
+#define GICR_TYPER	0x8ull
+#define GICR_TYPER_LAST (1ull << 4)
+
+#define SECONDARY_CONTEXT 0x5ec0dull
+
+void guest_main(uint64_t dtb);
+void secondary_entry(void);
+void secondary_main(uint64_t context);
+
+static volatile uint64_t secondary_saw;
+/* Named by secondary_entry's assembly only. */
+__attribute__((used)) static uint8_t secondary_stack[4096] __attribute__((aligned(16)));
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			*(volatile uint64_t *)(0x200000000000ull | ((uint64_t)__LINE__ << 4)) = 0; \
+	} while (0)
+
+static uint64_t psci(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	return guest_hvc(fn, a1, a2, a3, 0).x[0];
+}
+
+static uint32_t mmio_read32(uint64_t addr)
+{
+	return *(volatile uint32_t *)addr;
+}
+
+static uint64_t mmio_read64(uint64_t addr)
+{
+	return *(volatile uint64_t *)addr;
+}
+
+__attribute__((naked)) void secondary_entry(void)
+{
+	__asm__ volatile("adrp x9, secondary_stack + 4096\n\t"
+			 "add x9, x9, :lo12:secondary_stack + 4096\n\t"
+			 "mov sp, x9\n\t"
+			 "b secondary_main");
+}
+
+void secondary_main(uint64_t context)
+{
+	uint64_t mpidr;
+
+	__asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
+	secondary_saw = context ^ (mpidr & 0xff);
+	(void)psci(PSCI_CPU_OFF, 0, 0, 0);
+	for (;;)
+		; /* CPU_OFF does not return. */
+}
+
+void guest_main(uint64_t dtb)
+{
+	const uint8_t *fdt = (const uint8_t *)dtb;
+	uint64_t mpidr, pfr0;
+
+	/* The device tree at x0: 8-byte aligned, big-endian magic 0xd00dfeed. */
+	CHECK(dtb % 8 == 0 && fdt[0] == 0xd0 && fdt[1] == 0x0d && fdt[2] == 0xfe && fdt[3] == 0xed);
+	CHECK(psci(PSCI_VERSION, 0, 0, 0) == 0x10001);
+	CHECK(psci(PSCI_FEATURES, PSCI_CPU_ON, 0, 0) == 0);
+	CHECK(psci(PSCI_FEATURES, 0x8400ffffu, 0, 0) == NOT_SUPPORTED);
+	CHECK(psci(0xc2000000u, 0, 0, 0) == NOT_SUPPORTED);
+
+	/* 96 SPIs: ITLinesNumber 3. Redistributor 1 has Aff0 1 and is the last. */
+	CHECK((mmio_read32(GICD_TYPER) & 0x1f) == 3);
+	CHECK(mmio_read64(GICR_BASE + GICR_TYPER) >> 32 == 0);
+	CHECK((mmio_read64(GICR_BASE + GICR_TYPER) & GICR_TYPER_LAST) == 0);
+	CHECK(mmio_read64(GICR_BASE + GICR_STRIDE + GICR_TYPER) >> 32 == 1);
+	CHECK(mmio_read64(GICR_BASE + GICR_STRIDE + GICR_TYPER) & GICR_TYPER_LAST);
+
+	/* MPIDR as the VMM set it; no SVE offered (ID_AA64PFR0_EL1.SVE, bits 35:32). */
+	__asm__ volatile("mrs %0, mpidr_el1\n\tmrs %1, id_aa64pfr0_el1" : "=r"(mpidr), "=r"(pfr0));
+	CHECK((mpidr & 0xffffff) == 0);
+	CHECK(((pfr0 >> 32) & 0xf) == 0);
+	CHECK((pfr0 & 0xf) != 0); /* EL0 is still there. */
+
+	/* The second vCPU: off, then on with its context, then off again by itself. */
+	CHECK(psci(PSCI_AFFINITY_INFO, 1, 0, 0) == 1);
+	CHECK(psci(PSCI_CPU_ON, 1, (uint64_t)(uintptr_t)secondary_entry, SECONDARY_CONTEXT) == 0);
+	for (unsigned i = 0; i < 100000000 && secondary_saw == 0; i++)
+		;
+	CHECK(secondary_saw == (SECONDARY_CONTEXT ^ 1));
+	for (unsigned i = 0; i < 1000 && psci(PSCI_AFFINITY_INFO, 1, 0, 0) != 1; i++)
+		;
+	CHECK(psci(PSCI_AFFINITY_INFO, 1, 0, 0) == 1);
+	(void)psci(PSCI_SYSTEM_OFF, 0, 0, 0);
+	CHECK(0); /* SYSTEM_OFF does not return. */
+}

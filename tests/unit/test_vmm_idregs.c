@@ -1,0 +1,87 @@
+/*
+ * Unit tests for servers/vmm/idregs.c: which ID-register fields a guest
+ * sees. Encodings and field positions are written out from the Arm ARM.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "idregs.h"
+
+#define ENC(op0, op1, crn, crm, op2)                                                               \
+	(((uint64_t)(op0) << 14) | ((uint64_t)(op1) << 11) | ((uint64_t)(crn) << 7) |              \
+	 ((uint64_t)(crm) << 3) | (uint64_t)(op2))
+
+/* A value with every 4-bit field set to a different nonzero digit. */
+#define ALL UINT64_C(0x123456789abcdef1)
+
+/* ID_AA64PFR0_EL1: RAS [31:28], SVE [35:32], MPAM [43:40] and AMU [47:44] read 0. */
+static void test_pfr0_hides_ras_sve_mpam_amu(void **state)
+{
+	(void)state;
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 4, 0), ALL), UINT64_C(0x123400700abcdef1));
+}
+
+/* ID_AA64PFR1_EL1: MTE [11:8], RAS_frac [15:12], MPAM_frac [19:16] and SME [27:24]. */
+static void test_pfr1_hides_mte_sme(void **state)
+{
+	(void)state;
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 4, 1), ALL), UINT64_C(0x1234567890b000f1));
+}
+
+/* ID_AA64DFR0_EL1: PMSVer [35:32] (statistical profiling), TraceBuffer [47:44]. */
+static void test_dfr0_hides_spe_trbe(void **state)
+{
+	(void)state;
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 5, 0), ALL), UINT64_C(0x123406709abcdef1));
+}
+
+/* SVE's and SME's own feature registers read 0 whatever the CPU has. */
+static void test_sve_sme_feature_registers_read_zero(void **state)
+{
+	(void)state;
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 4, 4), ALL), 0);
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 4, 5), ALL), 0);
+}
+
+/* Everything else in the ID space is the CPU's own value (ISAR0, MMFR0, an AArch32 one). */
+static void test_other_id_registers_pass_through(void **state)
+{
+	(void)state;
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 6, 0), ALL), ALL);
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 7, 0), ALL), ALL);
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 1, 0), ALL), ALL);
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 7, 7), ALL), ALL);
+}
+
+/* Outside CRm 1..7 of op0 3, op1 0, CRn 0 is not the ID space: 0, never the value. */
+static void test_outside_id_space(void **state)
+{
+	(void)state;
+	assert_false(idregs_is_id_space(ENC(3, 0, 0, 0, 0))); /* MIDR_EL1 */
+	assert_false(idregs_is_id_space(ENC(3, 0, 0, 8, 0)));
+	assert_false(idregs_is_id_space(ENC(3, 1, 0, 4, 0)));
+	assert_false(idregs_is_id_space(ENC(3, 0, 1, 4, 0)));
+	assert_false(idregs_is_id_space(ENC(2, 0, 0, 4, 0)));
+	assert_true(idregs_is_id_space(ENC(3, 0, 0, 1, 0)));
+	assert_true(idregs_is_id_space(ENC(3, 0, 0, 7, 7)));
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 0, 0), ALL), 0);
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 1, 4, 0), ALL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pfr0_hides_ras_sve_mpam_amu),
+		cmocka_unit_test(test_pfr1_hides_mte_sme),
+		cmocka_unit_test(test_dfr0_hides_spe_trbe),
+		cmocka_unit_test(test_sve_sme_feature_registers_read_zero),
+		cmocka_unit_test(test_other_id_registers_pass_through),
+		cmocka_unit_test(test_outside_id_space),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
