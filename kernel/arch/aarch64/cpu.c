@@ -8,6 +8,7 @@
 #include "arch/layout.h"
 #include "arch/power.h"
 #include "arch/sysreg.h"
+#include "arch/vcpu.h"
 #include "vmid.h"
 
 /*
@@ -21,8 +22,8 @@
  */
 uint64_t arch_hcr_host = HCR_E2H | HCR_TGE | HCR_RW;
 uint64_t arch_hcr_guest = HCR_E2H | HCR_RW | HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO |
-			  HCR_TWI | HCR_TWE | HCR_TSC | HCR_TACR | HCR_TSW | HCR_TIDCP | HCR_TID3 | HCR_APK |
-			  HCR_API;
+			  HCR_TWI | HCR_TWE | HCR_TSC | HCR_TACR | HCR_TSW | HCR_TIDCP | HCR_TID3 |
+			  HCR_APK | HCR_API;
 
 /* ID_AA64MMFR1_EL1.VMIDBits: 2 means 16-bit VMIDs. */
 static uint64_t mmfr1_vmidbits(void)
@@ -35,6 +36,15 @@ static uint64_t mmfr1_vmidbits(void)
  * kernel's own tables, output size from ID_AA64MMFR0_EL1.PARange, 16-bit
  * VMIDs where the CPU has them.
  */
+/* FEAT_PAuth: ID_AA64ISAR1_EL1 APA [7:4], API [11:8], GPA [27:24], GPI [31:28]; ISAR2 APA3. */
+static bool cpu_has_pauth(void)
+{
+	uint64_t isar1 = sysreg_read(id_aa64isar1_el1);
+	uint64_t isar2 = sysreg_read(s3_0_c0_c6_2); /* ID_AA64ISAR2_EL1 */
+
+	return (isar1 & UINT64_C(0xf0000ff0)) != 0 || ((isar2 >> 12) & 0xf) != 0;
+}
+
 static void stage2_init(void)
 {
 	uint64_t mmfr0 = sysreg_read(id_aa64mmfr0_el1);
@@ -48,6 +58,10 @@ static void stage2_init(void)
 	if (mmfr1_vmidbits() == 2)
 		vtcr |= VTCR_VS16;
 	vmid_space_init(&vmids, mmfr1_vmidbits() == 2 ? 65536 : 256);
+	/* Guests may use pointer authentication only where their keys can be switched. */
+	arch_has_pauth = cpu_has_pauth();
+	if (!arch_has_pauth)
+		arch_hcr_guest &= ~(HCR_API | HCR_APK);
 	sysreg_write(vtcr_el2, vtcr);
 	isb();
 }

@@ -29,8 +29,46 @@ void arch_vcpu_reset_regs(struct arch_regs *regs)
 	regs->pstate = SPSR_MODE_EL1H | SPSR_DAIF;
 }
 
+bool arch_has_pauth;
+
+/*
+ * The keys are EL1 registers that E2H does not redirect: the kernel at EL2
+ * reaches the guest's through their own names (by encoding, so that the
+ * assembler needs no pointer-authentication extension). Host programs do
+ * not use pointer authentication, so only guests' keys are kept.
+ */
+static void pauth_load(const uint64_t *k)
+{
+	sysreg_write(s3_0_c2_c1_0, k[0]); /* APIAKeyLo_EL1 */
+	sysreg_write(s3_0_c2_c1_1, k[1]);
+	sysreg_write(s3_0_c2_c1_2, k[2]); /* APIBKey */
+	sysreg_write(s3_0_c2_c1_3, k[3]);
+	sysreg_write(s3_0_c2_c2_0, k[4]); /* APDAKey */
+	sysreg_write(s3_0_c2_c2_1, k[5]);
+	sysreg_write(s3_0_c2_c2_2, k[6]); /* APDBKey */
+	sysreg_write(s3_0_c2_c2_3, k[7]);
+	sysreg_write(s3_0_c2_c3_0, k[8]); /* APGAKey */
+	sysreg_write(s3_0_c2_c3_1, k[9]);
+}
+
+static void pauth_save(uint64_t *k)
+{
+	k[0] = sysreg_read(s3_0_c2_c1_0);
+	k[1] = sysreg_read(s3_0_c2_c1_1);
+	k[2] = sysreg_read(s3_0_c2_c1_2);
+	k[3] = sysreg_read(s3_0_c2_c1_3);
+	k[4] = sysreg_read(s3_0_c2_c2_0);
+	k[5] = sysreg_read(s3_0_c2_c2_1);
+	k[6] = sysreg_read(s3_0_c2_c2_2);
+	k[7] = sysreg_read(s3_0_c2_c2_3);
+	k[8] = sysreg_read(s3_0_c2_c3_0);
+	k[9] = sysreg_read(s3_0_c2_c3_1);
+}
+
 void arch_vcpu_load(struct arch_vcpu *v)
 {
+	if (arch_has_pauth)
+		pauth_load(v->apkeys);
 	sysreg_write(sctlr_el12, v->sctlr);
 	sysreg_write(cpacr_el12, v->cpacr);
 	sysreg_write(ttbr0_el12, v->ttbr0);
@@ -60,6 +98,8 @@ void arch_vcpu_load(struct arch_vcpu *v)
 
 void arch_vcpu_save(struct arch_vcpu *v)
 {
+	if (arch_has_pauth)
+		pauth_save(v->apkeys);
 	v->sctlr = sysreg_read(sctlr_el12);
 	v->cpacr = sysreg_read(cpacr_el12);
 	v->ttbr0 = sysreg_read(ttbr0_el12);

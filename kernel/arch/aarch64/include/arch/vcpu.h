@@ -19,11 +19,15 @@ struct arch_vcpu {
 	uint64_t sp_el1, elr, spsr, esr, far, afsr0, afsr1, tpidr_el1, tpidrro_el0, par;
 	uint64_t cntkctl, cntv_ctl, cntv_cval;
 	uint64_t vmpidr;
+	uint64_t apkeys[10]; /* Pointer-authentication keys (IA, IB, DA, DB, GA; lo, hi). */
 	uint64_t ich_lr[16]; /* The list registers the CPU has. */
 	uint64_t ich_hcr, ich_vmcr;
 	uint32_t ich_ap1r[4]; /* Active priorities of Group 1, as many as implemented. */
 	bool is_loaded;	      /* The CPU holds this state (then the fields above are stale). */
 };
+
+/* The CPU has pointer authentication: guests use it, and their keys are switched. */
+extern bool arch_has_pauth;
 
 /* Architectural reset values: MMU and caches off (SCTLR_EL1's RES1 bits set). */
 void arch_vcpu_init(struct arch_vcpu *v);
