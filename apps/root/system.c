@@ -256,6 +256,62 @@ static enum mica_error make_vm_objects(struct system *s, struct vm_rt *v)
 	return err;
 }
 
+/*
+ * The disk of device bd: a private copy of the archive file, in frames the
+ * root task keeps, so that what the guest wrote survives a server's restart.
+ */
+static enum mica_error make_disk(struct system *s, struct server_rt *sv,
+				 struct vdev_boot_device *bd, const char *file)
+{
+	uint64_t size = 0;
+	const char *data = archive_file(s, file, &size);
+
+	if (data == NULL) {
+		printf("root: device %s of VM %s: property 'file': no file \"%s\" in the boot "
+		       "archive\n",
+		       bd->name, bd->vm, file);
+		return MICA_ERR_NOT_FOUND;
+	}
+	bd->disk_va = VDEV_DISK_VA + (uint64_t)(bd - sv->boot.devices) * VDEV_RAM_STRIDE;
+	bd->disk_size = size;
+	sv->disk_first[bd - sv->boot.devices] = sv->disk_count;
+	for (uint64_t off = 0; off < size; off += BLOCK) {
+		uint64_t frame = alloc_object(MICA_OBJ_FRAME_2M, 0);
+		uint64_t len = size - off < BLOCK ? size - off : BLOCK;
+		enum mica_error err;
+
+		if (frame == 0 || sv->disk_count == SYSTEM_MAX_DISK_FRAMES)
+			return MICA_ERR_NOT_ENOUGH_MEMORY;
+		err = fill_frame(frame, BLOCK_BITS, data + off, len);
+		if (err != MICA_OK)
+			return err;
+		sv->disk[sv->disk_count++] = frame;
+	}
+	return MICA_OK;
+}
+
+/* Map copies of device bd's disk frames into p, writable. */
+static enum mica_error map_disk(struct server_rt *sv, const struct vdev_boot_device *bd,
+				struct process *p)
+{
+	unsigned count = (unsigned)((bd->disk_size + BLOCK - 1) / BLOCK);
+
+	for (unsigned i = 0; i < count; i++) {
+		uint64_t copy;
+
+		if (sv->mapped_count == sizeof(sv->mapped) / sizeof(sv->mapped[0]))
+			return MICA_ERR_NOT_ENOUGH_MEMORY;
+		copy = copy_cap(sv->disk[sv->disk_first[bd - sv->boot.devices] + i],
+				MICA_RIGHTS_ALL);
+		if (copy == 0)
+			return MICA_ERR_NOT_ENOUGH_MEMORY;
+		sv->mapped[sv->mapped_count++] = copy;
+		if (process_map_large(p, copy, bd->disk_va + i * BLOCK, RW, 0) != MICA_OK)
+			return MICA_ERR_NOT_ENOUGH_MEMORY;
+	}
+	return MICA_OK;
+}
+
 /* The boot page of server i: every device that names it, over all VMs. */
 static enum mica_error plan_server(struct system *s, unsigned index)
 {
@@ -292,6 +348,8 @@ static enum mica_error plan_server(struct system *s, unsigned index)
 				bd->ram_size = vm->regions[0].ipa.size;
 				bd->ram_va = VDEV_RAM_VA + b->device_count * VDEV_RAM_STRIDE;
 			}
+			if (dev->file != NULL && make_disk(s, sv, bd, dev->file) != MICA_OK)
+				return MICA_ERR_NOT_FOUND;
 			if (strcmp(dev->compatible, "arm,pl011") == 0 && b->uart_va == 0) {
 				b->uart_va = VDEV_UART_VA;
 				b->uart_intid = UART_INTID;
@@ -371,6 +429,8 @@ static enum mica_error start_server(struct system *s, unsigned index)
 		if (err == MICA_OK && bd->ram_size != 0)
 			err = map_ram(s, v, p, bd->ram_va, NULL, sv->mapped, &sv->mapped_count,
 				      sizeof(sv->mapped) / sizeof(sv->mapped[0]));
+		if (err == MICA_OK && bd->disk_size != 0)
+			err = map_disk(sv, bd, p);
 	}
 	if (err == MICA_OK)
 		err = give_page(p, b, sizeof(*b), VDEV_BOOT_VA);

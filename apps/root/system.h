@@ -26,6 +26,9 @@
 /* 2 MiB and 4 KiB frames of guest RAM, over all VMs. */
 #define SYSTEM_MAX_RAM_FRAMES 1024
 
+/* 2 MiB frames of disk images, per device server. */
+#define SYSTEM_MAX_DISK_FRAMES 64
+
 struct ram_frame {
 	uint64_t cap; /* The root task's capability, mapped into the VM. */
 	uint64_t ipa;
@@ -50,7 +53,11 @@ struct server_rt {
 	uint64_t uart_frame;
 	struct vdev_boot boot;
 	struct process proc;
-	/* The root task's copies of RAM frames mapped into it (virtio devices). */
+	/* Disk frames (2 MiB each, devices with a file), made once: kept across restarts. */
+	uint64_t disk[SYSTEM_MAX_DISK_FRAMES];
+	unsigned disk_count;
+	unsigned disk_first[VDEV_MAX_DEVICES]; /* Device i's first frame in disk[]. */
+	/* The root task's copies of frames mapped into it (RAM of virtio devices, disks). */
 	uint64_t mapped[SYSTEM_MAX_RAM_FRAMES / 4];
 	unsigned mapped_count;
 	bool is_running;

@@ -22,7 +22,8 @@ static const char *const vm_props[] = {"memory", "memory-identity", "cpus",	"cpu
 				       "kernel", "initrd",	    "bootargs", NULL};
 static const char *const vm_children[] = {"devices", "passthrough", NULL};
 static const char *const container_props[] = {"#address-cells", "#size-cells", NULL};
-static const char *const device_props[] = {"compatible", "server", "reg", "interrupt", NULL};
+static const char *const device_props[] = {"compatible", "server", "reg",
+					   "interrupt",	 "file",   NULL};
 static const char *const passthrough_props[] = {"reg", "physical", "interrupt", NULL};
 static const char *const none[] = {NULL};
 
@@ -194,7 +195,8 @@ static enum mica_error parse_devices(const struct reader *r, int vm_node,
 		    reader_string(r, node, "compatible", false, false, &d->compatible) != MICA_OK ||
 		    reader_string(r, node, "server", false, false, &server) != MICA_OK ||
 		    reader_range(r, node, "reg", &d->ipa) != MICA_OK ||
-		    reader_interrupt(r, node, &d->intid) != MICA_OK)
+		    reader_interrupt(r, node, &d->intid) != MICA_OK ||
+		    reader_string(r, node, "file", true, false, &d->file) != MICA_OK)
 			return MICA_ERR_MALFORMED;
 		index = find_server(desc, server);
 		if (index < 0)

@@ -194,6 +194,8 @@ static void test_parse_reads_every_field_of_a_valid_description(void **state)
 	assert_int_equal(vm->devices[1].ipa.base, 0xa000000);
 	assert_int_equal(vm->devices[1].ipa.size, 0x200000);
 	assert_int_equal(vm->devices[1].intid, 48);
+	assert_string_equal(vm->devices[1].file, "disk");
+	assert_null(vm->devices[0].file);
 
 	assert_int_equal(vm->passthrough_count, 2);
 	assert_string_equal(vm->passthrough[0].name, "rtc@9010000");

@@ -73,7 +73,8 @@ struct sysdesc_device {
 	const char *compatible; /* The device kind, e.g. "arm,pl011". */
 	uint32_t server;	/* Index into sysdesc.servers. */
 	struct sysdesc_ipa_range ipa;
-	uint32_t intid; /* The SPI it raises; 0 when it has none. */
+	uint32_t intid;	  /* The SPI it raises; 0 when it has none. */
+	const char *file; /* Archive file backing it (a disk image); NULL when none. */
 };
 
 /* Host-physical device memory mapped straight into the guest. */
