@@ -211,36 +211,42 @@ static uint32_t read_reg(struct pl011 *u, uint32_t reg)
 	return 0;
 }
 
-/* The register that holds state at reg and its writable bits, or NULL. */
-static uint32_t *state_reg(struct pl011 *u, uint32_t reg, uint32_t *mask)
+/* Replace the bytes of *r in byte_mask with value's, within the register's writable bits. */
+static void merge(uint32_t *r, uint32_t writable, uint32_t value, uint32_t byte_mask)
+{
+	*r = (*r & ~(byte_mask & writable)) | (value & byte_mask & writable);
+}
+
+/* A store to a register that holds state; false if reg is not one. */
+static bool write_state(struct pl011 *u, uint32_t reg, uint32_t value, uint32_t byte_mask)
 {
 	switch (reg) {
 	case PL011_ILPR:
-		*mask = ILPR_MASK;
-		return &u->ilpr;
+		merge(&u->ilpr, ILPR_MASK, value, byte_mask);
+		return true;
 	case PL011_IBRD:
-		*mask = IBRD_MASK;
-		return &u->ibrd;
+		merge(&u->ibrd, IBRD_MASK, value, byte_mask);
+		return true;
 	case PL011_FBRD:
-		*mask = FBRD_MASK;
-		return &u->fbrd;
+		merge(&u->fbrd, FBRD_MASK, value, byte_mask);
+		return true;
 	case PL011_LCR_H:
-		*mask = LCR_H_MASK;
-		return &u->lcr_h;
+		merge(&u->lcr_h, LCR_H_MASK, value, byte_mask);
+		return true;
 	case PL011_CR:
-		*mask = CR_MASK;
-		return &u->cr;
+		merge(&u->cr, CR_MASK, value, byte_mask);
+		return true;
 	case PL011_IFLS:
-		*mask = IFLS_MASK;
-		return &u->ifls;
+		merge(&u->ifls, IFLS_MASK, value, byte_mask);
+		return true;
 	case PL011_IMSC:
-		*mask = PL011_INT_ALL;
-		return &u->imsc;
+		merge(&u->imsc, PL011_INT_ALL, value, byte_mask);
+		return true;
 	case PL011_DMACR:
-		*mask = DMACR_MASK;
-		return &u->dmacr;
+		merge(&u->dmacr, DMACR_MASK, value, byte_mask);
+		return true;
 	default:
-		return NULL;
+		return false;
 	}
 }
 
@@ -250,9 +256,6 @@ static uint32_t *state_reg(struct pl011 *u, uint32_t reg, uint32_t *mask)
  */
 static void write_reg(struct pl011 *u, uint32_t reg, uint32_t value, uint32_t byte_mask)
 {
-	uint32_t mask;
-	uint32_t *r;
-
 	switch (reg) {
 	case PL011_DR:
 		/* Only the data byte is transmitted; a store to DR's upper bytes does nothing. */
@@ -269,12 +272,8 @@ static void write_reg(struct pl011 *u, uint32_t reg, uint32_t value, uint32_t by
 	default:
 		break;
 	}
-	r = state_reg(u, reg, &mask);
-	if (r == NULL) {
+	if (!write_state(u, reg, value, byte_mask))
 		u->ignored_writes++;
-		return;
-	}
-	*r = (*r & ~(byte_mask & mask)) | (value & byte_mask & mask);
 }
 
 static enum mica_error check_access(uint64_t offset, unsigned size)

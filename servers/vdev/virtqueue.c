@@ -25,7 +25,6 @@
 #define RING_ENTRIES	 4u
 #define AVAIL_ENTRY_SIZE 2u
 #define USED_ENTRY_SIZE	 8u
-#define USED_ENTRY_LEN	 4u
 
 static uint16_t load16(const uint8_t *p)
 {
@@ -40,11 +39,6 @@ static uint32_t load32(const uint8_t *p)
 static uint64_t load64(const uint8_t *p)
 {
 	return __atomic_load_n((const uint64_t *)(const void *)p, __ATOMIC_RELAXED);
-}
-
-static void store32(uint8_t *p, uint32_t v)
-{
-	__atomic_store_n((uint32_t *)(void *)p, v, __ATOMIC_RELAXED);
 }
 
 void virtq_reset(struct virtq *q)
@@ -173,10 +167,12 @@ enum mica_error virtq_pop(struct virtq *q, const struct guest_mem *m, struct vir
 
 bool virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 {
-	uint8_t *e = q->used + RING_ENTRIES + (size_t)(q->used_idx % q->num) * USED_ENTRY_SIZE;
+	uint32_t *e = (uint32_t *)(void *)(q->used + RING_ENTRIES +
+					   (size_t)(q->used_idx % q->num) * USED_ENTRY_SIZE);
 
-	store32(e, head);
-	store32(e + USED_ENTRY_LEN, len);
+	/* The element: id, then len (§2.7.8). */
+	__atomic_store_n(&e[0], head, __ATOMIC_RELAXED);
+	__atomic_store_n(&e[1], len, __ATOMIC_RELAXED);
 	q->used_idx++;
 	__atomic_store_n((uint16_t *)(void *)(q->used + RING_IDX), q->used_idx, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

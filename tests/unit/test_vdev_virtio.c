@@ -298,7 +298,7 @@ static void test_more_available_than_the_queue_holds_is_malformed(void **state)
 	q = ready_queue();
 	q.last_avail = 0xffff;
 	put_desc(0, 0, drv_alloc(&drv, 1), 1, 0, 0);
-	put16(drv_avail(0) + 4 + 2 * 7, 0);
+	put16(drv_avail(0) + 4 + 14, 0); /* ring[7] */
 	put16(drv_avail(0) + 2, 7);
 	assert_int_equal(pop(&q), MICA_OK);
 	assert_int_equal(q.last_avail, 0);
@@ -352,7 +352,7 @@ static void test_used_index_wraps_at_16_bits(void **state)
 	memcpy(&idx, drv_host(drv_used(0) + 2), 2);
 	assert_int_equal(idx, 0);
 	/* Entry 0xffff % 8 = 7 holds it. */
-	assert_int_equal(drv_host(drv_used(0) + 4 + 8 * 7)[0], 1);
+	assert_int_equal(drv_host(drv_used(0) + 4 + 56)[0], 1); /* ring[7].id */
 }
 
 /* ---- the transport ---- */

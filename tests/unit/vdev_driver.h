@@ -47,7 +47,7 @@ static inline uint8_t *drv_host(uint64_t ipa)
 /* Where queue q's rings are. */
 static inline uint64_t drv_desc(unsigned q)
 {
-	return RAM_IPA + q * 0x4000u;
+	return RAM_IPA + (uint64_t)q * 0x4000u;
 }
 
 static inline uint64_t drv_avail(unsigned q)
@@ -130,7 +130,7 @@ static inline void put16(uint64_t ipa, uint16_t v)
 static inline void put_desc(unsigned q, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
 			    uint16_t next)
 {
-	uint8_t *p = drv_host(drv_desc(q) + 16u * i);
+	uint8_t *p = drv_host(drv_desc(q) + 16u * (uint64_t)i);
 
 	memcpy(p, &addr, 8);
 	memcpy(p + 8, &len, 4);
@@ -141,7 +141,7 @@ static inline void put_desc(unsigned q, uint16_t i, uint64_t addr, uint32_t len,
 /* Make head available on queue q. */
 static inline void drv_kick_head(struct driver *d, unsigned q, uint16_t head)
 {
-	put16(drv_avail(q) + 4 + 2u * (d->avail_idx[q] % d->num), head);
+	put16(drv_avail(q) + 4 + 2u * (uint64_t)(d->avail_idx[q] % d->num), head);
 	d->avail_idx[q]++;
 	put16(drv_avail(q) + 2, d->avail_idx[q]);
 }
@@ -169,10 +169,12 @@ static inline bool drv_take_used(struct driver *d, unsigned q, uint32_t *id, uin
 	uint16_t idx;
 	const uint8_t *e;
 
+	*id = 0;
+	*len = 0;
 	memcpy(&idx, drv_host(drv_used(q) + 2), 2);
 	if (idx == d->used_seen[q])
 		return false;
-	e = drv_host(drv_used(q) + 4 + 8u * (d->used_seen[q] % d->num));
+	e = drv_host(drv_used(q) + 4 + 8u * (uint64_t)(d->used_seen[q] % d->num));
 	memcpy(id, e, 4);
 	memcpy(len, e + 4, 4);
 	d->used_seen[q]++;
