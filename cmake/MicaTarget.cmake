@@ -54,6 +54,15 @@ function(mica_add_user_program name)
       ${CMAKE_SOURCE_DIR}/libs/user/user.ld)
 endfunction()
 
+# mica_add_device_server(NAME SOURCES src...)
+# A device server (servers/vdev): a user program on the device-server
+# library, whose main calls vdev_main() with its callbacks.
+function(mica_add_device_server name)
+  cmake_parse_arguments(P "" "" "SOURCES" ${ARGN})
+  mica_add_user_program(${name} SOURCES ${P_SOURCES})
+  target_link_libraries(${name} PRIVATE mica_vdev)
+endfunction()
+
 # mica_add_image(NAME ROOT program [FILES name=path ...])
 # A bootable arm64 Image, NAME.img: the kernel plus a boot archive holding
 # the root task ("root") and any further files.

@@ -1,0 +1,157 @@
+/*
+ * The device-server library: a device server is a few callbacks on a loop
+ * this library owns (the shape of Microkit's init/notified/protected).
+ *
+ * A server's main is one line:
+ *
+ *     int main(uint64_t boot) { return vdev_main(boot, &my_ops); }
+ *
+ * vdev_main reads the boot page the root task mapped (struct vdev_boot,
+ * <mica/proto/vdev.h>, its address in x0 and so main's argument), checks
+ * it, calls ops->setup and then ops->init for each device in it, and then
+ * serves messages on VDEV_CAP_EP for ever:
+ *
+ *   - A guest's MMIO exit (MICA_EXIT_MMIO) with badge VDEV_BADGE_DEVICE | i
+ *     goes to ops->mmio_read or ops->mmio_write of device i, with the
+ *     offset from the device's ipa_base. MICA_OK resumes the guest (a
+ *     read's value in MR0, which the kernel truncates and sign-extends);
+ *     any error declines the access: the answer's label is that error, and
+ *     the kernel hands the exit to the VM's VMM, which decides (say, by
+ *     injecting an abort). Accesses outside the device's range, and to a
+ *     device whose init failed, are declined without calling the device.
+ *   - A notification (MICA_LABEL_NOTIFICATION) goes to ops->notified with
+ *     the signalled bits (VDEV_NTFN_UART for the machine's UART).
+ *   - Anything else (an unknown badge, another label) is answered with the
+ *     label MICA_ERR_INVALID_ARGUMENT, counted and logged once; the server
+ *     goes on.
+ *
+ * A device raises and lowers its interrupt with vdev_set_line (or
+ * vdev_line_callback, which fits the models' callbacks): the library sends
+ * the VMM VDEV_MSG_IRQ_LINE through devices[i].irq_cap, and only when the
+ * level changes.
+ *
+ * The message handling (vdev_server_init, vdev_server_handle,
+ * vdev_set_line) makes no system call itself, so it is unit-tested on the
+ * host; vdev_main and the vdev_uart_* functions are the target's glue.
+ */
+#ifndef MICA_VDEV_VDEV_H
+#define MICA_VDEV_VDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mica/abi/errors.h>
+#include <mica/abi/ipc.h>
+#include <mica/proto/vdev.h>
+
+#include "guest_mem.h" /* servers/vdev, on the library's include path. */
+
+struct vdev_server;
+
+/* One device this server emulates, as the library keeps it. */
+struct vdev_device {
+	struct vdev_server *server;
+	unsigned index;			     /* Its place in the boot page, and badge. */
+	const struct vdev_boot_device *boot; /* Its entry in the boot page. */
+	struct guest_mem ram;		     /* Its guest's RAM (size 0: none mapped). */
+	uint8_t *disk;			     /* Its disk (NULL: none). */
+	uint64_t disk_size;
+	void *model;	/* The server's state for it; init sets it. */
+	bool is_served; /* init accepted it. */
+	bool line;	/* The level last sent to the VMM. */
+};
+
+/*
+ * What a device server supplies. Every callback but mmio_read and
+ * mmio_write may be NULL.
+ *
+ * init      Set up device d (d->boot says what it is; d->ram and d->disk
+ *           are its memory). Return MICA_OK to serve it; any error leaves
+ *           it unserved, and its guest's accesses go to the VMM.
+ * setup     Once, before any device's init: server-wide state (the
+ *           machine's console, say).
+ * mmio_read, mmio_write
+ *           A guest access of size bytes (1, 2, 4 or 8) at offset into the
+ *           device's range (offset + size <= ipa_size). MICA_OK completes
+ *           it; an error declines it (see above).
+ * notified  Bits signalled on the server's notification.
+ */
+struct vdev_ops {
+	void (*setup)(struct vdev_server *s);
+	enum mica_error (*init)(struct vdev_device *d);
+	enum mica_error (*mmio_read)(struct vdev_device *d, uint64_t offset, unsigned size,
+				     uint64_t *value);
+	enum mica_error (*mmio_write)(struct vdev_device *d, uint64_t offset, unsigned size,
+				      uint64_t value);
+	void (*notified)(struct vdev_server *s, uint64_t bits);
+};
+
+/* How the library reaches the VMM and the log: system calls, or a test's fakes. */
+struct vdev_env {
+	/* Send device d's new line level to its VMM; the VMM's answer. */
+	enum mica_error (*send_line)(struct vdev_device *d, bool level);
+	/* Print one line about something wrong (no newline). */
+	void (*log)(const struct vdev_server *s, const char *what);
+};
+
+struct vdev_server {
+	const struct vdev_boot *boot;
+	const struct vdev_ops *ops;
+	struct vdev_env env;
+	unsigned device_count;
+	struct vdev_device devices[VDEV_MAX_DEVICES];
+	uint64_t declined;     /* Accesses answered with an error (handed to the VMM). */
+	uint64_t bad_messages; /* Messages that were not ours to serve. */
+	uint64_t line_errors;  /* Line messages the VMM refused. */
+	bool has_logged_bad_message;
+	bool has_logged_line_error;
+};
+
+/* How to answer one message. */
+struct vdev_answer {
+	bool is_reply;	 /* Answer (a Call is waiting), or just receive again. */
+	uint64_t label;	 /* MICA_EXIT_RESUME, or the error that declines. */
+	unsigned length; /* Message words in mr[]. */
+};
+
+/*
+ * Check the boot page and set s up: ops->setup, then ops->init for every
+ * device with well-formed names and ranges. Errors: MICA_ERR_INVALID_ARGUMENT for a wrong
+ * magic or missing mmio callbacks, MICA_ERR_RANGE for too many devices.
+ */
+enum mica_error vdev_server_init(struct vdev_server *s, const struct vdev_boot *boot,
+				 const struct vdev_ops *ops, const struct vdev_env *env)
+	__attribute__((warn_unused_result));
+
+/*
+ * Serve one message that arrived with badge and info, words in mr[] (the
+ * answer's words replace them). See the top of this file.
+ */
+struct vdev_answer vdev_server_handle(struct vdev_server *s, uint64_t badge, uint64_t info,
+				      uint64_t mr[MICA_MSG_REGISTERS]);
+
+/* Set device d's interrupt line; the VMM hears of changes only. */
+void vdev_set_line(struct vdev_device *d, bool level);
+
+/* vdev_set_line for a model's line callback: ctx is the struct vdev_device. */
+void vdev_line_callback(void *ctx, bool level);
+
+/* True if device d's compatible string is exactly compatible. */
+bool vdev_is_compatible(const struct vdev_device *d, const char *compatible);
+
+/*
+ * Run the server: never returns unless the boot page is bad, when it
+ * prints why and returns 1 (main's status).
+ */
+int vdev_main(uint64_t boot_va, const struct vdev_ops *ops);
+
+/*
+ * The machine's UART (a PL011) at uart_va, for console servers: write one
+ * byte (waiting while the transmit FIFO is full), read one (-1 when the
+ * receive FIFO is empty), and unmask its receive interrupts.
+ */
+void vdev_uart_putc(uint64_t uart_va, uint8_t ch);
+int vdev_uart_getc(uint64_t uart_va);
+void vdev_uart_enable_rx_interrupt(uint64_t uart_va);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * vdev_pl011: serves every "arm,pl011" device in its boot page, in every
+ * VM, with the PL011 model (pl011.c). Each guest UART's output goes to the
+ * machine's console, each line prefixed with its VM's name; input typed
+ * on the machine's console goes to the guest UART with the focus (Ctrl-]
+ * moves it). A character that finds the guest's receive FIFO full is lost
+ * and flagged as an overrun, as on hardware.
+ */
+#include <stdint.h>
+
+#include <vdev/console.h>
+#include <vdev/vdev.h>
+
+#include "pl011.h"
+
+static struct pl011 uarts[VDEV_MAX_DEVICES];
+static struct vdev_console console;
+
+static void tx(void *ctx, uint8_t ch)
+{
+	vdev_console_output(&console, ctx, &ch, 1);
+}
+
+static void input(struct vdev_device *d, uint8_t ch)
+{
+	(void)pl011_rx_push(d->model, ch);
+}
+
+static enum mica_error init(struct vdev_device *d)
+{
+	const struct pl011_ops ops = {.tx = tx, .irq = vdev_line_callback, .ctx = d};
+
+	if (!vdev_is_compatible(d, "arm,pl011") || d->boot->ipa_size < PL011_MMIO_SIZE)
+		return MICA_ERR_NOT_FOUND;
+	pl011_init(&uarts[d->index], &ops);
+	d->model = &uarts[d->index];
+	vdev_console_add(&console, d);
+	return MICA_OK;
+}
+
+static void setup(struct vdev_server *s)
+{
+	vdev_console_init(&console, s, input);
+	vdev_console_start(&console);
+}
+
+static enum mica_error mmio_read(struct vdev_device *d, uint64_t offset, unsigned size,
+				 uint64_t *value)
+{
+	return pl011_read(d->model, offset, size, value);
+}
+
+static enum mica_error mmio_write(struct vdev_device *d, uint64_t offset, unsigned size,
+				  uint64_t value)
+{
+	return pl011_write(d->model, offset, size, value);
+}
+
+static void notified(struct vdev_server *s, uint64_t bits)
+{
+	vdev_console_notified(&console, bits);
+}
+
+static const struct vdev_ops ops = {
+	.setup = setup,
+	.init = init,
+	.mmio_read = mmio_read,
+	.mmio_write = mmio_write,
+	.notified = notified,
+};
+
+int main(uint64_t boot)
+{
+	return vdev_main(boot, &ops);
+}

@@ -1,0 +1,67 @@
+/*
+ * The device-server library's loop on the target (see vdev/vdev.h): the
+ * system calls around the message handling in server.c.
+ */
+#include <vdev/vdev.h>
+
+#include <mica/print.h>
+#include <mica/sys.h>
+
+/* A Call to the device's VMM: VDEV_MSG_IRQ_LINE, MR0 the level. */
+static enum mica_error send_line(struct vdev_device *d, bool level)
+{
+	uint64_t mr[MICA_MSG_REGISTERS] = {level ? 1u : 0u, 0, 0, 0};
+	struct mica_msg m = mica_call(d->boot->irq_cap, mica_msg_info(VDEV_MSG_IRQ_LINE, 0, 1), mr);
+
+	if (m.err != MICA_OK)
+		return m.err;
+	if (mica_msg_label(m.info) != 0)
+		return MICA_ERR_ILLEGAL_OPERATION;
+	return mica_msg_length(m.info) > 0 ? (enum mica_error)mr[0] : MICA_OK;
+}
+
+static void log_line(const struct vdev_server *s, const char *what)
+{
+	printf("vdev %s: %s\n", s->boot->server, what);
+}
+
+int vdev_main(uint64_t boot_va, const struct vdev_ops *ops)
+{
+	static struct vdev_server server;
+	const struct vdev_boot *boot = (const struct vdev_boot *)(uintptr_t)boot_va;
+	const struct vdev_env env = {.send_line = send_line, .log = log_line};
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
+	unsigned served = 0;
+	struct mica_msg m;
+
+	if (boot == NULL || vdev_server_init(&server, boot, ops, &env) != MICA_OK) {
+		printf("vdev: no valid boot page at %p\n", (const void *)boot);
+		return 1;
+	}
+	for (unsigned i = 0; i < server.device_count; i++) {
+		const struct vdev_device *d = &server.devices[i];
+
+		if (d->is_served)
+			served++;
+		else
+			printf("vdev %s: not serving device %u (%.32s)\n", boot->server, i,
+			       d->boot->name);
+	}
+	printf("vdev %s: serving %u of %u devices\n", boot->server, served, server.device_count);
+
+	m = mica_recv(VDEV_CAP_EP, VDEV_CAP_REPLY, mr);
+	for (;;) {
+		struct vdev_answer a;
+
+		if (m.err != MICA_OK) {
+			m = mica_recv(VDEV_CAP_EP, VDEV_CAP_REPLY, mr);
+			continue;
+		}
+		a = vdev_server_handle(&server, m.badge, m.info, mr);
+		if (a.is_reply)
+			m = mica_reply_recv(VDEV_CAP_EP, VDEV_CAP_REPLY,
+					    mica_msg_info(a.label, 0, a.length), mr);
+		else
+			m = mica_recv(VDEV_CAP_EP, VDEV_CAP_REPLY, mr);
+	}
+}

@@ -1,0 +1,54 @@
+/*
+ * vdev_virtio_blk: serves every "virtio,mmio" device in its boot page as
+ * a virtio block device (virtio_blk.c) over the disk the root task mapped
+ * for it (devices[i].disk_va, a private read-write copy). A device needs
+ * its guest's RAM mapped (devices[i].ram_*) to reach the requests; one
+ * without is not served. A device without a disk is served with capacity
+ * 0.
+ */
+#include <stdint.h>
+
+#include <vdev/vdev.h>
+
+#include "virtio_blk.h"
+
+static struct virtio_blk disks[VDEV_MAX_DEVICES];
+
+static enum mica_error init(struct vdev_device *d)
+{
+	const struct virtio_irq irq = {.set = vdev_line_callback, .ctx = d};
+
+	if (!vdev_is_compatible(d, "virtio,mmio") || d->ram.size == 0 ||
+	    d->boot->ipa_size < VIRTIO_MMIO_SIZE)
+		return MICA_ERR_NOT_FOUND;
+	virtio_blk_init(&disks[d->index], d->disk, d->disk_size, &d->ram, &irq);
+	d->model = &disks[d->index];
+	return MICA_OK;
+}
+
+static enum mica_error mmio_read(struct vdev_device *d, uint64_t offset, unsigned size,
+				 uint64_t *value)
+{
+	struct virtio_blk *b = d->model;
+
+	return virtio_mmio_read(&b->mmio, offset, size, value);
+}
+
+static enum mica_error mmio_write(struct vdev_device *d, uint64_t offset, unsigned size,
+				  uint64_t value)
+{
+	struct virtio_blk *b = d->model;
+
+	return virtio_mmio_write(&b->mmio, offset, size, value);
+}
+
+static const struct vdev_ops ops = {
+	.init = init,
+	.mmio_read = mmio_read,
+	.mmio_write = mmio_write,
+};
+
+int main(uint64_t boot)
+{
+	return vdev_main(boot, &ops);
+}

@@ -1,0 +1,81 @@
+/*
+ * vdev_virtio_console: serves every "virtio,mmio" device in its boot page
+ * as a virtio console (virtio_console.c). Output goes to the machine's
+ * console, each line prefixed with its VM's name; input typed on the
+ * machine's console (when this server holds the UART's interrupt) goes to
+ * the console with the focus (Ctrl-] moves it). A device needs its guest's
+ * RAM mapped (devices[i].ram_*); one without is not served.
+ */
+#include <stdint.h>
+
+#include <vdev/console.h>
+#include <vdev/vdev.h>
+
+#include "virtio_console.h"
+
+static struct virtio_console consoles[VDEV_MAX_DEVICES];
+static struct vdev_console console;
+
+static void output(void *ctx, const uint8_t *buf, size_t len)
+{
+	vdev_console_output(&console, ctx, buf, len);
+}
+
+static void input(struct vdev_device *d, uint8_t ch)
+{
+	(void)virtio_console_input(d->model, &ch, 1);
+}
+
+static void setup(struct vdev_server *s)
+{
+	vdev_console_init(&console, s, input);
+	vdev_console_start(&console);
+}
+
+static enum mica_error init(struct vdev_device *d)
+{
+	const struct virtio_irq irq = {.set = vdev_line_callback, .ctx = d};
+	const struct virtio_console_out out = {.write = output, .ctx = d};
+
+	if (!vdev_is_compatible(d, "virtio,mmio") || d->ram.size == 0 ||
+	    d->boot->ipa_size < VIRTIO_MMIO_SIZE)
+		return MICA_ERR_NOT_FOUND;
+	virtio_console_init(&consoles[d->index], &d->ram, &irq, &out);
+	d->model = &consoles[d->index];
+	vdev_console_add(&console, d);
+	return MICA_OK;
+}
+
+static enum mica_error mmio_read(struct vdev_device *d, uint64_t offset, unsigned size,
+				 uint64_t *value)
+{
+	struct virtio_console *c = d->model;
+
+	return virtio_mmio_read(&c->mmio, offset, size, value);
+}
+
+static enum mica_error mmio_write(struct vdev_device *d, uint64_t offset, unsigned size,
+				  uint64_t value)
+{
+	struct virtio_console *c = d->model;
+
+	return virtio_mmio_write(&c->mmio, offset, size, value);
+}
+
+static void notified(struct vdev_server *s, uint64_t bits)
+{
+	vdev_console_notified(&console, bits);
+}
+
+static const struct vdev_ops ops = {
+	.setup = setup,
+	.init = init,
+	.mmio_read = mmio_read,
+	.mmio_write = mmio_write,
+	.notified = notified,
+};
+
+int main(uint64_t boot)
+{
+	return vdev_main(boot, &ops);
+}

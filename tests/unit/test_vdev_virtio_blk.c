@@ -1,0 +1,290 @@
+/*
+ * Unit tests for servers/vdev/virtio_blk.c: requests as a driver lays them
+ * out, on a disk of four and a bit sectors. Values are written out as
+ * virtio 1.2 §5.2 numbers them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vdev_driver.h"
+#include "virtio_blk.h"
+
+#define DISK_BYTES (4 * 512 + 100)
+
+static uint8_t disk[DISK_BYTES];
+static struct virtio_blk blk;
+static struct driver drv;
+static unsigned line_changes;
+
+static void set_line(void *ctx, bool level)
+{
+	line_changes++;
+}
+
+static int setup(void **state)
+{
+	const struct guest_mem mem = drv_mem();
+	const struct virtio_irq irq = {.set = set_line, .ctx = NULL};
+
+	for (size_t i = 0; i < sizeof(disk); i++)
+		disk[i] = (uint8_t)(i / 512 * 16 + i % 7);
+	line_changes = 0;
+	virtio_blk_init(&blk, disk, sizeof(disk), &mem, &irq);
+	drv_reset_ram(&drv, &blk.mmio);
+	drv_start(&drv, (UINT64_C(1) << 32) | (1u << 9) | (1u << 6) | (1u << 2), 1);
+	return 0;
+}
+
+/* A request header at a fresh buffer. */
+static uint64_t header(uint32_t type, uint64_t sector)
+{
+	uint64_t ipa = drv_alloc(&drv, 16);
+	uint8_t *p = drv_host(ipa);
+
+	memset(p, 0, 16);
+	memcpy(p, &type, 4);
+	memcpy(p + 8, &sector, 8);
+	return ipa;
+}
+
+/* Submit the chain, notify, and return the status byte at status_ipa and the used length. */
+static uint8_t submit(const struct seg *segs, unsigned n, uint64_t status_ipa, uint32_t *used_len)
+{
+	uint32_t id, len;
+	uint16_t head;
+
+	*drv_host(status_ipa) = 0xee;
+	head = drv_add(&drv, 0, segs, n);
+	drv_write(&drv, 0x050, 0);
+	assert_true(drv_take_used(&drv, 0, &id, &len));
+	assert_int_equal(id, head);
+	if (used_len != NULL)
+		*used_len = len;
+	return *drv_host(status_ipa);
+}
+
+static void test_config_reports_capacity_seg_max_and_block_size(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(drv_read(&drv, 0x008), 2);
+	assert_int_equal(drv_read(&drv, 0x010), (1u << 9) | (1u << 6) | (1u << 2));
+	assert_int_equal(virtio_mmio_read(&blk.mmio, 0x100, 8, &v), MICA_OK);
+	assert_int_equal(v, 4); /* the partial fifth sector does not count */
+	assert_int_equal(drv_read(&drv, 0x100), 4);
+	assert_int_equal(drv_read(&drv, 0x104), 0);
+	assert_int_equal(drv_read(&drv, 0x10c), 126);
+	assert_int_equal(drv_read(&drv, 0x114), 512);
+}
+
+static void test_in_reads_sectors_into_guest_buffers(void **state)
+{
+	uint64_t h = header(0, 1), d1 = drv_alloc(&drv, 512), d2 = drv_alloc(&drv, 512),
+		 st = drv_alloc(&drv, 1);
+	const struct seg segs[] = {{h, 16, false}, {d1, 512, true}, {d2, 512, true}, {st, 1, true}};
+	uint32_t len;
+
+	assert_int_equal(submit(segs, 4, st, &len), 0);
+	assert_int_equal(len, 1025);
+	assert_memory_equal(drv_host(d1), disk + 512, 512);
+	assert_memory_equal(drv_host(d2), disk + 1024, 512);
+	assert_int_equal(blk.reads, 1);
+	assert_int_equal(line_changes, 1);
+}
+
+static void test_out_writes_sectors_and_in_reads_them_back(void **state)
+{
+	uint64_t h = header(1, 3), d = drv_alloc(&drv, 512), st = drv_alloc(&drv, 1);
+	const struct seg out[] = {{h, 16, false}, {d, 512, false}, {st, 1, true}};
+	uint64_t h2, d2;
+	uint32_t len;
+
+	memset(drv_host(d), 0x5a, 512);
+	assert_int_equal(submit(out, 3, st, &len), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(disk[1536], 0x5a);
+	assert_int_equal(disk[2047], 0x5a);
+	/* The bytes either side keep the pattern of setup(). */
+	assert_int_equal(disk[1535], (uint8_t)(2 * 16 + 1535 % 7));
+	assert_int_equal(disk[2048], (uint8_t)(4 * 16 + 2048 % 7));
+	assert_int_equal(blk.writes, 1);
+
+	h2 = header(0, 3);
+	d2 = drv_alloc(&drv, 512);
+	assert_int_equal(
+		submit((const struct seg[]){{h2, 16, false}, {d2, 512, true}, {st, 1, true}}, 3, st,
+		       NULL),
+		0);
+	assert_memory_equal(drv_host(d2), drv_host(d), 512);
+}
+
+static void test_layout_across_descriptors_does_not_matter(void **state)
+{
+	/* Header in two pieces, data and status in one writable buffer. */
+	uint64_t h = header(0, 2), buf = drv_alloc(&drv, 513);
+	const struct seg segs[] = {{h, 8, false}, {h + 8, 8, false}, {buf, 513, true}};
+	uint32_t len;
+
+	assert_int_equal(submit(segs, 3, buf + 512, &len), 0);
+	assert_int_equal(len, 513);
+	assert_memory_equal(drv_host(buf), disk + 1024, 512);
+}
+
+static void test_flush_completes_and_is_counted(void **state)
+{
+	uint64_t h = header(4, 0), st = drv_alloc(&drv, 1);
+	uint32_t len;
+
+	assert_int_equal(submit((const struct seg[]){{h, 16, false}, {st, 1, true}}, 2, st, &len),
+			 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(blk.flushes, 1);
+}
+
+static void test_get_id_returns_the_padded_serial(void **state)
+{
+	uint64_t h = header(8, 0), id = drv_alloc(&drv, 20), st = drv_alloc(&drv, 1);
+	uint32_t len;
+
+	memset(drv_host(id), 0xff, 20);
+	assert_int_equal(submit((const struct seg[]){{h, 16, false}, {id, 20, true}, {st, 1, true}},
+				3, st, &len),
+			 0);
+	assert_int_equal(len, 21);
+	assert_memory_equal(drv_host(id), "mica-disk\0\0\0\0\0\0\0\0\0\0\0", 20);
+}
+
+static void test_get_id_into_a_short_buffer_is_truncated(void **state)
+{
+	uint64_t h = header(8, 0), id = drv_alloc(&drv, 5), st = drv_alloc(&drv, 1);
+	uint32_t len;
+
+	assert_int_equal(submit((const struct seg[]){{h, 16, false}, {id, 4, true}, {st, 1, true}},
+				3, st, &len),
+			 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(drv_host(id), "mica", 4);
+}
+
+static void test_out_of_range_sectors_are_ioerr_and_touch_nothing(void **state)
+{
+	static const uint64_t sectors[] = {4, 5, UINT64_MAX, UINT64_MAX / 512 + 1, 3};
+	static const uint32_t lens[] = {512, 512, 512, 512, 1024};
+	uint8_t before[DISK_BYTES];
+
+	memcpy(before, disk, sizeof(disk));
+	for (size_t i = 0; i < sizeof(sectors) / sizeof(sectors[0]); i++) {
+		uint64_t h = header(1, sectors[i]), d = drv_alloc(&drv, lens[i]),
+			 st = drv_alloc(&drv, 1);
+
+		assert_int_equal(submit((const struct seg[]){{h, 16, false},
+							     {d, lens[i], false},
+							     {st, 1, true}},
+					3, st, NULL),
+				 1);
+		h = header(0, sectors[i]);
+		assert_int_equal(submit((const struct seg[]){{h, 16, false},
+							     {d, lens[i], true},
+							     {st, 1, true}},
+					3, st, NULL),
+				 1);
+	}
+	assert_memory_equal(before, disk, sizeof(disk));
+	assert_int_equal(blk.errors, 10);
+	assert_int_equal(blk.reads + blk.writes, 0);
+}
+
+static void test_partial_sectors_are_ioerr(void **state)
+{
+	uint64_t h = header(0, 0), d = drv_alloc(&drv, 100), st = drv_alloc(&drv, 1);
+
+	assert_int_equal(submit((const struct seg[]){{h, 16, false}, {d, 100, true}, {st, 1, true}},
+				3, st, NULL),
+			 1);
+}
+
+static void test_short_header_is_ioerr(void **state)
+{
+	uint64_t h = header(0, 0), st = drv_alloc(&drv, 1);
+
+	assert_int_equal(submit((const struct seg[]){{h, 12, false}, {st, 1, true}}, 2, st, NULL),
+			 1);
+}
+
+static void test_unknown_types_are_unsupported(void **state)
+{
+	static const uint32_t types[] = {2, 11, 13, 99, UINT32_MAX};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		uint64_t h = header(types[i], 0), st = drv_alloc(&drv, 1);
+		uint32_t len;
+
+		assert_int_equal(
+			submit((const struct seg[]){{h, 16, false}, {st, 1, true}}, 2, st, &len),
+			2);
+		assert_int_equal(len, 1);
+	}
+	assert_int_equal(blk.unsupported, 5);
+}
+
+static void test_request_without_a_status_byte_needs_reset(void **state)
+{
+	uint64_t h = header(4, 0);
+
+	drv_add(&drv, 0, (const struct seg[]){{h, 16, false}}, 1);
+	drv_write(&drv, 0x050, 0);
+	assert_int_equal(drv_read(&drv, 0x070) & 0x40, 0x40);
+	assert_int_equal(drv_read(&drv, 0x060), 2);
+	assert_int_equal(blk.flushes, 0);
+}
+
+static void test_several_requests_are_served_in_order(void **state)
+{
+	uint64_t st1 = drv_alloc(&drv, 1), st2 = drv_alloc(&drv, 1), d = drv_alloc(&drv, 512);
+	uint64_t h1 = header(1, 0), h2 = header(4, 0);
+	uint32_t id, len;
+	uint16_t a, b;
+
+	memset(drv_host(d), 0x77, 512);
+	a = drv_add(&drv, 0, (const struct seg[]){{h1, 16, false}, {d, 512, false}, {st1, 1, true}},
+		    3);
+	b = drv_add(&drv, 0, (const struct seg[]){{h2, 16, false}, {st2, 1, true}}, 2);
+	drv_write(&drv, 0x050, 0);
+	assert_true(drv_take_used(&drv, 0, &id, &len));
+	assert_int_equal(id, a);
+	assert_true(drv_take_used(&drv, 0, &id, &len));
+	assert_int_equal(id, b);
+	assert_false(drv_take_used(&drv, 0, &id, &len));
+	assert_int_equal(disk[0], 0x77);
+	assert_int_equal(blk.flushes, 1);
+	assert_int_equal(line_changes, 1);
+}
+
+#define T(f) cmocka_unit_test_setup(f, setup)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_config_reports_capacity_seg_max_and_block_size),
+		T(test_in_reads_sectors_into_guest_buffers),
+		T(test_out_writes_sectors_and_in_reads_them_back),
+		T(test_layout_across_descriptors_does_not_matter),
+		T(test_flush_completes_and_is_counted),
+		T(test_get_id_returns_the_padded_serial),
+		T(test_get_id_into_a_short_buffer_is_truncated),
+		T(test_out_of_range_sectors_are_ioerr_and_touch_nothing),
+		T(test_partial_sectors_are_ioerr),
+		T(test_short_header_is_ioerr),
+		T(test_unknown_types_are_unsupported),
+		T(test_request_without_a_status_byte_needs_reset),
+		T(test_several_requests_are_served_in_order),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
