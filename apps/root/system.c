@@ -318,7 +318,7 @@ static enum mica_error plan_server(struct system *s, unsigned index)
 	struct server_rt *sv = &s->servers[index];
 	struct vdev_boot *b = &sv->boot;
 
-	*b = (struct vdev_boot){.magic = VDEV_BOOT_MAGIC};
+	*b = (struct vdev_boot){.magic = VDEV_BOOT_MAGIC, .crash_after = sv->desc->crash_after};
 	copy_name(b->server, sv->desc->name);
 	for (unsigned v = 0; v < s->desc.vm_count; v++) {
 		const struct sysdesc_vm *vm = &s->desc.vms[v];

@@ -17,7 +17,7 @@
 static const char *const root_props[] = {"compatible", "model", "#address-cells", "#size-cells",
 					 NULL};
 static const char *const root_children[] = {"servers", "vms", NULL};
-static const char *const server_props[] = {"program", NULL};
+static const char *const server_props[] = {"program", "crash-after", NULL};
 static const char *const vm_props[] = {"memory", "memory-identity", "cpus",	"cpu-affinity",
 				       "kernel", "initrd",	    "bootargs", NULL};
 static const char *const vm_children[] = {"devices", "passthrough", NULL};
@@ -93,7 +93,9 @@ static enum mica_error parse_servers(const struct reader *r, struct sysdesc *des
 		if (find_server(desc, s->name) >= 0)
 			return reader_fail(r, node, NULL, "another server has the same name");
 		if (only_known(r, node, server_props, none) != MICA_OK ||
-		    reader_string(r, node, "program", false, false, &s->program) != MICA_OK)
+		    reader_string(r, node, "program", false, false, &s->program) != MICA_OK ||
+		    (fdt_getprop(r->fdt, node, "crash-after", NULL) != NULL &&
+		     reader_u32(r, node, "crash-after", &s->crash_after) != MICA_OK))
 			return MICA_ERR_MALFORMED;
 		desc->server_count++;
 	}

@@ -4,6 +4,7 @@
  */
 #include <vdev/vdev.h>
 
+#include <mica/abi/exit.h>
 #include <mica/print.h>
 #include <mica/sys.h>
 
@@ -31,7 +32,7 @@ int vdev_main(uint64_t boot_va, const struct vdev_ops *ops)
 	const struct vdev_boot *boot = (const struct vdev_boot *)(uintptr_t)boot_va;
 	const struct vdev_env env = {.send_line = send_line, .log = log_line};
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
-	unsigned served = 0;
+	unsigned served = 0, accesses = 0;
 	struct mica_msg m;
 
 	if (boot == NULL || vdev_server_init(&server, boot, ops, &env) != MICA_OK) {
@@ -58,6 +59,12 @@ int vdev_main(uint64_t boot_va, const struct vdev_ops *ops)
 			continue;
 		}
 		a = vdev_server_handle(&server, m.badge, m.info, mr);
+		if (boot->crash_after != 0 && boot->restarts == 0 &&
+		    mica_msg_label(m.info) == MICA_EXIT_MMIO && ++accesses == boot->crash_after) {
+			printf("vdev %s: crashing on purpose after %u accesses (crash-after)\n",
+			       boot->server, accesses);
+			*(volatile uint32_t *)0 = 0;
+		}
 		if (a.is_reply)
 			m = mica_reply_recv(VDEV_CAP_EP, VDEV_CAP_REPLY,
 					    mica_msg_info(a.label, 0, a.length), mr);

@@ -65,6 +65,12 @@ struct sysdesc_region {
 struct sysdesc_server {
 	const char *name;
 	const char *program;
+	/*
+	 * A testing aid: the server's first instance faults on purpose after
+	 * answering this many guest accesses, so that its restart can be
+	 * tested; 0 (the default): never.
+	 */
+	uint32_t crash_after;
 };
 
 /* An emulated device: its kind, who emulates it, and where the guest sees it. */

@@ -92,10 +92,10 @@ struct vdev_boot {
 	uint64_t magic;		    /* VDEV_BOOT_MAGIC. */
 	char server[VDEV_NAME_MAX]; /* Its name in the description, e.g. "pl011". */
 	uint32_t device_count;
-	uint32_t uart_intid; /* The machine's UART interrupt (console servers). */
-	uint64_t uart_va;    /* The machine's UART registers; 0: not a console server. */
-	uint32_t restarts;   /* How many times the root task restarted this server. */
-	uint32_t pad;
+	uint32_t uart_intid;  /* The machine's UART interrupt (console servers). */
+	uint64_t uart_va;     /* The machine's UART registers; 0: not a console server. */
+	uint32_t restarts;    /* How many times the root task restarted this server. */
+	uint32_t crash_after; /* Testing: fault after this many accesses if restarts is 0. */
 	struct vdev_boot_device devices[VDEV_MAX_DEVICES];
 };
 
