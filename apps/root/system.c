@@ -219,7 +219,8 @@ static enum mica_error make_passthrough(const struct vm_rt *v)
 		const struct sysdesc_passthrough *pt = &v->desc->passthrough[i];
 
 		for (uint64_t off = 0; off < pt->ipa.size; off += PAGE) {
-			struct alloc_ret f = alloc_device_frame_ret(pt->host_physical + off);
+			uint64_t pa = pt->host_physical + off;
+			struct alloc_ret f = alloc_device_frame_ret(pa);
 			enum mica_error err = f.err;
 
 			if (err == MICA_OK)
@@ -227,8 +228,7 @@ static enum mica_error make_passthrough(const struct vm_rt *v)
 			if (err != MICA_OK) {
 				printf("root: /vms/%s/passthrough/%s: cannot map 0x%llx (error "
 				       "%d)\n",
-				       v->desc->name, pt->name,
-				       (unsigned long long)(pt->host_physical + off), err);
+				       v->desc->name, pt->name, (unsigned long long)pa, err);
 				return err;
 			}
 		}
@@ -331,7 +331,7 @@ static enum mica_error plan_server(struct system *s, unsigned index)
 				continue;
 			if (b->device_count == VDEV_MAX_DEVICES) {
 				printf("root: /servers/%s: serves more than %u devices\n",
-				       sv->desc->name, VDEV_MAX_DEVICES);
+				       sv->desc->name, (unsigned)VDEV_MAX_DEVICES);
 				return MICA_ERR_RANGE;
 			}
 			server_index_of[v][d] = b->device_count;

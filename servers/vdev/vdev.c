@@ -63,7 +63,7 @@ int vdev_main(uint64_t boot_va, const struct vdev_ops *ops)
 		    mica_msg_label(m.info) == MICA_EXIT_MMIO && ++accesses == boot->crash_after) {
 			printf("vdev %s: crashing on purpose after %u accesses (crash-after)\n",
 			       boot->server, accesses);
-			*(volatile uint32_t *)0 = 0;
+			__asm__ volatile("udf #0"); /* An undefined instruction: a fault. */
 		}
 		if (a.is_reply)
 			m = mica_reply_recv(VDEV_CAP_EP, VDEV_CAP_REPLY,

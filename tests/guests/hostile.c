@@ -223,12 +223,12 @@ ATTACK(eret_misaligned, "msr spsr_el1, x0\n\tadd x1, x30, #2\n\tmsr elr_el1, x1\
  */
 ATTACK(fp_el1_trap, ".inst 0x9e670000")
 ATTACK(fp_enabled, "mrs x1, cpacr_el1\n\t"
-		    "orr x2, x1, #(3 << 20)\n\t"
-		    "msr cpacr_el1, x2\n\t"
-		    "isb\n\t"
-		    ".inst 0x9e670000\n\t"
-		    "msr cpacr_el1, x1\n\t"
-		    "isb")
+		   "orr x2, x1, #(3 << 20)\n\t"
+		   "msr cpacr_el1, x2\n\t"
+		   "isb\n\t"
+		   ".inst 0x9e670000\n\t"
+		   "msr cpacr_el1, x1\n\t"
+		   "isb")
 
 static const struct attack attacks[HOSTILE_ATTACK_COUNT] = {
 	[HOSTILE_HVC_GARBAGE] = {garbage_call, 0, HOSTILE_HVC_GARBAGE},

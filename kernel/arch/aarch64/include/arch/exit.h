@@ -93,7 +93,7 @@ arch_decode_sysreg(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit 
 	};
 	words[0] = MICA_SYSREG(r.op0, r.op1, r.crn, r.crm, r.op2);
 	words[1] = (r.is_read ? 0 : MICA_SYSREG_WRITE) | (uint64_t)r.reg << MICA_MMIO_REG_SHIFT;
-	words[2] = !r.is_read			       ? arch_guest_reg(regs, r.reg)
+	words[2] = !r.is_read				    ? arch_guest_reg(regs, r.reg)
 		   : r.op0 == 3 && r.op1 == 0 && r.crn == 0 ? arch_id_reg(r.crm, r.op2)
 							    : 0;
 	words[3] = regs->pc;

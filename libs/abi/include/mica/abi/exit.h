@@ -46,8 +46,8 @@ enum mica_exit_label {
 	 * CRm, op2); MR1 = MICA_SYSREG_WRITE for an MSR, and the general
 	 * register number (bits 12..8, 31 for XZR); MR2 = the value written,
 	 * or for a read of an ID register (op0 3, op1 0, CRn 0, CRm 1..7) the
-	 * CPU's own value, for the VMM to filter; MR3 = the guest PC. Answer (label 0): a read's value in MR0; the
-	 * guest continues after the instruction. A VMM that cannot emulate the
+	 * CPU's own value, for the VMM to filter; MR3 = the guest PC. Answer (label 0): a read's
+	 * value in MR0; the guest continues after the instruction. A VMM that cannot emulate the
 	 * register answers with MICA_VCPU_INJECT_UNDEF first.
 	 */
 	MICA_EXIT_SYSREG = 20,
