@@ -151,7 +151,7 @@ void sched_fp_take(struct tcb *t)
 {
 	struct sched_cpu *c = sched_this_cpu();
 
-	arch_fp_enable(true);
+	arch_fp_open();
 	if (c->fp_owner != t) {
 		if (c->fp_owner != NULL)
 			arch_fp_save(&c->fp_owner->fp);

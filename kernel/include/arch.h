@@ -53,14 +53,13 @@ bool arch_irq_is_claimable(uint32_t intid);
 void arch_wait_for_interrupt(void);
 
 /*
- * The FP/SIMD unit: whether lower exception levels may use it (else their
- * first use traps to sched_fp_take), and moving a thread's registers
+ * The FP/SIMD unit: opening it to lower exception levels (while closed,
+ * their first use traps to sched_fp_take), and moving a thread's registers
  * between the unit and memory. The kernel itself never uses it otherwise.
- * Inline in <arch/regs.h>: arch_fp_close(), the same as
- * arch_fp_enable(false) for the switch paths, where the return to the
- * thread synchronizes.
+ * Closing it is inline in <arch/regs.h> (arch_fp_close()), for the switch
+ * paths, where the return to the thread synchronizes.
  */
-void arch_fp_enable(bool on);
+void arch_fp_open(void);
 void arch_fp_save(struct arch_fp *fp);
 void arch_fp_load(const struct arch_fp *fp);
 

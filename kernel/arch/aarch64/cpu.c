@@ -95,7 +95,7 @@ void arch_cpu_init(void)
 {
 	sysreg_write(tpidr_el2, (uintptr_t)(boot_kstack + sizeof(boot_kstack)));
 	/* FP/SIMD closed until a thread first uses it (sched_fp_take); SVE and SME stay closed. */
-	sysreg_write(cptr_el2, CPTR_FPEN_TRAP_ALL);
+	arch_fp_close();
 	/* EL0 may read the counters (time stamps without a system call). */
 	sysreg_write(cnthctl_el2, sysreg_read(cnthctl_el2) | CNTHCTL_EL0PCTEN | CNTHCTL_EL0VCTEN);
 	isb();
@@ -104,10 +104,10 @@ void arch_cpu_init(void)
 	mmu_drop_identity_map();
 }
 
-void arch_fp_enable(bool on)
+void arch_fp_open(void)
 {
-	sysreg_write(cptr_el2, on ? CPTR_FPEN_NO_TRAP : CPTR_FPEN_TRAP_ALL);
-	isb();
+	sysreg_write(cptr_el2, CPTR_FPEN_NO_TRAP);
+	isb(); /* The kernel moves registers through the unit next. */
 }
 
 void arch_boot_info(paddr_t dtb, paddr_t image, struct boot_info *out)

@@ -83,9 +83,9 @@ void arch_timer_init(const struct platform *platform, unsigned hz)
 bool fake_fp_on;
 struct arch_fp fake_fp;
 
-void arch_fp_enable(bool on)
+void arch_fp_open(void)
 {
-	fake_fp_on = on;
+	fake_fp_on = true;
 }
 
 void arch_fp_save(struct arch_fp *fp)

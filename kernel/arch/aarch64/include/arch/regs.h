@@ -53,7 +53,7 @@ struct arch_fp {
 
 _Static_assert(__builtin_offsetof(struct arch_fp, fpsr) == ARCH_FP_FPSR, "fp.S's layout");
 
-/* CPTR_EL2 = 0: FP/SIMD (and SVE, SME) trap to EL2 (see arch_fp_enable). */
+/* CPTR_EL2 = 0: FP/SIMD (and SVE, SME) trap to EL2 (arch_fp_open opens them). */
 static inline void arch_fp_close(void)
 {
 	__asm__ volatile("msr cptr_el2, xzr" ::: "memory");

@@ -102,8 +102,7 @@
 #define MMFR0_PARANGE(v) ((v)&0xf)
 
 /* CPTR_EL2 with E2H=1 has the CPACR_EL1 layout: FPEN, bits [21:20]. */
-#define CPTR_FPEN_TRAP_ALL (UINT64_C(0) << 20)
-#define CPTR_FPEN_NO_TRAP  (UINT64_C(3) << 20)
+#define CPTR_FPEN_NO_TRAP (UINT64_C(3) << 20)
 
 /* CNTHCTL_EL2 with E2H=1 (D19.12.4): EL0 access to the counters. */
 #define CNTHCTL_EL0PCTEN (UINT64_C(1) << 0)
