@@ -179,12 +179,17 @@ bool virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 	return (load16(q->avail + RING_FLAGS) & VIRTQ_AVAIL_F_NO_INTERRUPT) == 0;
 }
 
-size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset, void *dst, size_t len)
+/*
+ * Copy up to len bytes between buffers [first, first + count) of the
+ * chain, taken as one run of bytes from offset, and memory: out of them to
+ * dst, or (dst NULL) into them from src. Returns how many were copied.
+ */
+static size_t chain_copy(const struct virtq_chain *c, unsigned first, unsigned count,
+			 uint64_t offset, uint8_t *dst, const uint8_t *src, size_t len)
 {
-	uint8_t *out = dst;
 	size_t done = 0;
 
-	for (unsigned i = 0; i < c->out_count && done < len; i++) {
+	for (unsigned i = first; i < first + count && done < len; i++) {
 		const struct virtq_buf *b = &c->bufs[i];
 		size_t n;
 
@@ -195,32 +200,22 @@ size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset, void *dst,
 		n = b->len - offset;
 		if (n > len - done)
 			n = len - done;
-		memcpy(out + done, b->host + offset, n);
+		if (dst != NULL)
+			memcpy(dst + done, b->host + offset, n);
+		else
+			memcpy(b->host + offset, src + done, n);
 		done += n;
 		offset = 0;
 	}
 	return done;
 }
 
+size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset, void *dst, size_t len)
+{
+	return chain_copy(c, 0, c->out_count, offset, dst, NULL, len);
+}
+
 size_t virtq_chain_write(const struct virtq_chain *c, uint64_t offset, const void *src, size_t len)
 {
-	const uint8_t *in = src;
-	size_t done = 0;
-
-	for (unsigned i = c->out_count; i < c->out_count + c->in_count && done < len; i++) {
-		const struct virtq_buf *b = &c->bufs[i];
-		size_t n;
-
-		if (offset >= b->len) {
-			offset -= b->len;
-			continue;
-		}
-		n = b->len - offset;
-		if (n > len - done)
-			n = len - done;
-		memcpy(b->host + offset, in + done, n);
-		done += n;
-		offset = 0;
-	}
-	return done;
+	return chain_copy(c, c->out_count, c->in_count, offset, NULL, src, len);
 }
