@@ -23,15 +23,20 @@
 /* A restart loop this tight means the server cannot run at all. */
 #define MAX_RESTARTS 16
 
+/* How a program ends (crt0): BRK, exception class 0x3c, with its status in x0. */
+#define ESR_EC_SHIFT 26
+#define ESR_EC_MASK  0x3f
+#define ESR_EC_BRK64 0x3c
+
 static struct system sys;
 
 /* How a program ended: its exit status (crt0's breakpoint with x0), or -1 for a crash. */
 static int exit_status(uint64_t tcb, uint64_t label, const uint64_t *mr)
 {
 	uint64_t regs[MICA_CONTEXT_WORDS];
-	uint64_t ec = (mr[2] >> 26) & 0x3f;
+	uint64_t ec = (mr[2] >> ESR_EC_SHIFT) & ESR_EC_MASK;
 
-	if (label != MICA_FAULT_USER_EXCEPTION || ec != 0x3c ||
+	if (label != MICA_FAULT_USER_EXCEPTION || ec != ESR_EC_BRK64 ||
 	    mica_tcb_read_registers(tcb, MICA_CONTEXT_WORDS, regs) != MICA_OK)
 		return -1;
 	return (int)regs[MICA_CTX_X0];

@@ -102,7 +102,7 @@ static enum mica_error write_dtb(struct guest *g, const char **why)
 		d.ram[d.ram_count++] =
 			(struct fdtgen_range){vm->regions[i].ipa.base, vm->regions[i].ipa.size};
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
-		d.cpu_mpidrs[i] = i;
+		d.cpu_mpidrs[i] = guest_vcpu_mpidr(i);
 	for (unsigned i = 0; i < vm->device_count; i++) {
 		const struct sysdesc_device *dev = &vm->devices[i];
 		struct fdtgen_device fd = {.reg = {dev->ipa.base, dev->ipa.size},

@@ -23,6 +23,12 @@ struct guest {
 	uint64_t initrd_start, initrd_end;
 };
 
+/* vCPU i's affinity (MPIDR_EL1's Aff fields): Aff0 = i, one cluster. */
+static inline uint64_t guest_vcpu_mpidr(unsigned i)
+{
+	return i;
+}
+
 void guest_init(struct guest *g, const struct vmm_boot *boot, const struct sysdesc_vm *vm);
 
 /*

@@ -71,11 +71,6 @@ static void clear(void *ctx, unsigned vcpu, unsigned intid)
 	(void)mica_vcpu_clear_irq(VMM_CAP_VCPU(vcpu), intid);
 }
 
-static uint64_t vcpu_mpidr(unsigned i)
-{
-	return i; /* Aff0 = the vCPU's index; one cluster. */
-}
-
 /* Start vCPU i at pc with x0, MMU off, as PSCI CPU_ON and a boot require. */
 static enum mica_error start_vcpu(unsigned i, uint64_t pc, uint64_t x0)
 {
@@ -87,7 +82,7 @@ static enum mica_error start_vcpu(unsigned i, uint64_t pc, uint64_t x0)
 	}
 	if (err == MICA_OK)
 		err = mica_vcpu_write_reg(VMM_CAP_VCPU(i), MICA_VCPU_REG_VMPIDR,
-					  UINT64_C(1) << 31 | vcpu_mpidr(i));
+					  UINT64_C(1) << 31 | guest_vcpu_mpidr(i));
 	if (err == MICA_OK)
 		err = mica_tcb_resume(VMM_CAP_TCB(i));
 	return err;
@@ -114,7 +109,7 @@ static bool boot_guest(void)
 	enum mica_error err;
 
 	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++)
-		mpidrs[i] = gcfg.mpidrs[i] = vcpu_mpidr(i);
+		mpidrs[i] = gcfg.mpidrs[i] = guest_vcpu_mpidr(i);
 	err = guest_load(&vmm.guest, &why);
 	if (err != MICA_OK) {
 		printf("vmm %s: cannot load the guest: %s (error %d)\n", vmm.vm->name, why, err);
@@ -255,7 +250,6 @@ static struct answer sysreg(unsigned vcpu, const uint64_t *mr)
 	 * is ordinary cacheable memory, coherent for every observer under
 	 * QEMU, so there is nothing to clean). Reads are zero, writes ignored.
 	 */
-	(void)mr[0];
 	return resume_with(0);
 }
 
