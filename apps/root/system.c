@@ -131,39 +131,121 @@ static enum mica_error give_copy(struct process *p, const char *data, uint64_t s
 	return err;
 }
 
-/* Back each RAM region of v with fresh frames mapped into its VM. */
-static enum mica_error make_ram(struct system *s, struct vm_rt *v)
+/* Every vCPU of VM index prefers a CPU the machine has. */
+static enum mica_error check_affinity(const struct system *s, unsigned index)
 {
-	v->ram_first = s->ram_count;
-	for (unsigned r = 0; r < v->desc->region_count; r++) {
-		const struct sysdesc_region *reg = &v->desc->regions[r];
-		uint64_t ipa = reg->ipa.base, end = reg->ipa.base + reg->ipa.size;
+	const struct sysdesc_vm *desc = &s->desc.vms[index];
 
-		if (reg->is_identity) {
-			printf("root: /vms/%s: identity-mapped memory is not supported yet\n",
-			       v->desc->name);
-			return MICA_ERR_INVALID_ARGUMENT;
+	for (unsigned i = 0; i < desc->vcpu_count; i++) {
+		if (desc->vcpu_affinity[i] < s->info->cpu_count)
+			continue;
+		printf("root: /vms/%s: property 'cpu-affinity': vCPU %u prefers CPU %u, but the "
+		       "machine has %llu CPU(s)\n",
+		       desc->name, i, desc->vcpu_affinity[i],
+		       (unsigned long long)s->info->cpu_count);
+		return MICA_ERR_RANGE;
+	}
+	return MICA_OK;
+}
+
+/* Record frame as VM index's RAM at ipa (make_vm_objects maps it into the VM). */
+static enum mica_error add_ram_frame(struct system *s, unsigned index, struct alloc_ret frame,
+				     uint64_t ipa, unsigned bits)
+{
+	struct ram_frame *f = &s->ram[s->ram_count];
+
+	if (frame.err != MICA_OK)
+		return frame.err;
+	if (s->ram_count == SYSTEM_MAX_RAM_FRAMES) {
+		drop_cap(frame.cptr);
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	}
+	*f = (struct ram_frame){.cap = frame.cptr, .ipa = ipa, .vm = index, .size_bits = bits};
+	s->ram_count++;
+	return MICA_OK;
+}
+
+/* The largest frame that starts at ipa and ends by end: 2 MiB where aligned, else 4 KiB. */
+static unsigned frame_bits(uint64_t ipa, uint64_t end)
+{
+	return (ipa & (BLOCK - 1)) == 0 && end - ipa >= BLOCK ? BLOCK_BITS : PAGE_BITS;
+}
+
+/*
+ * Back VM index's identity regions with the host memory at the same
+ * addresses. Done for every VM before anything else is allocated, while
+ * that memory is still free.
+ */
+static enum mica_error make_identity_ram(struct system *s, unsigned index)
+{
+	const struct sysdesc_vm *desc = &s->desc.vms[index];
+	unsigned n = 0;
+
+	for (unsigned r = 0; r < desc->region_count; r++) {
+		const struct sysdesc_region *reg = &desc->regions[r];
+		uint64_t end = reg->ipa.base + reg->ipa.size;
+		enum mica_error err = MICA_OK;
+
+		if (!reg->is_identity)
+			continue;
+		for (uint64_t pa = reg->ipa.base; err == MICA_OK && pa < end;) {
+			unsigned bits = frame_bits(pa, end);
+			struct alloc_ret frame = alloc_ram_frame_at_ret(pa, bits);
+			uint64_t got = 0;
+
+			/* The kernel places the frame; make sure it is where the VM sees it. */
+			if (frame.err == MICA_OK &&
+			    (mica_frame_get_address(frame.cptr, &got) != MICA_OK || got != pa)) {
+				printf("root: /vms/%s: frame for 0x%llx landed at 0x%llx\n",
+				       desc->name, (unsigned long long)pa, (unsigned long long)got);
+				frame.err = MICA_ERR_RANGE;
+			}
+			err = add_ram_frame(s, index, frame, pa, bits);
+			if (err == MICA_ERR_NOT_FOUND)
+				printf("root: /vms/%s: property 'memory-identity': region %u: the "
+				       "host memory at 0x%llx is not free RAM (the kernel, the "
+				       "boot "
+				       "image or another region holds it, or the machine has no "
+				       "RAM "
+				       "there)\n",
+				       desc->name, n, (unsigned long long)pa);
+			pa += UINT64_C(1) << bits;
 		}
-		while (ipa < end) {
-			bool block = (ipa & (BLOCK - 1)) == 0 && end - ipa >= BLOCK;
-			struct ram_frame *f = &s->ram[s->ram_count];
-			enum mica_error err;
+		if (err != MICA_OK)
+			return err;
+		printf("root: VM \"%s\": memory 0x%llx-0x%llx at the same host-physical "
+		       "addresses\n",
+		       desc->name, (unsigned long long)reg->ipa.base, (unsigned long long)end - 1);
+		n++;
+	}
+	return MICA_OK;
+}
 
-			if (s->ram_count == SYSTEM_MAX_RAM_FRAMES)
-				return MICA_ERR_NOT_ENOUGH_MEMORY;
-			f->cap = alloc_object(block ? MICA_OBJ_FRAME_2M : MICA_OBJ_FRAME_4K, 0);
-			f->ipa = ipa;
-			f->size_bits = block ? BLOCK_BITS : PAGE_BITS;
-			if (f->cap == 0)
-				return MICA_ERR_NOT_ENOUGH_MEMORY;
-			err = vm_map_frame(v->vm, f->cap, ipa, RW, MICA_MAP_EXECUTE);
+/* Back each allocated RAM region of VM index with fresh frames. */
+static enum mica_error make_ram(struct system *s, unsigned index)
+{
+	const struct sysdesc_vm *desc = &s->desc.vms[index];
+
+	for (unsigned r = 0; r < desc->region_count; r++) {
+		const struct sysdesc_region *reg = &desc->regions[r];
+		uint64_t end = reg->ipa.base + reg->ipa.size;
+
+		if (reg->is_identity)
+			continue;
+		for (uint64_t ipa = reg->ipa.base; ipa < end;) {
+			unsigned bits = frame_bits(ipa, end);
+			enum mica_error err = add_ram_frame(
+				s, index,
+				alloc_object_ret(bits == BLOCK_BITS ? MICA_OBJ_FRAME_2M
+								    : MICA_OBJ_FRAME_4K,
+						 0),
+				ipa, bits);
+
 			if (err != MICA_OK)
 				return err;
-			s->ram_count++;
-			ipa += UINT64_C(1) << f->size_bits;
+			ipa += UINT64_C(1) << bits;
 		}
 	}
-	v->ram_count = s->ram_count - v->ram_first;
 	return MICA_OK;
 }
 
@@ -184,12 +266,13 @@ static enum mica_error map_ram(struct system *s, const struct vm_rt *v, struct p
 
 		if (regions != NULL)
 			regions[r] = (struct vmm_boot_region){range->base, range->size, base};
-		for (unsigned i = 0; i < v->ram_count; i++) {
-			const struct ram_frame *f = &s->ram[v->ram_first + i];
+		for (unsigned i = 0; i < s->ram_count; i++) {
+			const struct ram_frame *f = &s->ram[i];
 			uint64_t copy;
 			enum mica_error err;
 
-			if (f->ipa < range->base || f->ipa - range->base >= range->size)
+			if (&s->vms[f->vm] != v || f->ipa < range->base ||
+			    f->ipa - range->base >= range->size)
 				continue;
 			copy = copy_cap(f->cap, MICA_RIGHTS_ALL);
 			if (copy == 0)
@@ -236,8 +319,10 @@ static enum mica_error make_passthrough(const struct vm_rt *v)
 	return MICA_OK;
 }
 
-static enum mica_error make_vm_objects(struct system *s, struct vm_rt *v)
+/* VM index's objects, its allocated RAM, and all its RAM and passthrough regions mapped. */
+static enum mica_error make_vm_objects(struct system *s, unsigned index)
 {
+	struct vm_rt *v = &s->vms[index];
 	enum mica_error err;
 
 	v->vm = alloc_object(MICA_OBJ_VM, 0);
@@ -250,7 +335,13 @@ static enum mica_error make_vm_objects(struct system *s, struct vm_rt *v)
 		if (v->vcpus[i] == 0 || v->tcbs[i] == 0)
 			return MICA_ERR_NOT_ENOUGH_MEMORY;
 	}
-	err = make_ram(s, v);
+	err = make_ram(s, index);
+	for (unsigned i = 0; err == MICA_OK && i < s->ram_count; i++) {
+		const struct ram_frame *f = &s->ram[i];
+
+		if (f->vm == index)
+			err = vm_map_frame(v->vm, f->cap, f->ipa, RW, MICA_MAP_EXECUTE);
+	}
 	if (err == MICA_OK)
 		err = make_passthrough(v);
 	return err;
@@ -605,12 +696,19 @@ enum mica_error system_build(struct system *s, const struct mica_boot_info *info
 		printf("root: the system description is invalid: %s\n", line);
 		return err;
 	}
+	for (unsigned i = 0; i < s->desc.vm_count; i++) {
+		s->vms[i].desc = &s->desc.vms[i];
+		err = check_affinity(s, i);
+		if (err == MICA_OK)
+			err = make_identity_ram(s, i);
+		if (err != MICA_OK)
+			return err;
+	}
 	s->fault_ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
 	if (s->fault_ep == 0)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
 	for (unsigned i = 0; i < s->desc.vm_count; i++) {
-		s->vms[i].desc = &s->desc.vms[i];
-		err = make_vm_objects(s, &s->vms[i]);
+		err = make_vm_objects(s, i);
 		if (err != MICA_OK) {
 			printf("root: cannot make VM \"%s\" (error %d)\n", s->desc.vms[i].name,
 			       err);

@@ -32,6 +32,7 @@
 struct ram_frame {
 	uint64_t cap; /* The root task's capability, mapped into the VM. */
 	uint64_t ipa;
+	uint8_t vm;	   /* Whose: an index into system.vms[]. */
 	uint8_t size_bits; /* 21 or 12. */
 };
 
@@ -40,7 +41,6 @@ struct vm_rt {
 	uint64_t vm, ep;
 	uint64_t vcpus[SYSDESC_VCPU_MAX];
 	uint64_t tcbs[SYSDESC_VCPU_MAX];
-	unsigned ram_first, ram_count; /* Its frames in system.ram[]. */
 	struct vmm_boot boot;
 	struct process vmm;
 	bool is_running;

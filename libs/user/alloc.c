@@ -166,14 +166,18 @@ uint64_t alloc_object(enum mica_object_type type, unsigned size_bits)
 	return alloc_object_ret(type, size_bits).cptr;
 }
 
-/* The device Untyped whose unused part holds the page at page, or NULL. */
-static struct alloc_untyped *alloc_find_device(uint64_t page)
+/*
+ * The Untyped of the given kind whose unused part holds the 2^bits bytes at
+ * paddr, or NULL.
+ */
+static struct alloc_untyped *alloc_find_at(uint64_t paddr, unsigned bits, bool is_device)
 {
 	for (unsigned i = 0; i < pool.untyped_count; i++) {
 		struct alloc_untyped *u = &pool.untyped[i];
 		uint64_t end = u->paddr + (UINT64_C(1) << u->size_bits);
 
-		if (u->is_device && page >= u->paddr + u->used && page < end)
+		if (u->is_device == is_device && paddr >= u->paddr + u->used && paddr < end &&
+		    end - paddr >= (UINT64_C(1) << bits))
 			return u;
 	}
 	return NULL;
@@ -195,17 +199,18 @@ static unsigned alloc_block_bits(uint64_t from, uint64_t to, unsigned max_bits)
 }
 
 /*
- * Turn the unused memory of device Untyped u in front of page into smaller
- * device Untyped, the largest aligned blocks that fit, and remember them as
- * Untyped of their own: the kernel places each block at u's watermark, which
- * is already aligned to it, so nothing is skipped. Afterwards u's watermark
- * is page.
+ * Turn the unused memory of Untyped u in front of paddr into smaller
+ * Untyped of the same kind, the largest aligned blocks that fit, and
+ * remember them as Untyped of their own: the kernel places each block at
+ * u's watermark, which is already aligned to it, so nothing is skipped.
+ * Afterwards u's watermark is paddr. RAM blocks go back to alloc_object's
+ * pool; device blocks serve later requests for the pages in them.
  */
-static enum mica_error alloc_device_skip(struct alloc_untyped *u, uint64_t page)
+static enum mica_error alloc_skip_to(struct alloc_untyped *u, uint64_t paddr)
 {
-	while (u->paddr + u->used < page) {
+	while (u->paddr + u->used < paddr) {
 		uint64_t from = u->paddr + u->used;
-		unsigned bits = alloc_block_bits(from, page, u->size_bits);
+		unsigned bits = alloc_block_bits(from, paddr, u->size_bits);
 		uint64_t slot = alloc_slot();
 		enum mica_error err;
 
@@ -223,28 +228,34 @@ static enum mica_error alloc_device_skip(struct alloc_untyped *u, uint64_t page)
 				.paddr = from,
 				.used = 0,
 				.size_bits = bits,
-				.is_device = true,
+				.is_device = u->is_device,
 			};
 	}
 	return MICA_OK;
 }
 
-struct alloc_ret alloc_device_frame_ret(uint64_t paddr)
+/* A frame of 2^bits bytes at paddr exactly, from an Untyped of the given kind. */
+static struct alloc_ret alloc_frame_at(uint64_t paddr, unsigned bits, bool is_device)
 {
-	uint64_t page = paddr & ~((UINT64_C(1) << ALLOC_PAGE_BITS) - 1);
-	struct alloc_untyped *u = alloc_find_device(page);
+	enum mica_object_type type =
+		bits == MICA_LARGE_PAGE_BITS ? MICA_OBJ_FRAME_2M : MICA_OBJ_FRAME_4K;
+	struct alloc_untyped *u;
 	enum mica_error err;
 	uint64_t slot;
 
+	if ((bits != ALLOC_PAGE_BITS && bits != MICA_LARGE_PAGE_BITS) ||
+	    (paddr & ((UINT64_C(1) << bits) - 1)) != 0)
+		return (struct alloc_ret){MICA_ERR_INVALID_ARGUMENT, 0};
+	u = alloc_find_at(paddr, bits, is_device);
 	if (u == NULL)
 		return (struct alloc_ret){MICA_ERR_NOT_FOUND, 0};
-	err = alloc_device_skip(u, page);
+	err = alloc_skip_to(u, paddr);
 	if (err != MICA_OK)
 		return (struct alloc_ret){err, 0};
 	slot = alloc_slot();
 	if (slot == 0)
 		return (struct alloc_ret){MICA_ERR_NOT_ENOUGH_MEMORY, 0};
-	err = alloc_retype(u, MICA_OBJ_FRAME_4K, 0, ALLOC_PAGE_BITS, page - u->paddr, slot);
+	err = alloc_retype(u, type, 0, bits, paddr - u->paddr, slot);
 	if (err != MICA_OK) {
 		alloc_slot_free(slot);
 		return (struct alloc_ret){err, 0};
@@ -252,9 +263,20 @@ struct alloc_ret alloc_device_frame_ret(uint64_t paddr)
 	return (struct alloc_ret){MICA_OK, slot};
 }
 
+struct alloc_ret alloc_device_frame_ret(uint64_t paddr)
+{
+	return alloc_frame_at(paddr & ~((UINT64_C(1) << ALLOC_PAGE_BITS) - 1), ALLOC_PAGE_BITS,
+			      true);
+}
+
 uint64_t alloc_device_frame(uint64_t paddr)
 {
 	return alloc_device_frame_ret(paddr).cptr;
+}
+
+struct alloc_ret alloc_ram_frame_at_ret(uint64_t paddr, unsigned size_bits)
+{
+	return alloc_frame_at(paddr, size_bits, false);
 }
 
 uint64_t alloc_free_bytes(void)

@@ -3,10 +3,12 @@
  * guest for QEMU's virt machine would be: it finds its device tree at x0,
  * talks PSCI over HVC, reads the GIC distributor and redistributors, starts
  * its second vCPU with CPU_ON and waits for it to turn itself off, and then
- * powers the VM off. A failed check stops it with a store to an address
+ * powers the VM off. It also checks that every memory region its device
+ * tree lists is there. A failed check stops it with a store to an address
  * outside the guest-physical space whose bits name the line, which its VMM
  * reports (FAR) and the root task counts as a failed VM.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "guest.h"
@@ -27,6 +29,13 @@
 
 #define SECONDARY_CONTEXT 0x5ec0dull
 
+/* Device-tree structure tokens (devicetree specification, 5.4). */
+#define FDT_BEGIN_NODE 1u
+#define FDT_END_NODE   2u
+#define FDT_PROP       3u
+#define FDT_NOP	       4u
+#define FDT_END	       9u
+
 void guest_main(uint64_t dtb);
 void secondary_entry(void);
 void secondary_main(uint64_t context);
@@ -40,6 +49,93 @@ __attribute__((used)) static uint8_t secondary_stack[4096] __attribute__((aligne
 		if (!(cond))                                                                       \
 			*(volatile uint64_t *)(0x200000000000ull | ((uint64_t)__LINE__ << 4)) = 0; \
 	} while (0)
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+	return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	while (*prefix != '\0')
+		if (*s++ != *prefix++)
+			return false;
+	return true;
+}
+
+/* The word at a holds another value and then its own again: RAM is there. */
+static void check_ram_word(uint64_t a)
+{
+	volatile uint64_t *p = (volatile uint64_t *)a;
+	uint64_t old = *p;
+
+	*p = ~old;
+	CHECK(*p == ~old);
+	*p = old;
+}
+
+/*
+ * Walk the device tree's structure block: every /memory@ node's regions
+ * (two cells of address, two of size, as the VMM writes them) must be RAM
+ * at their first, middle and last words; their number must be what
+ * /chosen's bootargs say, if they say "regions=N".
+ */
+static void check_memory(const uint8_t *fdt)
+{
+	const uint8_t *p = fdt + be32(fdt + 8);
+	const char *strings = (const char *)fdt + be32(fdt + 12);
+	const char *node = "";
+	unsigned depth = 0, regions = 0, expected = 0;
+
+	for (;;) {
+		uint32_t token = be32(p);
+
+		p += 4;
+		if (token == FDT_BEGIN_NODE) {
+			const char *name = (const char *)p;
+			uint64_t len = 0;
+
+			while (name[len] != '\0')
+				len++;
+			node = ++depth == 2 ? name : node;
+			p += (len + 4) & ~UINT64_C(3);
+		} else if (token == FDT_END_NODE) {
+			depth--;
+		} else if (token == FDT_PROP) {
+			uint32_t len = be32(p), nameoff = be32(p + 4);
+			const uint8_t *value = p + 8;
+			const char *name = strings + nameoff;
+
+			if (depth == 2 && starts_with(node, "memory@") &&
+			    starts_with(name, "reg")) {
+				CHECK(len % 16 == 0);
+				for (uint32_t i = 0; i < len; i += 16) {
+					uint64_t base = be64(value + i), size = be64(value + i + 8);
+
+					check_ram_word(base);
+					check_ram_word(base + (size / 2 & ~UINT64_C(7)));
+					check_ram_word(base + size - 8);
+					regions++;
+				}
+			}
+			if (depth == 2 && starts_with(node, "chosen") &&
+			    starts_with(name, "bootargs") &&
+			    starts_with((const char *)value, "regions="))
+				expected = (unsigned)(value[8] - '0');
+			p += 8 + ((len + 3) & ~UINT32_C(3));
+		} else if (token != FDT_NOP) {
+			CHECK(token == FDT_END);
+			break;
+		}
+	}
+	CHECK(regions > 0);
+	CHECK(expected == 0 || regions == expected);
+}
 
 static uint64_t psci(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {
@@ -82,6 +178,7 @@ void guest_main(uint64_t dtb)
 
 	/* The device tree at x0: 8-byte aligned, big-endian magic 0xd00dfeed. */
 	CHECK(dtb % 8 == 0 && fdt[0] == 0xd0 && fdt[1] == 0x0d && fdt[2] == 0xfe && fdt[3] == 0xed);
+	check_memory(fdt);
 	CHECK(psci(PSCI_VERSION, 0, 0, 0) == 0x10001);
 	CHECK(psci(PSCI_FEATURES, PSCI_CPU_ON, 0, 0) == 0);
 	CHECK(psci(PSCI_FEATURES, 0x8400ffffu, 0, 0) == NOT_SUPPORTED);

@@ -13,11 +13,13 @@
  * capabilities: after alloc_init the allocator owns them all.
  *
  * Device memory (boot info entries with is_device set) is handed out page by
- * page with alloc_device_frame. The kernel makes device memory into frames
- * or smaller Untyped only, in address order, so reaching one page means
+ * page with alloc_device_frame, and RAM at a chosen address (guest memory
+ * mapped at its own physical address) with alloc_ram_frame_at. The kernel
+ * carves an Untyped in address order only, so reaching one address means
  * using up the memory in front of it: the allocator splits that memory into
  * the fewest aligned Untyped pieces and keeps them, so that later requests
- * for pages there still succeed.
+ * there (and, for RAM, alloc_object) still use it. Take RAM at chosen
+ * addresses before anything else: alloc_object may already have used it.
  *
  * Every capability address the allocator returns is a slot of the root
  * CNode, which the kernel gives a guard so that cptr N names slot N (depth
@@ -87,6 +89,17 @@ struct alloc_ret alloc_device_frame_ret(uint64_t paddr) __attribute__((warn_unus
 
 /* alloc_device_frame_ret's capability alone, or 0 on any failure. */
 uint64_t alloc_device_frame(uint64_t paddr);
+
+/*
+ * A frame of RAM at paddr exactly: 4 KiB (size_bits 12) or 2 MiB (21),
+ * paddr aligned to it. Errors: MICA_ERR_INVALID_ARGUMENT for another size
+ * or a misaligned paddr; MICA_ERR_NOT_FOUND if no RAM Untyped has those
+ * bytes unused (they are the kernel's, the boot image's, or handed out
+ * already, or not RAM); MICA_ERR_NOT_ENOUGH_MEMORY when slots run out;
+ * otherwise the kernel's answer to a retype.
+ */
+struct alloc_ret alloc_ram_frame_at_ret(uint64_t paddr, unsigned size_bits)
+	__attribute__((warn_unused_result));
 
 /* Bytes of non-device Untyped memory not yet used, by the local watermarks. */
 uint64_t alloc_free_bytes(void);
