@@ -63,23 +63,31 @@ function(mica_add_device_server name)
   target_link_libraries(${name} PRIVATE mica_vdev)
 endfunction()
 
-# mica_add_image(NAME ROOT program [FILES name=path ...])
+# mica_add_image(NAME ROOT program [NO_SYSTEM_CHECK] [FILES name=path ...])
 # A bootable arm64 Image, NAME.img: the kernel plus a boot archive holding
-# the root task ("root") and any further files.
+# the root task ("root") and any further files. With a system description
+# among them ("system"), mica_check_system checks it against the other
+# files first, and a problem stops the build; NO_SYSTEM_CHECK is for a root
+# task that only reads the description and builds nothing from it.
 function(mica_add_image name)
-  cmake_parse_arguments(P "" "ROOT" "FILES" ${ARGN})
+  cmake_parse_arguments(P "NO_SYSTEM_CHECK" "ROOT" "FILES" ${ARGN})
   set(archive ${CMAKE_CURRENT_BINARY_DIR}/${name}.mar)
   set(entries root=$<TARGET_FILE:${P_ROOT}>)
-  set(deps ${P_ROOT} mica_mkarchive)
+  set(deps ${P_ROOT} mica_mkarchive mica_check_system)
   foreach(f ${P_FILES})
     list(APPEND entries ${f})
     string(REGEX REPLACE "^[^=]*=" "" path ${f})
     list(APPEND deps ${path})
   endforeach()
+  set(check COMMAND mica_check_system ${entries})
+  if(P_NO_SYSTEM_CHECK)
+    set(check)
+  endif()
   add_custom_command(OUTPUT ${archive}
+      ${check}
       COMMAND mica_mkarchive ${archive} ${entries}
       DEPENDS ${deps}
-      COMMENT "Packing boot archive ${name}.mar")
+      COMMENT "Checking and packing boot archive ${name}.mar")
 
   set(incbin ${CMAKE_CURRENT_BINARY_DIR}/${name}_archive.S)
   file(WRITE ${incbin}

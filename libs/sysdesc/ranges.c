@@ -3,8 +3,7 @@
  * within a VM, no two guest-physical ranges (memory regions, devices,
  * passthrough regions) overlap and no two devices share an interrupt; in the
  * whole system, no host-physical range (identity memory, passthrough) is
- * given to two owners. Also where a VM's images go (sysdesc_place_images)
- * and how an error reads.
+ * given to two owners. Also how an error reads.
  *
  * Ranges reach these checks already known to be non-empty and not to wrap,
  * so base + (size - 1) is their last address without overflow.
@@ -197,54 +196,6 @@ enum mica_error sysdesc_check_host_physical(const struct reader *r, const struct
 			}
 		}
 	}
-	return MICA_OK;
-}
-
-enum mica_error sysdesc_place_images(const struct sysdesc_vm *vm, uint64_t kernel_size,
-				     uint64_t initrd_size, struct sysdesc_layout *layout,
-				     struct sysdesc_error *err)
-{
-	const struct sysdesc_region *boot = &vm->regions[0];
-	const char *memory = boot->is_identity ? "memory-identity" : "memory";
-	struct reader r = {.fdt = NULL, .err = err};
-	char path[SYSDESC_PATH_MAX];
-	uint64_t initrd_offset;
-	uint64_t room;
-
-	(void)fmt_snprintf(path, sizeof(path), "/vms/%s", vm->name);
-	if (boot->ipa.size <= SYSDESC_GUEST_FDT_SIZE) {
-		(void)reader_fail_path(&r, path, memory,
-				       "region 0 (0x%llx bytes) leaves no room beside the "
-				       "guest's device tree",
-				       (unsigned long long)boot->ipa.size);
-		return MICA_ERR_RANGE;
-	}
-	/* Bytes below the device tree, which sits at the top of the region. */
-	room = boot->ipa.size - SYSDESC_GUEST_FDT_SIZE;
-	if (kernel_size > room) {
-		(void)reader_fail_path(&r, path, "kernel",
-				       "needs 0x%llx bytes, but region 0 has 0x%llx below the "
-				       "guest's device tree",
-				       (unsigned long long)kernel_size, (unsigned long long)room);
-		return MICA_ERR_RANGE;
-	}
-	/* The initrd ends at the device tree, starting on a page boundary. */
-	initrd_offset = room;
-	if (vm->initrd != NULL) {
-		if (initrd_size > room - kernel_size ||
-		    ((room - initrd_size) & ~(uint64_t)(SYSDESC_PAGE_SIZE - 1)) < kernel_size) {
-			(void)reader_fail_path(&r, path, "initrd",
-					       "0x%llx bytes do not fit between the kernel (0x%llx "
-					       "bytes) and the guest's device tree",
-					       (unsigned long long)initrd_size,
-					       (unsigned long long)kernel_size);
-			return MICA_ERR_RANGE;
-		}
-		initrd_offset = (room - initrd_size) & ~(uint64_t)(SYSDESC_PAGE_SIZE - 1);
-	}
-	layout->kernel = boot->ipa.base;
-	layout->initrd = vm->initrd != NULL ? boot->ipa.base + initrd_offset : 0;
-	layout->fdt = boot->ipa.base + room;
 	return MICA_OK;
 }
 

@@ -3,16 +3,11 @@
  */
 #include "guest.h"
 
-#include <formats/elf.h>
-
 #include <stdbool.h>
 #include <string.h>
 
 #include "fdtgen.h"
-#include "image.h"
 #include "vgicd.h"
-
-#define DTB_SIZE UINT64_C(0x10000) /* Reserved for the device tree. */
 
 /* QEMU virt's PPIs (INTID - 16): the timers and the GIC maintenance interrupt. */
 #define PPI_HYP_TIMER	    10
@@ -20,10 +15,6 @@
 #define PPI_SECURE_TIMER    13
 #define PPI_NONSECURE_TIMER 14
 #define PPI_MAINTENANCE	    9
-
-#define ELF_MAGIC                                                                                  \
-	"\x7f"                                                                                     \
-	"ELF"
 
 void guest_init(struct guest *g, const struct vmm_boot *boot, const struct sysdesc_vm *vm)
 {
@@ -53,27 +44,6 @@ static enum mica_error copy_in(const struct guest *g, uint64_t ipa, const void *
 	memcpy(dst, src, len);
 	memset(dst + len, 0, zero_len);
 	return MICA_OK;
-}
-
-/* An ELF kernel: its segments where they say, the span they cover in *lo, *hi. */
-static enum mica_error load_elf(struct guest *g, const struct elf_image *elf, uint64_t *lo,
-				uint64_t *hi, const char **why)
-{
-	const uint8_t *file = (const uint8_t *)g->boot->kernel.va;
-	enum mica_error err = MICA_OK;
-
-	*lo = UINT64_MAX;
-	*hi = 0;
-	for (size_t i = 0; err == MICA_OK && i < elf->segment_count; i++) {
-		const struct elf_segment *s = &elf->segments[i];
-
-		err = copy_in(g, s->vaddr, file + s->file_offset, s->file_size,
-			      s->mem_size - s->file_size, why);
-		*lo = s->vaddr < *lo ? s->vaddr : *lo;
-		*hi = s->vaddr + s->mem_size > *hi ? s->vaddr + s->mem_size : *hi;
-	}
-	g->entry = elf->entry;
-	return err;
 }
 
 static enum mica_error write_dtb(struct guest *g, const char **why)
@@ -127,63 +97,44 @@ static enum mica_error write_dtb(struct guest *g, const char **why)
 	return err;
 }
 
-enum mica_error guest_load(struct guest *g, const char **why)
+enum mica_error guest_load(struct guest *g, struct plan_error *perr)
 {
 	const struct vmm_boot *b = g->boot;
-	const void *kernel = (const void *)b->kernel.va;
-	struct image_request req = {
-		.ram = {g->vm->regions[0].ipa.base, g->vm->regions[0].ipa.size},
-		.kernel_file_size = b->kernel.size,
-		.dtb_size = DTB_SIZE,
-		.initrd_size = b->initrd.size,
-	};
-	struct image_layout layout;
-	struct elf_image elf;
-	bool is_elf = b->kernel.size >= 4 && memcmp(kernel, ELF_MAGIC, 4) == 0;
-	enum mica_error err = MICA_OK;
+	const uint8_t *kernel = (const uint8_t *)b->kernel.va;
+	struct guest_plan plan;
+	enum mica_error err =
+		plan_guest(g->vm, kernel, b->kernel.size, b->initrd.size, &plan, perr);
+	const char *why = "";
 
-	*why = "";
-	if (is_elf) {
-		uint64_t lo, hi;
-
-		err = elf_parse(kernel, b->kernel.size, &elf);
-		if (err != MICA_OK) {
-			*why = "the kernel is not a valid AArch64 ELF executable";
-			return err;
-		}
-		err = load_elf(g, &elf, &lo, &hi, why);
-		if (err != MICA_OK)
-			return err;
-		/* Place the DTB and initrd as for a raw binary covering the segments. */
-		req.kind = IMAGE_KIND_RAW;
-		req.raw_addr = lo;
-		req.kernel_file_size = hi - lo;
-	} else if (image_parse(kernel, b->kernel.size, &req.linux_info, why) == MICA_OK) {
-		req.kind = IMAGE_KIND_LINUX;
-	} else {
-		req.kind = IMAGE_KIND_RAW;
-		req.raw_addr = req.ram.base + IMAGE_LEGACY_TEXT_OFFSET;
-	}
-	err = image_layout(&req, &layout, why);
 	if (err != MICA_OK)
 		return err;
-	if (!is_elf) {
-		uint64_t span = layout.kernel_end - layout.kernel_load;
+	/* The plan put everything inside RAM, so the copies cannot fail. */
+	if (plan.is_elf) {
+		for (size_t i = 0; err == MICA_OK && i < plan.elf.segment_count; i++) {
+			const struct elf_segment *s = &plan.elf.segments[i];
+
+			err = copy_in(g, s->vaddr, kernel + s->file_offset, s->file_size,
+				      s->mem_size - s->file_size, &why);
+		}
+	} else {
+		uint64_t span = plan.layout.kernel_end - plan.layout.kernel_load;
 
 		/* BSS and the rest of image_size (beyond the file) start zeroed. */
-		err = copy_in(g, layout.kernel_load, kernel, b->kernel.size,
-			      span > b->kernel.size ? span - b->kernel.size : 0, why);
-		g->entry = layout.entry;
+		err = copy_in(g, plan.layout.kernel_load, kernel, b->kernel.size,
+			      span > b->kernel.size ? span - b->kernel.size : 0, &why);
 	}
 	if (err == MICA_OK && b->initrd.size > 0)
-		err = copy_in(g, layout.initrd_start, (const void *)b->initrd.va, b->initrd.size, 0,
-			      why);
-	if (err != MICA_OK)
-		return err;
-	g->dtb_addr = layout.dtb_addr;
-	g->dtb_size = DTB_SIZE;
-	g->initrd_start = layout.initrd_start;
-	g->initrd_end = b->initrd.size > 0 ? layout.initrd_end : 0;
+		err = copy_in(g, plan.layout.initrd_start, (const void *)b->initrd.va,
+			      b->initrd.size, 0, &why);
+	g->entry = plan.entry;
+	g->dtb_addr = plan.layout.dtb_addr;
+	g->dtb_size = PLAN_DTB_SIZE;
+	g->initrd_start = plan.layout.initrd_start;
+	g->initrd_end = b->initrd.size > 0 ? plan.layout.initrd_end : 0;
 	g->x0 = g->dtb_addr;
-	return write_dtb(g, why);
+	if (err == MICA_OK)
+		err = write_dtb(g, &why);
+	if (err != MICA_OK)
+		*perr = (struct plan_error){NULL, why}; /* Not the description's fault. */
+	return err;
 }

@@ -13,6 +13,8 @@
 #include <mica/proto/vmm.h>
 #include <mica/sysdesc.h>
 
+#include "plan.h"
+
 struct guest {
 	const struct vmm_boot *boot;
 	const struct sysdesc_vm *vm;
@@ -38,9 +40,12 @@ void guest_init(struct guest *g, const struct vmm_boot *boot, const struct sysde
 void *guest_ptr(const struct guest *g, uint64_t ipa, uint64_t len);
 
 /*
- * Load the kernel and initrd into RAM and write the device tree; g->entry
- * and g->x0 say how to start. On failure *why says what went wrong.
+ * Load the kernel and initrd into RAM where plan_guest says and write the
+ * device tree; g->entry and g->x0 say how to start. On failure *err says
+ * what went wrong and names the description's property at fault (NULL when
+ * none is: the device tree could not be built).
  */
-enum mica_error guest_load(struct guest *g, const char **why) __attribute__((warn_unused_result));
+enum mica_error guest_load(struct guest *g, struct plan_error *err)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -105,16 +105,20 @@ static bool boot_guest(void)
 		.vcpu_count = vmm.vm->vcpu_count,
 	};
 	const struct vgicd_ops ops = {.inject = inject, .clear = clear};
-	const char *why = NULL;
+	struct plan_error why;
 	enum mica_error err;
 
 	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++)
 		mpidrs[i] = gcfg.mpidrs[i] = guest_vcpu_mpidr(i);
 	err = guest_load(&vmm.guest, &why);
-	if (err != MICA_OK) {
-		printf("vmm %s: cannot load the guest: %s (error %d)\n", vmm.vm->name, why, err);
+	if (err != MICA_OK && why.property != NULL)
+		printf("vmm %s: cannot load the guest: /vms/%s: property '%s': %s (error %d)\n",
+		       vmm.vm->name, vmm.vm->name, why.property, why.why, err);
+	else if (err != MICA_OK)
+		printf("vmm %s: cannot load the guest: %s (error %d)\n", vmm.vm->name, why.why,
+		       err);
+	if (err != MICA_OK)
 		return false;
-	}
 	err = vgicd_init(&vmm.gic, &gcfg, &ops);
 	if (err == MICA_OK)
 		err = psci_init(&vmm.psci, mpidrs, vmm.vm->vcpu_count, 0);

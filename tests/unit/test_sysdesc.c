@@ -850,83 +850,6 @@ static void test_error_names_a_deep_node_by_its_name(void **state)
 	expect_error(&b, path, "compatible", "missing");
 }
 
-/* --- Placing the images ------------------------------------------------------------------- */
-
-static void test_place_images_puts_kernel_initrd_and_fdt_in_the_boot_region(void **state)
-{
-	struct blob b = load(VALID);
-	struct sysdesc_layout layout;
-
-	expect_valid(&b);
-	/* Boot region: 0x40000000, 256 MiB; the FDT takes its top 64 KiB. */
-	assert_int_equal(sysdesc_place_images(&desc.vms[0], 0x1000000, 0x2345, &layout, &error),
-			 MICA_OK);
-	assert_int_equal(layout.kernel, 0x40000000);
-	assert_int_equal(layout.fdt, 0x4fff0000);
-	assert_int_equal(layout.initrd, 0x4ffed000);
-
-	/* Exactly full: kernel up to the initrd, which ends at the FDT. */
-	assert_int_equal(
-		sysdesc_place_images(&desc.vms[0], 0xfff0000 - 0x3000, 0x3000, &layout, &error),
-		MICA_OK);
-	assert_int_equal(layout.initrd, 0x4ffed000);
-
-	/* No initrd in the description: none is placed. */
-	assert_int_equal(sysdesc_place_images(&desc.vms[1], 0xf0000, 0, &layout, &error), MICA_OK);
-	assert_int_equal(layout.kernel, 0x40000000);
-	assert_int_equal(layout.fdt, 0x400f0000);
-	assert_int_equal(layout.initrd, 0);
-	free(b.data);
-}
-
-static void test_place_images_rejects_images_that_do_not_fit(void **state)
-{
-	struct blob b = load(VALID);
-	struct sysdesc_layout layout;
-
-	expect_valid(&b);
-	assert_int_equal(sysdesc_place_images(&desc.vms[1], 0xf0001, 0, &layout, &error),
-			 MICA_ERR_RANGE);
-	assert_string_equal(error.node, "/vms/bare");
-	assert_string_equal(error.property, "kernel");
-	assert_string_equal(error.message,
-			    "needs 0xf0001 bytes, but region 0 has 0xf0000 below the guest's "
-			    "device tree");
-
-	/* The initrd starts on a page boundary, so one byte more costs a page. */
-	assert_int_equal(
-		sysdesc_place_images(&desc.vms[0], 0xfff0000 - 0x3000, 0x3001, &layout, &error),
-		MICA_ERR_RANGE);
-	assert_string_equal(error.node, "/vms/linux");
-	assert_string_equal(error.property, "initrd");
-	assert_string_equal(error.message, "0x3001 bytes do not fit between the kernel (0xffed000 "
-					   "bytes) and the guest's device tree");
-
-	assert_int_equal(sysdesc_place_images(&desc.vms[0], 0x1000, UINT64_MAX, &layout, &error),
-			 MICA_ERR_RANGE);
-	assert_string_equal(error.property, "initrd");
-	assert_int_equal(sysdesc_place_images(&desc.vms[0], UINT64_MAX, 0, &layout, &error),
-			 MICA_ERR_RANGE);
-	assert_string_equal(error.property, "kernel");
-	free(b.data);
-}
-
-static void test_place_images_rejects_a_boot_region_too_small_for_the_fdt(void **state)
-{
-	struct blob b = edit(VALID);
-	struct sysdesc_layout layout;
-
-	SET_CELLS(&b, "/vms/bare", "memory", 0, 0x40000000, 0, SYSDESC_GUEST_FDT_SIZE);
-	expect_valid(&b);
-	assert_int_equal(sysdesc_place_images(&desc.vms[1], 0, 0, &layout, &error), MICA_ERR_RANGE);
-	assert_string_equal(error.node, "/vms/bare");
-	assert_string_equal(error.property, "memory");
-	assert_string_equal(
-		error.message,
-		"region 0 (0x10000 bytes) leaves no room beside the guest's device tree");
-	free(b.data);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -966,9 +889,6 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects_too_many_passthrough_regions),
 		cmocka_unit_test(test_error_format_names_node_and_property),
 		cmocka_unit_test(test_error_names_a_deep_node_by_its_name),
-		cmocka_unit_test(test_place_images_puts_kernel_initrd_and_fdt_in_the_boot_region),
-		cmocka_unit_test(test_place_images_rejects_images_that_do_not_fit),
-		cmocka_unit_test(test_place_images_rejects_a_boot_region_too_small_for_the_fdt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

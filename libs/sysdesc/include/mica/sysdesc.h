@@ -35,12 +35,6 @@
 #define SYSDESC_SPI_FIRST 32u
 #define SYSDESC_SPI_LAST  1019u
 
-/*
- * The guest's device tree goes in the top SYSDESC_GUEST_FDT_SIZE bytes of
- * its boot region, and its initrd just below (see sysdesc_place_images).
- */
-#define SYSDESC_GUEST_FDT_SIZE 0x10000u
-
 /* Sizes of the parts of an error report, each including its terminator. */
 #define SYSDESC_PATH_MAX     128
 #define SYSDESC_PROPERTY_MAX 32
@@ -129,36 +123,12 @@ struct sysdesc_error {
 };
 
 /*
- * Where a VM's images go, in guest-physical addresses: the kernel at the
- * base of the boot region, the device tree at its top, the initrd just
- * below the device tree.
- */
-struct sysdesc_layout {
-	uint64_t kernel;
-	uint64_t initrd; /* 0 when the VM has no initrd. */
-	uint64_t fdt;
-};
-
-/*
  * Parse and check the description in the device-tree blob of size bytes at
  * fdt. Returns MICA_OK with *desc filled in, or MICA_ERR_MALFORMED with *err
  * saying what is wrong (and *desc unspecified). Nothing else is touched.
  */
 enum mica_error sysdesc_parse(const void *fdt, size_t size, struct sysdesc *desc,
 			      struct sysdesc_error *err) __attribute__((warn_unused_result));
-
-/*
- * Check that vm's images fit its boot region and say where they go: the
- * kernel needs kernel_size bytes from the region's base (for a Linux Image,
- * the image_size of its header; for an ELF file, its end minus the base),
- * the initrd initrd_size bytes (ignored when the VM has no initrd). Returns
- * MICA_OK with *layout filled in, or MICA_ERR_RANGE with *err naming the
- * VM's node (/vms/NAME) and the property of the image that does not fit,
- * and *layout untouched.
- */
-enum mica_error sysdesc_place_images(const struct sysdesc_vm *vm, uint64_t kernel_size,
-				     uint64_t initrd_size, struct sysdesc_layout *layout,
-				     struct sysdesc_error *err) __attribute__((warn_unused_result));
 
 /*
  * Write err as one line, "NODE: property 'NAME': MESSAGE" (or "NODE:

@@ -1,0 +1,205 @@
+/*
+ * mica_check_system: check a system description against the files of the
+ * image it goes into, at build time.
+ *
+ *   mica_check_system name=path [name=path ...]
+ *
+ * The arguments are the boot archive's entries, as mica_mkarchive takes
+ * them; the one called "system" is the compiled description. The tool
+ * parses it as the root task will (libs/sysdesc), checks that every file
+ * it names is in the image (the VMM, each device server's program, each
+ * VM's kernel and initrd, each device's file), and plans each VM's guest
+ * as the VMM will (servers/vmm/plan.c), so that a kernel or initrd that
+ * does not fit stops the build instead of the boot. It prints one line per
+ * problem, naming the node and the property, and exits with status 1 if
+ * there is any; with no "system" entry there is nothing to check.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mica/sysdesc.h>
+
+#include "plan.h"
+
+#define PROG	       "mica_check_system"
+#define MAX_FILES      64
+#define ERROR_LINE_MAX (SYSDESC_PATH_MAX + SYSDESC_PROPERTY_MAX + SYSDESC_MESSAGE_MAX + 16)
+
+struct file {
+	const char *name; /* What the archive calls it. */
+	const char *path;
+	uint8_t *data; /* Read on first use; NULL until then. */
+	uint64_t size;
+};
+
+static struct file files[MAX_FILES];
+static unsigned file_count;
+static const char *system_path;
+static unsigned problems;
+
+static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void problem(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": %s: ", system_path);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	problems++;
+}
+
+/* The whole file at path, or NULL (and a message) if it cannot be read. */
+static uint8_t *read_file(const char *path, uint64_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *data = NULL;
+	long len;
+
+	if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0) {
+		data = malloc(len > 0 ? (size_t)len : 1);
+		if (data != NULL && fread(data, 1, (size_t)len, f) != (size_t)len) {
+			free(data);
+			data = NULL;
+		}
+		*size = (uint64_t)len;
+	}
+	if (data == NULL)
+		fprintf(stderr, PROG ": cannot read %s\n", path);
+	if (f != NULL)
+		fclose(f);
+	return data;
+}
+
+/*
+ * The image's file called name, read, or NULL: if no entry has that name,
+ * or its file cannot be read (which is a problem of its own).
+ */
+static struct file *find(const char *name, bool *is_listed)
+{
+	*is_listed = false;
+	for (unsigned i = 0; i < file_count; i++) {
+		struct file *f = &files[i];
+
+		if (strcmp(f->name, name) != 0)
+			continue;
+		*is_listed = true;
+		if (f->data == NULL && (f->data = read_file(f->path, &f->size)) == NULL)
+			problems++;
+		return f->data != NULL ? f : NULL;
+	}
+	return NULL;
+}
+
+/* The file name that node's property names must be in the image. */
+static struct file *need(const char *node, const char *property, const char *name)
+{
+	bool is_listed;
+	struct file *f = find(name, &is_listed);
+
+	if (!is_listed)
+		problem("%s: property '%s': no file \"%s\" in the image", node, property, name);
+	return f;
+}
+
+/* Servers that serve a device: the root task starts only those. */
+static bool is_serving[SYSDESC_SERVER_MAX];
+
+static void check_vm(const struct sysdesc_vm *vm)
+{
+	char node[SYSDESC_PATH_MAX];
+	struct file *kernel, *initrd = NULL;
+	struct guest_plan plan;
+	struct plan_error err;
+
+	snprintf(node, sizeof(node), "/vms/%s", vm->name);
+	kernel = need(node, "kernel", vm->kernel);
+	if (vm->initrd != NULL)
+		initrd = need(node, "initrd", vm->initrd);
+	for (uint32_t d = 0; d < vm->device_count; d++) {
+		const struct sysdesc_device *dev = &vm->devices[d];
+		char dev_node[2 * SYSDESC_PATH_MAX];
+
+		is_serving[dev->server] = true;
+		if (dev->file == NULL)
+			continue;
+		snprintf(dev_node, sizeof(dev_node), "%s/devices/%s", node, dev->name);
+		(void)need(dev_node, "file", dev->file);
+	}
+	if (kernel == NULL || (vm->initrd != NULL && initrd == NULL))
+		return;
+	if (plan_guest(vm, kernel->data, kernel->size, initrd ? initrd->size : 0, &plan, &err) !=
+	    MICA_OK)
+		problem("%s: property '%s': %s (kernel %llu bytes, initrd %llu bytes, boot "
+			"region 0x%llx-0x%llx)",
+			node, err.property, err.why, (unsigned long long)kernel->size,
+			(unsigned long long)(initrd ? initrd->size : 0),
+			(unsigned long long)vm->regions[0].ipa.base,
+			(unsigned long long)(vm->regions[0].ipa.base + vm->regions[0].ipa.size -
+					     1));
+}
+
+int main(int argc, char **argv)
+{
+	static struct sysdesc desc;
+	struct sysdesc_error err;
+	struct file *system;
+	bool is_listed;
+
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: " PROG " name=path [name=path ...]\n"
+		       "\n"
+		       "Check the system description among the boot archive's files (the\n"
+		       "entry called \"system\") against the others: every file it names is\n"
+		       "there, and every VM's kernel and initrd fit its memory. One line per\n"
+		       "problem; exit status 1 if there is any.\n");
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+
+		if (eq == NULL || eq == argv[i] || file_count == MAX_FILES) {
+			fprintf(stderr, PROG ": bad argument '%s' (want name=path, at most %d)\n",
+				argv[i], MAX_FILES);
+			return 2;
+		}
+		*eq = '\0';
+		files[file_count++] = (struct file){.name = argv[i], .path = eq + 1};
+		if (strcmp(argv[i], "system") == 0)
+			system_path = eq + 1;
+	}
+	if (system_path == NULL)
+		return 0;
+	system = need("/", "system", "system");
+	if (system == NULL)
+		return 1;
+	if (sysdesc_parse(system->data, system->size, &desc, &err) != MICA_OK) {
+		char line[ERROR_LINE_MAX];
+
+		(void)sysdesc_error_format(&err, line, sizeof(line));
+		problem("%s", line);
+		return 1;
+	}
+	if (desc.vm_count > 0 && find("vmm", &is_listed) == NULL && !is_listed)
+		problem("/vms: no file \"vmm\" in the image (each VM's VMM runs it)");
+	for (uint32_t i = 0; i < desc.vm_count; i++)
+		check_vm(&desc.vms[i]);
+	for (uint32_t i = 0; i < desc.server_count; i++) {
+		char node[SYSDESC_PATH_MAX];
+
+		if (!is_serving[i])
+			continue;
+		snprintf(node, sizeof(node), "/servers/%s", desc.servers[i].name);
+		(void)need(node, "program", desc.servers[i].program);
+	}
+	return problems > 0 ? 1 : 0;
+}
