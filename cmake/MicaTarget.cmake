@@ -140,13 +140,16 @@ function(mica_add_unit_test name)
 endfunction()
 
 # mica_add_qemu_test(NAME IMAGE image [TIMEOUT s] [STATUS n] [SMP n] [MEM m]
-#                    [NO_VIRT] [ICOUNT] [NO_FINISHED] [EXPECT regex...])
+#                    [NO_VIRT] [ICOUNT] [NO_FINISHED] [EXPECT regex...]
+#                    [REJECT regex...] [SEND_AFTER regex text...])
 # Boots NAME's image in QEMU through tools/qemu-run, labelled "qemu". It
 # passes only if the serial log has FINISHED (unless NO_FINISHED), no FAIL
-# line, every EXPECT pattern, and QEMU exits with STATUS (default 0).
+# line, every EXPECT pattern and no REJECT pattern, and QEMU exits with
+# STATUS (default 0). SEND_AFTER takes pairs: once a line matches regex,
+# text (with printf %b escapes) is typed on the serial input, in order.
 function(mica_add_qemu_test name)
   cmake_parse_arguments(P "NO_VIRT;ICOUNT;NO_FINISHED"
-      "IMAGE;TIMEOUT;STATUS;SMP;MEM" "EXPECT" ${ARGN})
+      "IMAGE;TIMEOUT;STATUS;SMP;MEM" "EXPECT;REJECT;SEND_AFTER" ${ARGN})
   if(NOT P_TIMEOUT)
     set(P_TIMEOUT 60)
   endif()
@@ -174,6 +177,19 @@ function(mica_add_qemu_test name)
   foreach(re ${P_EXPECT})
     list(APPEND args --expect ${re})
   endforeach()
+  foreach(re ${P_REJECT})
+    list(APPEND args --reject "${re}")
+  endforeach()
+  list(LENGTH P_SEND_AFTER send_count)
+  math(EXPR send_odd "${send_count} % 2")
+  if(send_odd)
+    message(FATAL_ERROR "qemu.${name}: SEND_AFTER takes regex and text pairs")
+  endif()
+  while(send_count GREATER 0)
+    list(POP_FRONT P_SEND_AFTER re text)
+    list(APPEND args --send-after "${re}" "${text}")
+    math(EXPR send_count "${send_count} - 2")
+  endwhile()
   add_test(NAME qemu.${name} COMMAND ${MICA_QEMU_RUN} ${args})
   math(EXPR ctest_timeout "${P_TIMEOUT} + 30")
   set_tests_properties(qemu.${name} PROPERTIES LABELS qemu
