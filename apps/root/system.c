@@ -11,6 +11,7 @@
 #include <mica/alloc.h>
 #include <mica/kobj.h>
 #include <mica/print.h>
+#include <mica/sys.h>
 #include <mica/vmimage.h>
 
 #include <string.h>
@@ -664,6 +665,30 @@ static enum mica_error start_vmm(struct system *s, unsigned index, const void *d
 	return MICA_OK;
 }
 
+_Static_assert(SYSDESC_VM_MAX <= VDEV_MAX_VMS, "every VM has a VM-ended bit");
+
+/* Tell each server with a device of VM index that the VM has ended, now and after a restart. */
+static void tell_servers_vm_ended(struct system *s, unsigned index)
+{
+	for (unsigned i = 0; i < s->desc.server_count; i++) {
+		struct server_rt *sv = &s->servers[i];
+		bool serves_vm = false;
+		uint64_t badged;
+
+		for (unsigned d = 0; d < sv->boot.device_count; d++)
+			serves_vm |= sv->boot.devices[d].vm_index == index;
+		if (!serves_vm)
+			continue;
+		sv->boot.vms_ended |= UINT32_C(1) << index;
+		badged = sv->is_running
+				 ? mint_cap(sv->ntfn, MICA_RIGHT_WRITE, VDEV_NTFN_VM_ENDED(index))
+				 : 0;
+		if (badged != 0)
+			(void)mica_signal(badged);
+		drop_cap(badged);
+	}
+}
+
 void system_end_vm(struct system *s, unsigned index)
 {
 	struct vm_rt *v = &s->vms[index];
@@ -672,6 +697,7 @@ void system_end_vm(struct system *s, unsigned index)
 		(void)mica_tcb_suspend(v->tcbs[i]);
 	/* Servers blocked on this VM's endpoint (interrupt lines) get an error, not a hang. */
 	(void)mica_cnode_revoke(ROOT, v->ep, 64);
+	tell_servers_vm_ended(s, index);
 	process_destroy(&v->vmm);
 	v->is_running = false;
 }

@@ -54,16 +54,40 @@ void conmux_output(struct conmux *m, unsigned member, const uint8_t *buf, size_t
 	}
 }
 
+/* Give the focus to the next live member after the current one, and say so. */
+static void move_focus(struct conmux *m)
+{
+	break_line(m);
+	for (unsigned i = 1; i <= m->count; i++) {
+		unsigned next = (m->focus + i) % m->count;
+
+		if (m->is_ended[next])
+			continue;
+		m->focus = next;
+		emit_str(m, "[mica] input to ");
+		emit_str(m, m->names[next]);
+		emit_str(m, "\r\n");
+		return;
+	}
+	emit_str(m, "[mica] no VM takes input any more\r\n");
+}
+
 int conmux_input(struct conmux *m, uint8_t ch)
 {
 	if (m->count == 0)
 		return -1;
-	if (ch != CONMUX_SWITCH)
-		return (int)m->focus;
-	m->focus = (m->focus + 1) % m->count;
-	break_line(m);
-	emit_str(m, "[mica] input to ");
-	emit_str(m, m->names[m->focus]);
-	emit_str(m, "\r\n");
-	return -1;
+	if (ch == CONMUX_SWITCH) {
+		move_focus(m);
+		return -1;
+	}
+	return m->is_ended[m->focus] ? -1 : (int)m->focus;
+}
+
+void conmux_end(struct conmux *m, unsigned member)
+{
+	if (member >= m->count || m->is_ended[member])
+		return;
+	m->is_ended[member] = true;
+	if (m->focus == member)
+		move_focus(m);
 }

@@ -4,8 +4,9 @@
  * another guest's output interrupts a line, the line is broken first so
  * that every line on the console has exactly one guest's prefix. Input:
  * characters go to the console that has the focus; Ctrl-] (0x1d) moves
- * the focus to the next one and says so ("[mica] input to VM"). Pure
- * logic: characters leave through an emit callback.
+ * the focus to the next one and says so ("[mica] input to VM"). A console
+ * whose VM has ended gives up the focus and is skipped. Pure logic:
+ * characters leave through an emit callback.
  */
 #ifndef MICA_VDEV_CONMUX_H
 #define MICA_VDEV_CONMUX_H
@@ -23,6 +24,7 @@ struct conmux {
 	void *ctx;
 	unsigned count;
 	const char *names[VDEV_MAX_DEVICES]; /* Each member's VM name. */
+	bool is_ended[VDEV_MAX_DEVICES];     /* Its VM has ended. */
 	unsigned focus;
 	unsigned last_writer;
 	bool is_at_line_start;
@@ -42,8 +44,15 @@ void conmux_output(struct conmux *m, unsigned member, const uint8_t *buf, size_t
 
 /*
  * A character typed on the console: the member it is for, or -1 if it was
- * the switch (or there are no members).
+ * the switch or no live member has the focus (or there are no members).
  */
 int conmux_input(struct conmux *m, uint8_t ch);
+
+/*
+ * member's VM has ended: it takes no more input. If it had the focus, the
+ * focus moves to the next live member, which is announced, or, with none
+ * left, the console says that no VM takes input.
+ */
+void conmux_end(struct conmux *m, unsigned member);
 
 #endif

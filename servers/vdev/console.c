@@ -35,6 +35,8 @@ void vdev_console_add(struct vdev_console *c, struct vdev_device *d)
 		return;
 	c->member_of[d->index] = member;
 	c->members[member] = d;
+	if (d->is_vm_ended)
+		conmux_end(&c->mux, (unsigned)member);
 }
 
 void vdev_console_start(struct vdev_console *c)
@@ -56,6 +58,9 @@ void vdev_console_notified(struct vdev_console *c, uint64_t bits)
 	enum mica_error err;
 	int ch;
 
+	for (unsigned i = 0; i < VDEV_MAX_DEVICES; i++)
+		if (c->members[i] != NULL && c->members[i]->is_vm_ended)
+			conmux_end(&c->mux, i);
 	if ((bits & VDEV_NTFN_UART) == 0 || c->uart_va == 0)
 		return;
 	while ((ch = vdev_uart_getc(c->uart_va)) >= 0) {

@@ -54,6 +54,7 @@ enum mica_error vdev_server_init(struct vdev_server *s, const struct vdev_boot *
 		d->server = s;
 		d->index = i;
 		d->boot = b;
+		d->is_vm_ended = b->vm_index < VDEV_MAX_VMS && (boot->vms_ended >> b->vm_index) & 1;
 		if (!is_well_formed(b))
 			continue;
 		if (b->ram_size != 0)
@@ -119,6 +120,13 @@ struct vdev_answer vdev_server_handle(struct vdev_server *s, uint64_t badge, uin
 	uint64_t index = badge ^ VDEV_BADGE_DEVICE;
 
 	if (label == MICA_LABEL_NOTIFICATION) {
+		for (unsigned i = 0; i < s->device_count; i++) {
+			struct vdev_device *d = &s->devices[i];
+
+			if (d->boot->vm_index < VDEV_MAX_VMS &&
+			    (badge & VDEV_NTFN_VM_ENDED(d->boot->vm_index)) != 0)
+				d->is_vm_ended = true;
+		}
 		if (s->ops->notified != NULL)
 			s->ops->notified(s, badge);
 		return (struct vdev_answer){.is_reply = false};
@@ -142,7 +150,8 @@ void vdev_set_line(struct vdev_device *d, bool level)
 	if (d->line == level)
 		return;
 	d->line = level;
-	if (d->boot->intid == 0 || d->boot->irq_cap == 0 || s->env.send_line == NULL)
+	if (d->boot->intid == 0 || d->boot->irq_cap == 0 || s->env.send_line == NULL ||
+	    d->is_vm_ended)
 		return;
 	err = s->env.send_line(d, level);
 	if (err == MICA_OK)

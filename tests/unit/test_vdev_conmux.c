@@ -98,6 +98,42 @@ static void test_members_are_limited_and_unknown_ones_print_nothing(void **state
 	assert_int_equal(screen_len, 0);
 }
 
+/* A VM that ends gives the focus to the next live console, which is announced. */
+static void test_an_ended_vm_gives_up_the_focus(void **state)
+{
+	assert_int_equal(conmux_add(&mux, "third"), 2);
+	out(0, "half a line");
+	conmux_end(&mux, 0);
+	assert_string_equal(screen, "[linux] half a line\r\n[mica] input to rtos\r\n");
+	assert_int_equal(conmux_input(&mux, 'a'), 1);
+	/* Ending it again, or a VM without the focus, says nothing. */
+	screen_len = 0;
+	screen[0] = '\0';
+	conmux_end(&mux, 0);
+	conmux_end(&mux, 2);
+	assert_int_equal(screen_len, 0);
+	assert_int_equal(conmux_input(&mux, 'b'), 1);
+}
+
+/* Ctrl-] skips ended consoles; with all ended, input goes nowhere. */
+static void test_the_switch_skips_ended_vms(void **state)
+{
+	assert_int_equal(conmux_add(&mux, "third"), 2);
+	conmux_end(&mux, 1);
+	assert_int_equal(screen_len, 0); /* rtos did not have the focus. */
+	assert_int_equal(conmux_input(&mux, 0x1d), -1);
+	assert_string_equal(screen, "[mica] input to third\r\n");
+	assert_int_equal(conmux_input(&mux, 0x1d), -1);
+	assert_int_equal(conmux_input(&mux, 'x'), 0);
+	conmux_end(&mux, 2);
+	conmux_end(&mux, 0);
+	assert_non_null(strstr(screen, "[mica] no VM takes input any more\r\n"));
+	assert_int_equal(conmux_input(&mux, 'x'), -1);
+	assert_int_equal(conmux_input(&mux, 0x1d), -1);
+	assert_int_equal(conmux_input(&mux, 'y'), -1);
+	conmux_end(&mux, 7); /* Not a member: ignored. */
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -110,6 +146,8 @@ int main(void)
 		T(test_the_switch_message_gets_a_line_of_its_own),
 		T(test_no_members_take_no_input),
 		T(test_members_are_limited_and_unknown_ones_print_nothing),
+		T(test_an_ended_vm_gives_up_the_focus),
+		T(test_the_switch_skips_ended_vms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -332,6 +332,36 @@ static void test_refused_line_messages_are_counted_and_logged_once(void **state)
 	assert_int_equal(seen.logs, 1);
 }
 
+/* Once the root task says a VM ended, its devices' lines go nowhere; others still do. */
+static void test_lines_of_an_ended_vm_are_not_sent(void **state)
+{
+	uint64_t mr[4] = {0};
+
+	boot.devices[1].vm_index = 1;
+	(void)vdev_server_handle(&server, VDEV_NTFN_VM_ENDED(0),
+				 mica_msg_info(MICA_LABEL_NOTIFICATION, 0, 0), mr);
+	assert_int_equal(seen.notifications, 1);
+	assert_true(server.devices[0].is_vm_ended);
+	assert_false(server.devices[1].is_vm_ended);
+	vdev_set_line(&server.devices[0], true);
+	assert_int_equal(seen.lines_sent, 0);
+	assert_true(server.devices[0].line);
+	server.devices[1].is_served = true;
+	vdev_set_line(&server.devices[1], true);
+	assert_int_equal(seen.lines_sent, 1);
+}
+
+/* A server restarted after a VM ended knows it from its boot page. */
+static void test_vms_ended_before_the_start_count_as_ended(void **state)
+{
+	boot.devices[1].vm_index = 1;
+	boot.vms_ended = 1u << 1;
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(vdev_server_init(&server, &boot, &ops, &env), MICA_OK);
+	assert_false(server.devices[0].is_vm_ended);
+	assert_true(server.devices[1].is_vm_ended);
+}
+
 static void test_compatible_must_match_exactly(void **state)
 {
 	assert_true(vdev_is_compatible(&server.devices[0], "test,good"));
@@ -353,6 +383,8 @@ int main(void)
 		T(test_device_errors_decline_with_the_error),
 		T(test_unserved_devices_are_declined),
 		T(test_notifications_reach_notified_without_a_reply),
+		T(test_lines_of_an_ended_vm_are_not_sent),
+		T(test_vms_ended_before_the_start_count_as_ended),
 		T(test_bad_messages_get_an_error_and_are_logged_once),
 		T(test_line_changes_reach_the_vmm_only_when_the_level_changes),
 		T(test_devices_without_an_interrupt_send_nothing),

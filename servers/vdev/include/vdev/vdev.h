@@ -56,9 +56,10 @@ struct vdev_device {
 	struct guest_mem ram;		     /* Its guest's RAM (size 0: none mapped). */
 	uint8_t *disk;			     /* Its disk (NULL: none). */
 	uint64_t disk_size;
-	void *model;	/* The server's state for it; init sets it. */
-	bool is_served; /* init accepted it. */
-	bool line;	/* The level last sent to the VMM. */
+	void *model;	  /* The server's state for it; init sets it. */
+	bool is_served;	  /* init accepted it. */
+	bool line;	  /* The level last sent to the VMM. */
+	bool is_vm_ended; /* Its VM has ended: line changes are no longer sent. */
 };
 
 /*

@@ -58,8 +58,15 @@ enum vdev_cap {
 /* The badge of device i's MMIO exits on VDEV_CAP_EP. */
 #define VDEV_BADGE_DEVICE (UINT64_C(1) << 32)
 
-/* Notification bits on VDEV_CAP_NTFN. */
-#define VDEV_NTFN_UART (UINT64_C(1) << 0)
+/*
+ * Notification bits on VDEV_CAP_NTFN: the machine's UART interrupt, and
+ * VM v has ended (v as in devices[i].vm_index, below VDEV_MAX_VMS), which
+ * the root task signals when it takes the VM apart: its devices' lines
+ * then go nowhere, and a console stops taking input for it.
+ */
+#define VDEV_NTFN_UART	      (UINT64_C(1) << 0)
+#define VDEV_MAX_VMS	      8
+#define VDEV_NTFN_VM_ENDED(v) (UINT64_C(1) << (8 + (v)))
 
 /*
  * The message a device server sends its VMM through devices[i].irq_cap,
@@ -96,6 +103,8 @@ struct vdev_boot {
 	uint64_t uart_va;     /* The machine's UART registers; 0: not a console server. */
 	uint32_t restarts;    /* How many times the root task restarted this server. */
 	uint32_t crash_after; /* Testing: fault after this many accesses if restarts is 0. */
+	uint32_t vms_ended;   /* Bit v: VM v ended before this instance started. */
+	uint32_t reserved;
 	struct vdev_boot_device devices[VDEV_MAX_DEVICES];
 };
 
