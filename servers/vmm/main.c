@@ -47,6 +47,7 @@ static struct vmm {
 	struct guest guest;
 	struct psci_state psci;
 	struct vgicd gic;
+	bool is_gic_set_up; /* gic was set up by an earlier boot. */
 	enum vm_state state;
 	bool is_bound[SYSDESC_VCPU_MAX]; /* Its thread is bound to its vCPU. */
 	uint64_t unknown_mmio;		 /* Accesses outside every device: RAZ/WI. */
@@ -119,7 +120,12 @@ static bool boot_guest(void)
 		       err);
 	if (err != MICA_OK)
 		return false;
-	err = vgicd_init(&vmm.gic, &gcfg, &ops);
+	/* The first boot sets the GIC up; a reset keeps the devices' line levels. */
+	if (vmm.is_gic_set_up)
+		vgicd_reset(&vmm.gic);
+	else
+		err = vgicd_init(&vmm.gic, &gcfg, &ops);
+	vmm.is_gic_set_up = err == MICA_OK;
 	if (err == MICA_OK)
 		err = psci_init(&vmm.psci, mpidrs, vmm.vm->vcpu_count, 0);
 	if (err == MICA_OK)

@@ -589,6 +589,21 @@ enum mica_error vgicd_init(struct vgicd *g, const struct vgicd_config *cfg,
 	return MICA_OK;
 }
 
+void vgicd_reset(struct vgicd *g)
+{
+	const struct vgicd_config cfg = g->cfg;
+	const struct vgicd_ops ops = g->ops;
+	bool lines[VGICD_MAX_SPIS];
+
+	for (unsigned i = 0; i < VGICD_MAX_SPIS; i++)
+		lines[i] = g->spis[i].line;
+	/* The configuration passed its checks when g was set up. */
+	(void)vgicd_init(g, &cfg, &ops);
+	/* Every SPI is disabled after a reset: nothing to inject yet. */
+	for (unsigned i = 0; i < VGICD_MAX_SPIS; i++)
+		g->spis[i].line = lines[i];
+}
+
 enum mica_error vgicd_set_line(struct vgicd *g, unsigned vcpu, unsigned intid, bool level)
 {
 	struct irq_ref r;

@@ -94,6 +94,14 @@ struct vgicd {
 enum mica_error vgicd_init(struct vgicd *g, const struct vgicd_config *cfg,
 			   const struct vgicd_ops *ops) __attribute__((warn_unused_result));
 
+/*
+ * Put g back in its reset state (a guest reboot), with the same
+ * configuration. The SPIs' input lines keep their levels: they are the
+ * devices' outputs, which a reset of the GIC does not change, and a device
+ * server raises a line only when its level changes.
+ */
+void vgicd_reset(struct vgicd *g);
+
 /* True if addr lies in the distributor's or a redistributor's frames. */
 bool vgicd_contains(const struct vgicd *g, uint64_t addr);
 

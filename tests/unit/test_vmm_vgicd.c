@@ -242,6 +242,30 @@ static void test_an_enabled_pending_spi_goes_to_its_routed_vcpu(void **state)
 	assert_int_not_equal(rd32(GICD + ISPENDR + 4) & (1u << 8), 0);
 }
 
+/*
+ * A reset (a guest reboot) forgets enables, routes and pending state, but a
+ * device line that is still high is pending again as soon as the new guest
+ * enables the interrupt: its server will not raise it a second time.
+ */
+static void test_a_reset_keeps_the_spi_lines(void **state)
+{
+	wr32(GICD + CTLR, CTLR_G1);
+	set_up_spi(40, 0xa0, 0x1);
+	assert_int_equal(vgicd_set_line(&g, 0, 40, true), MICA_OK);
+	expect(INJECT, 1, 40);
+	vgicd_reset(&g);
+	assert_int_equal(rd32(GICD + CTLR) & CTLR_G1, 0);
+	assert_int_equal(rd32(GICD + ISENABLER + 4), 0);
+	assert_int_equal(rd(GICD + IROUTER_N(40), 8), 0);
+	expect_nothing_more();
+	wr32(GICD + CTLR, CTLR_G1);
+	set_up_spi(40, 0x80, 0x0);
+	expect(INJECT, 0, 40);
+	/* A line that was low stays quiet. */
+	set_up_spi(41, 0x80, 0x0);
+	expect_nothing_more();
+}
+
 static void test_nothing_is_injected_while_the_group_is_disabled(void **state)
 {
 	set_up_spi(33, 0x80, 0x0);
@@ -622,6 +646,7 @@ int main(void)
 		T(test_gicr_typer_carries_aff3),
 		T(test_gicr_waker_wakes_the_redistributor),
 		T(test_an_enabled_pending_spi_goes_to_its_routed_vcpu),
+		T(test_a_reset_keeps_the_spi_lines),
 		T(test_nothing_is_injected_while_the_group_is_disabled),
 		T(test_a_group0_interrupt_needs_enable_grp0),
 		T(test_disabling_a_forwarded_spi_withdraws_it_until_reenabled),
