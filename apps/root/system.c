@@ -435,6 +435,13 @@ static enum mica_error plan_server(struct system *s, unsigned index)
 			bd->intid = dev->intid;
 			bd->vm_index = v;
 			bd->irq_cap = dev->intid ? VDEV_CAP_DEVICE_FIRST + b->device_count : 0;
+			if (strcmp(dev->compatible, "virtio,mmio") == 0 && vm->region_count > 1) {
+				/* Its guest would put buffers where the server cannot see them. */
+				printf("root: /vms/%s/devices/%s: a virtio device reaches only one "
+				       "memory region, and VM %s has %u (not supported yet)\n",
+				       vm->name, dev->name, vm->name, vm->region_count);
+				return MICA_ERR_RANGE;
+			}
 			if (strcmp(dev->compatible, "virtio,mmio") == 0) {
 				bd->ram_ipa = vm->regions[0].ipa.base;
 				bd->ram_size = vm->regions[0].ipa.size;
