@@ -47,7 +47,6 @@ static struct vmm {
 	struct guest guest;
 	struct psci_state psci;
 	struct vgicd gic;
-	bool is_gic_set_up; /* gic was set up by an earlier boot. */
 	enum vm_state state;
 	bool is_bound[SYSDESC_VCPU_MAX]; /* Its thread is bound to its vCPU. */
 	uint64_t unknown_mmio;		 /* Accesses outside every device: RAZ/WI. */
@@ -95,10 +94,9 @@ static void stop_all_vcpus(void)
 		(void)mica_tcb_suspend(VMM_CAP_TCB(i));
 }
 
-/* Initial: load the guest, reset the models, start the boot vCPU; Running after. */
-static bool boot_guest(void)
+/* The GIC model, set up once; each boot resets it. */
+static enum mica_error setup_gic(void)
 {
-	uint64_t mpidrs[SYSDESC_VCPU_MAX];
 	struct vgicd_config gcfg = {
 		.dist_base = VGICD_DEFAULT_DIST_BASE,
 		.redist_base = VGICD_DEFAULT_REDIST_BASE,
@@ -106,11 +104,21 @@ static bool boot_guest(void)
 		.vcpu_count = vmm.vm->vcpu_count,
 	};
 	const struct vgicd_ops ops = {.inject = inject, .clear = clear};
+
+	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++)
+		gcfg.mpidrs[i] = guest_vcpu_mpidr(i);
+	return vgicd_init(&vmm.gic, &gcfg, &ops);
+}
+
+/* Initial: load the guest, reset the models, start the boot vCPU; Running after. */
+static bool boot_guest(void)
+{
+	uint64_t mpidrs[SYSDESC_VCPU_MAX];
 	struct plan_error why;
 	enum mica_error err;
 
 	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++)
-		mpidrs[i] = gcfg.mpidrs[i] = guest_vcpu_mpidr(i);
+		mpidrs[i] = guest_vcpu_mpidr(i);
 	err = guest_load(&vmm.guest, &why);
 	if (err != MICA_OK && why.property != NULL)
 		printf("vmm %s: cannot load the guest: /vms/%s: property '%s': %s (error %d)\n",
@@ -120,14 +128,9 @@ static bool boot_guest(void)
 		       err);
 	if (err != MICA_OK)
 		return false;
-	/* The first boot sets the GIC up; a reset keeps the devices' line levels. */
-	if (vmm.is_gic_set_up)
-		vgicd_reset(&vmm.gic);
-	else
-		err = vgicd_init(&vmm.gic, &gcfg, &ops);
-	vmm.is_gic_set_up = err == MICA_OK;
-	if (err == MICA_OK)
-		err = psci_init(&vmm.psci, mpidrs, vmm.vm->vcpu_count, 0);
+	/* A reset (or none yet) keeps the devices' line levels. */
+	vgicd_reset(&vmm.gic);
+	err = psci_init(&vmm.psci, mpidrs, vmm.vm->vcpu_count, 0);
 	if (err == MICA_OK)
 		err = start_vcpu(0, vmm.guest.entry, vmm.guest.x0);
 	if (err != MICA_OK) {
@@ -355,6 +358,10 @@ int main(const struct vmm_boot *boot)
 	printf("vmm %s: %u vCPUs, %u devices, kernel %llu bytes, initrd %llu bytes\n", vmm.vm->name,
 	       vmm.vm->vcpu_count, vmm.vm->device_count, (unsigned long long)boot->kernel.size,
 	       (unsigned long long)boot->initrd.size);
+	if (setup_gic() != MICA_OK) {
+		printf("vmm %s: cannot set up the GIC model\n", vmm.vm->name);
+		return 1;
+	}
 	bind_devices();
 	if (!boot_guest())
 		return 1;
