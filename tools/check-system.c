@@ -80,35 +80,33 @@ static uint8_t *read_file(const char *path, uint64_t *size)
 	return data;
 }
 
-/*
- * The image's file called name, read, or NULL: if no entry has that name,
- * or its file cannot be read (which is a problem of its own).
- */
-static struct file *find(const char *name, bool *is_listed)
+/* The image's entry called name, or NULL. */
+static struct file *entry(const char *name)
 {
-	*is_listed = false;
-	for (unsigned i = 0; i < file_count; i++) {
-		struct file *f = &files[i];
-
-		if (strcmp(f->name, name) != 0)
-			continue;
-		*is_listed = true;
-		if (f->data == NULL && (f->data = read_file(f->path, &f->size)) == NULL)
-			problems++;
-		return f->data != NULL ? f : NULL;
-	}
+	for (unsigned i = 0; i < file_count; i++)
+		if (strcmp(files[i].name, name) == 0)
+			return &files[i];
 	return NULL;
 }
 
-/* The file name that node's property names must be in the image. */
+/* f read, or NULL if it cannot be (a problem of its own). */
+static struct file *loaded(struct file *f)
+{
+	if (f->data == NULL && (f->data = read_file(f->path, &f->size)) == NULL)
+		problems++;
+	return f->data != NULL ? f : NULL;
+}
+
+/* The file name, which node's property names, read; a problem if the image lacks it. */
 static struct file *need(const char *node, const char *property, const char *name)
 {
-	bool is_listed;
-	struct file *f = find(name, &is_listed);
+	struct file *f = entry(name);
 
-	if (!is_listed)
+	if (f == NULL) {
 		problem("%s: property '%s': no file \"%s\" in the image", node, property, name);
-	return f;
+		return NULL;
+	}
+	return loaded(f);
 }
 
 /* Servers that serve a device: the root task starts only those. */
@@ -153,7 +151,6 @@ int main(int argc, char **argv)
 	static struct sysdesc desc;
 	struct sysdesc_error err;
 	struct file *system;
-	bool is_listed;
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		printf("usage: " PROG " name=path [name=path ...]\n"
@@ -174,13 +171,12 @@ int main(int argc, char **argv)
 		}
 		*eq = '\0';
 		files[file_count++] = (struct file){.name = argv[i], .path = eq + 1};
-		if (strcmp(argv[i], "system") == 0)
-			system_path = eq + 1;
 	}
-	if (system_path == NULL)
-		return 0;
-	system = need("/", "system", "system");
+	system = entry("system");
 	if (system == NULL)
+		return 0;
+	system_path = system->path;
+	if (loaded(system) == NULL)
 		return 1;
 	if (sysdesc_parse(system->data, system->size, &desc, &err) != MICA_OK) {
 		char line[ERROR_LINE_MAX];
@@ -189,7 +185,7 @@ int main(int argc, char **argv)
 		problem("%s", line);
 		return 1;
 	}
-	if (desc.vm_count > 0 && find("vmm", &is_listed) == NULL && !is_listed)
+	if (desc.vm_count > 0 && entry("vmm") == NULL)
 		problem("/vms: no file \"vmm\" in the image (each VM's VMM runs it)");
 	for (uint32_t i = 0; i < desc.vm_count; i++)
 		check_vm(&desc.vms[i]);
