@@ -227,6 +227,28 @@ static void device_server(void)
 	}
 }
 
+/*
+ * Load the archive's file name into vm and make tcb its vCPU thread at
+ * priority, its exits going to vmm_ep; started. False if any step fails.
+ */
+static bool start_guest(const struct mica_boot_info *info, const char *name, uint64_t vm,
+			uint64_t vcpu, uint64_t tcb, uint64_t vmm_ep, unsigned priority)
+{
+	struct archive_file file;
+	uint64_t entry;
+
+	if (archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, name, &file) !=
+		    MICA_OK ||
+	    vm_load_elf(vm, file.data, file.size, &entry) != MICA_OK ||
+	    mica_tcb_set_space(tcb, ROOT, vm, vmm_ep) != MICA_OK ||
+	    mica_vcpu_set_entry(vcpu, entry, 0) != MICA_OK ||
+	    mica_tcb_bind_vcpu(tcb, vcpu) != MICA_OK ||
+	    mica_tcb_set_priority(tcb, priority) != MICA_OK)
+		return false;
+	(void)mica_tcb_resume(tcb);
+	return true;
+}
+
 static const char *const guest_bench_names[GUEST_BENCH_COUNT] = {
 	[GUEST_BENCH_HVC] = "guest_hvc_round_trip_to_vmm",
 	[GUEST_BENCH_MMIO_READ] = "guest_mmio_read_to_server",
@@ -251,25 +273,16 @@ static void bench_guest_exits(const struct mica_boot_info *info)
 	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
 	const struct mica_ipc_buffer *buf = mica_ipc_buffer();
-	struct archive_file file;
-	uint64_t entry;
 	struct mica_msg m;
 
 	dev_ep = make(MICA_OBJ_ENDPOINT, 0);
 	dev_reply = make(MICA_OBJ_REPLY, 0);
 	thread(device_server, dev_stack + sizeof(dev_stack), 100);
-	if (archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, "guest", &file) !=
-		    MICA_OK ||
-	    vm_load_elf(vm, file.data, file.size, &entry) != MICA_OK ||
-	    mica_vm_bind_mmio(vm, GUEST_DEV_BASE, GUEST_DEV_SIZE, dev_ep) != MICA_OK ||
-	    mica_tcb_set_space(tcb, ROOT, vm, vmm_ep) != MICA_OK ||
-	    mica_vcpu_set_entry(vcpu, entry, 0) != MICA_OK ||
-	    mica_tcb_bind_vcpu(tcb, vcpu) != MICA_OK ||
-	    mica_tcb_set_priority(tcb, 100) != MICA_OK) {
+	if (mica_vm_bind_mmio(vm, GUEST_DEV_BASE, GUEST_DEV_SIZE, dev_ep) != MICA_OK ||
+	    !start_guest(info, "guest", vm, vcpu, tcb, vmm_ep, 100)) {
 		printf("FAIL bench: cannot build the benchmark guest\n");
 		return;
 	}
-	(void)mica_tcb_resume(tcb);
 	m = mica_recv(vmm_ep, vmm_reply, mr);
 	for (;;) {
 		uint64_t label = mica_msg_label(m.info);
@@ -310,21 +323,12 @@ static void bench_virq_inject(const struct mica_boot_info *info)
 	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
 	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
-	struct archive_file file;
-	uint64_t entry;
 	struct mica_msg m;
 
-	if (archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, "guest_virq",
-			 &file) != MICA_OK ||
-	    vm_load_elf(vm, file.data, file.size, &entry) != MICA_OK ||
-	    mica_tcb_set_space(tcb, ROOT, vm, vmm_ep) != MICA_OK ||
-	    mica_vcpu_set_entry(vcpu, entry, 0) != MICA_OK ||
-	    mica_tcb_bind_vcpu(tcb, vcpu) != MICA_OK ||
-	    mica_tcb_set_priority(tcb, 150) != MICA_OK) {
+	if (!start_guest(info, "guest_virq", vm, vcpu, tcb, vmm_ep, 150)) {
 		printf("FAIL bench: cannot build the interrupt benchmark guest\n");
 		return;
 	}
-	(void)mica_tcb_resume(tcb);
 	m = mica_recv(vmm_ep, vmm_reply, mr);
 	for (int i = -WARMUP; i < ITERATIONS && m.err == MICA_OK && mr[0] == GUEST_CALL_VIRQ_READY;
 	     i++) {
