@@ -63,14 +63,20 @@ function(mica_add_device_server name)
   target_link_libraries(${name} PRIVATE mica_vdev)
 endfunction()
 
-# mica_add_image(NAME ROOT program [NO_SYSTEM_CHECK] [FILES name=path ...])
+# mica_add_image(NAME ROOT program [KERNEL variant] [NO_SYSTEM_CHECK]
+#                [FILES name=path ...])
 # A bootable arm64 Image, NAME.img: the kernel plus a boot archive holding
 # the root task ("root") and any further files. With a system description
 # among them ("system"), mica_check_system checks it against the other
 # files first, and a problem stops the build; NO_SYSTEM_CHECK is for a root
-# task that only reads the description and builds nothing from it.
+# task that only reads the description and builds nothing from it. KERNEL
+# picks the kernel build (kernel/CMakeLists.txt): mica_kernel (the default),
+# mica_kernel_test or mica_kernel_bench.
 function(mica_add_image name)
-  cmake_parse_arguments(P "NO_SYSTEM_CHECK" "ROOT" "FILES" ${ARGN})
+  cmake_parse_arguments(P "NO_SYSTEM_CHECK" "ROOT;KERNEL" "FILES" ${ARGN})
+  if(NOT P_KERNEL)
+    set(P_KERNEL mica_kernel)
+  endif()
   set(archive ${CMAKE_CURRENT_BINARY_DIR}/${name}.mar)
   set(entries root=$<TARGET_FILE:${P_ROOT}>)
   set(deps ${P_ROOT} mica_mkarchive mica_check_system)
@@ -101,7 +107,7 @@ function(mica_add_image name)
       "__archive_end:\n")
   set_source_files_properties(${incbin} PROPERTIES OBJECT_DEPENDS ${archive})
 
-  add_executable(${name}.elf ${incbin} $<TARGET_OBJECTS:mica_kernel>)
+  add_executable(${name}.elf ${incbin} $<TARGET_OBJECTS:${P_KERNEL}>)
   set_target_properties(${name}.elf PROPERTIES SUFFIX "")
   target_link_libraries(${name}.elf PRIVATE mica_formats_kernel mica_base_kernel
       mica_kernel_flags)

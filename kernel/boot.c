@@ -131,7 +131,7 @@ static void give_device_untyped(struct root_builder *b, const struct platform *p
 			     ALIGN_DOWN(dev[i].base + dev[i].size, (uint64_t)PAGE_SIZE), true);
 }
 
-static struct cap frame_cap(paddr_t pa, unsigned rights, uint64_t va, uint16_t asid)
+static struct cap frame_cap(paddr_t pa, unsigned rights, uint64_t va, uint64_t record)
 {
 	return (struct cap){.type = MICA_OBJ_FRAME_4K,
 			    .rights = (uint8_t)rights,
@@ -140,7 +140,7 @@ static struct cap frame_cap(paddr_t pa, unsigned rights, uint64_t va, uint16_t a
 			    .map_rights = (uint8_t)rights,
 			    .object = pa_addr(pa),
 			    .data = va,
-			    .data2 = asid};
+			    .data2 = record};
 }
 
 /* The root task's own objects and the slots that name them. */
@@ -165,7 +165,7 @@ static enum mica_error build_objects(struct root_builder *b, paddr_t info_pa, pa
 	vspace = (struct cap){.type = MICA_OBJ_VSPACE,
 			      .rights = MICA_RIGHTS_ALL,
 			      .object = (uintptr_t)arch_phys_to_virt(vspace_pa)};
-	vspace.data2 = asid_alloc(vspace.object);
+	vspace_create(&vspace);
 	if (vspace.data2 == 0)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
 	b->vs = vspace_of(&vspace);
@@ -178,10 +178,11 @@ static enum mica_error build_objects(struct root_builder *b, paddr_t info_pa, pa
 	give(b, MICA_CAP_IRQ_CONTROL,
 	     (struct cap){.type = MICA_OBJ_IRQ_CONTROL, .rights = MICA_RIGHTS_ALL});
 	give(b, MICA_CAP_BOOT_INFO,
-	     frame_cap(info_pa, MICA_RIGHT_READ, MICA_ROOT_BOOT_INFO_VA, b->vs.asid));
+	     frame_cap(info_pa, MICA_RIGHT_READ, MICA_ROOT_BOOT_INFO_VA,
+		       vspace_mapping_record(&b->vs)));
 	ipc = give(b, MICA_CAP_IPC_BUFFER,
 		   frame_cap(ipc_pa, MICA_RIGHT_READ | MICA_RIGHT_WRITE, MICA_ROOT_IPC_BUFFER_VA,
-			     b->vs.asid));
+			     vspace_mapping_record(&b->vs)));
 	b->next_slot = MICA_CAP_FIRST_FREE;
 
 	/* The thread's own references are children of the root's capabilities. */

@@ -134,16 +134,20 @@ enum mica_error cap_derive(const struct cap *src, unsigned rights, bool set_badg
 		return MICA_ERR_INVALID_CAPABILITY;
 	/*
 	 * An Untyped capability accounts for its memory alone (a copy would
-	 * let two holders retype the same bytes), and IRQControl is unique.
+	 * let two holders retype the same bytes), and IRQControl is unique. A
+	 * page table has one capability, so that it sits in at most one place
+	 * in one address space: two copies could map it into a VSpace and a
+	 * VM at once, where the same entries mean different things and TLB
+	 * maintenance would reach only one of the two.
 	 */
-	if (src->type == MICA_OBJ_UNTYPED || src->type == MICA_OBJ_IRQ_CONTROL)
+	if (src->type == MICA_OBJ_UNTYPED || src->type == MICA_OBJ_IRQ_CONTROL ||
+	    src->type == MICA_OBJ_PAGE_TABLE)
 		return MICA_ERR_ILLEGAL_OPERATION;
 	err = derive_fields(src, rights, set_badge, data, &c);
 	if (err != MICA_OK)
 		return err;
 	/* A mapping belongs to the one capability that made it. */
-	if (c.type == MICA_OBJ_FRAME_4K || c.type == MICA_OBJ_FRAME_2M ||
-	    c.type == MICA_OBJ_PAGE_TABLE) {
+	if (c.type == MICA_OBJ_FRAME_4K || c.type == MICA_OBJ_FRAME_2M) {
 		c.is_mapped = 0;
 		c.map_rights = 0;
 		c.data = 0;

@@ -1,7 +1,9 @@
 /*
  * Invariant checks, for tests: after any sequence of system calls the
  * scheduler's queues and the derivation tree must still be well formed.
+ * Only test builds have them (MICA_CONFIG_DEBUG).
  */
+#ifdef MICA_CONFIG_DEBUG
 #include "debug.h"
 #include "print.h"
 #include "thread.h"
@@ -87,3 +89,5 @@ unsigned debug_check(const struct cap *cnode)
 		bad += check_cnode(cnode);
 	return bad;
 }
+
+#endif /* MICA_CONFIG_DEBUG */

@@ -222,9 +222,20 @@ void endpoint_send_fault(struct tcb *t, struct endpoint *ep, uint64_t badge)
 	ep->state = EP_SENDING;
 }
 
-/* A receiver offering r drops whatever caller r still had. */
+/*
+ * A receiver offering r drops whatever caller r still had, and withdraws
+ * any other reply object it offered before: a thread holds at most one,
+ * and a reply object is held by at most one thread, each pointing at the
+ * other (a holder left pointing at a thread that has moved on would, once
+ * that thread's memory is reused, make the reply object's deletion write
+ * into whatever is there).
+ */
 static void offer_reply(struct tcb *t, struct reply *r)
 {
+	if (t->reply != NULL && t->reply != r) {
+		t->reply->holder = NULL;
+		t->reply = NULL;
+	}
 	if (r == NULL)
 		return;
 	if (r->caller != NULL) {

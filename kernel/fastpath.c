@@ -16,23 +16,14 @@
 #include <mica/abi/exit.h>
 #include <mica/abi/syscall.h>
 
-/*
- * The cached lookup is only good while the thread still holds its CSpace
- * root: a revoke may have emptied that slot (and the CNode may be gone, its
- * memory reused). Checked before anything looked up is trusted.
- */
-static inline bool cspace_cache_valid(const struct tcb *t)
-{
-	return t->slots[TCB_SLOT_CSPACE].cap.type == MICA_OBJ_CNODE;
-}
-
 /* Always empty: what a lookup the fastpath cannot do returns, so type checks fail. */
 static struct slot no_slot;
 
 /*
  * Look cptr up in a CSpace whose root CNode resolves every address in one
  * step (guard + radix = 64: the usual layout). An empty slot: leave it to
- * the slow path, which handles (and reports) everything else.
+ * the slow path, which handles (and reports) everything else. Only after
+ * tcb_cspace_cache_valid(t): the cached slot array is not read before.
  */
 static inline __attribute__((always_inline)) struct slot *lookup_one_level(const struct tcb *t,
 									   uint64_t cptr)
@@ -121,16 +112,19 @@ struct arch_regs *fastpath_call(struct arch_regs *regs)
 {
 	struct tcb *t = (struct tcb *)regs;
 	uint64_t info = arch_regs_arg(&t->regs, 1);
-	struct slot *s = lookup_one_level(t, arch_regs_arg(&t->regs, 0));
+	struct slot *s;
 	struct endpoint *ep;
 	struct tcb *r;
 	struct reply *reply;
 	const unsigned need = MICA_RIGHT_WRITE | MICA_RIGHT_GRANT_REPLY;
 
+	if (!tcb_cspace_cache_valid(t))
+		return exception_user_sync(regs);
+	s = lookup_one_level(t, arch_regs_arg(&t->regs, 0));
 	if (!cap_is(&s->cap, MICA_OBJ_ENDPOINT, need) || !is_short_message(info))
 		return exception_user_sync(regs);
 	ep = (struct endpoint *)s->cap.object;
-	if (ep->state != EP_RECEIVING || !cspace_cache_valid(t))
+	if (ep->state != EP_RECEIVING)
 		return exception_user_sync(regs);
 	r = ep->queue.head;
 	reply = r->reply;
@@ -163,7 +157,9 @@ struct arch_regs *fastpath_call(struct arch_regs *regs)
 /*
  * The server of a ReplyRecv waits on the endpoint again, offering the same
  * reply object. A reply object with a caller has no holder (binding a
- * caller ends the offer), so there is no previous holder to tell.
+ * caller ends the offer), so there is no previous holder to tell; and the
+ * server offers no other reply object (the fastpath checked), so none is
+ * left thinking the server holds it.
  */
 static inline __attribute__((always_inline)) void wait_again(struct tcb *t, struct endpoint *ep,
 							     struct reply *reply)
@@ -190,6 +186,7 @@ static struct arch_regs *answer_guest(struct tcb *t, struct tcb *c, struct endpo
 	if (c->vcpu == NULL || mica_msg_label(info) != 0 || vcpu_has_work(c->vcpu))
 		return exception_user_sync(&t->regs);
 	reply->caller = NULL;
+	c->caller_of = NULL;
 	if (c->vcpu->exit.label == MICA_EXIT_HYPERCALL) {
 		for (unsigned i = 0; i < n; i++)
 			c->regs.x[i] = arch_regs_get_mr(&t->regs, i);
@@ -210,31 +207,31 @@ struct arch_regs *fastpath_reply_recv(struct arch_regs *regs)
 {
 	struct tcb *t = (struct tcb *)regs;
 	uint64_t info = arch_regs_arg(&t->regs, 1);
-	struct slot *s = lookup_one_level(t, arch_regs_arg(&t->regs, 0));
-	struct slot *rs = lookup_one_level(t, arch_regs_arg(&t->regs, 6));
+	struct slot *s, *rs;
 	struct endpoint *ep;
 	struct reply *reply;
 	struct tcb *c;
 
+	if (!tcb_cspace_cache_valid(t))
+		return exception_user_sync(regs);
+	s = lookup_one_level(t, arch_regs_arg(&t->regs, 0));
+	rs = lookup_one_level(t, arch_regs_arg(&t->regs, 6));
 	if (!cap_is(&s->cap, MICA_OBJ_ENDPOINT, MICA_RIGHT_READ) ||
 	    !cap_is(&rs->cap, MICA_OBJ_REPLY, 0) || !is_short_message(info))
-		return exception_user_sync(regs);
-	if (!cspace_cache_valid(t))
 		return exception_user_sync(regs);
 	ep = (struct endpoint *)s->cap.object;
 	reply = (struct reply *)rs->cap.object;
 	c = reply->caller;
-	if (c == NULL || c->priority < t->priority || ep->state == EP_SENDING ||
+	/* An offer of another reply object must be withdrawn: the slow path's work. */
+	if (c == NULL || c->priority < t->priority || ep->state == EP_SENDING || t->reply != NULL ||
 	    (t->bound_notification != NULL && t->bound_notification->pending))
 		return exception_user_sync(regs);
 	if (__builtin_expect(c->send_is_fault, 0))
 		return answer_guest(t, c, ep, reply, info);
 
-	/*
-	 * Committed. The caller gets the reply (its caller_of is stale from
-	 * now on, like the queue links of any thread that is not blocked)...
-	 */
+	/* Committed. The caller gets the reply... */
 	reply->caller = NULL;
+	c->caller_of = NULL;
 	copy_message(c, t, mica_msg_length(info));
 	arch_regs_set_ipc_result(&c->regs, MICA_OK, 0,
 				 mica_msg_info(mica_msg_label(info), 0, mica_msg_length(info)));

@@ -152,6 +152,10 @@ static enum mica_error tcb_set_space(struct invocation *inv, struct tcb *t)
 		return err;
 	if (vspace->cap.data2 == 0)
 		return MICA_ERR_NOT_ENOUGH_MEMORY; /* A VSpace without an ASID. */
+	/* A thread that may run keeps a space of the kind it runs in; an inactive one is checked at
+	 * Resume. */
+	if (t->state != THREAD_INACTIVE && !thread_space_fits(t, &vspace->cap))
+		return MICA_ERR_ILLEGAL_OPERATION;
 	tcb_install(t, TCB_SLOT_CSPACE, cspace);
 	tcb_install(t, TCB_SLOT_VSPACE, vspace);
 	tcb_install(t, TCB_SLOT_FAULT_EP, fault);
@@ -181,6 +185,10 @@ static enum mica_error tcb_set_ipc_buffer(struct invocation *inv, struct tcb *t)
 			return MICA_ERR_WRONG_TYPE;
 		if (frame->cap.is_device)
 			return MICA_ERR_INVALID_ARGUMENT;
+		/* The kernel writes results and received messages into it. */
+		if ((frame->cap.rights & (MICA_RIGHT_READ | MICA_RIGHT_WRITE)) !=
+		    (MICA_RIGHT_READ | MICA_RIGHT_WRITE))
+			return MICA_ERR_NO_RIGHTS;
 	}
 	tcb_install(t, TCB_SLOT_IPC_BUFFER, frame);
 	if (!t->is_destroyed)
@@ -250,7 +258,7 @@ static enum mica_error invoke_tcb(struct invocation *inv)
 		if (tcb_vspace(t) == NULL || t->slots[TCB_SLOT_CSPACE].cap.type != MICA_OBJ_CNODE)
 			return MICA_ERR_ILLEGAL_OPERATION; /* Not configured yet. */
 		/* A vCPU thread runs in a VM, any other thread in a VSpace. */
-		if ((t->vcpu != NULL) != (tcb_vspace(t)->type == MICA_OBJ_VM))
+		if (!thread_space_fits(t, tcb_vspace(t)))
 			return MICA_ERR_ILLEGAL_OPERATION;
 		if (t->vcpu != NULL && t->vcpu->state == MICA_VCPU_INVALID)
 			return MICA_ERR_ILLEGAL_OPERATION;

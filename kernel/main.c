@@ -7,6 +7,7 @@
 #include "boot.h"
 #include "bootmem.h"
 #include "print.h"
+#include "sched.h"
 
 #include <mica/abi/status.h>
 
@@ -78,6 +79,7 @@ void kernel_main(uint64_t dtb_pa, uint64_t image_pa)
 	const struct platform *p;
 
 	arch_cpu_init();
+	sched_init();
 	arch_boot_info(pa_init(dtb_pa), pa_init(image_pa), &boot);
 	p = boot.platform;
 	print_init(arch_io_map(pa_init(p->uart.base), p->uart.size));

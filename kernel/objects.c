@@ -44,12 +44,9 @@ struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_b
 		c.object = (uintptr_t)obj;
 		break;
 	case MICA_OBJ_VSPACE:
-		c.object = (uintptr_t)obj;
-		c.data2 = asid_alloc(c.object);
-		break;
 	case MICA_OBJ_VM:
 		c.object = (uintptr_t)obj;
-		c.data2 = vmid_alloc(c.object);
+		vspace_create(&c);
 		break;
 	case MICA_OBJ_VCPU:
 		vcpu_init(obj);
@@ -127,20 +124,10 @@ void object_cap_removed(const struct cap *cap, bool final)
 	case MICA_OBJ_REPLY:
 		reply_destroy((struct reply *)cap->object);
 		break;
-	case MICA_OBJ_VSPACE: {
-		struct arch_vspace vs = vspace_of(cap);
-
-		sched_vspace_destroyed(&vs);
-		asid_free((uint16_t)cap->data2);
+	case MICA_OBJ_VSPACE:
+	case MICA_OBJ_VM:
+		vspace_destroy(cap);
 		break;
-	}
-	case MICA_OBJ_VM: {
-		struct arch_vspace vs = vspace_of(cap);
-
-		sched_vspace_destroyed(&vs);
-		vmid_free((uint16_t)cap->data2);
-		break;
-	}
 	case MICA_OBJ_VCPU:
 		vcpu_destroy((struct vcpu *)cap->object);
 		break;

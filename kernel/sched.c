@@ -11,6 +11,13 @@
 #include "vcpu.h"
 
 struct sched_cpu sched_cpus[PLATFORM_MAX_CPUS];
+uint64_t sched_empty_vspace_token, sched_empty_vm_token;
+
+void sched_init(void)
+{
+	sched_empty_vspace_token = arch_vspace_token(&arch_vspace_empty);
+	sched_empty_vm_token = arch_vspace_token(&arch_vm_empty);
+}
 
 static void queue_push(struct run_queue *q, struct tcb *t)
 {
@@ -168,17 +175,14 @@ void sched_fp_forget(const struct tcb *t)
 			sched_cpus[cpu].fp_owner = NULL;
 }
 
-void sched_vspace_destroyed(const struct arch_vspace *vs)
+void sched_vspace_destroyed(uint64_t token, bool stage2)
 {
-	uint64_t token = arch_vspace_token(vs);
+	uint64_t empty = stage2 ? sched_empty_vm_token : sched_empty_vspace_token;
 
 	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++) {
 		if (sched_cpus[cpu].active_vs == token) {
-			const struct arch_vspace *empty =
-				vs->stage2 ? &arch_vm_empty : &arch_vspace_empty;
-
-			arch_vspace_activate_token(arch_vspace_token(empty), token);
-			sched_cpus[cpu].active_vs = arch_vspace_token(empty);
+			arch_vspace_activate_token(empty, token);
+			sched_cpus[cpu].active_vs = empty;
 		}
 	}
 }

@@ -246,6 +246,7 @@ void syscall_dispatch(struct tcb *t)
 	case MICA_SYS_YIELD:
 		sched_yield();
 		break;
+#ifdef MICA_CONFIG_DEBUG
 	case MICA_SYS_DEBUG_CHECK: {
 		struct slot *s;
 		enum mica_error err = lookup(t, arch_regs_arg(&t->regs, 0), &s);
@@ -253,6 +254,7 @@ void syscall_dispatch(struct tcb *t)
 		arch_regs_set_result(&t->regs, err, err == MICA_OK ? debug_check(&s->cap) : 0);
 		break;
 	}
+#endif
 	default:
 		if (t->slots[TCB_SLOT_FAULT_EP].cap.type == MICA_OBJ_ENDPOINT) {
 			uint64_t mr[4] = {arch_regs_pc(&t->regs),

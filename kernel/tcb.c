@@ -28,10 +28,16 @@ const struct cap *tcb_vspace(const struct tcb *t)
 	return c->type == MICA_OBJ_VSPACE || c->type == MICA_OBJ_VM ? c : NULL;
 }
 
+bool thread_space_fits(const struct tcb *t, const struct cap *space)
+{
+	if (space->type == MICA_OBJ_NULL)
+		return true;
+	return space->type == (t->vcpu != NULL ? MICA_OBJ_VM : MICA_OBJ_VSPACE);
+}
+
 void tcb_spaces_changed(struct tcb *t)
 {
 	const struct cap *root = &t->slots[TCB_SLOT_CSPACE].cap;
-	const struct cap *vs = tcb_vspace(t);
 
 	/* A guard no address can match (cptr >> 63 is 0 or 1): the slow path, always. */
 	t->fast_slots = NULL;
@@ -44,9 +50,6 @@ void tcb_spaces_changed(struct tcb *t)
 		t->fast_mask = (UINT64_C(1) << root->size_bits) - 1;
 		t->fast_guard = root->data;
 	}
-	t->vs = vs != NULL ? vspace_of(vs) : arch_vspace_empty;
-	t->vs_token = arch_vspace_token(&t->vs);
-	t->vs_type = vs != NULL ? vs->type : MICA_OBJ_VSPACE;
 }
 
 struct mica_ipc_buffer *tcb_ipc_buffer(const struct tcb *t)

@@ -71,19 +71,42 @@ enum mica_error vcpu_bind(struct vcpu *v, struct tcb *t)
 	return MICA_OK;
 }
 
+/*
+ * v's guest state goes back to the architectural reset state: EL1
+ * registers, virtual interrupts (the physical lines behind them may fire
+ * again), timer, and any exit in progress. Its entry point stays.
+ */
+static void vcpu_reset(struct vcpu *v)
+{
+	vgic_reset(v);
+	if (vcpu_is_loaded(v))
+		sched_this_cpu()->loaded_vcpu = NULL; /* The fresh state must be loaded. */
+	arch_vcpu_init(&v->arch);
+	v->exit = (struct vcpu_exit){0};
+}
+
+/*
+ * The thread stops first, and leaves as a host thread with a fresh context
+ * (EL0, nothing of the guest's registers): a thread never runs at a guest's
+ * exception level without a vCPU. The vCPU keeps nothing of that guest for
+ * the next thread bound to it, which may run another VM.
+ */
 void vcpu_unbind(struct vcpu *v)
 {
-	if (v->tcb == NULL)
+	struct tcb *t = v->tcb;
+
+	if (t == NULL)
 		return;
+	thread_suspend(t);
 	v->state = (uint8_t)vcpu_next_state(vcpu_state(v), VCPU_OP_UNBIND);
-	v->tcb->vcpu = NULL;
+	t->vcpu = NULL;
 	v->tcb = NULL;
+	arch_regs_init_user(&t->regs, 0, 0, 0);
+	vcpu_reset(v);
 }
 
 void vcpu_destroy(struct vcpu *v)
 {
-	if (v->tcb != NULL)
-		thread_suspend(v->tcb);
 	vcpu_unbind(v);
 	irq_forget_vcpu(v);
 	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++)
@@ -179,11 +202,7 @@ static enum mica_error vcpu_set_entry(struct vcpu *v, uint64_t pc, uint64_t x0)
 		return MICA_ERR_ILLEGAL_OPERATION; /* Suspend its thread first. */
 	if (vcpu_transition(v, VCPU_OP_SET_ENTRY) != MICA_OK)
 		return MICA_ERR_ILLEGAL_OPERATION;
-	vgic_reset(v);
-	if (vcpu_is_loaded(v))
-		sched_this_cpu()->loaded_vcpu = NULL; /* The fresh state must be loaded. */
-	arch_vcpu_init(&v->arch);
-	v->exit = (struct vcpu_exit){0};
+	vcpu_reset(v);
 	v->entry_pc = pc;
 	v->entry_x0 = x0;
 	if (t != NULL)
@@ -238,8 +257,24 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 	case MICA_VCPU_INJECT_UNDEF:
 		if (v->tcb == NULL || v->state == MICA_VCPU_INVALID)
 			return MICA_ERR_ILLEGAL_OPERATION;
+		/*
+		 * The exception is taken at the exit's instruction. A hypercall's
+		 * PC already points past its HVC or SMC (both A64, 4 bytes: an HVC's
+		 * preferred return address is the next instruction, and the kernel
+		 * moved a trapped SMC's on too); every other exit's PC is the
+		 * instruction's own.
+		 */
+		if (v->exit.label == MICA_EXIT_HYPERCALL)
+			arch_regs_set(&v->tcb->regs, MICA_CTX_PC,
+				      arch_regs_get(&v->tcb->regs, MICA_CTX_PC) - 4);
 		arch_vcpu_inject_undef(&v->arch, loaded, &v->tcb->regs);
-		v->exit.insn_len = 0; /* The exit's instruction did not happen. */
+		/*
+		 * The exit is over: its instruction did not happen, so the answer
+		 * that resumes the guest completes nothing (a fault's answer
+		 * changes no register and moves no PC).
+		 */
+		v->exit.label = MICA_EXIT_FAULT;
+		v->exit.insn_len = 0;
 		v->exit.is_read = false;
 		return MICA_OK;
 	default:

@@ -89,6 +89,12 @@ void arch_regs_set(struct arch_regs *regs, unsigned i, uint64_t v);
 /* Where a fault happened. */
 uintptr_t arch_regs_pc(const struct arch_regs *regs);
 
+/*
+ * Does the context run at a guest's exception level? Only a vCPU thread's
+ * may (arch_vcpu_reset_regs makes one; arch_regs_init_user, a host one).
+ */
+bool arch_regs_is_guest(const struct arch_regs *regs);
+
 /* Print the context, decoded, to the console. */
 void arch_regs_dump(const struct arch_regs *regs);
 
@@ -135,7 +141,9 @@ void arch_vmid_flush_all(void);
 
 /*
  * The physical address va maps to if the mapping grants every MAP_* bit in
- * need; MICA_ERR_BAD_ADDRESS otherwise.
+ * need and maps RAM; MICA_ERR_BAD_ADDRESS otherwise. Device memory is never
+ * translated: the kernel reads the result through its physical map, which
+ * holds RAM alone, so a device address there would fault in the kernel.
  */
 MUST_CHECK struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va,
 					    unsigned need);

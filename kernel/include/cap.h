@@ -92,9 +92,9 @@ MUST_CHECK struct slot_ret cspace_lookup(const struct cap *root, uint64_t cptr, 
  * capability that has none yet (MICA_ERR_ILLEGAL_OPERATION otherwise; 0
  * means "no badge"), or a guard for a CNode capability (cnode.h; a bad one
  * is MICA_ERR_RANGE), and is refused for other types
- * (MICA_ERR_ILLEGAL_OPERATION). Untyped and IRQControl capabilities cannot be
- * copied (MICA_ERR_ILLEGAL_OPERATION); nor can a mapped frame or page
- * table capability carry its mapping: the copy is unmapped. An empty
+ * (MICA_ERR_ILLEGAL_OPERATION). Untyped, IRQControl and page-table
+ * capabilities cannot be copied (MICA_ERR_ILLEGAL_OPERATION); nor can a
+ * mapped frame capability carry its mapping: the copy is unmapped. An empty
  * source gives MICA_ERR_INVALID_CAPABILITY.
  */
 MUST_CHECK enum mica_error cap_derive(const struct cap *src, unsigned rights, bool set_badge,

@@ -32,6 +32,12 @@ struct sched_cpu {
 
 extern struct sched_cpu sched_cpus[PLATFORM_MAX_CPUS];
 
+/* The tokens of the address spaces with nothing in them (arch_vspace_empty, arch_vm_empty). */
+extern uint64_t sched_empty_vspace_token, sched_empty_vm_token;
+
+/* Learn the empty address spaces' tokens (once the arch has set them up). */
+void sched_init(void);
+
 static inline struct sched_cpu *sched_this_cpu(void)
 {
 	return &sched_cpus[arch_cpu_index()];
@@ -75,21 +81,29 @@ void sched_fp_take(struct tcb *t);
 void sched_fp_forget(const struct tcb *t);
 
 /*
- * Make this CPU's user address space t's, unless it already is. A thread
- * whose VSpace capability has been deleted (revoked from under it) gets an
- * address space with nothing in it, so it can only fault. (If the address
- * space is the one already active, it is alive: a destroyed VSpace is
- * never left active, see sched_vspace_destroyed.)
+ * The token of the address space t runs in: the one its VSpace slot holds
+ * now (a VSpace or VM capability carries its token, see vspace_create), or,
+ * with that slot empty (its capability deleted or revoked from under it),
+ * an address space with nothing in it, of the kind t runs in, so it can
+ * only fault. Read from the slot at every switch, never cached: whatever
+ * removes the capability takes the address space away with it.
  */
+static inline __attribute__((always_inline)) uint64_t sched_space_token(const struct tcb *t)
+{
+	uint64_t token = t->slots[TCB_SLOT_VSPACE].cap.data;
+
+	if (__builtin_expect(token == 0, 0))
+		token = t->vcpu != NULL ? sched_empty_vm_token : sched_empty_vspace_token;
+	return token;
+}
+
+/* Make this CPU's user address space t's, unless it already is. */
 static inline __attribute__((always_inline)) void sched_switch_vspace(struct tcb *t)
 {
 	struct sched_cpu *c = sched_this_cpu();
-	uint64_t token = t->vs_token;
+	uint64_t token = sched_space_token(t);
 
 	if (token != c->active_vs) {
-		if (__builtin_expect(t->slots[TCB_SLOT_VSPACE].cap.type != t->vs_type, 0))
-			token = arch_vspace_token(t->vcpu != NULL ? &arch_vm_empty
-								  : &arch_vspace_empty);
 		arch_vspace_activate_token(token, c->active_vs);
 		c->active_vs = token;
 	}
@@ -100,24 +114,27 @@ static inline __attribute__((always_inline)) void sched_switch_vspace(struct tcb
  * caller trapped from EL0 with TGE set (a guest's SVC never reaches EL2),
  * so a host address space is active, and the other side is blocked in an
  * IPC receive, or in a reply wait that is not a guest's exit (the fastpath
- * checks), which only host threads are (binding a VCPU needs an inactive
- * thread; a bound one makes no system calls). So no HCR_EL2 change is
- * ever needed here.
+ * checks), which only host threads are: a thread that may run has a space
+ * of the kind its binding says (thread_can_run), and a bound one makes no
+ * system calls. So no HCR_EL2 change is ever needed here.
  */
 static inline __attribute__((always_inline)) void sched_switch_host_vspace(struct tcb *t)
 {
 	struct sched_cpu *c = sched_this_cpu();
-	uint64_t token = t->vs_token;
+	uint64_t token = t->slots[TCB_SLOT_VSPACE].cap.data;
 
 	if (token != c->active_vs) {
-		if (__builtin_expect(t->slots[TCB_SLOT_VSPACE].cap.type != MICA_OBJ_VSPACE, 0))
-			token = arch_vspace_token(&arch_vspace_empty);
+		if (__builtin_expect(token == 0, 0))
+			token = sched_empty_vspace_token;
 		arch_vspace_activate_host_token(token);
 		c->active_vs = token;
 	}
 }
 
-/* A VSpace is being destroyed: no CPU may keep translating through it. */
-void sched_vspace_destroyed(const struct arch_vspace *vs);
+/*
+ * The address space named by token (a VM's if stage2) is being destroyed:
+ * no CPU may keep translating through it.
+ */
+void sched_vspace_destroyed(uint64_t token, bool stage2);
 
 #endif

@@ -49,16 +49,15 @@ struct vcpu;
 struct tcb {
 	struct arch_regs regs; /* First: the entry code's frame is the TCB. */
 	struct slot slots[TCB_SLOT_COUNT];
-	/* The VSpace in slots[TCB_SLOT_VSPACE], ready to activate (root_pa 0: none). */
-	struct arch_vspace vs;
-	uint64_t vs_token; /* arch_vspace_token(&vs). */
-	uint8_t vs_type;   /* The object type slots[TCB_SLOT_VSPACE] held then. */
 	/*
 	 * The fastpath's view of slots[TCB_SLOT_CSPACE] when that CNode resolves
 	 * every address in one step (guard + radix = 64): cptr names
 	 * fast_slots[cptr & fast_mask] if cptr >> fast_radix == fast_guard.
-	 * Otherwise the guard matches nothing. Set by tcb_spaces_changed(); only
-	 * good while slots[TCB_SLOT_CSPACE] still holds the CNode.
+	 * Otherwise the guard matches nothing. Set by tcb_spaces_changed()
+	 * whenever the slot is filled; good only while the slot is not empty
+	 * (tcb_cspace_cache_valid), which the fastpath checks before it reads
+	 * through fast_slots: a revoke may empty the slot, and the CNode's
+	 * memory may be something else by then.
 	 */
 	struct slot *fast_slots;
 	uint64_t fast_mask;
@@ -116,8 +115,24 @@ void tcb_init(struct tcb *t);
 /* The kernel-visible IPC buffer of t, or NULL if it has none. */
 struct mica_ipc_buffer *tcb_ipc_buffer(const struct tcb *t);
 
-/* Refresh the cached views of t's CSpace root and VSpace after they change. */
+/* Refresh the fastpath's view of t's CSpace root after its slot is filled. */
 void tcb_spaces_changed(struct tcb *t);
+
+/* Is the fastpath's view of t's CSpace root good (the slot still holds that CNode)? */
+static inline bool tcb_cspace_cache_valid(const struct tcb *t)
+{
+	return t->slots[TCB_SLOT_CSPACE].cap.type == MICA_OBJ_CNODE;
+}
+
+/*
+ * May t run as it is set up? A thread runs in an address space of the kind
+ * its binding needs (a VM for a vCPU thread, a VSpace for any other) or in
+ * none (its space was revoked: it can only fault). Everything that lets a
+ * thread run (resuming it; giving a space to one that is not inactive)
+ * checks this, so the kernel never enters a guest with a host's tables or
+ * the other way round.
+ */
+bool thread_space_fits(const struct tcb *t, const struct cap *space);
 
 /* The VSpace t runs in, or NULL. */
 const struct cap *tcb_vspace(const struct tcb *t);

@@ -1,6 +1,7 @@
 /*
- * Host address spaces as objects: VSpaces with their ASIDs, page tables
- * and frames mapped into them by capability.
+ * Address spaces as objects: VSpaces (host, with an ASID) and VMs (stage
+ * 2, with a VM handle), and the page tables and frames mapped into them by
+ * capability.
  */
 #ifndef MICA_VSPACE_H
 #define MICA_VSPACE_H
@@ -8,24 +9,36 @@
 #include "cap.h"
 #include "vmid.h"
 
-/* ASIDs and VM handles the kernel hands out (0 is never used). */
+/* ASIDs the kernel hands out (0 is never used). */
 #define ASID_COUNT 4096
 
 /* cap.is_mapped of a frame or page table: where its mapping lives. */
-#define CAP_MAPPED	  1 /* A host VSpace (data2 is the ASID). */
-#define CAP_MAPPED_STAGE2 2 /* A VM (data2 is the VMID). */
+#define CAP_MAPPED	  1 /* A host VSpace. */
+#define CAP_MAPPED_STAGE2 2 /* A VM. */
 
 /*
- * A new VSpace object's ASID, recorded so the ASID can be reused once the
- * VSpace is gone; 0 when all are taken (the VSpace is then unusable).
+ * A mapping's record (data2 of a mapped frame or page table capability):
+ * the address space's ASID or VM handle in the low bits, and the
+ * generation of that ID when the mapping was made above them.
  */
-uint16_t asid_alloc(uintptr_t vspace);
-void asid_free(uint16_t asid);
-uint16_t vmid_alloc(uintptr_t vm);
-void vmid_free(uint16_t vmid);
+#define MAPPING_ID_MASK		 UINT64_C(0xffff)
+#define MAPPING_GENERATION_SHIFT 16
+
+/*
+ * A new VSpace or VM capability c (object set) gets its ID (data2; 0 when
+ * all are taken, and the space is then unusable) and the token that names
+ * it to the scheduler (data, arch_vspace_token; 0 without an ID).
+ */
+void vspace_create(struct cap *c);
+
+/* The last capability to a VSpace or VM is gone: no CPU may use it, and its ID is free. */
+void vspace_destroy(const struct cap *c);
 
 /* The translation handle of a VSpace or VM capability (asid 0 if unusable). */
 struct arch_vspace vspace_of(const struct cap *vspace);
+
+/* The record a mapping made in vs now carries (see MAPPING_ID_MASK). */
+uint64_t vspace_mapping_record(const struct arch_vspace *vs);
 
 /* Map the frame capability in slot frame into vspace at va; see the ABI. */
 MUST_CHECK enum mica_error frame_map(struct slot *frame, const struct cap *vspace, uint64_t va,
@@ -33,6 +46,8 @@ MUST_CHECK enum mica_error frame_map(struct slot *frame, const struct cap *vspac
 void frame_unmap(struct cap *frame);
 
 MUST_CHECK enum mica_error page_table_map(struct slot *pt, const struct cap *vspace, uint64_t va);
+
+/* Unmap the table if it is mapped, and clear every entry in it. */
 void page_table_unmap(struct cap *pt);
 
 #endif

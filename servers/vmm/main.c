@@ -250,6 +250,11 @@ static struct answer sysreg(unsigned vcpu, const uint64_t *mr)
 
 	if (!is_write && idregs_is_id_space(mr[0]))
 		return resume_with(idregs_guest_value(mr[0], mr[2]));
+	if (idregs_is_pmu(mr[0])) {
+		/* No PMU for guests: an undefined instruction, as on a CPU without one. */
+		(void)mica_vcpu_inject_undef(VMM_CAP_VCPU(vcpu));
+		return resume_with(0);
+	}
 	if (is_write && mr[0] == ICC_SGI1R_EL1) {
 		if (vgicd_sgi1r_write(&vmm.gic, vcpu, mr[2]) != MICA_OK)
 			printf("vmm %s: bad SGI request 0x%llx\n", vmm.vm->name,
@@ -258,7 +263,7 @@ static struct answer sysreg(unsigned vcpu, const uint64_t *mr)
 	}
 	/*
 	 * The rest: Group 0 SGIs (one Security state: ignored), the debug
-	 * registers and PMCR (shared with the host), ACTLR, implementation-
+	 * registers (shared with the host), ACTLR, implementation-
 	 * defined registers, and set/way cache maintenance (the guest's RAM
 	 * is ordinary cacheable memory, coherent for every observer under
 	 * QEMU, so there is nothing to clean). Reads are zero, writes ignored.

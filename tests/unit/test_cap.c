@@ -321,10 +321,9 @@ static void test_mint_refuses_data_for_types_without_badge_or_guard(void **state
 	assert_int_equal(out.type, MICA_OBJ_NULL);
 }
 
-static void test_copy_of_a_mapped_frame_or_page_table_is_unmapped(void **state)
+static void test_copy_of_a_mapped_frame_is_unmapped(void **state)
 {
 	struct cap frame = mapped_frame();
-	struct cap table = new_cap(MICA_OBJ_PAGE_TABLE);
 	struct cap out;
 
 	(void)state;
@@ -336,13 +335,26 @@ static void test_copy_of_a_mapped_frame_or_page_table_is_unmapped(void **state)
 	assert_int_equal(out.object, frame.object);
 	assert_int_equal(out.size_bits, frame.size_bits);
 	assert_int_equal(out.rights, MICA_RIGHT_READ);
+}
+
+/*
+ * Issue 11, item 5: two copies of one page table could each map it, in a
+ * VSpace and a VM at once. A page table has exactly one capability.
+ */
+static void test_a_page_table_capability_cannot_be_copied_mapped_or_not(void **state)
+{
+	struct cap table = new_cap(MICA_OBJ_PAGE_TABLE);
+	struct cap out = {0};
+
+	(void)state;
+	assert_int_equal(cap_derive(&table, MICA_RIGHTS_ALL, false, 0, &out),
+			 MICA_ERR_ILLEGAL_OPERATION);
 	table.is_mapped = 1;
 	table.data = 0x200000;
 	table.data2 = 3;
-	assert_int_equal(cap_derive(&table, MICA_RIGHTS_ALL, false, 0, &out), MICA_OK);
-	assert_int_equal(out.is_mapped, 0);
-	assert_int_equal(out.data, 0);
-	assert_int_equal(out.data2, 0);
+	assert_int_equal(cap_derive(&table, MICA_RIGHTS_ALL, false, 0, &out),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	assert_int_equal(out.type, MICA_OBJ_NULL);
 }
 
 /* Insert, copy, move, mutate ------------------------------------------------------------ */
@@ -1486,7 +1498,8 @@ int main(void)
 		cmocka_unit_test_setup(test_mint_sets_a_cnode_guard_within_range, reset),
 		cmocka_unit_test_setup(test_mint_refuses_data_for_types_without_badge_or_guard,
 				       reset),
-		cmocka_unit_test_setup(test_copy_of_a_mapped_frame_or_page_table_is_unmapped,
+		cmocka_unit_test_setup(test_copy_of_a_mapped_frame_is_unmapped, reset),
+		cmocka_unit_test_setup(test_a_page_table_capability_cannot_be_copied_mapped_or_not,
 				       reset),
 		cmocka_unit_test_setup(test_copy_makes_a_child_of_the_source, reset),
 		cmocka_unit_test_setup(test_copy_errors_change_nothing, reset),

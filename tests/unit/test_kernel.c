@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "kernel_world.h"
+
 #include "cnode.h"
 #include "debug.h"
 #include "fake.h"
@@ -27,164 +29,6 @@
 
 #include <mica/abi/invocation.h>
 #include <mica/abi/syscall.h>
-
-/* The console, captured. */
-static char console[8192];
-static size_t console_len;
-
-void print_init(volatile void *regs)
-{
-	(void)regs;
-}
-
-void print_write(const char *s, size_t len)
-{
-	if (console_len + len >= sizeof(console))
-		len = sizeof(console) - console_len - 1;
-	memcpy(console + console_len, s, len);
-	console_len += len;
-	console[console_len] = '\0';
-}
-
-int kprintf(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	print_write(buf, strlen(buf));
-	return n;
-}
-
-void panic(const char *fmt, ...)
-{
-	(void)fmt;
-	fail_msg("kernel panic");
-	abort();
-}
-
-/* The world: RAM as one Untyped, and a root CNode that addresses slots directly. */
-#define RAM_BITS       22
-#define ROOT_RADIX     8
-#define SLOT_UNTYPED   1
-#define SLOT_ROOT      2
-#define SLOT_VSPACE    3
-#define SLOT_EP	       10
-#define SLOT_REPLY     11
-#define SLOT_BADGED_EP 12
-#define SLOT_NTFN      13
-#define SLOT_FIRST_TCB 20
-
-static uint8_t *ram;
-static struct slot root_slots[1 << ROOT_RADIX];
-static unsigned next_tcb_slot;
-
-static int world_setup(void **state)
-{
-	(void)state;
-	ram = aligned_alloc((size_t)1 << RAM_BITS, (size_t)1 << RAM_BITS);
-	assert_non_null(ram);
-	memset(root_slots, 0, sizeof(root_slots));
-	memset(sched_cpus, 0, sizeof(sched_cpus));
-	fake_forget_mappings();
-	console_len = 0;
-	console[0] = '\0';
-	slot_insert(&root_slots[SLOT_UNTYPED],
-		    (struct cap){.type = MICA_OBJ_UNTYPED,
-				 .rights = MICA_RIGHTS_ALL,
-				 .size_bits = RAM_BITS,
-				 .object = (uintptr_t)ram},
-		    NULL);
-	slot_insert(&root_slots[SLOT_ROOT],
-		    (struct cap){.type = MICA_OBJ_CNODE,
-				 .rights = MICA_RIGHTS_ALL,
-				 .size_bits = ROOT_RADIX,
-				 .guard_bits = 64 - ROOT_RADIX,
-				 .object = (uintptr_t)root_slots},
-		    NULL);
-	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_VSPACE, 0,
-					&root_slots[SLOT_ROOT].cap, SLOT_VSPACE, 1),
-			 MICA_OK);
-	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_ENDPOINT, 0,
-					&root_slots[SLOT_ROOT].cap, SLOT_EP, 1),
-			 MICA_OK);
-	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_REPLY, 0,
-					&root_slots[SLOT_ROOT].cap, SLOT_REPLY, 1),
-			 MICA_OK);
-	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_NOTIFICATION, 0,
-					&root_slots[SLOT_ROOT].cap, SLOT_NTFN, 1),
-			 MICA_OK);
-	assert_int_equal(cnode_copy(&root_slots[SLOT_BADGED_EP], &root_slots[SLOT_EP],
-				    MICA_RIGHTS_ALL, true, 0x55),
-			 MICA_OK);
-	next_tcb_slot = SLOT_FIRST_TCB;
-	return 0;
-}
-
-static int world_teardown(void **state)
-{
-	(void)state;
-	free(ram);
-	return 0;
-}
-
-/* A thread in the root CSpace and the shared VSpace, inactive. */
-static struct tcb *make_thread(uint8_t priority)
-{
-	unsigned slot = next_tcb_slot++;
-	struct tcb *t;
-
-	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_TCB, 0,
-					&root_slots[SLOT_ROOT].cap, slot, 1),
-			 MICA_OK);
-	t = (struct tcb *)root_slots[slot].cap.object;
-	assert_int_equal(cnode_copy(&t->slots[TCB_SLOT_CSPACE], &root_slots[SLOT_ROOT],
-				    MICA_RIGHTS_ALL, false, 0),
-			 MICA_OK);
-	assert_int_equal(cnode_copy(&t->slots[TCB_SLOT_VSPACE], &root_slots[SLOT_VSPACE],
-				    MICA_RIGHTS_ALL, false, 0),
-			 MICA_OK);
-	tcb_spaces_changed(t);
-	t->priority = priority;
-	t->mcp = MICA_MAX_PRIORITY;
-	return t;
-}
-
-/*
- * t, the running thread, makes system call nr; through the fastpath where
- * the vectors would send it there (if fast), else straight to the slow
- * path. Returns the thread that runs next.
- */
-static struct tcb *sys(struct tcb *t, bool fast, uint64_t nr, uint64_t x0, uint64_t x1, uint64_t x6,
-		       const uint64_t mr[4])
-{
-	struct arch_regs *next;
-
-	assert_ptr_equal(thread_current(), t);
-	t->regs.x[7] = nr;
-	t->regs.x[0] = x0;
-	t->regs.x[1] = x1;
-	for (unsigned i = 0; i < 4; i++)
-		t->regs.x[2 + i] = mr != NULL ? mr[i] : 0;
-	t->regs.x[6] = x6;
-	if (fast && nr == MICA_SYS_CALL)
-		next = fastpath_call(&t->regs);
-	else if (fast && nr == MICA_SYS_REPLY_RECV)
-		next = fastpath_reply_recv(&t->regs);
-	else
-		next = exception_user_sync(&t->regs);
-	return (struct tcb *)next;
-}
-
-/* Start t as the running thread, with others queued behind it. */
-static void run(struct tcb *t)
-{
-	t->state = THREAD_RUNNABLE;
-	sched_set_current(t);
-}
 
 /* What one call-and-reply leaves behind, to compare fastpath and slow path. */
 struct outcome {
@@ -446,7 +290,7 @@ static void test_debug_write_checks_every_page_before_printing(void **state)
 	(void)state;
 	memcpy(page + 4090, "hello!", 6);
 	assert_int_equal(arch_vspace_map(&vs, va_init(0x400000), pa_init((uintptr_t)page), 12,
-					 MAP_READ, NULL),
+					 MAP_READ, fake_alloc_page),
 			 MICA_OK);
 	run(t);
 	(void)sys(t, false, MICA_SYS_DEBUG_WRITE, 0x400000 + 4090, 6, 0, NULL);

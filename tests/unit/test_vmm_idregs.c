@@ -33,10 +33,34 @@ static void test_pfr1_hides_mte_sme(void **state)
 }
 
 /* ID_AA64DFR0_EL1: PMSVer [35:32] (statistical profiling), TraceBuffer [47:44]. */
-static void test_dfr0_hides_spe_trbe(void **state)
+static void test_dfr0_hides_pmu_spe_trbe(void **state)
 {
 	(void)state;
-	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 5, 0), ALL), UINT64_C(0x123406709abcdef1));
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 5, 0), ALL), UINT64_C(0x123406709abcd0f1));
+	/* The AArch32 view, ID_DFR0_EL1: PerfMon [27:24] reads 0 too. */
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 1, 2), ALL), UINT64_C(0x1234567890bcdef1));
+}
+
+/* Every PMU register, and nothing next to them, is the PMU's (Arm ARM D13.3 encodings). */
+static void test_pmu_registers_are_recognised(void **state)
+{
+	(void)state;
+	assert_true(idregs_is_pmu(ENC(3, 3, 9, 12, 0)));  /* PMCR_EL0 */
+	assert_true(idregs_is_pmu(ENC(3, 3, 9, 12, 2)));  /* PMCNTENCLR_EL0 */
+	assert_true(idregs_is_pmu(ENC(3, 3, 9, 13, 0)));  /* PMCCNTR_EL0 */
+	assert_true(idregs_is_pmu(ENC(3, 3, 9, 14, 0)));  /* PMUSERENR_EL0 */
+	assert_true(idregs_is_pmu(ENC(3, 3, 9, 14, 3)));  /* PMOVSSET_EL0 */
+	assert_true(idregs_is_pmu(ENC(3, 0, 9, 14, 1)));  /* PMINTENSET_EL1 */
+	assert_true(idregs_is_pmu(ENC(3, 0, 9, 14, 6)));  /* PMMIR_EL1 */
+	assert_true(idregs_is_pmu(ENC(3, 3, 14, 8, 0)));  /* PMEVCNTR0_EL0 */
+	assert_true(idregs_is_pmu(ENC(3, 3, 14, 15, 6))); /* PMEVTYPER30_EL0 */
+	assert_true(idregs_is_pmu(ENC(3, 3, 14, 15, 7))); /* PMCCFILTR_EL0 */
+	assert_false(idregs_is_pmu(ENC(3, 3, 14, 0, 1))); /* CNTPCT_EL0 */
+	assert_false(idregs_is_pmu(ENC(3, 3, 14, 2, 1))); /* CNTP_CTL_EL0 */
+	assert_false(idregs_is_pmu(ENC(3, 0, 9, 14, 0))); /* unallocated */
+	assert_false(idregs_is_pmu(ENC(2, 3, 9, 12, 0))); /* op0 2: debug */
+	assert_false(idregs_is_pmu(ENC(3, 0, 10, 2, 0))); /* MAIR_EL1 */
+	assert_false(idregs_is_pmu(ENC(3, 3, 13, 0, 2))); /* TPIDR_EL0 */
 }
 
 /* SVE's and SME's own feature registers read 0 whatever the CPU has. */
@@ -77,7 +101,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pfr0_hides_ras_sve_mpam_amu),
 		cmocka_unit_test(test_pfr1_hides_mte_sme),
-		cmocka_unit_test(test_dfr0_hides_spe_trbe),
+		cmocka_unit_test(test_dfr0_hides_pmu_spe_trbe),
+		cmocka_unit_test(test_pmu_registers_are_recognised),
 		cmocka_unit_test(test_sve_sme_feature_registers_read_zero),
 		cmocka_unit_test(test_other_id_registers_pass_through),
 		cmocka_unit_test(test_outside_id_space),

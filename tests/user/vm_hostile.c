@@ -97,7 +97,6 @@ struct expect {
  * The attack may go unreported: a DC CIVAC or DC IVAC may or may not
  * translate its address, a store-exclusive with no exclusive monitor set
  * may fail without an access (Arm ARM B2.9.5), and QEMU does neither.
- * QEMU 7.2 also ignores MDCR_EL2.TPMCR, so PMCR_EL0 does not trap there.
  */
 #define ALSO_NOTHING 1u
 /*
@@ -172,10 +171,10 @@ static const struct expect expected[HOSTILE_ATTACK_COUNT] = {
 	[HOSTILE_READ_MDSCR] = {.name = "mrs-mdscr", SYSREG(MICA_SYSREG(2, 0, 0, 2, 2), READS(0))},
 	[HOSTILE_WRITE_DBGBVR] = {.name = "msr-dbgbvr0",
 				  SYSREG(MICA_SYSREG(2, 0, 0, 0, 4), WRITES(0))},
-	[HOSTILE_READ_PMCR] = {.name = "mrs-pmcr",
-			       SYSREG(MICA_SYSREG(3, 3, 9, 12, 0), READS(0)),
-			       .also = ALSO_NOTHING},
-	[HOSTILE_READ_PMCCNTR] = {.name = "mrs-pmccntr", NONE},
+	/* The PMU is the host's: every guest access traps (MDCR_EL2.TPM), for its VMM to refuse. */
+	[HOSTILE_READ_PMCR] = {.name = "mrs-pmcr", SYSREG(MICA_SYSREG(3, 3, 9, 12, 0), READS(0))},
+	[HOSTILE_READ_PMCCNTR] = {.name = "mrs-pmccntr",
+				  SYSREG(MICA_SYSREG(3, 3, 9, 13, 0), READS(0))},
 	[HOSTILE_LDRB] = {.name = "ldrb", MMIO(0, LOAD_W(0, 0))},
 	[HOSTILE_LDRH] = {.name = "ldrh", MMIO(2, LOAD_W(1, 0))},
 	[HOSTILE_LDR_W] = {.name = "ldr-w", MMIO(4, LOAD_W(2, 0))},

@@ -71,23 +71,35 @@ static uint8_t boot_kstack[KERNEL_STACK_SIZE] __attribute__((aligned(16)));
 
 /*
  * The cycle counter runs at every exception level (PMCCFILTR_EL0.NSH adds
- * EL2) and EL0 may read it: under QEMU's -icount it then counts executed
+ * EL2) and host threads may read it, and nothing else of the PMU
+ * (PMUSERENR_EL0.CR alone): under QEMU's -icount it then counts executed
  * instructions exactly, which is how Mica's benchmarks measure (Arm ARM
  * D13: PMCR_EL0, PMCNTENSET_EL0, PMCCFILTR_EL0, PMUSERENR_EL0).
+ *
+ * Guests get no PMU at all: MDCR_EL2.TPM traps every access of theirs to
+ * their VMM, which hides the PMU (and the ID registers say there is none),
+ * so that no guest reads another's event counts, changes what host
+ * threads may do (PMUSERENR_EL0) or stops the counter (PMCR_EL0,
+ * PMCNTENCLR_EL0). TPMCR says the same for PMCR_EL0 where TPM is not
+ * implemented on its own. A benchmark kernel (MICA_CONFIG_BENCHMARK) lets
+ * its trusted benchmark guests read the cycle counter directly instead.
+ * The debug registers are the host's too: their accesses trap as well
+ * (TDA, TDOSA, TDRA), as do the statistical profiling ones (TPMS).
  */
+#ifdef MICA_CONFIG_BENCHMARK
+#define MDCR_GUEST_PMU 0
+#else
+#define MDCR_GUEST_PMU MDCR_TPM
+#endif
+
 static void pmu_init(void)
 {
-	/*
-	 * The debug registers and PMCR_EL0 are shared with the host: a guest's
-	 * accesses trap to its VMM. Guests keep the event counters below HPMN
-	 * and the cycle counter (which benchmark guests read).
-	 */
-	sysreg_write(mdcr_el2, PMCR_N(sysreg_read(pmcr_el0)) | MDCR_TPMCR | MDCR_TDA | MDCR_TDOSA |
-				       MDCR_TDRA);
+	sysreg_write(mdcr_el2, PMCR_N(sysreg_read(pmcr_el0)) | MDCR_GUEST_PMU | MDCR_TPMCR |
+				       MDCR_TPMS | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA);
 	sysreg_write(pmccfiltr_el0, PMCCFILTR_NSH);
 	sysreg_write(pmcntenset_el0, PMCNTEN_C);
 	sysreg_write(pmcr_el0, PMCR_E | PMCR_C | PMCR_LC);
-	sysreg_write(pmuserenr_el0, PMUSERENR_EN | PMUSERENR_CR);
+	sysreg_write(pmuserenr_el0, PMUSERENR_CR);
 	isb();
 }
 
@@ -96,8 +108,20 @@ void arch_cpu_init(void)
 	sysreg_write(tpidr_el2, (uintptr_t)(boot_kstack + sizeof(boot_kstack)));
 	/* FP/SIMD closed until a thread first uses it (sched_fp_take); SVE and SME stay closed. */
 	arch_fp_close();
-	/* EL0 may read the counters (time stamps without a system call). */
-	sysreg_write(cnthctl_el2, sysreg_read(cnthctl_el2) | CNTHCTL_EL0PCTEN | CNTHCTL_EL0VCTEN);
+	/*
+	 * EL0 may read the counters (time stamps without a system call); every
+	 * other bit is set here rather than kept from firmware (see sysreg.h).
+	 */
+	sysreg_write(cnthctl_el2, CNTHCTL_EL0PCTEN | CNTHCTL_EL0VCTEN);
+	/*
+	 * Registers whose reset values are UNKNOWN and which guests see: their
+	 * virtual counter equals the physical one (vtimer checks rely on it),
+	 * and they read the CPU's own MIDR. Host threads start with no
+	 * TPIDRRO_EL0 value (see arch_guest_tpidrro).
+	 */
+	sysreg_write(cntvoff_el2, 0);
+	sysreg_write(vpidr_el2, sysreg_read(midr_el1));
+	sysreg_write(tpidrro_el0, 0);
 	isb();
 	pmu_init();
 	stage2_init();

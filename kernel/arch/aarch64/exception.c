@@ -122,11 +122,33 @@ struct arch_regs *exception_user_irq(struct arch_regs *regs)
 	return schedule();
 }
 
-struct arch_regs *exception_user_bad(struct arch_regs *regs)
+/*
+ * The kernel uses no FIQs (it never enables a Group 0 interrupt), so one
+ * taken from EL0 or a guest says nothing about the thread that ran: it is
+ * reported and the thread goes on. ESR_EL2 is not written for an
+ * interrupt, so nothing may be read from it here.
+ */
+struct arch_regs *exception_user_fiq(struct arch_regs *regs)
+{
+	(void)regs;
+	kprintf("mica: unexpected FIQ (ignored)\n");
+	return schedule();
+}
+
+/*
+ * An SError. A guest's is an exit like any other: a fault for its VMM,
+ * with the exit record saying so, so that the answer completes nothing. A
+ * host thread's is a fault.
+ */
+struct arch_regs *exception_user_serror(struct arch_regs *regs)
 {
 	struct tcb *t = thread_current();
 
-	kprintf("mica: unexpected FIQ, SError or AArch32 exception in thread \"%s\"\n", t->name);
+	if (t->vcpu != NULL) {
+		arch_guest_exit(t, sysreg_read(esr_el2));
+		return schedule();
+	}
+	kprintf("mica: SError in thread \"%s\"\n", t->name);
 	user_fault(t, regs, sysreg_read(esr_el2), sysreg_read(far_el2));
 	return schedule();
 }

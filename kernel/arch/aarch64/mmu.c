@@ -227,7 +227,11 @@ struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsig
 			return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
 		if (pte_is_table(*entry, level))
 			continue;
-		if ((pte_prot(*entry) & need) != need)
+		/*
+		 * The kernel reads what it translates through its physical map,
+		 * which maps RAM only: a device mapping is never an answer.
+		 */
+		if ((pte_prot(*entry) & (need | MAP_DEVICE)) != need)
 			return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
 		return (struct ret){MICA_OK, pte_address(*entry) + (va_addr(va) & (size - 1))};
 	}

@@ -76,3 +76,12 @@ uintptr_t arch_regs_pc(const struct arch_regs *regs)
 {
 	return regs->pc;
 }
+
+/*
+ * Host threads run in AArch64 EL0t alone; any other mode (SPSR M[4:0]:
+ * EL1, or AArch32 EL0 with M[4] set) is a guest's.
+ */
+bool arch_regs_is_guest(const struct arch_regs *regs)
+{
+	return (regs->pstate & SPSR_MODE_MASK) != SPSR_MODE_EL0T;
+}

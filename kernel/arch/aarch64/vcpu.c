@@ -65,6 +65,14 @@ static void pauth_save(uint64_t *k)
 	k[9] = sysreg_read(s3_0_c2_c3_1);
 }
 
+uint64_t arch_guest_tpidrro;
+
+/* Is the CPU set up for host threads (HCR_EL2.TGE), rather than for a guest? */
+static bool host_mode(void)
+{
+	return (sysreg_read(hcr_el2) & HCR_TGE) != 0;
+}
+
 void arch_vcpu_load(struct arch_vcpu *v)
 {
 	if (arch_has_pauth)
@@ -86,7 +94,10 @@ void arch_vcpu_load(struct arch_vcpu *v)
 	sysreg_write(afsr0_el12, v->afsr0);
 	sysreg_write(afsr1_el12, v->afsr1);
 	sysreg_write(tpidr_el1, v->tpidr_el1);
-	sysreg_write(tpidrro_el0, v->tpidrro_el0);
+	if (host_mode())
+		arch_guest_tpidrro = v->tpidrro_el0; /* The switch to the guest loads it. */
+	else
+		sysreg_write(tpidrro_el0, v->tpidrro_el0);
 	sysreg_write(par_el1, v->par);
 	sysreg_write(cntkctl_el12, v->cntkctl);
 	sysreg_write(cntv_cval_el02, v->cntv_cval);
@@ -117,7 +128,7 @@ void arch_vcpu_save(struct arch_vcpu *v)
 	v->afsr0 = sysreg_read(afsr0_el12);
 	v->afsr1 = sysreg_read(afsr1_el12);
 	v->tpidr_el1 = sysreg_read(tpidr_el1);
-	v->tpidrro_el0 = sysreg_read(tpidrro_el0);
+	v->tpidrro_el0 = host_mode() ? arch_guest_tpidrro : sysreg_read(tpidrro_el0);
 	v->par = sysreg_read(par_el1);
 	v->cntkctl = sysreg_read(cntkctl_el12);
 	v->cntv_ctl = sysreg_read(cntv_ctl_el02);
@@ -283,8 +294,13 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 		vcpu_exit(t, &e, words, MICA_EXIT_HYPERCALL_WORDS);
 		return;
 	case ESR_EC_WFX:
-		/* No message: the kernel waits for the guest (see vcpu_wait). */
-		regs->pc += 4;
+		/*
+		 * No message: the kernel waits for the guest (see vcpu_wait). The
+		 * trapped WFI or WFE returns to itself; IL says whether it was a
+		 * 32-bit instruction or a 16-bit T32 one (guest EL0 may run
+		 * AArch32).
+		 */
+		regs->pc += (esr & ESR_IL) ? 4 : 2;
 		vcpu_wait(t, esr_wfx_is_wfe(esr));
 		return;
 	case ESR_EC_SYSREG:

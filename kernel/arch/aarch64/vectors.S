@@ -102,12 +102,17 @@ vectors:
 	ventry	el2_bad
 	ventry	el0_sync		/* lower EL, AArch64 */
 	ventry	el0_irq
-	ventry	el0_bad
-	ventry	el0_bad
-	ventry	el0_bad			/* lower EL, AArch32: Mica runs none */
-	ventry	el0_bad
-	ventry	el0_bad
-	ventry	el0_bad
+	ventry	el0_fiq
+	ventry	el0_serror
+	/*
+	 * Lower EL, AArch32: a guest's EL0 may run AArch32 (HCR_EL2.RW only
+	 * fixes EL1's state), and its exceptions come here. Syndromes are the
+	 * same, so they share the AArch64 paths; host threads never run AArch32.
+	 */
+	ventry	el0_sync
+	ventry	el0_irq
+	ventry	el0_fiq
+	ventry	el0_serror
 
 el2t_bad:
 el2_bad:
@@ -161,9 +166,14 @@ el0_irq:
 	bl	exception_user_irq
 	b	arch_return_to_user
 
-el0_bad:
+el0_fiq:
 	enter_from_user
-	bl	exception_user_bad
+	bl	exception_user_fiq
+	b	arch_return_to_user
+
+el0_serror:
+	enter_from_user
+	bl	exception_user_serror
 	b	arch_return_to_user
 
 /*

@@ -14,6 +14,7 @@
 #define ICH_HCR_EL2    S3_4_C12_C11_0
 #define ICH_VTR_EL2    S3_4_C12_C11_1
 #define ICH_VMCR_EL2   S3_4_C12_C11_7
+#define ICH_AP0R(n)    S3_4_C12_C8_##n
 #define ICH_AP1R(n)    S3_4_C12_C9_##n
 #define ICH_LR(crm, n) S3_4_C12_##crm##_##n
 
@@ -36,7 +37,7 @@
 #define ICH_LR_VINTID_MASK    UINT64_C(0xffffffff)
 
 static unsigned lr_count;
-static unsigned ap1r_count;
+static unsigned apr_count; /* Active-priorities registers per group. */
 static uint32_t maintenance_intid;
 
 #define LR_READ(n, crm, op2)                                                                       \
@@ -102,8 +103,8 @@ void vgic_hw_init(const struct platform *p)
 	lr_count = ICH_VTR_LIST_REGS(vtr);
 	if (lr_count > VGIC_MAX_LRS)
 		lr_count = VGIC_MAX_LRS;
-	/* 5 preemption bits: one active-priorities register; 6: two; 7: four. */
-	ap1r_count = 1u << (ICH_VTR_PRE_BITS(vtr) - 5);
+	/* 5 preemption bits: one active-priorities register per group; 6: two; 7: four. */
+	apr_count = 1u << (ICH_VTR_PRE_BITS(vtr) - 5);
 	maintenance_intid = p->gic_maintenance_intid;
 	if (maintenance_intid == 0)
 		panic("the device tree gives no GIC maintenance interrupt");
@@ -126,12 +127,22 @@ void vgic_hw_load(struct arch_vcpu *v)
 {
 	for (unsigned n = 0; n < lr_count; n++)
 		lr_write(n, v->ich_lr[n]);
-	ich_write(ICH_AP1R(0), v->ich_ap1r[0]);
-	if (ap1r_count > 1)
-		ich_write(ICH_AP1R(1), v->ich_ap1r[1]);
-	if (ap1r_count > 2) {
-		ich_write(ICH_AP1R(2), v->ich_ap1r[2]);
-		ich_write(ICH_AP1R(3), v->ich_ap1r[3]);
+	/*
+	 * Both groups' active priorities: a guest may take Group 0 interrupts
+	 * as well (ICC_IAR0_EL1), and an active priority left behind would
+	 * hide every interrupt of lower priority from the next guest.
+	 */
+	ich_write(ICH_AP0R(0), v->ich_apr[0][0]);
+	ich_write(ICH_AP1R(0), v->ich_apr[1][0]);
+	if (apr_count > 1) {
+		ich_write(ICH_AP0R(1), v->ich_apr[0][1]);
+		ich_write(ICH_AP1R(1), v->ich_apr[1][1]);
+	}
+	if (apr_count > 2) {
+		ich_write(ICH_AP0R(2), v->ich_apr[0][2]);
+		ich_write(ICH_AP0R(3), v->ich_apr[0][3]);
+		ich_write(ICH_AP1R(2), v->ich_apr[1][2]);
+		ich_write(ICH_AP1R(3), v->ich_apr[1][3]);
 	}
 	ich_write(ICH_VMCR_EL2, v->ich_vmcr);
 	ich_write(ICH_HCR_EL2, v->ich_hcr);
@@ -143,12 +154,17 @@ void vgic_hw_save(struct arch_vcpu *v)
 {
 	for (unsigned n = 0; n < lr_count; n++)
 		v->ich_lr[n] = lr_read(n);
-	v->ich_ap1r[0] = (uint32_t)ich_read(ICH_AP1R(0));
-	if (ap1r_count > 1)
-		v->ich_ap1r[1] = (uint32_t)ich_read(ICH_AP1R(1));
-	if (ap1r_count > 2) {
-		v->ich_ap1r[2] = (uint32_t)ich_read(ICH_AP1R(2));
-		v->ich_ap1r[3] = (uint32_t)ich_read(ICH_AP1R(3));
+	v->ich_apr[0][0] = (uint32_t)ich_read(ICH_AP0R(0));
+	v->ich_apr[1][0] = (uint32_t)ich_read(ICH_AP1R(0));
+	if (apr_count > 1) {
+		v->ich_apr[0][1] = (uint32_t)ich_read(ICH_AP0R(1));
+		v->ich_apr[1][1] = (uint32_t)ich_read(ICH_AP1R(1));
+	}
+	if (apr_count > 2) {
+		v->ich_apr[0][2] = (uint32_t)ich_read(ICH_AP0R(2));
+		v->ich_apr[0][3] = (uint32_t)ich_read(ICH_AP0R(3));
+		v->ich_apr[1][2] = (uint32_t)ich_read(ICH_AP1R(2));
+		v->ich_apr[1][3] = (uint32_t)ich_read(ICH_AP1R(3));
 	}
 	v->ich_vmcr = ich_read(ICH_VMCR_EL2);
 	v->is_loaded = false;

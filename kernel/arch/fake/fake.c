@@ -153,6 +153,11 @@ uintptr_t arch_regs_pc(const struct arch_regs *regs)
 	return regs->pc;
 }
 
+bool arch_regs_is_guest(const struct arch_regs *regs)
+{
+	return regs->is_guest;
+}
+
 void arch_irq_set_enabled(uint32_t intid, bool enabled)
 {
 	if (intid < sizeof(fake_irq_enabled))
@@ -175,23 +180,85 @@ void arch_return_to_user(struct arch_regs *regs)
 	abort(); /* Host tests never leave the kernel. */
 }
 
-/* Every mapping of every fake address space. */
-#define FAKE_MAPPINGS 256
+/*
+ * The fake's translation tables are real ones, in the objects' own memory,
+ * so that what happens to tables (cleared, reused, left behind) happens
+ * here as on hardware: three levels of 512 eight-byte entries over a
+ * 39-bit address, as an AArch64 walk from level 1. A VSpace or VM object's
+ * first page is level 1; page tables are levels 2 and 3; a level-2 leaf
+ * maps 2 MiB. An entry: bit 0 valid, bit 1 "points to a table" (levels 1
+ * and 2), the MAP_* permissions from bit 4, the address in bits 47..12.
+ */
+#define FAKE_PTE_VALID	    UINT64_C(1)
+#define FAKE_PTE_TABLE	    UINT64_C(2)
+#define FAKE_PTE_PROT_SHIFT 4
+#define FAKE_PTE_ADDR	    UINT64_C(0x0000fffffffff000)
+#define FAKE_VA_BITS	    39
 
-struct fake_mapping {
-	uint64_t root;
-	uint64_t va;
-	uint64_t pa;
-	unsigned page_bits;
-	unsigned prot;
-	bool used;
-};
+static unsigned fake_index(uint64_t va, unsigned level)
+{
+	return (unsigned)(va >> (12 + 9 * (3 - level))) & 511;
+}
 
-static struct fake_mapping mappings[FAKE_MAPPINGS];
+static uint64_t *fake_table(uint64_t pa)
+{
+	return (uint64_t *)(uintptr_t)pa;
+}
+
+/* Pages fake_alloc_page handed out, freed by fake_forget_mappings. */
+#define FAKE_PAGES 64
+static void *fake_pages[FAKE_PAGES];
+static unsigned fake_page_count;
+
+paddr_t fake_alloc_page(void)
+{
+	void *p;
+
+	if (fake_page_count == FAKE_PAGES)
+		return pa_init(0);
+	p = aligned_alloc(4096, 4096);
+	if (p == NULL)
+		return pa_init(0);
+	memset(p, 0, 4096);
+	fake_pages[fake_page_count++] = p;
+	return pa_init((uintptr_t)p);
+}
 
 void fake_forget_mappings(void)
 {
-	memset(mappings, 0, sizeof(mappings));
+	for (unsigned i = 0; i < fake_page_count; i++)
+		free(fake_pages[i]);
+	fake_page_count = 0;
+}
+
+/*
+ * The entry for va at level, from the root down. Missing tables come from
+ * alloc_page if given; otherwise the walk stops and *missing says at which
+ * level the table is missing. NULL if level cannot be reached.
+ */
+static uint64_t *fake_walk(const struct arch_vspace *vs, uint64_t va, unsigned level,
+			   paddr_t (*alloc_page)(void), unsigned *missing)
+{
+	uint64_t *table = fake_table(vs->root_pa);
+
+	for (unsigned l = 1; l < level; l++) {
+		uint64_t *e = &table[fake_index(va, l)];
+
+		if (!(*e & FAKE_PTE_VALID)) {
+			paddr_t next = alloc_page != NULL ? alloc_page() : pa_init(0);
+
+			if (pa_addr(next) == 0) {
+				if (missing != NULL)
+					*missing = l + 1;
+				return NULL;
+			}
+			*e = pa_addr(next) | FAKE_PTE_TABLE | FAKE_PTE_VALID;
+		} else if (!(*e & FAKE_PTE_TABLE)) {
+			return NULL;
+		}
+		table = fake_table(*e & FAKE_PTE_ADDR);
+	}
+	return &table[fake_index(va, level)];
 }
 
 enum mica_error arch_vspace_init(struct arch_vspace *vs, uint16_t asid, paddr_t (*alloc_page)(void))
@@ -208,54 +275,65 @@ enum mica_error arch_vspace_init(struct arch_vspace *vs, uint16_t asid, paddr_t 
 enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits,
 				unsigned prot, paddr_t (*alloc_page)(void))
 {
-	struct fake_mapping *free_entry = NULL;
+	unsigned level = page_bits == 21 ? 2 : 3;
+	uint64_t *e;
 
-	(void)alloc_page;
 	if (page_bits != 12 && page_bits != 21)
 		return MICA_ERR_INVALID_ARGUMENT;
 	if (!IS_ALIGNED(va_addr(va), UINT64_C(1) << page_bits) ||
 	    !IS_ALIGNED(pa_addr(pa), UINT64_C(1) << page_bits))
 		return MICA_ERR_ALIGNMENT;
-	if ((prot & MAP_WRITE) && (prot & MAP_EXEC))
+	if (va_addr(va) >> FAKE_VA_BITS != 0)
+		return MICA_ERR_RANGE;
+	if (!vs->stage2 && (prot & MAP_WRITE) && (prot & MAP_EXEC))
 		return MICA_ERR_INVALID_ARGUMENT;
-	for (unsigned i = 0; i < FAKE_MAPPINGS; i++) {
-		if (mappings[i].used && mappings[i].root == vs->root_pa &&
-		    mappings[i].va == va_addr(va))
-			return MICA_ERR_DELETE_FIRST;
-		if (!mappings[i].used && free_entry == NULL)
-			free_entry = &mappings[i];
-	}
-	if (free_entry == NULL)
-		return MICA_ERR_NOT_ENOUGH_MEMORY;
-	*free_entry = (struct fake_mapping){
-		vs->root_pa, va_addr(va), pa_addr(pa), page_bits, prot | MAP_USER | MAP_READ, true};
+	e = fake_walk(vs, va_addr(va), level, alloc_page, NULL);
+	if (e == NULL)
+		return alloc_page != NULL ? MICA_ERR_NOT_ENOUGH_MEMORY : MICA_ERR_LOOKUP_FAILED;
+	if (*e & FAKE_PTE_VALID)
+		return MICA_ERR_DELETE_FIRST;
+	*e = pa_addr(pa) | (uint64_t)(prot | MAP_USER | MAP_READ) << FAKE_PTE_PROT_SHIFT |
+	     FAKE_PTE_VALID;
 	return MICA_OK;
 }
 
 void arch_vspace_unmap(const struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits)
 {
+	uint64_t *e = fake_walk(vs, va_addr(va), page_bits == 21 ? 2 : 3, NULL, NULL);
+
 	fake_unmap_count++;
-	for (unsigned i = 0; i < FAKE_MAPPINGS; i++)
-		if (mappings[i].used && mappings[i].root == vs->root_pa &&
-		    mappings[i].va == va_addr(va) && mappings[i].pa == pa_addr(pa) &&
-		    mappings[i].page_bits == page_bits)
-			mappings[i].used = false;
+	if (e != NULL && (*e & (FAKE_PTE_VALID | FAKE_PTE_TABLE)) == FAKE_PTE_VALID &&
+	    (*e & FAKE_PTE_ADDR) == pa_addr(pa))
+		*e = 0;
 }
 
 enum mica_error arch_vspace_map_table(struct arch_vspace *vs, vaddr_t va, paddr_t table)
 {
-	(void)vs;
-	(void)va;
-	(void)table;
+	unsigned missing = 0;
+
+	if (va_addr(va) >> FAKE_VA_BITS != 0)
+		return MICA_ERR_RANGE;
+	if (fake_walk(vs, va_addr(va), 3, NULL, &missing) != NULL || missing == 0)
+		return MICA_ERR_DELETE_FIRST;
+	*fake_walk(vs, va_addr(va), missing - 1, NULL, NULL) =
+		pa_addr(table) | FAKE_PTE_TABLE | FAKE_PTE_VALID;
 	return MICA_OK;
 }
 
 void arch_vspace_unmap_table(const struct arch_vspace *vs, vaddr_t va, paddr_t table)
 {
-	(void)vs;
-	(void)va;
-	(void)table;
 	fake_unmap_count++;
+	for (unsigned level = 1; level < 3; level++) {
+		uint64_t *e = fake_walk(vs, va_addr(va), level, NULL, NULL);
+
+		if (e == NULL ||
+		    (*e & (FAKE_PTE_VALID | FAKE_PTE_TABLE)) != (FAKE_PTE_VALID | FAKE_PTE_TABLE))
+			return;
+		if ((*e & FAKE_PTE_ADDR) == pa_addr(table)) {
+			*e = 0;
+			return;
+		}
+	}
 }
 
 void arch_asid_invalidate(uint16_t asid)
@@ -277,13 +355,21 @@ void arch_vmid_flush_all(void)
 
 struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsigned need)
 {
-	for (unsigned i = 0; i < FAKE_MAPPINGS; i++) {
-		const struct fake_mapping *m = &mappings[i];
-		uint64_t size = UINT64_C(1) << m->page_bits;
+	if (va_addr(va) >> FAKE_VA_BITS != 0)
+		return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
+	for (unsigned level = 2; level <= 3; level++) {
+		uint64_t *e = fake_walk(vs, va_addr(va), level, NULL, NULL);
+		uint64_t size = UINT64_C(1) << (12 + 9 * (3 - level));
+		unsigned prot;
 
-		if (m->used && m->root == vs->root_pa && va_addr(va) >= m->va &&
-		    va_addr(va) - m->va < size && (m->prot & need) == need)
-			return (struct ret){MICA_OK, m->pa + (va_addr(va) - m->va)};
+		if (e == NULL || !(*e & FAKE_PTE_VALID))
+			return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
+		if (*e & FAKE_PTE_TABLE)
+			continue;
+		prot = (unsigned)(*e >> FAKE_PTE_PROT_SHIFT) & 0xff;
+		if ((prot & (need | MAP_DEVICE)) != need)
+			return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
+		return (struct ret){MICA_OK, (*e & FAKE_PTE_ADDR) + (va_addr(va) & (size - 1))};
 	}
 	return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
 }

@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <stdbool.h>
 
+#include "types.h"
+
 /* If set, arch_power_off longjmps here (after recording the status). */
 extern jmp_buf *fake_power_off_jump;
 extern int fake_power_off_status;
@@ -21,7 +23,11 @@ extern bool fake_irq_enabled[1024];
 extern unsigned fake_lr_count;
 extern unsigned fake_vgic_idles;
 
-/* Drop every mapping of every fake address space (between tests). */
+/*
+ * A zeroed page for tables a test asks arch_vspace_map to make
+ * (alloc_page); fake_forget_mappings frees them all (between tests).
+ */
+paddr_t fake_alloc_page(void);
 void fake_forget_mappings(void);
 
 #endif

@@ -133,6 +133,15 @@ static inline uint64_t arch_vspace_token(const struct arch_vspace *vs)
 extern uint64_t arch_hcr_host, arch_hcr_guest;
 
 /*
+ * TPIDRRO_EL0 is an EL0 register that a guest's EL1 writes and every host
+ * thread at EL0 could read. While host threads run it holds 0, and the
+ * loaded vCPU's value waits here; the switches between host and guest
+ * address spaces below move it (and arch_vcpu_save/load know where it is).
+ * One word per CPU; only CPU 0 runs threads so far.
+ */
+extern uint64_t arch_guest_tpidrro;
+
+/*
  * No ISB: the kernel itself never uses TTBR0_EL2 translations (it reaches
  * user memory through the physmap), and the ERET back to EL0 is a context
  * synchronization event (Arm ARM D1.4.1 / "Context synchronization
@@ -155,12 +164,24 @@ static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 		__asm__ volatile("msr vttbr_el2, %0\n\tmsr hcr_el2, %1" ::"r"(vttbr),
 				 "r"(arch_hcr_guest)
 				 : "memory");
+		if (!(previous & ARCH_TOKEN_STAGE2))
+			__asm__ volatile("msr tpidrro_el0, %0" ::"r"(arch_guest_tpidrro)
+					 : "memory");
 		return;
 	}
 	__asm__ volatile("msr ttbr0_el2, %0" ::"r"(token) : "memory");
 	/* From a guest back to the host: TGE again (EL0 in the EL2&0 regime). */
-	if (__builtin_expect(previous & ARCH_TOKEN_STAGE2, 0))
-		__asm__ volatile("msr hcr_el2, %0" ::"r"(arch_hcr_host) : "memory");
+	if (__builtin_expect(previous & ARCH_TOKEN_STAGE2, 0)) {
+		uint64_t tpidrro;
+
+		__asm__ volatile("msr hcr_el2, %1\n\t"
+				 "mrs %0, tpidrro_el0\n\t"
+				 "msr tpidrro_el0, xzr"
+				 : "=&r"(tpidrro)
+				 : "r"(arch_hcr_host)
+				 : "memory");
+		arch_guest_tpidrro = tpidrro;
+	}
 }
 
 /* Make vs the address space threads run in (whatever was active before). */

@@ -44,9 +44,11 @@
 /* MDCR_EL2 (D19.2.101): HPMN, and traps of the guest's debug and PMU control. */
 #define MDCR_HPMN_MASK UINT64_C(0x1f)
 #define MDCR_TPMCR     (UINT64_C(1) << 5)
+#define MDCR_TPM       (UINT64_C(1) << 6)
 #define MDCR_TDA       (UINT64_C(1) << 9)
 #define MDCR_TDOSA     (UINT64_C(1) << 10)
 #define MDCR_TDRA      (UINT64_C(1) << 11)
+#define MDCR_TPMS      (UINT64_C(1) << 14)
 #define PMCR_N(pmcr)   (((pmcr) >> 11) & 0x1f)
 
 /* VTCR_EL2 (D19.2.154): stage-2 translation control. */
@@ -104,7 +106,12 @@
 /* CPTR_EL2 with E2H=1 has the CPACR_EL1 layout: FPEN, bits [21:20]. */
 #define CPTR_FPEN_NO_TRAP (UINT64_C(3) << 20)
 
-/* CNTHCTL_EL2 with E2H=1 (D19.12.4): EL0 access to the counters. */
+/*
+ * CNTHCTL_EL2 with E2H=1 (D19.12.4): EL0 access to the counters. Every
+ * other bit is 0: no event stream, EL0 (host) and EL1 (guest) accesses to
+ * the physical timer and counter trap (EL1PCEN, EL1PCTEN, bits 11 and 10),
+ * and no timer or counter redirection of the newer extensions.
+ */
 #define CNTHCTL_EL0PCTEN (UINT64_C(1) << 0)
 #define CNTHCTL_EL0VCTEN (UINT64_C(1) << 1)
 

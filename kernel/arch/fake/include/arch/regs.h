@@ -16,6 +16,7 @@ struct arch_regs {
 	uint64_t x[FAKE_REGS_COUNT]; /* x[7] is the system-call number, as on aarch64. */
 	uint64_t pc;
 	uint64_t sp;
+	bool is_guest; /* The context runs at a guest's exception level (PSTATE's mode). */
 };
 
 /* FP/SIMD registers: the fake has one, so tests can see which state is loaded. */

@@ -47,7 +47,7 @@ static inline void arch_vcpu_save(struct arch_vcpu *v)
 
 static inline void arch_vcpu_reset_regs(struct arch_regs *regs)
 {
-	(void)regs;
+	regs->is_guest = true;
 }
 
 struct tcb;

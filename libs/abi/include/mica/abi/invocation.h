@@ -38,7 +38,8 @@ enum mica_invocation {
 	 * TCB. SET_SPACE: CAP0 CSpace root (CNode), CAP1 VSpace, CAP2 fault
 	 * endpoint (needs write; cptr 0 for none). SET_IPC_BUFFER: MR0 address
 	 * (MICA_IPC_BUFFER_ALIGN aligned; 0 for none), CAP0 the frame mapped
-	 * there. SET_PRIORITY: MR0 priority, at most the caller's MCP.
+	 * there (RAM, with read and write rights, else MICA_ERR_NO_RIGHTS).
+	 * SET_PRIORITY: MR0 priority, at most the caller's MCP.
 	 * SET_MCP: MR0 MCP, at most the caller's. READ_REGISTERS: MR0 count
 	 * (up to MICA_CONTEXT_WORDS) -> MR0.. the words. WRITE_REGISTERS: MR0
 	 * count, MR1.. the words (count+1 words in all; only a stopped or

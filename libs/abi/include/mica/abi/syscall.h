@@ -53,7 +53,9 @@ enum mica_syscall {
 	 * Check the kernel's invariants (run queues, and the derivation tree of
 	 * every capability reachable from the CNode at x0, through at most
 	 * MICA_DEBUG_CHECK_DEPTH levels of CNodes), printing each broken one.
-	 * x0 = error, x1 = the number of broken invariants.
+	 * x0 = error, x1 = the number of broken invariants. Only the test
+	 * kernel has it (a test build, MICA_CONFIG_DEBUG); to every other it
+	 * is an unknown system call.
 	 */
 	MICA_SYS_DEBUG_CHECK = 10,
 };
