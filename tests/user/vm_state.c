@@ -133,7 +133,8 @@ struct host_regs {
 	uint64_t pmccfiltr;
 	uint64_t pmevtyper0;
 	uint64_t pmevcntr0;
-	uint64_t cycles[2]; /* PMCCNTR_EL0 twice, with the virtual counter moving in between. */
+	unsigned pmu_faulted; /* Bit n: the nth PMU read above (from pmcr) trapped at EL0. */
+	uint64_t cycles[2];   /* PMCCNTR_EL0 twice, with the virtual counter moving in between. */
 };
 
 static struct host_regs host_before, host_after;
@@ -172,13 +173,28 @@ static void host_read(struct host_regs *r)
 	__asm__ volatile("mrs %0, tpidrro_el0" : "=r"(r->tpidrro));
 	__asm__ volatile("mrs %0, s3_3_c13_c0_5" : "+r"(r->tpidr2)::"memory"); /* TPIDR2_EL0 */
 	r->tpidr2_faulted = host_faults != faults;
-	__asm__ volatile("mrs %0, pmcr_el0" : "=r"(r->pmcr));
-	__asm__ volatile("mrs %0, pmselr_el0" : "=r"(r->pmselr));
-	__asm__ volatile("mrs %0, pmcntenset_el0" : "=r"(r->pmcntenset));
-	__asm__ volatile("mrs %0, pmovsset_el0" : "=r"(r->pmovsset));
-	__asm__ volatile("mrs %0, pmccfiltr_el0" : "=r"(r->pmccfiltr));
-	__asm__ volatile("mrs %0, pmevtyper0_el0" : "=r"(r->pmevtyper0));
-	__asm__ volatile("mrs %0, pmevcntr0_el0" : "=r"(r->pmevcntr0));
+	/*
+	 * The PMU's registers but the cycle counter may trap at EL0 too
+	 * (PMUSERENR_EL0.EN clear): a host thread that cannot read them
+	 * cannot see what a guest left there.
+	 */
+	r->pmu_faulted = 0;
+#define PMU_READ(n, reg, field)                                                                    \
+	do {                                                                                       \
+		faults = host_faults;                                                              \
+		r->field = 0;                                                                      \
+		__asm__ volatile("mrs %0, " reg : "+r"(r->field)::"memory");                       \
+		if (host_faults != faults)                                                         \
+			r->pmu_faulted |= 1u << (n);                                               \
+	} while (0)
+	PMU_READ(0, "pmcr_el0", pmcr);
+	PMU_READ(1, "pmselr_el0", pmselr);
+	PMU_READ(2, "pmcntenset_el0", pmcntenset);
+	PMU_READ(3, "pmovsset_el0", pmovsset);
+	PMU_READ(4, "pmccfiltr_el0", pmccfiltr);
+	PMU_READ(5, "pmevtyper0_el0", pmevtyper0);
+	PMU_READ(6, "pmevcntr0_el0", pmevcntr0);
+#undef PMU_READ
 	/* A counter that counts moves while the virtual counter ticks twice. */
 	r->cycles[0] = host_cycles();
 	tick = guest_ticks();
@@ -519,6 +535,22 @@ static void judge_host(const char *name, unsigned i, uint64_t before, uint64_t a
 	       (unsigned long long)before, (unsigned long long)after, verdict);
 }
 
+/* The nth PMU register of host_read: unreadable at EL0 both times, or unchanged. */
+static void judge_host_pmu(unsigned n, const char *name, unsigned i, uint64_t before,
+			   uint64_t after)
+{
+	bool before_faulted = (host_before.pmu_faulted >> n) & 1;
+	bool after_faulted = (host_after.pmu_faulted >> n) & 1;
+
+	if (before_faulted && after_faulted)
+		printf("guest-state: host %-15s not readable at EL0\n", name);
+	else if (before_faulted || after_faulted)
+		fail_reg(__LINE__, i, "readable at the host only sometimes", after,
+			 "before the guests", before);
+	else
+		judge_host(name, i, before, after);
+}
+
 static void judge_host_all(void)
 {
 	const struct host_regs *b = &host_before, *a = &host_after;
@@ -532,13 +564,13 @@ static void judge_host_all(void)
 			 a->tpidr2, "before the guests", b->tpidr2);
 	else
 		judge_host("TPIDR2_EL0", STATE_TPIDR2_EL0, b->tpidr2, a->tpidr2);
-	judge_host("PMCR_EL0", STATE_PMCR_EL0, b->pmcr, a->pmcr);
-	judge_host("PMSELR_EL0", STATE_PMSELR_EL0, b->pmselr, a->pmselr);
-	judge_host("PMCNTENSET_EL0", STATE_PMCNTENSET_EL0, b->pmcntenset, a->pmcntenset);
-	judge_host("PMOVSSET_EL0", STATE_PMOVSSET_EL0, b->pmovsset, a->pmovsset);
-	judge_host("PMCCFILTR_EL0", STATE_PMCCFILTR_EL0, b->pmccfiltr, a->pmccfiltr);
-	judge_host("PMEVTYPER0_EL0", STATE_PMEVTYPER0_EL0, b->pmevtyper0, a->pmevtyper0);
-	judge_host("PMEVCNTR0_EL0", STATE_PMEVCNTR0_EL0, b->pmevcntr0, a->pmevcntr0);
+	judge_host_pmu(0, "PMCR_EL0", STATE_PMCR_EL0, b->pmcr, a->pmcr);
+	judge_host_pmu(1, "PMSELR_EL0", STATE_PMSELR_EL0, b->pmselr, a->pmselr);
+	judge_host_pmu(2, "PMCNTENSET_EL0", STATE_PMCNTENSET_EL0, b->pmcntenset, a->pmcntenset);
+	judge_host_pmu(3, "PMOVSSET_EL0", STATE_PMOVSSET_EL0, b->pmovsset, a->pmovsset);
+	judge_host_pmu(4, "PMCCFILTR_EL0", STATE_PMCCFILTR_EL0, b->pmccfiltr, a->pmccfiltr);
+	judge_host_pmu(5, "PMEVTYPER0_EL0", STATE_PMEVTYPER0_EL0, b->pmevtyper0, a->pmevtyper0);
+	judge_host_pmu(6, "PMEVCNTR0_EL0", STATE_PMEVCNTR0_EL0, b->pmevcntr0, a->pmevcntr0);
 
 	/* The cycle counter: still counting, on from where the host left it. */
 	printf("guest-state: host %-15s before 0x%016llx after 0x%016llx, 0x%016llx\n",

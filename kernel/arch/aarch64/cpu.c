@@ -60,6 +60,9 @@ static void stage2_init(void)
 	vmid_space_init(&vmids, mmfr1_vmidbits() == 2 ? 65536 : 256);
 	/* Guests may use pointer authentication only where their keys can be switched. */
 	arch_has_pauth = cpu_has_pauth();
+	/* ID_AA64PFR0_EL1.RAS [31:28]; ID_AA64PFR1_EL1.SME [27:24]. */
+	arch_has_ras = ((sysreg_read(id_aa64pfr0_el1) >> 28) & 0xf) != 0;
+	arch_has_sme = ((sysreg_read(id_aa64pfr1_el1) >> 24) & 0xf) != 0;
 	if (!arch_has_pauth)
 		arch_hcr_guest &= ~(HCR_API | HCR_APK);
 	sysreg_write(vtcr_el2, vtcr);

@@ -30,6 +30,8 @@ void arch_vcpu_reset_regs(struct arch_regs *regs)
 }
 
 bool arch_has_pauth;
+bool arch_has_ras;
+bool arch_has_sme;
 
 /*
  * The keys are EL1 registers that E2H does not redirect: the kernel at EL2
@@ -103,6 +105,11 @@ void arch_vcpu_load(struct arch_vcpu *v)
 	sysreg_write(cntv_cval_el02, v->cntv_cval);
 	sysreg_write(cntv_ctl_el02, v->cntv_ctl);
 	sysreg_write(vmpidr_el2, v->vmpidr);
+	sysreg_write(csselr_el1, v->csselr);
+	if (arch_has_ras)
+		sysreg_write(s3_4_c12_c1_1, v->vdisr); /* VDISR_EL2 */
+	if (arch_has_sme)
+		sysreg_write(s3_3_c13_c0_5, v->tpidr2); /* TPIDR2_EL0 */
 	vgic_hw_load(v);
 	isb();
 }
@@ -134,6 +141,11 @@ void arch_vcpu_save(struct arch_vcpu *v)
 	v->cntv_ctl = sysreg_read(cntv_ctl_el02);
 	v->cntv_cval = sysreg_read(cntv_cval_el02);
 	v->vmpidr = sysreg_read(vmpidr_el2);
+	v->csselr = sysreg_read(csselr_el1);
+	if (arch_has_ras)
+		v->vdisr = sysreg_read(s3_4_c12_c1_1);
+	if (arch_has_sme)
+		v->tpidr2 = sysreg_read(s3_3_c13_c0_5);
 	vgic_hw_save(v);
 }
 

@@ -19,6 +19,12 @@ struct arch_vcpu {
 	uint64_t sp_el1, elr, spsr, esr, far, afsr0, afsr1, tpidr_el1, tpidrro_el0, par;
 	uint64_t cntkctl, cntv_ctl, cntv_cval;
 	uint64_t vmpidr;
+	/*
+	 * Reached directly by the guest, neither trapped nor E2H-redirected:
+	 * CSSELR_EL1 (cache size selection), VDISR_EL2 (the guest's DISR_EL1
+	 * with HCR_EL2.AMO set, FEAT_RAS), TPIDR2_EL0 (FEAT_SME).
+	 */
+	uint64_t csselr, vdisr, tpidr2;
 	uint64_t apkeys[10]; /* Pointer-authentication keys (IA, IB, DA, DB, GA; lo, hi). */
 	uint64_t ich_lr[16]; /* The list registers the CPU has. */
 	uint64_t ich_hcr, ich_vmcr;
@@ -28,6 +34,8 @@ struct arch_vcpu {
 
 /* The CPU has pointer authentication: guests use it, and their keys are switched. */
 extern bool arch_has_pauth;
+/* The CPU has FEAT_RAS (VDISR_EL2) and FEAT_SME (TPIDR2_EL0): switched too. */
+extern bool arch_has_ras, arch_has_sme;
 
 /* Architectural reset values: MMU and caches off (SCTLR_EL1's RES1 bits set). */
 void arch_vcpu_init(struct arch_vcpu *v);
