@@ -251,6 +251,8 @@ void syscall_dispatch(struct tcb *t)
 		struct slot *s;
 		enum mica_error err = lookup(t, arch_regs_arg(&t->regs, 0), &s);
 
+		if (err == MICA_OK && s->cap.type != MICA_OBJ_CNODE)
+			err = MICA_ERR_WRONG_TYPE;
 		arch_regs_set_result(&t->regs, err, err == MICA_OK ? debug_check(&s->cap) : 0);
 		break;
 	}

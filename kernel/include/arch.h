@@ -109,7 +109,8 @@ MUST_CHECK enum mica_error arch_vspace_init(struct arch_vspace *vs, uint16_t asi
 /*
  * Map the page of 2^page_bits bytes (12 or 21) at va to pa with MAP_*
  * permissions (MAP_USER is implied). Missing tables come from alloc_page,
- * or, when it is NULL, are an error. Errors: MICA_ERR_ALIGNMENT,
+ * or, when it is NULL, are an error. Only boot passes an alloc_page: the
+ * mapping and the tables made for it are marked as the boot's. Errors: MICA_ERR_ALIGNMENT,
  * MICA_ERR_RANGE (va outside the user half), MICA_ERR_INVALID_ARGUMENT
  * (writable and executable, or a bad size), MICA_ERR_DELETE_FIRST (already
  * mapped), MICA_ERR_LOOKUP_FAILED (a table is missing, no alloc_page),
@@ -147,6 +148,24 @@ void arch_vmid_flush_all(void);
  */
 MUST_CHECK struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va,
 					    unsigned need);
+
+/*
+ * One translation of an address space, as arch_vspace_walk finds it: a
+ * page or block (va, pa, 2^size_bits bytes), or a next-level table at pa
+ * on the way to va. is_boot: made at boot (arch_vspace_map with an
+ * alloc_page), of memory that is never Untyped.
+ */
+struct arch_translation {
+	uint64_t va;
+	paddr_t pa;
+	unsigned size_bits;
+	bool is_table;
+	bool is_boot;
+};
+
+/* Call visit for every translation in vs (test builds: the invariant checker). */
+void arch_vspace_walk(const struct arch_vspace *vs,
+		      void (*visit)(void *ctx, const struct arch_translation *t), void *ctx);
 
 /* An address space that maps nothing, for threads that have lost theirs (set at boot). */
 extern struct arch_vspace arch_vspace_empty;

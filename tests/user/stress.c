@@ -20,6 +20,7 @@
 #define CALLS	     100000u
 #define DONE_SYSCALL 0x4d494341u /* An unknown number: the "done" fault. */
 #define STRESS_RADIX 6
+#define STRESS_SELF  9 /* The slot of the stress CSpace that holds its own root. */
 #define ROOT	     MICA_CAP_ROOT_CNODE
 
 static uint64_t next_slot, untyped;
@@ -130,6 +131,32 @@ static uint64_t rnd_arg(void)
 	}
 }
 
+/*
+ * The kernel's invariants (the test kernel's checker, over everything the
+ * root CNode reaches) hold every CHECK_EVERY calls, not only at the end,
+ * so a broken one is caught near the call that broke it.
+ */
+#define CHECK_EVERY 256u
+
+static unsigned checks_made;
+
+static void check_invariants(unsigned call)
+{
+	struct mica_raw check = {{0}};
+
+	/* The stress thread's own CSpace, all it can reach (unless it deleted that slot). */
+	check.x[0] = STRESS_SELF;
+	mica_syscall_raw(MICA_SYS_DEBUG_CHECK, &check);
+	if (check.x[0] == MICA_OK)
+		checks_made++;
+	if (check.x[0] == MICA_OK && check.x[1] != 0) {
+		printf("FAIL %s:%d after call %u: %llu broken kernel invariants (error %llu)\n",
+		       __FILE__, __LINE__, call, (unsigned long long)check.x[1],
+		       (unsigned long long)check.x[0]);
+		check_failures++;
+	}
+}
+
 /* How often each error came back from an IPC or invocation (x6), for the report. */
 static unsigned results[32];
 
@@ -169,6 +196,8 @@ static void stress(void)
 		mica_syscall_raw(nr, &r);
 		if (nr >= MICA_SYS_SEND && nr <= MICA_SYS_REPLY_RECV)
 			results[r.x[6] < 31 ? r.x[6] : 31]++;
+		if (i % CHECK_EVERY == 0)
+			check_invariants(i);
 	}
 	r.x[0] = 0;
 	mica_syscall_raw(DONE_SYSCALL, &r);
@@ -215,7 +244,7 @@ int main(void)
 	      MICA_OK);
 	CHECK(mica_untyped_retype(untyped, MICA_OBJ_REPLY, 0, stress_cnode, 0, 0, 7, 1) == MICA_OK);
 	CHECK(mica_untyped_retype(untyped, MICA_OBJ_TCB, 0, stress_cnode, 0, 0, 8, 1) == MICA_OK);
-	CHECK(mica_cnode_copy(stress_cnode, 9, STRESS_RADIX, ROOT, stress_root, 64,
+	CHECK(mica_cnode_copy(stress_cnode, STRESS_SELF, STRESS_RADIX, ROOT, stress_root, 64,
 			      MICA_RIGHTS_ALL) == MICA_OK);
 	CHECK(mica_untyped_retype(untyped, MICA_OBJ_VSPACE, 0, stress_cnode, 0, 0, 10, 1) ==
 	      MICA_OK);
@@ -262,7 +291,8 @@ int main(void)
 	mr[0] = 1;
 	CHECK(mica_call(ep, mica_msg_info(0, 0, 1), mr).err == MICA_OK);
 	CHECK(mr[0] == 2);
-	printf("stress: kernel invariants hold (%llu broken)\n", (unsigned long long)check.x[1]);
+	printf("stress: kernel invariants hold (%llu broken; checked %u times on the way)\n",
+	       (unsigned long long)check.x[1], checks_made);
 
 	return check_finish("stress");
 }

@@ -84,7 +84,8 @@ static pte_t *walk(const struct arch_vspace *vs, uint64_t va, unsigned level,
 					*missing_level = l + 1;
 				return NULL;
 			}
-			*entry = pte_table(pa_addr(next));
+			*entry = pte_table(pa_addr(next)) |
+				 PTE_SW_BOOT; /* Only boot passes alloc_page. */
 		} else if (!pte_is_table(*entry, l)) {
 			return NULL;
 		}
@@ -163,6 +164,8 @@ enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, 
 		return MICA_ERR_DELETE_FIRST;
 	*entry = vs->stage2 ? pte_s2_leaf(pa_addr(pa), level_for(page_bits), prot)
 			    : pte_leaf(pa_addr(pa), level_for(page_bits), prot | MAP_USER);
+	if (alloc_page != NULL)
+		*entry |= PTE_SW_BOOT;
 	dsb(ishst);
 	return MICA_OK;
 }
@@ -237,6 +240,38 @@ struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsig
 	}
 	return (struct ret){MICA_ERR_BAD_ADDRESS, 0};
 }
+
+#ifdef MICA_CONFIG_DEBUG
+/* Every translation in the table at pa, of level, that serves addresses from base. */
+static void walk_table(uint64_t pa, unsigned level, uint64_t base,
+		       void (*visit)(void *ctx, const struct arch_translation *t), void *ctx)
+{
+	const pte_t *table = arch_phys_to_virt(pa_init(pa));
+
+	for (unsigned i = 0; i < PTE_ENTRIES; i++) {
+		uint64_t va = base + (uint64_t)i * pte_level_size(level);
+		struct arch_translation t = {
+			.va = va,
+			.pa = pa_init(pte_address(table[i])),
+			.size_bits = 12 + 9 * (PTE_LEVEL_LAST - level),
+			.is_table = pte_is_table(table[i], level),
+			.is_boot = (table[i] & PTE_SW_BOOT) != 0,
+		};
+
+		if (!pte_is_valid(table[i]))
+			continue;
+		visit(ctx, &t);
+		if (t.is_table)
+			walk_table(pte_address(table[i]), level + 1, va, visit, ctx);
+	}
+}
+
+void arch_vspace_walk(const struct arch_vspace *vs,
+		      void (*visit)(void *ctx, const struct arch_translation *t), void *ctx)
+{
+	walk_table(vs->root_pa, PTE_LEVEL_FIRST, 0, visit, ctx);
+}
+#endif
 
 /* Nothing mapped: ASID 0 is never given to a user address space. */
 static pte_t empty_l1[PTE_ENTRIES] __attribute__((aligned(4096)));

@@ -193,6 +193,7 @@ void arch_return_to_user(struct arch_regs *regs)
 #define FAKE_PTE_TABLE	    UINT64_C(2)
 #define FAKE_PTE_PROT_SHIFT 4
 #define FAKE_PTE_ADDR	    UINT64_C(0x0000fffffffff000)
+#define FAKE_PTE_BOOT	    (UINT64_C(1) << 55) /* Made with an alloc_page (boot). */
 #define FAKE_VA_BITS	    39
 
 static unsigned fake_index(uint64_t va, unsigned level)
@@ -252,7 +253,7 @@ static uint64_t *fake_walk(const struct arch_vspace *vs, uint64_t va, unsigned l
 					*missing = l + 1;
 				return NULL;
 			}
-			*e = pa_addr(next) | FAKE_PTE_TABLE | FAKE_PTE_VALID;
+			*e = pa_addr(next) | FAKE_PTE_TABLE | FAKE_PTE_VALID | FAKE_PTE_BOOT;
 		} else if (!(*e & FAKE_PTE_TABLE)) {
 			return NULL;
 		}
@@ -293,7 +294,7 @@ enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, 
 	if (*e & FAKE_PTE_VALID)
 		return MICA_ERR_DELETE_FIRST;
 	*e = pa_addr(pa) | (uint64_t)(prot | MAP_USER | MAP_READ) << FAKE_PTE_PROT_SHIFT |
-	     FAKE_PTE_VALID;
+	     FAKE_PTE_VALID | (alloc_page != NULL ? FAKE_PTE_BOOT : 0);
 	return MICA_OK;
 }
 
@@ -351,6 +352,35 @@ unsigned fake_vmid_flushes;
 void arch_vmid_flush_all(void)
 {
 	fake_vmid_flushes++;
+}
+
+static void fake_walk_table(uint64_t pa, unsigned level, uint64_t base,
+			    void (*visit)(void *ctx, const struct arch_translation *t), void *ctx)
+{
+	const uint64_t *table = fake_table(pa);
+
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t va = base + ((uint64_t)i << (12 + 9 * (3 - level)));
+		struct arch_translation t = {
+			.va = va,
+			.pa = pa_init(table[i] & FAKE_PTE_ADDR),
+			.size_bits = 12 + 9 * (3 - level),
+			.is_table = (table[i] & FAKE_PTE_TABLE) != 0,
+			.is_boot = (table[i] & FAKE_PTE_BOOT) != 0,
+		};
+
+		if (!(table[i] & FAKE_PTE_VALID))
+			continue;
+		visit(ctx, &t);
+		if (t.is_table)
+			fake_walk_table(table[i] & FAKE_PTE_ADDR, level + 1, va, visit, ctx);
+	}
+}
+
+void arch_vspace_walk(const struct arch_vspace *vs,
+		      void (*visit)(void *ctx, const struct arch_translation *t), void *ctx)
+{
+	fake_walk_table(vs->root_pa, 1, 0, visit, ctx);
 }
 
 struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsigned need)

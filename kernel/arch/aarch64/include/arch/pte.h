@@ -27,6 +27,13 @@ typedef uint64_t pte_t;
 #define PTE_PXN	       (UINT64_C(1) << 53)
 #define PTE_UXN	       (UINT64_C(1) << 54)
 #define PTE_ADDR_MASK  UINT64_C(0x0000fffffffff000)
+/*
+ * Bit 55 is left to software in page, block and table descriptors of both
+ * stages (Arm ARM D8.3): set on what boot made (arch_vspace_map with an
+ * alloc_page), so the invariant checker can tell it from what capabilities
+ * made.
+ */
+#define PTE_SW_BOOT (UINT64_C(1) << 55)
 
 /* The first level with 39-bit VAs and 4 KiB pages is 1 (T0SZ = T1SZ = 25). */
 #define PTE_LEVEL_FIRST 1u
