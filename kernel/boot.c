@@ -94,12 +94,18 @@ static void give_untyped(struct root_builder *b, uint64_t base, uint64_t end, bo
 		if (bits > MICA_UNTYPED_MAX_BITS)
 			bits = MICA_UNTYPED_MAX_BITS;
 		if (bits >= UNTYPED_MIN_BITS) {
+			/*
+			 * RAM holds whatever it held before the kernel ran: all
+			 * of it lies below the watermark, to be cleared on first
+			 * use (untyped.c).
+			 */
 			give(b, b->next_slot++,
 			     (struct cap){.type = MICA_OBJ_UNTYPED,
 					  .rights = MICA_RIGHTS_ALL,
 					  .size_bits = (uint8_t)bits,
 					  .is_device = is_device,
-					  .object = base});
+					  .object = base,
+					  .data = is_device ? 0 : UINT64_C(1) << bits});
 			d->paddr = base;
 			d->size_bits = (uint8_t)bits;
 			d->is_device = is_device;

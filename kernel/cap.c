@@ -30,6 +30,7 @@
 #include "cap.h"
 #include "cnode.h"
 #include "objects.h"
+#include "preempt.h"
 
 /*
  * A slot type private to slot_delete: a slot whose final capability to an
@@ -481,7 +482,7 @@ void slot_delete(struct slot *s)
 	object_cap_removed(&gone, final);
 }
 
-void slot_revoke(struct slot *s)
+enum mica_error slot_revoke_preemptible(struct slot *s)
 {
 	struct slot *cur = s;
 
@@ -491,7 +492,8 @@ void slot_revoke(struct slot *s)
 	 * there; a deletion that destroys an object with slots may delete any
 	 * slot, s itself included, so the walk then starts again from s (and
 	 * stops if s has gone: its remaining children then belong to s's
-	 * parent).
+	 * parent). Every deletion stands on its own, so between two of them
+	 * is a preemption point: the revoke made again starts from s anew.
 	 */
 	while (s->first_child != NULL) {
 		struct slot *up;
@@ -503,8 +505,14 @@ void slot_revoke(struct slot *s)
 		cascades = delete_cascades(cur);
 		slot_delete(cur);
 		cur = cascades ? s : up;
+		if (s->first_child != NULL && preempt_pending())
+			return ERR_PREEMPTED;
 	}
-	/* With no objects left in it, an Untyped's memory is free again. */
-	if (s->cap.type == MICA_OBJ_UNTYPED)
-		s->cap.data = 0;
+	return MICA_OK;
+}
+
+void slot_revoke(struct slot *s)
+{
+	while (slot_revoke_preemptible(s) != MICA_OK)
+		;
 }

@@ -388,4 +388,41 @@ unsigned debug_check(const struct cap *cnode)
 	return found.bad;
 }
 
+static uint64_t stretch_start, stretch_longest, preemptions;
+
+void debug_preempted(void)
+{
+	preemptions++;
+}
+
+uint64_t debug_take_preemptions(void)
+{
+	uint64_t n = preemptions;
+
+	preemptions = 0;
+	return n;
+}
+
+void debug_stretch_begin(void)
+{
+	stretch_start = arch_cycles();
+}
+
+void debug_stretch_point(void)
+{
+	uint64_t now = arch_cycles();
+
+	if (now - stretch_start > stretch_longest)
+		stretch_longest = now - stretch_start;
+	stretch_start = now;
+}
+
+uint64_t debug_stretch_take_longest(void)
+{
+	uint64_t longest = stretch_longest;
+
+	stretch_longest = 0;
+	return longest;
+}
+
 #endif /* MICA_CONFIG_DEBUG */

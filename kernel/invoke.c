@@ -85,8 +85,7 @@ static enum mica_error invoke_cnode(struct invocation *inv)
 		slot_delete(dest);
 		return MICA_OK;
 	case MICA_CNODE_REVOKE:
-		slot_revoke(dest);
-		return MICA_OK;
+		return slot_revoke_preemptible(dest);
 	case MICA_CNODE_COPY:
 	case MICA_CNODE_MINT:
 	case MICA_CNODE_MOVE:

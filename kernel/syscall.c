@@ -8,10 +8,12 @@
 #include "debug.h"
 #include "invoke.h"
 #include "ipc.h"
+#include "preempt.h"
 #include "print.h"
 #include "thread.h"
 #include "vspace.h"
 
+#include <mica/abi/context.h>
 #include <mica/abi/fault.h>
 #include <mica/abi/syscall.h>
 
@@ -115,6 +117,12 @@ static void sys_invoke(struct tcb *t, struct slot *slot, uint64_t info)
 			err = lookup(t, buf->caps[i], &inv.extra[i]);
 	if (err == MICA_OK)
 		err = invoke(&inv);
+	if (err == ERR_PREEMPTED) {
+		/* Made again once the interrupt waiting is handled; it goes on where it stopped. */
+		arch_regs_restart_syscall(&t->regs);
+		debug_preempted();
+		return;
+	}
 	if (err != MICA_OK)
 		inv.result_count = 0;
 	if (inv.result_count > MICA_MSG_REGISTERS && buf == NULL)
@@ -256,6 +264,10 @@ void syscall_dispatch(struct tcb *t)
 		arch_regs_set_result(&t->regs, err, err == MICA_OK ? debug_check(&s->cap) : 0);
 		break;
 	}
+	case MICA_SYS_DEBUG_STRETCH:
+		arch_regs_set_result(&t->regs, MICA_OK, debug_stretch_take_longest());
+		arch_regs_set(&t->regs, MICA_CTX_X0 + 2, debug_take_preemptions());
+		break;
 #endif
 	default:
 		if (t->slots[TCB_SLOT_FAULT_EP].cap.type == MICA_OBJ_ENDPOINT) {

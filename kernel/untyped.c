@@ -1,12 +1,55 @@
 /*
  * Untyped memory: retyping it into kernel objects, the only way objects
  * come to exist after boot.
+ *
+ * RAM above an Untyped's watermark (cap.data) is always zero, so a new
+ * object needs no clearing. Memory below it may hold anything (objects
+ * live there, or did). When an Untyped with no children is retyped, it is
+ * reset first: cleared from the watermark down, a chunk at a time, the
+ * watermark following, with a preemption point between chunks, so that
+ * clearing any amount of memory never holds the kernel for long and a
+ * restarted retype goes on where the last stopped (seL4 resets Untyped
+ * memory the same way). Device memory is never cleared: its watermark
+ * only says where objects go.
  */
 #include <string.h>
 
 #include "arch.h"
 #include "objects.h"
+#include "preempt.h"
 #include "untyped.h"
+
+/* Bytes cleared between two preemption points. */
+#define RESET_CHUNK (UINT64_C(1) << 16)
+
+/* Zero RAM [start, end): whole pages the fast way, the ragged ends byte-wise. */
+static void clear(uint64_t start, uint64_t end)
+{
+	uint64_t first = ALIGN_UP(start, (uint64_t)PAGE_SIZE);
+	uint64_t last = ALIGN_DOWN(end, (uint64_t)PAGE_SIZE);
+
+	if (first >= last) {
+		memset(arch_phys_to_virt(pa_init(start)), 0, (size_t)(end - start));
+		return;
+	}
+	memset(arch_phys_to_virt(pa_init(start)), 0, (size_t)(first - start));
+	arch_clear_pages(arch_phys_to_virt(pa_init(first)), (size_t)(last - first));
+	memset(arch_phys_to_virt(pa_init(last)), 0, (size_t)(end - last));
+}
+
+/* Clear u's memory below its watermark, from the top down; may be preempted. */
+static enum mica_error reset(struct cap *u)
+{
+	while (u->data > 0) {
+		uint64_t low = u->data > RESET_CHUNK ? ALIGN_DOWN(u->data - 1, RESET_CHUNK) : 0;
+
+		clear(u->object + low, u->object + u->data);
+		u->data = low;
+		if (u->data > 0 && preempt_pending())
+			return ERR_PREEMPTED;
+	}
+	return MICA_OK;
+}
 
 /* Can Untyped memory become an object of this type at all? */
 static bool type_is_retypeable(enum mica_object_type type)
@@ -64,25 +107,30 @@ enum mica_error untyped_retype(struct slot *ut, enum mica_object_type type, unsi
 		return MICA_ERR_RANGE;
 	ut_size = UINT64_C(1) << u->size_bits;
 	used = slot_has_children(ut) ? u->data : 0;
+	if (used > ut_size)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
 	start = ALIGN_UP(u->object + used, UINT64_C(1) << bits);
-	if (used > ut_size || start - u->object > ut_size ||
-	    count > (ut_size - (start - u->object)) >> bits)
+	if (start - u->object > ut_size || count > (ut_size - (start - u->object)) >> bits)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
 
-	for (uint64_t i = 0; i < count; i++) {
-		paddr_t pa = pa_init(start + (i << bits));
+	/*
+	 * Everything is checked. An Untyped with nothing in it is cleared
+	 * first (a restart after preemption checks again and goes on), so
+	 * that new objects start zeroed and nothing of what the memory held
+	 * before leaks through them.
+	 */
+	if (!slot_has_children(ut)) {
+		enum mica_error err = u->is_device ? MICA_OK : reset(&ut->cap);
 
-		/*
-		 * New objects start zeroed, so nothing of what the memory held
-		 * before leaks through them. Device memory is never touched,
-		 * and a new Untyped is not either: whatever is made from it is
-		 * zeroed then, and zeroing a large Untyped twice would hold the
-		 * kernel for nothing.
-		 */
-		if (!u->is_device && type != MICA_OBJ_UNTYPED)
-			memset(arch_phys_to_virt(pa), 0, (size_t)1 << bits);
-		slot_insert(&dest[i], object_create(type, pa, user_bits, u->is_device), ut);
+		if (err != MICA_OK)
+			return err;
+		ut->cap.data = 0;
 	}
+	for (uint64_t i = 0; i < count; i++)
+		slot_insert(
+			&dest[i],
+			object_create(type, pa_init(start + (i << bits)), user_bits, u->is_device),
+			ut);
 	ut->cap.data = start - u->object + (count << bits);
 	return MICA_OK;
 }

@@ -28,6 +28,9 @@ void arch_boot_info(paddr_t dtb, paddr_t image, struct boot_info *out);
 /* Per-CPU set-up of the boot CPU once the kernel runs at its link address. */
 void arch_cpu_init(void);
 
+/* Zero size bytes of RAM at va (both multiples of 4 KiB), fast. */
+void arch_clear_pages(void *va, size_t size);
+
 /* The kernel's view of RAM, both ways. */
 void *arch_phys_to_virt(paddr_t pa);
 paddr_t arch_virt_to_phys(const void *va);
@@ -52,6 +55,9 @@ bool arch_irq_is_claimable(uint32_t intid);
 /* Idle until an interrupt has been handled. */
 void arch_wait_for_interrupt(void);
 
+/* Is a physical interrupt pending (taken as soon as the kernel unmasks them)? */
+bool arch_irq_pending(void);
+
 /*
  * The FP/SIMD unit: opening it to lower exception levels (while closed,
  * their first use traps to sched_fp_take), and moving a thread's registers
@@ -62,6 +68,9 @@ void arch_wait_for_interrupt(void);
 void arch_fp_open(void);
 void arch_fp_save(struct arch_fp *fp);
 void arch_fp_load(const struct arch_fp *fp);
+
+/* The CPU's cycle counter (executed instructions under QEMU's -icount), for test builds. */
+uint64_t arch_cycles(void);
 
 /* The CPU's counter, and its frequency in Hz. */
 uint64_t arch_counter(void);
@@ -78,6 +87,9 @@ void arch_regs_init_user(struct arch_regs *regs, uintptr_t entry, uintptr_t sp, 
  * arch_regs_get_mr / arch_regs_set_mr / arch_regs_copy_mrs (message
  * registers), arch_regs_set_ipc_result (error, badge, info).
  */
+
+/* Make the thread make its system call again when it next runs (a preempted call). */
+void arch_regs_restart_syscall(struct arch_regs *regs);
 
 /* The two results of a non-IPC system call. */
 void arch_regs_set_result(struct arch_regs *regs, enum mica_error err, uintptr_t val);

@@ -141,7 +141,14 @@ bool slot_has_children(const struct slot *s);
  */
 void slot_delete(struct slot *s);
 
-/* Delete every descendant of s (not s itself), deepest first. */
+/*
+ * Delete every descendant of s (not s itself), deepest first. The
+ * preemptible form stops with ERR_PREEMPTED (preempt.h) between two
+ * deletions when an interrupt is waiting; called again, it goes on. An
+ * Untyped keeps its watermark: its memory is cleared when it is next
+ * retyped (untyped.c).
+ */
+MUST_CHECK enum mica_error slot_revoke_preemptible(struct slot *s);
 void slot_revoke(struct slot *s);
 
 /*

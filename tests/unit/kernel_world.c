@@ -78,12 +78,14 @@ int world_setup(void **state)
 	fake_forget_mappings();
 	console_len = 0;
 	console[0] = '\0';
-	slot_insert(&root_slots[SLOT_UNTYPED],
-		    (struct cap){.type = MICA_OBJ_UNTYPED,
-				 .rights = MICA_RIGHTS_ALL,
-				 .size_bits = RAM_BITS,
-				 .object = (uintptr_t)ram},
-		    NULL);
+	slot_insert(
+		&root_slots[SLOT_UNTYPED],
+		(struct cap){.type = MICA_OBJ_UNTYPED,
+			     .rights = MICA_RIGHTS_ALL,
+			     .size_bits = RAM_BITS,
+			     .object = (uintptr_t)ram,
+			     .data = (uint64_t)1 << RAM_BITS}, /* Not cleared yet, as at boot. */
+		NULL);
 	slot_insert(&root_slots[SLOT_ROOT],
 		    (struct cap){.type = MICA_OBJ_CNODE,
 				 .rights = MICA_RIGHTS_ALL,

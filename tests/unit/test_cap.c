@@ -863,7 +863,7 @@ static void test_revoke_deletes_every_descendant_but_not_the_slot(void **state)
 	assert_int_equal(removed(&ep, true), 0);
 }
 
-static void test_revoke_of_an_untyped_resets_its_watermark(void **state)
+static void test_revoke_of_an_untyped_keeps_its_watermark_for_clearing(void **state)
 {
 	struct cap ut = new_cap(MICA_OBJ_UNTYPED);
 	struct cap a = cnode_cap(cn_a, 2);
@@ -876,7 +876,8 @@ static void test_revoke_of_an_untyped_resets_its_watermark(void **state)
 	slot_insert(&s[3], a, &s[2]);
 	slot_insert(&cn_a[0], new_cap(MICA_OBJ_NOTIFICATION), NULL);
 	slot_revoke(&s[0]);
-	assert_int_equal(s[0].cap.data, 0);
+	/* What lies below it is not zero now: retype clears it first (test_untyped). */
+	assert_int_equal(s[0].cap.data, 0x800);
 	assert_null(s[0].first_child);
 	assert_int_equal(removed(&a, true), 1);
 	assert_true(slot_is_empty(&cn_a[0]));
@@ -1431,8 +1432,7 @@ static void op_revoke(void)
 			return;
 	slot_revoke(slot_of(target));
 	seen.revokes_run += removal_count > 0;
-	if (m[target].full && mtype(target) == MICA_OBJ_UNTYPED)
-		m[target].data = 0;
+	/* An Untyped keeps its watermark: its next retype clears what lies below it. */
 	apply_deletion(del);
 }
 
@@ -1536,7 +1536,7 @@ int main(void)
 			reset_cnodes),
 		cmocka_unit_test_setup(test_revoke_deletes_every_descendant_but_not_the_slot,
 				       reset_cnodes),
-		cmocka_unit_test_setup(test_revoke_of_an_untyped_resets_its_watermark,
+		cmocka_unit_test_setup(test_revoke_of_an_untyped_keeps_its_watermark_for_clearing,
 				       reset_cnodes),
 		cmocka_unit_test_setup(
 			test_revoke_survives_destroying_the_cnode_that_holds_the_revoked_slot,

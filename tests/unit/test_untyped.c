@@ -17,6 +17,8 @@
 #include <cmocka.h>
 
 #include "objects.h"
+#include "fake.h"
+#include "preempt.h"
 #include "untyped.h"
 
 /* The object layer, recorded ------------------------------------------------------------ */
@@ -49,9 +51,10 @@ struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_b
 
 	assert_true(bits != 0);
 	assert_true(IS_ALIGNED(pa_addr(pa), (uintptr_t)1 << bits));
-	/* RAM objects arrive zeroed; device memory and new Untyped untouched. */
+	/* RAM objects arrive zeroed, new Untyped too (all of it above its watermark); device memory
+	 * untouched. */
 	for (size_t i = 0; i < ((size_t)1 << bits); i++)
-		assert_int_equal(mem[i], is_device || type == MICA_OBJ_UNTYPED ? JUNK : 0);
+		assert_int_equal(mem[i], is_device ? JUNK : 0);
 	assert_true(created_count < MAX_CREATED);
 	created[created_count++] = (struct created){type, pa_addr(pa), user_bits, is_device};
 	if (type == MICA_OBJ_UNTYPED || type == MICA_OBJ_CNODE)
@@ -83,6 +86,7 @@ struct slot *object_slots(const struct cap *cap, size_t *count)
 
 #define CNODE_RADIX 9
 #define UT_BITS	    22 /* 4 MiB: room for two 2 MiB frames. */
+#define SIZE	    (UINT64_C(1) << UT_BITS)
 
 static struct slot cnode[1 << CNODE_RADIX];
 static struct cap cn;
@@ -104,9 +108,11 @@ static int setup(void **state)
 		    (struct cap){.type = MICA_OBJ_UNTYPED,
 				 .rights = MICA_RIGHTS_ALL,
 				 .size_bits = UT_BITS,
-				 .object = (uintptr_t)ram},
+				 .object = (uintptr_t)ram,
+				 .data = SIZE}, /* As at boot: nothing is known to be zero. */
 		    NULL);
 	created_count = 0;
+	fake_preempt_every = 0;
 	removed_count = 0;
 	return 0;
 }
@@ -145,7 +151,7 @@ static void test_retype_refuses_a_source_that_is_not_untyped(void **state)
 			 MICA_ERR_WRONG_TYPE);
 	assert_int_equal(untyped_retype(&cnode[5], MICA_OBJ_ENDPOINT, 0, &cn, 1, 1),
 			 MICA_ERR_WRONG_TYPE);
-	assert_unchanged(0);
+	assert_unchanged(SIZE);
 }
 
 static void test_retype_refuses_a_destination_that_is_not_a_cnode(void **state)
@@ -155,7 +161,7 @@ static void test_retype_refuses_a_destination_that_is_not_a_cnode(void **state)
 	(void)state;
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &not_cnode, 1, 1),
 			 MICA_ERR_WRONG_TYPE);
-	assert_unchanged(0);
+	assert_unchanged(SIZE);
 }
 
 static void test_retype_refuses_types_that_cannot_be_made(void **state)
@@ -169,7 +175,7 @@ static void test_retype_refuses_types_that_cannot_be_made(void **state)
 				 MICA_ERR_INVALID_ARGUMENT);
 	assert_int_equal(untyped_retype(ut, (enum mica_object_type)200, 0, &cn, 1, 1),
 			 MICA_ERR_INVALID_ARGUMENT);
-	assert_unchanged(0);
+	assert_unchanged(SIZE);
 }
 
 static void test_device_untyped_makes_only_frames_and_untyped(void **state)
@@ -184,7 +190,7 @@ static void test_device_untyped_makes_only_frames_and_untyped(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(kernel_objects); i++)
 		assert_int_equal(untyped_retype(ut, kernel_objects[i], 4, &cn, 1, 1),
 				 MICA_ERR_INVALID_ARGUMENT);
-	assert_unchanged(0);
+	assert_unchanged(SIZE);
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 2), MICA_OK);
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, 16, &cn, 3, 1), MICA_OK);
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 4, 1), MICA_OK);
@@ -203,7 +209,7 @@ static void test_retype_refuses_sizes_out_of_range_for_the_type(void **state)
 			 MICA_ERR_RANGE);
 	/* A child Untyped as large as its parent would be the same object twice. */
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, UT_BITS, &cn, 1, 1), MICA_ERR_RANGE);
-	assert_unchanged(0);
+	assert_unchanged(SIZE);
 }
 
 static void test_retype_refuses_a_count_of_zero_or_above_the_limit(void **state)
@@ -215,7 +221,7 @@ static void test_retype_refuses_a_count_of_zero_or_above_the_limit(void **state)
 		MICA_ERR_RANGE);
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, UINT64_MAX),
 			 MICA_ERR_RANGE);
-	assert_unchanged(0);
+	assert_unchanged(SIZE);
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, UNTYPED_RETYPE_MAX_COUNT),
 			 MICA_OK);
 	assert_int_equal(created_count, UNTYPED_RETYPE_MAX_COUNT);
@@ -234,7 +240,7 @@ static void test_retype_refuses_slots_past_the_end_of_the_cnode(void **state)
 	/* An offset so large that offset + count wraps around. */
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, UINT64_MAX, 2),
 			 MICA_ERR_RANGE);
-	assert_unchanged(0);
+	assert_unchanged(SIZE);
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, slots - 2, 2), MICA_OK);
 	assert_false(slot_is_empty(&cnode[slots - 1]));
 }
@@ -250,7 +256,7 @@ static void test_retype_refuses_a_full_destination_slot(void **state)
 	/* The Untyped's own slot is full, too. */
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 0, 1),
 			 MICA_ERR_DELETE_FIRST);
-	assert_unchanged(0);
+	assert_unchanged(SIZE);
 	assert_int_equal(cnode[100].cap.object, 0x1000);
 }
 
@@ -263,7 +269,7 @@ static void test_retype_refuses_objects_that_do_not_fit(void **state)
 	/* Three 2 MiB frames in 4 MiB. */
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 1, 3),
 			 MICA_ERR_NOT_ENOUGH_MEMORY);
-	assert_unchanged(0);
+	assert_unchanged(SIZE);
 	/* After one endpoint, alignment leaves room for one 2 MiB frame only. */
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, 1), MICA_OK);
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 2, 2),
@@ -289,7 +295,7 @@ static void test_errors_come_in_the_documented_order(void **state)
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, 99, &cn, 100, 1), MICA_ERR_RANGE);
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, UT_BITS + 1, &cn, 100, 1),
 			 MICA_ERR_DELETE_FIRST);
-	assert_unchanged(0);
+	assert_unchanged(SIZE);
 }
 
 /* Placement, zeroing, slots ------------------------------------------------------------- */
@@ -316,37 +322,65 @@ static void test_retype_aligns_each_object_to_its_own_size(void **state)
 		assert_int_equal(cnode[i].cap.object, created[i - 1].pa);
 }
 
-static void test_retype_zeroes_ram_objects_and_nothing_else(void **state)
+/* An Untyped with nothing in it is cleared from its watermark down before it is used. */
+static void test_a_first_retype_clears_the_untyped_below_its_watermark(void **state)
 {
 	(void)state;
+	ut->cap.data = 0x3000;
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_NOTIFICATION, 0, &cn, 1, 2), MICA_OK);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 3, 1), MICA_OK);
-	/* object_create checked the zeroes; the bytes around them are untouched. */
-	for (size_t i = 2 << MICA_NOTIFICATION_BITS; i < 0x1000; i++)
-		assert_int_equal(ram[i], JUNK);
-	for (size_t i = 0x2000; i < 0x3000; i++)
-		assert_int_equal(ram[i], JUNK);
+	for (size_t i = 0; i < 0x3000; i++)
+		assert_int_equal(ram[i], 0);
+	/* Above the watermark the memory counts as zero already and is not touched. */
+	assert_int_equal(ram[0x3000], JUNK);
+	assert_int_equal(ut->cap.data, 2u << MICA_NOTIFICATION_BITS);
+	/* With children, a retype goes on above the watermark and clears nothing. */
+	ram[0x10] = JUNK;
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_REPLY, 0, &cn, 3, 1), MICA_OK);
+	assert_int_equal(ram[0x10], JUNK);
 	assert_int_equal(created_count, 3);
-	assert_false(created[2].is_device);
 }
 
-static void test_retype_leaves_a_new_untyped_for_its_own_retypes_to_zero(void **state)
+/* Clearing stops at a preemption point and goes on when the retype is made again. */
+static void test_clearing_is_preemptible_and_goes_on_where_it_stopped(void **state)
+{
+	unsigned calls = 0;
+	enum mica_error err;
+
+	(void)state;
+	fake_preempt_every = 1;
+	do {
+		uint64_t before = ut->cap.data;
+
+		err = untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 1);
+		calls++;
+		if (err == ERR_PREEMPTED) {
+			assert_true(ut->cap.data < before);
+			assert_int_equal(created_count, 0);
+			assert_true(slot_is_empty(&cnode[1]));
+		}
+	} while (err == ERR_PREEMPTED);
+	assert_int_equal(err, MICA_OK);
+	assert_int_equal(calls, SIZE >> 16); /* One 64 KiB chunk each. */
+	for (size_t i = 0; i < SIZE; i++)
+		assert_int_equal(ram[i], 0);
+	assert_int_equal(created_count, 1);
+}
+
+static void test_a_new_untyped_is_zero_and_its_own_retypes_clear_nothing(void **state)
 {
 	(void)state;
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, 12, &cn, 1, 1), MICA_OK);
-	assert_int_equal(ram[0], JUNK);
 	assert_int_equal(cnode[1].cap.size_bits, 12);
+	assert_int_equal(cnode[1].cap.data, 0);
 	assert_int_equal(untyped_retype(&cnode[1], MICA_OBJ_ENDPOINT, 0, &cn, 2, 1), MICA_OK);
 	assert_int_equal(created[1].pa, base());
-	for (size_t i = 0; i < (1u << MICA_ENDPOINT_BITS); i++)
-		assert_int_equal(ram[i], 0);
-	assert_int_equal(ram[1u << MICA_ENDPOINT_BITS], JUNK);
 }
 
 static void test_retype_never_writes_device_memory(void **state)
 {
 	(void)state;
 	ut->cap.is_device = 1;
+	ut->cap.data = 0;
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 4), MICA_OK);
 	for (size_t i = 0; i < 0x4000; i++)
 		assert_int_equal(ram[i], JUNK);
@@ -400,7 +434,8 @@ static void test_watermark_restarts_at_zero_after_a_revoke(void **state)
 	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 3, 1),
 			 MICA_ERR_NOT_ENOUGH_MEMORY);
 	slot_revoke(ut);
-	assert_int_equal(ut->cap.data, 0);
+	/* The frames' memory lies below the watermark: the next retype clears it. */
+	assert_int_equal(ut->cap.data, SIZE);
 	assert_true(slot_is_empty(&cnode[1]));
 	assert_true(slot_is_empty(&cnode[2]));
 	assert_int_equal(removed_count, 2);
@@ -463,10 +498,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_retype_aligns_each_object_to_its_own_size,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retype_zeroes_ram_objects_and_nothing_else,
-						setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_retype_leaves_a_new_untyped_for_its_own_retypes_to_zero, setup,
+			test_a_first_retype_clears_the_untyped_below_its_watermark, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_clearing_is_preemptible_and_goes_on_where_it_stopped, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_new_untyped_is_zero_and_its_own_retypes_clear_nothing, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_retype_never_writes_device_memory, setup,
 						teardown),

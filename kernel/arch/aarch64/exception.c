@@ -7,6 +7,7 @@
 #include "arch/internal.h"
 #include "arch/power.h"
 #include "arch/sysreg.h"
+#include "debug.h"
 #include "irq.h"
 #include "print.h"
 #include "sched.h"
@@ -99,10 +100,24 @@ static void user_fault(struct tcb *t, const struct arch_regs *regs, uint64_t esr
 	thread_fault(t, label, mr, 4);
 }
 
+/*
+ * Each entry from EL0 or a guest begins a stretch with interrupts masked;
+ * each return to a thread ends one (debug.h: test builds measure them).
+ */
+static struct arch_regs *to_user(struct arch_regs *regs)
+{
+	debug_stretch_point();
+	return regs;
+}
+
 struct arch_regs *exception_user_sync(struct arch_regs *regs)
 {
-	struct tcb *t = thread_current();
-	uint64_t esr = sysreg_read(esr_el2);
+	struct tcb *t;
+	uint64_t esr;
+
+	debug_stretch_begin();
+	t = thread_current();
+	esr = sysreg_read(esr_el2);
 
 	if (esr_ec(esr) == ESR_EC_FP_ASIMD)
 		sched_fp_take(t); /* Guests' too: their own CPACR traps go to their EL1. */
@@ -112,14 +127,15 @@ struct arch_regs *exception_user_sync(struct arch_regs *regs)
 		syscall_dispatch(t);
 	else
 		user_fault(t, regs, esr, sysreg_read(far_el2));
-	return schedule();
+	return to_user(schedule());
 }
 
 struct arch_regs *exception_user_irq(struct arch_regs *regs)
 {
 	(void)regs;
+	debug_stretch_begin();
 	handle_irq();
-	return schedule();
+	return to_user(schedule());
 }
 
 /*
@@ -132,7 +148,7 @@ struct arch_regs *exception_user_fiq(struct arch_regs *regs)
 {
 	(void)regs;
 	kprintf("mica: unexpected FIQ (ignored)\n");
-	return schedule();
+	return to_user(schedule());
 }
 
 /*
@@ -144,13 +160,14 @@ struct arch_regs *exception_user_serror(struct arch_regs *regs)
 {
 	struct tcb *t = thread_current();
 
+	debug_stretch_begin();
 	if (t->vcpu != NULL) {
 		arch_guest_exit(t, sysreg_read(esr_el2));
-		return schedule();
+		return to_user(schedule());
 	}
 	kprintf("mica: SError in thread \"%s\"\n", t->name);
 	user_fault(t, regs, sysreg_read(esr_el2), sysreg_read(far_el2));
-	return schedule();
+	return to_user(schedule());
 }
 
 void exception_kernel_sync(struct arch_regs *frame)
@@ -184,7 +201,22 @@ void exception_kernel_bad(struct arch_regs *frame)
 	arch_power_off(MICA_EXIT_KERNEL_PANIC);
 }
 
+/* ISR_EL1.I: an IRQ is pending (the physical one at EL2). */
+#define ISR_I (UINT64_C(1) << 7)
+
+bool arch_irq_pending(void)
+{
+	return (sysreg_read(isr_el1) & ISR_I) != 0;
+}
+
 void arch_wait_for_interrupt(void)
 {
+	debug_stretch_point();
 	__asm__ volatile("msr daifclr, #2\n\twfi\n\tmsr daifset, #2" ::: "memory");
+	debug_stretch_begin();
+}
+
+uint64_t arch_cycles(void)
+{
+	return sysreg_read(pmccntr_el0);
 }

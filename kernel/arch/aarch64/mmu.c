@@ -30,6 +30,27 @@ paddr_t arch_virt_to_phys(const void *va)
 }
 
 /*
+ * DC ZVA zeroes a block of 4 << DCZID_EL0.BS bytes per instruction (Arm
+ * ARM D7.5.2, "DC ZVA"); where it is prohibited (DZP), memset does it.
+ */
+#define DCZID_DZP     (UINT64_C(1) << 4)
+#define DCZID_BS_MASK UINT64_C(0xf)
+
+void arch_clear_pages(void *va, size_t size)
+{
+	uint64_t dczid = sysreg_read(dczid_el0);
+	size_t block = (size_t)4 << (dczid & DCZID_BS_MASK);
+
+	if ((dczid & DCZID_DZP) || block > PAGE_SIZE) {
+		memset(va, 0, size);
+		return;
+	}
+	for (uintptr_t p = (uintptr_t)va; p < (uintptr_t)va + size; p += block)
+		__asm__ volatile("dc zva, %0" ::"r"(p) : "memory");
+	dsb(ish);
+}
+
+/*
  * Device registers get their own 2 MiB-aligned window of Device-nGnRE
  * memory: the block may cover neighbouring devices, which is harmless as
  * the kernel never touches them and device memory is never speculated.

@@ -27,6 +27,12 @@ void arch_regs_init_user(struct arch_regs *regs, uintptr_t entry, uintptr_t sp, 
 	regs->pstate = SPSR_MODE_EL0T; /* EL0, interrupts unmasked */
 }
 
+/* An SVC is 4 bytes (host threads run A64 alone); ELR_EL2 points past it. */
+void arch_regs_restart_syscall(struct arch_regs *regs)
+{
+	regs->pc -= 4;
+}
+
 void arch_regs_set_result(struct arch_regs *regs, enum mica_error err, uintptr_t val)
 {
 	regs->x[0] = (uint64_t)err;

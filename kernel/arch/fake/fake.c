@@ -46,6 +46,11 @@ void *arch_phys_to_virt(paddr_t pa)
 	return (void *)pa_addr(pa);
 }
 
+void arch_clear_pages(void *va, size_t size)
+{
+	memset(va, 0, size);
+}
+
 paddr_t arch_virt_to_phys(const void *va)
 {
 	return pa_init((uintptr_t)va);
@@ -106,6 +111,21 @@ void arch_wait_for_interrupt(void)
 	abort();
 }
 
+unsigned fake_preempt_every;
+static unsigned fake_preempt_calls;
+
+bool arch_irq_pending(void)
+{
+	return fake_preempt_every != 0 && ++fake_preempt_calls % fake_preempt_every == 0;
+}
+
+uint64_t arch_cycles(void)
+{
+	static uint64_t cycles;
+
+	return cycles += 100;
+}
+
 uint64_t arch_counter(void)
 {
 	return 0;
@@ -122,6 +142,11 @@ void arch_regs_init_user(struct arch_regs *regs, uintptr_t entry, uintptr_t sp, 
 	regs->pc = entry;
 	regs->sp = sp;
 	regs->x[0] = arg;
+}
+
+void arch_regs_restart_syscall(struct arch_regs *regs)
+{
+	regs->pc -= 4;
 }
 
 void arch_regs_set_result(struct arch_regs *regs, enum mica_error err, uintptr_t val)

@@ -19,6 +19,8 @@ extern unsigned fake_interrupt_waits;
 extern unsigned fake_unmap_count;
 extern unsigned fake_vmid_flushes; /* arch_vmid_flush_all calls. */
 extern bool fake_irq_enabled[1024];
+/* If not 0, every fake_preempt_every-th preemption point finds an interrupt pending. */
+extern unsigned fake_preempt_every;
 /* The list registers the fake GIC has (4, like QEMU's), and arch_vgic_idle calls. */
 extern unsigned fake_lr_count;
 extern unsigned fake_vgic_idles;

@@ -58,6 +58,16 @@ enum mica_syscall {
 	 * is an unknown system call.
 	 */
 	MICA_SYS_DEBUG_CHECK = 10,
+	/*
+	 * x1 = the longest stretch the kernel ran with interrupts masked since
+	 * the last such call (from an entry, or leaving idle, to the next point
+	 * where a waiting interrupt is taken: a return to a thread, a
+	 * preemption point, idling), in cycle-counter counts: executed
+	 * instructions under QEMU's -icount; x2 = how many system calls were
+	 * preempted (and made again) meanwhile. Test kernel only, like
+	 * DEBUG_CHECK.
+	 */
+	MICA_SYS_DEBUG_STRETCH = 11,
 };
 
 #define MICA_DEBUG_CHECK_DEPTH 4
