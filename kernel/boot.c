@@ -171,7 +171,8 @@ static enum mica_error build_objects(struct root_builder *b, paddr_t info_pa, pa
 	vspace = (struct cap){.type = MICA_OBJ_VSPACE,
 			      .rights = MICA_RIGHTS_ALL,
 			      .object = (uintptr_t)arch_phys_to_virt(vspace_pa)};
-	vspace_create(&vspace);
+	vspace_boot_init();
+	vspace_create(&vspace, 0);
 	if (vspace.data2 == 0)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
 	b->vs = vspace_of(&vspace);
@@ -183,6 +184,8 @@ static enum mica_error build_objects(struct root_builder *b, paddr_t info_pa, pa
 	vs = give(b, MICA_CAP_ROOT_VSPACE, vspace);
 	give(b, MICA_CAP_IRQ_CONTROL,
 	     (struct cap){.type = MICA_OBJ_IRQ_CONTROL, .rights = MICA_RIGHTS_ALL});
+	give(b, MICA_CAP_ASID_CONTROL,
+	     (struct cap){.type = MICA_OBJ_ASID_CONTROL, .rights = MICA_RIGHTS_ALL});
 	give(b, MICA_CAP_BOOT_INFO,
 	     frame_cap(info_pa, MICA_RIGHT_READ, MICA_ROOT_BOOT_INFO_VA,
 		       vspace_mapping_record(&b->vs)));

@@ -135,14 +135,15 @@ enum mica_error cap_derive(const struct cap *src, unsigned rights, bool set_badg
 		return MICA_ERR_INVALID_CAPABILITY;
 	/*
 	 * An Untyped capability accounts for its memory alone (a copy would
-	 * let two holders retype the same bytes), and IRQControl is unique. A
+	 * let two holders retype the same bytes), and IRQControl and ASIDControl
+	 * are unique. A
 	 * page table has one capability, so that it sits in at most one place
 	 * in one address space: two copies could map it into a VSpace and a
 	 * VM at once, where the same entries mean different things and TLB
 	 * maintenance would reach only one of the two.
 	 */
 	if (src->type == MICA_OBJ_UNTYPED || src->type == MICA_OBJ_IRQ_CONTROL ||
-	    src->type == MICA_OBJ_PAGE_TABLE)
+	    src->type == MICA_OBJ_ASID_CONTROL || src->type == MICA_OBJ_PAGE_TABLE)
 		return MICA_ERR_ILLEGAL_OPERATION;
 	err = derive_fields(src, rights, set_badge, data, &c);
 	if (err != MICA_OK)

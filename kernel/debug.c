@@ -145,6 +145,8 @@ static void visit(const struct slot *s)
 	case MICA_OBJ_UNTYPED:
 	case MICA_OBJ_IRQ_CONTROL:
 	case MICA_OBJ_IRQ_HANDLER:
+	case MICA_OBJ_ASID_CONTROL:
+	case MICA_OBJ_ASID_POOL:
 	case MICA_OBJ_TYPE_COUNT:
 		break;
 	}
@@ -361,6 +363,8 @@ static void check_objects(void)
 		case MICA_OBJ_IRQ_CONTROL:
 		case MICA_OBJ_IRQ_HANDLER:
 		case MICA_OBJ_VM:
+		case MICA_OBJ_ASID_CONTROL:
+		case MICA_OBJ_ASID_POOL:
 		case MICA_OBJ_TYPE_COUNT:
 			break;
 		}

@@ -50,6 +50,7 @@ static enum mica_error cnode_slot(struct slot *root, uint64_t index, uint64_t de
 static enum mica_error invoke_untyped(struct invocation *inv)
 {
 	struct slot *root, *dest;
+	const struct cap *pool = NULL;
 	enum mica_error err;
 
 	if (inv->label != MICA_UNTYPED_RETYPE)
@@ -65,8 +66,11 @@ static enum mica_error invoke_untyped(struct invocation *inv)
 		return MICA_ERR_WRONG_TYPE;
 	if (inv->arg[0] >= MICA_OBJ_TYPE_COUNT || inv->arg[1] > 64)
 		return MICA_ERR_INVALID_ARGUMENT;
+	/* The ASID pool, for VSpaces and VMs (untyped_retype says whether it is needed). */
+	if (inv->extra_count > 1 && inv->extra[1] != NULL && !slot_is_empty(inv->extra[1]))
+		pool = &inv->extra[1]->cap;
 	return untyped_retype(inv->slot, (enum mica_object_type)inv->arg[0], (unsigned)inv->arg[1],
-			      &dest->cap, inv->arg[4], inv->arg[5]);
+			      &dest->cap, inv->arg[4], inv->arg[5], pool);
 }
 
 static enum mica_error invoke_cnode(struct invocation *inv)
@@ -431,6 +435,31 @@ static enum mica_error invoke_vm(struct invocation *inv)
 	}
 }
 
+static enum mica_error invoke_asid_control(struct invocation *inv)
+{
+	struct slot *root, *dest;
+	struct cap pool;
+	enum mica_error err;
+
+	if (inv->label != MICA_ASID_CONTROL_MAKE_POOL)
+		return MICA_ERR_ILLEGAL_OPERATION;
+	if (inv->length < 3)
+		return MICA_ERR_TRUNCATED;
+	err = extra_cap(inv, 0, MICA_OBJ_CNODE, &root);
+	if (err == MICA_OK)
+		err = cnode_slot(root, inv->arg[1], inv->arg[2], &dest);
+	if (err != MICA_OK)
+		return err;
+	if (!slot_is_empty(dest))
+		return MICA_ERR_DELETE_FIRST;
+	if (inv->arg[0] > MICA_ASID_POOL_VM)
+		return MICA_ERR_INVALID_ARGUMENT;
+	err = asid_pool_make((unsigned)inv->arg[0], &pool);
+	if (err == MICA_OK)
+		slot_insert(dest, pool, inv->slot);
+	return err;
+}
+
 enum mica_error invoke(struct invocation *inv)
 {
 	switch ((enum mica_object_type)inv->slot->cap.type) {
@@ -454,6 +483,9 @@ enum mica_error invoke(struct invocation *inv)
 		return invoke_vm(inv);
 	case MICA_OBJ_VCPU:
 		return vcpu_invoke(inv, (struct vcpu *)inv->slot->cap.object);
+	case MICA_OBJ_ASID_CONTROL:
+		return invoke_asid_control(inv);
+	case MICA_OBJ_ASID_POOL:
 	case MICA_OBJ_ENDPOINT:
 	case MICA_OBJ_NOTIFICATION:
 	case MICA_OBJ_REPLY:

@@ -18,7 +18,8 @@ unsigned object_size_bits(enum mica_object_type type, unsigned user_bits)
 	return mica_object_size_bits(type, user_bits);
 }
 
-struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_bits, bool is_device)
+struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_bits, bool is_device,
+			 const struct cap *pool)
 {
 	struct cap c = {.type = (uint8_t)type, .rights = MICA_RIGHTS_ALL};
 	void *obj = is_device ? NULL : arch_phys_to_virt(pa);
@@ -46,7 +47,7 @@ struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_b
 	case MICA_OBJ_VSPACE:
 	case MICA_OBJ_VM:
 		c.object = (uintptr_t)obj;
-		vspace_create(&c);
+		vspace_create(&c, (unsigned)pool->data);
 		break;
 	case MICA_OBJ_VCPU:
 		vcpu_init(obj);
@@ -61,6 +62,8 @@ struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_b
 	case MICA_OBJ_NULL:
 	case MICA_OBJ_IRQ_CONTROL:
 	case MICA_OBJ_IRQ_HANDLER:
+	case MICA_OBJ_ASID_CONTROL:
+	case MICA_OBJ_ASID_POOL:
 	case MICA_OBJ_TYPE_COUNT:
 		break;
 	}
@@ -134,6 +137,9 @@ void object_cap_removed(const struct cap *cap, bool final)
 	case MICA_OBJ_IRQ_HANDLER:
 		irq_handler_destroy((uint32_t)cap->data);
 		break;
+	case MICA_OBJ_ASID_POOL:
+		asid_pool_destroy(cap);
+		break;
 	case MICA_OBJ_NULL:
 	case MICA_OBJ_UNTYPED:
 	case MICA_OBJ_CNODE:
@@ -141,6 +147,7 @@ void object_cap_removed(const struct cap *cap, bool final)
 	case MICA_OBJ_FRAME_2M:
 	case MICA_OBJ_PAGE_TABLE:
 	case MICA_OBJ_IRQ_CONTROL:
+	case MICA_OBJ_ASID_CONTROL:
 	case MICA_OBJ_TYPE_COUNT:
 		break;
 	}

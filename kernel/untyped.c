@@ -18,6 +18,7 @@
 #include "objects.h"
 #include "preempt.h"
 #include "untyped.h"
+#include "vspace.h"
 
 /* Bytes cleared between two preemption points. */
 #define RESET_CHUNK (UINT64_C(1) << 16)
@@ -55,7 +56,8 @@ static enum mica_error reset(struct cap *u)
 static bool type_is_retypeable(enum mica_object_type type)
 {
 	return type > MICA_OBJ_NULL && type < MICA_OBJ_TYPE_COUNT && type != MICA_OBJ_IRQ_CONTROL &&
-	       type != MICA_OBJ_IRQ_HANDLER;
+	       type != MICA_OBJ_IRQ_HANDLER && type != MICA_OBJ_ASID_CONTROL &&
+	       type != MICA_OBJ_ASID_POOL;
 }
 
 /*
@@ -69,7 +71,8 @@ static bool type_fits_device(enum mica_object_type type)
 }
 
 enum mica_error untyped_retype(struct slot *ut, enum mica_object_type type, unsigned user_bits,
-			       const struct cap *cnode, uint64_t offset, uint64_t count)
+			       const struct cap *cnode, uint64_t offset, uint64_t count,
+			       const struct cap *pool)
 {
 	const struct cap *u = &ut->cap;
 	struct slot *dest;
@@ -112,6 +115,13 @@ enum mica_error untyped_retype(struct slot *ut, enum mica_object_type type, unsi
 	start = ALIGN_UP(u->object + used, UINT64_C(1) << bits);
 	if (start - u->object > ut_size || count > (ut_size - (start - u->object)) >> bits)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	/* An address space needs an ID from a pool of its kind, one for each. */
+	if (type == MICA_OBJ_VSPACE || type == MICA_OBJ_VM) {
+		enum mica_error err = asid_pool_check(pool, type, count);
+
+		if (err != MICA_OK)
+			return err;
+	}
 
 	/*
 	 * Everything is checked. An Untyped with nothing in it is cleared
@@ -127,10 +137,10 @@ enum mica_error untyped_retype(struct slot *ut, enum mica_object_type type, unsi
 		ut->cap.data = 0;
 	}
 	for (uint64_t i = 0; i < count; i++)
-		slot_insert(
-			&dest[i],
-			object_create(type, pa_init(start + (i << bits)), user_bits, u->is_device),
-			ut);
+		slot_insert(&dest[i],
+			    object_create(type, pa_init(start + (i << bits)), user_bits,
+					  u->is_device, pool),
+			    ut);
 	ut->cap.data = start - u->object + (count << bits);
 	return MICA_OK;
 }

@@ -29,26 +29,107 @@ struct id_entry {
 	uint32_t generation;
 };
 
-static struct id_entry asid_table[ASID_COUNT];
-static struct id_entry vmid_table[VMID_COUNT];
+/*
+ * The IDs of each kind come in blocks of MICA_ASID_POOL_SIZE. An ASID pool
+ * owns one block (block 0 is the kernel's, for the root task's VSpace); a
+ * block is free for a new pool once no pool owns it and no space holds an
+ * ID from it.
+ */
+struct id_block {
+	bool is_owned;
+	uint8_t used;
+};
 
-static uint16_t id_alloc(struct id_entry *table, unsigned count, uintptr_t root)
+struct id_space {
+	struct id_entry id[MICA_ASID_POOL_SIZE * MICA_ASID_POOL_COUNT];
+	struct id_block block[MICA_ASID_POOL_COUNT];
+};
+
+static struct id_space spaces[2]; /* Indexed by enum mica_asid_pool_kind. */
+
+_Static_assert(MICA_ASID_POOL_SIZE *MICA_ASID_POOL_COUNT == ASID_COUNT, "ASIDs in blocks");
+_Static_assert(MICA_ASID_POOL_SIZE *MICA_ASID_POOL_COUNT == VMID_COUNT, "VM handles in blocks");
+
+static struct id_space *space_of_kind(bool stage2)
 {
-	for (unsigned id = 1; id < count; id++) {
-		if (table[id].root == 0) {
-			table[id].root = root;
-			table[id].generation++;
+	return &spaces[stage2 ? MICA_ASID_POOL_VM : MICA_ASID_POOL_VSPACE];
+}
+
+/* The number of free IDs in block b of s. */
+static unsigned block_free(const struct id_space *s, unsigned b)
+{
+	unsigned first = b * MICA_ASID_POOL_SIZE;
+
+	/* ID 0 (in block 0) is never given out. */
+	return MICA_ASID_POOL_SIZE - s->block[b].used - (first == 0);
+}
+
+static uint16_t id_alloc(struct id_space *s, unsigned b, uintptr_t root)
+{
+	for (unsigned id = b * MICA_ASID_POOL_SIZE; id < (b + 1) * MICA_ASID_POOL_SIZE; id++) {
+		if (id != 0 && s->id[id].root == 0) {
+			s->id[id].root = root;
+			s->id[id].generation++;
+			s->block[b].used++;
 			return (uint16_t)id;
 		}
 	}
 	return 0;
 }
 
-void vspace_create(struct cap *c)
+static void id_free(struct id_space *s, uint16_t id)
+{
+	s->id[id].root = 0;
+	s->block[id / MICA_ASID_POOL_SIZE].used--;
+}
+
+void vspace_boot_init(void)
+{
+	spaces[MICA_ASID_POOL_VSPACE].block[0].is_owned = true;
+	spaces[MICA_ASID_POOL_VM].block[0].is_owned = true;
+}
+
+enum mica_error asid_pool_make(unsigned kind, struct cap *out)
+{
+	struct id_space *s;
+
+	if (kind > MICA_ASID_POOL_VM)
+		return MICA_ERR_INVALID_ARGUMENT;
+	s = &spaces[kind];
+	for (unsigned b = 1; b < MICA_ASID_POOL_COUNT; b++) {
+		if (!s->block[b].is_owned && s->block[b].used == 0) {
+			s->block[b].is_owned = true;
+			*out = (struct cap){.type = MICA_OBJ_ASID_POOL,
+					    .rights = MICA_RIGHTS_ALL,
+					    .data = b,
+					    .data2 = kind};
+			return MICA_OK;
+		}
+	}
+	return MICA_ERR_NOT_ENOUGH_MEMORY;
+}
+
+void asid_pool_destroy(const struct cap *pool)
+{
+	spaces[pool->data2].block[pool->data].is_owned = false;
+}
+
+enum mica_error asid_pool_check(const struct cap *pool, enum mica_object_type type, uint64_t count)
+{
+	if (pool == NULL)
+		return MICA_ERR_INVALID_CAPABILITY;
+	if (pool->type != MICA_OBJ_ASID_POOL ||
+	    pool->data2 != (type == MICA_OBJ_VM ? MICA_ASID_POOL_VM : MICA_ASID_POOL_VSPACE))
+		return MICA_ERR_WRONG_TYPE;
+	if (block_free(&spaces[pool->data2], (unsigned)pool->data) < count)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	return MICA_OK;
+}
+
+void vspace_create(struct cap *c, unsigned block)
 {
 	bool stage2 = c->type == MICA_OBJ_VM;
-	uint16_t id = stage2 ? id_alloc(vmid_table, VMID_COUNT, c->object)
-			     : id_alloc(asid_table, ASID_COUNT, c->object);
+	uint16_t id = id_alloc(space_of_kind(stage2), block, c->object);
 	struct arch_vspace vs;
 
 	c->data2 = id;
@@ -65,13 +146,11 @@ void vspace_destroy(const struct cap *c)
 	if (id == 0)
 		return;
 	sched_vspace_destroyed(c->data, vs.stage2);
-	if (vs.stage2) {
-		vmid_table[id].root = 0;
+	id_free(space_of_kind(vs.stage2), id);
+	if (vs.stage2)
 		vmid_release(&vmids, id);
-	} else {
-		asid_table[id].root = 0;
+	else
 		arch_asid_invalidate(id);
-	}
 }
 
 struct arch_vspace vspace_of(const struct cap *vspace)
@@ -85,9 +164,9 @@ struct arch_vspace vspace_of(const struct cap *vspace)
 
 uint64_t vspace_mapping_record(const struct arch_vspace *vs)
 {
-	const struct id_entry *table = vs->stage2 ? vmid_table : asid_table;
+	const struct id_entry *e = &space_of_kind(vs->stage2)->id[vs->asid];
 
-	return vs->asid | (uint64_t)table[vs->asid].generation << MAPPING_GENERATION_SHIFT;
+	return vs->asid | (uint64_t)e->generation << MAPPING_GENERATION_SHIFT;
 }
 
 static bool is_address_space(const struct cap *c)
@@ -98,11 +177,10 @@ static bool is_address_space(const struct cap *c)
 /* The address space a mapping record names, if it is still the one the mapping was made in. */
 static bool vspace_by_record(uint64_t record, bool stage2, struct arch_vspace *out)
 {
-	const struct id_entry *table = stage2 ? vmid_table : asid_table;
-	unsigned count = stage2 ? VMID_COUNT : ASID_COUNT;
+	const struct id_entry *table = space_of_kind(stage2)->id;
 	uint16_t id = (uint16_t)(record & MAPPING_ID_MASK);
 
-	if (id == 0 || id >= count || table[id].root == 0 ||
+	if (id == 0 || id >= ASID_COUNT || table[id].root == 0 ||
 	    table[id].generation != (uint32_t)(record >> MAPPING_GENERATION_SHIFT))
 		return false;
 	out->root_pa = pa_addr(arch_virt_to_phys((const void *)table[id].root));

@@ -18,11 +18,11 @@ unsigned object_size_bits(enum mica_object_type type, unsigned user_bits);
 
 /*
  * Initialise a new object of type in the memory at pa (already zeroed
- * unless is_device or type is UNTYPED) and return its first capability,
- * with all rights.
+ * unless is_device) and return its first capability, with all rights. A
+ * VSpace or VM takes its ID from pool (asid_pool_check said it may).
  */
-struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_bits,
-			 bool is_device);
+struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_bits, bool is_device,
+			 const struct cap *pool);
 
 /*
  * The slots embedded in the object cap names that must be emptied before

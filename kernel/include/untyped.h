@@ -24,15 +24,18 @@
  *                               above UNTYPED_RETYPE_MAX_COUNT, or the slots
  *                               run past the CNode's end;
  *   MICA_ERR_DELETE_FIRST       a destination slot is not empty;
- *   MICA_ERR_NOT_ENOUGH_MEMORY  the objects do not fit in what is left.
+ *   MICA_ERR_NOT_ENOUGH_MEMORY  the objects do not fit in what is left;
+ *   and for VSpaces and VMs, pool's errors (asid_pool_check, vspace.h).
+ * ERR_PREEMPTED (preempt.h): clearing the memory was cut short; made again,
+ * the retype goes on.
  *
  * Objects are placed from the Untyped's watermark up, each aligned to its
  * own size; the watermark restarts at 0 when ut has no children (after a
- * revoke, say). RAM is zeroed before object_create, except for a new
- * Untyped (whatever is made from it is zeroed then); device memory never is.
+ * revoke, say), once what lies below it is cleared. Device memory is never
+ * written.
  */
 MUST_CHECK enum mica_error untyped_retype(struct slot *ut, enum mica_object_type type,
 					  unsigned user_bits, const struct cap *cnode,
-					  uint64_t offset, uint64_t count);
+					  uint64_t offset, uint64_t count, const struct cap *pool);
 
 #endif

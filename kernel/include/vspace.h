@@ -9,6 +9,8 @@
 #include "cap.h"
 #include "vmid.h"
 
+#include <mica/abi/objects.h>
+
 /* ASIDs the kernel hands out (0 is never used). */
 #define ASID_COUNT 4096
 
@@ -24,12 +26,29 @@
 #define MAPPING_ID_MASK		 UINT64_C(0xffff)
 #define MAPPING_GENERATION_SHIFT 16
 
+/* At boot: block 0 of each kind of ID is the kernel's (the root task's VSpace takes one). */
+void vspace_boot_init(void);
+
 /*
- * A new VSpace or VM capability c (object set) gets its ID (data2; 0 when
- * all are taken, and the space is then unusable) and the token that names
- * it to the scheduler (data, arch_vspace_token; 0 without an ID).
+ * A new ASID pool capability (out) of kind (enum mica_asid_pool_kind),
+ * owning a free block of IDs: MICA_ERR_INVALID_ARGUMENT for an unknown
+ * kind, MICA_ERR_NOT_ENOUGH_MEMORY when no block is free.
  */
-void vspace_create(struct cap *c);
+MUST_CHECK enum mica_error asid_pool_make(unsigned kind, struct cap *out);
+
+/* The last capability to a pool is gone: its block is free once its IDs are. */
+void asid_pool_destroy(const struct cap *pool);
+
+/* May count spaces of type (VSpace or VM) take IDs from pool (NULL: none given)? */
+MUST_CHECK enum mica_error asid_pool_check(const struct cap *pool, enum mica_object_type type,
+					   uint64_t count);
+
+/*
+ * A new VSpace or VM capability c (object set) gets an ID from block (data2;
+ * 0 when none is free, and the space is then unusable) and the token that
+ * names it to the scheduler (data, arch_vspace_token; 0 without an ID).
+ */
+void vspace_create(struct cap *c, unsigned block);
 
 /* The last capability to a VSpace or VM is gone: no CPU may use it, and its ID is free. */
 void vspace_destroy(const struct cap *c);

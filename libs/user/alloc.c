@@ -28,6 +28,17 @@ static struct {
 /* The smallest page: device memory is handed out in these. */
 #define ALLOC_PAGE_BITS MICA_PAGE_BITS
 
+/*
+ * The ASID pools VSpaces and VMs take their IDs from: one of each kind at
+ * a time, made from the root task's ASIDControl, and a new one once this
+ * one has given out all its IDs (counted here; IDs freed by deleted
+ * spaces are left to the pool they came from).
+ */
+static struct {
+	uint64_t cptr;
+	unsigned given;
+} id_pool[2];
+
 enum mica_error alloc_init(const struct mica_boot_info *info)
 {
 	if (info == NULL || info->magic != MICA_BOOT_INFO_MAGIC ||
@@ -36,6 +47,7 @@ enum mica_error alloc_init(const struct mica_boot_info *info)
 		return MICA_ERR_MALFORMED;
 	pool.next_slot = info->empty_first;
 	pool.slot_end = info->empty_end;
+	id_pool[0].cptr = id_pool[1].cptr = 0;
 	pool.freed_count = 0;
 	pool.untyped_count = 0;
 	for (uint64_t i = 0; i < info->untyped_count; i++) {
@@ -113,13 +125,51 @@ static struct alloc_untyped *alloc_pick(unsigned bits, uint64_t *offset)
 	return best;
 }
 
+/* The pool for a new VSpace or VM (kind), made when there is none with room: 0 if none can be. */
+static uint64_t alloc_id_pool(unsigned kind)
+{
+	if (id_pool[kind].cptr == 0 || id_pool[kind].given == MICA_ASID_POOL_SIZE) {
+		uint64_t slot = alloc_slot();
+
+		if (slot == 0)
+			return 0;
+		if (mica_asid_control_make_pool(MICA_CAP_ASID_CONTROL, kind, MICA_CAP_ROOT_CNODE,
+						slot, 64) != MICA_OK) {
+			alloc_slot_free(slot);
+			return 0;
+		}
+		id_pool[kind].cptr = slot;
+		id_pool[kind].given = 0;
+	}
+	return id_pool[kind].cptr;
+}
+
+static bool is_space(enum mica_object_type type)
+{
+	return type == MICA_OBJ_VSPACE || type == MICA_OBJ_VM;
+}
+
+static unsigned space_kind(enum mica_object_type type)
+{
+	return type == MICA_OBJ_VM ? MICA_ASID_POOL_VM : MICA_ASID_POOL_VSPACE;
+}
+
 /* Retype one object from u into the root slot dest; the local watermark follows. */
 static enum mica_error alloc_retype(struct alloc_untyped *u, enum mica_object_type type,
 				    unsigned size_bits, unsigned bits, uint64_t offset,
 				    uint64_t dest)
 {
-	enum mica_error err =
-		mica_untyped_retype(u->cptr, type, size_bits, MICA_CAP_ROOT_CNODE, 0, 0, dest, 1);
+	enum mica_error err;
+
+	if (is_space(type)) {
+		err = mica_untyped_retype_space(u->cptr, type, id_pool[space_kind(type)].cptr,
+						MICA_CAP_ROOT_CNODE, 0, 0, dest, 1);
+		if (err == MICA_OK)
+			id_pool[space_kind(type)].given++;
+	} else {
+		err = mica_untyped_retype(u->cptr, type, size_bits, MICA_CAP_ROOT_CNODE, 0, 0, dest,
+					  1);
+	}
 
 	if (err == MICA_OK)
 		u->used = offset + (UINT64_C(1) << bits);
@@ -133,6 +183,9 @@ struct alloc_ret alloc_object_ret(enum mica_object_type type, unsigned size_bits
 
 	if (bits == 0)
 		return (struct alloc_ret){MICA_ERR_INVALID_ARGUMENT, 0};
+	/* A pool with an ID to give first, so that running out of memory means memory below. */
+	if (is_space(type) && alloc_id_pool(space_kind(type)) == 0)
+		return (struct alloc_ret){MICA_ERR_NOT_ENOUGH_MEMORY, 0};
 	slot = alloc_slot();
 	if (slot == 0)
 		return (struct alloc_ret){MICA_ERR_NOT_ENOUGH_MEMORY, 0};

@@ -60,6 +60,24 @@ enum mica_error mica_untyped_retype(uint64_t untyped, enum mica_object_type type
 		      offset, count);
 }
 
+enum mica_error mica_untyped_retype_space(uint64_t untyped, enum mica_object_type type,
+					  uint64_t pool, uint64_t root, uint64_t node_index,
+					  unsigned node_depth, uint64_t offset, uint64_t count)
+{
+	const uint64_t caps[] = {root, pool};
+
+	return INVOKE(untyped, MICA_UNTYPED_RETYPE, caps, type, 0, node_index, node_depth, offset,
+		      count);
+}
+
+enum mica_error mica_asid_control_make_pool(uint64_t control, unsigned kind, uint64_t root,
+					    uint64_t index, unsigned depth)
+{
+	const uint64_t caps[] = {root};
+
+	return INVOKE(control, MICA_ASID_CONTROL_MAKE_POOL, caps, kind, index, depth);
+}
+
 enum mica_error mica_cnode_copy(uint64_t root, uint64_t dest, unsigned dest_depth,
 				uint64_t src_root, uint64_t src, unsigned src_depth,
 				unsigned rights)

@@ -23,6 +23,7 @@
 #include "print.h"
 #include "sched.h"
 #include "untyped.h"
+#include "vspace.h"
 
 #include <mica/abi/syscall.h>
 
@@ -93,17 +94,24 @@ int world_setup(void **state)
 				 .guard_bits = 64 - ROOT_RADIX,
 				 .object = (uintptr_t)root_slots},
 		    NULL);
+	for (unsigned kind = 0; kind < 2; kind++) {
+		struct cap pool;
+
+		assert_int_equal(asid_pool_make(kind, &pool), MICA_OK);
+		slot_insert(&root_slots[SLOT_VSPACE_POOL + kind], pool, NULL);
+	}
 	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_VSPACE, 0,
-					&root_slots[SLOT_ROOT].cap, SLOT_VSPACE, 1),
+					&root_slots[SLOT_ROOT].cap, SLOT_VSPACE, 1,
+					&root_slots[SLOT_VSPACE_POOL].cap),
 			 MICA_OK);
 	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_ENDPOINT, 0,
-					&root_slots[SLOT_ROOT].cap, SLOT_EP, 1),
+					&root_slots[SLOT_ROOT].cap, SLOT_EP, 1, NULL),
 			 MICA_OK);
 	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_REPLY, 0,
-					&root_slots[SLOT_ROOT].cap, SLOT_REPLY, 1),
+					&root_slots[SLOT_ROOT].cap, SLOT_REPLY, 1, NULL),
 			 MICA_OK);
 	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_NOTIFICATION, 0,
-					&root_slots[SLOT_ROOT].cap, SLOT_NTFN, 1),
+					&root_slots[SLOT_ROOT].cap, SLOT_NTFN, 1, NULL),
 			 MICA_OK);
 	assert_int_equal(cnode_copy(&root_slots[SLOT_BADGED_EP], &root_slots[SLOT_EP],
 				    MICA_RIGHTS_ALL, true, 0x55),
@@ -112,9 +120,22 @@ int world_setup(void **state)
 	return 0;
 }
 
+const struct cap *world_pool(enum mica_object_type type)
+{
+	if (type == MICA_OBJ_VSPACE)
+		return &root_slots[SLOT_VSPACE_POOL].cap;
+	return type == MICA_OBJ_VM ? &root_slots[SLOT_VM_POOL].cap : NULL;
+}
+
 int world_teardown(void **state)
 {
 	(void)state;
+	/* Every object goes, properly: the kernel's ID blocks are free for the next world. */
+	sched_cpus[0].current = NULL;
+	fake_preempt_every = 0;
+	slot_revoke(&root_slots[SLOT_UNTYPED]);
+	slot_delete(&root_slots[SLOT_VSPACE_POOL]);
+	slot_delete(&root_slots[SLOT_VM_POOL]);
 	free(ram);
 	return 0;
 }
@@ -125,7 +146,7 @@ struct tcb *make_thread(uint8_t priority)
 	struct tcb *t;
 
 	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_TCB, 0,
-					&root_slots[SLOT_ROOT].cap, slot, 1),
+					&root_slots[SLOT_ROOT].cap, slot, 1, NULL),
 			 MICA_OK);
 	t = (struct tcb *)root_slots[slot].cap.object;
 	assert_int_equal(cnode_copy(&t->slots[TCB_SLOT_CSPACE], &root_slots[SLOT_ROOT],

@@ -23,6 +23,8 @@
 #define SLOT_REPLY     11
 #define SLOT_BADGED_EP 12
 #define SLOT_NTFN      13
+#define SLOT_VSPACE_POOL 14 /* ASID pools: for VSpaces, */
+#define SLOT_VM_POOL   15     /* and for VMs. */
 #define SLOT_FIRST_TCB 20
 
 /* The console the kernel printed to, since world_setup. */
@@ -36,6 +38,9 @@ extern struct slot root_slots[1 << ROOT_RADIX];
 /* CMocka setup and teardown: a fresh world for each test. */
 int world_setup(void **state);
 int world_teardown(void **state);
+
+/* The pool a new object of type takes its ID from (NULL: it needs none). */
+const struct cap *world_pool(enum mica_object_type type);
 
 /* A thread in the root CSpace and the world's VSpace, inactive, at priority. */
 struct tcb *make_thread(uint8_t priority);

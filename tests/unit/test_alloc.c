@@ -73,6 +73,41 @@ enum mica_error mica_untyped_retype(uint64_t untyped, enum mica_object_type type
 	return MICA_OK;
 }
 
+/* ASID pools in the model: any number, each with room for MICA_ASID_POOL_SIZE spaces. */
+static unsigned pools_made;
+static unsigned spaces_from_pool[SLOTS];
+
+enum mica_error mica_asid_control_make_pool(uint64_t control, unsigned kind, uint64_t root,
+					    uint64_t index, unsigned depth)
+{
+	assert_int_equal(control, MICA_CAP_ASID_CONTROL);
+	assert_int_equal(root, MICA_CAP_ROOT_CNODE);
+	assert_int_equal(depth, 64);
+	assert_true(kind <= MICA_ASID_POOL_VM);
+	if (index >= SLOTS || slots[index].is_used)
+		return MICA_ERR_DELETE_FIRST;
+	slots[index] = (struct fake_slot){.is_used = true, .type = MICA_OBJ_ASID_POOL};
+	spaces_from_pool[index] = 0;
+	pools_made++;
+	return MICA_OK;
+}
+
+enum mica_error mica_untyped_retype_space(uint64_t untyped, enum mica_object_type type,
+					  uint64_t pool, uint64_t root, uint64_t node_index,
+					  unsigned node_depth, uint64_t offset, uint64_t count)
+{
+	enum mica_error err;
+
+	assert_true(type == MICA_OBJ_VSPACE || type == MICA_OBJ_VM);
+	assert_true(pool < SLOTS && slots[pool].is_used && slots[pool].type == MICA_OBJ_ASID_POOL);
+	if (spaces_from_pool[pool] == MICA_ASID_POOL_SIZE)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	err = mica_untyped_retype(untyped, type, 0, root, node_index, node_depth, offset, count);
+	if (err == MICA_OK)
+		spaces_from_pool[pool]++;
+	return err;
+}
+
 /* A machine with the given Untyped, handed to the allocator. */
 static void boot(const struct mica_untyped_desc *uts, unsigned count)
 {
@@ -105,18 +140,19 @@ static void boot_default(void)
 	boot(uts, 2);
 }
 
-/* Objects (not Untyped) the model made: none may share a byte. */
+/* Objects (not Untyped, nor pools, which are no memory) the model made: none may share a byte. */
 static void assert_objects_disjoint(void)
 {
 	for (unsigned i = 0; i < SLOTS; i++) {
 		const struct fake_slot *a = &slots[i];
 
-		if (!a->is_used || a->type == MICA_OBJ_UNTYPED)
+		if (!a->is_used || a->type == MICA_OBJ_UNTYPED || a->type == MICA_OBJ_ASID_POOL)
 			continue;
 		for (unsigned j = i + 1; j < SLOTS; j++) {
 			const struct fake_slot *b = &slots[j];
 
-			if (!b->is_used || b->type == MICA_OBJ_UNTYPED)
+			if (!b->is_used || b->type == MICA_OBJ_UNTYPED ||
+			    b->type == MICA_OBJ_ASID_POOL)
 				continue;
 			assert_false(a->paddr < b->paddr + (UINT64_C(1) << b->bits) &&
 				     b->paddr < a->paddr + (UINT64_C(1) << a->bits));
@@ -256,6 +292,23 @@ static void test_out_of_slots(void **state)
 	assert_int_equal(alloc_free_bytes(), 64 * MIB);
 }
 
+/* VSpaces and VMs take their IDs from pools the allocator makes as it needs them. */
+static void test_spaces_take_ids_from_pools_made_as_needed(void **state)
+{
+	unsigned made_before;
+
+	(void)state;
+	boot_default();
+	made_before = pools_made;
+	for (unsigned i = 0; i < MICA_ASID_POOL_SIZE; i++)
+		assert_int_not_equal(alloc_object(MICA_OBJ_VSPACE, 0), 0);
+	assert_int_equal(pools_made, made_before + 1);
+	assert_int_not_equal(alloc_object(MICA_OBJ_VSPACE, 0), 0); /* The pool is full: another. */
+	assert_int_not_equal(alloc_object(MICA_OBJ_VM, 0), 0);	   /* And one for VMs. */
+	assert_int_equal(pools_made, made_before + 3);
+	assert_objects_disjoint();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_used_memory_refused),
 		cmocka_unit_test(test_device_pages_any_order),
 		cmocka_unit_test(test_out_of_slots),
+		cmocka_unit_test(test_spaces_take_ids_from_pools_made_as_needed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -355,10 +355,10 @@ static void test_set_space_stops_when_it_destroys_the_thread_itself(void **state
 
 	(void)state;
 	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_CNODE, 2,
-					&root_slots[SLOT_ROOT].cap, 40, 1),
+					&root_slots[SLOT_ROOT].cap, 40, 1, NULL),
 			 MICA_OK);
 	assert_int_equal(untyped_retype(&root_slots[SLOT_UNTYPED], MICA_OBJ_TCB, 0,
-					&root_slots[SLOT_ROOT].cap, 41, 1),
+					&root_slots[SLOT_ROOT].cap, 41, 1, NULL),
 			 MICA_OK);
 	x_slots = (struct slot *)root_slots[40].cap.object;
 	t = (struct tcb *)root_slots[41].cap.object;

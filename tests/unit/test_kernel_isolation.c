@@ -43,7 +43,8 @@ static struct slot *slot(unsigned i)
 
 static void retype(unsigned from, enum mica_object_type type, unsigned bits, unsigned dest)
 {
-	assert_int_equal(untyped_retype(slot(from), type, bits, &slot(SLOT_ROOT)->cap, dest, 1),
+	assert_int_equal(untyped_retype(slot(from), type, bits, &slot(SLOT_ROOT)->cap, dest, 1,
+					world_pool(type)),
 			 MICA_OK);
 }
 
@@ -473,6 +474,80 @@ static void test_undef_for_a_hypercall_points_at_the_hvc_and_completes_nothing(v
 	assert_int_equal(t->regs.pc, 0x80000);
 }
 
+/*
+ * Item 12: IDs for address spaces come from pools that ASIDControl makes;
+ * a holder with an Untyped but no pool can make no VSpace, and one with a
+ * pool can use up that pool alone.
+ */
+static void test_address_space_ids_come_only_from_a_pool_of_their_kind(void **state)
+{
+	struct tcb *root = make_thread(200);
+	const uint64_t make_pool_vspace[3] = {MICA_ASID_POOL_VSPACE, SLOT_B, 64};
+	const unsigned cnode = SLOT_ROOT;
+	unsigned made = 0;
+
+	(void)state;
+	slot_insert(slot(SLOT_A),
+		    (struct cap){.type = MICA_OBJ_ASID_CONTROL, .rights = MICA_RIGHTS_ALL}, NULL);
+	assert_int_equal(cnode_copy(slot(SLOT_C), slot(SLOT_A), MICA_RIGHTS_ALL, false, 0),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	assert_int_equal(
+		call(root, SLOT_A, MICA_ASID_CONTROL_MAKE_POOL, make_pool_vspace, 3, &cnode, 1),
+		MICA_OK);
+	assert_int_equal(slot(SLOT_B)->cap.type, MICA_OBJ_ASID_POOL);
+
+	/* No pool, or one of the other kind: no VSpace. */
+	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_VSPACE, 0,
+					&slot(SLOT_ROOT)->cap, 100, 1, NULL),
+			 MICA_ERR_INVALID_CAPABILITY);
+	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_VSPACE, 0,
+					&slot(SLOT_ROOT)->cap, 100, 1, world_pool(MICA_OBJ_VM)),
+			 MICA_ERR_WRONG_TYPE);
+	/* A pool gives MICA_ASID_POOL_SIZE IDs, all or nothing per retype. */
+	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_VSPACE, 0,
+					&slot(SLOT_ROOT)->cap, 100, MICA_ASID_POOL_SIZE + 1,
+					&slot(SLOT_B)->cap),
+			 MICA_ERR_NOT_ENOUGH_MEMORY);
+	for (; made < MICA_ASID_POOL_SIZE; made++)
+		assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_VSPACE, 0,
+						&slot(SLOT_ROOT)->cap, 100 + made, 1,
+						&slot(SLOT_B)->cap),
+				 MICA_OK);
+	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_VSPACE, 0,
+					&slot(SLOT_ROOT)->cap, 100 + made, 1, &slot(SLOT_B)->cap),
+			 MICA_ERR_NOT_ENOUGH_MEMORY);
+	/* Another holder's pool is untouched by this one running dry. */
+	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_VSPACE, 0,
+					&slot(SLOT_ROOT)->cap, 100 + made, 1,
+					world_pool(MICA_OBJ_VSPACE)),
+			 MICA_OK);
+	slot_delete(slot(100 + made));
+	/* A space's end gives its ID back to its pool. */
+	slot_delete(slot(100));
+	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_VSPACE, 0,
+					&slot(SLOT_ROOT)->cap, 100, 1, &slot(SLOT_B)->cap),
+			 MICA_OK);
+	/* The pool's block is not given to a new pool while spaces hold IDs from it. */
+	slot_delete(slot(SLOT_B));
+	for (unsigned i = 1; i < MICA_ASID_POOL_COUNT - 2; i++)
+		assert_int_equal(asid_pool_make(MICA_ASID_POOL_VSPACE, &slot(SLOT_C)->cap),
+				 MICA_OK);
+	assert_int_equal(asid_pool_make(MICA_ASID_POOL_VSPACE, &slot(SLOT_C)->cap),
+			 MICA_ERR_NOT_ENOUGH_MEMORY);
+	for (unsigned i = 0; i < MICA_ASID_POOL_SIZE; i++)
+		slot_delete(slot(100 + i));
+	assert_int_equal(asid_pool_make(MICA_ASID_POOL_VSPACE, &slot(SLOT_C)->cap), MICA_OK);
+	/* Give every block made here back for the next test's world. */
+	for (unsigned b = 1; b < MICA_ASID_POOL_COUNT; b++) {
+		struct cap pool = {
+			.type = MICA_OBJ_ASID_POOL, .data = b, .data2 = MICA_ASID_POOL_VSPACE};
+
+		if (b != world_pool(MICA_OBJ_VSPACE)->data)
+			asid_pool_destroy(&pool);
+	}
+	slot_delete(slot(SLOT_A));
+}
+
 #define WORLD_TEST(fn) cmocka_unit_test_setup_teardown(fn, world_setup, world_teardown)
 
 int main(void)
@@ -492,6 +567,7 @@ int main(void)
 		WORLD_TEST(test_a_thread_never_runs_a_new_vspace_made_where_its_revoked_one_was),
 		WORLD_TEST(test_an_ipc_buffer_needs_a_writable_frame_capability),
 		WORLD_TEST(test_undef_for_a_hypercall_points_at_the_hvc_and_completes_nothing),
+		WORLD_TEST(test_address_space_ids_come_only_from_a_pool_of_their_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

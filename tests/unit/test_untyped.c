@@ -20,6 +20,7 @@
 #include "fake.h"
 #include "preempt.h"
 #include "untyped.h"
+#include "vspace.h"
 
 /* The object layer, recorded ------------------------------------------------------------ */
 
@@ -43,7 +44,16 @@ unsigned object_size_bits(enum mica_object_type type, unsigned user_bits)
 	return mica_object_size_bits(type, user_bits);
 }
 
-struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_bits, bool is_device)
+/* Any pool will do here: which IDs a space gets is vspace.c's business (test_kernel). */
+enum mica_error asid_pool_check(const struct cap *pool, enum mica_object_type type, uint64_t count)
+{
+	(void)type;
+	(void)count;
+	return pool != NULL ? MICA_OK : MICA_ERR_INVALID_CAPABILITY;
+}
+
+struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_bits, bool is_device,
+			 const struct cap *pool)
 {
 	unsigned bits = object_size_bits(type, user_bits);
 	const uint8_t *mem = (const uint8_t *)pa_addr(pa);
@@ -147,9 +157,9 @@ static void test_retype_refuses_a_source_that_is_not_untyped(void **state)
 
 	(void)state;
 	slot_insert(&cnode[100], ep, NULL);
-	assert_int_equal(untyped_retype(&cnode[100], MICA_OBJ_ENDPOINT, 0, &cn, 1, 1),
+	assert_int_equal(untyped_retype(&cnode[100], MICA_OBJ_ENDPOINT, 0, &cn, 1, 1, NULL),
 			 MICA_ERR_WRONG_TYPE);
-	assert_int_equal(untyped_retype(&cnode[5], MICA_OBJ_ENDPOINT, 0, &cn, 1, 1),
+	assert_int_equal(untyped_retype(&cnode[5], MICA_OBJ_ENDPOINT, 0, &cn, 1, 1, NULL),
 			 MICA_ERR_WRONG_TYPE);
 	assert_unchanged(SIZE);
 }
@@ -159,7 +169,7 @@ static void test_retype_refuses_a_destination_that_is_not_a_cnode(void **state)
 	struct cap not_cnode = ut->cap;
 
 	(void)state;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &not_cnode, 1, 1),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &not_cnode, 1, 1, NULL),
 			 MICA_ERR_WRONG_TYPE);
 	assert_unchanged(SIZE);
 }
@@ -171,9 +181,9 @@ static void test_retype_refuses_types_that_cannot_be_made(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-		assert_int_equal(untyped_retype(ut, bad[i], 0, &cn, 1, 1),
+		assert_int_equal(untyped_retype(ut, bad[i], 0, &cn, 1, 1, NULL),
 				 MICA_ERR_INVALID_ARGUMENT);
-	assert_int_equal(untyped_retype(ut, (enum mica_object_type)200, 0, &cn, 1, 1),
+	assert_int_equal(untyped_retype(ut, (enum mica_object_type)200, 0, &cn, 1, 1, NULL),
 			 MICA_ERR_INVALID_ARGUMENT);
 	assert_unchanged(SIZE);
 }
@@ -188,42 +198,47 @@ static void test_device_untyped_makes_only_frames_and_untyped(void **state)
 	(void)state;
 	ut->cap.is_device = 1;
 	for (size_t i = 0; i < ARRAY_SIZE(kernel_objects); i++)
-		assert_int_equal(untyped_retype(ut, kernel_objects[i], 4, &cn, 1, 1),
+		assert_int_equal(untyped_retype(ut, kernel_objects[i], 4, &cn, 1, 1, NULL),
 				 MICA_ERR_INVALID_ARGUMENT);
 	assert_unchanged(SIZE);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 2), MICA_OK);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, 16, &cn, 3, 1), MICA_OK);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 4, 1), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 2, NULL), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, 16, &cn, 3, 1, NULL), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 4, 1, NULL), MICA_OK);
 	assert_int_equal(created_count, 4);
 }
 
 static void test_retype_refuses_sizes_out_of_range_for_the_type(void **state)
 {
 	(void)state;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, MICA_UNTYPED_MIN_BITS - 1, &cn, 1, 1),
-			 MICA_ERR_RANGE);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, MICA_UNTYPED_MAX_BITS + 1, &cn, 1, 1),
-			 MICA_ERR_RANGE);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_CNODE, 0, &cn, 1, 1), MICA_ERR_RANGE);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_CNODE, MICA_CNODE_MAX_RADIX + 1, &cn, 1, 1),
-			 MICA_ERR_RANGE);
+	assert_int_equal(
+		untyped_retype(ut, MICA_OBJ_UNTYPED, MICA_UNTYPED_MIN_BITS - 1, &cn, 1, 1, NULL),
+		MICA_ERR_RANGE);
+	assert_int_equal(
+		untyped_retype(ut, MICA_OBJ_UNTYPED, MICA_UNTYPED_MAX_BITS + 1, &cn, 1, 1, NULL),
+		MICA_ERR_RANGE);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_CNODE, 0, &cn, 1, 1, NULL), MICA_ERR_RANGE);
+	assert_int_equal(
+		untyped_retype(ut, MICA_OBJ_CNODE, MICA_CNODE_MAX_RADIX + 1, &cn, 1, 1, NULL),
+		MICA_ERR_RANGE);
 	/* A child Untyped as large as its parent would be the same object twice. */
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, UT_BITS, &cn, 1, 1), MICA_ERR_RANGE);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, UT_BITS, &cn, 1, 1, NULL),
+			 MICA_ERR_RANGE);
 	assert_unchanged(SIZE);
 }
 
 static void test_retype_refuses_a_count_of_zero_or_above_the_limit(void **state)
 {
 	(void)state;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, 0), MICA_ERR_RANGE);
-	assert_int_equal(
-		untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, UNTYPED_RETYPE_MAX_COUNT + 1),
-		MICA_ERR_RANGE);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, UINT64_MAX),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, 0, NULL), MICA_ERR_RANGE);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1,
+					UNTYPED_RETYPE_MAX_COUNT + 1, NULL),
+			 MICA_ERR_RANGE);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, UINT64_MAX, NULL),
 			 MICA_ERR_RANGE);
 	assert_unchanged(SIZE);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, UNTYPED_RETYPE_MAX_COUNT),
-			 MICA_OK);
+	assert_int_equal(
+		untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, UNTYPED_RETYPE_MAX_COUNT, NULL),
+		MICA_OK);
 	assert_int_equal(created_count, UNTYPED_RETYPE_MAX_COUNT);
 	assert_false(slot_is_empty(&cnode[UNTYPED_RETYPE_MAX_COUNT]));
 	assert_true(slot_is_empty(&cnode[UNTYPED_RETYPE_MAX_COUNT + 1]));
@@ -234,14 +249,16 @@ static void test_retype_refuses_slots_past_the_end_of_the_cnode(void **state)
 	uint64_t slots = ARRAY_SIZE(cnode);
 
 	(void)state;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, slots - 1, 2),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, slots - 1, 2, NULL),
 			 MICA_ERR_RANGE);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, slots, 1), MICA_ERR_RANGE);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, slots, 1, NULL),
+			 MICA_ERR_RANGE);
 	/* An offset so large that offset + count wraps around. */
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, UINT64_MAX, 2),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, UINT64_MAX, 2, NULL),
 			 MICA_ERR_RANGE);
 	assert_unchanged(SIZE);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, slots - 2, 2), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, slots - 2, 2, NULL),
+			 MICA_OK);
 	assert_false(slot_is_empty(&cnode[slots - 1]));
 }
 
@@ -251,10 +268,10 @@ static void test_retype_refuses_a_full_destination_slot(void **state)
 
 	(void)state;
 	slot_insert(&cnode[100], ep, NULL);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 98, 3),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 98, 3, NULL),
 			 MICA_ERR_DELETE_FIRST);
 	/* The Untyped's own slot is full, too. */
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 0, 1),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 0, 1, NULL),
 			 MICA_ERR_DELETE_FIRST);
 	assert_unchanged(SIZE);
 	assert_int_equal(cnode[100].cap.object, 0x1000);
@@ -264,21 +281,22 @@ static void test_retype_refuses_objects_that_do_not_fit(void **state)
 {
 	(void)state;
 	/* Bigger than the whole Untyped. */
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, UT_BITS + 1, &cn, 1, 1),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, UT_BITS + 1, &cn, 1, 1, NULL),
 			 MICA_ERR_NOT_ENOUGH_MEMORY);
 	/* Three 2 MiB frames in 4 MiB. */
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 1, 3),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 1, 3, NULL),
 			 MICA_ERR_NOT_ENOUGH_MEMORY);
 	assert_unchanged(SIZE);
 	/* After one endpoint, alignment leaves room for one 2 MiB frame only. */
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, 1), MICA_OK);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 2, 2),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, 1, NULL), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 2, 2, NULL),
 			 MICA_ERR_NOT_ENOUGH_MEMORY);
 	assert_int_equal(ut->cap.data, UINT64_C(1) << MICA_ENDPOINT_BITS);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 2, 1), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 2, 1, NULL), MICA_OK);
 	assert_int_equal(ut->cap.data, UINT64_C(4) << 20);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, MICA_UNTYPED_MIN_BITS, &cn, 3, 1),
-			 MICA_ERR_NOT_ENOUGH_MEMORY);
+	assert_int_equal(
+		untyped_retype(ut, MICA_OBJ_UNTYPED, MICA_UNTYPED_MIN_BITS, &cn, 3, 1, NULL),
+		MICA_ERR_NOT_ENOUGH_MEMORY);
 }
 
 static void test_errors_come_in_the_documented_order(void **state)
@@ -288,12 +306,13 @@ static void test_errors_come_in_the_documented_order(void **state)
 	(void)state;
 	slot_insert(&cnode[100], ep, NULL);
 	/* Every check fails at once: the type check wins, and so on down the list. */
-	assert_int_equal(untyped_retype(&cnode[100], MICA_OBJ_NULL, 99, &ep, 100, 0),
+	assert_int_equal(untyped_retype(&cnode[100], MICA_OBJ_NULL, 99, &ep, 100, 0, NULL),
 			 MICA_ERR_WRONG_TYPE);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_NULL, 99, &cn, 100, 0),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_NULL, 99, &cn, 100, 0, NULL),
 			 MICA_ERR_INVALID_ARGUMENT);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, 99, &cn, 100, 1), MICA_ERR_RANGE);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, UT_BITS + 1, &cn, 100, 1),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, 99, &cn, 100, 1, NULL),
+			 MICA_ERR_RANGE);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, UT_BITS + 1, &cn, 100, 1, NULL),
 			 MICA_ERR_DELETE_FIRST);
 	assert_unchanged(SIZE);
 }
@@ -303,11 +322,11 @@ static void test_errors_come_in_the_documented_order(void **state)
 static void test_retype_aligns_each_object_to_its_own_size(void **state)
 {
 	(void)state;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, 3), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, 3, NULL), MICA_OK);
 	assert_int_equal(ut->cap.data, 3 << MICA_ENDPOINT_BITS);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 4, 2), MICA_OK);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_TCB, 0, &cn, 6, 1), MICA_OK);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_CNODE, 4, &cn, 7, 1), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 4, 2, NULL), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_TCB, 0, &cn, 6, 1, NULL), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_CNODE, 4, &cn, 7, 1, NULL), MICA_OK);
 	assert_int_equal(created_count, 7);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(created[i].pa, base() + ((uintptr_t)i << MICA_ENDPOINT_BITS));
@@ -327,7 +346,7 @@ static void test_a_first_retype_clears_the_untyped_below_its_watermark(void **st
 {
 	(void)state;
 	ut->cap.data = 0x3000;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_NOTIFICATION, 0, &cn, 1, 2), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_NOTIFICATION, 0, &cn, 1, 2, NULL), MICA_OK);
 	for (size_t i = 0; i < 0x3000; i++)
 		assert_int_equal(ram[i], 0);
 	/* Above the watermark the memory counts as zero already and is not touched. */
@@ -335,7 +354,7 @@ static void test_a_first_retype_clears_the_untyped_below_its_watermark(void **st
 	assert_int_equal(ut->cap.data, 2u << MICA_NOTIFICATION_BITS);
 	/* With children, a retype goes on above the watermark and clears nothing. */
 	ram[0x10] = JUNK;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_REPLY, 0, &cn, 3, 1), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_REPLY, 0, &cn, 3, 1, NULL), MICA_OK);
 	assert_int_equal(ram[0x10], JUNK);
 	assert_int_equal(created_count, 3);
 }
@@ -351,7 +370,7 @@ static void test_clearing_is_preemptible_and_goes_on_where_it_stopped(void **sta
 	do {
 		uint64_t before = ut->cap.data;
 
-		err = untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 1);
+		err = untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 1, NULL);
 		calls++;
 		if (err == ERR_PREEMPTED) {
 			assert_true(ut->cap.data < before);
@@ -369,10 +388,10 @@ static void test_clearing_is_preemptible_and_goes_on_where_it_stopped(void **sta
 static void test_a_new_untyped_is_zero_and_its_own_retypes_clear_nothing(void **state)
 {
 	(void)state;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, 12, &cn, 1, 1), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_UNTYPED, 12, &cn, 1, 1, NULL), MICA_OK);
 	assert_int_equal(cnode[1].cap.size_bits, 12);
 	assert_int_equal(cnode[1].cap.data, 0);
-	assert_int_equal(untyped_retype(&cnode[1], MICA_OBJ_ENDPOINT, 0, &cn, 2, 1), MICA_OK);
+	assert_int_equal(untyped_retype(&cnode[1], MICA_OBJ_ENDPOINT, 0, &cn, 2, 1, NULL), MICA_OK);
 	assert_int_equal(created[1].pa, base());
 }
 
@@ -381,7 +400,7 @@ static void test_retype_never_writes_device_memory(void **state)
 	(void)state;
 	ut->cap.is_device = 1;
 	ut->cap.data = 0;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 4), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 4, NULL), MICA_OK);
 	for (size_t i = 0; i < 0x4000; i++)
 		assert_int_equal(ram[i], JUNK);
 	for (int i = 0; i < 4; i++) {
@@ -393,7 +412,7 @@ static void test_retype_never_writes_device_memory(void **state)
 static void test_new_capabilities_are_children_of_the_untyped_in_the_given_slots(void **state)
 {
 	(void)state;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 10, 4), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 10, 4, NULL), MICA_OK);
 	for (int i = 10; i < 14; i++) {
 		assert_ptr_equal(cnode[i].parent, ut);
 		assert_int_equal(cnode[i].cap.type, MICA_OBJ_ENDPOINT);
@@ -417,8 +436,9 @@ static void test_retype_into_another_cnode_uses_its_slots(void **state)
 
 	(void)state;
 	memset(other, 0, sizeof(other));
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_REPLY, 0, &other_cap, 2, 2), MICA_OK);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_REPLY, 0, &other_cap, 3, 2), MICA_ERR_RANGE);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_REPLY, 0, &other_cap, 2, 2, NULL), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_REPLY, 0, &other_cap, 3, 2, NULL),
+			 MICA_ERR_RANGE);
 	assert_true(slot_is_empty(&other[1]));
 	assert_ptr_equal(other[2].parent, ut);
 	assert_ptr_equal(other[3].parent, ut);
@@ -430,8 +450,8 @@ static void test_retype_into_another_cnode_uses_its_slots(void **state)
 static void test_watermark_restarts_at_zero_after_a_revoke(void **state)
 {
 	(void)state;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 1, 2), MICA_OK);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 3, 1),
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_2M, 0, &cn, 1, 2, NULL), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 3, 1, NULL),
 			 MICA_ERR_NOT_ENOUGH_MEMORY);
 	slot_revoke(ut);
 	/* The frames' memory lies below the watermark: the next retype clears it. */
@@ -440,23 +460,23 @@ static void test_watermark_restarts_at_zero_after_a_revoke(void **state)
 	assert_true(slot_is_empty(&cnode[2]));
 	assert_int_equal(removed_count, 2);
 	memset(ram, JUNK, 0x1000);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 3, 1), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 3, 1, NULL), MICA_OK);
 	assert_int_equal(created[2].pa, base());
 }
 
 static void test_watermark_restarts_when_every_child_was_deleted(void **state)
 {
 	(void)state;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 2), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 2, NULL), MICA_OK);
 	slot_delete(&cnode[1]);
 	/* One object remains: the next goes after it. */
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 1), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 1, NULL), MICA_OK);
 	assert_int_equal(created[2].pa, base() + 0x2000);
 	slot_delete(&cnode[1]);
 	slot_delete(&cnode[2]);
 	assert_false(slot_has_children(ut));
 	memset(ram, JUNK, 0x1000);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 1), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, &cn, 1, 1, NULL), MICA_OK);
 	assert_int_equal(created[3].pa, base());
 	assert_int_equal(ut->cap.data, 0x1000);
 }
@@ -464,12 +484,12 @@ static void test_watermark_restarts_when_every_child_was_deleted(void **state)
 static void test_copies_of_objects_keep_the_untyped_in_use(void **state)
 {
 	(void)state;
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, 1), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 1, 1, NULL), MICA_OK);
 	slot_insert(&cnode[2], cnode[1].cap, &cnode[1]);
 	slot_delete(&cnode[1]);
 	/* The copy took the original's place under the Untyped. */
 	assert_ptr_equal(cnode[2].parent, ut);
-	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 3, 1), MICA_OK);
+	assert_int_equal(untyped_retype(ut, MICA_OBJ_ENDPOINT, 0, &cn, 3, 1, NULL), MICA_OK);
 	assert_int_equal(created[1].pa, base() + (1u << MICA_ENDPOINT_BITS));
 }
 

@@ -116,10 +116,24 @@ static volatile uint64_t *word_at(uint64_t va)
 }
 
 /* A new object of type in the next free root slot, made from Untyped ut. */
+/* ASID pools for the VSpaces (and VMs) the attacks make, from the root task's ASIDControl. */
+static uint64_t id_pool[2];
+
+static enum mica_error retype_one(uint64_t ut, enum mica_object_type type, unsigned bits,
+				  uint64_t slot)
+{
+	if (type == MICA_OBJ_VSPACE || type == MICA_OBJ_VM)
+		return mica_untyped_retype_space(
+			ut, type,
+			id_pool[type == MICA_OBJ_VM ? MICA_ASID_POOL_VM : MICA_ASID_POOL_VSPACE],
+			ROOT, 0, 0, slot, 1);
+	return mica_untyped_retype(ut, type, bits, ROOT, 0, 0, slot, 1);
+}
+
 static uint64_t make_from(uint64_t ut, enum mica_object_type type, unsigned bits)
 {
 	uint64_t slot = next_slot++;
-	enum mica_error err = mica_untyped_retype(ut, type, bits, ROOT, 0, 0, slot, 1);
+	enum mica_error err = retype_one(ut, type, bits, slot);
 
 	if (err != MICA_OK) {
 		printf("FAIL %s:%d retype of type %d: error %d\n", __FILE__, __LINE__, type, err);
@@ -716,7 +730,7 @@ static uint64_t build_stray_space(uint64_t ut)
 	const uint64_t vspace = stray_slots, tables = stray_slots + 1, code = stray_slots + 3;
 	volatile uint32_t *text = (volatile uint32_t *)(uintptr_t)SCRATCH_VA;
 
-	CHECK_EQ(mica_untyped_retype(ut, MICA_OBJ_VSPACE, 0, ROOT, 0, 0, vspace, 1), MICA_OK);
+	CHECK_EQ(retype_one(ut, MICA_OBJ_VSPACE, 0, vspace), MICA_OK);
 	CHECK_EQ(mica_untyped_retype(ut, MICA_OBJ_PAGE_TABLE, 0, ROOT, 0, 0, tables, 2), MICA_OK);
 	CHECK_EQ(mica_untyped_retype(ut, MICA_OBJ_FRAME_4K, 0, ROOT, 0, 0, code, 1), MICA_OK);
 	CHECK_EQ(mica_frame_map(code, VSPACE, SCRATCH_VA, RW, 0), MICA_OK);
@@ -888,6 +902,11 @@ int main(void)
 	printf("START attacks\n");
 	CHECK_EQ(info->magic, MICA_BOOT_INFO_MAGIC);
 	next_slot = info->empty_first;
+	for (unsigned kind = 0; kind < 2; kind++) {
+		id_pool[kind] = next_slot++;
+		CHECK_OK(mica_asid_control_make_pool(MICA_CAP_ASID_CONTROL, kind, ROOT,
+						     id_pool[kind], 64));
+	}
 	pick_untyped();
 	if (check_failures != 0)
 		return 1;

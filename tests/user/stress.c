@@ -208,7 +208,7 @@ static void stress(void)
 int main(void)
 {
 	const struct mica_boot_info *info = (const struct mica_boot_info *)MICA_ROOT_BOOT_INFO_VA;
-	uint64_t stress_cnode, stress_root, mr[MICA_MSG_REGISTERS] = {0};
+	uint64_t stress_cnode, stress_root, pool, mr[MICA_MSG_REGISTERS] = {0};
 	unsigned faults = 0;
 	struct mica_raw check = {{0}};
 
@@ -246,8 +246,11 @@ int main(void)
 	CHECK(mica_untyped_retype(untyped, MICA_OBJ_TCB, 0, stress_cnode, 0, 0, 8, 1) == MICA_OK);
 	CHECK(mica_cnode_copy(stress_cnode, STRESS_SELF, STRESS_RADIX, ROOT, stress_root, 64,
 			      MICA_RIGHTS_ALL) == MICA_OK);
-	CHECK(mica_untyped_retype(untyped, MICA_OBJ_VSPACE, 0, stress_cnode, 0, 0, 10, 1) ==
-	      MICA_OK);
+	pool = next_slot++;
+	CHECK_OK(mica_asid_control_make_pool(MICA_CAP_ASID_CONTROL, MICA_ASID_POOL_VSPACE, ROOT,
+					     pool, 64));
+	CHECK_OK(mica_untyped_retype_space(untyped, MICA_OBJ_VSPACE, pool, stress_cnode, 0, 0, 10,
+					   1));
 	CHECK(mica_cnode_mint(stress_cnode, 11, STRESS_RADIX, ROOT, ep, 64, MICA_RIGHTS_ALL, 7) ==
 	      MICA_OK);
 

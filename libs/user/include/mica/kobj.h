@@ -26,6 +26,15 @@ enum mica_error mica_untyped_retype(uint64_t untyped, enum mica_object_type type
 				    unsigned size_bits, uint64_t root, uint64_t node_index,
 				    unsigned node_depth, uint64_t offset, uint64_t count);
 
+/* The same for VSpaces and VMs, which take their IDs from the ASID pool pool. */
+enum mica_error mica_untyped_retype_space(uint64_t untyped, enum mica_object_type type,
+					  uint64_t pool, uint64_t root, uint64_t node_index,
+					  unsigned node_depth, uint64_t offset, uint64_t count);
+
+/* A new ASID pool of kind (enum mica_asid_pool_kind) in slot (index, depth) of root. */
+enum mica_error mica_asid_control_make_pool(uint64_t control, unsigned kind, uint64_t root,
+					    uint64_t index, unsigned depth);
+
 enum mica_error mica_cnode_copy(uint64_t root, uint64_t dest, unsigned dest_depth,
 				uint64_t src_root, uint64_t src, unsigned src_depth,
 				unsigned rights);

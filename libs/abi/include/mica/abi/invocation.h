@@ -17,6 +17,11 @@ enum mica_invocation {
 	 * Untyped. MR0 type, MR1 size bits (Untyped) or radix (CNode), MR2 index
 	 * and MR3 depth of the destination CNode (from CAP0, a CNode capability:
 	 * depth 0 means CAP0 itself), MR4 first slot, MR5 number of objects.
+	 * VSpaces and VMs: CAP1, an ASID pool of the matching kind with an ID
+	 * free for each (MICA_ERR_INVALID_CAPABILITY without one,
+	 * MICA_ERR_WRONG_TYPE for another kind, MICA_ERR_NOT_ENOUGH_MEMORY when
+	 * it has too few). A large Untyped's first retype clears its memory; the
+	 * call may be preempted and is then made again by itself.
 	 */
 	MICA_UNTYPED_RETYPE = 1,
 
@@ -131,6 +136,15 @@ enum mica_invocation {
 	 */
 	MICA_VM_BIND_MMIO = 80,
 	MICA_VM_UNBIND_MMIO = 81,
+	/*
+	 * ASIDControl. MAKE_POOL: MR0 the kind (enum mica_asid_pool_kind), MR1
+	 * index and MR2 depth of the destination slot in CAP0 (a CNode). The
+	 * pool takes a free block of MICA_ASID_POOL_SIZE IDs
+	 * (MICA_ERR_NOT_ENOUGH_MEMORY when none is free). The block is free
+	 * again once the pool's last capability and every space with an ID
+	 * from it are gone.
+	 */
+	MICA_ASID_CONTROL_MAKE_POOL = 90,
 };
 
 /* MR2 of MICA_VCPU_INJECT_IRQ. */
