@@ -103,7 +103,7 @@ static void push_slots(const struct slot *slots, size_t count)
 }
 
 /* One full slot: its links, and what its capability names. */
-static void visit(const struct slot *s)
+static void record(const struct slot *s)
 {
 	const struct cap *c = &s->cap;
 
@@ -150,6 +150,37 @@ static void visit(const struct slot *s)
 	case MICA_OBJ_TYPE_COUNT:
 		break;
 	}
+}
+
+/* Remembers a derivation tree by its root (no object's type). */
+#define CHECK_TREE 0xfe
+
+/* The slot after s in a walk of the tree rooted at root, depth first; NULL at the end. */
+static const struct slot *tree_next(const struct slot *s, const struct slot *root)
+{
+	if (s->first_child != NULL)
+		return s->first_child;
+	while (s != root && s->next_sibling == NULL)
+		s = s->parent;
+	return s == root ? NULL : s->next_sibling;
+}
+
+/*
+ * A full slot found in an object: every slot of its derivation tree is
+ * recorded, the first time the tree is met. So capabilities that no CNode
+ * reachable from the start holds (a CNode that holds the last capability
+ * to itself, say) are found too: they are still in some tree.
+ */
+static void visit(const struct slot *s)
+{
+	const struct slot *root = s;
+
+	while (root->parent != NULL)
+		root = root->parent;
+	if (!remember(root, CHECK_TREE))
+		return;
+	for (const struct slot *x = root; x != NULL; x = tree_next(x, root))
+		record(x);
 }
 
 static void walk_from(const struct cap *cnode)

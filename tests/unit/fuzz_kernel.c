@@ -82,6 +82,7 @@
 #define SLOT_SMALL_UNTYPED  6 /* 64 KiB. */
 #define SLOT_MEDIUM_UNTYPED 7 /* 1 MiB. */
 #define SLOT_BIG_UNTYPED    8 /* 2 MiB. */
+#define SLOT_ASID_CONTROL   9
 #define SLOT_GUARDIAN	    SLOT_FIRST_TCB
 #define SLOT_GUARDIAN_IPC   21
 #define GUARDIAN_PRIORITY   0
@@ -456,6 +457,8 @@ static void note_removed(const struct cap *cap, bool final)
 	case MICA_OBJ_PAGE_TABLE:
 	case MICA_OBJ_IRQ_CONTROL:
 	case MICA_OBJ_IRQ_HANDLER:
+	case MICA_OBJ_ASID_CONTROL:
+	case MICA_OBJ_ASID_POOL:
 	case MICA_OBJ_TYPE_COUNT:
 		break;
 	}
@@ -483,6 +486,8 @@ static size_t object_bytes(const struct cap *cap)
 	case MICA_OBJ_UNTYPED: /* Its objects may live on, spliced under its parent. */
 	case MICA_OBJ_IRQ_CONTROL:
 	case MICA_OBJ_IRQ_HANDLER:
+	case MICA_OBJ_ASID_CONTROL:
+	case MICA_OBJ_ASID_POOL:
 	case MICA_OBJ_TYPE_COUNT:
 		break;
 	}
@@ -761,6 +766,12 @@ static void unpoison_for_retype(struct slot *u, uint64_t type, uint64_t user_bit
 	bits = mica_object_size_bits((enum mica_object_type)type, (unsigned)user_bits);
 	if (bits == 0 || bits > u->cap.size_bits)
 		return;
+	/*
+	 * An Untyped with no children is cleared below its watermark first
+	 * (untyped.c): the kernel writes there, and it is poisoned again after.
+	 */
+	if (!slot_has_children(u) && u->cap.data != 0)
+		ASAN_UNPOISON_MEMORY_REGION((void *)u->cap.object, (size_t)u->cap.data);
 	untyped_free_part(u, &base, &end);
 	start = ALIGN_UP(u->cap.object + (base - u->cap.object), (uintptr_t)1 << bits);
 	if (start >= end)
@@ -1047,6 +1058,8 @@ static void build_untyped(struct tcb *t, struct call *c)
 	}
 	call_arg(c, count);
 	call_cap(c, root);
+	/* The ID pool a VSpace or VM needs (either kind), or none, or something else. */
+	call_cap(c, cap_arg(&view, MICA_OBJ_ASID_POOL, 85));
 	unpoison_for_retype(c->target.slot, type, bits, count);
 	touch_untyped(c->target.slot);
 	(void)t;
@@ -1365,6 +1378,21 @@ static void build_irq(struct tcb *t, struct call *c)
 	(void)t;
 }
 
+/* ASIDControl: a new pool of either kind (or neither) in some slot. */
+static void build_asid_control(struct call *c)
+{
+	struct ref root = cap_arg(&view, MICA_OBJ_CNODE, 95);
+	uint64_t index = rnd() & 0xff, depth = 64;
+
+	if (root.slot != NULL && root.slot->cap.type == MICA_OBJ_CNODE)
+		(void)cnode_address(&root.slot->cap, WANT_EMPTY, &index, &depth);
+	c->label = chance(95) ? MICA_ASID_CONTROL_MAKE_POOL : below(90);
+	call_arg(c, chance(95) ? below(2) : below(5));
+	call_arg(c, index);
+	call_arg(c, depth);
+	call_cap(c, root);
+}
+
 static const char *const type_names[MICA_OBJ_TYPE_COUNT] = {
 	[MICA_OBJ_NULL] = "Null",
 	[MICA_OBJ_UNTYPED] = "Untyped",
@@ -1381,6 +1409,8 @@ static const char *const type_names[MICA_OBJ_TYPE_COUNT] = {
 	[MICA_OBJ_IRQ_HANDLER] = "IRQHandler",
 	[MICA_OBJ_VM] = "VM",
 	[MICA_OBJ_VCPU] = "VCPU",
+	[MICA_OBJ_ASID_CONTROL] = "ASIDControl",
+	[MICA_OBJ_ASID_POOL] = "ASIDPool",
 };
 
 /* The name of an invocation, for the statistics: "Type.label". */
@@ -1428,6 +1458,7 @@ static const char *call_name(unsigned type, uint64_t label)
 		{MICA_VCPU_INJECT_UNDEF, "VCPU.InjectUndef"},
 		{MICA_VM_BIND_MMIO, "VM.BindMMIO"},
 		{MICA_VM_UNBIND_MMIO, "VM.UnbindMMIO"},
+		{MICA_ASID_CONTROL_MAKE_POOL, "ASIDControl.MakePool"},
 	};
 	static const char *const wrong[MICA_OBJ_TYPE_COUNT] = {
 		[MICA_OBJ_NULL] = "Null.any",
@@ -1445,6 +1476,8 @@ static const char *call_name(unsigned type, uint64_t label)
 		[MICA_OBJ_IRQ_HANDLER] = "IRQHandler.other",
 		[MICA_OBJ_VM] = "VM.other",
 		[MICA_OBJ_VCPU] = "VCPU.other",
+		[MICA_OBJ_ASID_CONTROL] = "ASIDControl.other",
+		[MICA_OBJ_ASID_POOL] = "ASIDPool.any",
 	};
 	const char *prefix = type < MICA_OBJ_TYPE_COUNT ? type_names[type] : "?";
 	size_t len = strlen(prefix);
@@ -1461,11 +1494,12 @@ static void op_invoke(struct tcb *t)
 {
 	/* How often each type is invoked, when the thread holds one. */
 	static const unsigned type_weights[MICA_OBJ_TYPE_COUNT] = {
-		[MICA_OBJ_UNTYPED] = 14, [MICA_OBJ_CNODE] = 22,	      [MICA_OBJ_TCB] = 14,
-		[MICA_OBJ_ENDPOINT] = 1, [MICA_OBJ_NOTIFICATION] = 1, [MICA_OBJ_REPLY] = 1,
-		[MICA_OBJ_FRAME_4K] = 9, [MICA_OBJ_FRAME_2M] = 2,     [MICA_OBJ_PAGE_TABLE] = 7,
-		[MICA_OBJ_VSPACE] = 1,	 [MICA_OBJ_IRQ_CONTROL] = 2,  [MICA_OBJ_IRQ_HANDLER] = 3,
-		[MICA_OBJ_VM] = 4,	 [MICA_OBJ_VCPU] = 9,
+		[MICA_OBJ_UNTYPED] = 14,  [MICA_OBJ_CNODE] = 22,       [MICA_OBJ_TCB] = 14,
+		[MICA_OBJ_ENDPOINT] = 1,  [MICA_OBJ_NOTIFICATION] = 1, [MICA_OBJ_REPLY] = 1,
+		[MICA_OBJ_FRAME_4K] = 9,  [MICA_OBJ_FRAME_2M] = 2,     [MICA_OBJ_PAGE_TABLE] = 7,
+		[MICA_OBJ_VSPACE] = 1,	  [MICA_OBJ_IRQ_CONTROL] = 2,  [MICA_OBJ_IRQ_HANDLER] = 3,
+		[MICA_OBJ_VM] = 4,	  [MICA_OBJ_VCPU] = 9,	       [MICA_OBJ_ASID_CONTROL] = 2,
+		[MICA_OBJ_ASID_POOL] = 1,
 	};
 	unsigned weights[MICA_OBJ_TYPE_COUNT] = {0};
 	unsigned present_count = 0;
@@ -1522,6 +1556,10 @@ static void op_invoke(struct tcb *t)
 	case MICA_OBJ_IRQ_HANDLER:
 		build_irq(t, &c);
 		break;
+	case MICA_OBJ_ASID_CONTROL:
+		build_asid_control(&c);
+		break;
+	case MICA_OBJ_ASID_POOL:
 	case MICA_OBJ_NULL:
 	case MICA_OBJ_ENDPOINT:
 	case MICA_OBJ_NOTIFICATION:
@@ -1904,7 +1942,8 @@ static void must(enum mica_error err, const char *what)
 
 static void retype_root(unsigned from, enum mica_object_type type, unsigned bits, unsigned dest)
 {
-	must(untyped_retype(&root_slots[from], type, bits, &root_slots[SLOT_ROOT].cap, dest, 1),
+	must(untyped_retype(&root_slots[from], type, bits, &root_slots[SLOT_ROOT].cap, dest, 1,
+			    world_pool(type)),
 	     "retype");
 }
 
@@ -2001,8 +2040,16 @@ static void world_begin(void)
 
 	world_setup(NULL);
 	totals.worlds++;
+	/*
+	 * In half the worlds, preemption points find an interrupt waiting now
+	 * and then: revokes and retypes stop part-way (ERR_PREEMPTED), and the
+	 * thread may or may not make the call again.
+	 */
+	fake_preempt_every = chance(50) ? 2 + (unsigned)below(8) : 0;
 	slot_insert(&root_slots[SLOT_IRQ_CONTROL],
 		    (struct cap){.type = MICA_OBJ_IRQ_CONTROL, .rights = MICA_RIGHTS_ALL}, NULL);
+	slot_insert(&root_slots[SLOT_ASID_CONTROL],
+		    (struct cap){.type = MICA_OBJ_ASID_CONTROL, .rights = MICA_RIGHTS_ALL}, NULL);
 	guardian = make_thread(GUARDIAN_PRIORITY);
 	memcpy(guardian->name, "guardian", 9);
 	retype_root(SLOT_UNTYPED, MICA_OBJ_FRAME_4K, 0, SLOT_GUARDIAN_IPC);
