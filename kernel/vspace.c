@@ -99,8 +99,14 @@ enum mica_error asid_pool_make(unsigned kind, struct cap *out)
 	for (unsigned b = 1; b < MICA_ASID_POOL_COUNT; b++) {
 		if (!s->block[b].is_owned && s->block[b].used == 0) {
 			s->block[b].is_owned = true;
+			/*
+			 * object names the pool, distinct for each block and
+			 * kind: capabilities to one pool are copies of each
+			 * other, and to another pool are not (cap_same_object).
+			 */
 			*out = (struct cap){.type = MICA_OBJ_ASID_POOL,
 					    .rights = MICA_RIGHTS_ALL,
+					    .object = kind * MICA_ASID_POOL_COUNT + b,
 					    .data = b,
 					    .data2 = kind};
 			return MICA_OK;

@@ -527,6 +527,18 @@ static void test_address_space_ids_come_only_from_a_pool_of_their_kind(void **st
 	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_VSPACE, 0,
 					&slot(SLOT_ROOT)->cap, 100, 1, &slot(SLOT_B)->cap),
 			 MICA_OK);
+	/* Two pools are two objects: deleting one copy of one leaves it, deleting the last frees
+	 * it. */
+	assert_int_equal(call(root, SLOT_A, MICA_ASID_CONTROL_MAKE_POOL,
+			      (const uint64_t[]){MICA_ASID_POOL_VSPACE, SLOT_D, 64}, 3, &cnode, 1),
+			 MICA_OK);
+	assert_int_equal(cnode_copy(slot(SLOT_E), slot(SLOT_D), MICA_RIGHTS_ALL, false, 0),
+			 MICA_OK);
+	assert_false(cap_is_final(slot(SLOT_D)));
+	assert_true(cap_is_final(slot(SLOT_B)));
+	slot_delete(slot(SLOT_E));
+	assert_true(cap_is_final(slot(SLOT_D)));
+	slot_delete(slot(SLOT_D)); /* Its block, with no space from it, is free again. */
 	/* The pool's block is not given to a new pool while spaces hold IDs from it. */
 	slot_delete(slot(SLOT_B));
 	for (unsigned i = 1; i < MICA_ASID_POOL_COUNT - 2; i++)
