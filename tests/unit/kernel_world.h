@@ -14,18 +14,18 @@
 #include "cap.h"
 #include "thread.h"
 
-#define RAM_BITS       22
-#define ROOT_RADIX     8
-#define SLOT_UNTYPED   1
-#define SLOT_ROOT      2
-#define SLOT_VSPACE    3
-#define SLOT_EP	       10
-#define SLOT_REPLY     11
-#define SLOT_BADGED_EP 12
-#define SLOT_NTFN      13
+#define RAM_BITS	 22
+#define ROOT_RADIX	 8
+#define SLOT_UNTYPED	 1
+#define SLOT_ROOT	 2
+#define SLOT_VSPACE	 3
+#define SLOT_EP		 10
+#define SLOT_REPLY	 11
+#define SLOT_BADGED_EP	 12
+#define SLOT_NTFN	 13
 #define SLOT_VSPACE_POOL 14 /* ASID pools: for VSpaces, */
-#define SLOT_VM_POOL   15     /* and for VMs. */
-#define SLOT_FIRST_TCB 20
+#define SLOT_VM_POOL	 15 /* and for VMs. */
+#define SLOT_FIRST_TCB	 20
 
 /* The console the kernel printed to, since world_setup. */
 extern char console[8192];

@@ -263,34 +263,47 @@ struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsig
 }
 
 #ifdef MICA_CONFIG_DEBUG
-/* Every translation in the table at pa, of level, that serves addresses from base. */
-static void walk_table(uint64_t pa, unsigned level, uint64_t base,
-		       void (*visit)(void *ctx, const struct arch_translation *t), void *ctx)
+/*
+ * Visit entry i of table (level, serving addresses from base): its
+ * translation, and the address of the next-level table it names (or 0).
+ */
+static uint64_t walk_entry(const pte_t *table, unsigned i, unsigned level, uint64_t base,
+			   void (*visit)(void *ctx, const struct arch_translation *t), void *ctx)
 {
-	const pte_t *table = arch_phys_to_virt(pa_init(pa));
+	struct arch_translation t = {
+		.va = base + (uint64_t)i * pte_level_size(level),
+		.pa = pa_init(pte_address(table[i])),
+		.size_bits = 12 + 9 * (PTE_LEVEL_LAST - level),
+		.is_table = pte_is_table(table[i], level),
+		.is_boot = (table[i] & PTE_SW_BOOT) != 0,
+	};
 
-	for (unsigned i = 0; i < PTE_ENTRIES; i++) {
-		uint64_t va = base + (uint64_t)i * pte_level_size(level);
-		struct arch_translation t = {
-			.va = va,
-			.pa = pa_init(pte_address(table[i])),
-			.size_bits = 12 + 9 * (PTE_LEVEL_LAST - level),
-			.is_table = pte_is_table(table[i], level),
-			.is_boot = (table[i] & PTE_SW_BOOT) != 0,
-		};
-
-		if (!pte_is_valid(table[i]))
-			continue;
-		visit(ctx, &t);
-		if (t.is_table)
-			walk_table(pte_address(table[i]), level + 1, va, visit, ctx);
-	}
+	if (!pte_is_valid(table[i]))
+		return 0;
+	visit(ctx, &t);
+	return t.is_table ? pte_address(table[i]) : 0;
 }
 
+/* Three levels, three loops: the kernel never recurses. */
 void arch_vspace_walk(const struct arch_vspace *vs,
 		      void (*visit)(void *ctx, const struct arch_translation *t), void *ctx)
 {
-	walk_table(vs->root_pa, PTE_LEVEL_FIRST, 0, visit, ctx);
+	const pte_t *l1 = arch_phys_to_virt(pa_init(vs->root_pa));
+
+	for (unsigned i = 0; i < PTE_ENTRIES; i++) {
+		uint64_t va1 = (uint64_t)i * pte_level_size(1);
+		uint64_t t2 = walk_entry(l1, i, 1, 0, visit, ctx);
+		const pte_t *l2 = arch_phys_to_virt(pa_init(t2));
+
+		for (unsigned j = 0; t2 != 0 && j < PTE_ENTRIES; j++) {
+			uint64_t va2 = va1 + (uint64_t)j * pte_level_size(2);
+			uint64_t t3 = walk_entry(l2, j, 2, va1, visit, ctx);
+			const pte_t *l3 = arch_phys_to_virt(pa_init(t3));
+
+			for (unsigned k = 0; t3 != 0 && k < PTE_ENTRIES; k++)
+				(void)walk_entry(l3, k, 3, va2, visit, ctx);
+		}
+	}
 }
 #endif
 

@@ -379,33 +379,43 @@ void arch_vmid_flush_all(void)
 	fake_vmid_flushes++;
 }
 
-static void fake_walk_table(uint64_t pa, unsigned level, uint64_t base,
-			    void (*visit)(void *ctx, const struct arch_translation *t), void *ctx)
+/* Visit entry i of table (level, from base); the next-level table it names, or 0. */
+static uint64_t fake_walk_entry(const uint64_t *table, unsigned i, unsigned level, uint64_t base,
+				void (*visit)(void *ctx, const struct arch_translation *t),
+				void *ctx)
 {
-	const uint64_t *table = fake_table(pa);
+	unsigned shift = level == 1 ? 30 : level == 2 ? 21 : 12;
+	struct arch_translation t = {
+		.va = base + ((uint64_t)i << shift),
+		.pa = pa_init(table[i] & FAKE_PTE_ADDR),
+		.size_bits = shift,
+		.is_table = (table[i] & FAKE_PTE_TABLE) != 0,
+		.is_boot = (table[i] & FAKE_PTE_BOOT) != 0,
+	};
 
-	for (unsigned i = 0; i < 512; i++) {
-		uint64_t va = base + ((uint64_t)i << (12 + 9 * (3 - level)));
-		struct arch_translation t = {
-			.va = va,
-			.pa = pa_init(table[i] & FAKE_PTE_ADDR),
-			.size_bits = 12 + 9 * (3 - level),
-			.is_table = (table[i] & FAKE_PTE_TABLE) != 0,
-			.is_boot = (table[i] & FAKE_PTE_BOOT) != 0,
-		};
-
-		if (!(table[i] & FAKE_PTE_VALID))
-			continue;
-		visit(ctx, &t);
-		if (t.is_table)
-			fake_walk_table(table[i] & FAKE_PTE_ADDR, level + 1, va, visit, ctx);
-	}
+	if (!(table[i] & FAKE_PTE_VALID))
+		return 0;
+	visit(ctx, &t);
+	return t.is_table ? table[i] & FAKE_PTE_ADDR : 0;
 }
 
 void arch_vspace_walk(const struct arch_vspace *vs,
 		      void (*visit)(void *ctx, const struct arch_translation *t), void *ctx)
 {
-	fake_walk_table(vs->root_pa, 1, 0, visit, ctx);
+	const uint64_t *l1 = fake_table(vs->root_pa);
+
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t va1 = (uint64_t)i << 30;
+		uint64_t t2 = fake_walk_entry(l1, i, 1, 0, visit, ctx);
+
+		for (unsigned j = 0; t2 != 0 && j < 512; j++) {
+			uint64_t va2 = va1 + ((uint64_t)j << 21);
+			uint64_t t3 = fake_walk_entry(fake_table(t2), j, 2, va1, visit, ctx);
+
+			for (unsigned k = 0; t3 != 0 && k < 512; k++)
+				(void)fake_walk_entry(fake_table(t3), k, 3, va2, visit, ctx);
+		}
+	}
 }
 
 struct ret arch_vspace_translate(const struct arch_vspace *vs, vaddr_t va, unsigned need)
