@@ -354,6 +354,9 @@ static void check_space(const struct cap *c)
 	struct space_walk w = {&vs, vspace_mapping_record(&vs),
 			       vs.stage2 ? CAP_MAPPED_STAGE2 : CAP_MAPPED};
 
+	/* The scheduler activates what the capability's token says: it must be the space's own. */
+	if (c->data != (vs.asid != 0 ? arch_vspace_token(&vs) : 0))
+		broken("7: an address space's token is not its own", (const void *)c->object);
 	if (vs.asid == 0)
 		return;
 	arch_vspace_walk(&vs, check_translation, &w);

@@ -14,6 +14,7 @@
 #include "vcpu.h"
 
 #include <mica/abi/context.h>
+#include <mica/abi/exit.h>
 #include <mica/abi/fault.h>
 
 /* Take t out of ep's queue; the endpoint goes idle when the queue empties. */
@@ -343,6 +344,9 @@ void ipc_cancel(struct tcb *t)
 		break;
 	}
 	t->blocked_on = NULL;
+	/* A vCPU's exit that will not be answered now is over: InjectUndef must not use it. */
+	if (t->vcpu != NULL && t->send_is_fault)
+		t->vcpu->exit.label = MICA_EXIT_RESUME;
 	t->send_is_fault = false;
 	if (t->reply != NULL) {
 		t->reply->holder = NULL;

@@ -89,7 +89,16 @@ static enum mica_error invoke_cnode(struct invocation *inv)
 		slot_delete(dest);
 		return MICA_OK;
 	case MICA_CNODE_REVOKE:
-		return slot_revoke_preemptible(dest);
+		err = slot_revoke_preemptible(dest);
+		/*
+		 * Revoking is the one way an invocation empties a slot of the
+		 * caller's own TCB (its capabilities there are copies, children
+		 * of what the caller may revoke): if that took its address space,
+		 * it runs in what its slot holds now, not from its next switch on.
+		 */
+		if (inv->caller == thread_current() && inv->caller->state == THREAD_RUNNABLE)
+			sched_switch_vspace(inv->caller);
+		return err;
 	case MICA_CNODE_COPY:
 	case MICA_CNODE_MINT:
 	case MICA_CNODE_MOVE:

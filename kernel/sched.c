@@ -175,6 +175,12 @@ void sched_fp_forget(const struct tcb *t)
 			sched_cpus[cpu].fp_owner = NULL;
 }
 
+void thread_forget_fp(struct tcb *t)
+{
+	sched_fp_forget(t);
+	t->fp = (struct arch_fp){0};
+}
+
 void sched_vspace_destroyed(uint64_t token, bool stage2)
 {
 	uint64_t empty = stage2 ? sched_empty_vm_token : sched_empty_vspace_token;

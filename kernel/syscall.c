@@ -9,6 +9,7 @@
 #include "invoke.h"
 #include "ipc.h"
 #include "preempt.h"
+#include "sched.h"
 #include "print.h"
 #include "thread.h"
 #include "vspace.h"

@@ -67,6 +67,7 @@ enum mica_error vcpu_bind(struct vcpu *v, struct tcb *t)
 		return MICA_ERR_ILLEGAL_OPERATION;
 	v->tcb = t;
 	t->vcpu = v;
+	thread_forget_fp(t);
 	vcpu_start_at_entry(v);
 	return MICA_OK;
 }
@@ -102,6 +103,7 @@ void vcpu_unbind(struct vcpu *v)
 	t->vcpu = NULL;
 	v->tcb = NULL;
 	arch_regs_init_user(&t->regs, 0, 0, 0);
+	thread_forget_fp(t);
 	vcpu_reset(v);
 }
 

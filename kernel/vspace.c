@@ -26,7 +26,7 @@
  */
 struct id_entry {
 	uintptr_t root;
-	uint32_t generation;
+	uint64_t generation; /* 48 bits of it go into a record: they never wrap. */
 };
 
 /*
@@ -85,8 +85,19 @@ static void id_free(struct id_space *s, uint16_t id)
 
 void vspace_boot_init(void)
 {
+	unsigned asids = arch_asid_count();
+
 	spaces[MICA_ASID_POOL_VSPACE].block[0].is_owned = true;
 	spaces[MICA_ASID_POOL_VM].block[0].is_owned = true;
+	/*
+	 * A CPU with 8-bit ASIDs ignores the upper bits: ASID n and n + 256
+	 * would share TLB entries. Blocks past what it tells apart are never
+	 * given out. (VM handles need no such limit: they map to hardware
+	 * VMIDs by generation, vmid.h.)
+	 */
+	for (unsigned b = 0; b < MICA_ASID_POOL_COUNT; b++)
+		if (b * MICA_ASID_POOL_SIZE >= asids)
+			spaces[MICA_ASID_POOL_VSPACE].block[b].is_owned = true;
 }
 
 enum mica_error asid_pool_make(unsigned kind, struct cap *out)
@@ -172,7 +183,7 @@ uint64_t vspace_mapping_record(const struct arch_vspace *vs)
 {
 	const struct id_entry *e = &space_of_kind(vs->stage2)->id[vs->asid];
 
-	return vs->asid | (uint64_t)e->generation << MAPPING_GENERATION_SHIFT;
+	return vs->asid | e->generation << MAPPING_GENERATION_SHIFT;
 }
 
 static bool is_address_space(const struct cap *c)
@@ -187,7 +198,7 @@ static bool vspace_by_record(uint64_t record, bool stage2, struct arch_vspace *o
 	uint16_t id = (uint16_t)(record & MAPPING_ID_MASK);
 
 	if (id == 0 || id >= ASID_COUNT || table[id].root == 0 ||
-	    table[id].generation != (uint32_t)(record >> MAPPING_GENERATION_SHIFT))
+	    (table[id].generation & MAPPING_GENERATION_MASK) != record >> MAPPING_GENERATION_SHIFT)
 		return false;
 	out->root_pa = pa_addr(arch_virt_to_phys((const void *)table[id].root));
 	out->asid = id;

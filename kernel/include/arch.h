@@ -145,6 +145,9 @@ MUST_CHECK enum mica_error arch_vspace_map_table(struct arch_vspace *vs, vaddr_t
 /* Remove the table at pa from the walk to va, if it is there; flush the ASID. */
 void arch_vspace_unmap_table(const struct arch_vspace *vs, vaddr_t va, paddr_t table);
 
+/* How many ASIDs the CPU tells apart (256 or 65536). */
+unsigned arch_asid_count(void);
+
 /* Drop every translation cached for asid, or for a guest's vmid. */
 void arch_asid_invalidate(uint16_t asid);
 void arch_vmid_invalidate(uint16_t vmid);

@@ -81,6 +81,13 @@ void sched_fp_take(struct tcb *t);
 void sched_fp_forget(const struct tcb *t);
 
 /*
+ * t starts or stops running a guest: its FP/SIMD registers, wherever they
+ * are, are dropped and it starts with zeroes, so nothing passes between a
+ * guest and the host thread (or the next guest) that the TCB becomes.
+ */
+void thread_forget_fp(struct tcb *t);
+
+/*
  * The token of the address space t runs in: the one its VSpace slot holds
  * now (a VSpace or VM capability carries its token, see vspace_create), or,
  * with that slot empty (its capability deleted or revoked from under it),

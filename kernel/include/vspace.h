@@ -25,6 +25,7 @@
  */
 #define MAPPING_ID_MASK		 UINT64_C(0xffff)
 #define MAPPING_GENERATION_SHIFT 16
+#define MAPPING_GENERATION_MASK	 (UINT64_MAX >> MAPPING_GENERATION_SHIFT)
 
 /* At boot: block 0 of each kind of ID is the kernel's (the root task's VSpace takes one). */
 void vspace_boot_init(void);

@@ -560,6 +560,66 @@ static void test_address_space_ids_come_only_from_a_pool_of_their_kind(void **st
 	slot_delete(slot(SLOT_A));
 }
 
+/*
+ * Review finding: a thread's FP/SIMD registers are the guest's while it
+ * runs a vCPU. Unbinding must not leave them to the host thread it
+ * becomes, nor binding leave a host thread's to its guest.
+ */
+static void test_fp_registers_never_cross_a_bind_or_an_unbind(void **state)
+{
+	struct tcb *root = make_thread(200);
+	struct tcb *t;
+	const unsigned vcpu = SLOT_C;
+
+	(void)state;
+	run(root);
+	t = make_vcpu_thread(root);
+	/* The guest used FP: its registers are in the unit, t their owner. */
+	run(t);
+	fake_fp.v0 = 0;
+	sched_fp_take(t);
+	fake_fp.v0 = 0x40571234;
+	run(root);
+	slot_delete(slot(SLOT_C)); /* Unbinds. */
+	assert_null(t->vcpu);
+	assert_int_equal(t->fp.v0, 0);
+	assert_ptr_not_equal(sched_cpus[0].fp_owner, t);
+	run(t);
+	sched_fp_take(t);
+	assert_int_equal(fake_fp.v0, 0); /* The host thread starts with zeroes. */
+
+	/* A host thread's registers, saved in its TCB, do not reach the guest it is bound to. */
+	t->fp.v0 = 0x5ec2e7;
+	sched_fp_forget(t);
+	run(root);
+	t->state = THREAD_INACTIVE; /* Stopped, as binding needs. */
+	retype(SLOT_UNTYPED, MICA_OBJ_VCPU, 0, SLOT_C);
+	assert_int_equal(
+		call(root, SLOT_C, MICA_VCPU_SET_ENTRY, (const uint64_t[]){0x80000, 0}, 2, NULL, 0),
+		MICA_OK);
+	assert_int_equal(set_space(root, t, SLOT_B), MICA_OK);
+	assert_int_equal(call(root, tcb_slot(t), MICA_TCB_BIND_VCPU, NULL, 0, &vcpu, 1), MICA_OK);
+	assert_int_equal(t->fp.v0, 0);
+}
+
+/* Review finding: a thread that revokes its own VSpace stops running in it at once. */
+static void test_revoking_ones_own_vspace_takes_effect_on_return(void **state)
+{
+	struct tcb *t = make_thread(100);
+	const uint64_t revoke[4] = {SLOT_VSPACE, 64, 0, 0};
+
+	(void)state;
+	run(t);
+	sched_switch_vspace(t);
+	assert_int_equal(fake_active_token, slot(SLOT_VSPACE)->cap.data);
+	assert_ptr_equal(sys(t, false, MICA_SYS_CALL, SLOT_ROOT,
+			     mica_msg_info(MICA_CNODE_REVOKE, 0, 2), 0, revoke),
+			 t);
+	assert_int_equal(t->regs.x[6], MICA_OK);
+	assert_true(slot_is_empty(&t->slots[TCB_SLOT_VSPACE]));
+	assert_int_equal(fake_active_token, sched_empty_vspace_token);
+}
+
 #define WORLD_TEST(fn) cmocka_unit_test_setup_teardown(fn, world_setup, world_teardown)
 
 int main(void)
@@ -580,6 +640,8 @@ int main(void)
 		WORLD_TEST(test_an_ipc_buffer_needs_a_writable_frame_capability),
 		WORLD_TEST(test_undef_for_a_hypercall_points_at_the_hvc_and_completes_nothing),
 		WORLD_TEST(test_address_space_ids_come_only_from_a_pool_of_their_kind),
+		WORLD_TEST(test_fp_registers_never_cross_a_bind_or_an_unbind),
+		WORLD_TEST(test_revoking_ones_own_vspace_takes_effect_on_return),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

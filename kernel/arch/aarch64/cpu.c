@@ -25,6 +25,12 @@ uint64_t arch_hcr_guest = HCR_E2H | HCR_RW | HCR_VM | HCR_SWIO | HCR_FMO | HCR_I
 			  HCR_TWI | HCR_TWE | HCR_TSC | HCR_TACR | HCR_TSW | HCR_TIDCP | HCR_TID3 |
 			  HCR_APK | HCR_API;
 
+/* ID_AA64MMFR0_EL1.ASIDBits [7:4]: 2 means 16-bit ASIDs (early.c sets TCR_EL2.AS then). */
+unsigned arch_asid_count(void)
+{
+	return ((sysreg_read(id_aa64mmfr0_el1) >> 4) & 0xf) == 2 ? 65536 : 256;
+}
+
 /* ID_AA64MMFR1_EL1.VMIDBits: 2 means 16-bit VMIDs. */
 static uint64_t mmfr1_vmidbits(void)
 {

@@ -146,8 +146,15 @@ struct arch_regs *exception_user_irq(struct arch_regs *regs)
  */
 struct arch_regs *exception_user_fiq(struct arch_regs *regs)
 {
+	uint64_t intid;
+
 	(void)regs;
-	kprintf("mica: unexpected FIQ (ignored)\n");
+	debug_stretch_begin();
+	/* Group 0: acknowledged and ended (EOImode 0), so that it cannot fire again and again. */
+	intid = sysreg_read(S3_0_C12_C8_0); /* ICC_IAR0_EL1 */
+	if (intid < GIC_SPURIOUS_FIRST)
+		sysreg_write(S3_0_C12_C8_1, intid); /* ICC_EOIR0_EL1 */
+	kprintf("mica: unexpected FIQ %lu (ignored)\n", (unsigned long)intid);
 	return to_user(schedule());
 }
 

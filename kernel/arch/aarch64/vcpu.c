@@ -230,8 +230,11 @@ enum mica_error arch_vcpu_read_reg(struct arch_vcpu *v, bool loaded, const struc
 	}
 	if (reg >= MICA_VCPU_REG_PSTATE)
 		return MICA_ERR_INVALID_ARGUMENT;
-	if (loaded)
+	/* Saving marks the state unloaded; it stays in the CPU, so it is loaded again. */
+	if (loaded) {
 		arch_vcpu_save(v);
+		arch_vcpu_load(v);
+	}
 	*out = *(const uint64_t *)((const char *)v + reg_offset[reg]);
 	return MICA_OK;
 }
@@ -261,6 +264,8 @@ enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb
 #define VECTOR_CURRENT_SP0 0x000
 #define VECTOR_CURRENT_SPX 0x200
 #define VECTOR_LOWER_A64   0x400
+#define VECTOR_LOWER_A32   0x600
+#define SPSR_M_AARCH32	   UINT64_C(0x10)
 
 /*
  * An undefined-instruction exception taken to the guest's EL1 at its
@@ -269,9 +274,10 @@ enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb
 void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *regs)
 {
 	uint64_t mode = regs->pstate & SPSR_MODE_MASK;
-	uint64_t offset = mode == SPSR_MODE_EL1H   ? VECTOR_CURRENT_SPX
-			  : mode == SPSR_MODE_EL1T ? VECTOR_CURRENT_SP0
-						   : VECTOR_LOWER_A64;
+	uint64_t offset = mode == SPSR_MODE_EL1H    ? VECTOR_CURRENT_SPX
+			  : mode == SPSR_MODE_EL1T  ? VECTOR_CURRENT_SP0
+			  : (mode & SPSR_M_AARCH32) ? VECTOR_LOWER_A32
+						    : VECTOR_LOWER_A64;
 
 	if (loaded)
 		arch_vcpu_save(v);
@@ -330,8 +336,9 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 	}
 	e.label = MICA_EXIT_FAULT;
 	words[0] = esr;
-	words[1] = sysreg_read(far_el2);
-	words[2] = arch_fault_ipa_page();
+	/* FAR_EL2 and HPFAR_EL2 are UNKNOWN for an SError: never another exit's addresses. */
+	words[1] = esr_ec(esr) == ESR_EC_SERROR ? 0 : sysreg_read(far_el2);
+	words[2] = esr_ec(esr) == ESR_EC_SERROR ? 0 : arch_fault_ipa_page();
 	words[3] = regs->pc;
 	vcpu_exit(t, &e, words, 4);
 }

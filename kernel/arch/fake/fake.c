@@ -362,6 +362,11 @@ void arch_vspace_unmap_table(const struct arch_vspace *vs, vaddr_t va, paddr_t t
 	}
 }
 
+unsigned arch_asid_count(void)
+{
+	return 65536;
+}
+
 void arch_asid_invalidate(uint16_t asid)
 {
 	(void)asid;
