@@ -47,9 +47,20 @@ static enum mica_error cnode_slot(struct slot *root, uint64_t index, uint64_t de
 	return r.err;
 }
 
+/* The destination slot that MR at (index) and MR at + 1 (depth) name in CAP0, a CNode. */
+static enum mica_error dest_slot(struct invocation *inv, unsigned at, struct slot **out)
+{
+	struct slot *root;
+	enum mica_error err = extra_cap(inv, 0, MICA_OBJ_CNODE, &root);
+
+	if (err == MICA_OK)
+		err = cnode_slot(root, inv->arg[at], inv->arg[at + 1], out);
+	return err;
+}
+
 static enum mica_error invoke_untyped(struct invocation *inv)
 {
-	struct slot *root, *dest;
+	struct slot *dest;
 	const struct cap *pool = NULL;
 	enum mica_error err;
 
@@ -57,9 +68,7 @@ static enum mica_error invoke_untyped(struct invocation *inv)
 		return MICA_ERR_ILLEGAL_OPERATION;
 	if (inv->length < 6)
 		return MICA_ERR_TRUNCATED;
-	err = extra_cap(inv, 0, MICA_OBJ_CNODE, &root);
-	if (err == MICA_OK)
-		err = cnode_slot(root, inv->arg[2], inv->arg[3], &dest);
+	err = dest_slot(inv, 2, &dest);
 	if (err != MICA_OK)
 		return err;
 	if (dest->cap.type != MICA_OBJ_CNODE)
@@ -365,7 +374,7 @@ static enum mica_error invoke_page_table(struct invocation *inv)
 static enum mica_error invoke_irq(struct invocation *inv)
 {
 	uint32_t intid = (uint32_t)inv->slot->cap.data;
-	struct slot *root, *dest, *ntfn;
+	struct slot *dest, *ntfn;
 	enum mica_error err;
 
 	switch (inv->label) {
@@ -374,9 +383,7 @@ static enum mica_error invoke_irq(struct invocation *inv)
 			return MICA_ERR_ILLEGAL_OPERATION;
 		if (inv->length < 3)
 			return MICA_ERR_TRUNCATED;
-		err = extra_cap(inv, 0, MICA_OBJ_CNODE, &root);
-		if (err == MICA_OK)
-			err = cnode_slot(root, inv->arg[1], inv->arg[2], &dest);
+		err = dest_slot(inv, 1, &dest);
 		if (err != MICA_OK)
 			return err;
 		if (inv->arg[0] > UINT32_MAX)
@@ -446,7 +453,7 @@ static enum mica_error invoke_vm(struct invocation *inv)
 
 static enum mica_error invoke_asid_control(struct invocation *inv)
 {
-	struct slot *root, *dest;
+	struct slot *dest;
 	struct cap pool;
 	enum mica_error err;
 
@@ -454,9 +461,7 @@ static enum mica_error invoke_asid_control(struct invocation *inv)
 		return MICA_ERR_ILLEGAL_OPERATION;
 	if (inv->length < 3)
 		return MICA_ERR_TRUNCATED;
-	err = extra_cap(inv, 0, MICA_OBJ_CNODE, &root);
-	if (err == MICA_OK)
-		err = cnode_slot(root, inv->arg[1], inv->arg[2], &dest);
+	err = dest_slot(inv, 1, &dest);
 	if (err != MICA_OK)
 		return err;
 	if (!slot_is_empty(dest))
