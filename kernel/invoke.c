@@ -466,9 +466,7 @@ static enum mica_error invoke_asid_control(struct invocation *inv)
 		return err;
 	if (!slot_is_empty(dest))
 		return MICA_ERR_DELETE_FIRST;
-	if (inv->arg[0] > MICA_ASID_POOL_VM)
-		return MICA_ERR_INVALID_ARGUMENT;
-	err = asid_pool_make((unsigned)inv->arg[0], &pool);
+	err = asid_pool_make(inv->arg[0], &pool);
 	if (err == MICA_OK)
 		slot_insert(dest, pool, inv->slot);
 	return err;

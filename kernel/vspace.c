@@ -100,7 +100,7 @@ void vspace_boot_init(void)
 			spaces[MICA_ASID_POOL_VSPACE].block[b].is_owned = true;
 }
 
-enum mica_error asid_pool_make(unsigned kind, struct cap *out)
+enum mica_error asid_pool_make(uint64_t kind, struct cap *out)
 {
 	struct id_space *s;
 

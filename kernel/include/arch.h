@@ -187,11 +187,10 @@ extern struct arch_vspace arch_vspace_empty;
 extern struct arch_vspace arch_vm_empty; /* The same for a guest. */
 
 /*
- * Inline in <arch/regs.h>: arch_vspace_activate(vs) switches the user
- * address space; arch_vspace_token(vs) names an address space in one word
- * (never 0); arch_vspace_activate_token(token, previous) switches to it
- * from previous, and arch_vspace_activate_host_token(token) from one host
- * address space to another.
+ * Inline in <arch/regs.h>: arch_vspace_token(vs) names an address space
+ * in one word (never 0); arch_vspace_activate_token(token, previous)
+ * switches to it from previous, and arch_vspace_activate_host_token(token)
+ * from one host address space to another.
  */
 
 #endif

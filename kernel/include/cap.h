@@ -26,15 +26,18 @@
  * A capability: fixed fields plus two words whose meaning depends on type.
  *
  *   type            object field            data                 data2
- *   UNTYPED         base (physical)         bytes used (watermark) -
+ *   UNTYPED         base (physical)         bytes used (watermark;  -
+ *                                           RAM above it is zero)
  *   CNODE           the slot array          guard value          -
  *   TCB/REPLY       the object              -                    -
  *   ENDPOINT/NTFN   the object              badge                -
- *   FRAME_*         base (physical)         mapped VA            ASID mapped in
- *   PAGE_TABLE      the table               mapped VA            ASID mapped in
- *   VSPACE          the top-level table     -                    ASID
+ *   FRAME_*         base (physical)         mapped VA            mapping record (vspace.h)
+ *   PAGE_TABLE      the table               mapped VA            mapping record
+ *   VSPACE / VM     the top-level table     token (sched.h)      ASID / VM handle
  *   IRQ_CONTROL     -                       -                    -
  *   IRQ_HANDLER     -                       INTID                -
+ *   ASID_CONTROL    -                       -                    -
+ *   ASID_POOL       kind and block          block                kind
  */
 struct cap {
 	uint8_t type;	    /* enum mica_object_type; MICA_OBJ_NULL for an empty slot. */

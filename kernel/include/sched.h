@@ -122,7 +122,7 @@ static inline __attribute__((always_inline)) void sched_switch_vspace(struct tcb
  * so a host address space is active, and the other side is blocked in an
  * IPC receive, or in a reply wait that is not a guest's exit (the fastpath
  * checks), which only host threads are: a thread that may run has a space
- * of the kind its binding says (thread_can_run), and a bound one makes no
+ * of the kind its binding says (thread_space_fits), and a bound one makes no
  * system calls. So no HCR_EL2 change is ever needed here.
  */
 static inline __attribute__((always_inline)) void sched_switch_host_vspace(struct tcb *t)

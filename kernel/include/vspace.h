@@ -35,7 +35,7 @@ void vspace_boot_init(void);
  * owning a free block of IDs: MICA_ERR_INVALID_ARGUMENT for an unknown
  * kind, MICA_ERR_NOT_ENOUGH_MEMORY when no block is free.
  */
-MUST_CHECK enum mica_error asid_pool_make(unsigned kind, struct cap *out);
+MUST_CHECK enum mica_error asid_pool_make(uint64_t kind, struct cap *out);
 
 /* The last capability to a pool is gone: its block is free once its IDs are. */
 void asid_pool_destroy(const struct cap *pool);

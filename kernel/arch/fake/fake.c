@@ -18,7 +18,6 @@ jmp_buf *fake_power_off_jump;
 jmp_buf *fake_idle_jump;
 int fake_power_off_status = -1;
 unsigned fake_interrupt_waits;
-const struct arch_vspace *fake_active_vspace;
 uint64_t fake_active_token;
 struct arch_vspace arch_vspace_empty;
 struct arch_vspace arch_vm_empty = {.stage2 = true};

@@ -184,12 +184,6 @@ static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 	}
 }
 
-/* Make vs the address space threads run in (whatever was active before). */
-static inline void arch_vspace_activate(const struct arch_vspace *vs)
-{
-	arch_vspace_activate_token(arch_vspace_token(vs), ARCH_TOKEN_STAGE2);
-}
-
 /* Which CPU this is. Only the boot CPU runs the kernel so far. */
 static inline unsigned arch_cpu_index(void)
 {

@@ -24,16 +24,14 @@ struct arch_fp {
 	uint64_t v0;
 };
 
-/* An address space is its root table's address; fake.c keeps its mappings in a table. */
+/* An address space is its root table's address; fake.c walks real tables from it. */
 struct arch_vspace {
 	uint64_t root_pa;
 	uint16_t asid;
 	bool stage2;
 };
 
-/* The fake has no translation; tests may look at the last activation. */
-extern const struct arch_vspace *fake_active_vspace;
-
+/* Tests may look at the last activation. */
 extern uint64_t fake_active_token;
 
 /* The fake FP/SIMD unit: open or closed, and its one register. */
@@ -59,12 +57,6 @@ static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 {
 	(void)previous;
 	fake_active_token = token;
-}
-
-static inline void arch_vspace_activate(const struct arch_vspace *vs)
-{
-	fake_active_vspace = vs;
-	fake_active_token = arch_vspace_token(vs);
 }
 
 static inline unsigned arch_cpu_index(void)
