@@ -1,7 +1,7 @@
 /*
  * Capabilities and the derivation tree: deriving one capability from another,
- * putting capabilities into slots, moving them, and taking them out again,
- * which is where objects die.
+ * putting capabilities into slots, moving them, and taking them out of the
+ * tree (delete.c deletes them, which is where objects die).
  *
  * Two invariants make "is this the last capability to its object?"
  * (cap_is_final) a question about a slot's immediate neighbours:
@@ -22,28 +22,10 @@
  * would make it quadratic). Insertion and splicing below keep rule 2; the
  * unit tests check both rules against a reference model.
  *
- * The kernel runs on one 16 KiB stack, so nothing here recurses: destroying
- * an object that holds slots (a CNode, a TCB) deletes the capabilities in
- * them with an explicit walk whose state lives in the slots of the dying
- * objects themselves (see empty_dead_object).
+ * The kernel runs on one 16 KiB stack, so nothing here recurses.
  */
 #include "cap.h"
 #include "cnode.h"
-#include "objects.h"
-#include "preempt.h"
-
-/*
- * A slot type private to slot_delete: a slot whose final capability to an
- * object with slots (object_slots) has left the derivation tree while that
- * object still holds capabilities to delete. cap.reserved keeps the
- * capability's real type, and first_child (free, since a zombie has no place
- * in the tree) points at the next slot of the dying object to look at.
- * Keeping this state in the slot instead of on the stack lets CNodes nested
- * to any depth die without recursion. No zombie outlives the slot_delete
- * that made it.
- */
-#define CAP_TYPE_ZOMBIE 0xffu
-_Static_assert(CAP_TYPE_ZOMBIE >= MICA_OBJ_TYPE_COUNT, "the zombie type is not an object type");
 
 /* A run of consecutive siblings, first to last; both NULL when empty. */
 struct chain {
@@ -131,7 +113,7 @@ enum mica_error cap_derive(const struct cap *src, unsigned rights, bool set_badg
 	struct cap c;
 	enum mica_error err;
 
-	if (src->type == MICA_OBJ_NULL)
+	if (src->type == MICA_OBJ_NULL || src->type == CAP_TYPE_ZOMBIE)
 		return MICA_ERR_INVALID_CAPABILITY;
 	/*
 	 * An Untyped capability accounts for its memory alone (a copy would
@@ -275,7 +257,7 @@ static void promote_first_child(struct slot *s)
 }
 
 /* Take s out of the derivation tree, its children taking its place. */
-static void tree_remove(struct slot *s)
+void tree_remove(struct slot *s)
 {
 	if (s->first_child == NULL)
 		sibling_unlink(s);
@@ -289,8 +271,7 @@ static void tree_remove(struct slot *s)
 	s->next_sibling = NULL;
 }
 
-/* Empty a slot that is already out of the tree. */
-static void slot_clear(struct slot *s)
+void slot_clear(struct slot *s)
 {
 	*s = (struct slot){0};
 }
@@ -331,189 +312,4 @@ void slot_move(struct slot *src, struct slot *dest)
 	for (struct slot *c = dest->first_child; c != NULL; c = c->next_sibling)
 		c->parent = dest;
 	slot_clear(src);
-}
-
-/* Would deleting s's capability destroy an object that holds slots? */
-static bool delete_cascades(const struct slot *s)
-{
-	size_t count;
-
-	(void)object_slots(&s->cap, &count);
-	return count != 0 && cap_is_final(s);
-}
-
-/*
- * Empty the full slot s and return the capability it held; *final says
- * whether that was the last capability to its object (looked at before the
- * tree changes, since cap_is_final reads s's neighbours).
- */
-static struct cap slot_take(struct slot *s, bool *final)
-{
-	struct cap old = s->cap;
-
-	*final = cap_is_final(s);
-	tree_remove(s);
-	slot_clear(s);
-	return old;
-}
-
-/* The capability a zombie stands for, as object_cap_removed must see it. */
-static struct cap zombie_cap(const struct slot *z)
-{
-	struct cap c = z->cap;
-
-	c.type = c.reserved;
-	c.reserved = 0;
-	return c;
-}
-
-/*
- * Turn s, which holds the final capability to an object with slots, into a
- * zombie: out of the tree, its walk starting at the object's first slot.
- * Returns the end of the object's slots.
- */
-static struct slot *zombie_make(struct slot *s)
-{
-	size_t count;
-	struct slot *slots = object_slots(&s->cap, &count);
-
-	tree_remove(s);
-	s->cap.reserved = s->cap.type;
-	s->cap.type = CAP_TYPE_ZOMBIE;
-	s->first_child = slots;
-	return slots + count;
-}
-
-/* The end of the slots of the object that the zombie z stands for. */
-static struct slot *zombie_end(const struct slot *z)
-{
-	struct cap c = zombie_cap(z);
-	size_t count;
-	struct slot *slots = object_slots(&c, &count);
-
-	return slots + count;
-}
-
-/*
- * The first full slot from *cursor up to end, or NULL; *cursor moves to it.
- * Slots passed over stay empty (nothing can fill a slot of a dying object),
- * so each slot is looked at a bounded number of times.
- */
-static struct slot *next_full(struct slot **cursor, struct slot *end)
-{
-	for (struct slot *s = *cursor; s < end; s++) {
-		if (!slot_is_empty(s)) {
-			*cursor = s;
-			return s;
-		}
-	}
-	*cursor = end;
-	return NULL;
-}
-
-/*
- * dead named an object with slots, and was its last capability: delete every
- * capability in those slots before the caller destroys the object.
- *
- * The dying objects form a tree: the outermost (dead) at the root, and below
- * each the objects whose final capability sat in one of its slots, each
- * represented by that slot, now a zombie. Each object has one place in this
- * tree, since its final capability was in one slot, so the tree has no
- * cycles. The walk goes down from the root along zombies to the first object
- * with a full slot that is not a zombie, deletes that capability (making it a
- * zombie instead if it is in turn final to an object with slots), and when
- * an object has no full slot left, destroys it, empties its zombie and
- * starts again from the root. Each object's cursor makes every restart skip
- * what is already empty. Time is bounded by the slots of all dying objects
- * times the nesting depth; stack use is constant.
- */
-static void empty_dead_object(const struct cap *dead)
-{
-	size_t root_count;
-	struct slot *root_cursor = object_slots(dead, &root_count);
-	struct slot *root_end;
-
-	if (root_count == 0)
-		return;
-	root_end = root_cursor + root_count;
-	for (;;) {
-		struct slot **cursor = &root_cursor;
-		struct slot *end = root_end;
-		struct slot *zombie = NULL; /* Where the walk is; NULL: in dead. */
-		struct slot *s;
-		struct cap gone;
-		bool final;
-
-		while ((s = next_full(cursor, end)) != NULL) {
-			if (s->cap.type == CAP_TYPE_ZOMBIE) {
-				end = zombie_end(s);
-			} else if (delete_cascades(s)) {
-				end = zombie_make(s);
-			} else {
-				gone = slot_take(s, &final);
-				object_cap_removed(&gone, final);
-				continue;
-			}
-			zombie = s;
-			cursor = &s->first_child;
-		}
-		if (zombie == NULL)
-			return;
-		gone = zombie_cap(zombie);
-		slot_clear(zombie);
-		object_cap_removed(&gone, true);
-	}
-}
-
-void slot_delete(struct slot *s)
-{
-	struct cap gone;
-	bool final;
-
-	if (slot_is_empty(s))
-		return;
-	/*
-	 * The slot is empty before anything else happens, so that an object
-	 * that holds s itself (a CNode with the last capability to itself)
-	 * never finds this capability while it is being emptied.
-	 */
-	gone = slot_take(s, &final);
-	if (final)
-		empty_dead_object(&gone);
-	object_cap_removed(&gone, final);
-}
-
-enum mica_error slot_revoke_preemptible(struct slot *s)
-{
-	struct slot *cur = s;
-
-	/*
-	 * Delete leaves, deepest first, so that no deletion splices anything.
-	 * After a plain leaf the walk goes on from its parent, which is still
-	 * there; a deletion that destroys an object with slots may delete any
-	 * slot, s itself included, so the walk then starts again from s (and
-	 * stops if s has gone: its remaining children then belong to s's
-	 * parent). Every deletion stands on its own, so between two of them
-	 * is a preemption point: the revoke made again starts from s anew.
-	 */
-	while (s->first_child != NULL) {
-		struct slot *up;
-		bool cascades;
-
-		while (cur->first_child != NULL)
-			cur = cur->first_child;
-		up = cur->parent;
-		cascades = delete_cascades(cur);
-		slot_delete(cur);
-		cur = cascades ? s : up;
-		if (s->first_child != NULL && preempt_pending())
-			return ERR_PREEMPTED;
-	}
-	return MICA_OK;
-}
-
-void slot_revoke(struct slot *s)
-{
-	while (slot_revoke_preemptible(s) != MICA_OK)
-		;
 }

@@ -55,7 +55,8 @@ struct slot_ret cspace_lookup(const struct cap *root, uint64_t cptr, unsigned de
 /* The checks copy and move share, in the order cnode.h gives the errors. */
 static enum mica_error check_slots(const struct slot *dest, const struct slot *src)
 {
-	if (slot_is_empty(src))
+	/* A zombie stays where its deletion will look for it. */
+	if (slot_is_empty(src) || slot_is_zombie(src))
 		return MICA_ERR_INVALID_CAPABILITY;
 	if (dest == src)
 		return MICA_ERR_ILLEGAL_OPERATION;

@@ -14,6 +14,7 @@
 #ifdef MICA_CONFIG_DEBUG
 #include "debug.h"
 #include "ipc.h"
+#include "objects.h"
 #include "print.h"
 #include "sched.h"
 #include "thread.h"
@@ -63,7 +64,10 @@ static bool remember(const void *obj, uint8_t type)
 /* Links around s agree with each other (invariant 1: the derivation tree). */
 static void check_links(const struct slot *s)
 {
-	if (s->cap.type >= MICA_OBJ_TYPE_COUNT) {
+	if (slot_is_zombie(s)) {
+		if (!zombie_in_place(s))
+			broken("8: a zombie the deletion in progress does not reach", s);
+	} else if (s->cap.type >= MICA_OBJ_TYPE_COUNT) {
 		broken("a slot holds no capability type", s);
 		return;
 	}
@@ -108,6 +112,18 @@ static void record(const struct slot *s)
 	const struct cap *c = &s->cap;
 
 	check_links(s);
+	if (slot_is_zombie(s)) {
+		/* A dying CNode or TCB: what it still holds is checked as if it lived. */
+		struct cap real = *c;
+		size_t count;
+		const struct slot *slots;
+
+		real.type = c->reserved;
+		slots = object_slots(&real, &count);
+		if (remember((const void *)c->object, real.type) && slots != NULL)
+			push_slots(slots, count);
+		return;
+	}
 	switch ((enum mica_object_type)c->type) {
 	case MICA_OBJ_CNODE:
 		if (remember((const void *)c->object, c->type))

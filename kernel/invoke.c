@@ -95,8 +95,7 @@ static enum mica_error invoke_cnode(struct invocation *inv)
 		return err;
 	switch (inv->label) {
 	case MICA_CNODE_DELETE:
-		slot_delete(dest);
-		return MICA_OK;
+		return slot_delete_preemptible(dest);
 	case MICA_CNODE_REVOKE:
 		err = slot_revoke_preemptible(dest);
 		/*
@@ -177,6 +176,13 @@ static enum mica_error tcb_set_space(struct invocation *inv, struct tcb *t)
 	 * Resume. */
 	if (t->state != THREAD_INACTIVE && !thread_space_fits(t, &vspace->cap))
 		return MICA_ERR_ILLEGAL_OPERATION;
+	/*
+	 * The old CSpace root may be the last capability to a large CNode:
+	 * its deletion may stop part-way, and the call is then made again.
+	 */
+	err = slot_delete_preemptible(&t->slots[TCB_SLOT_CSPACE]);
+	if (err != MICA_OK || t->is_destroyed)
+		return err;
 	tcb_install(t, TCB_SLOT_CSPACE, cspace);
 	tcb_install(t, TCB_SLOT_VSPACE, vspace);
 	tcb_install(t, TCB_SLOT_FAULT_EP, fault);

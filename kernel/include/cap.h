@@ -71,6 +71,21 @@ static inline bool slot_is_empty(const struct slot *s)
 }
 
 /*
+ * A slot whose capability was the last to a CNode or TCB that is being
+ * destroyed, a deletion stopped at a preemption point (delete.c, "Dying
+ * objects"). It is no capability: it cannot be invoked, copied, moved or
+ * looked up through; deleting it (or revoking its parent) goes on with the
+ * destruction.
+ */
+#define CAP_TYPE_ZOMBIE 0xffu
+_Static_assert(CAP_TYPE_ZOMBIE >= MICA_OBJ_TYPE_COUNT, "the zombie type is not an object type");
+
+static inline bool slot_is_zombie(const struct slot *s)
+{
+	return s->cap.type == CAP_TYPE_ZOMBIE;
+}
+
+/*
  * Find the slot that cptr names in the CSpace whose root is the CNode
  * capability root, consuming depth bits of cptr from the most significant
  * of those bits down: at each CNode, guard_bits must match the CNode's
@@ -134,15 +149,27 @@ bool slot_has_children(const struct slot *s);
  * Empty slot s. Its children take its place under its parent; if s has no
  * parent, its first child becomes a root in its place and the other
  * children become that child's children (so capabilities to one object
- * stay connected either way). Then the
- * object is told (object_cap_removed): mapped frames and page tables are
- * unmapped for every capability, and the last capability to an object
- * destroys it. Destroying a CNode deletes every capability inside it,
+ * stay connected either way). Then the object is told
+ * (object_cap_removed): mapped frames and page tables are unmapped for
+ * every capability, and the last capability to an object destroys it.
+ * Destroying a CNode or a TCB first deletes every capability inside it,
  * iteratively: nested CNodes and CNodes that hold capabilities to
- * themselves never make the kernel recurse without bound. Deleting an
- * empty slot does nothing.
+ * themselves never make the kernel recurse. Deleting an empty slot does
+ * nothing.
+ *
+ * The preemptible form stops with ERR_PREEMPTED (preempt.h) when an
+ * interrupt is waiting while it destroys a CNode or TCB, leaving s a zombie
+ * (slot_is_zombie); called again on s, it goes on. Only one such deletion
+ * is in progress at a time: starting another, or deleting a zombie, first
+ * finishes the one in progress. slot_delete runs to the end.
  */
+MUST_CHECK enum mica_error slot_delete_preemptible(struct slot *s);
 void slot_delete(struct slot *s);
+
+/* The debug checker's view of the deletion in progress: its first zombie, or NULL. */
+const struct slot *slot_deletion_root(void);
+/* Is the zombie z where the deletion in progress can find it? */
+bool zombie_in_place(const struct slot *z);
 
 /*
  * Delete every descendant of s (not s itself), deepest first. The
@@ -153,6 +180,14 @@ void slot_delete(struct slot *s);
  */
 MUST_CHECK enum mica_error slot_revoke_preemptible(struct slot *s);
 void slot_revoke(struct slot *s);
+
+/*
+ * Between cap.c and delete.c: take s out of the derivation tree, its
+ * children taking its place (the splice rule above), leaving its
+ * capability; and empty a slot that is already out of the tree.
+ */
+void tree_remove(struct slot *s);
+void slot_clear(struct slot *s);
 
 /*
  * Hooks into the object layer (objects.c) -------------------------------------------------

@@ -1,7 +1,7 @@
 /*
  * The object layer: sizes, creation and destruction of each kind of kernel
  * object, as used by Untyped retype (untyped.c) and capability deletion
- * (cap.c). Implemented in objects.c.
+ * (cap.c, delete.c). Implemented in objects.c.
  */
 #ifndef MICA_OBJECTS_H
 #define MICA_OBJECTS_H

@@ -1,8 +1,9 @@
 /*
- * Unit tests for capabilities and the derivation tree (kernel/cap.c, and
+ * Unit tests for capabilities and the derivation tree (kernel/cap.c and kernel/delete.c, and
  * copy and move in kernel/cnode.c): derivation rules, insert, move and
  * mutate, deletion with splicing, finality, revoke, the destruction of
- * nested and self-referencing CNodes, and a model-based test that runs
+ * nested and self-referencing CNodes (also when preemption points stop it
+ * part-way), and a model-based test that runs
  * thousands of random operation sequences against a simple reference model.
  *
  * The object layer is this file's recording stubs: every capability the
@@ -19,7 +20,9 @@
 #include <cmocka.h>
 
 #include "cnode.h"
+#include "fake.h"
 #include "objects.h"
+#include "preempt.h"
 
 /* The object layer, recorded ------------------------------------------------------------ */
 
@@ -832,6 +835,188 @@ static void test_deleting_cnode_contents_splices_their_children_elsewhere(void *
 	check_links((struct slot *[]){&s[0], &s[1], &s[2], &s[3], &cn_a[0], &cn_a[1]}, 6);
 }
 
+/* Deletion that stops part-way ------------------------------------------------------------ */
+
+static struct slot cn_big[64];
+
+/* Call the preemptible delete on d until it ends; how many calls it took. */
+static unsigned delete_to_the_end(struct slot *d, size_t most_per_call)
+{
+	unsigned calls = 1;
+	size_t before = removal_count;
+
+	while (slot_delete_preemptible(d) == ERR_PREEMPTED) {
+		assert_true(removal_count - before <= most_per_call);
+		before = removal_count;
+		calls++;
+	}
+	assert_null(slot_deletion_root());
+	return calls;
+}
+
+static void test_a_large_cnode_dies_across_preemption_points(void **state)
+{
+	struct cap big = cnode_cap(cn_big, 6);
+	struct cap ep = new_cap(MICA_OBJ_ENDPOINT);
+	unsigned calls = 1;
+
+	(void)state;
+	memset(cn_big, 0, sizeof(cn_big));
+	slot_insert(&s[2], new_cap(MICA_OBJ_UNTYPED), NULL);
+	slot_insert(&s[0], big, &s[2]);
+	slot_insert(&cn_big[0], ep, NULL);
+	for (int i = 1; i < 64; i++)
+		slot_insert(&cn_big[i], ep, &cn_big[i - 1]);
+	fake_preempt_every = 1;
+	while (slot_delete_preemptible(&s[0]) == ERR_PREEMPTED) {
+		calls++;
+		/* Nothing is destroyed twice, and a call deletes one capability at most. */
+		assert_true(removal_count <= (size_t)calls);
+		assert_true(slot_is_zombie(&s[0]));
+		assert_ptr_equal(slot_deletion_root(), &s[0]);
+		/* In between, the zombie is no capability: it cannot be copied or moved... */
+		assert_int_equal(cnode_copy(&s[1], &s[0], MICA_RIGHTS_ALL, false, 0),
+				 MICA_ERR_INVALID_CAPABILITY);
+		assert_int_equal(cnode_move(&s[1], &s[0], false, MICA_RIGHTS_ALL, 0),
+				 MICA_ERR_INVALID_CAPABILITY);
+		assert_true(slot_is_empty(&s[1]));
+		/* ...and the Untyped still has a child, so its memory cannot be retyped. */
+		assert_true(slot_has_children(&s[2]));
+		assert_int_equal(removed(&big, true), 0);
+	}
+	fake_preempt_every = 0;
+	assert_true(calls >= 64);
+	assert_int_equal(removed(&ep, true), 1);
+	assert_int_equal(removed(&ep, false), 63);
+	assert_int_equal(removed(&big, true), 1);
+	assert_int_equal(destroyed_at(&big), 64);
+	for (int i = 0; i < 64; i++)
+		assert_true(slot_is_empty(&cn_big[i]));
+	assert_true(slot_is_empty(&s[0]));
+	assert_false(slot_has_children(&s[2]));
+	assert_null(slot_deletion_root());
+}
+
+static void test_a_deletion_in_progress_ends_before_another_begins(void **state)
+{
+	struct cap a = cnode_cap(cn_a, 2);
+	struct cap b = cnode_cap(cn_b, 2);
+	struct cap ep_a = new_cap(MICA_OBJ_ENDPOINT);
+	struct cap ep_b = new_cap(MICA_OBJ_NOTIFICATION);
+
+	(void)state;
+	slot_insert(&s[0], a, NULL);
+	slot_insert(&s[1], b, NULL);
+	for (int i = 0; i < 4; i++) {
+		slot_insert(&cn_a[i], ep_a, i == 0 ? NULL : &cn_a[i - 1]);
+		slot_insert(&cn_b[i], ep_b, i == 0 ? NULL : &cn_b[i - 1]);
+	}
+	fake_preempt_every = 1;
+	assert_int_equal(slot_delete_preemptible(&s[0]), ERR_PREEMPTED);
+	assert_true(slot_is_zombie(&s[0]));
+	/* Plain deletions do not wait for it... */
+	slot_insert(&s[3], new_cap(MICA_OBJ_REPLY), NULL);
+	assert_int_equal(slot_delete_preemptible(&s[3]), MICA_OK);
+	/* ...but destroying B finishes A first. */
+	(void)delete_to_the_end(&s[1], 2);
+	fake_preempt_every = 0;
+	assert_true(slot_is_empty(&s[0]));
+	assert_true(slot_is_empty(&s[1]));
+	assert_int_equal(removed(&a, true), 1);
+	assert_int_equal(removed(&b, true), 1);
+	assert_true(destroyed_at(&a) < destroyed_at(&ep_b));
+	assert_true(destroyed_at(&ep_b) < destroyed_at(&b));
+}
+
+static void test_cycles_of_last_capabilities_die_across_preemption_points(void **state)
+{
+	struct cap t = {.type = MICA_OBJ_TCB, .rights = MICA_RIGHTS_ALL, .object = (uintptr_t)&tcb};
+	struct cap a = cnode_cap(cn_a, 2);
+	struct cap b = cnode_cap(cn_b, 2);
+	struct cap c = cnode_cap(cn_c, 1);
+	struct cap ep = new_cap(MICA_OBJ_ENDPOINT);
+
+	(void)state;
+	for (unsigned every = 1; every <= 4; every++) {
+		reset_cnodes(state);
+		memset(&tcb, 0, sizeof(tcb));
+		/*
+		 * An Untyped made them all. A holds B's last capability, B the
+		 * TCB's, the TCB A's (a cycle no CSpace reaches) and C's; C
+		 * holds its own last capability and an endpoint. Revoking the
+		 * Untyped meets these capabilities in tree order, from inside.
+		 */
+		slot_insert(&s[0], new_cap(MICA_OBJ_UNTYPED), NULL);
+		slot_insert(&tcb.slots[0], a, &s[0]);
+		slot_insert(&cn_a[1], b, &s[0]);
+		slot_insert(&cn_b[2], t, &s[0]);
+		slot_insert(&tcb.slots[1], c, &s[0]);
+		slot_insert(&cn_c[0], ep, &s[0]);
+		slot_insert(&cn_a[3], ep, &cn_c[0]);
+		fake_preempt_every = every;
+		while (slot_revoke_preemptible(&s[0]) == ERR_PREEMPTED)
+			;
+		fake_preempt_every = 0;
+		assert_null(slot_deletion_root());
+		assert_null(s[0].first_child);
+		assert_int_equal(removed(&a, true), 1);
+		assert_int_equal(removed(&b, true), 1);
+		assert_int_equal(removed(&t, true), 1);
+		assert_int_equal(removed(&c, true), 1);
+		assert_int_equal(removed(&ep, true), 1);
+		assert_int_equal(removal_count, 6);
+		for (int i = 0; i < 4; i++)
+			assert_true(slot_is_empty(&cn_a[i]) && slot_is_empty(&cn_b[i]));
+		for (int i = 0; i < 3; i++)
+			assert_true(slot_is_empty(&tcb.slots[i]));
+		assert_true(slot_is_empty(&cn_c[0]) && slot_is_empty(&cn_c[1]));
+	}
+}
+
+static struct slot cn_sparse[4096];
+
+static void test_a_sparse_cnode_is_looked_through_between_preemption_points(void **state)
+{
+	struct cap sparse = cnode_cap(cn_sparse, 12);
+	struct cap ep = new_cap(MICA_OBJ_ENDPOINT);
+	unsigned calls;
+
+	(void)state;
+	memset(cn_sparse, 0, sizeof(cn_sparse));
+	slot_insert(&s[0], sparse, NULL);
+	slot_insert(&cn_sparse[4095], ep, NULL);
+	fake_preempt_every = 1;
+	calls = delete_to_the_end(&s[0], 1);
+	fake_preempt_every = 0;
+	/* 4096 empty slots are not looked through at one go. */
+	assert_true(calls >= 4096 / 64);
+	assert_int_equal(removed(&ep, true), 1);
+	assert_int_equal(removed(&sparse, true), 1);
+}
+
+static void test_a_deep_chain_dies_one_step_per_preemption_point(void **state)
+{
+	unsigned calls;
+
+	(void)state;
+	memset(chain, 0, sizeof(chain));
+	slot_insert(&s[0], cnode_cap(chain[0], 1), NULL);
+	for (int i = 0; i < CHAIN_LENGTH; i++) {
+		if (i + 1 < CHAIN_LENGTH)
+			slot_insert(&chain[i][1], cnode_cap(chain[i + 1], 1), NULL);
+		else
+			slot_insert(&chain[i][1], new_cap(MICA_OBJ_ENDPOINT), NULL);
+	}
+	fake_preempt_every = 1;
+	calls = delete_to_the_end(&s[0], 1);
+	fake_preempt_every = 0;
+	/* One step per call: down a level, or one object destroyed. */
+	assert_int_equal(calls, 2 * CHAIN_LENGTH);
+	assert_int_equal(removal_count, CHAIN_LENGTH + 1);
+	for (int i = 0; i < CHAIN_LENGTH; i++)
+		assert_true(slot_is_empty(&chain[i][0]) && slot_is_empty(&chain[i][1]));
+}
+
 /* Revoke -------------------------------------------------------------------------------- */
 
 static void test_revoke_deletes_every_descendant_but_not_the_slot(void **state)
@@ -1439,6 +1624,8 @@ static void op_revoke(void)
 static void run_sequence(void)
 {
 	world_reset();
+	/* Deletions stop at preemption points, now and then, and are made again. */
+	fake_preempt_every = rnd(4);
 	/* A root Untyped, and a CNode made from it that holds a copy of itself. */
 	m[0] = (struct mslot){.full = true,
 			      .obj = new_object(MICA_OBJ_UNTYPED, next_object),
@@ -1533,6 +1720,18 @@ int main(void)
 				       reset_cnodes),
 		cmocka_unit_test_setup(
 			test_deleting_cnode_contents_splices_their_children_elsewhere,
+			reset_cnodes),
+		cmocka_unit_test_setup(test_a_large_cnode_dies_across_preemption_points,
+				       reset_cnodes),
+		cmocka_unit_test_setup(test_a_deletion_in_progress_ends_before_another_begins,
+				       reset_cnodes),
+		cmocka_unit_test_setup(
+			test_cycles_of_last_capabilities_die_across_preemption_points,
+			reset_cnodes),
+		cmocka_unit_test_setup(test_a_deep_chain_dies_one_step_per_preemption_point,
+				       reset_cnodes),
+		cmocka_unit_test_setup(
+			test_a_sparse_cnode_is_looked_through_between_preemption_points,
 			reset_cnodes),
 		cmocka_unit_test_setup(test_revoke_deletes_every_descendant_but_not_the_slot,
 				       reset_cnodes),

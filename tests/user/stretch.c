@@ -6,11 +6,12 @@
  * the next point where a waiting interrupt would be taken (the return to
  * a thread, a preemption point, idling).
  *
- * Clearing a large Untyped on its first retype and revoking a large tree
- * of capabilities have preemption points, so their stretches stay short
- * however much work they do; the test checks a bound. Destroying a CNode
- * full of capabilities has none yet: that figure is printed for the
- * record (docs/security.md).
+ * Clearing a large Untyped on its first retype, revoking a large tree of
+ * capabilities, destroying a CNode full of them and destroying a deep
+ * chain of nested CNodes all have preemption points, so their stretches
+ * stay short however much work they do: the test checks a bound, sees
+ * each preempted and made again at least once, and has the test kernel
+ * check its invariants afterwards (docs/security.md).
  */
 #include <mica/abi/bootinfo.h>
 #include <mica/abi/syscall.h>
@@ -31,10 +32,11 @@
 #define TREE_RADIX  14
 #define TREE_COPIES 16000u
 /* The CNode destroyed whole, with this many capabilities in it. */
-#define FULL_RADIX  12
-#define FULL_COPIES 4000u
-/* Revokes made at most, waiting for one to be preempted (one takes ~2 ms at -icount's rate). */
-#define REVOKE_ROUNDS_MAX 40
+#define FULL_COPIES 16000u
+/* The chain of CNodes, each holding the last capability to the next. */
+#define CHAIN_DEPTH 3000u
+/* Rounds made at most, waiting for one to be preempted (one takes ~2 ms at -icount's rate). */
+#define ROUNDS_MAX 40
 
 static uint64_t next_slot;
 
@@ -58,6 +60,22 @@ static uint64_t make(uint64_t untyped, enum mica_object_type type, unsigned bits
 	return slot;
 }
 
+static uint64_t max(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* The test kernel checks its invariants over everything the root CNode reaches. */
+static void debug_check(void)
+{
+	struct mica_raw r = {{0}};
+
+	r.x[0] = ROOT;
+	mica_syscall_raw(MICA_SYS_DEBUG_CHECK, &r);
+	CHECK_EQ(r.x[0], MICA_OK);
+	CHECK_EQ(r.x[1], 0);
+}
+
 /* count copies of src into the CNode in slot cnode (radix bits), from index 0. */
 static void fill(uint64_t cnode, unsigned radix, uint64_t src, unsigned count)
 {
@@ -68,8 +86,8 @@ static void fill(uint64_t cnode, unsigned radix, uint64_t src, unsigned count)
 int main(void)
 {
 	const struct mica_boot_info *info = (const struct mica_boot_info *)MICA_ROOT_BOOT_INFO_VA;
-	uint64_t big = 0, big_bits = 0, ep, tree, full;
-	uint64_t cleared, revoked, destroyed;
+	uint64_t big = 0, big_bits = 0, ep, tree, full, pool;
+	uint64_t cleared, revoked, destroyed, chain;
 
 	printf("START stretch\n");
 	next_slot = info->empty_first;
@@ -96,7 +114,7 @@ int main(void)
 	 */
 	tree = make(big, MICA_OBJ_CNODE, TREE_RADIX);
 	revoked = 0;
-	for (unsigned round = 0; round < REVOKE_ROUNDS_MAX && preempted == 0; round++) {
+	for (unsigned round = 0; round < ROUNDS_MAX && preempted == 0; round++) {
 		uint64_t longest;
 
 		fill(tree, TREE_RADIX, ep, TREE_COPIES);
@@ -118,15 +136,55 @@ int main(void)
 	CHECK(revoked < STRETCH_BOUND);
 	CHECK(preempted > 0);
 
-	/* A CNode full of capabilities destroyed with its last capability: one stretch, for now. */
-	full = make(big, MICA_OBJ_CNODE, FULL_RADIX);
-	fill(full, FULL_RADIX, ep, FULL_COPIES);
-	(void)stretch();
-	CHECK_OK(mica_cnode_delete(ROOT, full, 64));
-	destroyed = stretch();
+	/* A CNode full of capabilities, destroyed with its last capability. */
+	destroyed = 0;
+	preempted = 0;
+	/* Each round's objects come from one Untyped, whose memory the next round reuses. */
+	pool = make(big, MICA_OBJ_UNTYPED, 21);
+	for (unsigned round = 0; round < ROUNDS_MAX && preempted == 0; round++) {
+		full = make(pool, MICA_OBJ_CNODE, TREE_RADIX);
+		fill(full, TREE_RADIX, ep, FULL_COPIES);
+		(void)stretch();
+		CHECK_OK(mica_cnode_delete(ROOT, full, 64));
+		destroyed = max(destroyed, stretch());
+		/* The slot is empty again, and no copy of the endpoint is left to revoke. */
+		CHECK_OK(mica_cnode_copy(ROOT, full, 64, ROOT, ep, 64, MICA_RIGHTS_ALL));
+		CHECK_OK(mica_cnode_delete(ROOT, full, 64));
+		(void)stretch();
+		CHECK_OK(mica_cnode_revoke(ROOT, ep, 64));
+		CHECK(stretch() < 1000);
+		next_slot = full;
+	}
 	printf("stretch: destroying a CNode holding %u capabilities: longest %llu instructions "
-	       "with interrupts masked (no preemption point yet)\n",
-	       FULL_COPIES, (unsigned long long)destroyed);
+	       "with interrupts masked; preempted %llu times and made again\n",
+	       FULL_COPIES, (unsigned long long)destroyed, (unsigned long long)preempted);
+	CHECK(destroyed < STRETCH_BOUND);
+	CHECK(preempted > 0);
+
+	/* CNodes nested CHAIN_DEPTH deep, made from the innermost out, destroyed from outside. */
+	chain = 0;
+	preempted = 0;
+	for (unsigned round = 0; round < ROUNDS_MAX && preempted == 0; round++) {
+		uint64_t inner = make(pool, MICA_OBJ_CNODE, 1);
+
+		for (unsigned i = 1; i < CHAIN_DEPTH; i++) {
+			uint64_t outer = make(pool, MICA_OBJ_CNODE, 1);
+
+			CHECK_OK(mica_cnode_move(outer, 1, 1, ROOT, inner, 64));
+			next_slot = inner + 1;
+			CHECK_OK(mica_cnode_move(ROOT, inner, 64, ROOT, outer, 64));
+		}
+		(void)stretch();
+		CHECK_OK(mica_cnode_delete(ROOT, inner, 64));
+		chain = max(chain, stretch());
+		next_slot = inner;
+	}
+	printf("stretch: destroying %u nested CNodes: longest %llu instructions with interrupts "
+	       "masked; preempted %llu times and made again\n",
+	       CHAIN_DEPTH, (unsigned long long)chain, (unsigned long long)preempted);
+	CHECK(chain < STRETCH_BOUND);
+	CHECK(preempted > 0);
+	debug_check();
 
 	return check_finish("stretch");
 }
