@@ -240,20 +240,52 @@ static void splice_into_parent(struct slot *s)
  * children become that child's children. The new root's children then read:
  * its former siblings to its own object, its own children, and its other
  * former siblings (which name objects no capability below it names).
+ *
+ * A zombie (delete.c) never has children, so zombies are set aside first:
+ * each is the only capability to its object, so they go last among the new
+ * root's children, or, with no other child to take s's place, become
+ * roots of their own.
  */
 static void promote_first_child(struct slot *s)
 {
-	struct slot *heir = s->first_child;
-	struct slot *own_last = last_sibling(heir->first_child);
+	struct chain zombies = {NULL, NULL};
+	struct slot *heir;
+	struct slot *own_last;
 	struct chain run;
 	struct chain rest;
 
+	for (struct slot *c = s->first_child, *next; c != NULL; c = next) {
+		next = c->next_sibling;
+		if (!slot_is_zombie(c))
+			continue;
+		sibling_unlink(c);
+		c->parent = NULL;
+		c->prev_sibling = zombies.last;
+		if (zombies.last != NULL)
+			zombies.last->next_sibling = c;
+		else
+			zombies.first = c;
+		zombies.last = c;
+	}
+	heir = s->first_child;
+	if (heir == NULL) {
+		for (struct slot *z = zombies.first, *next; z != NULL; z = next) {
+			next = z->next_sibling;
+			z->prev_sibling = NULL;
+			z->next_sibling = NULL;
+		}
+		return;
+	}
+	own_last = last_sibling(heir->first_child);
 	split_run(heir->next_sibling, &heir->cap, heir, &run, &rest);
 	heir->parent = NULL;
 	heir->prev_sibling = NULL;
 	heir->next_sibling = NULL;
 	chain_insert(heir, NULL, run);
 	chain_insert(heir, own_last != NULL ? own_last : run.last, rest);
+	for (struct slot *z = zombies.first; z != NULL; z = z->next_sibling)
+		z->parent = heir;
+	chain_insert(heir, last_sibling(heir->first_child), zombies);
 }
 
 /* Take s out of the derivation tree, its children taking its place. */

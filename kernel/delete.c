@@ -117,6 +117,7 @@ static struct cap zombie_cap(const struct slot *z)
 /* Turn s, which holds the last capability to a CNode or TCB, into a zombie below above. */
 static void zombie_make(struct slot *s, const struct slot *above)
 {
+	object_dying(&s->cap);
 	s->cap.reserved = s->cap.type;
 	s->cap.type = CAP_TYPE_ZOMBIE;
 	s->cap.data = 0;

@@ -177,15 +177,25 @@ static enum mica_error tcb_set_space(struct invocation *inv, struct tcb *t)
 	if (t->state != THREAD_INACTIVE && !thread_space_fits(t, &vspace->cap))
 		return MICA_ERR_ILLEGAL_OPERATION;
 	/*
-	 * The old CSpace root may be the last capability to a large CNode:
-	 * its deletion may stop part-way, and the call is then made again.
+	 * The old CSpace root may be the last capability to a large CNode,
+	 * whose deletion may stop part-way. Before anything changes, what an
+	 * earlier call retired is finished (or a deletion stopped in the CSpace
+	 * slot itself), and the call made again if that stops; then the old
+	 * root is retired, not deleted in place, so the thread has its new
+	 * CSpace whether or not its deletion finishes now.
 	 */
-	err = slot_delete_preemptible(&t->slots[TCB_SLOT_CSPACE]);
+	err = slot_delete_preemptible(&t->slots[TCB_SLOT_RETIRED]);
+	if (err == MICA_OK && slot_is_zombie(&t->slots[TCB_SLOT_CSPACE]))
+		err = slot_delete_preemptible(&t->slots[TCB_SLOT_CSPACE]);
 	if (err != MICA_OK || t->is_destroyed)
 		return err;
+	if (!slot_is_empty(&t->slots[TCB_SLOT_CSPACE]))
+		slot_move(&t->slots[TCB_SLOT_CSPACE], &t->slots[TCB_SLOT_RETIRED]);
 	tcb_install(t, TCB_SLOT_CSPACE, cspace);
 	tcb_install(t, TCB_SLOT_VSPACE, vspace);
 	tcb_install(t, TCB_SLOT_FAULT_EP, fault);
+	/* If this stops part-way, the next deletion that needs to finishes it. */
+	(void)slot_delete_preemptible(&t->slots[TCB_SLOT_RETIRED]);
 	if (t->is_destroyed)
 		return MICA_OK;
 	tcb_spaces_changed(t);

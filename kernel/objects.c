@@ -88,6 +88,13 @@ struct slot *object_slots(const struct cap *cap, size_t *count)
 	}
 }
 
+void object_dying(const struct cap *cap)
+{
+	/* Its thread runs no more, even if the destruction stops part-way. */
+	if (cap->type == MICA_OBJ_TCB)
+		thread_suspend((struct tcb *)cap->object);
+}
+
 void object_cap_removed(const struct cap *cap, bool final)
 {
 	/* A mapping belongs to the capability that made it. */

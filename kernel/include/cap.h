@@ -201,4 +201,12 @@ void slot_clear(struct slot *s);
  */
 void object_cap_removed(const struct cap *cap, bool final);
 
+/*
+ * The last capability to cap's object (a CNode or TCB) has become a zombie:
+ * the object will be destroyed, perhaps across preemption points, and
+ * must do nothing meanwhile (a TCB's thread stops now). Must not touch any
+ * slot.
+ */
+void object_dying(const struct cap *cap);
+
 #endif

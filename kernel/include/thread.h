@@ -35,6 +35,12 @@ enum tcb_slot {
 	TCB_SLOT_VSPACE,
 	TCB_SLOT_IPC_BUFFER,
 	TCB_SLOT_FAULT_EP,
+	/*
+	 * The CSpace root SetSpace replaced, until its deletion (of a CNode,
+	 * perhaps large) is done: it may stop at a preemption point after the
+	 * thread (the caller itself, perhaps) has its new CSpace.
+	 */
+	TCB_SLOT_RETIRED,
 	TCB_SLOT_COUNT,
 };
 

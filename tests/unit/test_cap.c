@@ -57,6 +57,15 @@ struct slot *object_slots(const struct cap *cap, size_t *count)
 	return NULL;
 }
 
+/* How many objects were told they are dying. */
+static unsigned dying_count;
+
+void object_dying(const struct cap *cap)
+{
+	assert_true(cap->type == MICA_OBJ_CNODE || cap->type == MICA_OBJ_TCB);
+	dying_count++;
+}
+
 void object_cap_removed(const struct cap *cap, bool final)
 {
 	assert_true(cap->type != MICA_OBJ_NULL && cap->type < MICA_OBJ_TYPE_COUNT);
@@ -994,6 +1003,38 @@ static void test_a_sparse_cnode_is_looked_through_between_preemption_points(void
 	assert_int_equal(removed(&sparse, true), 1);
 }
 
+static void test_a_zombie_takes_no_children_when_its_untyped_root_goes(void **state)
+{
+	struct cap a = cnode_cap(cn_a, 2);
+	struct cap ep = new_cap(MICA_OBJ_ENDPOINT);
+
+	(void)state;
+	for (int order = 0; order < 2; order++) {
+		reset_cnodes(state);
+		/* A root Untyped, with A (stopped part-way) first or last among its children. */
+		slot_insert(&s[0], new_cap(MICA_OBJ_UNTYPED), NULL);
+		if (order == 0)
+			slot_insert(&s[2], ep, &s[0]);
+		slot_insert(&s[1], a, &s[0]);
+		if (order == 1)
+			slot_insert(&s[2], ep, &s[0]);
+		slot_insert(&s[3], ep, &s[2]);
+		for (int i = 0; i < 4; i++)
+			slot_insert(&cn_a[i], new_cap(MICA_OBJ_NOTIFICATION), NULL);
+		fake_preempt_every = 1;
+		assert_int_equal(slot_delete_preemptible(&s[1]), ERR_PREEMPTED);
+		fake_preempt_every = 0;
+		slot_delete(&s[0]);
+		assert_true(slot_is_zombie(&s[1]));
+		assert_null(s[1].first_child);
+		assert_true(zombie_in_place(&s[1]));
+		check_links((struct slot *[]){&s[0], &s[1], &s[2], &s[3]}, 4);
+		slot_delete(&s[1]);
+		assert_int_equal(removed(&a, true), 1);
+		assert_null(slot_deletion_root());
+	}
+}
+
 static void test_a_deep_chain_dies_one_step_per_preemption_point(void **state)
 {
 	unsigned calls;
@@ -1733,6 +1774,8 @@ int main(void)
 		cmocka_unit_test_setup(
 			test_a_sparse_cnode_is_looked_through_between_preemption_points,
 			reset_cnodes),
+		cmocka_unit_test_setup(test_a_zombie_takes_no_children_when_its_untyped_root_goes,
+				       reset_cnodes),
 		cmocka_unit_test_setup(test_revoke_deletes_every_descendant_but_not_the_slot,
 				       reset_cnodes),
 		cmocka_unit_test_setup(test_revoke_of_an_untyped_keeps_its_watermark_for_clearing,

@@ -15,6 +15,11 @@
 #include "objects.h"
 
 /* cnode.c reaches the object layer through cap.c; lookup never deletes. */
+void object_dying(const struct cap *cap)
+{
+	(void)cap;
+}
+
 void object_cap_removed(const struct cap *cap, bool final)
 {
 	(void)cap;

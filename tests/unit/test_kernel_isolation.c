@@ -620,6 +620,81 @@ static void test_revoking_ones_own_vspace_takes_effect_on_return(void **state)
 	assert_int_equal(fake_active_token, sched_empty_vspace_token);
 }
 
+/* Review finding: a TCB whose destruction stops part-way runs no more meanwhile. */
+static void test_a_thread_whose_tcb_is_dying_runs_no_more(void **state)
+{
+	struct tcb *killer = make_thread(100);
+	struct tcb *victim = make_thread(200);
+	unsigned victim_slot = tcb_slot(victim);
+	const uint64_t del[4] = {victim_slot, 64, 0, 0};
+	struct tcb *next;
+
+	(void)state;
+	run(killer);
+	sched_wake(victim); /* Woken by the interrupt that preempts the deletion, say. */
+	fake_preempt_every = 1;
+	next = sys(killer, false, MICA_SYS_CALL, SLOT_ROOT, mica_msg_info(MICA_CNODE_DELETE, 0, 2),
+		   0, del);
+	fake_preempt_every = 0;
+	assert_true(slot_is_zombie(slot(victim_slot)));
+	assert_false(victim->is_destroyed);
+	assert_int_equal(victim->state, THREAD_INACTIVE);
+	assert_ptr_equal(next, killer);
+	/* The call, made again, finishes the job. */
+	assert_ptr_equal(sys(killer, false, MICA_SYS_CALL, SLOT_ROOT,
+			     mica_msg_info(MICA_CNODE_DELETE, 0, 2), 0, del),
+			 killer);
+	assert_int_equal(killer->regs.x[6], MICA_OK);
+	assert_true(victim->is_destroyed);
+	assert_true(slot_is_empty(slot(victim_slot)));
+}
+
+/*
+ * Review finding: a thread that gives itself a new CSpace, its old one the
+ * last capability to a CNode full of capabilities, has the new one even if
+ * the old one's deletion stops part-way (a restart would look the call's
+ * capabilities up in a CSpace that is half gone).
+ */
+static void test_set_space_on_oneself_holds_even_when_the_old_cspace_dies_slowly(void **state)
+{
+	struct tcb *t = make_thread(100);
+	struct slot *old_root;
+	struct invocation inv = {0};
+
+	(void)state;
+	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_CNODE, 4,
+					&slot(SLOT_ROOT)->cap, 40, 1, NULL),
+			 MICA_OK);
+	old_root = (struct slot *)slot(40)->cap.object;
+	for (unsigned i = 0; i < 16; i++)
+		assert_int_equal(cnode_copy(&old_root[i], slot(SLOT_EP), MICA_RIGHTS_ALL, false, 0),
+				 MICA_OK);
+	slot_delete(&t->slots[TCB_SLOT_CSPACE]);
+	assert_int_equal(
+		cnode_copy(&t->slots[TCB_SLOT_CSPACE], slot(40), MICA_RIGHTS_ALL, false, 0),
+		MICA_OK);
+	slot_delete(slot(40));
+	assert_true(cap_is_final(&t->slots[TCB_SLOT_CSPACE]));
+	tcb_spaces_changed(t);
+	run(t);
+	inv.caller = t;
+	inv.slot = slot(tcb_slot(t));
+	inv.label = MICA_TCB_SET_SPACE;
+	inv.extra[0] = slot(SLOT_ROOT);
+	inv.extra[1] = slot(SLOT_VSPACE);
+	inv.extra_count = 2;
+	fake_preempt_every = 1;
+	assert_int_equal(invoke(&inv), MICA_OK);
+	fake_preempt_every = 0;
+	assert_int_equal(t->slots[TCB_SLOT_CSPACE].cap.object, slot(SLOT_ROOT)->cap.object);
+	assert_true(slot_is_zombie(&t->slots[TCB_SLOT_RETIRED]));
+	/* The next call finishes the old one's deletion first. */
+	assert_int_equal(invoke(&inv), MICA_OK);
+	assert_true(slot_is_empty(&t->slots[TCB_SLOT_RETIRED]));
+	for (unsigned i = 0; i < 16; i++)
+		assert_true(slot_is_empty(&old_root[i]));
+}
+
 #define WORLD_TEST(fn) cmocka_unit_test_setup_teardown(fn, world_setup, world_teardown)
 
 int main(void)
@@ -642,6 +717,8 @@ int main(void)
 		WORLD_TEST(test_address_space_ids_come_only_from_a_pool_of_their_kind),
 		WORLD_TEST(test_fp_registers_never_cross_a_bind_or_an_unbind),
 		WORLD_TEST(test_revoking_ones_own_vspace_takes_effect_on_return),
+		WORLD_TEST(test_a_thread_whose_tcb_is_dying_runs_no_more),
+		WORLD_TEST(test_set_space_on_oneself_holds_even_when_the_old_cspace_dies_slowly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

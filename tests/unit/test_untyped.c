@@ -75,6 +75,11 @@ struct cap object_create(enum mica_object_type type, paddr_t pa, unsigned user_b
 	return c;
 }
 
+void object_dying(const struct cap *cap)
+{
+	(void)cap;
+}
+
 void object_cap_removed(const struct cap *cap, bool final)
 {
 	(void)cap;

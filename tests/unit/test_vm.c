@@ -19,6 +19,11 @@
 #include "vmid.h"
 
 /* The object layer as cap.c sees it: endpoints die silently, nothing has slots. */
+void object_dying(const struct cap *cap)
+{
+	(void)cap;
+}
+
 void object_cap_removed(const struct cap *cap, bool final)
 {
 	(void)cap;
