@@ -772,11 +772,11 @@ static void test_a_slot_deleted_inside_the_cnodes_it_kills_is_not_seen_twice(voi
 
 static struct slot chain[CHAIN_LENGTH][2];
 
-static void test_a_chain_of_cnodes_deeper_than_the_stack_allows_is_destroyed(void **state)
+/* s[0] the last capability to a chain of CNodes, each holding the last one to the next; the last an
+ * endpoint. */
+static void make_chain(void)
 {
-	(void)state;
 	memset(chain, 0, sizeof(chain));
-	/* Each CNode holds the last capability to the next; the last an endpoint. */
 	slot_insert(&s[0], cnode_cap(chain[0], 1), NULL);
 	for (int i = 0; i < CHAIN_LENGTH; i++) {
 		if (i + 1 < CHAIN_LENGTH)
@@ -784,6 +784,12 @@ static void test_a_chain_of_cnodes_deeper_than_the_stack_allows_is_destroyed(voi
 		else
 			slot_insert(&chain[i][1], new_cap(MICA_OBJ_ENDPOINT), NULL);
 	}
+}
+
+static void test_a_chain_of_cnodes_deeper_than_the_stack_allows_is_destroyed(void **state)
+{
+	(void)state;
+	make_chain();
 	slot_delete(&s[0]);
 	assert_int_equal(removal_count, CHAIN_LENGTH + 1);
 	for (int i = 0; i < CHAIN_LENGTH; i++) {
@@ -1040,14 +1046,7 @@ static void test_a_deep_chain_dies_one_step_per_preemption_point(void **state)
 	unsigned calls;
 
 	(void)state;
-	memset(chain, 0, sizeof(chain));
-	slot_insert(&s[0], cnode_cap(chain[0], 1), NULL);
-	for (int i = 0; i < CHAIN_LENGTH; i++) {
-		if (i + 1 < CHAIN_LENGTH)
-			slot_insert(&chain[i][1], cnode_cap(chain[i + 1], 1), NULL);
-		else
-			slot_insert(&chain[i][1], new_cap(MICA_OBJ_ENDPOINT), NULL);
-	}
+	make_chain();
 	fake_preempt_every = 1;
 	calls = delete_to_the_end(&s[0], 1);
 	fake_preempt_every = 0;
