@@ -12,6 +12,7 @@
 #include "boot.h"
 #include <formats/elf.h>
 #include "print.h"
+#include "smp.h"
 #include "vspace.h"
 
 #include <mica/abi/bootinfo.h>
@@ -268,7 +269,7 @@ enum mica_error boot_root_task(const struct boot_info *boot, unsigned tick_hz)
 	b.info->magic = MICA_BOOT_INFO_MAGIC;
 	b.info->root_cnode_radix = MICA_ROOT_CNODE_RADIX;
 	b.info->archive_size = boot->archive_size;
-	b.info->cpu_count = boot->platform->cpu_count;
+	b.info->cpu_count = smp_cpu_count;
 	b.info->max_priority = MICA_MAX_PRIORITY;
 	b.info->tick_hz = tick_hz;
 	b.info->untyped_first = b.next_slot;

@@ -128,12 +128,8 @@ struct arch_regs *fastpath_call(struct arch_regs *regs)
 		return exception_user_sync(regs);
 	r = ep->queue.head;
 	reply = r->reply;
-	/*
-	 * Every thread runs on CPU 0 for now; once threads can be placed on
-	 * other CPUs, both paths must also check that the other side's CPU is
-	 * this one.
-	 */
-	if (reply == NULL || r->priority < t->priority)
+	/* A receiver on another CPU runs there: the slow path wakes it. */
+	if (reply == NULL || r->priority < t->priority || r->cpu != t->cpu)
 		return exception_user_sync(regs);
 
 	/*
@@ -223,7 +219,8 @@ struct arch_regs *fastpath_reply_recv(struct arch_regs *regs)
 	reply = (struct reply *)rs->cap.object;
 	c = reply->caller;
 	/* An offer of another reply object must be withdrawn: the slow path's work. */
-	if (c == NULL || c->priority < t->priority || ep->state == EP_SENDING || t->reply != NULL ||
+	if (c == NULL || c->priority < t->priority || c->cpu != t->cpu || ep->state == EP_SENDING ||
+	    t->reply != NULL ||
 	    (t->bound_notification != NULL && t->bound_notification->pending))
 		return exception_user_sync(regs);
 	if (__builtin_expect(c->send_is_fault, 0))
@@ -257,7 +254,7 @@ static inline __attribute__((always_inline)) struct tcb *exit_receiver(const str
 	if (!cap_is(ep_cap, MICA_OBJ_ENDPOINT, MICA_RIGHT_WRITE) || ep->state != EP_RECEIVING)
 		return NULL;
 	r = ep->queue.head;
-	return r->reply != NULL && r->priority >= t->priority ? r : NULL;
+	return r->reply != NULL && r->priority >= t->priority && r->cpu == t->cpu ? r : NULL;
 }
 
 /*

@@ -8,6 +8,7 @@
 #include "invoke.h"
 #include "ipc.h"
 #include "sched.h"
+#include "smp.h"
 #include "irq.h"
 #include "untyped.h"
 #include "vcpu.h"
@@ -270,6 +271,8 @@ static enum mica_error invoke_tcb(struct invocation *inv)
 	struct slot *ntfn;
 	enum mica_error err;
 
+	/* Whatever changes t, no other CPU runs it or holds its state meanwhile. */
+	smp_claim_thread(t);
 	switch (inv->label) {
 	case MICA_TCB_SET_SPACE:
 		return tcb_set_space(inv, t);
@@ -330,6 +333,13 @@ static enum mica_error invoke_tcb(struct invocation *inv)
 			return MICA_ERR_ILLEGAL_OPERATION;
 		return vcpu_bind((struct vcpu *)vcpu->cap.object, t);
 	}
+	case MICA_TCB_SET_AFFINITY:
+		if (inv->length < 1)
+			return MICA_ERR_TRUNCATED;
+		if (inv->arg[0] >= smp_cpu_count)
+			return MICA_ERR_RANGE;
+		thread_set_cpu(t, (unsigned)inv->arg[0]);
+		return MICA_OK;
 	case MICA_TCB_SET_NAME:
 		memcpy(t->name, inv->arg, THREAD_NAME_MAX - 1);
 		t->name[THREAD_NAME_MAX - 1] = '\0';

@@ -8,6 +8,7 @@
 #include "bootmem.h"
 #include "print.h"
 #include "sched.h"
+#include "smp.h"
 
 #include <mica/abi/status.h>
 
@@ -87,6 +88,10 @@ void kernel_main(uint64_t dtb_pa, uint64_t image_pa)
 
 	arch_irq_init(p);
 	arch_timer_init(p, TICK_HZ);
+	/* Held from here until the root task first runs; the other CPUs wait for it. */
+	smp_lock();
+	arch_smp_start(p);
+	kprintf("  online   %u CPU%s\n", smp_cpu_count, smp_cpu_count == 1 ? "" : "s");
 	init_free_memory(&boot, pa_init(dtb_pa));
 	kprintf("  free     %zu KiB for boot allocations\n", bootmem_free_bytes() >> 10);
 

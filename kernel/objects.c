@@ -8,6 +8,7 @@
 #include "irq.h"
 #include "objects.h"
 #include "sched.h"
+#include "smp.h"
 #include "thread.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -113,6 +114,7 @@ void object_cap_removed(const struct cap *cap, bool final)
 	case MICA_OBJ_TCB: {
 		struct tcb *t = (struct tcb *)cap->object;
 
+		smp_claim_thread(t);
 		thread_suspend(t);
 		t->is_destroyed = true;
 		sched_fp_forget(t);
@@ -139,6 +141,7 @@ void object_cap_removed(const struct cap *cap, bool final)
 		vspace_destroy(cap);
 		break;
 	case MICA_OBJ_VCPU:
+		smp_claim_vcpu((struct vcpu *)cap->object);
 		vcpu_destroy((struct vcpu *)cap->object);
 		break;
 	case MICA_OBJ_IRQ_HANDLER:

@@ -7,6 +7,7 @@
  */
 #include "print.h"
 #include "sched.h"
+#include "smp.h"
 #include "thread.h"
 #include "vcpu.h"
 
@@ -71,8 +72,50 @@ void sched_wake(struct tcb *t)
 	if (t->state == THREAD_RUNNABLE && t != c->current)
 		return; /* Already queued. */
 	t->state = THREAD_RUNNABLE;
-	if (t != c->current)
+	if (t != c->current) {
 		queue_push(&c->queue, t);
+		smp_kick(t->cpu, t->priority);
+	}
+}
+
+void sched_requeue(struct tcb *t)
+{
+	queue_push(&sched_cpus[t->cpu].queue, t);
+	smp_kick(t->cpu, t->priority);
+}
+
+void thread_set_cpu(struct tcb *t, unsigned cpu)
+{
+	struct sched_cpu *here = sched_this_cpu();
+	struct sched_cpu *was = &sched_cpus[t->cpu];
+	bool queued;
+
+	if (cpu == t->cpu)
+		return;
+	/* Nothing of t stays on another CPU, nor in this one's registers. */
+	smp_claim_thread(t);
+	if (here->fp_owner == t) {
+		arch_fp_open();
+		arch_fp_save(&t->fp);
+		here->fp_owner = NULL;
+		here->fp_on = false;
+		arch_fp_close();
+	}
+	if (t->vcpu != NULL && here->loaded_vcpu == t->vcpu) {
+		arch_vcpu_save(&t->vcpu->arch);
+		here->loaded_vcpu = NULL;
+	}
+	if (t->state == THREAD_BLOCKED_WFI)
+		vcpu_cancel_wait(t);
+	queued = t->state == THREAD_RUNNABLE && t != was->current;
+	if (queued)
+		queue_remove(&was->queue, t);
+	t->cpu = (uint8_t)cpu;
+	if (queued)
+		sched_requeue(t);
+	if (t->state == THREAD_BLOCKED_WFI)
+		vcpu_requeue_wait(t);
+	/* If t is this CPU's current thread, choose() sends it on. */
 }
 
 void sched_block(struct tcb *t)
@@ -108,13 +151,20 @@ static inline __attribute__((always_inline)) struct tcb *choose(void)
 	int top = queue_top(&c->queue);
 
 	if (cur != NULL && cur->state == THREAD_RUNNABLE) {
-		/* Keep running unless someone strictly more urgent, or an equal
-		 * peer after a used-up slice, is waiting. */
-		if (top < (int)cur->priority || (top == (int)cur->priority && !c->slice_over)) {
+		if (cur->cpu != arch_cpu_index()) {
+			/* It was moved to another CPU (thread_set_cpu) while it ran here. */
+			c->current = NULL;
+			sched_requeue(cur);
+		} else if (top < (int)cur->priority ||
+			   (top == (int)cur->priority && !c->slice_over)) {
+			/* Keep running unless someone strictly more urgent, or an equal
+			 * peer after a used-up slice, is waiting. (A stall takes the
+			 * current thread too: what it runs on is still here.) */
 			c->slice_over = false;
 			return cur;
+		} else {
+			queue_push(&c->queue, cur);
 		}
-		queue_push(&c->queue, cur);
 		top = queue_top(&c->queue);
 	}
 	c->slice_over = false;
@@ -183,13 +233,13 @@ void thread_forget_fp(struct tcb *t)
 
 void sched_vspace_destroyed(uint64_t token, bool stage2)
 {
+	struct sched_cpu *c = sched_this_cpu();
 	uint64_t empty = stage2 ? sched_empty_vm_token : sched_empty_vspace_token;
 
-	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++) {
-		if (sched_cpus[cpu].active_vs == token) {
-			arch_vspace_activate_token(empty, token);
-			sched_cpus[cpu].active_vs = empty;
-		}
+	smp_claim_space(token);
+	if (c->active_vs == token) {
+		arch_vspace_activate_token(empty, token);
+		c->active_vs = empty;
 	}
 }
 
@@ -224,12 +274,22 @@ unsigned sched_check(void)
 			for (const struct tcb *t = q->head[p]; t != NULL && n < 100000;
 			     t = t->sched_next, n++) {
 				if (t->state != THREAD_RUNNABLE || t->priority != p ||
-				    t == sched_cpus[cpu].current)
+				    t == sched_cpus[cpu].current || t->cpu != cpu)
 					bad++;
 				if (t->sched_next == NULL && q->tail[p] != t)
 					bad++;
 			}
 		}
+	}
+	/* What a CPU runs and holds lazily belongs to threads placed on it. */
+	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++) {
+		const struct sched_cpu *c = &sched_cpus[cpu];
+
+		if ((c->current != NULL && c->current->cpu != cpu) ||
+		    (c->fp_owner != NULL && c->fp_owner->cpu != cpu) ||
+		    (c->loaded_vcpu != NULL && c->loaded_vcpu->tcb != NULL &&
+		     c->loaded_vcpu->tcb->cpu != cpu))
+			bad++;
 	}
 	if (bad != 0)
 		kprintf("mica: check: %u broken run-queue invariants\n", bad);

@@ -8,6 +8,7 @@
 #include "irq.h"
 #include "print.h"
 #include "sched.h"
+#include "smp.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -170,6 +171,12 @@ void vcpu_cancel_wait(struct tcb *t)
 	unlink_waiter(t->vcpu);
 }
 
+void vcpu_requeue_wait(struct tcb *t)
+{
+	t->vcpu->wait_next = waiting[t->cpu];
+	waiting[t->cpu] = t->vcpu;
+}
+
 /*
  * A vCPU whose state is loaded wakes by its timer's PPI; one whose state
  * was saved is checked here, at the tick's resolution. Once it runs again,
@@ -220,7 +227,12 @@ static unsigned arg_u32(uint64_t word)
 
 enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 {
-	bool loaded = vcpu_is_loaded(v);
+	bool loaded;
+
+	/* Only the CPU that holds a vCPU's state touches it: take it from another. */
+	if (inv->label != MICA_VCPU_GET_STATE)
+		smp_claim_vcpu(v);
+	loaded = vcpu_is_loaded(v);
 
 	switch (inv->label) {
 	case MICA_VCPU_SET_ENTRY:
@@ -327,6 +339,7 @@ bool vcpu_exit_answered(struct tcb *t, uint64_t info, const struct arch_regs *an
 	struct vcpu_exit *e = &t->vcpu->exit;
 	unsigned n = mica_msg_length(info);
 
+	/* t waits for this answer: its registers are in memory, on no CPU. */
 	if (mica_msg_label(info) != MICA_EXIT_RESUME) {
 		vcpu_exit_lost(t); /* The device server declined: the VMM gets the exit. */
 		return false;

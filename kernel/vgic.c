@@ -13,6 +13,7 @@
 
 #include "irq.h"
 #include "sched.h"
+#include "smp.h"
 #include "vcpu.h"
 
 #include <mica/abi/exit.h>
@@ -132,6 +133,8 @@ enum mica_error vgic_inject(struct vcpu *v, unsigned intid, unsigned priority, u
 /* Interrupts behind a masked line take the reserved entries; one always fits. */
 static void add_line(struct vcpu *v, unsigned intid, unsigned priority, unsigned flag)
 {
+	/* A passthrough line may fire on a CPU other than the vCPU's. */
+	smp_claim_vcpu(v);
 	if (add(v, (struct vgic_irq){(uint16_t)intid, (uint8_t)priority, (uint8_t)flag},
 		VGIC_QUEUE_CAPACITY) != MICA_OK)
 		line_done(v, intid, flag);

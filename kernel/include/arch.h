@@ -35,7 +35,11 @@ void arch_clear_pages(void *va, size_t size);
 void *arch_phys_to_virt(paddr_t pa);
 paddr_t arch_virt_to_phys(const void *va);
 
-/* arch_cpu_index(), which CPU this is (0 .. PLATFORM_MAX_CPUS-1), is inline in <arch/regs.h>. */
+/*
+ * Inline in <arch/regs.h>: arch_cpu_index(), which CPU this is (0 ..
+ * PLATFORM_MAX_CPUS-1), and arch_cpu_local(), its struct sched_cpu (whose
+ * head is the arch's struct arch_cpu).
+ */
 
 /* Map a device's registers; returns the virtual address or NULL when out of space. */
 volatile void *arch_io_map(paddr_t pa, size_t size);
@@ -57,6 +61,22 @@ void arch_wait_for_interrupt(void);
 
 /* Is a physical interrupt pending (taken as soon as the kernel unmasks them)? */
 bool arch_irq_pending(void);
+
+/*
+ * Start every other CPU the platform lists (the boot CPU holds the kernel
+ * lock); smp_cpu_count says how many run.
+ */
+void arch_smp_start(const struct platform *platform);
+
+/* Interrupt another CPU (it enters the kernel: see smp.h); wait a moment in a spin loop. */
+void arch_send_ipi(unsigned cpu);
+void arch_cpu_relax(void);
+/*
+ * An entry into the kernel is abandoned (smp.h): make the thread whose
+ * registers regs are repeat what caused it when it runs again (a system
+ * call or hypercall is made again; anything else recurs by itself).
+ */
+void arch_regs_abandon_entry(struct arch_regs *regs, bool sync);
 
 /*
  * The FP/SIMD unit: opening it to lower exception levels (while closed,

@@ -18,8 +18,13 @@ struct run_queue {
 	uint64_t bitmap[BITMAP_WORDS]; /* Bit p set: head[p] is not NULL. */
 };
 
-/* The fields the fastpath touches come first, within reach of one address. */
+/*
+ * The fields the fastpath touches come first, within reach of one address.
+ * The arch finds the running CPU's copy in one register read
+ * (arch_cpu_local), and reads what it needs of it first (struct arch_cpu).
+ */
 struct sched_cpu {
+	struct arch_cpu arch;
 	struct tcb *current;
 	uint64_t active_vs; /* arch_vspace_token() of the active user address space. */
 	bool slice_over;    /* The tick or a yield asked the current thread to step aside. */
@@ -40,7 +45,7 @@ void sched_init(void);
 
 static inline struct sched_cpu *sched_this_cpu(void)
 {
-	return &sched_cpus[arch_cpu_index()];
+	return (struct sched_cpu *)arch_cpu_local();
 }
 
 /* Is v's EL1 state in this CPU's registers (else in v's saved copy)? */

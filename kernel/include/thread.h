@@ -149,6 +149,16 @@ void sched_wake(struct tcb *t);
 /* Take t off the CPU: out of its run queue if there. */
 void sched_block(struct tcb *t);
 
+/* t, runnable and no CPU's current thread, goes into its CPU's run queue. */
+void sched_requeue(struct tcb *t);
+
+/*
+ * Run t on cpu from now on: wherever it runs or waits, and whatever of it
+ * another CPU holds, it moves (a thread running here moves at the next
+ * schedule()).
+ */
+void thread_set_cpu(struct tcb *t, unsigned cpu);
+
 /* The current thread gives up the rest of its time slice. */
 void sched_yield(void);
 

@@ -122,6 +122,8 @@ void vcpu_wake(struct vcpu *v);
 
 /* t, blocked in WFI/WFE, is being stopped: it waits no more. */
 void vcpu_cancel_wait(struct tcb *t);
+/* t, blocked in WFI/WFE and taken off its CPU's list, waits on its (new) CPU's. */
+void vcpu_requeue_wait(struct tcb *t);
 
 /* The kernel tick: end WFE waits, and WFI waits whose guest timer is due. */
 void vcpu_tick(void);

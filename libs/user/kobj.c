@@ -147,6 +147,11 @@ enum mica_error mica_tcb_set_priority(uint64_t tcb, unsigned priority)
 	return INVOKE0(tcb, MICA_TCB_SET_PRIORITY, priority);
 }
 
+enum mica_error mica_tcb_set_affinity(uint64_t tcb, unsigned cpu)
+{
+	return INVOKE0(tcb, MICA_TCB_SET_AFFINITY, cpu);
+}
+
 enum mica_error mica_tcb_set_mcp(uint64_t tcb, unsigned mcp)
 {
 	return INVOKE0(tcb, MICA_TCB_SET_MCP, mcp);

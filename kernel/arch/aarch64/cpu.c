@@ -9,6 +9,7 @@
 #include "arch/power.h"
 #include "arch/sysreg.h"
 #include "arch/vcpu.h"
+#include "sched.h"
 #include "vmid.h"
 
 /*
@@ -23,7 +24,7 @@
 uint64_t arch_hcr_host = HCR_E2H | HCR_TGE | HCR_RW;
 uint64_t arch_hcr_guest = HCR_E2H | HCR_RW | HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO |
 			  HCR_TWI | HCR_TWE | HCR_TSC | HCR_TACR | HCR_TSW | HCR_TIDCP | HCR_TID3 |
-			  HCR_APK | HCR_API;
+			  HCR_APK | HCR_API | HCR_FB | HCR_BSU_IS;
 
 /* ID_AA64MMFR0_EL1.ASIDBits [7:4]: 2 means 16-bit ASIDs (early.c sets TCR_EL2.AS then). */
 unsigned arch_asid_count(void)
@@ -63,7 +64,6 @@ static void stage2_init(void)
 	vtcr |= parange << VTCR_PS_SHIFT;
 	if (mmfr1_vmidbits() == 2)
 		vtcr |= VTCR_VS16;
-	vmid_space_init(&vmids, mmfr1_vmidbits() == 2 ? 65536 : 256);
 	/* Guests may use pointer authentication only where their keys can be switched. */
 	arch_has_pauth = cpu_has_pauth();
 	/* ID_AA64PFR0_EL1.RAS [31:28]; ID_AA64PFR1_EL1.SME [27:24]. */
@@ -75,8 +75,8 @@ static void stage2_init(void)
 	isb();
 }
 
-/* The boot CPU's kernel stack; TPIDR_EL2 holds its top for vectors.S. */
-static uint8_t boot_kstack[KERNEL_STACK_SIZE] __attribute__((aligned(16)));
+/* Each CPU's kernel stack (struct arch_cpu's stack_top). */
+uint8_t kernel_stacks[PLATFORM_MAX_CPUS][KERNEL_STACK_SIZE] __attribute__((aligned(16)));
 
 /*
  * The cycle counter runs at every exception level (PMCCFILTR_EL0.NSH adds
@@ -112,9 +112,14 @@ static void pmu_init(void)
 	isb();
 }
 
-void arch_cpu_init(void)
+/* What every CPU sets up for itself, cpu being its index. */
+void cpu_init_this(unsigned cpu)
 {
-	sysreg_write(tpidr_el2, (uintptr_t)(boot_kstack + sizeof(boot_kstack)));
+	struct sched_cpu *local = &sched_cpus[cpu];
+
+	local->arch.stack_top = (uintptr_t)kernel_stacks[cpu] + KERNEL_STACK_SIZE;
+	local->arch.index = cpu;
+	sysreg_write(tpidr_el2, (uint64_t)(uintptr_t)local);
 	/* FP/SIMD closed until a thread first uses it (sched_fp_take); SVE and SME stay closed. */
 	arch_fp_close();
 	/*
@@ -134,7 +139,12 @@ void arch_cpu_init(void)
 	isb();
 	pmu_init();
 	stage2_init();
-	mmu_drop_identity_map();
+}
+
+void arch_cpu_init(void)
+{
+	cpu_init_this(0);
+	vmid_space_init(&vmids, mmfr1_vmidbits() == 2 ? 65536 : 256);
 }
 
 void arch_fp_open(void)

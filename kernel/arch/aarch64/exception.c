@@ -11,6 +11,7 @@
 #include "irq.h"
 #include "print.h"
 #include "sched.h"
+#include "smp.h"
 #include "thread.h"
 #include "vgic.h"
 
@@ -61,8 +62,9 @@ static void handle_irq(void)
 		vgic_maintenance();
 	else if (intid == timer_virt_intid())
 		vgic_vtimer_fired(intid);
-	else
+	else if (intid >= 16)
 		irq_deliver(intid);
+	/* Below 16, an SGI (GIC_SGI_KICK): entering the kernel was its point. */
 	gic_end_of_interrupt(intid);
 }
 
@@ -108,6 +110,19 @@ static struct arch_regs *to_user(struct arch_regs *regs)
 {
 	debug_stretch_point();
 	return regs;
+}
+
+/*
+ * Every entry from a thread or guest, with more than one CPU up: take the
+ * kernel lock. NULL: go on with the entry; else it was abandoned (smp.h),
+ * and this is the thread to resume.
+ */
+struct arch_regs *exception_enter_user(struct arch_regs *regs, bool sync)
+{
+	if (!smp_lock_entry(regs, sync))
+		return NULL;
+	debug_stretch_begin();
+	return to_user(schedule());
 }
 
 struct arch_regs *exception_user_sync(struct arch_regs *regs)
@@ -197,7 +212,12 @@ void exception_kernel_sync(struct arch_regs *frame)
 void exception_kernel_irq(struct arch_regs *frame)
 {
 	(void)frame;
+	/* Only the idle loop takes interrupts in the kernel, without the lock. */
+	if (smp_cpu_count > 1)
+		smp_lock();
 	handle_irq();
+	if (smp_cpu_count > 1)
+		smp_unlock();
 }
 
 void exception_kernel_bad(struct arch_regs *frame)
@@ -218,8 +238,14 @@ bool arch_irq_pending(void)
 
 void arch_wait_for_interrupt(void)
 {
+	bool shared = smp_cpu_count > 1;
+
 	debug_stretch_point();
+	if (shared)
+		smp_unlock();
 	__asm__ volatile("msr daifclr, #2\n\twfi\n\tmsr daifset, #2" ::: "memory");
+	if (shared)
+		smp_lock();
 	debug_stretch_begin();
 }
 

@@ -45,7 +45,8 @@
 
 static volatile uint8_t *gicd;
 static uint32_t gicd_lines;
-static volatile uint8_t *gicr; /* The boot CPU's redistributor (RD_base). */
+static volatile uint8_t *gicr_of[PLATFORM_MAX_CPUS]; /* Each CPU's redistributor (RD_base). */
+#define gicr (gicr_of[arch_cpu_index()])
 
 static inline uint32_t rd32(const volatile uint8_t *base, uint32_t off)
 {
@@ -133,6 +134,8 @@ static void gicr_init(void)
 	wr32(gicr, GICR_IGROUPR0, ~0u);
 	for (uint32_t i = 0; i < GIC_FIRST_SPI; i += 4)
 		wr32(gicr, GICR_IPRIORITYR + i, GIC_PRIORITY_KERNEL * 0x01010101u);
+	/* The one SGI the kernel sends: "enter the kernel" (smp.h). */
+	wr32(gicr, GICR_ISENABLER0, 1u << GIC_SGI_KICK);
 }
 
 static void cpu_interface_init(void)
@@ -160,6 +163,31 @@ void gic_init(const struct platform *p)
 	gicr_init();
 	cpu_interface_init();
 	vgic_hw_init(p);
+}
+
+bool gic_find_cpu(const struct platform *p, unsigned cpu, uint64_t mpidr)
+{
+	gicr_of[cpu] = find_redistributor(p, mpidr & MPIDR_AFF_MASK);
+	return gicr_of[cpu] != NULL;
+}
+
+void gic_init_this_cpu(void)
+{
+	gicr_init();
+	cpu_interface_init();
+	vgic_hw_init_this_cpu();
+}
+
+void gic_send_sgi(uint64_t mpidr, uint32_t intid)
+{
+	/* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24], Aff1 [23:16], TargetList. */
+	uint64_t aff0 = mpidr & 0xff;
+	uint64_t v = ((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 | ((mpidr >> 16) & 0xff) << 32 |
+		     (uint64_t)intid << 24 | ((mpidr >> 8) & 0xff) << 16 | UINT64_C(1) << (aff0 & 0xf);
+
+	__asm__ volatile("dsb ishst" ::: "memory");
+	sysreg_write(S3_0_C12_C11_5, v); /* ICC_SGI1R_EL1 */
+	isb();
 }
 
 void gic_enable_ppi(uint32_t intid)

@@ -14,6 +14,32 @@
 	/* TTBR1_EL2 exists from Armv8.1 (FEAT_VHE), which Mica requires. */
 	.arch	armv8.1-a
 
+.macro mmu_on
+	/* E2H first: it changes the layout of TCR_EL2 and SCTLR_EL2. */
+	adr_l	x9, early_mmu
+	ldr	x1, [x9, #0]		/* hcr */
+	msr	hcr_el2, x1
+	isb
+	ldr	x1, [x9, #8]		/* mair */
+	msr	mair_el2, x1
+	ldr	x1, [x9, #16]		/* tcr */
+	msr	tcr_el2, x1
+	ldr	x1, [x9, #24]		/* ttbr0: identity map of this code */
+	msr	ttbr0_el2, x1
+	ldr	x1, [x9, #32]		/* ttbr1: the kernel */
+	msr	ttbr1_el2, x1
+	isb
+	tlbi	alle2
+	dsb	ish
+	ic	iallu
+	dsb	ish
+	isb
+	ldr	x1, [x9, #40]		/* sctlr */
+	msr	sctlr_el2, x1
+	isb
+
+.endm
+
 	.section .head.text, "ax"
 
 func _start
@@ -64,28 +90,7 @@ primary_entry:
 	mov	x1, x20
 	bl	early_boot		/* builds the tables; returns only at EL2 */
 
-	/* E2H first: it changes the layout of TCR_EL2 and SCTLR_EL2. */
-	adr_l	x9, early_mmu
-	ldr	x1, [x9, #0]		/* hcr */
-	msr	hcr_el2, x1
-	isb
-	ldr	x1, [x9, #8]		/* mair */
-	msr	mair_el2, x1
-	ldr	x1, [x9, #16]		/* tcr */
-	msr	tcr_el2, x1
-	ldr	x1, [x9, #24]		/* ttbr0: identity map of this code */
-	msr	ttbr0_el2, x1
-	ldr	x1, [x9, #32]		/* ttbr1: the kernel */
-	msr	ttbr1_el2, x1
-	isb
-	tlbi	alle2
-	dsb	ish
-	ic	iallu
-	dsb	ish
-	isb
-	ldr	x1, [x9, #40]		/* sctlr */
-	msr	sctlr_el2, x1
-	isb
+	mmu_on
 
 	ldr	x1, =high_entry
 	br	x1
@@ -101,6 +106,34 @@ high_entry:
 	bl	kernel_main
 5:	wfi
 	b	5b
+
+/*
+ * Where PSCI CPU_ON starts every other CPU: at EL2, MMU off, x0 = its
+ * index (the context ID kernel_main's smp start gave). The tables are the
+ * boot CPU's, identity map included (early_mmu never changes).
+ */
+func secondary_entry
+	msr	daifset, #0xf
+	mov	x19, x0
+	mmu_on
+	ldr	x1, =secondary_high
+	br	x1
+endfunc secondary_entry
+
+secondary_high:
+	/* Its stack: kernel_stacks[index] (cpu.c). */
+	adr_l	x1, kernel_stacks
+	add	x2, x19, #1
+	mov	x3, #KERNEL_STACK_SIZE
+	madd	x1, x2, x3, x1
+	mov	sp, x1
+	adr_l	x1, vectors_smp
+	msr	vbar_el2, x1
+	isb
+	mov	x0, x19
+	bl	secondary_main
+6:	wfi
+	b	6b
 
 /* Invalidate the data cache lines covering [x0, x1). */
 func dcache_inval_range

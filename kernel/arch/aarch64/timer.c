@@ -30,21 +30,26 @@ void arch_timer_init(const struct platform *p, unsigned hz)
 		panic("the device tree gives no hypervisor timer interrupt");
 	tick_intid = p->timer_hyp_phys_intid;
 	tick_period = arch_counter_hz() / hz;
+	virt_intid = p->timer_virt_intid;
+	if (virt_intid != 0)
+		vgic_set_vtimer_intid(virt_intid);
+	timer_init_this_cpu();
+}
+
+/*
+ * Every CPU ticks. The EL1 virtual timer is the guests': its PPI reaches
+ * the vCPU whose state is loaded (vgic_vtimer_fired). Guests see the
+ * counter with no offset.
+ */
+void timer_init_this_cpu(void)
+{
 	sysreg_write(cnthp_cval_el2, arch_counter() + tick_period);
 	sysreg_write(cnthp_ctl_el2, CNT_CTL_ENABLE);
 	isb();
 	gic_enable_ppi(tick_intid);
-	/*
-	 * The EL1 virtual timer is the guests': its PPI reaches the vCPU whose
-	 * state is loaded (vgic_vtimer_fired). Guests see the counter with no
-	 * offset.
-	 */
 	sysreg_write(cntvoff_el2, 0);
-	virt_intid = p->timer_virt_intid;
-	if (virt_intid != 0) {
-		vgic_set_vtimer_intid(virt_intid);
+	if (virt_intid != 0)
 		gic_enable_ppi(virt_intid);
-	}
 }
 
 uint32_t timer_intid(void)

@@ -4,7 +4,8 @@
  *
  * While a thread runs at EL0, SP_EL2 points at its struct arch_regs, so an
  * exception from EL0 saves the whole user context straight into the thread
- * and then switches to the CPU's kernel stack, whose top TPIDR_EL2 holds.
+ * and then switches to the CPU's kernel stack (struct arch_cpu's
+ * stack_top, TPIDR_EL2 pointing at that).
  * Exceptions taken at EL2 push the same frame on the kernel stack.
  */
 #include "arch/asm.h"
@@ -58,8 +59,24 @@
 	stp	x22, x23, [sp, #REGS_PC]
 	str	x24, [sp, #REGS_TPIDR]
 	mov	x0, sp
-	mrs	x1, tpidr_el2
+	mrs	x1, tpidr_el2			/* this CPU's struct arch_cpu */
+	ldr	x1, [x1]			/* its stack_top */
 	mov	sp, x1
+.endm
+
+/*
+ * The SMP entries (vectors_smp) take the kernel lock (smp.h) first: x0 =
+ * the saved registers, in and out, and x7 reloaded (the fastpaths' test).
+ * An entry abandoned while waiting resumes the thread that
+ * exception_enter_user returns.
+ */
+.macro lock_entry sync
+	mov	x19, x0
+	mov	x1, #\sync
+	bl	exception_enter_user
+	cbnz	x0, return_unlock
+	mov	x0, x19
+	ldr	x7, [x19, #8 * 7]
 .endm
 
 /* From EL2: push a frame on the kernel stack, x0 = the frame. */
@@ -88,10 +105,15 @@
 	b	\label
 .endm
 
-	.text
+/*
+ * One table per mode: with one CPU, entries from threads and guests take
+ * no lock; once others are up, every CPU uses vectors_smp, whose entries
+ * take the kernel lock and whose exits let it go.
+ */
+.macro vector_table name, sfx
 	.balign	2048
-	.global	vectors
-vectors:
+	.global	\name
+\name:
 	ventry	el2t_bad		/* current EL with SP_EL0: never used */
 	ventry	el2t_bad
 	ventry	el2t_bad
@@ -100,19 +122,24 @@ vectors:
 	ventry	el2_irq
 	ventry	el2_bad
 	ventry	el2_bad
-	ventry	el0_sync		/* lower EL, AArch64 */
-	ventry	el0_irq
-	ventry	el0_fiq
-	ventry	el0_serror
+	ventry	el0_sync\sfx		/* lower EL, AArch64 */
+	ventry	el0_irq\sfx
+	ventry	el0_fiq\sfx
+	ventry	el0_serror\sfx
 	/*
 	 * Lower EL, AArch32: a guest's EL0 may run AArch32 (HCR_EL2.RW only
 	 * fixes EL1's state), and its exceptions come here. Syndromes are the
 	 * same, so they share the AArch64 paths; host threads never run AArch32.
 	 */
-	ventry	el0_sync
-	ventry	el0_irq
-	ventry	el0_fiq
-	ventry	el0_serror
+	ventry	el0_sync\sfx
+	ventry	el0_irq\sfx
+	ventry	el0_fiq\sfx
+	ventry	el0_serror\sfx
+.endm
+
+	.text
+	vector_table vectors, _up
+	vector_table vectors_smp, _smp
 
 el2t_bad:
 el2_bad:
@@ -132,10 +159,15 @@ el2_irq:
 /*
  * System calls that the IPC fastpath may take are sent there first,
  * before any C frame is set up; the slow path gets everything else, and
- * whatever the fastpath declines (it passes that on itself).
+ * whatever the fastpath declines (it passes that on itself). ret is where
+ * the paths leave: return_up, or return_unlock with the lock held.
  */
-el0_sync:
+.macro el0_paths sfx, lock, ret
+el0_sync\sfx:
 	enter_from_user
+	.if \lock
+	lock_entry 1
+	.endif
 	mrs	x1, esr_el2
 	lsr	x1, x1, #26
 	cmp	x1, #ESR_EC_SVC64_VALUE
@@ -147,40 +179,66 @@ el0_sync:
 	cmp	x1, #ESR_EC_SYSREG_VALUE
 	b.ne	2f
 5:	bl	fastpath_guest_exit
-	b	arch_return_to_user
+	b	\ret
 4:	bl	fastpath_guest_hvc
-	b	arch_return_to_user
+	b	\ret
 3:	cmp	x7, #FASTPATH_SYS_CALL		/* x7 still holds the caller's number */
 	b.eq	1f
 	cmp	x7, #FASTPATH_SYS_REPLY_RECV
 	b.ne	2f
 	bl	fastpath_reply_recv
-	b	arch_return_to_user
+	b	\ret
 1:	bl	fastpath_call
-	b	arch_return_to_user
+	b	\ret
 2:	bl	exception_user_sync
-	b	arch_return_to_user
+	b	\ret
 
-el0_irq:
+el0_irq\sfx:
 	enter_from_user
+	.if \lock
+	lock_entry 0
+	.endif
 	bl	exception_user_irq
-	b	arch_return_to_user
+	b	\ret
 
-el0_fiq:
+el0_fiq\sfx:
 	enter_from_user
+	.if \lock
+	lock_entry 0
+	.endif
 	bl	exception_user_fiq
-	b	arch_return_to_user
+	b	\ret
 
-el0_serror:
+el0_serror\sfx:
 	enter_from_user
+	.if \lock
+	lock_entry 0
+	.endif
 	bl	exception_user_serror
-	b	arch_return_to_user
+	b	\ret
+.endm
+
+	el0_paths _up, 0, return_up
+	el0_paths _smp, 1, return_unlock
 
 /*
  * Resume the thread whose struct arch_regs is at x0, leaving SP_EL2 there
- * for the next exception from EL0.
+ * for the next exception from EL0. With more than one CPU up, the lock
+ * goes first: nothing here reads kernel state but the thread's registers,
+ * which no other CPU changes before this one has entered the kernel again
+ * (smp.h).
  */
 func arch_return_to_user
+	adr_l	x1, smp_cpu_count
+	ldr	w1, [x1]
+	cmp	w1, #1
+	b.eq	return_up
+return_unlock:
+	adr_l	x1, smp_big_lock + 4		/* its owner count */
+	ldr	w2, [x1]
+	add	w2, w2, #1
+	stlr	w2, [x1]
+return_up:
 	mov	sp, x0
 	ldp	x21, x22, [sp, #REGS_SP]	/* SP_EL0, then ELR */
 	ldp	x23, x24, [sp, #REGS_PSTATE]	/* SPSR, then TPIDR_EL0 */

@@ -108,6 +108,11 @@ void vgic_hw_init(const struct platform *p)
 	maintenance_intid = p->gic_maintenance_intid;
 	if (maintenance_intid == 0)
 		panic("the device tree gives no GIC maintenance interrupt");
+	vgic_hw_init_this_cpu();
+}
+
+void vgic_hw_init_this_cpu(void)
+{
 	ich_write(ICH_HCR_EL2, 0);
 	gic_enable_ppi(maintenance_intid);
 }

@@ -475,3 +475,23 @@ bool arch_vtimer_is_due(const struct arch_vcpu *v, uint64_t now)
 	(void)now;
 	return v->vtimer_due;
 }
+
+void arch_smp_start(const struct platform *platform)
+{
+	(void)platform;
+}
+
+void arch_send_ipi(unsigned cpu)
+{
+	(void)cpu;
+}
+
+void arch_cpu_relax(void)
+{
+}
+
+void arch_regs_abandon_entry(struct arch_regs *regs, bool sync)
+{
+	(void)regs;
+	(void)sync;
+}

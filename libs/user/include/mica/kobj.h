@@ -54,6 +54,7 @@ enum mica_error mica_tcb_set_space(uint64_t tcb, uint64_t cspace, uint64_t vspac
 enum mica_error mica_tcb_set_ipc_buffer(uint64_t tcb, uint64_t address, uint64_t frame);
 enum mica_error mica_tcb_set_priority(uint64_t tcb, unsigned priority);
 enum mica_error mica_tcb_set_mcp(uint64_t tcb, unsigned mcp);
+enum mica_error mica_tcb_set_affinity(uint64_t tcb, unsigned cpu);
 enum mica_error mica_tcb_read_registers(uint64_t tcb, unsigned count,
 					uint64_t regs[MICA_CONTEXT_WORDS]);
 enum mica_error mica_tcb_write_registers(uint64_t tcb, unsigned count,

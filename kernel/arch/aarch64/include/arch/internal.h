@@ -9,9 +9,17 @@
 /* mmu.c */
 void mmu_drop_identity_map(void);
 
+/* cpu.c: what each CPU sets up for itself; each CPU's kernel stack top. */
+void cpu_init_this(unsigned cpu);
+
 /* gicv3.c: the physical GIC, driven by the kernel for its own interrupts. */
 #define GIC_SPURIOUS_FIRST 1020u
+#define GIC_SGI_KICK	   0u /* Enter the kernel (smp.h). */
 void gic_init(const struct platform *platform);
+/* Another CPU: find its redistributor (on the boot CPU), then set it up (on that CPU). */
+bool gic_find_cpu(const struct platform *platform, unsigned cpu, uint64_t mpidr);
+void gic_init_this_cpu(void);
+void gic_send_sgi(uint64_t mpidr, uint32_t intid);
 void gic_enable_ppi(uint32_t intid);
 uint32_t gic_acknowledge(void);
 void gic_end_of_interrupt(uint32_t intid);
@@ -20,10 +28,12 @@ void gic_end_of_interrupt(uint32_t intid);
 uint32_t timer_intid(void);
 uint32_t timer_virt_intid(void);
 void timer_handle(void);
+void timer_init_this_cpu(void);
 
 /* vgic.c: the GIC virtual CPU interface (ICH_*_EL2) and its maintenance interrupt. */
 struct arch_vcpu;
 void vgic_hw_init(const struct platform *platform);
+void vgic_hw_init_this_cpu(void);
 uint32_t vgic_hw_maintenance_intid(void);
 void vgic_hw_init_vcpu(struct arch_vcpu *v);
 void vgic_hw_load(struct arch_vcpu *v);
@@ -34,6 +44,7 @@ struct tcb;
 void arch_guest_exit(struct tcb *t, uint64_t esr);
 
 /* exception.c: entered from vectors.S. */
+struct arch_regs *exception_enter_user(struct arch_regs *regs, bool sync);
 struct arch_regs *exception_user_sync(struct arch_regs *regs);
 struct arch_regs *exception_user_irq(struct arch_regs *regs);
 struct arch_regs *exception_user_fiq(struct arch_regs *regs);

@@ -184,10 +184,29 @@ static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 	}
 }
 
-/* Which CPU this is. Only the boot CPU runs the kernel so far. */
+/*
+ * What the arch keeps of a CPU at the head of its per-CPU data (struct
+ * sched_cpu), which TPIDR_EL2 points at: vectors.S finds the kernel stack
+ * there on every entry from a thread.
+ */
+struct arch_cpu {
+	uintptr_t stack_top; /* Offset 0: vectors.S loads it. */
+	unsigned index;
+};
+
+/* This CPU's per-CPU data (the kernel code running on a CPU stays on it). */
+static inline void *arch_cpu_local(void)
+{
+	void *local;
+
+	__asm__("mrs %0, tpidr_el2" : "=r"(local));
+	return local;
+}
+
+/* Which CPU this is. */
 static inline unsigned arch_cpu_index(void)
 {
-	return 0;
+	return ((const struct arch_cpu *)arch_cpu_local())->index;
 }
 
 _Static_assert(sizeof(struct arch_regs) == REGS_SIZE, "vectors.S frame size");

@@ -28,6 +28,8 @@
 #define HCR_FMO	  (UINT64_C(1) << 3)
 #define HCR_IMO	  (UINT64_C(1) << 4)
 #define HCR_AMO	  (UINT64_C(1) << 5)
+#define HCR_FB	  (UINT64_C(1) << 9)
+#define HCR_BSU_IS (UINT64_C(1) << 10)
 #define HCR_TWI	  (UINT64_C(1) << 13)
 #define HCR_TWE	  (UINT64_C(1) << 14)
 #define HCR_TSC	  (UINT64_C(1) << 19)

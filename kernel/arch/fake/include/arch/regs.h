@@ -59,6 +59,18 @@ static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 	fake_active_token = token;
 }
 
+struct arch_cpu {
+	unsigned index;
+};
+
+/* The host tests run as CPU 0 (fake.c points this at sched_cpus[0]). */
+extern void *fake_cpu_local;
+
+static inline void *arch_cpu_local(void)
+{
+	return fake_cpu_local;
+}
+
 static inline unsigned arch_cpu_index(void)
 {
 	return 0;

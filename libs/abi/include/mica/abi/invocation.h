@@ -70,6 +70,12 @@ enum mica_invocation {
 	 * exits arrive at its fault endpoint (<mica/abi/exit.h>).
 	 */
 	MICA_TCB_BIND_VCPU = 31,
+	/*
+	 * SET_AFFINITY: MR0 the CPU the thread runs on from now on (0 .. the
+	 * boot info's cpu_count - 1, else MICA_ERR_RANGE). A new thread runs on
+	 * CPU 0. A vCPU thread moves with its guest state.
+	 */
+	MICA_TCB_SET_AFFINITY = 32,
 
 	/*
 	 * Frames. MAP: CAP0 VSpace, MR0 address, MR1 rights (MICA_RIGHT_READ |
