@@ -220,8 +220,7 @@ struct arch_regs *fastpath_reply_recv(struct arch_regs *regs)
 	c = reply->caller;
 	/* An offer of another reply object must be withdrawn: the slow path's work. */
 	if (c == NULL || c->priority < t->priority || c->cpu != t->cpu || ep->state == EP_SENDING ||
-	    t->reply != NULL ||
-	    (t->bound_notification != NULL && t->bound_notification->pending))
+	    t->reply != NULL || (t->bound_notification != NULL && t->bound_notification->pending))
 		return exception_user_sync(regs);
 	if (__builtin_expect(c->send_is_fault, 0))
 		return answer_guest(t, c, ep, reply, info);

@@ -114,7 +114,6 @@ void object_cap_removed(const struct cap *cap, bool final)
 	case MICA_OBJ_TCB: {
 		struct tcb *t = (struct tcb *)cap->object;
 
-		smp_claim_thread(t);
 		thread_suspend(t);
 		t->is_destroyed = true;
 		sched_fp_forget(t);

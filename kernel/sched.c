@@ -78,6 +78,34 @@ void sched_wake(struct tcb *t)
 	}
 }
 
+void sched_hurry(struct tcb *t)
+{
+	struct sched_cpu *c = &sched_cpus[t->cpu];
+	struct run_queue *q = &c->queue;
+	bool remote = t->cpu != arch_cpu_index();
+
+	if (t->state != THREAD_RUNNABLE)
+		return;
+	if (t == c->current) {
+		/* It runs there: it enters the kernel, and sees what changed. */
+		if (remote)
+			arch_send_ipi(t->cpu);
+		return;
+	}
+	if (q->head[t->priority] != t) {
+		queue_remove(q, t);
+		t->sched_next = q->head[t->priority];
+		q->head[t->priority]->sched_prev = t;
+		q->head[t->priority] = t;
+	}
+	/* An equal: the current thread's slice ends now (a better one wins anyway). */
+	if (c->current != NULL && c->current->priority == t->priority) {
+		c->slice_over = true;
+		if (remote)
+			arch_send_ipi(t->cpu);
+	}
+}
+
 void sched_requeue(struct tcb *t)
 {
 	queue_push(&sched_cpus[t->cpu].queue, t);
@@ -290,6 +318,11 @@ unsigned sched_check(void)
 		    (c->loaded_vcpu != NULL && c->loaded_vcpu->tcb != NULL &&
 		     c->loaded_vcpu->tcb->cpu != cpu))
 			bad++;
+		/* One CPU at most holds a vCPU's state (even one with no thread). */
+		for (unsigned other = 0; other < cpu; other++)
+			if (c->loaded_vcpu != NULL &&
+			    sched_cpus[other].loaded_vcpu == c->loaded_vcpu)
+				bad++;
 	}
 	if (bad != 0)
 		kprintf("mica: check: %u broken run-queue invariants\n", bad);

@@ -22,9 +22,9 @@ struct big_lock smp_big_lock __attribute__((aligned(64)));
 
 /* One per CPU, each in a cache line of its own. */
 static struct smp_cpu {
-	uint32_t stall;		 /* Set by the lock holder; cleared when this CPU has given up all. */
-	bool abandoned;		 /* It did, while waiting: the entry it was making is void. */
-	bool entry_sync;	 /* That entry is an exception (not an interrupt)... */
+	uint32_t stall;	 /* Set by the lock holder; cleared when this CPU has given up all. */
+	bool abandoned;	 /* It did, while waiting: the entry it was making is void. */
+	bool entry_sync; /* That entry is an exception (not an interrupt)... */
 	struct arch_regs *entry; /* ...from the thread whose registers are here; NULL: none. */
 } __attribute__((aligned(64))) cpus[PLATFORM_MAX_CPUS];
 
@@ -58,13 +58,20 @@ static void serve_stall(unsigned me)
 	__atomic_store_n(&cpus[me].stall, 0, __ATOMIC_RELEASE);
 }
 
-static void lock_wait(unsigned me)
+void smp_answer_stall(void)
+{
+	unsigned me = arch_cpu_index();
+
+	if (__atomic_load_n(&cpus[me].stall, __ATOMIC_ACQUIRE) != 0)
+		serve_stall(me);
+}
+
+static void lock_wait(void)
 {
 	uint32_t ticket = __atomic_fetch_add(&smp_big_lock.next, 1, __ATOMIC_RELAXED);
 
 	while (__atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) != ticket) {
-		if (__atomic_load_n(&cpus[me].stall, __ATOMIC_ACQUIRE) != 0)
-			serve_stall(me);
+		smp_answer_stall();
 		arch_cpu_relax();
 	}
 }
@@ -74,7 +81,7 @@ void smp_lock(void)
 	unsigned me = arch_cpu_index();
 
 	cpus[me].entry = NULL;
-	lock_wait(me);
+	lock_wait();
 	/* Entries from the kernel itself (idle) abandon nothing. */
 	cpus[me].abandoned = false;
 }
@@ -90,7 +97,7 @@ bool smp_lock_entry(struct arch_regs *regs, bool sync)
 
 	cpus[me].entry = regs;
 	cpus[me].entry_sync = sync;
-	lock_wait(me);
+	lock_wait();
 	if (!cpus[me].abandoned)
 		return false;
 	cpus[me].abandoned = false;
@@ -146,6 +153,16 @@ void smp_claim_space(uint64_t token)
 	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++)
 		if (cpu != me && sched_cpus[cpu].active_vs == token)
 			stall(cpu);
+}
+
+bool smp_vcpu_held_by_other(const struct vcpu *v)
+{
+	unsigned me = arch_cpu_index();
+
+	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++)
+		if (cpu != me && sched_cpus[cpu].loaded_vcpu == v)
+			return true;
+	return false;
 }
 
 void smp_kick(unsigned cpu, unsigned priority)

@@ -7,6 +7,7 @@
 #include "ipc.h"
 #include "print.h"
 #include "thread.h"
+#include "smp.h"
 #include "vspace.h"
 
 #include <mica/abi/fault.h>
@@ -17,7 +18,7 @@ void tcb_init(struct tcb *t)
 	t->state = THREAD_INACTIVE;
 	t->priority = 0;
 	t->mcp = 0;
-	t->cpu = 0;
+	t->cpu = (uint8_t)arch_cpu_index(); /* Where it was made, until moved. */
 	memcpy(t->name, "thread", 7);
 }
 
@@ -66,6 +67,8 @@ struct mica_ipc_buffer *tcb_ipc_buffer(const struct tcb *t)
 
 void thread_suspend(struct tcb *t)
 {
+	/* One that another CPU runs (or whose state it holds) stops there first. */
+	smp_claim_thread(t);
 	ipc_cancel(t);
 	sched_block(t);
 	t->state = THREAD_INACTIVE;

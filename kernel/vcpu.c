@@ -229,8 +229,11 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 {
 	bool loaded;
 
-	/* Only the CPU that holds a vCPU's state touches it: take it from another. */
-	if (inv->label != MICA_VCPU_GET_STATE)
+	/*
+	 * Only the CPU that holds a vCPU's state touches it: take it from
+	 * another (an interrupt only waits in its queue, see vgic.c).
+	 */
+	if (inv->label != MICA_VCPU_GET_STATE && inv->label != MICA_VCPU_INJECT_IRQ)
 		smp_claim_vcpu(v);
 	loaded = vcpu_is_loaded(v);
 

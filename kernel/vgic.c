@@ -6,8 +6,11 @@
  *
  * List registers belong to the vCPU whose state the CPU holds; the arch
  * reaches them there or in the vCPU's saved copy, so everything here works
- * on any vCPU. Only one CPU runs threads, so a vCPU's guest never runs
- * while the kernel is here.
+ * on any vCPU this CPU holds or none does. Another CPU's vCPU is only
+ * given interrupts: they wait in its queue (memory, under the kernel
+ * lock), and that CPU, made to enter the kernel, moves them into its list
+ * registers on the way back into the guest (fill merges one that a list
+ * register holds already).
  */
 #include <string.h>
 
@@ -99,12 +102,13 @@ static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit)
 {
 	struct vgic *g = &v->vgic;
 	int i = queue_find(g, irq.intid);
+	unsigned lr_count = smp_vcpu_held_elsewhere(v) ? 0 : arch_vgic_lr_count();
 
 	if (i >= 0) {
 		g->queue[i].flags |= irq.flags;
 		return MICA_OK;
 	}
-	for (unsigned n = 0; n < arch_vgic_lr_count(); n++) {
+	for (unsigned n = 0; n < lr_count; n++) {
 		struct vgic_lr lr = arch_vgic_lr_get(&v->arch, n);
 
 		if (lr.intid == irq.intid && is_pending(&lr)) {
@@ -119,6 +123,8 @@ static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit)
 	queue_insert(g, irq);
 	g->has_work = true;
 	vcpu_wake(v);
+	if (v->tcb != NULL)
+		sched_hurry(v->tcb);
 	return MICA_OK;
 }
 
@@ -133,8 +139,6 @@ enum mica_error vgic_inject(struct vcpu *v, unsigned intid, unsigned priority, u
 /* Interrupts behind a masked line take the reserved entries; one always fits. */
 static void add_line(struct vcpu *v, unsigned intid, unsigned priority, unsigned flag)
 {
-	/* A passthrough line may fire on a CPU other than the vCPU's. */
-	smp_claim_vcpu(v);
 	if (add(v, (struct vgic_irq){(uint16_t)intid, (uint8_t)priority, (uint8_t)flag},
 		VGIC_QUEUE_CAPACITY) != MICA_OK)
 		line_done(v, intid, flag);

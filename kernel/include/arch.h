@@ -175,6 +175,9 @@ void arch_vmid_invalidate(uint16_t vmid);
 /* Drop every guest translation of every VMID (a VMID generation ends). */
 void arch_vmid_flush_all(void);
 
+/* The handle of the VM whose VMID cpu's VTTBR_EL2 last held; 0 if none. */
+uint16_t arch_vmid_held(unsigned cpu);
+
 /*
  * The physical address va maps to if the mapping grants every MAP_* bit in
  * need and maps RAM; MICA_ERR_BAD_ADDRESS otherwise. Device memory is never

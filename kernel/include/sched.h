@@ -25,10 +25,10 @@ struct run_queue {
  */
 struct sched_cpu {
 	struct arch_cpu arch;
+	bool slice_over; /* The tick or a yield asked the current thread to step aside. */
+	bool fp_on;	 /* The FP/SIMD unit is open (then current == fp_owner). */
 	struct tcb *current;
 	uint64_t active_vs; /* arch_vspace_token() of the active user address space. */
-	bool slice_over;    /* The tick or a yield asked the current thread to step aside. */
-	bool fp_on;	    /* The FP/SIMD unit is open (then current == fp_owner). */
 	uint64_t ticks;
 	struct vcpu *loaded_vcpu; /* Whose EL1 state the CPU holds, or NULL. */
 	struct tcb *fp_owner;	  /* Whose FP/SIMD registers the CPU holds, or NULL. */

@@ -55,6 +55,20 @@ void smp_claim_vcpu(struct vcpu *v);
 /* No other CPU translates through the address space whose token this is. */
 void smp_claim_space(uint64_t token);
 
+bool smp_vcpu_held_by_other(const struct vcpu *v);
+
+/* Does a CPU other than this one hold v's state? */
+static inline bool smp_vcpu_held_elsewhere(const struct vcpu *v)
+{
+	return smp_cpu_count > 1 && smp_vcpu_held_by_other(v);
+}
+
+/*
+ * What this CPU does while it waits for the lock: give up what it holds if
+ * the lock holder asked (a host test's fake CPUs call it too).
+ */
+void smp_answer_stall(void);
+
 /* Make cpu look at its run queue: t, of priority priority, was just queued there. */
 void smp_kick(unsigned cpu, unsigned priority);
 

@@ -149,6 +149,14 @@ void sched_wake(struct tcb *t);
 /* Take t off the CPU: out of its run queue if there. */
 void sched_block(struct tcb *t);
 
+/*
+ * Something t waits for came (a virtual interrupt for its vCPU): if it is
+ * runnable, it runs next on its CPU unless a better thread is there, and
+ * an equal's time slice ends now; if it runs on another CPU, that CPU
+ * enters the kernel to see what changed.
+ */
+void sched_hurry(struct tcb *t);
+
 /* t, runnable and no CPU's current thread, goes into its CPU's run queue. */
 void sched_requeue(struct tcb *t);
 

@@ -6,6 +6,11 @@
  * out, a new generation starts: every guest TLB entry is dropped, and
  * each VM gets a fresh VMID as it next runs. Checking the generation costs
  * a load and a compare on a switch to a guest.
+ *
+ * Other CPUs may be running guests while one rolls over: the VMID each
+ * CPU's VTTBR_EL2 holds (arch_vmid_held) stays with its VM into the new
+ * generation, so that no other VM is given it while that CPU may still
+ * fill its TLB under it.
  */
 #ifndef MICA_VMID_H
 #define MICA_VMID_H
@@ -20,6 +25,7 @@ struct vmid_space {
 	uint32_t count;	     /* VMIDs the hardware has (0 is kept for none). */
 	uint32_t gen[VMID_COUNT];
 	uint16_t hw[VMID_COUNT];
+	uint64_t taken[65536 / 64]; /* VMIDs of this generation given out, a bit each. */
 };
 
 extern struct vmid_space vmids;

@@ -25,6 +25,23 @@
  *    which nothing can ever run again is torn down through the kernel and
  *    built anew.
  *
+ * The kernel runs on 2 to 4 fake CPUs (chosen per world). Every operation
+ * happens on one of them, chosen at random, the way the real entry does
+ * it: that CPU takes the big kernel lock (smp_lock_entry) with the
+ * registers of the thread it runs (none when idle or for an interrupt),
+ * does the operation and schedule(), and lets the lock go. A CPU the lock
+ * holder stalls answers while the holder spins (the fake's
+ * arch_cpu_relax); its next entry then only schedules. A CPU that was
+ * kicked (an IPI) takes the kick as its next operation, mostly. Threads are
+ * moved between CPUs (TCB SetAffinity, on threads running here or on
+ * another CPU, blocked, waiting in WFI, bound to vCPUs, and on the caller
+ * itself), and vCPUs whose state another CPU holds are invoked (interrupts
+ * injected, registers read). The fake CPUs each keep their own FP/SIMD
+ * register, vCPU registers and active address space, and the fake reports
+ * any CPU that reaches vCPU state another CPU holds; a thread's FP/SIMD
+ * register and a vCPU's EL1 registers are shadowed here and must read back
+ * what was last written, on whichever CPU, after any migration or stall.
+ *
  * Memory the kernel must not touch any more is poisoned for ASan: an object
  * once its last capability is gone (until its memory is retyped), and the
  * free part of an Untyped after a retype or revoke. So a dangling pointer
@@ -32,7 +49,8 @@
  * fails the run the moment it is used, even where debug_check cannot see
  * it yet.
  *
- * A failure prints the seed, the operation number and the operation; the
+ * A failure prints the seed, the operation number and the operation with
+ * the CPU it ran on, and what every CPU ran, held and was kicked with; the
  * same seed and --ops run it again, and --trace-from N prints every
  * operation from N on.
  */
@@ -59,6 +77,7 @@
 #include "ipc.h"
 #include "irq.h"
 #include "sched.h"
+#include "smp.h"
 #include "untyped.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -98,6 +117,20 @@
 
 /* Operations in a row by the guardian alone after which the world is as good as dead. */
 #define GUARDIAN_LIMIT 300
+
+/* The fake CPUs a world runs on: 2 .. 4. */
+#define MIN_CPUS 2
+#define MAX_CPUS 4
+
+/*
+ * smp.c's lock (its definition, which vectors.S reads too): free between
+ * operations.
+ */
+struct big_lock {
+	uint32_t next;
+	uint32_t owner;
+};
+extern struct big_lock smp_big_lock;
 
 /* The slots a thread's CSpace names, with the addresses it names them by. */
 #define MAX_REFS 1024
@@ -145,6 +178,7 @@ static unsigned kind_count;
 enum deep_state {
 	DEEP_THREAD_RUNNING,
 	DEEP_THREAD_CURRENT,
+	DEEP_THREAD_REMOTE,
 	DEEP_THREAD_BLOCKED_IPC,
 	DEEP_THREAD_IN_CALL,
 	DEEP_THREAD_BOUND_VCPU,
@@ -156,7 +190,9 @@ enum deep_state {
 	DEEP_FRAME_MAPPED,
 	DEEP_VCPU_BOUND,
 	DEEP_VCPU_LOADED,
+	DEEP_VCPU_REMOTE,
 	DEEP_SPACE_ACTIVE,
+	DEEP_SPACE_REMOTE,
 	DEEP_VM_MMIO_BOUND,
 	DEEP_CNODE,
 	DEEP_COUNT,
@@ -165,6 +201,7 @@ enum deep_state {
 static const char *const deep_names[DEEP_COUNT] = {
 	[DEEP_THREAD_RUNNING] = "runnable thread",
 	[DEEP_THREAD_CURRENT] = "running thread (the caller itself)",
+	[DEEP_THREAD_REMOTE] = "thread running on another CPU",
 	[DEEP_THREAD_BLOCKED_IPC] = "thread blocked in send/receive/wait",
 	[DEEP_THREAD_IN_CALL] = "thread waiting for a reply",
 	[DEEP_THREAD_BOUND_VCPU] = "thread bound to a vCPU",
@@ -176,7 +213,9 @@ static const char *const deep_names[DEEP_COUNT] = {
 	[DEEP_FRAME_MAPPED] = "mapped frame (its mapping capability)",
 	[DEEP_VCPU_BOUND] = "vCPU bound to a thread",
 	[DEEP_VCPU_LOADED] = "vCPU whose state the CPU holds",
+	[DEEP_VCPU_REMOTE] = "vCPU whose state another CPU holds",
 	[DEEP_SPACE_ACTIVE] = "VSpace or VM the CPU runs in",
+	[DEEP_SPACE_REMOTE] = "VSpace or VM another CPU runs in",
 	[DEEP_VM_MMIO_BOUND] = "VM with MMIO ranges bound",
 	[DEEP_CNODE] = "CNode",
 };
@@ -195,7 +234,8 @@ static unsigned long deep[DEEP_COUNT][BY_COUNT];
 
 static struct {
 	unsigned long ops, worlds, idle_entries, idle_ops, fastpath_calls, fastpath_done,
-		reused_memory, revokes_with_children, orphan_ops, stale_cache_ops;
+		reused_memory, revokes_with_children, orphan_ops, stale_cache_ops, cpus, ipis,
+		ipis_taken, abandoned_entries, migrations;
 } totals;
 
 /* Objects whose last capability went in this operation: poisoned at its end. */
@@ -273,6 +313,41 @@ static uint64_t one_of(const uint64_t *values, unsigned n)
 
 /* Failure reports --------------------------------------------------------------------- */
 
+/* What each CPU had been kicked with (fake_cpus[].ipis) when the operation began. */
+static unsigned ipis_before[MAX_CPUS];
+
+static unsigned long thread_id(const struct tcb *t);
+
+/* Kicks sent to cpu in this operation (a new world starts the count again). */
+static unsigned ipis_now(unsigned cpu)
+{
+	unsigned n = fake_cpus[cpu].ipis;
+
+	return n >= ipis_before[cpu] ? n - ipis_before[cpu] : n;
+}
+
+static unsigned long object_id(const void *o)
+{
+	return o == NULL ? 0 : (unsigned long)((uintptr_t)o - (uintptr_t)ram);
+}
+
+/* What each CPU runs and holds, and the kicks sent to it during the operation. */
+static void report_cpus(void)
+{
+	for (unsigned cpu = 0; cpu < smp_cpu_count && cpu < MAX_CPUS; cpu++) {
+		const struct sched_cpu *c = &sched_cpus[cpu];
+		const struct fake_cpu *f = &fake_cpus[cpu];
+
+		fprintf(stderr,
+			"fuzz_kernel:   cpu %u: current %#lx, FP owner %#lx%s, vCPU %#lx, space "
+			"%#llx%s%s, %u IPIs in this operation\n",
+			cpu, thread_id(c->current), thread_id(c->fp_owner),
+			c->fp_on ? " (open)" : "", object_id(c->loaded_vcpu),
+			(unsigned long long)c->active_vs, f->idle ? ", idle" : "",
+			f->ipi_pending ? ", kicked" : "", ipis_now(cpu));
+	}
+}
+
 static void report_context(void)
 {
 	if (!ctx.running || ctx.reported)
@@ -280,6 +355,8 @@ static void report_context(void)
 	ctx.reported = true;
 	fprintf(stderr, "fuzz_kernel: FAILED at seed %llu, operation %lu: %s\n",
 		(unsigned long long)ctx.seed, ctx.op, ctx.desc);
+	fprintf(stderr, "fuzz_kernel: the CPUs (the operation ran on cpu %u):\n", fake_cpu_now);
+	report_cpus();
 	if (console_len > 0)
 		fprintf(stderr, "fuzz_kernel: the kernel printed during it:\n%s\n", console);
 	fprintf(stderr,
@@ -311,8 +388,10 @@ static void describe(const char *fmt, ...)
 {
 	va_list ap;
 
+	int n = snprintf(ctx.desc, sizeof(ctx.desc), "cpu %u: ", arch_cpu_index());
+
 	va_start(ap, fmt);
-	vsnprintf(ctx.desc, sizeof(ctx.desc), fmt, ap);
+	vsnprintf(ctx.desc + n, sizeof(ctx.desc) - (size_t)n, fmt, ap);
 	va_end(ap);
 	if (ctx.op >= ctx.trace_from)
 		fprintf(stderr, "[%llu:%lu] %s\n", (unsigned long long)ctx.seed, ctx.op, ctx.desc);
@@ -340,6 +419,39 @@ static unsigned long thread_id(const struct tcb *t)
 	return t == NULL ? 0 : (unsigned long)((uintptr_t)t - (uintptr_t)ram);
 }
 
+/* Shadowed state ---------------------------------------------------------------------------- */
+
+/*
+ * What a thread's FP/SIMD register and a vCPU's EL1 registers must read
+ * back: the value last written there (by the thread or guest itself, or a
+ * VCPU WriteReg), wherever the state went since. Indexed by the object's
+ * place in RAM; a thread's starts at zero again when the kernel forgets
+ * it (thread_forget_fp) or the TCB dies, and a vCPU's when the fake's
+ * arch_vcpu_init gives it a new incarnation.
+ */
+static uint64_t fp_shadow[((size_t)1 << RAM_BITS) >> MICA_TCB_BITS];
+
+static struct {
+	uint64_t incarnation;
+	uint64_t reg[MICA_VCPU_REG_COUNT];
+} el1_shadow[((size_t)1 << RAM_BITS) >> MICA_VCPU_BITS];
+
+static uint64_t *fp_expected(const struct tcb *t)
+{
+	return &fp_shadow[((uintptr_t)t - (uintptr_t)ram) >> MICA_TCB_BITS];
+}
+
+static uint64_t *el1_expected(const struct vcpu *v)
+{
+	size_t i = ((uintptr_t)v - (uintptr_t)ram) >> MICA_VCPU_BITS;
+
+	if (el1_shadow[i].incarnation != v->arch.incarnation) {
+		memset(el1_shadow[i].reg, 0, sizeof(el1_shadow[i].reg));
+		el1_shadow[i].incarnation = v->arch.incarnation;
+	}
+	return el1_shadow[i].reg;
+}
+
 /* The kernel hooks (ld --wrap) -------------------------------------------------------- */
 
 /*
@@ -355,6 +467,10 @@ void __real_object_cap_removed(const struct cap *cap, bool final);
 void __wrap_object_cap_removed(const struct cap *cap, bool final);
 struct arch_regs *__real_exception_user_sync(struct arch_regs *regs);
 struct arch_regs *__wrap_exception_user_sync(struct arch_regs *regs);
+void __real_thread_forget_fp(struct tcb *t);
+void __wrap_thread_forget_fp(struct tcb *t);
+void __real_object_dying(const struct cap *cap);
+void __wrap_object_dying(const struct cap *cap);
 /* NOLINTEND(readability-identifier-naming) */
 
 void __wrap_panic(const char *fmt, ...)
@@ -379,6 +495,43 @@ struct arch_regs *__wrap_exception_user_sync(struct arch_regs *regs)
 	return __real_exception_user_sync(regs);
 }
 
+/* The kernel forgets t's FP/SIMD registers (t starts or stops running a guest): zeroes. */
+void __wrap_thread_forget_fp(struct tcb *t)
+{
+	*fp_expected(t) = 0;
+	__real_thread_forget_fp(t);
+}
+
+static void note_tcb_dying(const struct tcb *t);
+
+/* A TCB's destruction begins (delete.c): the fuzzer notes it. */
+void __wrap_object_dying(const struct cap *cap)
+{
+	if (cap->type == MICA_OBJ_TCB)
+		note_tcb_dying((const struct tcb *)cap->object);
+	__real_object_dying(cap);
+}
+
+/* The fake saw a CPU reach vCPU state that another CPU holds. */
+static void fake_cpu_misused(const char *what)
+{
+	fuzz_fail("the fake CPUs saw a kernel bug: %s", what);
+}
+
+/* Does a CPU other than the running one run t, hold v's state or translate through token? */
+static bool runs_elsewhere(const struct tcb *t, const struct vcpu *v, uint64_t token)
+{
+	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++) {
+		const struct sched_cpu *c = &sched_cpus[cpu];
+
+		if (cpu != arch_cpu_index() &&
+		    ((t != NULL && c->current == t) || (v != NULL && c->loaded_vcpu == v) ||
+		     (token != 0 && c->active_vs == token)))
+			return true;
+	}
+	return false;
+}
+
 static void count_deep(enum deep_state s)
 {
 	deep[s][deep_context]++;
@@ -388,6 +541,8 @@ static void note_tcb_removed(const struct tcb *t)
 {
 	if (t == thread_current() && t->state == THREAD_RUNNABLE)
 		count_deep(DEEP_THREAD_CURRENT);
+	else if (runs_elsewhere(t, NULL, 0))
+		count_deep(DEEP_THREAD_REMOTE);
 	else if (t->state == THREAD_RUNNABLE)
 		count_deep(DEEP_THREAD_RUNNING);
 	else if (t->state == THREAD_BLOCKED_REPLY)
@@ -396,6 +551,33 @@ static void note_tcb_removed(const struct tcb *t)
 		count_deep(DEEP_THREAD_BLOCKED_IPC);
 	if (t->vcpu != NULL)
 		count_deep(DEEP_THREAD_BOUND_VCPU);
+}
+
+/*
+ * TCBs counted when their destruction began (object_dying stops the thread
+ * then, so its state says nothing at the end), not again when it ends.
+ */
+#define MAX_DYING 64
+static const struct tcb *dying_noted[MAX_DYING];
+static unsigned dying_noted_count;
+
+static void note_tcb_dying(const struct tcb *t)
+{
+	note_tcb_removed(t);
+	if (dying_noted_count < MAX_DYING)
+		dying_noted[dying_noted_count++] = t;
+}
+
+/* Was t counted when its destruction began? It is forgotten then. */
+static bool tcb_noted(const struct tcb *t)
+{
+	for (unsigned i = 0; i < dying_noted_count; i++) {
+		if (dying_noted[i] == t) {
+			dying_noted[i] = dying_noted[--dying_noted_count];
+			return true;
+		}
+	}
+	return false;
 }
 
 static void note_removed(const struct cap *cap, bool final)
@@ -408,7 +590,8 @@ static void note_removed(const struct cap *cap, bool final)
 		return;
 	switch ((enum mica_object_type)cap->type) {
 	case MICA_OBJ_TCB:
-		note_tcb_removed((const struct tcb *)cap->object);
+		if (!tcb_noted((const struct tcb *)cap->object))
+			note_tcb_removed((const struct tcb *)cap->object);
 		break;
 	case MICA_OBJ_REPLY: {
 		const struct reply *r = (const struct reply *)cap->object;
@@ -437,6 +620,8 @@ static void note_removed(const struct cap *cap, bool final)
 			count_deep(DEEP_VCPU_BOUND);
 		if (sched_this_cpu()->loaded_vcpu == v)
 			count_deep(DEEP_VCPU_LOADED);
+		else if (runs_elsewhere(NULL, v, 0))
+			count_deep(DEEP_VCPU_REMOTE);
 		break;
 	}
 	case MICA_OBJ_VM:
@@ -446,6 +631,8 @@ static void note_removed(const struct cap *cap, bool final)
 	case MICA_OBJ_VSPACE:
 		if (cap->data != 0 && cap->data == sched_this_cpu()->active_vs)
 			count_deep(DEEP_SPACE_ACTIVE);
+		else if (runs_elsewhere(NULL, NULL, cap->data))
+			count_deep(DEEP_SPACE_REMOTE);
 		break;
 	case MICA_OBJ_CNODE:
 		count_deep(DEEP_CNODE);
@@ -499,6 +686,8 @@ void __wrap_object_cap_removed(const struct cap *cap, bool final)
 	size_t bytes = final ? object_bytes(cap) : 0;
 
 	note_removed(cap, final);
+	if (final && cap->type == MICA_OBJ_TCB)
+		*fp_expected((const struct tcb *)cap->object) = 0;
 	if (bytes != 0 && dead_count < MAX_DEAD) {
 		dead[dead_count].base = cap->object;
 		dead[dead_count].size = bytes;
@@ -520,9 +709,16 @@ static struct kind_stats *kind(const char *name)
 	return &kinds[kind_count++];
 }
 
+/* The operation's kernel entry was abandoned (a stall came first): it only scheduled. */
+static bool abandoned;
+
+/* An abandoned entry's operation did not happen: it is counted as that. */
 static void record(const char *name, enum outcome out, uint64_t err)
 {
-	struct kind_stats *k = kind(name);
+	struct kind_stats *k = kind(abandoned ? "cpu.abandoned-entry" : name);
+
+	if (abandoned)
+		out = OUT_OK;
 
 	k->count[out]++;
 	if (out == OUT_REFUSED)
@@ -790,18 +986,33 @@ static void unpoison_for_retype(struct slot *u, uint64_t type, uint64_t user_bit
 static jmp_buf idle_env;
 
 /*
- * Run one kernel entry; with nothing left to run, the fake CPU idles: it
- * jumps back here, and only an interrupt can make a thread runnable again.
+ * Run one kernel entry on the running fake CPU, by an exception (sync) or
+ * an interrupt, as the vectors do: wake the CPU, take the lock with the
+ * registers of the thread it runs; if a stall came while it waited, the
+ * entry is void and it only schedules (abandoned says so); else stmt. With
+ * nothing left to run, the CPU idles: it jumps back here, without the lock,
+ * and only an interrupt or a kick can make a thread runnable on it again.
  */
-#define ENTER(stmt)                                                                                \
+#define ENTER(sync, stmt)                                                                          \
 	do {                                                                                       \
+		struct tcb *entering_ = thread_current();                                          \
+                                                                                                   \
+		fake_cpus[fake_cpu_now].idle = false;                                              \
+		abandoned = smp_lock_entry(entering_ != NULL ? &entering_->regs : NULL, (sync));   \
+		if (abandoned)                                                                     \
+			totals.abandoned_entries++;                                                \
 		if (setjmp(idle_env) == 0) {                                                       \
 			fake_idle_jump = &idle_env;                                                \
-			stmt;                                                                      \
+			if (abandoned)                                                             \
+				(void)schedule();                                                  \
+			else {                                                                     \
+				stmt;                                                              \
+			}                                                                          \
 		} else {                                                                           \
 			totals.idle_entries++;                                                     \
 		}                                                                                  \
 		fake_idle_jump = NULL;                                                             \
+		smp_unlock();                                                                      \
 	} while (0)
 
 static enum outcome thread_outcome(const struct tcb *t, uint64_t err)
@@ -818,7 +1029,7 @@ static bool syscall(struct tcb *t, uint64_t nr, uint64_t x0, uint64_t x1, uint64
 	bool fast = chance(60);
 
 	slow_path_taken = false;
-	ENTER((void)sys(t, fast, nr, x0, x1, x6, mr));
+	ENTER(true, (void)sys(t, fast, nr, x0, x1, x6, mr));
 	return fast && (nr == MICA_SYS_CALL || nr == MICA_SYS_REPLY_RECV);
 }
 
@@ -844,6 +1055,7 @@ struct call {
 	uint64_t arg[INVOKE_MAX_ARGS];
 	struct ref extra[MICA_MSG_MAX_EXTRA_CAPS];
 	unsigned extra_count;
+	enum mica_error err; /* What invoke() returned (set inside a kernel entry). */
 };
 
 static void call_arg(struct call *c, uint64_t value)
@@ -876,6 +1088,50 @@ static void describe_call(const struct tcb *t, const struct call *c, bool via_sy
 		 c->extra_count > 2 ? slot_name(c->extra[2].slot) : "-", c->extra_count);
 }
 
+/* What sys_invoke does with c, past the decode: invoke(), and the results written back. */
+static void invoke_directly(struct tcb *t, struct call *c, struct mica_ipc_buffer *buf)
+{
+	struct invocation inv = {.caller = t, .slot = c->target.slot, .label = c->label};
+	unsigned n;
+
+	inv.length = c->length;
+	memcpy(inv.arg, c->arg, sizeof(inv.arg));
+	for (unsigned i = 0; i < c->extra_count; i++)
+		inv.extra[i] = c->extra[i].slot;
+	inv.extra_count = c->extra_count;
+	c->err = invoke(&inv);
+	n = c->err == MICA_OK ? inv.result_count : 0;
+	if (n > MICA_MSG_REGISTERS && buf == NULL)
+		n = MICA_MSG_REGISTERS;
+	for (unsigned i = 0; i < n; i++) {
+		if (i < MICA_MSG_REGISTERS)
+			t->regs.x[2 + i] = inv.result[i];
+		else
+			buf->mr[i] = inv.result[i];
+	}
+	ipc_set_result(t, c->err, 0, mica_msg_info(0, 0, n));
+}
+
+/*
+ * A VCPU ReadReg or WriteReg that succeeded, on v: a read returns the value
+ * last written, wherever v's state went since (ReadReg's result is MR0);
+ * a write is what the next read must return.
+ */
+static void check_vcpu_registers(const struct tcb *t, const struct call *c, struct vcpu *v)
+{
+	if (v == NULL || c->length < 1 || c->arg[0] >= MICA_VCPU_REG_COUNT)
+		return;
+	if (c->label == MICA_VCPU_WRITE_REG && c->length >= 2) {
+		el1_expected(v)[c->arg[0]] = c->arg[1];
+	} else if (c->label == MICA_VCPU_READ_REG && t->regs.x[2] != el1_expected(v)[c->arg[0]]) {
+		fuzz_fail("VCPU ReadReg of register %llu of vCPU %#lx gave %#llx, not %#llx, the "
+			  "value last written",
+			  (unsigned long long)c->arg[0], object_id(v),
+			  (unsigned long long)t->regs.x[2],
+			  (unsigned long long)el1_expected(v)[c->arg[0]]);
+	}
+}
+
 /*
  * t invokes c: through the system call (registers, IPC buffer, lookup,
  * decode) when the message fits, else handed to invoke() as sys_invoke
@@ -884,6 +1140,9 @@ static void describe_call(const struct tcb *t, const struct call *c, bool via_sy
 static void perform(struct tcb *t, struct call *c)
 {
 	struct mica_ipc_buffer *buf = tcb_ipc_buffer(t);
+	struct vcpu *vcpu = c->target.slot != NULL && c->target.slot->cap.type == MICA_OBJ_VCPU
+				    ? (struct vcpu *)c->target.slot->cap.object
+				    : NULL;
 	bool fits = (c->length <= MICA_MSG_REGISTERS && c->extra_count == 0) || buf != NULL;
 	bool via_sys = fits && c->target.slot != NULL && chance(40);
 	uint64_t err;
@@ -908,32 +1167,13 @@ static void perform(struct tcb *t, struct call *c)
 		       : err == MICA_OK			? OUT_OK
 							: OUT_REFUSED,
 		       err);
-		return;
+	} else {
+		ENTER(true, invoke_directly(t, c, buf); (void)schedule());
+		err = c->err;
+		record(c->name, err == MICA_OK ? OUT_OK : OUT_REFUSED, err);
 	}
-	{
-		struct invocation inv = {.caller = t, .slot = c->target.slot, .label = c->label};
-		enum mica_error e;
-		unsigned n;
-
-		inv.length = c->length;
-		memcpy(inv.arg, c->arg, sizeof(inv.arg));
-		for (unsigned i = 0; i < c->extra_count; i++)
-			inv.extra[i] = c->extra[i].slot;
-		inv.extra_count = c->extra_count;
-		e = invoke(&inv);
-		n = e == MICA_OK ? inv.result_count : 0;
-		if (n > MICA_MSG_REGISTERS && buf == NULL)
-			n = MICA_MSG_REGISTERS;
-		for (unsigned i = 0; i < n; i++) {
-			if (i < MICA_MSG_REGISTERS)
-				t->regs.x[2 + i] = inv.result[i];
-			else
-				buf->mr[i] = inv.result[i];
-		}
-		ipc_set_result(t, e, 0, mica_msg_info(0, 0, n));
-		record(c->name, e == MICA_OK ? OUT_OK : OUT_REFUSED, e);
-		ENTER((void)schedule());
-	}
+	if (!abandoned && err == MICA_OK)
+		check_vcpu_registers(t, c, vcpu);
 }
 
 /*
@@ -998,6 +1238,21 @@ static uint64_t rights_arg(void)
 static uint64_t priority_arg(void)
 {
 	return chance(85) ? 95 + below(11) : below(300);
+}
+
+/*
+ * A CPU for SetAffinity: mostly one there is (the caller's own more often,
+ * so that threads meet there and IPC takes the fastpath), now and then the
+ * first that is not, or worse.
+ */
+static uint64_t cpu_arg(void)
+{
+	if (chance(30))
+		return arch_cpu_index();
+	if (chance(94))
+		return below(smp_cpu_count);
+	return chance(50) ? smp_cpu_count
+			  : ONE_OF(((const uint64_t[]){PLATFORM_MAX_CPUS, 255, UINT64_C(1) << 32}));
 }
 
 static void build_untyped(struct tcb *t, struct call *c)
@@ -1190,7 +1445,7 @@ static void build_cnode(struct tcb *t, struct call *c)
 
 static void build_tcb(struct tcb *t, struct call *c)
 {
-	static const unsigned weights[] = {16, 8, 10, 3, 3, 5, 20, 8, 5, 3, 8, 1, 2};
+	static const unsigned weights[] = {16, 8, 10, 3, 3, 5, 20, 8, 5, 3, 8, 1, 2, 6};
 	static const uint64_t labels[] = {
 		MICA_TCB_SET_SPACE,
 		MICA_TCB_SET_IPC_BUFFER,
@@ -1205,6 +1460,7 @@ static void build_tcb(struct tcb *t, struct call *c)
 		MICA_TCB_BIND_VCPU,
 		MICA_TCB_SET_NAME,
 		MICA_TCB_BIND_VCPU + 7,
+		MICA_TCB_SET_AFFINITY,
 	};
 	const struct tcb *target = (const struct tcb *)c->target.slot->cap.object;
 
@@ -1249,6 +1505,9 @@ static void build_tcb(struct tcb *t, struct call *c)
 	case MICA_TCB_SET_NAME:
 		call_arg(c, rnd());
 		call_arg(c, rnd());
+		break;
+	case MICA_TCB_SET_AFFINITY:
+		call_arg(c, cpu_arg());
 		break;
 	default:
 		break;
@@ -1439,6 +1698,7 @@ static const char *call_name(unsigned type, uint64_t label)
 		{MICA_TCB_UNBIND_NOTIFICATION, "TCB.UnbindNotification"},
 		{MICA_TCB_SET_NAME, "TCB.SetName"},
 		{MICA_TCB_BIND_VCPU, "TCB.BindVCPU"},
+		{MICA_TCB_SET_AFFINITY, "TCB.SetAffinity"},
 		{MICA_FRAME_MAP, "Frame.Map"},
 		{MICA_FRAME_UNMAP, "Frame.Unmap"},
 		{MICA_FRAME_GET_ADDRESS, "Frame.GetAddress"},
@@ -1727,16 +1987,33 @@ static void op_user_access(struct tcb *t)
 	{
 		uint64_t mr[4] = {t->regs.pc, va, write ? MICA_FAULT_VM_WRITE : 0, 0x92000000};
 
-		ENTER(thread_fault(t, MICA_FAULT_VM, mr, 4); (void)schedule());
+		ENTER(true, thread_fault(t, MICA_FAULT_VM, mr, 4); (void)schedule());
 		record("user.fault", thread_outcome(t, MICA_OK), 0);
 	}
+}
+
+/*
+ * t, given the unit, finds its FP/SIMD register as it left it, on whichever
+ * CPU it ran before, and writes another value.
+ */
+static void use_fp(struct tcb *t)
+{
+	uint64_t *expected = fp_expected(t);
+
+	if (fake_fp.v0 != *expected)
+		fuzz_fail("thread %#lx finds %#llx in its FP/SIMD register, not %#llx, the value "
+			  "it left there",
+			  thread_id(t), (unsigned long long)fake_fp.v0,
+			  (unsigned long long)*expected);
+	*expected = rnd();
+	fake_fp.v0 = *expected;
 }
 
 /* t's next FP/SIMD instruction traps (the unit is closed at every switch). */
 static void op_fp(struct tcb *t)
 {
 	describe("thread %#lx uses FP/SIMD", thread_id(t));
-	ENTER(sched_fp_take(t); fake_fp.v0 = rnd(); (void)schedule());
+	ENTER(true, sched_fp_take(t); use_fp(t); (void)schedule());
 	record(t->vcpu != NULL ? "guest.FP" : "user.FP", OUT_OK, 0);
 }
 
@@ -1753,7 +2030,8 @@ static bool hvc_fastpath_applies(const struct tcb *t)
 	    (ep_cap->rights & MICA_RIGHT_WRITE) == 0 || ep->state != EP_RECEIVING)
 		return false;
 	r = ep->queue.head;
-	return r->reply != NULL && r->priority >= t->priority && tcb_ipc_buffer(r) != NULL;
+	return r->reply != NULL && r->priority >= t->priority && r->cpu == t->cpu &&
+	       tcb_ipc_buffer(r) != NULL;
 }
 
 /*
@@ -1764,7 +2042,7 @@ static bool hvc_fastpath_applies(const struct tcb *t)
  */
 static void op_guest_lr(struct tcb *t)
 {
-	struct fake_lr *lr = &t->vcpu->arch.lr[below(fake_lr_count)];
+	struct fake_lr *lr = fake_vcpu_lr(&t->vcpu->arch, below(fake_lr_count));
 	bool maintenance = false;
 
 	describe("guest %#lx: list register (INTID %u, state %u) %s", thread_id(t), lr->intid,
@@ -1775,13 +2053,41 @@ static void op_guest_lr(struct tcb *t)
 		maintenance = lr->eoi;
 		lr->state = lr->state == VGIC_LR_ACTIVE ? VGIC_LR_INVALID : VGIC_LR_PENDING;
 	}
-	ENTER(if (maintenance) vgic_maintenance(); (void)schedule());
+	ENTER(false, if (maintenance) vgic_maintenance(); (void)schedule());
 	record("guest.ListRegister", OUT_OK, 0);
+}
+
+/*
+ * The guest writes or reads one of its EL1 registers, which it reaches
+ * without a trap: in the registers of the CPU it runs on. A read finds what
+ * the guest or its VMM wrote last, wherever the state was in between.
+ */
+static void op_guest_el1(struct tcb *t)
+{
+	unsigned reg = below(MICA_VCPU_REG_COUNT);
+	uint64_t *live = fake_vcpu_reg(&t->vcpu->arch, reg);
+	uint64_t *expected = &el1_expected(t->vcpu)[reg];
+
+	if (chance(50)) {
+		describe("guest %#lx writes its EL1 register %u", thread_id(t), reg);
+		*expected = rnd();
+		*live = *expected;
+		record("guest.EL1-write", OUT_OK, 0);
+		return;
+	}
+	describe("guest %#lx reads its EL1 register %u", thread_id(t), reg);
+	if (*live != *expected)
+		fuzz_fail(
+			"guest %#lx finds %#llx in its EL1 register %u, not %#llx, the value last "
+			"written",
+			thread_id(t), (unsigned long long)*live, reg,
+			(unsigned long long)*expected);
+	record("guest.EL1-read", OUT_OK, 0);
 }
 
 static void op_guest(struct tcb *t)
 {
-	static const unsigned weights[] = {35, 20, 10, 15, 10, 10, 5};
+	static const unsigned weights[] = {35, 20, 10, 15, 10, 10, 8, 5};
 	uint64_t words[MICA_EXIT_HYPERCALL_WORDS];
 	struct vcpu_exit e = {0};
 	unsigned which = PICK(weights);
@@ -1794,13 +2100,13 @@ static void op_guest(struct tcb *t)
 	case 0:
 		if (hvc_fastpath_applies(t)) {
 			describe("guest %#lx: HVC (fastpath)", thread_id(t));
-			ENTER((void)fastpath_guest_hvc(&t->regs));
+			ENTER(true, (void)fastpath_guest_hvc(&t->regs));
 			record("guest.HVC.fast", OUT_OK, 0);
 			return;
 		}
 		describe("guest %#lx: HVC", thread_id(t));
 		e.label = MICA_EXIT_HYPERCALL;
-		ENTER(vcpu_exit(t, &e, words, MICA_EXIT_HYPERCALL_WORDS); (void)schedule());
+		ENTER(true, vcpu_exit(t, &e, words, MICA_EXIT_HYPERCALL_WORDS); (void)schedule());
 		record("guest.HVC", thread_outcome(t, MICA_OK), 0);
 		return;
 	case 1: {
@@ -1820,7 +2126,7 @@ static void op_guest(struct tcb *t)
 		words[3] = t->regs.pc;
 		describe("guest %#lx: MMIO %s at %#llx", thread_id(t), is_write ? "write" : "read",
 			 (unsigned long long)words[0]);
-		ENTER(vcpu_exit_mmio(t, &e, words); (void)schedule());
+		ENTER(true, vcpu_exit_mmio(t, &e, words); (void)schedule());
 		record("guest.MMIO", thread_outcome(t, MICA_OK), 0);
 		return;
 	}
@@ -1834,7 +2140,7 @@ static void op_guest(struct tcb *t)
 		words[0] = MICA_SYSREG(3, 0, 9, 12, below(8));
 		words[3] = t->regs.pc;
 		describe("guest %#lx: trapped system register", thread_id(t));
-		ENTER(vcpu_exit(t, &e, words, 4); (void)schedule());
+		ENTER(true, vcpu_exit(t, &e, words, 4); (void)schedule());
 		record("guest.SysReg", thread_outcome(t, MICA_OK), 0);
 		return;
 	case 3: {
@@ -1842,7 +2148,7 @@ static void op_guest(struct tcb *t)
 
 		describe("guest %#lx: %s", thread_id(t), wfe ? "WFE" : "WFI");
 		t->regs.pc += 4;
-		ENTER(vcpu_wait(t, wfe); (void)schedule());
+		ENTER(true, vcpu_wait(t, wfe); (void)schedule());
 		record(wfe ? "guest.WFE" : "guest.WFI", thread_outcome(t, MICA_OK), 0);
 		return;
 	}
@@ -1851,11 +2157,14 @@ static void op_guest(struct tcb *t)
 		words[0] = 0x92000000;
 		words[3] = t->regs.pc;
 		describe("guest %#lx: an abort", thread_id(t));
-		ENTER(vcpu_exit(t, &e, words, 4); (void)schedule());
+		ENTER(true, vcpu_exit(t, &e, words, 4); (void)schedule());
 		record("guest.Fault", thread_outcome(t, MICA_OK), 0);
 		return;
 	case 5:
 		op_guest_lr(t);
+		return;
+	case 6:
+		op_guest_el1(t);
 		return;
 	default:
 		op_fp(t);
@@ -1899,13 +2208,13 @@ static void op_interrupt(void)
 	switch (which) {
 	case 0:
 		describe("timer tick");
-		ENTER(sched_tick(); (void)schedule());
+		ENTER(false, sched_tick(); (void)schedule());
 		record("irq.tick", OUT_OK, 0);
 		return;
 	case 1:
 		intid = chance(50) ? IRQ_FIRST : IRQ_FIRST + below(IRQ_LINES);
 		describe("interrupt %u", intid);
-		ENTER(irq_deliver(intid); (void)schedule());
+		ENTER(false, irq_deliver(intid); (void)schedule());
 		record("irq.device", OUT_OK, 0);
 		return;
 	case 2:
@@ -1914,21 +2223,203 @@ static void op_interrupt(void)
 			 v == NULL ? 0 : (unsigned long)((uintptr_t)v - (uintptr_t)ram));
 		if (v != NULL)
 			v->arch.vtimer_due = true;
-		ENTER(sched_tick(); (void)schedule());
+		ENTER(false, sched_tick(); (void)schedule());
 		if (v != NULL)
 			v->arch.vtimer_due = false;
 		record("irq.vtimer-due", OUT_OK, 0);
 		return;
 	case 3:
 		describe("the loaded vCPU's virtual timer fires");
-		ENTER(vgic_vtimer_fired(27); (void)schedule());
+		ENTER(false, vgic_vtimer_fired(27); (void)schedule());
 		record("irq.vtimer", OUT_OK, 0);
 		return;
 	default:
 		describe("vGIC maintenance interrupt");
-		ENTER(vgic_maintenance(); (void)schedule());
+		ENTER(false, vgic_maintenance(); (void)schedule());
 		record("irq.maintenance", OUT_OK, 0);
 		return;
+	}
+}
+
+/* The running CPU takes the kick another CPU sent it: it enters the kernel, and schedules. */
+static void op_take_ipi(void)
+{
+	fake_cpus[fake_cpu_now].ipi_pending = false;
+	describe("takes its IPI");
+	ENTER(false, (void)schedule());
+	totals.ipis_taken++;
+	record("cpu.IPI", OUT_OK, 0);
+}
+
+/* Several CPUs ------------------------------------------------------------------------------- */
+
+static bool ref_to(const struct slot *s, struct ref *out);
+
+/*
+ * What op_smp reaches: a thread doing something (SetAffinity moves it while
+ * it does), a vCPU whose state another CPU holds, or an address space
+ * another CPU translates through.
+ */
+enum situation {
+	SIT_SELF, /* The caller. */
+	SIT_RUNNING_ELSEWHERE,
+	SIT_QUEUED,
+	SIT_BLOCKED, /* In IPC, a call or on a notification. */
+	SIT_WFI,
+	SIT_VCPU,
+	SIT_REMOTE_VCPU,
+	SIT_REMOTE_SPACE, /* In a root CNode slot the fuzzer may empty. */
+	SIT_COUNT,
+};
+
+static const char *const affinity_names[SIT_REMOTE_VCPU] = {
+	[SIT_SELF] = "TCB.SetAffinity(self)",
+	[SIT_RUNNING_ELSEWHERE] = "TCB.SetAffinity(running elsewhere)",
+	[SIT_QUEUED] = "TCB.SetAffinity(queued)",
+	[SIT_BLOCKED] = "TCB.SetAffinity(blocked)",
+	[SIT_WFI] = "TCB.SetAffinity(in WFI)",
+	[SIT_VCPU] = "TCB.SetAffinity(vCPU thread)",
+};
+
+static bool in_situation(const struct slot *s, const struct tcb *caller, enum situation sit)
+{
+	const struct cap *c = &s->cap;
+	const struct tcb *x = (const struct tcb *)c->object;
+
+	if (sit == SIT_REMOTE_VCPU)
+		return c->type == MICA_OBJ_VCPU && runs_elsewhere(NULL, (const void *)c->object, 0);
+	if (sit == SIT_REMOTE_SPACE)
+		return (c->type == MICA_OBJ_VSPACE || c->type == MICA_OBJ_VM) && c->data != 0 &&
+		       runs_elsewhere(NULL, NULL, c->data) && s >= root_slots &&
+		       s < root_slots + (1 << ROOT_RADIX) && !is_protected(s);
+	if (c->type != MICA_OBJ_TCB)
+		return false;
+	switch (sit) {
+	case SIT_SELF:
+		return x == caller;
+	case SIT_RUNNING_ELSEWHERE:
+		return x != caller && sched_cpus[x->cpu].current == x;
+	case SIT_QUEUED:
+		return x->state == THREAD_RUNNABLE && sched_cpus[x->cpu].current != x;
+	case SIT_BLOCKED:
+		return x->state != THREAD_RUNNABLE && x->state != THREAD_INACTIVE &&
+		       x->state != THREAD_BLOCKED_WFI;
+	case SIT_WFI:
+		return x->state == THREAD_BLOCKED_WFI;
+	case SIT_VCPU:
+		return x->vcpu != NULL;
+	case SIT_REMOTE_VCPU:
+	case SIT_REMOTE_SPACE:
+	case SIT_COUNT:
+		break;
+	}
+	return false;
+}
+
+/* A capability in the view to an object in situation sit, chosen at random; how many there are. */
+static unsigned find_object(const struct tcb *caller, enum situation sit, struct ref *out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < view.count; i++)
+		if (in_situation(view.refs[i].slot, caller, sit) && below(++n) == 0)
+			*out = view.refs[i];
+	return n;
+}
+
+/* An invocation of a vCPU whose state another CPU holds. */
+static void build_remote_vcpu(struct call *c)
+{
+	static const unsigned weights[] = {50, 15, 15, 10, 10};
+	static const uint64_t labels[] = {MICA_VCPU_INJECT_IRQ, MICA_VCPU_READ_REG,
+					  MICA_VCPU_WRITE_REG, MICA_VCPU_CLEAR_IRQ,
+					  MICA_VCPU_GET_STATE};
+	static const char *const names[] = {
+		"VCPU.InjectIRQ(held elsewhere)", "VCPU.ReadReg(held elsewhere)",
+		"VCPU.WriteReg(held elsewhere)", "VCPU.ClearIRQ(held elsewhere)",
+		"VCPU.GetState(held elsewhere)"};
+	unsigned which = PICK(weights);
+
+	c->label = labels[which];
+	c->name = names[which];
+	if (c->label == MICA_VCPU_INJECT_IRQ) {
+		call_arg(c, chance(80) ? 32 + below(8) : 27);
+		call_arg(c, below(256));
+		call_arg(c, chance(70) ? 0 : MICA_VIRQ_NOTIFY_EOI);
+	} else if (c->label != MICA_VCPU_GET_STATE) {
+		call_arg(c, c->label == MICA_VCPU_CLEAR_IRQ ? 32 + below(8)
+							    : below(MICA_VCPU_REG_COUNT));
+		call_arg(c, rnd());
+	}
+}
+
+/*
+ * The address space in space, which another CPU translates through, goes:
+ * its copies first (a revoke), then the capability itself, through the
+ * root CNode. False if the caller cannot name the root CNode.
+ */
+static bool build_remote_space(struct call *c, const struct slot *space)
+{
+	const struct cap *root = &root_slots[SLOT_ROOT].cap;
+	bool revoke = slot_has_children(space);
+
+	if (!ref_to(&root_slots[SLOT_ROOT], &c->target))
+		return false;
+	c->label = revoke ? MICA_CNODE_REVOKE : MICA_CNODE_DELETE;
+	c->name = revoke ? "CNode.Revoke(space in use elsewhere)"
+			 : "CNode.Delete(space in use elsewhere)";
+	call_arg(c, root->data << root->size_bits | (uint64_t)(space - root_slots));
+	call_arg(c, root->guard_bits + root->size_bits);
+	deep_context = revoke ? BY_REVOKE_OTHER : BY_DELETE;
+	return true;
+}
+
+/*
+ * The current host thread reaches across CPUs: it moves a thread in some
+ * situation to a CPU, invokes a vCPU whose state another CPU holds (an
+ * interrupt injected into a guest running there, its registers read or
+ * written), or destroys an address space another CPU runs in. Of the
+ * situations its CSpace offers, each is as likely as the others (a thread in
+ * WFI is rare, a queued one is not), and a remote vCPU twice as likely.
+ */
+static void op_smp(struct tcb *t)
+{
+	unsigned weights[SIT_COUNT];
+	struct call c = {0};
+	struct ref r;
+	enum situation sit;
+
+	for (unsigned i = 0; i < SIT_COUNT; i++)
+		weights[i] = find_object(t, (enum situation)i, &r) == 0 ? 0
+			     : i == SIT_REMOTE_VCPU			? 2
+									: 1;
+	sit = (enum situation)PICK(weights);
+	if (weights[sit] == 0 || !find_object(t, sit, &r) ||
+	    (sit == SIT_REMOTE_SPACE && !build_remote_space(&c, r.slot))) {
+		op_invoke(t); /* Nothing to move or reach: the caller does something else. */
+		return;
+	}
+	if (sit == SIT_REMOTE_SPACE) {
+		perform(t, &c);
+		deep_context = BY_OTHER;
+		return;
+	}
+	c.target = r;
+	if (sit == SIT_REMOTE_VCPU) {
+		build_remote_vcpu(&c);
+		perform(t, &c);
+		return;
+	}
+	{
+		const struct tcb *target = (const struct tcb *)r.slot->cap.object;
+		unsigned was = target->cpu;
+
+		c.label = MICA_TCB_SET_AFFINITY;
+		c.name = affinity_names[sit];
+		call_arg(&c, cpu_arg());
+		perform(t, &c);
+		if (target->cpu != was) /* SetAffinity destroys nothing: target lives. */
+			totals.migrations++;
 	}
 }
 
@@ -1963,6 +2454,7 @@ static void seed_thread(unsigned slot)
 	tcb_spaces_changed(t);
 	t->priority = (uint8_t)(97 + below(7));
 	t->mcp = MICA_MAX_PRIORITY;
+	thread_set_cpu(t, below(smp_cpu_count));
 	sched_wake(t);
 }
 
@@ -1984,6 +2476,38 @@ static void seed_mappings(void)
 	must(frame_map(&root_slots[frame + 1], &root_slots[vm].cap, 0x401000,
 		       MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0),
 	     "frame in the VM");
+}
+
+/*
+ * A guest: a thread from the big Untyped bound to the seeded vCPU in
+ * vcpu_slot, running in the world's VM on a CPU of its own, its exits going
+ * to the first endpoint, where the world's threads may serve them. So from
+ * the start one CPU holds a vCPU's state that the others reach.
+ */
+static void seed_guest(unsigned slot, unsigned vcpu_slot)
+{
+	const unsigned vm = FUZZ_FIRST + 17, vmm_ep = FUZZ_FIRST + 4;
+	struct vcpu *v = (struct vcpu *)root_slots[vcpu_slot].cap.object;
+	struct invocation entry = {.label = MICA_VCPU_SET_ENTRY, .length = 2, .arg = {0x80000, 0}};
+	struct tcb *t;
+
+	retype_root(SLOT_BIG_UNTYPED, MICA_OBJ_TCB, 0, slot);
+	t = (struct tcb *)root_slots[slot].cap.object;
+	must(vcpu_invoke(&entry, v), "vCPU entry");
+	must(vcpu_bind(v, t), "vCPU binding");
+	must(cnode_copy(&t->slots[TCB_SLOT_CSPACE], &root_slots[SLOT_ROOT], MICA_RIGHTS_ALL, false,
+			0),
+	     "guest CSpace");
+	must(cnode_copy(&t->slots[TCB_SLOT_VSPACE], &root_slots[vm], MICA_RIGHTS_ALL, false, 0),
+	     "guest VM");
+	must(cnode_copy(&t->slots[TCB_SLOT_FAULT_EP], &root_slots[vmm_ep], MICA_RIGHTS_ALL, false,
+			0),
+	     "guest's VMM endpoint");
+	tcb_spaces_changed(t);
+	t->priority = (uint8_t)(97 + below(7));
+	t->mcp = MICA_MAX_PRIORITY;
+	thread_set_cpu(t, below(smp_cpu_count));
+	sched_wake(t);
 }
 
 /*
@@ -2018,13 +2542,15 @@ static void seed_tenant(unsigned slot, unsigned reply)
 	     "tenant VSpace");
 	tcb_spaces_changed(t);
 	t->priority = (uint8_t)(97 + below(7));
+	thread_set_cpu(t, below(smp_cpu_count));
 	sched_wake(t);
 }
 
 /*
  * kernel_world's world, and: the guardian (the root task's stand-in, woken
  * by interrupt 32 through its bound notification), three Untypeds for the
- * fuzzer's objects, and a few threads and objects to start from.
+ * fuzzer's objects, and a few threads (one a guest) and objects to start
+ * from, the threads spread over the CPUs.
  */
 static void world_begin(void)
 {
@@ -2040,6 +2566,10 @@ static void world_begin(void)
 
 	world_setup(NULL);
 	totals.worlds++;
+	smp_cpu_count = MIN_CPUS + below(MAX_CPUS - MIN_CPUS + 1);
+	totals.cpus += smp_cpu_count;
+	memset(fp_shadow, 0, sizeof(fp_shadow));
+	memset(el1_shadow, 0, sizeof(el1_shadow));
 	/*
 	 * In half the worlds, preemption points find an interrupt waiting now
 	 * and then: revokes and retypes stop part-way (ERR_PREEMPTED), and the
@@ -2073,12 +2603,20 @@ static void world_begin(void)
 	seed_mappings();
 	for (unsigned i = 0; i < 2; i++, slot += 3)
 		seed_tenant(slot, FUZZ_FIRST + 6 + i);
+	seed_guest(slot++, FUZZ_FIRST + 18);
 	/* Free memory is poisoned from the start: nothing may touch it before a retype. */
 	touch_untyped(&root_slots[SLOT_SMALL_UNTYPED]);
 	touch_untyped(&root_slots[SLOT_MEDIUM_UNTYPED]);
 	touch_untyped(&root_slots[SLOT_BIG_UNTYPED]);
 	poison_after_op();
 	run(guardian);
+	/* The other CPUs come up as on hardware: each schedules, and idles if it has nothing. */
+	for (unsigned cpu = 1; cpu < smp_cpu_count; cpu++) {
+		fake_cpu_switch(cpu);
+		ENTER(false, (void)schedule());
+	}
+	fake_cpu_switch(0);
+	abandoned = false;
 	memset(freed, 0, sizeof(freed));
 }
 
@@ -2089,45 +2627,259 @@ static void world_begin(void)
  */
 static void world_end(void)
 {
-	struct sched_cpu *c = sched_this_cpu();
-
 	describe("tearing the world down");
 	deep_context = BY_TEARDOWN;
+	(void)smp_lock_entry(NULL, false);
 	slot_revoke(&root_slots[SLOT_IRQ_CONTROL]);
 	slot_revoke(&root_slots[SLOT_UNTYPED]);
 	for (unsigned i = 0; i < (1u << ROOT_RADIX); i++)
 		slot_delete(&root_slots[i]);
+	smp_unlock();
 	deep_context = BY_OTHER;
 	dead_count = 0;
 	touched_count = 0;
 	if (debug_check(&root_slots[SLOT_ROOT].cap) != 0)
 		fuzz_fail("debug_check after tearing the world down");
-	for (unsigned w = 0; w < BITMAP_WORDS; w++)
-		if (c->queue.bitmap[w] != 0)
-			fuzz_fail("threads left in the run queues after the world is gone");
+	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++) {
+		const struct sched_cpu *c = &sched_cpus[cpu];
+
+		for (unsigned w = 0; w < BITMAP_WORDS; w++)
+			if (c->queue.bitmap[w] != 0)
+				fuzz_fail("threads left in cpu %u's run queue after the world is "
+					  "gone",
+					  cpu);
+		if (c->fp_owner != NULL || c->loaded_vcpu != NULL)
+			fuzz_fail("cpu %u still holds a thread's or vCPU's state after the world "
+				  "is gone",
+				  cpu);
+		if (c->active_vs != sched_empty_vspace_token &&
+		    c->active_vs != sched_empty_vm_token)
+			fuzz_fail("cpu %u translates through %#llx after every address space is "
+				  "gone",
+				  cpu, (unsigned long long)c->active_vs);
+	}
 	ASAN_UNPOISON_MEMORY_REGION(ram, (size_t)1 << RAM_BITS);
 	world_teardown(NULL);
 }
 
-/* The checks after every operation. */
-static void check(void)
-{
-	struct tcb *cur = thread_current();
-	unsigned bad = debug_check(&root_slots[SLOT_ROOT].cap);
+/* The checks after every operation ---------------------------------------------------------- */
 
-	if (bad != 0)
-		fuzz_fail("debug_check found %u broken invariants", bad);
-	if (cur == NULL)
-		return;
-	if (cur->state != THREAD_RUNNABLE || cur->is_destroyed)
-		fuzz_fail("the current thread %#lx is not runnable (state %d, destroyed %d)",
-			  thread_id(cur), cur->state, cur->is_destroyed);
+/*
+ * The objects that live (have a capability): every capability is in the
+ * derivation tree of the Untyped all memory comes from, a dying TCB's or
+ * CNode's last one too (a zombie, its type kept in reserved).
+ */
+#define MAX_LIVE 2048
+static struct {
+	const void *tcb[MAX_LIVE];
+	const void *vcpu[MAX_LIVE];
+	uint64_t token[MAX_LIVE];
+	unsigned tcbs, vcpus, tokens;
+} live;
+
+static void live_add(const void **set, unsigned *n, const void *o)
+{
+	if (*n < MAX_LIVE)
+		set[(*n)++] = o;
+}
+
+static void find_live(void)
+{
+	const struct slot *root = &root_slots[SLOT_UNTYPED];
+
+	live.tcbs = live.vcpus = live.tokens = 0;
+	for (const struct slot *s = root; s != NULL;) {
+		unsigned type = slot_is_zombie(s) ? s->cap.reserved : s->cap.type;
+
+		if (type == MICA_OBJ_TCB)
+			live_add(live.tcb, &live.tcbs, (const void *)s->cap.object);
+		else if (type == MICA_OBJ_VCPU)
+			live_add(live.vcpu, &live.vcpus, (const void *)s->cap.object);
+		else if ((type == MICA_OBJ_VSPACE || type == MICA_OBJ_VM) && live.tokens < MAX_LIVE)
+			live.token[live.tokens++] = s->cap.data;
+		/* Depth first: children, then the next sibling of the nearest ancestor with one. */
+		if (s->first_child != NULL) {
+			s = s->first_child;
+			continue;
+		}
+		while (s != root && s->next_sibling == NULL)
+			s = s->parent;
+		s = s == root ? NULL : s->next_sibling;
+	}
+}
+
+static bool is_live(const void *const *set, unsigned n, const void *o)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (set[i] == o)
+			return true;
+	return false;
+}
+
+static bool token_is_live(uint64_t token)
+{
+	if (token == sched_empty_vspace_token || token == sched_empty_vm_token)
+		return true;
+	for (unsigned i = 0; i < live.tokens; i++)
+		if (live.token[i] == token)
+			return true;
+	return false;
+}
+
+/* What CPU cpu runs: a live thread, placed on it, that may run, as it must run. */
+static void check_current(unsigned cpu, const struct tcb *cur)
+{
+	if (!is_live(live.tcb, live.tcbs, cur) || cur->is_destroyed)
+		fuzz_fail("cpu %u runs thread %#lx, which is destroyed", cpu, thread_id(cur));
+	if (cur->state != THREAD_RUNNABLE)
+		fuzz_fail("the current thread %#lx of cpu %u is not runnable (state %d)",
+			  thread_id(cur), cpu, cur->state);
 	if ((cur->vcpu != NULL) != cur->regs.is_guest)
 		fuzz_fail("the current thread %#lx runs at the wrong level (vCPU %p, guest %d)",
 			  thread_id(cur), (void *)cur->vcpu, cur->regs.is_guest);
 	if (!thread_space_fits(cur, &cur->slots[TCB_SLOT_VSPACE].cap))
 		fuzz_fail("the current thread %#lx runs in a space of the wrong kind (type %u)",
 			  thread_id(cur), cur->slots[TCB_SLOT_VSPACE].cap.type);
+	if (cur->vcpu != NULL && sched_cpus[cpu].loaded_vcpu != cur->vcpu)
+		fuzz_fail("cpu %u runs the guest of vCPU %#lx with vCPU %#lx's EL1 state", cpu,
+			  object_id(cur->vcpu), object_id(sched_cpus[cpu].loaded_vcpu));
+	for (unsigned other = 0; other < cpu; other++)
+		if (sched_cpus[other].current == cur)
+			fuzz_fail("thread %#lx runs on cpu %u and cpu %u at once", thread_id(cur),
+				  other, cpu);
+}
+
+/*
+ * What CPU cpu holds lazily: live objects' state, held by no other CPU; a
+ * vCPU's in the CPU's own registers; the FP/SIMD unit open only for the
+ * thread it runs, if that thread owns the registers (or while it idles);
+ * an address space that
+ * lives, the one its MMU really uses.
+ */
+static void check_held(unsigned cpu)
+{
+	const struct sched_cpu *c = &sched_cpus[cpu];
+	const struct fake_cpu *f = &fake_cpus[cpu];
+
+	if (c->fp_owner != NULL &&
+	    (!is_live(live.tcb, live.tcbs, c->fp_owner) || c->fp_owner->is_destroyed))
+		fuzz_fail("cpu %u holds the FP/SIMD registers of thread %#lx, which is destroyed",
+			  cpu, thread_id(c->fp_owner));
+	/* Idle, it may keep the unit open: the switch to the next thread closes it. */
+	if (c->fp_on != f->fp_on || (c->fp_on && c->current != NULL && c->current != c->fp_owner))
+		fuzz_fail("cpu %u's FP/SIMD unit is %s (the kernel thinks %s) while it runs %#lx, "
+			  "owner %#lx",
+			  cpu, f->fp_on ? "open" : "closed", c->fp_on ? "open" : "closed",
+			  thread_id(c->current), thread_id(c->fp_owner));
+	if (c->loaded_vcpu != NULL) {
+		if (!is_live(live.vcpu, live.vcpus, c->loaded_vcpu))
+			fuzz_fail("cpu %u holds the state of vCPU %#lx, which is destroyed", cpu,
+				  object_id(c->loaded_vcpu));
+		if (c->loaded_vcpu->arch.held_by != cpu + 1)
+			fuzz_fail("cpu %u believes it holds vCPU %#lx's state, which is %s", cpu,
+				  object_id(c->loaded_vcpu),
+				  c->loaded_vcpu->arch.held_by == 0 ? "in memory"
+								    : "in another CPU's registers");
+	}
+	if (!token_is_live(c->active_vs))
+		fuzz_fail("cpu %u translates through address space %#llx, which is destroyed", cpu,
+			  (unsigned long long)c->active_vs);
+	if (f->active_token != c->active_vs)
+		fuzz_fail("cpu %u translates through %#llx, the kernel thinks through %#llx", cpu,
+			  (unsigned long long)f->active_token, (unsigned long long)c->active_vs);
+	for (unsigned other = 0; other < cpu; other++) {
+		const struct sched_cpu *o = &sched_cpus[other];
+
+		if (c->fp_owner != NULL && o->fp_owner == c->fp_owner)
+			fuzz_fail("cpu %u and cpu %u both hold thread %#lx's FP/SIMD registers",
+				  other, cpu, thread_id(c->fp_owner));
+		if (c->loaded_vcpu != NULL && o->loaded_vcpu == c->loaded_vcpu)
+			fuzz_fail("cpu %u and cpu %u both hold vCPU %#lx's state", other, cpu,
+				  object_id(c->loaded_vcpu));
+	}
+}
+
+/*
+ * A CPU with no thread idles, or has a kick to take (it was stalled, say);
+ * an idle one with threads queued was kicked (a wakeup is never lost); and
+ * no thread that may run is left out of every run queue.
+ */
+static void check_progress(unsigned cpu)
+{
+	const struct sched_cpu *c = &sched_cpus[cpu];
+	const struct fake_cpu *f = &fake_cpus[cpu];
+	bool queued = false;
+
+	for (unsigned w = 0; w < BITMAP_WORDS; w++)
+		queued |= c->queue.bitmap[w] != 0;
+	if (c->current == NULL && !f->idle && !f->ipi_pending)
+		fuzz_fail("cpu %u runs no thread, yet neither idles nor has a kick to take", cpu);
+	if (f->idle && c->current != NULL)
+		fuzz_fail("cpu %u idles with a current thread %#lx", cpu, thread_id(c->current));
+	if (f->idle && queued && !f->ipi_pending)
+		fuzz_fail("cpu %u idles with threads in its run queue and no kick", cpu);
+}
+
+static void check_runnable(void)
+{
+	for (unsigned i = 0; i < live.tcbs; i++) {
+		const struct tcb *t = live.tcb[i];
+		const struct sched_cpu *c;
+
+		if (t->cpu >= smp_cpu_count)
+			fuzz_fail("thread %#lx is placed on cpu %u, which is not there",
+				  thread_id(t), t->cpu);
+		c = &sched_cpus[t->cpu];
+		if (t->is_destroyed || t->state != THREAD_RUNNABLE || c->current == t)
+			continue;
+		if (c->queue.head[t->priority] != t && t->sched_prev == NULL)
+			fuzz_fail(
+				"runnable thread %#lx is neither running nor in cpu %u's run queue",
+				thread_id(t), t->cpu);
+	}
+}
+
+/*
+ * The lock is free, and no CPU has a stall left to answer: asked again now,
+ * a CPU would give up what it holds, and closing its FP/SIMD unit is
+ * always part of that (smp.c serve_stall).
+ */
+static void check_lock(void)
+{
+	unsigned me = fake_cpu_now;
+
+	if (smp_big_lock.next != smp_big_lock.owner)
+		fuzz_fail("the kernel lock is held between operations (next %u, owner %u)",
+			  smp_big_lock.next, smp_big_lock.owner);
+	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++) {
+		unsigned closes = fake_cpus[cpu].fp_closes;
+
+		fake_cpu_switch(cpu);
+		smp_answer_stall();
+		if (fake_cpus[cpu].fp_closes != closes)
+			fuzz_fail("cpu %u had a stall left to answer after the operation", cpu);
+	}
+	fake_cpu_switch(me);
+}
+
+static void check(void)
+{
+	unsigned bad = debug_check(&root_slots[SLOT_ROOT].cap);
+
+	if (bad != 0)
+		fuzz_fail("debug_check found %u broken invariants", bad);
+	find_live();
+	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++) {
+		if (sched_cpus[cpu].arch.index != cpu)
+			fuzz_fail("cpu %u's per-CPU data says it is cpu %u", cpu,
+				  sched_cpus[cpu].arch.index);
+		if (sched_cpus[cpu].current != NULL)
+			check_current(cpu, sched_cpus[cpu].current);
+		check_held(cpu);
+		check_progress(cpu);
+	}
+	check_runnable();
+	check_lock();
 }
 
 /* The view's address of slot s, if it has one. */
@@ -2226,12 +2978,48 @@ static void op_supervise(struct tcb *t)
 	op_invoke(t);
 }
 
-/* One operation, by whoever can act now. */
+/*
+ * The CPU the next operation happens on: one that runs a thread more
+ * often than an idle one, and one with a kick to take more often still.
+ */
+static unsigned choose_cpu(void)
+{
+	unsigned weights[MAX_CPUS];
+
+	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++)
+		weights[cpu] = (sched_cpus[cpu].current != NULL ? 6 : 1) +
+			       (fake_cpus[cpu].ipi_pending ? 6 : 0);
+	return pick(weights, smp_cpu_count);
+}
+
+/*
+ * Is the world alive? Some CPU runs a thread, or has a kick to take
+ * (*idle_run counts operations in a row with neither); and some CPU runs
+ * a thread other than the guardian (*guardian_run counts those without).
+ */
+static void count_progress(unsigned *idle_run, unsigned *guardian_run)
+{
+	bool running = false, kicked = false, others = false;
+
+	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++) {
+		const struct tcb *cur = sched_cpus[cpu].current;
+
+		running |= cur != NULL;
+		kicked |= fake_cpus[cpu].ipi_pending;
+		others |= cur != NULL && cur != guardian;
+	}
+	*idle_run = running || kicked ? 0 : *idle_run + 1;
+	*guardian_run = others ? 0 : *guardian_run + 1;
+}
+
+/* One operation, on a CPU chosen at random, by whoever can act there now. */
 static void one_op(unsigned *idle_run, unsigned *guardian_run)
 {
-	struct tcb *cur = thread_current();
-	static const unsigned host_weights[] = {38, 50, 5, 2, 5};
+	static const unsigned host_weights[] = {38, 50, 5, 2, 5, 6};
+	unsigned cpu;
+	struct tcb *cur;
 
+	abandoned = false;
 	if (*idle_run > IDLE_LIMIT || *guardian_run > GUARDIAN_LIMIT) {
 		/* Nothing (or only the guardian) can ever run again: a new world. */
 		world_end();
@@ -2242,13 +3030,20 @@ static void one_op(unsigned *idle_run, unsigned *guardian_run)
 		record("world.reset", OUT_OK, 0);
 		return;
 	}
+	count_progress(idle_run, guardian_run);
+	cpu = choose_cpu();
+	fake_cpu_switch(cpu);
+	cur = thread_current();
+	/* A kick is taken before anything else the CPU would do, mostly. */
+	if (fake_cpus[cpu].ipi_pending && chance(90)) {
+		op_take_ipi();
+		return;
+	}
 	if (cur == NULL) {
 		totals.idle_ops++;
-		++*idle_run;
 		op_interrupt();
 		return;
 	}
-	*idle_run = 0;
 	view_of(&cur->slots[TCB_SLOT_CSPACE].cap, &view);
 	if (cur->vcpu == NULL && cur->slots[TCB_SLOT_CSPACE].cap.type == MICA_OBJ_NULL) {
 		totals.orphan_ops++;
@@ -2266,10 +3061,6 @@ static void one_op(unsigned *idle_run, unsigned *guardian_run)
 			op_ipc(cur);
 		return;
 	}
-	if (cur != guardian)
-		*guardian_run = 0;
-	else
-		++*guardian_run;
 	if (cur == guardian && cur->vcpu == NULL) {
 		if (chance(95))
 			op_supervise(cur);
@@ -2297,10 +3088,32 @@ static void one_op(unsigned *idle_run, unsigned *guardian_run)
 	case 3:
 		op_fp(cur);
 		break;
-	default:
+	case 4:
 		op_interrupt();
 		break;
+	default:
+		op_smp(cur);
+		break;
 	}
+}
+
+/* Count the kicks the operation sent, and show them when tracing. */
+static void note_ipis(void)
+{
+	char sent[64] = "";
+	size_t used = 0;
+
+	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++) {
+		unsigned n = ipis_now(cpu);
+
+		totals.ipis += n;
+		if (n != 0 && used < sizeof(sent))
+			used += (size_t)snprintf(sent + used, sizeof(sent) - used, " cpu %u (%u)",
+						 cpu, n);
+	}
+	if (used != 0 && ctx.op >= ctx.trace_from)
+		fprintf(stderr, "[%llu:%lu]   IPIs sent to%s\n", (unsigned long long)ctx.seed,
+			ctx.op, sent);
 }
 
 static void run_seed(uint64_t seed, unsigned long ops)
@@ -2316,10 +3129,13 @@ static void run_seed(uint64_t seed, unsigned long ops)
 	for (ctx.op = 0; ctx.op < ops; ctx.op++) {
 		console_len = 0;
 		console[0] = '\0';
+		for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+			ipis_before[cpu] = fake_cpus[cpu].ipis;
 		one_op(&idle_run, &guardian_run);
 		poison_after_op();
 		deep_context = BY_OTHER;
 		check();
+		note_ipis();
 		totals.ops++;
 	}
 	console_len = 0;
@@ -2366,6 +3182,10 @@ static void print_summary(void)
 	       totals.ops, totals.worlds, totals.revokes_with_children, totals.reused_memory,
 	       totals.fastpath_calls, totals.fastpath_done, totals.idle_entries, totals.idle_ops,
 	       totals.orphan_ops, totals.stale_cache_ops);
+	printf("%.1f CPUs a world on average; %lu IPIs sent, %lu taken; %lu entries abandoned "
+	       "for a stall; %lu threads moved to another CPU by SetAffinity\n",
+	       (double)totals.cpus / (double)totals.worlds, totals.ipis, totals.ipis_taken,
+	       totals.abandoned_entries, totals.migrations);
 }
 
 static void usage(void)
@@ -2408,6 +3228,7 @@ int main(int argc, char **argv)
 		for (seed_count = 0; seed_count < DEFAULT_SEEDS; seed_count++)
 			seeds[seed_count] = seed_count + 1;
 	ctx.ops = ops;
+	fake_misuse = fake_cpu_misused;
 	__sanitizer_set_death_callback(report_context);
 	(void)atexit(report_context);
 	for (unsigned i = 0; i < seed_count; i++) {

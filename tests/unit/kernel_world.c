@@ -76,6 +76,9 @@ int world_setup(void **state)
 	assert_non_null(ram);
 	memset(root_slots, 0, sizeof(root_slots));
 	memset(sched_cpus, 0, sizeof(sched_cpus));
+	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++)
+		sched_cpus[cpu].arch.index = cpu;
+	fake_cpus_reset(); /* The test runs as CPU 0. */
 	fake_forget_mappings();
 	console_len = 0;
 	console[0] = '\0';
@@ -131,7 +134,8 @@ int world_teardown(void **state)
 {
 	(void)state;
 	/* Every object goes, properly: the kernel's ID blocks are free for the next world. */
-	sched_cpus[0].current = NULL;
+	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++)
+		sched_cpus[cpu].current = NULL;
 	fake_preempt_every = 0;
 	slot_revoke(&root_slots[SLOT_UNTYPED]);
 	slot_delete(&root_slots[SLOT_VSPACE_POOL]);

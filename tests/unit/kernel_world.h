@@ -35,7 +35,7 @@ extern size_t console_len;
 extern uint8_t *ram;
 extern struct slot root_slots[1 << ROOT_RADIX];
 
-/* CMocka setup and teardown: a fresh world for each test. */
+/* CMocka setup and teardown: a fresh world for each test, run as fake CPU 0. */
 int world_setup(void **state);
 int world_teardown(void **state);
 

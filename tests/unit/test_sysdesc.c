@@ -160,6 +160,8 @@ static void test_parse_reads_every_field_of_a_valid_description(void **state)
 	assert_string_equal(desc.servers[0].program, "vdev_pl011");
 	assert_string_equal(desc.servers[1].name, "virtio-blk");
 	assert_string_equal(desc.servers[1].program, "vdev_virtio_blk");
+	assert_int_equal(desc.servers[1].crash_after, 1000);
+	assert_int_equal(desc.servers[1].cpu, 3);
 	assert_int_equal(desc.vm_count, 2);
 
 	assert_string_equal(vm->name, "linux");
@@ -217,6 +219,9 @@ static void test_parse_gives_optional_properties_their_defaults(void **state)
 	const struct sysdesc_vm *vm = &desc.vms[1];
 
 	expect_valid(&b);
+	/* A server without crash-after never crashes on purpose, and runs on CPU 0. */
+	assert_int_equal(desc.servers[0].crash_after, 0);
+	assert_int_equal(desc.servers[0].cpu, 0);
 	assert_string_equal(vm->name, "bare");
 	assert_string_equal(vm->kernel, "guest");
 	assert_null(vm->initrd);
@@ -406,6 +411,20 @@ static void test_parse_rejects_wrong_property_lengths(void **state)
 	SET_CELLS(&b, "/vms/linux/devices/serial@9000000", "interrupt", 0, 33, 4);
 	expect_error(&b, "/vms/linux/devices/serial@9000000", "interrupt",
 		     "is 12 bytes long, expected one cell (4)");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/servers/pl011", "cpu", 0, 1);
+	expect_error(&b, "/servers/pl011", "cpu", "is 8 bytes long, expected one cell (4)");
+
+	/* An empty 'cpu' (dtc writes "cpu;" so) is no CPU index either. */
+	b = edit(VALID);
+	set_bytes(&b, "/servers/virtio-blk", "cpu", bytes, 0);
+	expect_error(&b, "/servers/virtio-blk", "cpu", "is 0 bytes long, expected one cell (4)");
+
+	b = edit(VALID);
+	set_bytes(&b, "/servers/virtio-blk", "crash-after", bytes, 2);
+	expect_error(&b, "/servers/virtio-blk", "crash-after",
+		     "is 2 bytes long, expected one cell (4)");
 }
 
 static void test_parse_rejects_strings_that_are_not_one_string(void **state)
@@ -453,6 +472,15 @@ static void test_parse_rejects_unknown_properties_and_nodes(void **state)
 
 	set_string(&b, "/vms/linux", "bootarg", "console=ttyAMA0");
 	expect_error(&b, "/vms/linux", "bootarg", "unknown property");
+
+	/* 'cpu' is a server's; a VM places its vCPUs with 'cpu-affinity'. */
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux", "cpu", 1);
+	expect_error(&b, "/vms/linux", "cpu", "unknown property");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/servers/pl011", "cpus", 1);
+	expect_error(&b, "/servers/pl011", "cpus", "unknown property");
 
 	b = edit(VALID);
 	SET_CELLS(&b, "/vms/linux/devices/serial@9000000", "interrupts", 0, 1, 4);

@@ -155,6 +155,83 @@ static void test_vmids_of_one_generation_are_all_different(void **state)
 	}
 }
 
+/* A VMID that another CPU's VTTBR_EL2 holds stays its VM's through a rollover. */
+static void test_vmids_held_by_cpus_are_kept_through_a_rollover(void **state)
+{
+	static struct vmid_space s;
+	unsigned flushes = fake_vmid_flushes;
+
+	(void)state;
+	vmid_space_init(&s, 4); /* VMIDs 1..3. */
+	assert_int_equal(vmid_hw(&s, 10), 1);
+	assert_int_equal(vmid_hw(&s, 20), 2);
+	assert_int_equal(vmid_hw(&s, 30), 3);
+	fake_vmid_held[1] = 20;
+	fake_vmid_held[3] = 30;
+	assert_int_equal(vmid_hw(&s, 40), 1); /* 2 and 3 are still in use: not given out. */
+	assert_int_equal(fake_vmid_flushes, flushes + 1);
+	assert_int_equal(vmid_hw(&s, 20), 2);
+	assert_int_equal(vmid_hw(&s, 30), 3);
+	assert_int_equal(fake_vmid_flushes, flushes + 1);
+	/* The next rollovers keep them again; the others share the one left. */
+	assert_int_equal(vmid_hw(&s, 10), 1);
+	assert_int_equal(vmid_hw(&s, 40), 1);
+	assert_int_equal(fake_vmid_flushes, flushes + 3);
+	/* A CPU that moves on to another VM frees the first one's VMID at the next rollover. */
+	fake_vmid_held[1] = 40;
+	fake_vmid_held[3] = 0;
+	assert_int_equal(vmid_hw(&s, 50), 2);
+	assert_int_equal(vmid_hw(&s, 20), 3);
+	assert_int_equal(vmid_hw(&s, 40), 1);
+	memset(fake_vmid_held, 0, PLATFORM_MAX_CPUS * sizeof(fake_vmid_held[0]));
+}
+
+/*
+ * A model of four CPUs running twelve VMs on seven VMIDs in random order,
+ * with VMs destroyed now and then: whatever VMID a CPU's VTTBR holds is
+ * still its VM's, and no two VMs of the current generation share one.
+ */
+static void test_vmids_in_use_on_any_cpu_are_never_given_to_another_vm(void **state)
+{
+	static struct vmid_space s;
+	uint16_t vttbr[4] = {0};
+	uint64_t seed = 12345;
+
+	(void)state;
+	vmid_space_init(&s, 8);
+	for (unsigned step = 0; step < 20000; step++) {
+		unsigned cpu, handle;
+
+		seed = seed * 6364136223846793005u + 1442695040888963407u;
+		cpu = (unsigned)(seed >> 33) % 4;
+		handle = 1 + (unsigned)(seed >> 40) % 12;
+		if ((seed >> 20) % 16 == 0) {
+			bool held = false;
+
+			for (unsigned c = 0; c < 4; c++)
+				held |= fake_vmid_held[c] == handle;
+			if (!held)
+				vmid_release(&s, (uint16_t)handle);
+			continue;
+		}
+		vttbr[cpu] = vmid_hw(&s, (uint16_t)handle);
+		fake_vmid_held[cpu] = (uint16_t)handle;
+		for (unsigned c = 0; c < 4; c++) {
+			uint16_t h = fake_vmid_held[c];
+
+			if (h == 0)
+				continue;
+			assert_int_equal(s.gen[h], s.generation);
+			assert_int_equal(s.hw[h], vttbr[c]);
+		}
+		for (unsigned a = 1; a <= 12; a++)
+			for (unsigned b = a + 1; b <= 12; b++)
+				if (s.gen[a] == s.generation && s.gen[b] == s.generation)
+					assert_int_not_equal(s.hw[a], s.hw[b]);
+	}
+	memset(fake_vmid_held, 0, PLATFORM_MAX_CPUS * sizeof(fake_vmid_held[0]));
+}
+
 static void test_vcpu_lifecycle_allows_only_the_designed_transitions(void **state)
 {
 	static const struct {
@@ -257,6 +334,8 @@ int main(void)
 				       reset),
 		cmocka_unit_test(test_vmids_roll_over_to_a_new_generation_when_they_run_out),
 		cmocka_unit_test(test_vmids_of_one_generation_are_all_different),
+		cmocka_unit_test(test_vmids_held_by_cpus_are_kept_through_a_rollover),
+		cmocka_unit_test(test_vmids_in_use_on_any_cpu_are_never_given_to_another_vm),
 		cmocka_unit_test(test_vcpu_lifecycle_allows_only_the_designed_transitions),
 		cmocka_unit_test(test_exit_answer_is_truncated_and_sign_extended_as_the_load_asks),
 		cmocka_unit_test(test_exit_answer_to_a_store_or_xzr_changes_only_the_pc),

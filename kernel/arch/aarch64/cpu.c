@@ -144,6 +144,7 @@ void cpu_init_this(unsigned cpu)
 void arch_cpu_init(void)
 {
 	cpu_init_this(0);
+	mmu_drop_identity_map();
 	vmid_space_init(&vmids, mmfr1_vmidbits() == 2 ? 65536 : 256);
 }
 

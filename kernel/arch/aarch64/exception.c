@@ -243,7 +243,12 @@ void arch_wait_for_interrupt(void)
 	debug_stretch_point();
 	if (shared)
 		smp_unlock();
-	__asm__ volatile("msr daifclr, #2\n\twfi\n\tmsr daifset, #2" ::: "memory");
+	/*
+	 * WFI with interrupts masked: one that comes first still wakes it, and
+	 * is taken once unmasked (unmasked before, it could be taken just
+	 * before the WFI, which would then wait for the next one).
+	 */
+	__asm__ volatile("wfi\n\tmsr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
 	if (shared)
 		smp_lock();
 	debug_stretch_begin();

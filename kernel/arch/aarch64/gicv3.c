@@ -180,10 +180,12 @@ void gic_init_this_cpu(void)
 
 void gic_send_sgi(uint64_t mpidr, uint32_t intid)
 {
-	/* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24], Aff1 [23:16], TargetList. */
+	/* ICC_SGI1R_EL1: Aff3 [55:48], RS [47:44], Aff2 [39:32], INTID [27:24], Aff1 [23:16],
+	 * TargetList. */
 	uint64_t aff0 = mpidr & 0xff;
-	uint64_t v = ((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 | ((mpidr >> 16) & 0xff) << 32 |
-		     (uint64_t)intid << 24 | ((mpidr >> 8) & 0xff) << 16 | UINT64_C(1) << (aff0 & 0xf);
+	uint64_t v = ((mpidr >> 32) & 0xff) << 48 | (aff0 >> 4) << 44 |
+		     ((mpidr >> 16) & 0xff) << 32 | (uint64_t)intid << 24 |
+		     ((mpidr >> 8) & 0xff) << 16 | UINT64_C(1) << (aff0 & 0xf);
 
 	__asm__ volatile("dsb ishst" ::: "memory");
 	sysreg_write(S3_0_C12_C11_5, v); /* ICC_SGI1R_EL1 */

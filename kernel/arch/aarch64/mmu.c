@@ -11,6 +11,7 @@
 #include "arch/layout.h"
 #include "arch/pte.h"
 #include "arch/sysreg.h"
+#include "sched.h"
 
 /* The next free device-mapping address; device windows are 2 MiB blocks. */
 static uint64_t io_next = IO_BASE;
@@ -145,6 +146,11 @@ void arch_vmid_invalidate(uint16_t vmid)
 	dsb(ish);
 	sysreg_write(vttbr_el2, vttbr);
 	isb();
+}
+
+uint16_t arch_vmid_held(unsigned cpu)
+{
+	return sched_cpus[cpu].arch.vm_handle;
 }
 
 void arch_vmid_flush_all(void)
@@ -325,9 +331,14 @@ void mmu_drop_identity_map(void)
 	/* The same empty table serves as a guest's: VMID 0 is never given out. */
 	arch_vm_empty = arch_vspace_empty;
 	arch_vm_empty.stage2 = true;
+	mmu_leave_identity_map();
+}
+
+void mmu_leave_identity_map(void)
+{
 	sysreg_write(ttbr0_el2, arch_vspace_empty.root_pa);
 	isb();
-	__asm__ volatile("tlbi alle2" ::: "memory");
+	__asm__ volatile("tlbi alle2" ::: "memory"); /* This CPU's entries only. */
 	dsb(ish);
 	isb();
 }

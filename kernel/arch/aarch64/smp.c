@@ -50,6 +50,8 @@ NORETURN void secondary_main(unsigned cpu);
 void secondary_main(unsigned cpu)
 {
 	cpu_init_this(cpu);
+	mmu_leave_identity_map();
+	sched_cpus[cpu].active_vs = sched_empty_vspace_token;
 	gic_init_this_cpu();
 	timer_init_this_cpu();
 	__atomic_store_n(&cpu_up[cpu], 1, __ATOMIC_RELEASE);
@@ -88,7 +90,8 @@ void arch_smp_start(const struct platform *p)
 		       arch_counter() < deadline)
 			arch_cpu_relax();
 		if (cpu_up[cpu] == 0)
-			panic("CPU 0x%llx was started but never came up", (unsigned long long)mpidr);
+			panic("CPU 0x%llx was started but never came up",
+			      (unsigned long long)mpidr);
 		smp_cpu_count = cpu + 1;
 	}
 	/* From now on, entries from threads take the kernel lock, here too. */

@@ -5,6 +5,8 @@
  * off records the status and jumps back to the test (fake_power_off_jump).
  */
 #include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +20,9 @@ jmp_buf *fake_power_off_jump;
 jmp_buf *fake_idle_jump;
 int fake_power_off_status = -1;
 unsigned fake_interrupt_waits;
-uint64_t fake_active_token;
+struct fake_cpu fake_cpus[PLATFORM_MAX_CPUS];
+unsigned fake_cpu_now;
+void (*fake_misuse)(const char *what);
 struct arch_vspace arch_vspace_empty;
 struct arch_vspace arch_vm_empty = {.stage2 = true};
 unsigned fake_unmap_count;
@@ -81,11 +85,25 @@ void arch_timer_init(const struct platform *platform, unsigned hz)
 }
 
 /*
- * Nothing is runnable: the real CPU would sleep until an interrupt. A
- * test sees this as a jump to fake_idle_jump (or an abort without one).
+ * A CPU reached state that another CPU's registers hold (or that the kernel
+ * believes elsewhere than it is): what it gets on hardware is garbage, so
+ * the test is told at once, through fake_misuse, else by an abort.
  */
-bool fake_fp_on;
-struct arch_fp fake_fp;
+void fake_report_misuse(const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (fake_misuse != NULL) {
+		fake_misuse(what);
+		return;
+	}
+	fprintf(stderr, "fake arch: %s\n", what);
+	abort();
+}
 
 void arch_fp_open(void)
 {
@@ -102,9 +120,14 @@ void arch_fp_load(const struct arch_fp *fp)
 	fake_fp = *fp;
 }
 
+/*
+ * Nothing is runnable: the real CPU would sleep until an interrupt. A
+ * test sees this as a jump to fake_idle_jump (or an abort without one).
+ */
 void arch_wait_for_interrupt(void)
 {
 	fake_interrupt_waits++;
+	fake_cpus[fake_cpu_now].idle = true;
 	if (fake_idle_jump != NULL)
 		longjmp(*fake_idle_jump, 1);
 	abort();
@@ -377,6 +400,12 @@ void arch_vmid_invalidate(uint16_t vmid)
 }
 
 unsigned fake_vmid_flushes;
+uint16_t fake_vmid_held[PLATFORM_MAX_CPUS];
+
+uint16_t arch_vmid_held(unsigned cpu)
+{
+	return fake_vmid_held[cpu];
+}
 
 void arch_vmid_flush_all(void)
 {
@@ -448,21 +477,141 @@ unsigned arch_vgic_lr_count(void)
 	return fake_lr_count;
 }
 
+/*
+ * vCPU state on the fake CPUs: each CPU has one set of EL1, GIC and timer
+ * registers, which hold the state of the vCPU it loaded last until it
+ * saves it back. Like the real arch (arch_vcpu.is_loaded), the fake goes
+ * by the vCPU's own mark: state that some CPU holds is reached in the
+ * running CPU's registers, which are the right ones only if that CPU is
+ * the running one.
+ */
+static struct fake_vcpu_regs vcpu_regs[PLATFORM_MAX_CPUS];
+static uint64_t vcpu_incarnations;
+
+/*
+ * The running CPU's registers if v's state is in a CPU's (reporting it if
+ * another CPU holds it: those registers are not the ones reached), else
+ * NULL: v's copy is its state.
+ */
+static struct fake_vcpu_regs *held_regs(const struct arch_vcpu *v, const char *what)
+{
+	if (v->held_by == 0)
+		return NULL;
+	if (v->held_by != fake_cpu_now + 1)
+		fake_report_misuse("CPU %u %s of a vCPU whose state CPU %u holds", fake_cpu_now,
+				   what, v->held_by - 1U);
+	return &vcpu_regs[fake_cpu_now];
+}
+
+/* The kernel's idea (loaded: this CPU holds v) must be where the state is. */
+static void check_loaded(const struct arch_vcpu *v, bool loaded, const char *what)
+{
+	if (!loaded && v->held_by == fake_cpu_now + 1)
+		fake_report_misuse(
+			"CPU %u %s of a vCPU from memory while its own registers hold them",
+			fake_cpu_now, what);
+}
+
+void arch_vcpu_init(struct arch_vcpu *v)
+{
+	if (v->held_by != 0 && v->held_by != fake_cpu_now + 1)
+		fake_report_misuse("CPU %u resets a vCPU whose state CPU %u holds", fake_cpu_now,
+				   v->held_by - 1U);
+	*v = (struct arch_vcpu){.incarnation = ++vcpu_incarnations};
+}
+
+void arch_vcpu_load(struct arch_vcpu *v)
+{
+	struct fake_vcpu_regs *r = &vcpu_regs[fake_cpu_now];
+
+	if (v->held_by != 0)
+		fake_report_misuse("CPU %u loads a vCPU whose state CPU %u holds already",
+				   fake_cpu_now, v->held_by - 1U);
+	memcpy(r->reg, v->reg, sizeof(r->reg));
+	memcpy(r->lr, v->lr, sizeof(r->lr));
+	r->underflow = v->underflow;
+	v->held_by = (uint8_t)(fake_cpu_now + 1);
+	v->loads++;
+}
+
+/* A vCPU no CPU holds has its state in memory already (a test may have put it there). */
+void arch_vcpu_save(struct arch_vcpu *v)
+{
+	const struct fake_vcpu_regs *r = held_regs(v, "saves the registers");
+
+	if (r != NULL) {
+		memcpy(v->reg, r->reg, sizeof(v->reg));
+		memcpy(v->lr, r->lr, sizeof(v->lr));
+		v->underflow = r->underflow;
+		v->held_by = 0;
+	}
+	v->saves++;
+}
+
+struct fake_lr *fake_vcpu_lr(struct arch_vcpu *v, unsigned n)
+{
+	struct fake_vcpu_regs *r = held_regs(v, "(a guest) reaches the list registers");
+
+	return r != NULL ? &r->lr[n] : &v->lr[n];
+}
+
+uint64_t *fake_vcpu_reg(struct arch_vcpu *v, unsigned reg)
+{
+	struct fake_vcpu_regs *r = held_regs(v, "(a guest) reaches the EL1 registers");
+
+	return r != NULL ? &r->reg[reg] : &v->reg[reg];
+}
+
+enum mica_error arch_vcpu_read_reg(struct arch_vcpu *v, bool loaded, const struct tcb *t,
+				   uint64_t reg, uint64_t *out)
+{
+	(void)t;
+	check_loaded(v, loaded, "reads the registers");
+	if (reg >= MICA_VCPU_REG_COUNT)
+		return MICA_ERR_INVALID_ARGUMENT;
+	*out = *fake_vcpu_reg(v, (unsigned)reg);
+	return MICA_OK;
+}
+
+enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb *t, uint64_t reg,
+				    uint64_t value)
+{
+	(void)t;
+	check_loaded(v, loaded, "writes the registers");
+	if (reg >= MICA_VCPU_REG_COUNT)
+		return MICA_ERR_INVALID_ARGUMENT;
+	*fake_vcpu_reg(v, (unsigned)reg) = value;
+	return MICA_OK;
+}
+
+void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *regs)
+{
+	(void)regs;
+	check_loaded(v, loaded, "injects an exception into the registers");
+	(void)held_regs(v, "injects an exception into the registers");
+	v->undefs++;
+}
+
 struct vgic_lr arch_vgic_lr_get(const struct arch_vcpu *v, unsigned n)
 {
-	const struct fake_lr *lr = &v->lr[n];
+	const struct fake_vcpu_regs *r = held_regs(v, "reads the list registers");
+	const struct fake_lr *lr = r != NULL ? &r->lr[n] : &v->lr[n];
 
 	return (struct vgic_lr){lr->intid, lr->priority, lr->state, lr->eoi};
 }
 
 void arch_vgic_lr_set(struct arch_vcpu *v, unsigned n, struct vgic_lr lr)
 {
-	v->lr[n] = (struct fake_lr){lr.intid, lr.priority, lr.state, lr.eoi};
+	struct fake_vcpu_regs *r = held_regs(v, "writes the list registers");
+
+	(r != NULL ? r->lr : v->lr)[n] = (struct fake_lr){lr.intid, lr.priority, lr.state, lr.eoi};
 }
 
 void arch_vgic_set_underflow(struct arch_vcpu *v, bool on)
 {
-	v->underflow = on;
+	struct fake_vcpu_regs *r = held_regs(v, "writes the maintenance control");
+
+	*(r != NULL ? &r->underflow : &v->underflow) = on;
 }
 
 void arch_vgic_idle(void)
@@ -470,28 +619,18 @@ void arch_vgic_idle(void)
 	fake_vgic_idles++;
 }
 
+/* The saved timer: one that another CPU runs is not in memory. */
 bool arch_vtimer_is_due(const struct arch_vcpu *v, uint64_t now)
 {
 	(void)now;
+	if (v->held_by != 0 && v->held_by != fake_cpu_now + 1)
+		fake_report_misuse(
+			"CPU %u reads the saved timer of a vCPU whose state CPU %u holds",
+			fake_cpu_now, v->held_by - 1U);
 	return v->vtimer_due;
 }
 
 void arch_smp_start(const struct platform *platform)
 {
 	(void)platform;
-}
-
-void arch_send_ipi(unsigned cpu)
-{
-	(void)cpu;
-}
-
-void arch_cpu_relax(void)
-{
-}
-
-void arch_regs_abandon_entry(struct arch_regs *regs, bool sync)
-{
-	(void)regs;
-	(void)sync;
 }

@@ -8,6 +8,8 @@
 
 /* mmu.c */
 void mmu_drop_identity_map(void);
+/* Every CPU but the boot one: switch to the empty table that replaced the identity map. */
+void mmu_leave_identity_map(void);
 
 /* cpu.c: what each CPU sets up for itself; each CPU's kernel stack top. */
 void cpu_init_this(unsigned cpu);

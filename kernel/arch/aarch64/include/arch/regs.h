@@ -147,6 +147,26 @@ extern uint64_t arch_guest_tpidrro;
  * synchronization event (Arm ARM D1.4.1 / "Context synchronization
  * event"), so the new tables are in effect for the first user instruction.
  */
+/*
+ * What the arch keeps of a CPU at the head of its per-CPU data (struct
+ * sched_cpu), which TPIDR_EL2 points at: vectors.S finds the kernel stack
+ * there on every entry from a thread.
+ */
+struct arch_cpu {
+	uintptr_t stack_top; /* Offset 0: vectors.S loads it. */
+	uint16_t index;
+	uint16_t vm_handle; /* The VM whose VMID VTTBR_EL2 was last given (arch_vmid_held). */
+};
+
+/* This CPU's per-CPU data (the kernel code running on a CPU stays on it). */
+static inline void *arch_cpu_local(void)
+{
+	void *local;
+
+	__asm__("mrs %0, tpidr_el2" : "=r"(local));
+	return local;
+}
+
 /* Switch between host address spaces only (HCR_EL2 stays as it is). */
 static inline void arch_vspace_activate_host_token(uint64_t token)
 {
@@ -158,8 +178,11 @@ static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 {
 	if (__builtin_expect(token & ARCH_TOKEN_STAGE2, 0)) {
 		/* The token names the VM by its handle; VTTBR_EL2 wants its VMID now. */
-		uint64_t vttbr = (token & ARCH_TOKEN_ROOT) |
-				 (uint64_t)vmid_hw(&vmids, (uint16_t)(token >> 48)) << 48;
+		uint16_t handle = (uint16_t)(token >> 48);
+		uint64_t vttbr = (token & ARCH_TOKEN_ROOT) | (uint64_t)vmid_hw(&vmids, handle)
+								     << 48;
+
+		((struct arch_cpu *)arch_cpu_local())->vm_handle = handle;
 
 		__asm__ volatile("msr vttbr_el2, %0\n\tmsr hcr_el2, %1" ::"r"(vttbr),
 				 "r"(arch_hcr_guest)
@@ -182,25 +205,6 @@ static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 				 : "memory");
 		arch_guest_tpidrro = tpidrro;
 	}
-}
-
-/*
- * What the arch keeps of a CPU at the head of its per-CPU data (struct
- * sched_cpu), which TPIDR_EL2 points at: vectors.S finds the kernel stack
- * there on every entry from a thread.
- */
-struct arch_cpu {
-	uintptr_t stack_top; /* Offset 0: vectors.S loads it. */
-	unsigned index;
-};
-
-/* This CPU's per-CPU data (the kernel code running on a CPU stays on it). */
-static inline void *arch_cpu_local(void)
-{
-	void *local;
-
-	__asm__("mrs %0, tpidr_el2" : "=r"(local));
-	return local;
 }
 
 /* Which CPU this is. */

@@ -31,16 +31,38 @@ struct arch_vspace {
 	bool stage2;
 };
 
-/* Tests may look at the last activation. */
-extern uint64_t fake_active_token;
+/*
+ * What a real CPU keeps in its own registers, one per fake CPU: the FP/SIMD
+ * unit (open or closed) and its one register, the address space it
+ * translates through, and its interrupt controller's kick (an IPI). The
+ * host thread runs as one fake CPU at a time, fake_cpu_now (fake.h's
+ * fake_cpu_switch), and the fake's functions work on that CPU's: a CPU
+ * that saves or reads what another holds gets its own registers instead,
+ * as hardware would give it. fake_fp, fake_fp_on and fake_active_token
+ * name the running CPU's.
+ */
+struct fake_cpu {
+	struct arch_fp fp;
+	uint64_t active_token; /* The last activation. */
+	unsigned fp_closes;    /* arch_fp_close calls: a CPU answering a stall closes its unit. */
+	unsigned ipis;	       /* Kicks raised for it, ever. */
+	unsigned abandoned;    /* Entries it was made to abandon (arch_regs_abandon_entry). */
+	bool fp_on;
+	bool ipi_pending; /* arch_send_ipi raised a kick that it has not taken yet. */
+	bool idle;	  /* It waits in arch_wait_for_interrupt, with nothing to run. */
+};
 
-/* The fake FP/SIMD unit: open or closed, and its one register. */
-extern bool fake_fp_on;
-extern struct arch_fp fake_fp;
+extern struct fake_cpu fake_cpus[]; /* PLATFORM_MAX_CPUS of them. */
+extern unsigned fake_cpu_now;
+
+#define fake_fp		  (fake_cpus[fake_cpu_now].fp)
+#define fake_fp_on	  (fake_cpus[fake_cpu_now].fp_on)
+#define fake_active_token (fake_cpus[fake_cpu_now].active_token)
 
 static inline void arch_fp_close(void)
 {
 	fake_fp_on = false;
+	fake_cpus[fake_cpu_now].fp_closes++;
 }
 
 static inline uint64_t arch_vspace_token(const struct arch_vspace *vs)
@@ -63,7 +85,11 @@ struct arch_cpu {
 	unsigned index;
 };
 
-/* The host tests run as CPU 0 (fake.c points this at sched_cpus[0]). */
+/*
+ * The running fake CPU's struct sched_cpu (cpu_local.c points it at
+ * sched_cpus[0], and fake_cpu_switch at another CPU's): the kernel learns
+ * which CPU it is from there, as the real arch does from TPIDR_EL2.
+ */
 extern void *fake_cpu_local;
 
 static inline void *arch_cpu_local(void)
@@ -73,7 +99,7 @@ static inline void *arch_cpu_local(void)
 
 static inline unsigned arch_cpu_index(void)
 {
-	return 0;
+	return ((const struct arch_cpu *)fake_cpu_local)->index;
 }
 
 static inline uintptr_t arch_regs_syscall(const struct arch_regs *regs)

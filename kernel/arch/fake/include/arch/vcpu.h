@@ -1,6 +1,7 @@
 /*
- * The fake architecture's guest state: load and save counters, and list
- * registers in memory that tests read and change as a guest would.
+ * The fake architecture's guest state: EL1 registers and list registers,
+ * held by one fake CPU at a time as on hardware, with load and save
+ * counters; tests read and change them as a guest would.
  */
 #ifndef MICA_FAKE_VCPU_H
 #define MICA_FAKE_VCPU_H
@@ -20,30 +21,43 @@ struct fake_lr {
 	bool eoi;
 };
 
+/*
+ * A vCPU's state. While a fake CPU holds it (arch_vcpu_load, until
+ * arch_vcpu_save), reg, lr and underflow live in that CPU's registers
+ * (struct fake_vcpu_regs), and the copy here is stale, as on hardware; a
+ * CPU that reaches state another CPU holds is a kernel bug, reported
+ * through fake_misuse (fake.h).
+ */
 struct arch_vcpu {
 	unsigned loads;
 	unsigned saves;
 	unsigned undefs; /* Undefined-instruction exceptions injected. */
 	uint64_t reg[MICA_VCPU_REG_COUNT];
 	struct fake_lr lr[16];
-	bool underflow;	 /* The underflow maintenance interrupt is asked for. */
-	bool vtimer_due; /* What arch_vtimer_is_due answers. */
+	bool underflow;	      /* The underflow maintenance interrupt is asked for. */
+	bool vtimer_due;      /* What arch_vtimer_is_due answers. */
+	uint8_t held_by;      /* 1 + the fake CPU whose registers hold it; 0: none. */
+	uint64_t incarnation; /* A new number at each arch_vcpu_init: the state began anew. */
 };
 
-static inline void arch_vcpu_init(struct arch_vcpu *v)
-{
-	*v = (struct arch_vcpu){0};
-}
+/* A fake CPU's registers for the vCPU state it holds. */
+struct fake_vcpu_regs {
+	uint64_t reg[MICA_VCPU_REG_COUNT];
+	struct fake_lr lr[16];
+	bool underflow;
+};
 
-static inline void arch_vcpu_load(struct arch_vcpu *v)
-{
-	v->loads++;
-}
+void arch_vcpu_init(struct arch_vcpu *v);
+void arch_vcpu_load(struct arch_vcpu *v);
+void arch_vcpu_save(struct arch_vcpu *v);
 
-static inline void arch_vcpu_save(struct arch_vcpu *v)
-{
-	v->saves++;
-}
+/*
+ * What the guest reaches directly, as it runs on the fake CPU the test runs
+ * as: list register n, and EL1 register reg, of v's state where it is now
+ * (the CPU's registers, or v's copy if no CPU holds it).
+ */
+struct fake_lr *fake_vcpu_lr(struct arch_vcpu *v, unsigned n);
+uint64_t *fake_vcpu_reg(struct arch_vcpu *v, unsigned reg);
 
 static inline void arch_vcpu_reset_regs(struct arch_regs *regs)
 {
@@ -52,33 +66,10 @@ static inline void arch_vcpu_reset_regs(struct arch_regs *regs)
 
 struct tcb;
 
-static inline enum mica_error arch_vcpu_read_reg(struct arch_vcpu *v, bool loaded,
-						 const struct tcb *t, uint64_t reg, uint64_t *out)
-{
-	(void)loaded;
-	(void)t;
-	if (reg >= MICA_VCPU_REG_COUNT)
-		return MICA_ERR_INVALID_ARGUMENT;
-	*out = v->reg[reg];
-	return MICA_OK;
-}
-
-static inline enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb *t,
-						  uint64_t reg, uint64_t value)
-{
-	(void)loaded;
-	(void)t;
-	if (reg >= MICA_VCPU_REG_COUNT)
-		return MICA_ERR_INVALID_ARGUMENT;
-	v->reg[reg] = value;
-	return MICA_OK;
-}
-
-static inline void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *regs)
-{
-	(void)loaded;
-	(void)regs;
-	v->undefs++;
-}
+enum mica_error arch_vcpu_read_reg(struct arch_vcpu *v, bool loaded, const struct tcb *t,
+				   uint64_t reg, uint64_t *out);
+enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb *t, uint64_t reg,
+				    uint64_t value);
+void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *regs);
 
 #endif
