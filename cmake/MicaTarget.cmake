@@ -145,7 +145,8 @@ function(mica_add_unit_test name)
   set_tests_properties(unit.${name} PROPERTIES LABELS unit TIMEOUT 60)
 endfunction()
 
-# mica_add_qemu_test(NAME IMAGE image [TIMEOUT s] [STATUS n] [SMP n] [MEM m]
+# mica_add_qemu_test(NAME IMAGE image [TIMEOUT s] [STATUS n] [SMP n]
+#                    [TCG_THREAD single|multi] [MEM m]
 #                    [NO_VIRT] [ICOUNT] [NO_FINISHED] [EXPECT regex...]
 #                    [REJECT regex...] [SEND_AFTER regex text...])
 # Boots NAME's image in QEMU through tools/qemu-run, labelled "qemu". It
@@ -153,9 +154,11 @@ endfunction()
 # line, every EXPECT pattern and no REJECT pattern, and QEMU exits with
 # STATUS (default 0). SEND_AFTER takes pairs: once a line matches regex,
 # text (with printf %b escapes) is typed on the serial input, in order.
+# TCG_THREAD single runs every emulated CPU on one host thread (see
+# tools/qemu-run --help and docs/testing.md).
 function(mica_add_qemu_test name)
   cmake_parse_arguments(P "NO_VIRT;ICOUNT;NO_FINISHED"
-      "IMAGE;TIMEOUT;STATUS;SMP;MEM" "EXPECT;REJECT;SEND_AFTER" ${ARGN})
+      "IMAGE;TIMEOUT;STATUS;SMP;TCG_THREAD;MEM" "EXPECT;REJECT;SEND_AFTER" ${ARGN})
   if(NOT P_TIMEOUT)
     set(P_TIMEOUT 60)
   endif()
@@ -167,6 +170,9 @@ function(mica_add_qemu_test name)
   endif()
   if(P_SMP)
     list(APPEND args --smp ${P_SMP})
+  endif()
+  if(P_TCG_THREAD)
+    list(APPEND args --tcg-thread ${P_TCG_THREAD})
   endif()
   if(P_MEM)
     list(APPEND args --mem ${P_MEM})

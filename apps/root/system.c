@@ -149,6 +149,36 @@ static enum mica_error check_affinity(const struct system *s, unsigned index)
 	return MICA_OK;
 }
 
+/* Server index runs on a CPU the machine has (its 'cpu', 0 when absent). */
+static enum mica_error check_server_cpu(const struct system *s, unsigned index)
+{
+	const struct sysdesc_server *desc = &s->desc.servers[index];
+
+	if (desc->cpu < s->info->cpu_count)
+		return MICA_OK;
+	printf("root: /servers/%s: property 'cpu': the server runs on CPU %u, but the machine "
+	       "has %llu CPU(s)\n",
+	       desc->name, desc->cpu, (unsigned long long)s->info->cpu_count);
+	return MICA_ERR_RANGE;
+}
+
+/*
+ * What the description asks of the machine's CPUs, checked before anything
+ * is built: every vCPU's and every server's CPU exists. (A server that
+ * serves no device is not started, but its CPU is checked all the same: the
+ * description is the machine's, whichever of it runs.)
+ */
+static enum mica_error check_cpus(const struct system *s)
+{
+	for (unsigned i = 0; i < s->desc.vm_count; i++)
+		if (check_affinity(s, i) != MICA_OK)
+			return MICA_ERR_RANGE;
+	for (unsigned i = 0; i < s->desc.server_count; i++)
+		if (check_server_cpu(s, i) != MICA_OK)
+			return MICA_ERR_RANGE;
+	return MICA_OK;
+}
+
 /* Record frame as VM index's RAM at ipa (make_vm_objects maps it into the VM). */
 static enum mica_error add_ram_frame(struct system *s, unsigned index, struct alloc_ret frame,
 				     uint64_t ipa, unsigned bits)
@@ -484,7 +514,8 @@ static enum mica_error start_server(struct system *s, unsigned index)
 	struct process_config cfg = {.name = sv->desc->name,
 				     .priority = SYSTEM_PRIORITY,
 				     .stack_pages = SERVER_STACK_PAGES,
-				     .arg = VDEV_BOOT_VA};
+				     .arg = VDEV_BOOT_VA,
+				     .cpu = sv->desc->cpu};
 	uint64_t fault_ep = mint_cap(s->fault_ep, MICA_RIGHTS_ALL, ROOT_BADGE_SERVER | index);
 	struct process *p = &sv->proc;
 	enum mica_error err = fault_ep ? MICA_OK : MICA_ERR_NOT_ENOUGH_MEMORY;
@@ -595,7 +626,14 @@ static enum mica_error give_vmm_files(struct system *s, struct vm_rt *v, const v
 	return err;
 }
 
-/* The VMM of VM index, with its capabilities, memory and files; started. */
+/*
+ * The VMM of VM index, with its capabilities, memory and files; started.
+ * Each vCPU's thread runs on the CPU its 'cpu-affinity' entry names, and
+ * the VMM on vCPU 0's. vCPU 0 boots the guest alone, and Linux routes every
+ * device interrupt to its boot CPU unless told otherwise, so the VMM's
+ * busiest partner is vCPU 0: its exits and the EOIs of the interrupts
+ * injected into it then go to a thread on the same CPU.
+ */
 static enum mica_error start_vmm(struct system *s, unsigned index, const void *dtb,
 				 uint64_t dtb_size)
 {
@@ -603,7 +641,8 @@ static enum mica_error start_vmm(struct system *s, unsigned index, const void *d
 	struct process_config cfg = {.name = "vmm",
 				     .priority = SYSTEM_PRIORITY,
 				     .stack_pages = VMM_STACK_PAGES,
-				     .arg = VMM_BOOT_VA};
+				     .arg = VMM_BOOT_VA,
+				     .cpu = v->desc->vcpu_affinity[0]};
 	uint64_t fault_ep = mint_cap(s->fault_ep, MICA_RIGHTS_ALL, ROOT_BADGE_VMM | index);
 	uint64_t reply = alloc_object(MICA_OBJ_REPLY, 0);
 	struct process *p = &v->vmm;
@@ -631,6 +670,8 @@ static enum mica_error start_vmm(struct system *s, unsigned index, const void *d
 		drop_cap(vcpu_ep);
 		if (err == MICA_OK)
 			err = mica_tcb_set_priority(v->tcbs[i], SYSTEM_PRIORITY);
+		if (err == MICA_OK)
+			err = mica_tcb_set_affinity(v->tcbs[i], v->desc->vcpu_affinity[i]);
 		if (err == MICA_OK)
 			err = mica_tcb_set_name(v->tcbs[i], v->desc->name);
 		if (err == MICA_OK)
@@ -729,11 +770,12 @@ enum mica_error system_build(struct system *s, const struct mica_boot_info *info
 		printf("root: the system description is invalid: %s\n", line);
 		return err;
 	}
+	err = check_cpus(s);
+	if (err != MICA_OK)
+		return err;
 	for (unsigned i = 0; i < s->desc.vm_count; i++) {
 		s->vms[i].desc = &s->desc.vms[i];
-		err = check_affinity(s, i);
-		if (err == MICA_OK)
-			err = make_identity_ram(s, i);
+		err = make_identity_ram(s, i);
 		if (err != MICA_OK)
 			return err;
 	}

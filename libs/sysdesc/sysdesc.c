@@ -17,7 +17,7 @@
 static const char *const root_props[] = {"compatible", "model", "#address-cells", "#size-cells",
 					 NULL};
 static const char *const root_children[] = {"servers", "vms", NULL};
-static const char *const server_props[] = {"program", "crash-after", NULL};
+static const char *const server_props[] = {"program", "crash-after", "cpu", NULL};
 static const char *const vm_props[] = {"memory", "memory-identity", "cpus",	"cpu-affinity",
 				       "kernel", "initrd",	    "bootargs", NULL};
 static const char *const vm_children[] = {"devices", "passthrough", NULL};
@@ -72,6 +72,15 @@ static int find_server(const struct sysdesc *desc, const char *name)
 	return -1;
 }
 
+/* An optional property of one cell; *out keeps its value when the property is absent. */
+static enum mica_error optional_u32(const struct reader *r, int node, const char *name,
+				    uint32_t *out)
+{
+	if (fdt_getprop(r->fdt, node, name, NULL) == NULL)
+		return MICA_OK;
+	return reader_u32(r, node, name, out);
+}
+
 /* /servers: optional, one child per device-server program. */
 static enum mica_error parse_servers(const struct reader *r, struct sysdesc *desc)
 {
@@ -94,8 +103,8 @@ static enum mica_error parse_servers(const struct reader *r, struct sysdesc *des
 			return reader_fail(r, node, NULL, "another server has the same name");
 		if (only_known(r, node, server_props, none) != MICA_OK ||
 		    reader_string(r, node, "program", false, false, &s->program) != MICA_OK ||
-		    (fdt_getprop(r->fdt, node, "crash-after", NULL) != NULL &&
-		     reader_u32(r, node, "crash-after", &s->crash_after) != MICA_OK))
+		    optional_u32(r, node, "crash-after", &s->crash_after) != MICA_OK ||
+		    optional_u32(r, node, "cpu", &s->cpu) != MICA_OK)
 			return MICA_ERR_MALFORMED;
 		desc->server_count++;
 	}

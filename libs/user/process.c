@@ -414,6 +414,11 @@ static enum mica_error process_configure(struct process *p, const struct process
 		err = mica_tcb_set_mcp(p->tcb, cfg->mcp);
 	}
 	if (err == MICA_OK) {
+		/* Set even for CPU 0, so the thread's CPU never rests on the kernel's default. */
+		*step = "set the CPU";
+		err = mica_tcb_set_affinity(p->tcb, cfg->cpu);
+	}
+	if (err == MICA_OK) {
 		*step = "set the name";
 		err = mica_tcb_set_name(p->tcb, cfg->name != NULL ? cfg->name : "process");
 	}

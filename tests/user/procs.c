@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "children.h"
 #include "check.h"
@@ -174,6 +175,15 @@ static void test_create_failures(uint64_t ntfn)
 		printf("procs: a bad fault endpoint fails with error %d at \"%s\"\n", err,
 		       p.failed_step);
 	process_destroy(&p); /* Harmless on a process that is not there. */
+
+	/* A CPU the machine lacks: the kernel refuses it, late too, and all is undone. */
+	cfg.fault_ep = 0;
+	cfg.cpu = (unsigned)info->cpu_count;
+	err = process_create(&p, &cfg);
+	CHECK(err == MICA_ERR_RANGE);
+	CHECK(p.tcb == 0 && p.vspace == 0 && p.cnode == 0 && p.book == 0);
+	CHECK(p.failed_step != NULL && strcmp(p.failed_step, "set the CPU") == 0);
+	cfg.cpu = 0;
 
 	/*
 	 * The slots the failed builds used are free and empty again: new

@@ -36,7 +36,9 @@ int main(const struct mica_boot_info *info)
 	CHECK_EQ(desc.vm_count, 1);
 	CHECK_EQ(desc.server_count, 2);
 	CHECK(strcmp(vm->name, "linux") == 0);
-	CHECK_EQ(vm->vcpu_count, 2);
+	CHECK_EQ(vm->vcpu_count, 4);
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		CHECK_EQ(vm->vcpu_affinity[i], i);
 	CHECK_EQ(vm->device_count, 2);
 	CHECK_EQ(vm->devices[0].intid, 33);
 	CHECK(vm->devices[1].file != NULL && strcmp(vm->devices[1].file, "disk") == 0);

@@ -65,6 +65,12 @@ struct sysdesc_server {
 	 * tested; 0 (the default): never.
 	 */
 	uint32_t crash_after;
+	/*
+	 * The physical CPU its thread runs on, by its index in the machine's
+	 * /cpus; 0 (the default, the boot CPU) when absent. Whether the
+	 * machine has it is for the root task to check.
+	 */
+	uint32_t cpu;
 };
 
 /* An emulated device: its kind, who emulates it, and where the guest sees it. */

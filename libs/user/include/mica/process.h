@@ -70,6 +70,11 @@ struct process_config {
 	uint64_t arg;	      /* x0 at the entry point. */
 	unsigned stack_pages; /* 0: PROCESS_DEFAULT_STACK_PAGES. */
 	unsigned cnode_radix; /* 0: PROCESS_DEFAULT_CNODE_RADIX; at most MICA_CNODE_MAX_RADIX. */
+	/*
+	 * The CPU the thread runs on (TCB SetAffinity), by its index in the
+	 * machine's /cpus: below the boot info's cpu_count. 0: CPU 0.
+	 */
+	unsigned cpu;
 };
 
 /*
@@ -105,7 +110,8 @@ struct process {
  * two segments share a page (they could not get separate permissions);
  * MICA_ERR_NOT_ENOUGH_MEMORY when slots or Untyped memory run out;
  * otherwise the kernel's error from the step that failed (p->failed_step
- * names it). On failure nothing of the process is left.
+ * names it), such as MICA_ERR_RANGE for a cpu the machine does not have
+ * ("set the CPU"). On failure nothing of the process is left.
  */
 enum mica_error process_create(struct process *p, const struct process_config *cfg)
 	__attribute__((warn_unused_result));
