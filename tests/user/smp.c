@@ -24,8 +24,8 @@
 #define RW     (MICA_RIGHT_READ | MICA_RIGHT_WRITE)
 #define PAGE   (UINT64_C(1) << MICA_PAGE_BITS)
 
-#define CALLS	     2000u
-#define MOVE_EVERY   100u
+#define CALLS	   2000u
+#define MOVE_EVERY 100u
 /* How many times this CPU looks at a counter another CPU's thread should move. */
 #define PATIENCE     UINT64_C(200000000)
 #define STILL_CHECKS UINT64_C(1000000)
@@ -151,7 +151,7 @@ static void test_ping_pong(uint64_t ep, uint64_t server_tcb)
 	CHECK_OK(mica_tcb_set_affinity(server_tcb, 1));
 	CHECK_OK(mica_tcb_resume(server_tcb));
 	for (unsigned i = 0; i < CALLS; i++) {
-		uint64_t mr[MICA_MSG_REGISTERS] = {i * 7};
+		uint64_t mr[MICA_MSG_REGISTERS] = {(uint64_t)i * 7};
 		struct mica_msg m = mica_call(ep, mica_msg_info(0, 0, 1), mr);
 
 		if (m.err != MICA_OK || mr[0] != i * 7 + 1)
@@ -194,7 +194,8 @@ static void test_remote_thread(void)
 	CHECK(spins_stand_still());
 	/* Its registers, read while stopped, say it was in the loop. */
 	CHECK_OK(mica_tcb_read_registers(tcb, MICA_CONTEXT_WORDS, regs));
-	CHECK(regs[MICA_CTX_PC] >= (uintptr_t)spinner && regs[MICA_CTX_PC] < (uintptr_t)spinner + 64);
+	CHECK(regs[MICA_CTX_PC] >= (uintptr_t)spinner &&
+	      regs[MICA_CTX_PC] < (uintptr_t)spinner + 64);
 	CHECK_OK(mica_tcb_resume(tcb));
 	CHECK(spins_move());
 	/* Moved here, below this thread's priority, it waits; moved back, it runs again. */

@@ -35,6 +35,17 @@
 /* Both vCPU threads run at this priority, below the VMM's. */
 #define GUEST_PRIORITY 100
 
+/*
+ * The CPUs their threads run on: both on the VMM's (CPU 0) unless the build
+ * says otherwise (qemu.vm-hostile-smp puts each on a CPU of its own).
+ */
+#ifndef HOSTILE_CPU
+#define HOSTILE_CPU 0
+#endif
+#ifndef STEADY_CPU
+#define STEADY_CPU 0
+#endif
+
 #define HOSTILE_BADGE 0x1
 #define STEADY_BADGE  0x2
 
@@ -557,6 +568,8 @@ int main(const struct mica_boot_info *info)
 	steady = check_guest(info, "steady", ep, STEADY_BADGE, GUEST_PRIORITY, "steady");
 	CHECK_EQ(hostile.entry, GUEST_IMAGE_BASE);
 	CHECK_EQ(steady.entry, GUEST_IMAGE_BASE);
+	CHECK_OK(mica_tcb_set_affinity(hostile.tcb, HOSTILE_CPU));
+	CHECK_OK(mica_tcb_set_affinity(steady.tcb, STEADY_CPU));
 	if (check_failures != 0)
 		return check_finish("vm-hostile");
 	CHECK_OK(mica_tcb_resume(steady.tcb));
@@ -577,8 +590,10 @@ int main(const struct mica_boot_info *info)
 		if (m.badge == STEADY_BADGE) {
 			if (label != MICA_EXIT_HYPERCALL || mr[0] != GUEST_CALL_TICK) {
 				printf("FAIL %s:%d the steady guest exited "
-				       "with label %llu\n",
-				       __FILE__, __LINE__, (unsigned long long)label);
+				       "with label %llu (0x%llx 0x%llx 0x%llx 0x%llx)\n",
+				       __FILE__, __LINE__, (unsigned long long)label,
+				       (unsigned long long)mr[0], (unsigned long long)mr[1],
+				       (unsigned long long)mr[2], (unsigned long long)mr[3]);
 				check_failures++;
 				break;
 			}
