@@ -135,7 +135,7 @@ static void record(const struct slot *s)
 		break;
 	case MICA_OBJ_VM:
 		if (remember((const void *)c->object, c->type)) {
-			push_slots(vm_of(c)->mmio_ep, VM_MMIO_RANGES);
+			push_slots(vm_of(c)->slots, VM_SLOTS);
 			found.space[found.space_count++] = c;
 		}
 		break;

@@ -22,8 +22,9 @@ static bool delete_cascades(const struct slot *s)
 
 /*
  * Would it destroy a CNode or a TCB, whose slots may hold the last
- * capabilities to more of them? (A VM's slots hold endpoint capabilities
- * only: delete_leaf empties them on the spot.)
+ * capabilities to more of them? (A VM's slots hold endpoint and VCPU
+ * capabilities only, objects without slots: delete_leaf empties them on
+ * the spot.)
  */
 static bool delete_walks(const struct slot *s)
 {
@@ -47,8 +48,9 @@ static struct cap slot_take(struct slot *s, bool *final)
 
 /*
  * Delete s's capability, which does not destroy a CNode or a TCB. A VM it
- * destroys has its MMIO endpoint capabilities deleted first: endpoints
- * hold no slots, so this goes no deeper.
+ * destroys has its capabilities deleted first (MMIO endpoints, SGI target
+ * vCPUs, which a final one destroys): those objects hold no slots, so this
+ * goes no deeper.
  */
 static void delete_leaf(struct slot *s)
 {
@@ -59,10 +61,10 @@ static void delete_leaf(struct slot *s)
 
 	for (size_t i = 0; slots != NULL && i < count; i++) {
 		if (!slot_is_empty(&slots[i])) {
-			bool ep_final;
-			struct cap ep = slot_take(&slots[i], &ep_final);
+			bool held_final;
+			struct cap held = slot_take(&slots[i], &held_final);
 
-			object_cap_removed(&ep, ep_final);
+			object_cap_removed(&held, held_final);
 		}
 	}
 	object_cap_removed(&gone, final);

@@ -311,8 +311,17 @@ struct arch_regs *fastpath_guest_exit(struct arch_regs *regs)
 	struct reply *reply;
 	struct tcb *r;
 
+	unsigned sgi;
+	uint32_t targets;
+
 	if (t->vcpu == NULL || vm_cap->type != MICA_OBJ_VM || !arch_decode_exit(regs, &e, words))
 		return exception_user_sync(regs);
+	if (e.label == MICA_EXIT_SYSREG && arch_sgi_write(words, &sgi, &targets) &&
+	    vgic_send_sgi(vm_of(vm_cap), sgi, targets)) {
+		/* An SGI the VM routes itself: done, no exit (a target here may run now). */
+		arch_regs_skip(regs, e.insn_len);
+		return schedule();
+	}
 	if (e.label == MICA_EXIT_MMIO) {
 		const struct cap *server = vm_mmio_server(vm_of(vm_cap), words[0]);
 

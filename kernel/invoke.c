@@ -472,6 +472,20 @@ static enum mica_error invoke_vm(struct invocation *inv)
 		if (inv->length < 1)
 			return MICA_ERR_TRUNCATED;
 		return vm_unbind_mmio(vm, inv->arg[0]);
+	case MICA_VM_BIND_SGI: {
+		struct slot *vcpu;
+
+		if (inv->length < 1)
+			return MICA_ERR_TRUNCATED;
+		err = extra_cap(inv, 0, MICA_OBJ_VCPU, &vcpu);
+		if (err != MICA_OK)
+			return err;
+		return vm_bind_sgi(vm, inv->arg[0], vcpu);
+	}
+	case MICA_VM_UNBIND_SGI:
+		if (inv->length < 1)
+			return MICA_ERR_TRUNCATED;
+		return vm_unbind_sgi(vm, inv->arg[0]);
 	default:
 		return MICA_ERR_ILLEGAL_OPERATION;
 	}

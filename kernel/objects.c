@@ -81,8 +81,8 @@ struct slot *object_slots(const struct cap *cap, size_t *count)
 		*count = TCB_SLOT_COUNT;
 		return ((struct tcb *)cap->object)->slots;
 	case MICA_OBJ_VM:
-		*count = VM_MMIO_RANGES;
-		return vm_of(cap)->mmio_ep;
+		*count = VM_SLOTS;
+		return vm_of(cap)->slots;
 	default:
 		*count = 0;
 		return NULL;

@@ -78,7 +78,7 @@ void sched_wake(struct tcb *t)
 	}
 }
 
-void sched_hurry(struct tcb *t)
+static void hurry(struct tcb *t, bool end_slice)
 {
 	struct sched_cpu *c = &sched_cpus[t->cpu];
 	struct run_queue *q = &c->queue;
@@ -89,7 +89,7 @@ void sched_hurry(struct tcb *t)
 	if (t == c->current) {
 		/* It runs there: it enters the kernel, and sees what changed. */
 		if (remote)
-			arch_send_ipi(t->cpu);
+			arch_kick(t->cpu);
 		return;
 	}
 	if (q->head[t->priority] != t) {
@@ -99,11 +99,21 @@ void sched_hurry(struct tcb *t)
 		q->head[t->priority] = t;
 	}
 	/* An equal: the current thread's slice ends now (a better one wins anyway). */
-	if (c->current != NULL && c->current->priority == t->priority) {
+	if (c->current != NULL && c->current->priority == t->priority && (remote || end_slice)) {
 		c->slice_over = true;
 		if (remote)
-			arch_send_ipi(t->cpu);
+			arch_kick(t->cpu);
 	}
+}
+
+void sched_hurry(struct tcb *t)
+{
+	hurry(t, true);
+}
+
+void sched_hurry_next(struct tcb *t)
+{
+	hurry(t, false);
 }
 
 void sched_requeue(struct tcb *t)
@@ -167,8 +177,9 @@ void thread_set_priority(struct tcb *t, uint8_t priority)
 	if (queued)
 		queue_remove(&c->queue, t);
 	t->priority = priority;
+	/* Queued anew as if it had just woken: another CPU it now beats is kicked. */
 	if (queued)
-		queue_push(&c->queue, t);
+		sched_requeue(t);
 }
 
 /* The thread to run next (made current, its address space and vCPU state loaded). */

@@ -89,6 +89,7 @@ void smp_lock(void)
 void smp_unlock(void)
 {
 	__atomic_store_n(&smp_big_lock.owner, smp_big_lock.owner + 1, __ATOMIC_RELEASE);
+	arch_send_kicks();
 }
 
 bool smp_lock_entry(struct arch_regs *regs, bool sync)
@@ -170,5 +171,5 @@ void smp_kick(unsigned cpu, unsigned priority)
 	const struct tcb *cur = sched_cpus[cpu].current;
 
 	if (cpu != arch_cpu_index() && (cur == NULL || priority > cur->priority))
-		arch_send_ipi(cpu);
+		arch_kick(cpu);
 }

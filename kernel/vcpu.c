@@ -24,6 +24,7 @@ void vcpu_init(struct vcpu *v)
 	v->state = MICA_VCPU_CREATED;
 	v->wait_next = NULL;
 	v->waits_for_event = false;
+	v->sgi_enabled = 0;
 	arch_vcpu_init(&v->arch);
 	vgic_init(&v->vgic);
 }
@@ -231,9 +232,11 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 
 	/*
 	 * Only the CPU that holds a vCPU's state touches it: take it from
-	 * another (an interrupt only waits in its queue, see vgic.c).
+	 * another (an interrupt only waits in its queue, see vgic.c; the SGI
+	 * settings are memory the kernel reads under its lock).
 	 */
-	if (inv->label != MICA_VCPU_GET_STATE && inv->label != MICA_VCPU_INJECT_IRQ)
+	if (inv->label != MICA_VCPU_GET_STATE && inv->label != MICA_VCPU_INJECT_IRQ &&
+	    inv->label != MICA_VCPU_SET_SGI)
 		smp_claim_vcpu(v);
 	loaded = vcpu_is_loaded(v);
 
@@ -270,6 +273,15 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 		if (inv->arg[0] >= VGIC_INTID_COUNT)
 			return MICA_ERR_INVALID_ARGUMENT;
 		vgic_clear(v, (unsigned)inv->arg[0]);
+		return MICA_OK;
+	case MICA_VCPU_SET_SGI:
+		if (inv->length < 3)
+			return MICA_ERR_TRUNCATED;
+		if (inv->arg[0] >> VGIC_SGI_COUNT != 0)
+			return MICA_ERR_INVALID_ARGUMENT;
+		v->sgi_enabled = (uint16_t)inv->arg[0];
+		for (unsigned n = 0; n < VGIC_SGI_COUNT; n++)
+			v->sgi_priority[n] = (uint8_t)(inv->arg[1 + n / 8] >> (8 * (n % 8)));
 		return MICA_OK;
 	case MICA_VCPU_INJECT_UNDEF:
 		if (v->tcb == NULL || v->state == MICA_VCPU_INVALID)

@@ -18,6 +18,7 @@
 #include "sched.h"
 #include "smp.h"
 #include "vcpu.h"
+#include "vm.h"
 
 #include <mica/abi/exit.h>
 #include <mica/abi/invocation.h>
@@ -96,19 +97,22 @@ static void line_done(struct vcpu *v, unsigned intid, unsigned flags)
 
 /*
  * Queue irq unless it is pending already (then it only adds its flags),
- * while the queue holds fewer than limit.
+ * while the queue holds fewer than limit. by_host: the running host
+ * thread asked, and keeps its time slice (sched_hurry_next).
  */
-static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit)
+static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit, bool by_host)
 {
 	struct vgic *g = &v->vgic;
 	int i = queue_find(g, irq.intid);
-	unsigned lr_count = smp_vcpu_held_elsewhere(v) ? 0 : arch_vgic_lr_count();
+	/* Another CPU's list registers are out of reach: fill merges there. */
+	uint32_t used = smp_vcpu_held_elsewhere(v) ? 0 : arch_vgic_lr_used(&v->arch);
 
 	if (i >= 0) {
 		g->queue[i].flags |= irq.flags;
 		return MICA_OK;
 	}
-	for (unsigned n = 0; n < lr_count; n++) {
+	for (; used != 0; used &= used - 1) {
+		unsigned n = (unsigned)__builtin_ctz(used);
 		struct vgic_lr lr = arch_vgic_lr_get(&v->arch, n);
 
 		if (lr.intid == irq.intid && is_pending(&lr)) {
@@ -123,7 +127,9 @@ static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit)
 	queue_insert(g, irq);
 	g->has_work = true;
 	vcpu_wake(v);
-	if (v->tcb != NULL)
+	if (v->tcb != NULL && by_host)
+		sched_hurry_next(v->tcb);
+	else if (v->tcb != NULL)
 		sched_hurry(v->tcb);
 	return MICA_OK;
 }
@@ -132,15 +138,46 @@ enum mica_error vgic_inject(struct vcpu *v, unsigned intid, unsigned priority, u
 {
 	if (intid >= VGIC_INTID_COUNT || priority > 255 || (flags & ~MICA_VIRQ_NOTIFY_EOI) != 0)
 		return MICA_ERR_INVALID_ARGUMENT;
+	/* From a VMM's invocation: it goes on serving, the vCPU runs next. */
 	return add(v, (struct vgic_irq){(uint16_t)intid, (uint8_t)priority, (uint8_t)flags},
-		   VGIC_QUEUE_CAPACITY - VGIC_HW_LINES);
+		   VGIC_QUEUE_CAPACITY - VGIC_HW_LINES, true);
+}
+
+/* The vCPU bound as SGI target n, if it takes SGI intid and has room for it. */
+static struct vcpu *sgi_target(const struct vm *vm, unsigned n, unsigned intid)
+{
+	const struct cap *c = &vm->sgi_vcpu[n].cap;
+	struct vcpu *v = (struct vcpu *)c->object;
+
+	if (c->type != MICA_OBJ_VCPU || !(v->sgi_enabled & (1u << intid)))
+		return NULL;
+	if (v->vgic.count >= VGIC_QUEUE_CAPACITY - VGIC_HW_LINES && queue_find(&v->vgic, intid) < 0)
+		return NULL;
+	return v;
+}
+
+bool vgic_send_sgi(const struct vm *vm, unsigned intid, uint32_t targets)
+{
+	if (intid >= VGIC_SGI_COUNT || targets == 0 || targets >> VM_SGI_TARGETS != 0)
+		return false;
+	for (uint32_t left = targets; left != 0; left &= left - 1)
+		if (sgi_target(vm, (unsigned)__builtin_ctz(left), intid) == NULL)
+			return false;
+	for (uint32_t left = targets; left != 0; left &= left - 1) {
+		struct vcpu *v = (struct vcpu *)vm->sgi_vcpu[__builtin_ctz(left)].cap.object;
+
+		/* Room was checked: add() cannot fail. */
+		(void)add(v, (struct vgic_irq){(uint16_t)intid, v->sgi_priority[intid], 0},
+			  VGIC_QUEUE_CAPACITY - VGIC_HW_LINES, false);
+	}
+	return true;
 }
 
 /* Interrupts behind a masked line take the reserved entries; one always fits. */
 static void add_line(struct vcpu *v, unsigned intid, unsigned priority, unsigned flag)
 {
 	if (add(v, (struct vgic_irq){(uint16_t)intid, (uint8_t)priority, (uint8_t)flag},
-		VGIC_QUEUE_CAPACITY) != MICA_OK)
+		VGIC_QUEUE_CAPACITY, false) != MICA_OK)
 		line_done(v, intid, flag);
 }
 
@@ -218,8 +255,8 @@ bool vgic_has_pending(struct vcpu *v)
 {
 	if (v->vgic.has_work)
 		return true;
-	for (unsigned n = 0; n < arch_vgic_lr_count(); n++) {
-		struct vgic_lr lr = arch_vgic_lr_get(&v->arch, n);
+	for (uint32_t used = arch_vgic_lr_used(&v->arch); used != 0; used &= used - 1) {
+		struct vgic_lr lr = arch_vgic_lr_get(&v->arch, (unsigned)__builtin_ctz(used));
 
 		if (is_pending(&lr))
 			return true;
@@ -228,54 +265,56 @@ bool vgic_has_pending(struct vcpu *v)
 }
 
 /*
- * The list register for irq, in lrs: the one that holds its INTID already
- * (active: it becomes pending again), else a free one, else the pending one
- * of the worst priority if that is worse than irq's. -1 if none.
+ * The list register for irq, in lrs (only those in used hold anything; the
+ * rest are free): the one that holds its INTID already (active: it becomes
+ * pending again), else a free one, else the pending one of the worst
+ * priority if that is worse than irq's. -1 if none.
  */
-static int lr_for(const struct vgic_lr *lrs, unsigned lr_count, struct vgic_irq irq)
+static int lr_for(const struct vgic_lr *lrs, uint32_t used, unsigned lr_count, struct vgic_irq irq)
 {
-	int free = -1, worst = -1;
+	uint32_t free = ~used & ((UINT32_C(1) << lr_count) - 1);
+	int worst = -1;
 
-	for (unsigned n = 0; n < lr_count; n++) {
+	for (; used != 0; used &= used - 1) {
+		int n = __builtin_ctz(used);
 		const struct vgic_lr *lr = &lrs[n];
 
 		if (lr->state != VGIC_LR_INVALID && lr->intid == irq.intid)
-			return (int)n;
-		if (lr->state == VGIC_LR_INVALID && !lr->eoi) {
-			if (free < 0)
-				free = (int)n;
-		} else if (lr->state == VGIC_LR_PENDING && lr->priority > irq.priority &&
-			   (worst < 0 || lr->priority > lrs[worst].priority)) {
-			worst = (int)n;
-		}
+			return n;
+		if (lr->state == VGIC_LR_PENDING && lr->priority > irq.priority &&
+		    (worst < 0 || lr->priority > lrs[worst].priority))
+			worst = n;
 	}
-	return free >= 0 ? free : worst;
+	return free != 0 ? __builtin_ctz(free) : worst;
 }
 
-/* Move the best queued interrupts into the list registers (lrs: what they hold). */
-static void fill(struct vcpu *v, struct vgic_lr *lrs, unsigned lr_count)
+/* Move the best queued interrupts into the list registers (lrs and used: what they hold). */
+static void fill(struct vcpu *v, struct vgic_lr *lrs, uint32_t used, unsigned lr_count)
 {
 	struct vgic *g = &v->vgic;
 
 	while (g->count != 0) {
 		struct vgic_irq irq = g->queue[0];
-		int found = lr_for(lrs, lr_count, irq);
+		int found = lr_for(lrs, used, lr_count, irq);
 		struct vgic_lr *lr;
 
 		if (found < 0)
 			break;
 		lr = &lrs[found];
 		queue_remove(g, 0);
-		if (lr->state != VGIC_LR_INVALID && lr->intid == irq.intid) {
+		if ((used & (1u << found)) && lr->state != VGIC_LR_INVALID &&
+		    lr->intid == irq.intid) {
 			if (lr->state == VGIC_LR_ACTIVE)
 				lr->state = VGIC_LR_PENDING_ACTIVE;
 			g->lr_flags[found] |= irq.flags;
 		} else {
-			if (lr->state == VGIC_LR_PENDING) /* Evicted by a better one. */
+			if ((used & (1u << found)) && lr->state == VGIC_LR_PENDING)
+				/* Evicted by a better one. */
 				queue_insert(g, (struct vgic_irq){lr->intid, lr->priority,
 								  g->lr_flags[found]});
 			*lr = (struct vgic_lr){irq.intid, irq.priority, VGIC_LR_PENDING, false};
 			g->lr_flags[found] = irq.flags;
+			used |= 1u << found;
 		}
 		lr->eoi = g->lr_flags[found] != 0;
 		arch_vgic_lr_set(&v->arch, (unsigned)found, *lr);
@@ -301,10 +340,11 @@ static void owe_eoi_exit(struct vgic *g, unsigned intid)
 static void sync(struct vcpu *v)
 {
 	struct vgic *g = &v->vgic;
-	struct vgic_lr lrs[VGIC_MAX_LRS];
-	unsigned lr_count = arch_vgic_lr_count();
+	struct vgic_lr lrs[VGIC_MAX_LRS]; /* Those in used only. */
+	uint32_t used = arch_vgic_lr_used(&v->arch);
 
-	for (unsigned n = 0; n < lr_count; n++) {
+	for (uint32_t left = used; left != 0; left &= left - 1) {
+		unsigned n = (unsigned)__builtin_ctz(left);
 		unsigned flags = g->lr_flags[n];
 
 		lrs[n] = arch_vgic_lr_get(&v->arch, n);
@@ -315,9 +355,9 @@ static void sync(struct vcpu *v)
 		if (flags & VGIC_NOTIFY_VMM)
 			owe_eoi_exit(g, lrs[n].intid);
 		line_done(v, lrs[n].intid, flags);
-		lrs[n] = (struct vgic_lr){0};
+		used &= ~(1u << n);
 	}
-	fill(v, lrs, lr_count);
+	fill(v, lrs, used, arch_vgic_lr_count());
 	update_work(g);
 }
 

@@ -1,7 +1,8 @@
 /*
- * The guest-physical ranges of a VM bound to device servers. A handful per
- * VM, looked up on every MMIO exit: a short array scanned in order is both
- * the smallest and, at this size, the fastest structure.
+ * The guest-physical ranges of a VM bound to device servers, and the vCPUs
+ * its SGIs reach directly. A handful of ranges per VM, looked up on every
+ * MMIO exit: a short array scanned in order is both the smallest and, at
+ * this size, the fastest structure.
  */
 #include "cnode.h"
 #include "vm.h"
@@ -42,4 +43,23 @@ enum mica_error vm_unbind_mmio(struct vm *vm, uint64_t base)
 		}
 	}
 	return MICA_ERR_NOT_FOUND;
+}
+
+enum mica_error vm_bind_sgi(struct vm *vm, uint64_t target, struct slot *vcpu)
+{
+	if (target >= VM_SGI_TARGETS)
+		return MICA_ERR_RANGE;
+	if (!slot_is_empty(&vm->sgi_vcpu[target]))
+		return MICA_ERR_DELETE_FIRST;
+	return cnode_copy(&vm->sgi_vcpu[target], vcpu, MICA_RIGHTS_ALL, false, 0);
+}
+
+enum mica_error vm_unbind_sgi(struct vm *vm, uint64_t target)
+{
+	if (target >= VM_SGI_TARGETS)
+		return MICA_ERR_RANGE;
+	if (slot_is_empty(&vm->sgi_vcpu[target]))
+		return MICA_ERR_NOT_FOUND;
+	slot_delete(&vm->sgi_vcpu[target]);
+	return MICA_OK;
 }

@@ -19,6 +19,7 @@
 #include <formats/archive.h>
 #include <mica/abi/bootinfo.h>
 #include <mica/abi/exit.h>
+#include <mica/abi/vcpu.h>
 #include <mica/alloc.h>
 #include <mica/kobj.h>
 #include <mica/print.h>
@@ -27,12 +28,15 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../../tests/guests/guest.h"
 
 #define ITERATIONS 10000
 #define WARMUP	   100
 #define ROOT	   MICA_CAP_ROOT_CNODE
+
+#define ICC_SGI1R_EL1 MICA_SYSREG(3, 0, 12, 11, 5)
 
 static uint64_t ipc_va = MICA_ROOT_IPC_BUFFER_VA;
 static uint64_t samples[ITERATIONS];
@@ -235,26 +239,48 @@ static void device_server(void)
 	}
 }
 
+/* Load the archive's file name into vm; its entry point in *entry. */
+static bool load_guest(const struct mica_boot_info *info, const char *name, uint64_t vm,
+		       uint64_t *entry)
+{
+	struct archive_file file;
+
+	return archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, name, &file) ==
+		       MICA_OK &&
+	       vm_load_elf(vm, file.data, file.size, entry) == MICA_OK;
+}
+
+/*
+ * Make tcb the thread of vcpu number cpu (its MPIDR_EL1 Aff0) in vm, at
+ * priority on CPU cpu, its exits going to vmm_ep, and start it at entry.
+ * False if any step fails.
+ */
+static bool start_vcpu(uint64_t vm, uint64_t entry, uint64_t vcpu, uint64_t tcb, uint64_t vmm_ep,
+		       unsigned priority, unsigned cpu)
+{
+	if (mica_tcb_set_space(tcb, ROOT, vm, vmm_ep) != MICA_OK ||
+	    mica_vcpu_set_entry(vcpu, entry, 0) != MICA_OK ||
+	    mica_vcpu_write_reg(vcpu, MICA_VCPU_REG_VMPIDR, UINT64_C(1) << 31 | cpu) != MICA_OK ||
+	    mica_tcb_bind_vcpu(tcb, vcpu) != MICA_OK ||
+	    mica_tcb_set_priority(tcb, priority) != MICA_OK ||
+	    mica_tcb_set_affinity(tcb, cpu) != MICA_OK)
+		return false;
+	(void)mica_tcb_resume(tcb);
+	return true;
+}
+
 /*
  * Load the archive's file name into vm and make tcb its vCPU thread at
- * priority, its exits going to vmm_ep; started. False if any step fails.
+ * priority on CPU 0, its exits going to vmm_ep; started. False if any
+ * step fails.
  */
 static bool start_guest(const struct mica_boot_info *info, const char *name, uint64_t vm,
 			uint64_t vcpu, uint64_t tcb, uint64_t vmm_ep, unsigned priority)
 {
-	struct archive_file file;
 	uint64_t entry;
 
-	if (archive_find((const void *)MICA_ROOT_ARCHIVE_VA, info->archive_size, name, &file) !=
-		    MICA_OK ||
-	    vm_load_elf(vm, file.data, file.size, &entry) != MICA_OK ||
-	    mica_tcb_set_space(tcb, ROOT, vm, vmm_ep) != MICA_OK ||
-	    mica_vcpu_set_entry(vcpu, entry, 0) != MICA_OK ||
-	    mica_tcb_bind_vcpu(tcb, vcpu) != MICA_OK ||
-	    mica_tcb_set_priority(tcb, priority) != MICA_OK)
-		return false;
-	(void)mica_tcb_resume(tcb);
-	return true;
+	return load_guest(info, name, vm, &entry) &&
+	       start_vcpu(vm, entry, vcpu, tcb, vmm_ep, priority, 0);
 }
 
 static const char *const guest_bench_names[GUEST_BENCH_COUNT] = {
@@ -263,16 +289,41 @@ static const char *const guest_bench_names[GUEST_BENCH_COUNT] = {
 	[GUEST_BENCH_MMIO_WRITE] = "guest_mmio_write_to_server",
 	[GUEST_BENCH_MMIO_READ_VMM] = "guest_mmio_read_to_vmm",
 	[GUEST_BENCH_SYSREG_READ] = "guest_sysreg_read_to_vmm",
+	[GUEST_BENCH_IPI_VMM_WITH_SENDER] = "guest_ipi_cross_cpu_vmm_with_sender",
+	[GUEST_BENCH_IPI_VMM_WITH_TARGET] = "guest_ipi_cross_cpu_vmm_with_target",
 };
+
+/* The same exits with two CPUs up: the device server on the other CPU. */
+static const char *const guest_bench_names_2cpus[GUEST_BENCH_COUNT] = {
+	[GUEST_BENCH_HVC] = "guest_hvc_round_trip_to_vmm_2cpus",
+	[GUEST_BENCH_MMIO_READ] = "guest_mmio_read_to_server_cross_cpu",
+	[GUEST_BENCH_MMIO_WRITE] = "guest_mmio_write_to_server_cross_cpu",
+	[GUEST_BENCH_MMIO_READ_VMM] = "guest_mmio_read_to_vmm_2cpus",
+	[GUEST_BENCH_SYSREG_READ] = "guest_sysreg_read_to_vmm_2cpus",
+	[GUEST_BENCH_IPI_VMM_WITH_SENDER] = "guest_ipi_cross_cpu_vmm_with_sender",
+	[GUEST_BENCH_IPI_VMM_WITH_TARGET] = "guest_ipi_cross_cpu_vmm_with_target",
+};
+
+/* A guest's GUEST_CALL_RESULT (x1..x3 in mr[1..3], x4 in the IPC buffer) as a BENCH line. */
+static void print_result(const uint64_t *mr, const char *const *names)
+{
+	uint64_t id = mica_ipc_buffer()->mr[4];
+
+	if (id < GUEST_BENCH_COUNT && names[id] != NULL)
+		printf("BENCH %s %d %llu %llu %llu\n", names[id], ITERATIONS,
+		       (unsigned long long)mr[1], (unsigned long long)mr[2],
+		       (unsigned long long)mr[3]);
+}
 
 /*
  * Guest exits as the guest sees them: the benchmark guest measures and
  * reports; this thread is its VMM and answers each exit at once, and a
  * device server thread bound to GUEST_DEV_BASE answers the MMIO there.
  * Everything runs at one priority, so each exit goes straight to its
- * server and back.
+ * server and back. With cross_cpu, the device server runs on CPU 1 and
+ * the rest on CPU 0.
  */
-static void bench_guest_exits(const struct mica_boot_info *info)
+static void bench_guest_exits(const struct mica_boot_info *info, bool cross_cpu)
 {
 	uint64_t vm = make(MICA_OBJ_VM, 0);
 	uint64_t vcpu = make(MICA_OBJ_VCPU, 0);
@@ -280,13 +331,14 @@ static void bench_guest_exits(const struct mica_boot_info *info)
 	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
 	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
-	const struct mica_ipc_buffer *buf = mica_ipc_buffer();
+	uint64_t dev_tcb;
 	struct mica_msg m;
 
 	dev_ep = make(MICA_OBJ_ENDPOINT, 0);
 	dev_reply = make(MICA_OBJ_REPLY, 0);
-	(void)thread(device_server, dev_stack + sizeof(dev_stack), 100);
-	if (mica_vm_bind_mmio(vm, GUEST_DEV_BASE, GUEST_DEV_SIZE, dev_ep) != MICA_OK ||
+	dev_tcb = thread(device_server, dev_stack + sizeof(dev_stack), 100);
+	if ((cross_cpu && mica_tcb_set_affinity(dev_tcb, 1) != MICA_OK) ||
+	    mica_vm_bind_mmio(vm, GUEST_DEV_BASE, GUEST_DEV_SIZE, dev_ep) != MICA_OK ||
 	    !start_guest(info, "guest", vm, vcpu, tcb, vmm_ep, 100)) {
 		printf("FAIL bench: cannot build the benchmark guest\n");
 		return;
@@ -297,11 +349,8 @@ static void bench_guest_exits(const struct mica_boot_info *info)
 
 		if (m.err != MICA_OK || (label == MICA_EXIT_HYPERCALL && mr[0] == GUEST_CALL_DONE))
 			break;
-		if (label == MICA_EXIT_HYPERCALL && mr[0] == GUEST_CALL_RESULT &&
-		    buf->mr[4] < GUEST_BENCH_COUNT)
-			printf("BENCH %s %d %llu %llu %llu\n", guest_bench_names[buf->mr[4]],
-			       ITERATIONS, (unsigned long long)mr[1], (unsigned long long)mr[2],
-			       (unsigned long long)mr[3]);
+		if (label == MICA_EXIT_HYPERCALL && mr[0] == GUEST_CALL_RESULT)
+			print_result(mr, cross_cpu ? guest_bench_names_2cpus : guest_bench_names);
 		else if (label != MICA_EXIT_HYPERCALL && label != MICA_EXIT_MMIO &&
 			 label != MICA_EXIT_SYSREG)
 			break;
@@ -314,6 +363,77 @@ static void bench_guest_exits(const struct mica_boot_info *info)
 		printf("FAIL bench: the benchmark guest stopped (label %llu)\n",
 		       (unsigned long long)mica_msg_label(m.info));
 	(void)mica_tcb_suspend(tcb);
+	(void)mica_tcb_suspend(dev_tcb);
+}
+
+/* Virtual IPIs with the kernel routing the guest's SGIs: no VMM on the way. */
+static const char *const guest_ipi_names_routed[GUEST_BENCH_COUNT] = {
+	[GUEST_BENCH_IPI_VMM_WITH_SENDER] = "guest_ipi_cross_cpu",
+	[GUEST_BENCH_IPI_VMM_WITH_TARGET] = "guest_ipi_cross_cpu_back",
+};
+
+/*
+ * Virtual IPIs across CPUs (tests/guests/bench_ipi.c): a guest with vCPU 0
+ * on CPU 0 and vCPU 1 on CPU 1 sends SGIs back and forth. This thread, on
+ * CPU 0, is its VMM. Routed, the VM's SGI targets are the two vCPUs
+ * (MICA_VM_BIND_SGI) and each takes the SGI at 0x80 (MICA_VCPU_SET_SGI):
+ * the kernel delivers every write. Else each write of ICC_SGI1R_EL1 traps
+ * to this thread, as to servers/vmm for a write the kernel does not
+ * route, and it injects the SGI into the vCPUs the write's target list
+ * names (Aff0 = vCPU number), at 0x80 and with no EOI exit, and answers,
+ * at the vCPUs' priority (an injection by the running thread lets it go
+ * on and answer first: sched_hurry_next).
+ */
+static void bench_virtual_ipi(const struct mica_boot_info *info, bool routed)
+{
+	uint64_t vm = make(MICA_OBJ_VM, 0);
+	uint64_t vcpus[2] = {make(MICA_OBJ_VCPU, 0), make(MICA_OBJ_VCPU, 0)};
+	uint64_t tcbs[2] = {make(MICA_OBJ_TCB, 0), make(MICA_OBJ_TCB, 0)};
+	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
+	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
+	uint8_t priorities[16];
+	uint64_t entry;
+	struct mica_msg m;
+	bool ok = load_guest(info, "guest_ipi", vm, &entry);
+
+	memset(priorities, 0x80, sizeof(priorities));
+	for (unsigned v = 0; v < 2 && ok && routed; v++)
+		ok = mica_vm_bind_sgi(vm, v, vcpus[v]) == MICA_OK &&
+		     mica_vcpu_set_sgi(vcpus[v], 1u << GUEST_IPI_SGI, priorities) == MICA_OK;
+	if (!ok || !start_vcpu(vm, entry, vcpus[1], tcbs[1], vmm_ep, 100, 1) ||
+	    !start_vcpu(vm, entry, vcpus[0], tcbs[0], vmm_ep, 100, 0)) {
+		printf("FAIL bench: cannot build the IPI benchmark guest\n");
+		return;
+	}
+	m = mica_recv(vmm_ep, vmm_reply, mr);
+	for (;;) {
+		uint64_t label = mica_msg_label(m.info);
+		unsigned words = 1;
+
+		if (m.err != MICA_OK || (label == MICA_EXIT_HYPERCALL && mr[0] == GUEST_CALL_DONE))
+			break;
+		if (label == MICA_EXIT_SYSREG && mr[0] == ICC_SGI1R_EL1 &&
+		    (mr[1] & MICA_SYSREG_WRITE) && !routed) {
+			for (unsigned v = 0; v < 2; v++)
+				if (mr[2] & (UINT64_C(1) << v))
+					(void)mica_vcpu_inject_irq(vcpus[v], (mr[2] >> 24) & 0xf,
+								   0x80, 0);
+		} else if (label == MICA_EXIT_HYPERCALL && mr[0] == GUEST_CALL_RESULT) {
+			print_result(mr, routed ? guest_ipi_names_routed : guest_bench_names);
+			words = 0;
+		} else {
+			break;
+		}
+		mr[0] = 0;
+		m = mica_reply_recv(vmm_ep, vmm_reply, mica_msg_info(0, 0, words), mr);
+	}
+	if (m.err != MICA_OK || mica_msg_label(m.info) != MICA_EXIT_HYPERCALL ||
+	    mr[0] != GUEST_CALL_DONE)
+		printf("FAIL bench: the IPI benchmark guest stopped (label %llu, x0 0x%llx)\n",
+		       (unsigned long long)mica_msg_label(m.info), (unsigned long long)mr[0]);
+	(void)mica_tcb_suspend(tcbs[0]);
+	(void)mica_tcb_suspend(tcbs[1]);
 }
 
 /*
@@ -412,6 +532,10 @@ int main(void)
 			printf("FAIL bench: cannot move the server to CPU 1\n");
 		MEASURE((void)mica_call(ep, 0, mr));
 		report("ipc_call_reply_cross_cpu");
+		(void)mica_tcb_set_affinity(server_tcb, 0);
+		bench_guest_exits(info, true);
+		bench_virtual_ipi(info, false);
+		bench_virtual_ipi(info, true);
 		printf("FINISHED\n");
 		return 0;
 	}
@@ -419,7 +543,7 @@ int main(void)
 	bench_call_same_as();
 	bench_call_cross_as();
 	bench_signal();
-	bench_guest_exits(info);
+	bench_guest_exits(info, false);
 	bench_virq_inject(info);
 	printf("FINISHED\n");
 	return 0;

@@ -68,8 +68,15 @@ bool arch_irq_pending(void);
  */
 void arch_smp_start(const struct platform *platform);
 
-/* Interrupt another CPU (it enters the kernel: see smp.h); wait a moment in a spin loop. */
+/*
+ * Interrupt another CPU (it enters the kernel: see smp.h): arch_send_ipi at
+ * once; arch_kick once this CPU has released the kernel lock (the other
+ * CPU would only wait for it), which smp_unlock and the return to a thread
+ * do by arch_send_kicks. Wait a moment in a spin loop: arch_cpu_relax.
+ */
 void arch_send_ipi(unsigned cpu);
+void arch_kick(unsigned cpu);
+void arch_send_kicks(void);
 void arch_cpu_relax(void);
 /*
  * An entry into the kernel is abandoned (smp.h): make the thread whose

@@ -157,6 +157,13 @@ void sched_block(struct tcb *t);
  */
 void sched_hurry(struct tcb *t);
 
+/*
+ * As sched_hurry, asked by the thread running on this CPU, which is not
+ * done (a VMM that injects while it serves an exit): t runs next here, but
+ * the asker's slice goes on. On another CPU, as sched_hurry.
+ */
+void sched_hurry_next(struct tcb *t);
+
 /* t, runnable and no CPU's current thread, goes into its CPU's run queue. */
 void sched_requeue(struct tcb *t);
 

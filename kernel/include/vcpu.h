@@ -46,6 +46,9 @@ struct vcpu {
 	/* Blocked in WFI or WFE: the next in its CPU's list of such vCPUs. */
 	struct vcpu *wait_next;
 	bool waits_for_event; /* WFE (or a timed wait): the next tick ends it too. */
+	/* MICA_VCPU_SET_SGI: the SGIs it takes straight from the sender (bit n: SGI n). */
+	uint16_t sgi_enabled;
+	uint8_t sgi_priority[VGIC_SGI_COUNT];
 };
 
 _Static_assert(sizeof(struct vcpu) <= (1u << MICA_VCPU_BITS), "VCPU fits its object");

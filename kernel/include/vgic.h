@@ -20,6 +20,7 @@
 #include <arch/vcpu.h>
 
 #define VGIC_INTID_COUNT    1020 /* Virtual SGIs, PPIs and SPIs: 0..1019. */
+#define VGIC_SGI_COUNT	    16	 /* INTIDs 0..15. */
 #define VGIC_MAX_LRS	    16	 /* The architecture's most list registers. */
 #define VGIC_QUEUE_CAPACITY 32
 /*
@@ -92,6 +93,18 @@ MUST_CHECK enum mica_error vgic_inject(struct vcpu *v, unsigned intid, unsigned 
 				       unsigned flags);
 
 /*
+ * A guest's SGI intid (0..15) to the vCPUs bound as the VM's SGI targets
+ * that targets names (bit n: target n, MICA_VM_BIND_SGI): pending on each
+ * at once, at the priority its VMM gave (MICA_VCPU_SET_SGI), with no exit
+ * when the guest deactivates it. Done only if every target named is bound,
+ * takes that SGI and has room for it: else false, nothing changes, and the
+ * write goes to the VMM (whose GIC model also keeps a disabled SGI
+ * pending).
+ */
+struct vm;
+MUST_CHECK bool vgic_send_sgi(const struct vm *vm, unsigned intid, uint32_t targets);
+
+/*
  * v starts over (SET_ENTRY): every virtual interrupt is dropped, and the
  * physical lines behind them may fire again. Call before its list
  * registers are reset.
@@ -132,6 +145,12 @@ void vgic_set_vtimer_intid(unsigned intid);
 unsigned arch_vgic_lr_count(void);
 struct vgic_lr arch_vgic_lr_get(const struct arch_vcpu *v, unsigned n);
 void arch_vgic_lr_set(struct arch_vcpu *v, unsigned n, struct vgic_lr lr);
+/*
+ * The list registers that are not empty (bit n: list register n): any
+ * that is INVALID without eoi may read as 0 through arch_vgic_lr_get,
+ * unread (GICv3's ICH_ELRSR_EL2 says so in one read).
+ */
+uint32_t arch_vgic_lr_used(const struct arch_vcpu *v);
 
 /* Ask for a maintenance interrupt when at most one list register is in use. */
 void arch_vgic_set_underflow(struct arch_vcpu *v, bool on);

@@ -1,25 +1,39 @@
 /*
  * VM objects: a guest's stage-2 root table (the first page, what the
  * translation code walks) and, in the page after it, what the kernel keeps
- * about the VM: the guest-physical ranges bound to device servers. Each
- * range holds its own copy of the server's endpoint capability, so the
- * binding dies with the endpoint and the endpoint cannot vanish while the
- * binding refers to it.
+ * about the VM: the guest-physical ranges bound to device servers, and the
+ * vCPUs its guest's SGIs reach without an exit. Each binding holds its own
+ * copy of the endpoint's or vCPU's capability, so it dies with the object
+ * and the object cannot vanish while the binding refers to it.
  */
 #ifndef MICA_VM_H
 #define MICA_VM_H
 
 #include "cap.h"
 
+#include <mica/abi/invocation.h>
+
 #define VM_MMIO_RANGES 24
+#define VM_SGI_TARGETS MICA_VM_SGI_TARGETS
+#define VM_SLOTS       (VM_MMIO_RANGES + VM_SGI_TARGETS)
 
 struct vm {
-	struct slot mmio_ep[VM_MMIO_RANGES]; /* The bound endpoints; empty: range unused. */
+	/* The capabilities the VM holds, all deleted with it. */
+	union {
+		struct slot slots[VM_SLOTS];
+		struct {
+			struct slot
+				mmio_ep[VM_MMIO_RANGES]; /* The bound endpoints; empty: unused. */
+			struct slot sgi_vcpu[VM_SGI_TARGETS]; /* MICA_VM_BIND_SGI's vCPUs. */
+		};
+	};
 	uint64_t mmio_base[VM_MMIO_RANGES];
 	uint64_t mmio_last[VM_MMIO_RANGES]; /* Inclusive, so a range may end at 2^64 - 1. */
 	unsigned mmio_used;		    /* Ranges from this index on are unused. */
 };
 
+_Static_assert(offsetof(struct vm, sgi_vcpu) == VM_MMIO_RANGES * sizeof(struct slot),
+	       "a VM's slots are one array");
 _Static_assert(sizeof(struct vm) <= (1u << MICA_VM_BITS) - 4096, "struct vm fits after the root");
 
 /* The kernel part of the VM a VM capability names. */
@@ -39,6 +53,15 @@ MUST_CHECK enum mica_error vm_bind_mmio(struct vm *vm, uint64_t base, uint64_t s
 
 /* Drop the range that starts at base; MICA_ERR_NOT_FOUND if none does. */
 MUST_CHECK enum mica_error vm_unbind_mmio(struct vm *vm, uint64_t base);
+
+/*
+ * Make target (MICA_VM_BIND_SGI) name a copy of the VCPU capability in
+ * vcpu: MICA_ERR_RANGE past the targets, MICA_ERR_DELETE_FIRST if bound.
+ */
+MUST_CHECK enum mica_error vm_bind_sgi(struct vm *vm, uint64_t target, struct slot *vcpu);
+
+/* Drop target's binding; MICA_ERR_NOT_FOUND if it has none. */
+MUST_CHECK enum mica_error vm_unbind_sgi(struct vm *vm, uint64_t target);
 
 /* The endpoint capability bound to the range holding ipa, or NULL. */
 static inline __attribute__((always_inline)) const struct cap *vm_mmio_server(const struct vm *vm,

@@ -317,6 +317,15 @@ enum mica_error mica_vcpu_inject_undef(uint64_t vcpu)
 	return mica_invoke(vcpu, MICA_VCPU_INJECT_UNDEF, 0, NULL, 0, no_caps, NULL, 0);
 }
 
+enum mica_error mica_vcpu_set_sgi(uint64_t vcpu, uint16_t enabled, const uint8_t priorities[16])
+{
+	uint64_t packed[2] = {0, 0};
+
+	for (unsigned n = 0; n < 16; n++)
+		packed[n / 8] |= (uint64_t)priorities[n] << (8 * (n % 8));
+	return INVOKE0(vcpu, MICA_VCPU_SET_SGI, enabled, packed[0], packed[1]);
+}
+
 enum mica_error mica_vm_bind_mmio(uint64_t vm, uint64_t base, uint64_t size, uint64_t ep)
 {
 	const uint64_t caps[] = {ep};
@@ -327,4 +336,16 @@ enum mica_error mica_vm_bind_mmio(uint64_t vm, uint64_t base, uint64_t size, uin
 enum mica_error mica_vm_unbind_mmio(uint64_t vm, uint64_t base)
 {
 	return INVOKE0(vm, MICA_VM_UNBIND_MMIO, base);
+}
+
+enum mica_error mica_vm_bind_sgi(uint64_t vm, unsigned target, uint64_t vcpu)
+{
+	const uint64_t caps[] = {vcpu};
+
+	return INVOKE(vm, MICA_VM_BIND_SGI, caps, target);
+}
+
+enum mica_error mica_vm_unbind_sgi(uint64_t vm, unsigned target)
+{
+	return INVOKE0(vm, MICA_VM_UNBIND_SGI, target);
 }

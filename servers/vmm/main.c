@@ -71,6 +71,16 @@ static void clear(void *ctx, unsigned vcpu, unsigned intid)
 	(void)mica_vcpu_clear_irq(VMM_CAP_VCPU(vcpu), intid);
 }
 
+static void direct_sgis(void *ctx, unsigned vcpu, uint16_t enabled, const uint8_t prio[16])
+{
+	enum mica_error err = mica_vcpu_set_sgi(VMM_CAP_VCPU(vcpu), enabled, prio);
+
+	(void)ctx;
+	if (err != MICA_OK)
+		printf("vmm %s: cannot pass SGIs to vCPU %u directly (error %d)\n", vmm.vm->name,
+		       vcpu, err);
+}
+
 /* Start vCPU i at pc with x0, MMU off, as PSCI CPU_ON and a boot require. */
 static enum mica_error start_vcpu(unsigned i, uint64_t pc, uint64_t x0)
 {
@@ -103,7 +113,7 @@ static enum mica_error setup_gic(void)
 		.spi_count = VGICD_MAX_SPIS,
 		.vcpu_count = vmm.vm->vcpu_count,
 	};
-	const struct vgicd_ops ops = {.inject = inject, .clear = clear};
+	const struct vgicd_ops ops = {.inject = inject, .clear = clear, .direct_sgis = direct_sgis};
 
 	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++)
 		gcfg.mpidrs[i] = guest_vcpu_mpidr(i);
@@ -139,6 +149,29 @@ static bool boot_guest(void)
 	}
 	set_state(VM_RUNNING);
 	return true;
+}
+
+/*
+ * Let the kernel route the guest's SGIs to every vCPU whose affinity a
+ * target list at 0.0.0.x names (MICA_VM_BIND_SGI): such a write then
+ * reaches its targets without an exit, those the GIC model lets take it
+ * (direct_sgis). Others, and writes naming any other, still come here.
+ */
+static void bind_sgi_targets(void)
+{
+	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++) {
+		uint64_t mpidr = guest_vcpu_mpidr(i);
+		enum mica_error err;
+
+		if (mpidr >= MICA_VM_SGI_TARGETS)
+			continue;
+		/* A VMM started again finds its bindings made. */
+		(void)mica_vm_unbind_sgi(VMM_CAP_VM, (unsigned)mpidr);
+		err = mica_vm_bind_sgi(VMM_CAP_VM, (unsigned)mpidr, VMM_CAP_VCPU(i));
+		if (err != MICA_OK)
+			printf("vmm %s: SGIs to vCPU %u go through the VMM (error %d)\n",
+			       vmm.vm->name, i, err);
+	}
 }
 
 /* Bind each device range to its server's endpoint, and passthrough interrupts to vCPU 0. */
@@ -368,6 +401,7 @@ int main(const struct vmm_boot *boot)
 		return 1;
 	}
 	bind_devices();
+	bind_sgi_targets();
 	if (!boot_guest())
 		return 1;
 	serve();

@@ -214,6 +214,33 @@ static void sync_all(struct vgicd *g)
 		sync(g, lookup(g, 0, INTID_SPI + i));
 }
 
+/* Tell ops.direct_sgis of each vCPU whose directly taken SGIs changed. */
+static void sync_direct_sgis(struct vgicd *g)
+{
+	if (g->ops.direct_sgis == NULL)
+		return;
+	for (unsigned v = 0; v < g->cfg.vcpu_count; v++) {
+		struct vgicd_redist *r = &g->redists[v];
+		uint16_t enabled = 0;
+		uint8_t prio[SGI_COUNT];
+
+		for (unsigned i = 0; i < SGI_COUNT; i++) {
+			const struct vgicd_irq *irq = &r->private_irqs[i];
+
+			prio[i] = irq->priority;
+			if (irq->is_enabled && !irq->is_active && is_group_enabled(g, irq))
+				enabled |= (uint16_t)(1u << i);
+		}
+		if (r->has_direct && r->direct == enabled &&
+		    memcmp(r->direct_prio, prio, sizeof(prio)) == 0)
+			continue;
+		r->has_direct = true;
+		r->direct = enabled;
+		memcpy(r->direct_prio, prio, sizeof(prio));
+		g->ops.direct_sgis(g->ops.ctx, v, enabled, prio);
+	}
+}
+
 static bool is_pending(const struct vgicd_irq *irq)
 {
 	return irq->is_latched || (!irq->is_edge && irq->line) || irq->is_forwarded;
@@ -531,9 +558,14 @@ enum mica_error vgicd_read(struct vgicd *g, uint64_t addr, unsigned size, uint64
 
 enum mica_error vgicd_write(struct vgicd *g, uint64_t addr, unsigned size, uint64_t value)
 {
+	enum mica_error err;
+
 	if (size < 8)
 		value &= (UINT64_C(1) << (size * 8u)) - 1u;
-	return access(g, addr, size, true, &value);
+	err = access(g, addr, size, true, &value);
+	if (err == MICA_OK)
+		sync_direct_sgis(g);
+	return err;
 }
 
 static bool is_region_ok(uint64_t base, uint64_t size)
@@ -602,6 +634,8 @@ void vgicd_reset(struct vgicd *g)
 	/* Every SPI is disabled after a reset: nothing to inject yet. */
 	for (unsigned i = 0; i < VGICD_MAX_SPIS; i++)
 		g->spis[i].line = lines[i];
+	/* And no SGI reaches a vCPU directly. */
+	sync_direct_sgis(g);
 }
 
 enum mica_error vgicd_set_line(struct vgicd *g, unsigned vcpu, unsigned intid, bool level)

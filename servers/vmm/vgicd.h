@@ -43,6 +43,13 @@
 struct vgicd_ops {
 	enum mica_error (*inject)(void *ctx, unsigned vcpu, unsigned intid, uint8_t prio);
 	void (*clear)(void *ctx, unsigned vcpu, unsigned intid);
+	/*
+	 * Optional (NULL: none). The SGIs vcpu may take straight from another
+	 * vCPU, without the model (the kernel's MICA_VCPU_SET_SGI): those
+	 * enabled, in an enabled group and not active (bit n: SGI n), with
+	 * their priorities. Called whenever that changes, and after a reset.
+	 */
+	void (*direct_sgis)(void *ctx, unsigned vcpu, uint16_t enabled, const uint8_t prio[16]);
 	void *ctx;
 };
 
@@ -71,6 +78,10 @@ struct vgicd_irq {
 struct vgicd_redist {
 	struct vgicd_irq private_irqs[VGICD_PRIVATE];
 	bool is_asleep; /* GICR_WAKER.ProcessorSleep. */
+	/* What ops.direct_sgis last said (has_direct: it has been called). */
+	bool has_direct;
+	uint16_t direct;
+	uint8_t direct_prio[16];
 };
 
 struct vgicd {

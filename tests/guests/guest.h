@@ -25,7 +25,12 @@
 #define GUEST_BENCH_MMIO_WRITE	  2
 #define GUEST_BENCH_MMIO_READ_VMM 3
 #define GUEST_BENCH_SYSREG_READ	  4
-#define GUEST_BENCH_COUNT	  5
+/* bench_ipi.c: an SGI to a vCPU on another CPU, with the VMM on the sender's CPU or the target's.
+ */
+#define GUEST_BENCH_IPI_VMM_WITH_SENDER 5
+#define GUEST_BENCH_IPI_VMM_WITH_TARGET 6
+#define GUEST_BENCH_COUNT		7
+#define GUEST_IPI_SGI			3u
 
 /* The MMIO guest (mmio.c) and its VMM (tests/user/vm_mmio.c). */
 #define GUEST_DEV_BASE		 0x09100000ull /* Bound to the test device server. */

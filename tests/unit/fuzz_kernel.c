@@ -15,7 +15,9 @@
  *    are the kernel's;
  *  - the current vCPU thread's guest exits (a hypercall, MMIO, a trapped
  *    system register, WFI/WFE, an abort), as the arch's exit handler hands
- *    them to generic code;
+ *    them to generic code, or sends an SGI, which the kernel routes to the
+ *    vCPUs its VM binds (all of those it names, or none: then it is an exit
+ *    to the VMM, and the fuzzer checks that nothing changed);
  *  - a thread touches user memory through its address space (as the MMU
  *    would translate it), or takes an FP/SIMD trap;
  *  - an interrupt arrives: the timer tick, a device line bound to a
@@ -194,6 +196,8 @@ enum deep_state {
 	DEEP_SPACE_ACTIVE,
 	DEEP_SPACE_REMOTE,
 	DEEP_VM_MMIO_BOUND,
+	DEEP_VM_SGI_BOUND,
+	DEEP_VCPU_SGI_TARGET,
 	DEEP_CNODE,
 	DEEP_COUNT,
 };
@@ -217,6 +221,8 @@ static const char *const deep_names[DEEP_COUNT] = {
 	[DEEP_SPACE_ACTIVE] = "VSpace or VM the CPU runs in",
 	[DEEP_SPACE_REMOTE] = "VSpace or VM another CPU runs in",
 	[DEEP_VM_MMIO_BOUND] = "VM with MMIO ranges bound",
+	[DEEP_VM_SGI_BOUND] = "VM with SGI targets bound",
+	[DEEP_VCPU_SGI_TARGET] = "vCPU bound as a VM's SGI target",
 	[DEEP_CNODE] = "CNode",
 };
 
@@ -231,6 +237,26 @@ enum deep_by {
 
 static enum deep_by deep_context = BY_OTHER;
 static unsigned long deep[DEEP_COUNT][BY_COUNT];
+
+/*
+ * The VMs with SGI targets bound, and the vCPUs bound, when the operation
+ * began (found by find_live after the last one): a VM's bindings are
+ * deleted before the kernel reports the VM itself gone.
+ */
+#define MAX_SGI_BOUND 64
+static struct {
+	const void *vm[MAX_SGI_BOUND];
+	const void *vcpu[MAX_SGI_BOUND];
+	unsigned vms, vcpus;
+} sgi_bound;
+
+static bool sgi_bound_has(const void *const *set, unsigned n, const void *o)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (set[i] == o)
+			return true;
+	return false;
+}
 
 static struct {
 	unsigned long ops, worlds, idle_entries, idle_ops, fastpath_calls, fastpath_done,
@@ -618,6 +644,8 @@ static void note_removed(const struct cap *cap, bool final)
 
 		if (v->tcb != NULL)
 			count_deep(DEEP_VCPU_BOUND);
+		if (sgi_bound_has(sgi_bound.vcpu, sgi_bound.vcpus, v))
+			count_deep(DEEP_VCPU_SGI_TARGET);
 		if (sched_this_cpu()->loaded_vcpu == v)
 			count_deep(DEEP_VCPU_LOADED);
 		else if (runs_elsewhere(NULL, v, 0))
@@ -627,6 +655,8 @@ static void note_removed(const struct cap *cap, bool final)
 	case MICA_OBJ_VM:
 		if (vm_of(cap)->mmio_used != 0)
 			count_deep(DEEP_VM_MMIO_BOUND);
+		if (sgi_bound_has(sgi_bound.vm, sgi_bound.vms, vm_of(cap)))
+			count_deep(DEEP_VM_SGI_BOUND);
 		__attribute__((fallthrough));
 	case MICA_OBJ_VSPACE:
 		if (cap->data != 0 && cap->data == sched_this_cpu()->active_vs)
@@ -1555,14 +1585,32 @@ static void build_page_table(struct tcb *t, struct call *c)
 	(void)t;
 }
 
+/* An SGI target for BindSGI and UnbindSGI: mostly the first few, now and then past the last. */
+static uint64_t sgi_target_arg(void)
+{
+	static const uint64_t past[] = {VM_SGI_TARGETS, VM_SGI_TARGETS + 1, 255, UINT64_C(1) << 32,
+					UINT64_MAX};
+
+	if (chance(70))
+		return below(4);
+	return chance(80) ? below(VM_SGI_TARGETS) : ONE_OF(past);
+}
+
 static void build_vm(struct tcb *t, struct call *c)
 {
-	static const unsigned weights[] = {50, 40, 10};
-	static const uint64_t labels[] = {MICA_VM_BIND_MMIO, MICA_VM_UNBIND_MMIO,
-					  MICA_VM_UNBIND_MMIO + 3};
+	static const unsigned weights[] = {34, 26, 22, 12, 6};
+	static const uint64_t labels[] = {MICA_VM_BIND_MMIO, MICA_VM_UNBIND_MMIO, MICA_VM_BIND_SGI,
+					  MICA_VM_UNBIND_SGI, MICA_VM_UNBIND_SGI + 1};
 	static const uint64_t sizes[] = {0x1000, 0x800, 0x1000, 0, 0x2000, UINT64_MAX};
 
 	c->label = labels[PICK(weights)];
+	if (c->label == MICA_VM_BIND_SGI || c->label == MICA_VM_UNBIND_SGI) {
+		if (chance(97)) /* Else too short a message. */
+			call_arg(c, sgi_target_arg());
+		if (c->label == MICA_VM_BIND_SGI)
+			call_cap(c, cap_arg(&view, MICA_OBJ_VCPU, 85));
+		return;
+	}
 	call_arg(c, mmio_base());
 	if (c->label == MICA_VM_BIND_MMIO) {
 		call_arg(c, ONE_OF(sizes));
@@ -1571,13 +1619,30 @@ static void build_vm(struct tcb *t, struct call *c)
 	(void)t;
 }
 
+/*
+ * SetSGI: the SGIs a vCPU takes (mostly many, now and then none, or one
+ * past 15) and their priorities; now and then too short a message.
+ */
+static void build_set_sgi(struct call *c)
+{
+	uint64_t mask = chance(60) ? 0xffff : rnd() & 0xffff;
+
+	if (chance(8))
+		mask = chance(50) ? 0 : mask | UINT64_C(1) << (16 + below(48));
+	call_arg(c, mask);
+	call_arg(c, rnd());
+	call_arg(c, rnd());
+	if (chance(4))
+		c->length = below(3);
+}
+
 static void build_vcpu(struct tcb *t, struct call *c)
 {
-	static const unsigned weights[] = {20, 8, 10, 14, 20, 10, 12, 6};
-	static const uint64_t labels[] = {MICA_VCPU_SET_ENTRY,	  MICA_VCPU_GET_STATE,
-					  MICA_VCPU_READ_REG,	  MICA_VCPU_WRITE_REG,
-					  MICA_VCPU_INJECT_IRQ,	  MICA_VCPU_CLEAR_IRQ,
-					  MICA_VCPU_INJECT_UNDEF, MICA_VCPU_INJECT_UNDEF + 9};
+	static const unsigned weights[] = {20, 8, 10, 14, 20, 10, 12, 10, 6};
+	static const uint64_t labels[] = {
+		MICA_VCPU_SET_ENTRY,	MICA_VCPU_GET_STATE,  MICA_VCPU_READ_REG,
+		MICA_VCPU_WRITE_REG,	MICA_VCPU_INJECT_IRQ, MICA_VCPU_CLEAR_IRQ,
+		MICA_VCPU_INJECT_UNDEF, MICA_VCPU_SET_SGI,    MICA_VCPU_INJECT_UNDEF + 9};
 	static const uint64_t intids[] = {27, 32, 33, 34, 40, 41, 1019, 1020, 0x100000000};
 
 	c->label = labels[PICK(weights)];
@@ -1600,6 +1665,9 @@ static void build_vcpu(struct tcb *t, struct call *c)
 		break;
 	case MICA_VCPU_CLEAR_IRQ:
 		call_arg(c, ONE_OF(intids));
+		break;
+	case MICA_VCPU_SET_SGI:
+		build_set_sgi(c);
 		break;
 	default:
 		break;
@@ -1716,8 +1784,11 @@ static const char *call_name(unsigned type, uint64_t label)
 		{MICA_VCPU_INJECT_IRQ, "VCPU.InjectIRQ"},
 		{MICA_VCPU_CLEAR_IRQ, "VCPU.ClearIRQ"},
 		{MICA_VCPU_INJECT_UNDEF, "VCPU.InjectUndef"},
+		{MICA_VCPU_SET_SGI, "VCPU.SetSGI"},
 		{MICA_VM_BIND_MMIO, "VM.BindMMIO"},
 		{MICA_VM_UNBIND_MMIO, "VM.UnbindMMIO"},
+		{MICA_VM_BIND_SGI, "VM.BindSGI"},
+		{MICA_VM_UNBIND_SGI, "VM.UnbindSGI"},
 		{MICA_ASID_CONTROL_MAKE_POOL, "ASIDControl.MakePool"},
 	};
 	static const char *const wrong[MICA_OBJ_TYPE_COUNT] = {
@@ -1758,7 +1829,7 @@ static void op_invoke(struct tcb *t)
 		[MICA_OBJ_ENDPOINT] = 1,  [MICA_OBJ_NOTIFICATION] = 1, [MICA_OBJ_REPLY] = 1,
 		[MICA_OBJ_FRAME_4K] = 9,  [MICA_OBJ_FRAME_2M] = 2,     [MICA_OBJ_PAGE_TABLE] = 7,
 		[MICA_OBJ_VSPACE] = 1,	  [MICA_OBJ_IRQ_CONTROL] = 2,  [MICA_OBJ_IRQ_HANDLER] = 3,
-		[MICA_OBJ_VM] = 4,	  [MICA_OBJ_VCPU] = 9,	       [MICA_OBJ_ASID_CONTROL] = 2,
+		[MICA_OBJ_VM] = 6,	  [MICA_OBJ_VCPU] = 9,	       [MICA_OBJ_ASID_CONTROL] = 2,
 		[MICA_OBJ_ASID_POOL] = 1,
 	};
 	unsigned weights[MICA_OBJ_TYPE_COUNT] = {0};
@@ -2085,9 +2156,196 @@ static void op_guest_el1(struct tcb *t)
 	record("guest.EL1-read", OUT_OK, 0);
 }
 
+/*
+ * What an SGI write may change on a target vCPU, seen from the sending CPU:
+ * its queue, and its list registers if they are within reach (in memory,
+ * or in this CPU's registers), and its thread's state.
+ */
+struct sgi_target_view {
+	struct vcpu *v;
+	struct vgic vgic;
+	struct fake_lr lr[VGIC_MAX_LRS];
+	bool lr_seen;
+	uint8_t thread_state;
+};
+
+static void sgi_target_look(struct vcpu *v, struct sgi_target_view *out)
+{
+	out->v = v;
+	out->vgic = v->vgic;
+	out->lr_seen = v->arch.held_by == 0 || v->arch.held_by == fake_cpu_now + 1;
+	for (unsigned n = 0; out->lr_seen && n < fake_lr_count; n++)
+		out->lr[n] = *fake_vcpu_lr(&v->arch, n);
+	out->thread_state = v->tcb != NULL ? v->tcb->state : 0xff;
+}
+
+/* Do two looks at a target see the same (member by member: the structures have padding)? */
+static bool sgi_target_same(const struct sgi_target_view *a, const struct sgi_target_view *b)
+{
+	const struct vgic *x = &a->vgic, *y = &b->vgic;
+
+	if (x->count != y->count || x->has_work != y->has_work ||
+	    x->vtimer_masked != y->vtimer_masked || x->passthrough_count != y->passthrough_count ||
+	    x->eoi_owed_count != y->eoi_owed_count ||
+	    memcmp(x->queue, y->queue, sizeof(x->queue)) != 0 ||
+	    memcmp(x->lr_flags, y->lr_flags, sizeof(x->lr_flags)) != 0 ||
+	    memcmp(x->eoi_owed, y->eoi_owed, sizeof(x->eoi_owed)) != 0 ||
+	    a->thread_state != b->thread_state || a->lr_seen != b->lr_seen)
+		return false;
+	for (unsigned n = 0; a->lr_seen && n < fake_lr_count; n++) {
+		const struct fake_lr *p = &a->lr[n], *q = &b->lr[n];
+
+		if (p->intid != q->intid || p->priority != q->priority || p->state != q->state ||
+		    p->eoi != q->eoi)
+			return false;
+	}
+	return true;
+}
+
+/* Is intid pending for v: queued, or in a list register within reach? */
+static bool sgi_is_pending(struct vcpu *v, unsigned intid)
+{
+	for (unsigned i = 0; i < v->vgic.count; i++)
+		if (v->vgic.queue[i].intid == intid)
+			return true;
+	if (v->arch.held_by != 0 && v->arch.held_by != fake_cpu_now + 1)
+		return false;
+	for (unsigned n = 0; n < fake_lr_count; n++) {
+		const struct fake_lr *lr = fake_vcpu_lr(&v->arch, n);
+
+		if (lr->intid == intid &&
+		    (lr->state == VGIC_LR_PENDING || lr->state == VGIC_LR_PENDING_ACTIVE))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Should the kernel route SGI intid to targets in vm? Only if it is an SGI
+ * and every target named is bound, takes it, and has room in its queue for
+ * it (or has it queued already).
+ */
+static bool sgi_routable(const struct vm *vm, unsigned intid, uint32_t targets)
+{
+	if (intid >= VGIC_SGI_COUNT || targets == 0 || targets >> VM_SGI_TARGETS != 0)
+		return false;
+	for (unsigned n = 0; n < VM_SGI_TARGETS; n++) {
+		const struct cap *c = &vm->sgi_vcpu[n].cap;
+		const struct vcpu *v = (const struct vcpu *)c->object;
+		bool queued = false;
+
+		if (!(targets & (1u << n)))
+			continue;
+		if (c->type != MICA_OBJ_VCPU || !(v->sgi_enabled & (1u << intid)))
+			return false;
+		for (unsigned i = 0; i < v->vgic.count; i++)
+			queued |= v->vgic.queue[i].intid == intid;
+		if (!queued && v->vgic.count >= VGIC_QUEUE_CAPACITY - VGIC_HW_LINES)
+			return false;
+	}
+	return true;
+}
+
+static const char *sgi_outcome; /* What guest_sgi_write did, for the statistics. */
+
+/*
+ * The kernel's part of t's write of ICC_SGI1R_EL1 for SGI intid to targets,
+ * as the exit fastpath does it once the arch has decoded the write (the
+ * fake decodes none): routed to the vCPUs t's VM binds, else an exit to
+ * the VMM. It is routed exactly when sgi_routable says so. Routed, every
+ * target named has the SGI pending; not routed, nothing changed on any of
+ * them, and no CPU was kicked.
+ */
+static void guest_sgi_write(struct tcb *t, unsigned intid, uint32_t targets,
+			    const struct vcpu_exit *e, const uint64_t *words)
+{
+	static struct sgi_target_view seen[VM_SGI_TARGETS];
+	const struct cap *vm_cap = &t->slots[TCB_SLOT_VSPACE].cap;
+	unsigned ipis[MAX_CPUS];
+	unsigned count = 0;
+	bool routed, routable;
+
+	if (vm_cap->type != MICA_OBJ_VM) {
+		vcpu_exit(t, e, words, 4); /* The fastpath's slow way, as for any other exit. */
+		(void)schedule();
+		return;
+	}
+	for (unsigned n = 0; n < VM_SGI_TARGETS; n++) {
+		const struct cap *c = &vm_of(vm_cap)->sgi_vcpu[n].cap;
+
+		if ((targets & (1u << n)) && c->type == MICA_OBJ_VCPU)
+			sgi_target_look((struct vcpu *)c->object, &seen[count++]);
+	}
+	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++)
+		ipis[cpu] = fake_cpus[cpu].ipis;
+	routable = sgi_routable(vm_of(vm_cap), intid, targets);
+	routed = vgic_send_sgi(vm_of(vm_cap), intid, targets);
+	if (routed != routable)
+		fuzz_fail("SGI %u to %#x %s, though the targets %s", intid, targets,
+			  routed ? "routed" : "not routed",
+			  routable ? "take it and have room" : "do not all take it");
+	for (unsigned i = 0; i < count; i++) {
+		struct sgi_target_view now;
+
+		if (routed) {
+			if (!sgi_is_pending(seen[i].v, intid))
+				fuzz_fail(
+					"SGI %u routed, but vCPU %#lx, a target, does not have it "
+					"pending",
+					intid, object_id(seen[i].v));
+			continue;
+		}
+		sgi_target_look(seen[i].v, &now);
+		if (!sgi_target_same(&now, &seen[i]))
+			fuzz_fail("SGI %u to %#x not routed, yet vCPU %#lx, a target, changed",
+				  intid, targets, object_id(seen[i].v));
+	}
+	for (unsigned cpu = 0; !routed && cpu < smp_cpu_count; cpu++)
+		if (fake_cpus[cpu].ipis != ipis[cpu])
+			fuzz_fail("SGI %u to %#x not routed, yet cpu %u was kicked", intid, targets,
+				  cpu);
+	if (routed) {
+		sgi_outcome = "guest.SGI.routed";
+		arch_regs_skip(&t->regs, e->insn_len);
+	} else {
+		vcpu_exit(t, e, words, 4);
+	}
+	(void)schedule();
+}
+
+/*
+ * The guest sends an SGI: mostly to targets 0 and 1, which the world binds
+ * from the start, else to the first few, now and then to any, or to what
+ * no write can name.
+ */
+static void op_guest_sgi(struct tcb *t)
+{
+	unsigned intid = chance(96) ? below(VGIC_SGI_COUNT) : VGIC_SGI_COUNT + below(8);
+	uint32_t targets = chance(50)	? 1u << below(2)
+			   : chance(60) ? 1 + (uint32_t)below(3)
+					: (uint32_t)rnd() & 0xf;
+	uint64_t words[4];
+	const struct vcpu_exit e = {.label = MICA_EXIT_SYSREG,
+				    .reg = (uint8_t)below(32),
+				    .insn_len = 4,
+				    .size_log2 = 3,
+				    .reg64 = true};
+
+	if (chance(10))
+		targets = chance(50) ? (uint32_t)rnd() & 0xffff : (uint32_t)rnd();
+	words[0] = MICA_SYSREG(3, 0, 12, 11, 5);
+	words[1] = MICA_SYSREG_WRITE;
+	words[2] = (uint64_t)(intid & 0xf) << 24 | (targets & 0xffff);
+	words[3] = t->regs.pc;
+	describe("guest %#lx: SGI %u to targets %#x", thread_id(t), intid, targets);
+	sgi_outcome = "guest.SGI.to-VMM";
+	ENTER(true, guest_sgi_write(t, intid, targets, &e, words));
+	record(sgi_outcome, thread_outcome(t, MICA_OK), 0);
+}
+
 static void op_guest(struct tcb *t)
 {
-	static const unsigned weights[] = {35, 20, 10, 15, 10, 10, 8, 5};
+	static const unsigned weights[] = {35, 20, 10, 15, 10, 10, 8, 5, 30};
 	uint64_t words[MICA_EXIT_HYPERCALL_WORDS];
 	struct vcpu_exit e = {0};
 	unsigned which = PICK(weights);
@@ -2165,6 +2423,9 @@ static void op_guest(struct tcb *t)
 		return;
 	case 6:
 		op_guest_el1(t);
+		return;
+	case 8:
+		op_guest_sgi(t);
 		return;
 	default:
 		op_fp(t);
@@ -2330,14 +2591,14 @@ static unsigned find_object(const struct tcb *caller, enum situation sit, struct
 /* An invocation of a vCPU whose state another CPU holds. */
 static void build_remote_vcpu(struct call *c)
 {
-	static const unsigned weights[] = {50, 15, 15, 10, 10};
+	static const unsigned weights[] = {50, 15, 15, 10, 10, 6};
 	static const uint64_t labels[] = {MICA_VCPU_INJECT_IRQ, MICA_VCPU_READ_REG,
-					  MICA_VCPU_WRITE_REG, MICA_VCPU_CLEAR_IRQ,
-					  MICA_VCPU_GET_STATE};
+					  MICA_VCPU_WRITE_REG,	MICA_VCPU_CLEAR_IRQ,
+					  MICA_VCPU_GET_STATE,	MICA_VCPU_SET_SGI};
 	static const char *const names[] = {
 		"VCPU.InjectIRQ(held elsewhere)", "VCPU.ReadReg(held elsewhere)",
-		"VCPU.WriteReg(held elsewhere)", "VCPU.ClearIRQ(held elsewhere)",
-		"VCPU.GetState(held elsewhere)"};
+		"VCPU.WriteReg(held elsewhere)",  "VCPU.ClearIRQ(held elsewhere)",
+		"VCPU.GetState(held elsewhere)",  "VCPU.SetSGI(held elsewhere)"};
 	unsigned which = PICK(weights);
 
 	c->label = labels[which];
@@ -2346,6 +2607,8 @@ static void build_remote_vcpu(struct call *c)
 		call_arg(c, chance(80) ? 32 + below(8) : 27);
 		call_arg(c, below(256));
 		call_arg(c, chance(70) ? 0 : MICA_VIRQ_NOTIFY_EOI);
+	} else if (c->label == MICA_VCPU_SET_SGI) {
+		build_set_sgi(c);
 	} else if (c->label != MICA_VCPU_GET_STATE) {
 		call_arg(c, c->label == MICA_VCPU_CLEAR_IRQ ? 32 + below(8)
 							    : below(MICA_VCPU_REG_COUNT));
@@ -2511,6 +2774,26 @@ static void seed_guest(unsigned slot, unsigned vcpu_slot)
 }
 
 /*
+ * The world's two vCPUs take every SGI, at priorities of their own, and
+ * are its VM's SGI targets 0 and 1: so guests' SGIs are routed from the
+ * start, and the bindings hold capabilities to vCPUs the fuzzer may delete.
+ */
+static void seed_sgi_targets(void)
+{
+	const unsigned vm = FUZZ_FIRST + 17, first_vcpu = FUZZ_FIRST + 18;
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct invocation sgi = {
+			.label = MICA_VCPU_SET_SGI, .length = 3, .arg = {0xffff, rnd(), rnd()}};
+
+		must(vcpu_invoke(&sgi, (struct vcpu *)root_slots[first_vcpu + i].cap.object),
+		     "vCPU SGIs");
+		must(vm_bind_sgi(vm_of(&root_slots[vm].cap), i, &root_slots[first_vcpu + i]),
+		     "SGI target");
+	}
+}
+
+/*
  * A thread confined to a CSpace of its own: a CNode (radix 3) from the
  * small Untyped, minted with a guard that makes it resolve in one level
  * (the kind the fastpath caches), holding copies of the world's first
@@ -2604,6 +2887,7 @@ static void world_begin(void)
 	for (unsigned i = 0; i < 2; i++, slot += 3)
 		seed_tenant(slot, FUZZ_FIRST + 6 + i);
 	seed_guest(slot++, FUZZ_FIRST + 18);
+	seed_sgi_targets();
 	/* Free memory is poisoned from the start: nothing may touch it before a retype. */
 	touch_untyped(&root_slots[SLOT_SMALL_UNTYPED]);
 	touch_untyped(&root_slots[SLOT_MEDIUM_UNTYPED]);
@@ -2683,11 +2967,30 @@ static void live_add(const void **set, unsigned *n, const void *o)
 		set[(*n)++] = o;
 }
 
+/* Note vm's SGI bindings, if it has any. */
+static void find_sgi_bound(const struct vm *vm)
+{
+	bool any = false;
+
+	for (unsigned n = 0; n < VM_SGI_TARGETS; n++) {
+		const struct cap *c = &vm->sgi_vcpu[n].cap;
+
+		if (c->type != MICA_OBJ_VCPU)
+			continue;
+		any = true;
+		if (sgi_bound.vcpus < MAX_SGI_BOUND)
+			sgi_bound.vcpu[sgi_bound.vcpus++] = (const void *)c->object;
+	}
+	if (any && sgi_bound.vms < MAX_SGI_BOUND)
+		sgi_bound.vm[sgi_bound.vms++] = vm;
+}
+
 static void find_live(void)
 {
 	const struct slot *root = &root_slots[SLOT_UNTYPED];
 
 	live.tcbs = live.vcpus = live.tokens = 0;
+	sgi_bound.vms = sgi_bound.vcpus = 0;
 	for (const struct slot *s = root; s != NULL;) {
 		unsigned type = slot_is_zombie(s) ? s->cap.reserved : s->cap.type;
 
@@ -2697,6 +3000,8 @@ static void find_live(void)
 			live_add(live.vcpu, &live.vcpus, (const void *)s->cap.object);
 		else if ((type == MICA_OBJ_VSPACE || type == MICA_OBJ_VM) && live.tokens < MAX_LIVE)
 			live.token[live.tokens++] = s->cap.data;
+		if (type == MICA_OBJ_VM && !slot_is_zombie(s))
+			find_sgi_bound(vm_of(&s->cap));
 		/* Depth first: children, then the next sibling of the nearest ancestor with one. */
 		if (s->first_child != NULL) {
 			s = s->first_child;

@@ -76,7 +76,7 @@ static void fake_clear(void *ctx, unsigned vcpu, unsigned intid)
 	events[event_count++] = (struct event){CLEAR, vcpu, intid, 0};
 }
 
-static const struct vgicd_ops ops = {fake_inject, fake_clear, NULL};
+static const struct vgicd_ops ops = {.inject = fake_inject, .clear = fake_clear};
 
 /* Three vCPUs: Aff0 0 and 1, and one on Aff1 = 1. */
 static struct vgicd_config config(void)
@@ -602,7 +602,7 @@ static void test_a_refused_injection_is_retried_at_the_next_eoi(void **state)
 static void test_init_rejects_bad_configs(void **state)
 {
 	struct vgicd_config cfg = config();
-	struct vgicd_ops no_clear = {fake_inject, NULL, NULL};
+	struct vgicd_ops no_clear = {.inject = fake_inject};
 
 	cfg.spi_count = 48;
 	assert_int_equal(vgicd_init(&g, &cfg, &ops), MICA_ERR_INVALID_ARGUMENT);
@@ -634,7 +634,107 @@ static void test_init_rejects_bad_configs(void **state)
 	assert_int_equal(rd32(GICD + TYPER) & 0x1f, 3);
 }
 
-#define T(f) cmocka_unit_test_setup(f, setup)
+/* What the fake kernel's MICA_VCPU_SET_SGI was last told, per vCPU. */
+static struct {
+	unsigned calls;
+	uint16_t enabled;
+	uint8_t prio[16];
+} direct[3];
+
+static void fake_direct_sgis(void *ctx, unsigned vcpu, uint16_t enabled, const uint8_t prio[16])
+{
+	assert_true(vcpu < 3);
+	direct[vcpu].calls++;
+	direct[vcpu].enabled = enabled;
+	memcpy(direct[vcpu].prio, prio, sizeof(direct[vcpu].prio));
+}
+
+static const struct vgicd_ops direct_ops = {
+	.inject = fake_inject, .clear = fake_clear, .direct_sgis = fake_direct_sgis};
+
+static int setup_direct(void **state)
+{
+	struct vgicd_config cfg = config();
+
+	(void)setup(state);
+	memset(direct, 0, sizeof(direct));
+	assert_int_equal(vgicd_init(&g, &cfg, &direct_ops), MICA_OK);
+	vgicd_reset(&g);
+	return 0;
+}
+
+static unsigned direct_calls(void)
+{
+	return direct[0].calls + direct[1].calls + direct[2].calls;
+}
+
+static void test_direct_sgis_start_with_none_after_a_reset(void **state)
+{
+	for (unsigned v = 0; v < 3; v++) {
+		assert_int_equal(direct[v].calls, 1);
+		assert_int_equal(direct[v].enabled, 0);
+	}
+	/* A later reset says so again, even though nothing changed. */
+	vgicd_reset(&g);
+	for (unsigned v = 0; v < 3; v++)
+		assert_int_equal(direct[v].calls, 2);
+}
+
+static void test_direct_sgis_follow_enable_group_and_distributor(void **state)
+{
+	unsigned before = direct_calls();
+
+	/* Enabled, but in group 0, which is disabled: not yet. */
+	wr32(SGI(1) + ISENABLER, 1u << 3);
+	wr(SGI(1) + IPRIORITYR + 3, 1, 0xa0);
+	assert_int_equal(direct[1].enabled, 0);
+	wr32(SGI(1) + IGROUPR, 1u << 3);
+	assert_int_equal(direct[1].enabled, 0);
+	/* Group 1 enabled at the distributor: vCPU 1 takes SGI 3 directly, at 0xa0. */
+	wr32(GICD + CTLR, CTLR_G1);
+	assert_int_equal(direct[1].enabled, 1u << 3);
+	assert_int_equal(direct[1].prio[3], 0xa0);
+	/* The others were not told anything new. */
+	assert_int_equal(direct[0].enabled, 0);
+	assert_int_equal(direct[2].enabled, 0);
+	/* The priority, then CTLR (the group alone changed nothing: both were off). */
+	assert_int_equal(direct_calls(), before + 2);
+	/* Nothing changes: nobody is told. */
+	before = direct_calls();
+	wr32(SGI(1) + ISENABLER, 1u << 3);
+	wr(SGI(1) + IPRIORITYR + 3, 1, 0xa0);
+	assert_int_equal(direct_calls(), before);
+	/* The group disabled again: it goes back through the model. */
+	wr32(GICD + CTLR, 0);
+	assert_int_equal(direct[1].enabled, 0);
+	/* No SGI was ever injected by the model for any of this. */
+	expect_nothing_more();
+}
+
+static void test_direct_sgis_leave_out_disabled_and_active_ones(void **state)
+{
+	wr32(GICD + CTLR, CTLR_G1);
+	wr32(SGI(0) + IGROUPR, 0xffff);
+	wr32(SGI(0) + ISENABLER, 0x00ff);
+	assert_int_equal(direct[0].enabled, 0x00ff);
+	wr32(SGI(0) + ICENABLER, 1u << 2);
+	assert_int_equal(direct[0].enabled, 0x00fb);
+	/* Active (ISACTIVER): not taken again until deactivated. */
+	wr32(SGI(0) + ISACTIVER, 1u << 5);
+	assert_int_equal(direct[0].enabled, 0x00db);
+	wr32(SGI(0) + ICACTIVER, 1u << 5);
+	assert_int_equal(direct[0].enabled, 0x00fb);
+	/* PPIs are not SGIs: enabling one changes nothing here. */
+	wr32(SGI(0) + ISENABLER, 1u << 20);
+	assert_int_equal(direct[0].enabled, 0x00fb);
+	/* A priority change of an SGI is passed on. */
+	wr(SGI(0) + IPRIORITYR + 7, 1, 0x40);
+	assert_int_equal(direct[0].prio[7], 0x40);
+	assert_int_equal(direct[1].calls, 1);
+}
+
+#define T(f)  cmocka_unit_test_setup(f, setup)
+#define TD(f) cmocka_unit_test_setup(f, setup_direct)
 
 int main(void)
 {
@@ -668,6 +768,9 @@ int main(void)
 		T(test_bad_widths_and_misaligned_accesses_are_errors),
 		T(test_out_of_range_intids_are_errors),
 		T(test_sgi1r_pends_the_sgi_on_the_listed_targets),
+		TD(test_direct_sgis_start_with_none_after_a_reset),
+		TD(test_direct_sgis_follow_enable_group_and_distributor),
+		TD(test_direct_sgis_leave_out_disabled_and_active_ones),
 		T(test_sgi1r_with_irm_targets_everyone_but_the_sender),
 		T(test_a_refused_injection_is_retried_at_the_next_eoi),
 		T(test_init_rejects_bad_configs),

@@ -56,15 +56,19 @@ static void handle_irq(void)
 
 	if (intid >= GIC_SPURIOUS_FIRST)
 		return;
+	if (intid < 16) {
+		/* An SGI (GIC_SGI_KICK): entering the kernel was its point. */
+		gic_end_of_interrupt(intid);
+		return;
+	}
 	if (intid == timer_intid())
 		timer_handle();
 	else if (intid == vgic_hw_maintenance_intid())
 		vgic_maintenance();
 	else if (intid == timer_virt_intid())
 		vgic_vtimer_fired(intid);
-	else if (intid >= 16)
+	else
 		irq_deliver(intid);
-	/* Below 16, an SGI (GIC_SGI_KICK): entering the kernel was its point. */
 	gic_end_of_interrupt(intid);
 }
 
@@ -209,23 +213,18 @@ void exception_kernel_sync(struct arch_regs *frame)
 	arch_power_off(MICA_EXIT_KERNEL_PANIC);
 }
 
-void exception_kernel_irq(struct arch_regs *frame)
-{
-	(void)frame;
-	/* Only the idle loop takes interrupts in the kernel, without the lock. */
-	if (smp_cpu_count > 1)
-		smp_lock();
-	handle_irq();
-	if (smp_cpu_count > 1)
-		smp_unlock();
-}
-
 void exception_kernel_bad(struct arch_regs *frame)
 {
 	kprintf("mica: PANIC (kernel bug): unexpected exception vector at EL2\n");
 	print_syndrome(sysreg_read(esr_el2), sysreg_read(far_el2));
 	arch_regs_dump(frame);
 	arch_power_off(MICA_EXIT_KERNEL_PANIC);
+}
+
+/* The kernel runs with interrupts masked, idle too (arch_wait_for_interrupt). */
+NORETURN void exception_kernel_irq(struct arch_regs *frame)
+{
+	exception_kernel_bad(frame);
 }
 
 /* ISR_EL1.I: an IRQ is pending (the physical one at EL2). */
@@ -244,14 +243,17 @@ void arch_wait_for_interrupt(void)
 	if (shared)
 		smp_unlock();
 	/*
-	 * WFI with interrupts masked: one that comes first still wakes it, and
-	 * is taken once unmasked (unmasked before, it could be taken just
-	 * before the WFI, which would then wait for the next one).
+	 * WFI with interrupts masked: one that comes first still wakes it
+	 * (unmasked, it could be taken just before the WFI, which would then
+	 * wait for the next one). It is handled here, under the lock, rather
+	 * than taken as an exception: a CPU woken to run a thread enters the
+	 * kernel only once. Any others pending wake the next WFI at once.
 	 */
-	__asm__ volatile("wfi\n\tmsr daifclr, #2\n\tisb\n\tmsr daifset, #2" ::: "memory");
+	__asm__ volatile("wfi" ::: "memory");
 	if (shared)
 		smp_lock();
 	debug_stretch_begin();
+	handle_irq();
 }
 
 uint64_t arch_cycles(void)

@@ -106,6 +106,23 @@ void arch_send_ipi(unsigned cpu)
 	gic_send_sgi(cpu_mpidr[cpu], GIC_SGI_KICK);
 }
 
+void arch_kick(unsigned cpu)
+{
+	((struct arch_cpu *)arch_cpu_local())->kicks |= UINT32_C(1) << cpu;
+}
+
+void arch_send_kicks(void)
+{
+	struct arch_cpu *here = arch_cpu_local();
+
+	while (here->kicks != 0) {
+		unsigned cpu = (unsigned)__builtin_ctz(here->kicks);
+
+		here->kicks &= here->kicks - 1;
+		arch_send_ipi(cpu);
+	}
+}
+
 void arch_cpu_relax(void)
 {
 	__asm__ volatile("yield" ::: "memory");

@@ -238,6 +238,12 @@ return_unlock:
 	ldr	w2, [x1]
 	add	w2, w2, #1
 	stlr	w2, [x1]
+	mrs	x1, tpidr_el2			/* kicks held back until now (arch_kick) */
+	ldr	w2, [x1, #ARCH_CPU_KICKS]
+	cbz	w2, return_up
+	mov	x19, x0
+	bl	arch_send_kicks
+	mov	x0, x19
 return_up:
 	mov	sp, x0
 	ldp	x21, x22, [sp, #REGS_SP]	/* SP_EL0, then ELR */

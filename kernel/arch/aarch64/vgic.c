@@ -13,6 +13,7 @@
 /* ICH_*_EL2 encodings (op0 3, op1 4, CRn 12). */
 #define ICH_HCR_EL2    S3_4_C12_C11_0
 #define ICH_VTR_EL2    S3_4_C12_C11_1
+#define ICH_ELRSR_EL2  S3_4_C12_C11_5
 #define ICH_VMCR_EL2   S3_4_C12_C11_7
 #define ICH_AP0R(n)    S3_4_C12_C8_##n
 #define ICH_AP1R(n)    S3_4_C12_C9_##n
@@ -190,6 +191,20 @@ struct vgic_lr arch_vgic_lr_get(const struct arch_vcpu *v, unsigned n)
 		.state = (uint8_t)(lr >> ICH_LR_STATE_SHIFT),
 		.eoi = (lr & ICH_LR_EOI) != 0,
 	};
+}
+
+uint32_t arch_vgic_lr_used(const struct arch_vcpu *v)
+{
+	uint32_t all = (UINT32_C(1) << lr_count) - 1;
+	uint32_t used = 0;
+
+	/* ICH_ELRSR_EL2 bit n: LR n is invalid and, with HW 0, has EOI clear. */
+	if (v->is_loaded)
+		return ~(uint32_t)ich_read(ICH_ELRSR_EL2) & all;
+	for (unsigned n = 0; n < lr_count; n++)
+		if (v->ich_lr[n] >> ICH_LR_STATE_SHIFT != 0 || (v->ich_lr[n] & ICH_LR_EOI))
+			used |= 1u << n;
+	return used;
 }
 
 void arch_vgic_lr_set(struct arch_vcpu *v, unsigned n, struct vgic_lr lr)

@@ -600,6 +600,19 @@ struct vgic_lr arch_vgic_lr_get(const struct arch_vcpu *v, unsigned n)
 	return (struct vgic_lr){lr->intid, lr->priority, lr->state, lr->eoi};
 }
 
+uint32_t arch_vgic_lr_used(const struct arch_vcpu *v)
+{
+	uint32_t used = 0;
+
+	for (unsigned n = 0; n < arch_vgic_lr_count(); n++) {
+		struct vgic_lr lr = arch_vgic_lr_get(v, n);
+
+		if (lr.state != VGIC_LR_INVALID || lr.eoi)
+			used |= 1u << n;
+	}
+	return used;
+}
+
 void arch_vgic_lr_set(struct arch_vcpu *v, unsigned n, struct vgic_lr lr)
 {
 	struct fake_vcpu_regs *r = held_regs(v, "writes the list registers");

@@ -99,6 +99,31 @@ arch_decode_sysreg(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit 
 	words[3] = regs->pc;
 }
 
+/* ICC_SGI1R_EL1 (Arm ARM D19.3): INTID 27:24, TargetList 15:0, and the fields below. */
+#define SGI1R_INTID_SHIFT 24
+#define SGI1R_TARGETS	  UINT64_C(0xffff)
+/* Aff3 55:48, RS 47:44, IRM 40, Aff2 39:32, Aff1 23:16: all 0 for a write the kernel routes. */
+#define SGI1R_NOT_ROUTED UINT64_C(0x00fff1ff00ff0000)
+
+/*
+ * A trapped system register access, as arch_decode_sysreg gave it in words,
+ * that is a write of ICC_SGI1R_EL1 the kernel may route (vgic_send_sgi): a
+ * target list at affinity 0.0.0.x. Its SGI and target list; false for
+ * anything else.
+ */
+static inline __attribute__((always_inline)) bool arch_sgi_write(const uint64_t *words,
+								 unsigned *intid, uint32_t *targets)
+{
+	uint64_t value = words[2];
+
+	if (words[0] != MICA_SYSREG(3, 0, 12, 11, 5) || !(words[1] & MICA_SYSREG_WRITE) ||
+	    (value & SGI1R_NOT_ROUTED) != 0)
+		return false;
+	*intid = (unsigned)(value >> SGI1R_INTID_SHIFT) & 0xfu;
+	*targets = (uint32_t)(value & SGI1R_TARGETS);
+	return true;
+}
+
 /*
  * The exit the current guest took, if it is one of the four-word kinds:
  * MMIO or a system register. False: leave it to the slow path.

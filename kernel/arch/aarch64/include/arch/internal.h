@@ -52,7 +52,7 @@ struct arch_regs *exception_user_irq(struct arch_regs *regs);
 struct arch_regs *exception_user_fiq(struct arch_regs *regs);
 struct arch_regs *exception_user_serror(struct arch_regs *regs);
 void exception_kernel_sync(struct arch_regs *frame);
-void exception_kernel_irq(struct arch_regs *frame);
+NORETURN void exception_kernel_irq(struct arch_regs *frame);
 NORETURN void exception_kernel_bad(struct arch_regs *frame);
 
 #endif

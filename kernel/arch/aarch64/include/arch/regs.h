@@ -11,6 +11,9 @@
 #define REGS_TPIDR  272
 #define REGS_SIZE   288
 
+/* struct arch_cpu, for vectors.S. */
+#define ARCH_CPU_KICKS 12
+
 /* offsetof(struct arch_fp, fpsr): after q0..q31. */
 #define ARCH_FP_FPSR 512
 
@@ -107,6 +110,12 @@ static inline void arch_regs_copy_mrs(struct arch_regs *to, const struct arch_re
 	to->x[5] = from->x[5];
 }
 
+/* Resume the thread past the instruction of len bytes that it trapped on. */
+static inline void arch_regs_skip(struct arch_regs *regs, unsigned len)
+{
+	regs->pc += len;
+}
+
 static inline void arch_regs_set_ipc_result(struct arch_regs *regs, int err, uint64_t badge,
 					    uint64_t info)
 {
@@ -156,6 +165,7 @@ struct arch_cpu {
 	uintptr_t stack_top; /* Offset 0: vectors.S loads it. */
 	uint16_t index;
 	uint16_t vm_handle; /* The VM whose VMID VTTBR_EL2 was last given (arch_vmid_held). */
+	uint32_t kicks;	    /* Offset 12: CPUs to kick once the lock is released (arch_kick). */
 };
 
 /* This CPU's per-CPU data (the kernel code running on a CPU stays on it). */
@@ -214,6 +224,7 @@ static inline unsigned arch_cpu_index(void)
 }
 
 _Static_assert(sizeof(struct arch_regs) == REGS_SIZE, "vectors.S frame size");
+_Static_assert(__builtin_offsetof(struct arch_cpu, kicks) == ARCH_CPU_KICKS, "vectors.S kicks");
 _Static_assert(__builtin_offsetof(struct arch_regs, sp) == REGS_SP, "vectors.S sp offset");
 _Static_assert(__builtin_offsetof(struct arch_regs, pc) == REGS_PC, "vectors.S pc offset");
 _Static_assert(__builtin_offsetof(struct arch_regs, pstate) == REGS_PSTATE, "vectors.S pstate");

@@ -129,6 +129,12 @@ static inline void arch_regs_copy_mrs(struct arch_regs *to, const struct arch_re
 		to->x[i] = from->x[i];
 }
 
+/* Resume the thread past the instruction of len bytes that it trapped on. */
+static inline void arch_regs_skip(struct arch_regs *regs, unsigned len)
+{
+	regs->pc += len;
+}
+
 static inline void arch_regs_set_ipc_result(struct arch_regs *regs, int err, uint64_t badge,
 					    uint64_t info)
 {

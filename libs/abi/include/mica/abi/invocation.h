@@ -125,6 +125,11 @@ enum mica_invocation {
 	 * INJECT_UNDEF: the guest takes an undefined-instruction exception at
 	 * its current PC when it next runs (answer an exit with it to refuse
 	 * the instruction; the PC is not advanced).
+	 * SET_SGI: MR0 the SGIs (bit n: INTID n, 0..15) the vCPU takes straight
+	 * from another vCPU's ICC_SGI1R_EL1 write (see MICA_VM_BIND_SGI), MR1
+	 * the priorities of SGIs 0..7 (byte n: SGI n), MR2 of SGIs 8..15. The
+	 * VMM sets those its GIC model has enabled and in an enabled group; it
+	 * still gets writes naming any other. None after creation.
 	 */
 	MICA_VCPU_SET_ENTRY = 70,
 	MICA_VCPU_GET_STATE = 71,
@@ -133,6 +138,7 @@ enum mica_invocation {
 	MICA_VCPU_INJECT_IRQ = 74,
 	MICA_VCPU_CLEAR_IRQ = 75,
 	MICA_VCPU_INJECT_UNDEF = 76,
+	MICA_VCPU_SET_SGI = 77,
 
 	/*
 	 * VM. BIND_MMIO: MR0 base, MR1 size (bytes; the range must not wrap
@@ -143,6 +149,20 @@ enum mica_invocation {
 	MICA_VM_BIND_MMIO = 80,
 	MICA_VM_UNBIND_MMIO = 81,
 	/*
+	 * BIND_SGI: MR0 a target number n (0..MICA_VM_SGI_TARGETS - 1), CAP0 a
+	 * VCPU: a guest write of ICC_SGI1R_EL1 whose target list names
+	 * affinity 0.0.0.n (Aff3..Aff1 0, range 0, not IRM) reaches that vCPU
+	 * in the kernel, without an exit: pending at once, at the priority its
+	 * SET_SGI gave, and no exit when the guest deactivates it. The kernel
+	 * does so only when every vCPU a write names is bound and takes that
+	 * SGI (SET_SGI) and has room for it; any other write is an exit to the
+	 * VMM as before. The VM holds a copy of the capability, so the binding
+	 * dies with the vCPU. MICA_ERR_DELETE_FIRST if n is bound. UNBIND_SGI:
+	 * MR0 n (MICA_ERR_NOT_FOUND if unbound).
+	 */
+	MICA_VM_BIND_SGI = 82,
+	MICA_VM_UNBIND_SGI = 83,
+	/*
 	 * ASIDControl. MAKE_POOL: MR0 the kind (enum mica_asid_pool_kind), MR1
 	 * index and MR2 depth of the destination slot in CAP0 (a CNode). The
 	 * pool takes a free block of MICA_ASID_POOL_SIZE IDs
@@ -152,6 +172,9 @@ enum mica_invocation {
 	 */
 	MICA_ASID_CONTROL_MAKE_POOL = 90,
 };
+
+/* Targets of MICA_VM_BIND_SGI: the affinities 0.0.0.0 to 0.0.0.15. */
+#define MICA_VM_SGI_TARGETS 16u
 
 /* MR2 of MICA_VCPU_INJECT_IRQ. */
 #define MICA_VIRQ_NOTIFY_EOI 1u /* Exit with MICA_EXIT_VIRQ_EOI when the guest deactivates it. */
