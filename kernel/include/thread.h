@@ -8,8 +8,9 @@
  *
  * Scheduling: per-CPU run queues, one FIFO per priority (0..255) plus a
  * bitmap of non-empty priorities. The running thread is not in a queue.
- * Round robin within a priority on the timer tick. Only CPU 0 runs
- * threads today; the per-CPU structure is there for SMP.
+ * Round robin within a priority on the timer tick. Every CPU runs
+ * threads: each thread is in the queues of the CPU its affinity names
+ * (thread_set_cpu).
  */
 #ifndef MICA_THREAD_H
 #define MICA_THREAD_H

@@ -218,6 +218,16 @@ static inline unsigned long long hostile_garbage(unsigned attack, unsigned i)
 	      */
 
 /*
+ * The TPIDRRO guest (tpidrro.c) and its VMMs (tests/user/vm_tpidrro.c): the
+ * guest sets TPIDRRO_EL0 to the value its VMM gives it, then exits to the
+ * VMM round after round and reads the register back after each exit.
+ */
+#define GUEST_CALL_TPIDRRO_READY    0xf0 /* The VMM answers x0 = the value, x1 = the rounds. */
+#define GUEST_CALL_TPIDRRO_ROUND    0xf1 /* x1 = the round (1, 2, ...); read back after it. */
+#define GUEST_CALL_TPIDRRO_MISMATCH 0xf2 /* x1 = the round, x2 = what TPIDRRO_EL0 held. */
+#define GUEST_CALL_TPIDRRO_DONE	    0xf3 /* x1 = rounds made, x2 = mismatches seen. */
+
+/*
  * Helpers for the guests themselves (the counters also read at EL0 under
  * Mica, so their VMMs use them too).
  */

@@ -131,7 +131,7 @@ void cpu_init_this(unsigned cpu)
 	 * Registers whose reset values are UNKNOWN and which guests see: their
 	 * virtual counter equals the physical one (vtimer checks rely on it),
 	 * and they read the CPU's own MIDR. Host threads start with no
-	 * TPIDRRO_EL0 value (see arch_guest_tpidrro).
+	 * TPIDRRO_EL0 value (see struct arch_cpu's guest_tpidrro).
 	 */
 	sysreg_write(cntvoff_el2, 0);
 	sysreg_write(vpidr_el2, sysreg_read(midr_el1));

@@ -67,7 +67,11 @@ static void pauth_save(uint64_t *k)
 	k[9] = sysreg_read(s3_0_c2_c3_1);
 }
 
-uint64_t arch_guest_tpidrro;
+/* Where this CPU keeps the loaded vCPU's TPIDRRO_EL0 while host threads run (regs.h). */
+static uint64_t *guest_tpidrro(void)
+{
+	return &((struct arch_cpu *)arch_cpu_local())->guest_tpidrro;
+}
 
 /* Is the CPU set up for host threads (HCR_EL2.TGE), rather than for a guest? */
 static bool host_mode(void)
@@ -97,7 +101,7 @@ void arch_vcpu_load(struct arch_vcpu *v)
 	sysreg_write(afsr1_el12, v->afsr1);
 	sysreg_write(tpidr_el1, v->tpidr_el1);
 	if (host_mode())
-		arch_guest_tpidrro = v->tpidrro_el0; /* The switch to the guest loads it. */
+		*guest_tpidrro() = v->tpidrro_el0; /* The switch to the guest loads it. */
 	else
 		sysreg_write(tpidrro_el0, v->tpidrro_el0);
 	sysreg_write(par_el1, v->par);
@@ -135,7 +139,7 @@ void arch_vcpu_save(struct arch_vcpu *v)
 	v->afsr0 = sysreg_read(afsr0_el12);
 	v->afsr1 = sysreg_read(afsr1_el12);
 	v->tpidr_el1 = sysreg_read(tpidr_el1);
-	v->tpidrro_el0 = host_mode() ? arch_guest_tpidrro : sysreg_read(tpidrro_el0);
+	v->tpidrro_el0 = host_mode() ? *guest_tpidrro() : sysreg_read(tpidrro_el0);
 	v->par = sysreg_read(par_el1);
 	v->cntkctl = sysreg_read(cntkctl_el12);
 	v->cntv_ctl = sysreg_read(cntv_ctl_el02);

@@ -142,15 +142,6 @@ static inline uint64_t arch_vspace_token(const struct arch_vspace *vs)
 extern uint64_t arch_hcr_host, arch_hcr_guest;
 
 /*
- * TPIDRRO_EL0 is an EL0 register that a guest's EL1 writes and every host
- * thread at EL0 could read. While host threads run it holds 0, and the
- * loaded vCPU's value waits here; the switches between host and guest
- * address spaces below move it (and arch_vcpu_save/load know where it is).
- * One word per CPU; only CPU 0 runs threads so far.
- */
-extern uint64_t arch_guest_tpidrro;
-
-/*
  * No ISB: the kernel itself never uses TTBR0_EL2 translations (it reaches
  * user memory through the physmap), and the ERET back to EL0 is a context
  * synchronization event (Arm ARM D1.4.1 / "Context synchronization
@@ -166,6 +157,15 @@ struct arch_cpu {
 	uint16_t index;
 	uint16_t vm_handle; /* The VM whose VMID VTTBR_EL2 was last given (arch_vmid_held). */
 	uint32_t kicks;	    /* Offset 12: CPUs to kick once the lock is released (arch_kick). */
+	/*
+	 * TPIDRRO_EL0 is an EL0 register that a guest's EL1 writes and every
+	 * host thread at EL0 could read. While host threads run on this CPU it
+	 * holds 0, and the value of the vCPU loaded here waits in this word;
+	 * the switches between host and guest address spaces below move it
+	 * (and arch_vcpu_save/load know where it is). Per CPU: each CPU has a
+	 * vCPU of its own loaded, perhaps of another VM.
+	 */
+	uint64_t guest_tpidrro;
 };
 
 /* This CPU's per-CPU data (the kernel code running on a CPU stays on it). */
@@ -188,17 +188,18 @@ static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 {
 	if (__builtin_expect(token & ARCH_TOKEN_STAGE2, 0)) {
 		/* The token names the VM by its handle; VTTBR_EL2 wants its VMID now. */
+		struct arch_cpu *cpu = arch_cpu_local();
 		uint16_t handle = (uint16_t)(token >> 48);
 		uint64_t vttbr = (token & ARCH_TOKEN_ROOT) | (uint64_t)vmid_hw(&vmids, handle)
 								     << 48;
 
-		((struct arch_cpu *)arch_cpu_local())->vm_handle = handle;
+		cpu->vm_handle = handle;
 
 		__asm__ volatile("msr vttbr_el2, %0\n\tmsr hcr_el2, %1" ::"r"(vttbr),
 				 "r"(arch_hcr_guest)
 				 : "memory");
 		if (!(previous & ARCH_TOKEN_STAGE2))
-			__asm__ volatile("msr tpidrro_el0, %0" ::"r"(arch_guest_tpidrro)
+			__asm__ volatile("msr tpidrro_el0, %0" ::"r"(cpu->guest_tpidrro)
 					 : "memory");
 		return;
 	}
@@ -213,7 +214,7 @@ static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 				 : "=&r"(tpidrro)
 				 : "r"(arch_hcr_host)
 				 : "memory");
-		arch_guest_tpidrro = tpidrro;
+		((struct arch_cpu *)arch_cpu_local())->guest_tpidrro = tpidrro;
 	}
 }
 
