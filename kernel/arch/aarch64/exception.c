@@ -13,6 +13,7 @@
 #include "sched.h"
 #include "smp.h"
 #include "thread.h"
+#include "vcpu.h"
 #include "vgic.h"
 
 #include <mica/abi/context.h>
@@ -238,8 +239,16 @@ bool arch_irq_pending(void)
 void arch_wait_for_interrupt(void)
 {
 	bool shared = smp_cpu_count > 1;
+	const struct vcpu *loaded;
 
 	debug_stretch_point();
+	/*
+	 * The vCPU whose state stays loaded here may have a virtual interrupt
+	 * pending in a list register: with its CPU interface on, that would
+	 * end the WFI at once, again and again (QEMU wakes on one at EL2 too),
+	 * and the idle CPU would spin. Off until the CPU has something to run.
+	 */
+	arch_vgic_idle();
 	if (shared)
 		smp_unlock();
 	/*
@@ -253,6 +262,9 @@ void arch_wait_for_interrupt(void)
 	if (shared)
 		smp_lock();
 	debug_stretch_begin();
+	/* Still loaded unless another CPU took it meanwhile (a stall). */
+	loaded = sched_this_cpu()->loaded_vcpu;
+	vgic_hw_resume(loaded != NULL ? &loaded->arch : NULL);
 	handle_irq();
 }
 

@@ -237,6 +237,12 @@ void arch_vgic_idle(void)
 	ich_write(ICH_HCR_EL2, 0);
 }
 
+void vgic_hw_resume(const struct arch_vcpu *loaded)
+{
+	if (loaded != NULL)
+		ich_write(ICH_HCR_EL2, loaded->ich_hcr);
+}
+
 /* The virtual timer's condition (Arm ARM D11.2.4), with CNTVOFF_EL2 zero. */
 bool arch_vtimer_is_due(const struct arch_vcpu *v, uint64_t now)
 {

@@ -40,6 +40,9 @@ uint32_t vgic_hw_maintenance_intid(void);
 void vgic_hw_init_vcpu(struct arch_vcpu *v);
 void vgic_hw_load(struct arch_vcpu *v);
 void vgic_hw_save(struct arch_vcpu *v);
+/* After arch_vgic_idle: the virtual CPU interface of the vCPU loaded here (NULL: none) is on again.
+ */
+void vgic_hw_resume(const struct arch_vcpu *loaded);
 
 /* vcpu.c: a guest's exception arrived (t runs a vCPU). */
 struct tcb;
