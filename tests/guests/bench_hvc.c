@@ -9,6 +9,7 @@
  */
 #include <stdint.h>
 
+#include "bench_report.h"
 #include "guest.h"
 
 #define ITERATIONS 10000
@@ -20,21 +21,6 @@ static uint64_t samples[ITERATIONS];
 
 static uint64_t overhead;
 
-/* Sort the samples and report min, median and max of benchmark id. */
-static void report(uint64_t id)
-{
-	for (unsigned gap = ITERATIONS / 2; gap > 0; gap /= 2)
-		for (unsigned i = gap; i < ITERATIONS; i++)
-			for (unsigned j = i; j >= gap && samples[j - gap] > samples[j]; j -= gap) {
-				uint64_t t = samples[j];
-
-				samples[j] = samples[j - gap];
-				samples[j - gap] = t;
-			}
-	(void)guest_hvc(GUEST_CALL_RESULT, samples[0], samples[ITERATIONS / 2],
-			samples[ITERATIONS - 1], id);
-}
-
 /* Run op (a statement) WARMUP + ITERATIONS times, timing each, and report it as id. */
 #define MEASURE(id, op)                                                                            \
 	do {                                                                                       \
@@ -44,7 +30,7 @@ static void report(uint64_t id)
 			if (i_ >= 0)                                                               \
 				samples[i_] = guest_cycles() - t0_ - overhead;                     \
 		}                                                                                  \
-		report(id);                                                                        \
+		bench_report(samples, ITERATIONS, id);                                             \
 	} while (0)
 
 void guest_main(void)

@@ -29,6 +29,7 @@
  */
 #include <stdint.h>
 
+#include "bench_report.h"
 #include "gic.h"
 #include "guest.h"
 
@@ -139,20 +140,6 @@ static void wait_taken(unsigned me, unsigned before)
 	irqs_on();
 }
 
-static void report(uint64_t *samples, uint64_t id)
-{
-	for (unsigned gap = ITERATIONS / 2; gap > 0; gap /= 2)
-		for (unsigned i = gap; i < ITERATIONS; i++)
-			for (unsigned j = i; j >= gap && samples[j - gap] > samples[j]; j -= gap) {
-				uint64_t t = samples[j];
-
-				samples[j] = samples[j - gap];
-				samples[j - gap] = t;
-			}
-	(void)guest_hvc(GUEST_CALL_RESULT, samples[0], samples[ITERATIONS / 2],
-			samples[ITERATIONS - 1], id);
-}
-
 static void target_main(void)
 {
 	guest_vectors_install();
@@ -210,6 +197,6 @@ void guest_main(void)
 		to_target[i] += (uint64_t)adjust;
 		to_sender[i] -= (uint64_t)adjust;
 	}
-	report(to_target, GUEST_BENCH_IPI_VMM_WITH_SENDER);
-	report(to_sender, GUEST_BENCH_IPI_VMM_WITH_TARGET);
+	bench_report(to_target, ITERATIONS, GUEST_BENCH_IPI_VMM_WITH_SENDER);
+	bench_report(to_sender, ITERATIONS, GUEST_BENCH_IPI_VMM_WITH_TARGET);
 }
