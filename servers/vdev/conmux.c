@@ -25,7 +25,22 @@ static void emit_str(struct conmux *m, const char *s)
 		m->emit(m->ctx, (uint8_t)*s++);
 }
 
-/* End a line another writer left unfinished. */
+static void emit_bytes(struct conmux *m, const uint8_t *bytes, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		m->emit(m->ctx, bytes[i]);
+}
+
+/* Start a line of member's output on the console. */
+static void emit_prefix(struct conmux *m, unsigned member)
+{
+	emit_str(m, "[");
+	emit_str(m, m->names[member]);
+	emit_str(m, "] ");
+	m->is_at_line_start = false;
+}
+
+/* End the line left open on the console (the focus member's), if any. */
 static void break_line(struct conmux *m)
 {
 	if (!m->is_at_line_start) {
@@ -34,30 +49,117 @@ static void break_line(struct conmux *m)
 	}
 }
 
+static bool has_focus(const struct conmux *m, unsigned member)
+{
+	return member == m->focus && !m->is_ended[member];
+}
+
+/*
+ * Put out member's held complete lines, each with its prefix, and keep its
+ * unfinished rest. The console must be at the start of a line.
+ */
+static void emit_lines(struct conmux *m, unsigned member)
+{
+	struct conmux_line *held = &m->held[member];
+	size_t start = 0;
+
+	for (size_t i = 0; i < held->len; i++) {
+		if (held->bytes[i] != '\n')
+			continue;
+		emit_prefix(m, member);
+		emit_bytes(m, &held->bytes[start], i + 1 - start);
+		m->is_at_line_start = true;
+		start = i + 1;
+	}
+	held->len -= start;
+	memmove(held->bytes, &held->bytes[start], held->len);
+}
+
+/*
+ * Break the focus member's unfinished line, if there is one, and put out
+ * every complete line that waited for it to end.
+ */
+static void cut_in(struct conmux *m)
+{
+	break_line(m);
+	for (unsigned i = 0; i < m->count; i++)
+		emit_lines(m, i);
+}
+
+/*
+ * Put out member's held unfinished line on a line of its own, left open.
+ * The console must be at the start of a line.
+ */
+static void emit_unfinished(struct conmux *m, unsigned member)
+{
+	struct conmux_line *held = &m->held[member];
+
+	if (held->len == 0)
+		return;
+	emit_prefix(m, member);
+	emit_bytes(m, held->bytes, held->len);
+	held->len = 0;
+}
+
+/* Put out all that member holds, its unfinished line broken. */
+static void flush(struct conmux *m, unsigned member)
+{
+	if (m->held[member].len == 0)
+		return;
+	cut_in(m);
+	emit_unfinished(m, member);
+	break_line(m);
+}
+
+/*
+ * A byte from a member without the focus: held until its line is complete
+ * and the console is at the start of a line, or until the buffer is full.
+ */
+static void hold(struct conmux *m, unsigned member, uint8_t ch)
+{
+	struct conmux_line *held = &m->held[member];
+
+	held->bytes[held->len++] = ch;
+	if (held->len == CONMUX_LINE_SIZE) {
+		/* It can wait no longer: out go its complete lines, or else its line, broken. */
+		cut_in(m);
+		if (held->len == CONMUX_LINE_SIZE)
+			flush(m, member);
+	} else if (ch == '\n' && m->is_at_line_start) {
+		emit_lines(m, member);
+	}
+}
+
 void conmux_output(struct conmux *m, unsigned member, const uint8_t *buf, size_t len)
 {
 	if (member >= m->count)
 		return;
 	for (size_t i = 0; i < len; i++) {
-		if (member != m->last_writer)
-			break_line(m);
-		if (m->is_at_line_start) {
-			emit_str(m, "[");
-			emit_str(m, m->names[member]);
-			emit_str(m, "] ");
-			m->is_at_line_start = false;
+		if (!has_focus(m, member)) {
+			hold(m, member, buf[i]);
+			continue;
 		}
-		m->last_writer = member;
+		if (m->is_at_line_start)
+			emit_prefix(m, member);
 		m->emit(m->ctx, buf[i]);
-		if (buf[i] == '\n')
+		if (buf[i] == '\n') {
+			/* The line ended: what waited for it goes out. */
 			m->is_at_line_start = true;
+			cut_in(m);
+		}
 	}
+	if (m->is_ended[member])
+		flush(m, member); /* Nothing more will end its line. */
 }
 
-/* Give the focus to the next live member after the current one, and say so. */
+/*
+ * Give the focus to the next live member after the current one, and say
+ * so. The lines that waited for the old focus member's line go out first,
+ * and the new one's unfinished line after the announcement.
+ */
 static void move_focus(struct conmux *m)
 {
-	break_line(m);
+	cut_in(m);
 	for (unsigned i = 1; i <= m->count; i++) {
 		unsigned next = (m->focus + i) % m->count;
 
@@ -67,6 +169,7 @@ static void move_focus(struct conmux *m)
 		emit_str(m, "[mica] input to ");
 		emit_str(m, m->names[next]);
 		emit_str(m, "\r\n");
+		emit_unfinished(m, next);
 		return;
 	}
 	emit_str(m, "[mica] no VM takes input any more\r\n");
@@ -88,6 +191,7 @@ void conmux_end(struct conmux *m, unsigned member)
 	if (member >= m->count || m->is_ended[member])
 		return;
 	m->is_ended[member] = true;
+	flush(m, member);
 	if (m->focus == member)
 		move_focus(m);
 }

@@ -1,12 +1,39 @@
 /*
  * Sharing the machine's one serial console among the guests' consoles a
- * server emulates. Output: each line is prefixed with "[VM] ", and when
- * another guest's output interrupts a line, the line is broken first so
- * that every line on the console has exactly one guest's prefix. Input:
- * characters go to the console that has the focus; Ctrl-] (0x1d) moves
- * the focus to the next one and says so ("[mica] input to VM"). A console
- * whose VM has ended gives up the focus and is skipped. Pure logic:
- * characters leave through an emit callback.
+ * server emulates. Pure logic: characters leave through an emit callback.
+ *
+ * Output. Every line on the console carries one guest's output and starts
+ * with its prefix, "[VM] ". Guests write byte by byte, so each member
+ * collects its output in a line buffer of CONMUX_LINE_SIZE bytes, and what
+ * the console shows is:
+ *   - The member with the focus goes out byte by byte as it writes, so its
+ *     prompt and the echo of what is typed show at once.
+ *   - A complete line (ending in '\n') of any other member goes out whole,
+ *     never split by another member's output: at once if the console is at
+ *     the start of a line, else as soon as the focus member's unfinished
+ *     line ends or is broken, right after it.
+ *   - An unfinished line of a member without the focus waits for its '\n':
+ *     a prompt shows once its member has the focus, or completes the line.
+ *     (The server has no timer, so nothing puts it out when idle.)
+ *   - Bounded: a buffer that fills up goes out at once. If it holds
+ *     complete lines, they go out, and its unfinished rest stays; if it is
+ *     all one unfinished line, that goes out as a line of its own, broken
+ *     with "\r\n", and the rest of the line follows on a new line with the
+ *     prefix again. Either way the focus member's unfinished line is broken
+ *     first, and no byte is lost.
+ * A line that is broken (by a full buffer, the focus moving or a VM
+ * ending) ends with "\r\n"; whatever its member writes next starts a new
+ * line with the prefix.
+ *
+ * Input: characters go to the console that has the focus; Ctrl-] (0x1d)
+ * moves the focus to the next live member. The focus member's unfinished
+ * line is broken, every waiting complete line goes out, the move is
+ * announced ("[mica] input to VM"), and the new focus member's unfinished
+ * line, if it has one, follows on a line of its own and stays open.
+ * A console whose VM has ended first puts out everything it holds (its
+ * unfinished line broken with "\r\n"), gives up the focus as Ctrl-] would
+ * move it, and is skipped from then on; anything it still writes goes out
+ * in the same way at once, as nothing would end its line.
  */
 #ifndef MICA_VDEV_CONMUX_H
 #define MICA_VDEV_CONMUX_H
@@ -17,7 +44,14 @@
 
 #include <mica/proto/vdev.h>
 
-#define CONMUX_SWITCH 0x1du /* Ctrl-] */
+#define CONMUX_SWITCH	 0x1du /* Ctrl-] */
+#define CONMUX_LINE_SIZE 256u  /* Bytes a member's line buffer holds. */
+
+/* A member's output that the console has not shown yet. */
+struct conmux_line {
+	uint8_t bytes[CONMUX_LINE_SIZE];
+	size_t len;
+};
 
 struct conmux {
 	void (*emit)(void *ctx, uint8_t ch);
@@ -25,8 +59,9 @@ struct conmux {
 	unsigned count;
 	const char *names[VDEV_MAX_DEVICES]; /* Each member's VM name. */
 	bool is_ended[VDEV_MAX_DEVICES];     /* Its VM has ended. */
+	struct conmux_line held[VDEV_MAX_DEVICES];
 	unsigned focus;
-	unsigned last_writer;
+	/* If not, the focus member's unfinished line is open on the console. */
 	bool is_at_line_start;
 };
 
@@ -39,7 +74,7 @@ void conmux_init(struct conmux *m, void (*emit)(void *ctx, uint8_t ch), void *ct
  */
 int conmux_add(struct conmux *m, const char *vm);
 
-/* Output len bytes from member's guest. */
+/* Output len bytes from member's guest (shown as said above). */
 void conmux_output(struct conmux *m, unsigned member, const uint8_t *buf, size_t len);
 
 /*
@@ -49,9 +84,10 @@ void conmux_output(struct conmux *m, unsigned member, const uint8_t *buf, size_t
 int conmux_input(struct conmux *m, uint8_t ch);
 
 /*
- * member's VM has ended: it takes no more input. If it had the focus, the
- * focus moves to the next live member, which is announced, or, with none
- * left, the console says that no VM takes input.
+ * member's VM has ended: what it holds goes out, and it takes no more
+ * input. If it had the focus, the focus moves to the next live member,
+ * which is announced, or, with none left, the console says that no VM
+ * takes input.
  */
 void conmux_end(struct conmux *m, unsigned member);
 

@@ -1,7 +1,8 @@
 /*
  * vdev_pl011: serves every "arm,pl011" device in its boot page, in every
  * VM, with the PL011 model (pl011.c). Each guest UART's output goes to the
- * machine's console, each line prefixed with its VM's name; input typed
+ * machine's console in whole lines, each prefixed with its VM's name
+ * (conmux.h says when a line shows, and when it is broken); input typed
  * on the machine's console goes to the guest UART with the focus (Ctrl-]
  * moves it). A character that finds the guest's receive FIFO full is lost
  * and flagged as an overrun, as on hardware.

@@ -1,12 +1,14 @@
 /*
  * Unit tests for servers/vdev/conmux.c: the machine's console shared by
- * several guests, with a prefix per line and an input focus.
+ * several guests, with a prefix per line, whole lines, and an input focus.
+ * Each test checks what a user sees on the console.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -14,7 +16,7 @@
 #include "conmux.h"
 
 static struct conmux mux;
-static char screen[512];
+static char screen[4096];
 static size_t screen_len;
 
 static void emit(void *ctx, uint8_t ch)
@@ -39,6 +41,34 @@ static void out(unsigned member, const char *s)
 	conmux_output(&mux, member, (const uint8_t *)s, strlen(s));
 }
 
+static void clear_screen(void)
+{
+	screen_len = 0;
+	screen[0] = '\0';
+}
+
+/* Two guests writing at the same time, a byte each in turn, as UARTs do. */
+static void out_interleaved(unsigned a, const char *sa, unsigned b, const char *sb)
+{
+	while (*sa != '\0' || *sb != '\0') {
+		if (*sa != '\0')
+			conmux_output(&mux, a, (const uint8_t *)sa++, 1);
+		if (*sb != '\0')
+			conmux_output(&mux, b, (const uint8_t *)sb++, 1);
+	}
+}
+
+/* n copies of ch, as a string. */
+static const char *repeat(char ch, size_t n)
+{
+	static char s[2 * CONMUX_LINE_SIZE];
+
+	assert_true(n < sizeof(s));
+	memset(s, ch, n);
+	s[n] = '\0';
+	return s;
+}
+
 static void test_every_line_starts_with_the_vm_name(void **state)
 {
 	out(0, "hello\r\nwor");
@@ -46,12 +76,127 @@ static void test_every_line_starts_with_the_vm_name(void **state)
 	assert_string_equal(screen, "[linux] hello\r\n[linux] world\r\n");
 }
 
-static void test_another_guest_breaks_an_unfinished_line(void **state)
+/* linux has the focus: its bytes go out as they come, rtos's whole lines after them. */
+static void test_two_guests_writing_byte_by_byte_give_whole_lines(void **state)
 {
-	out(0, "abc");
-	out(1, "xyz\r\n");
-	out(0, "def\r\n");
-	assert_string_equal(screen, "[linux] abc\r\n[rtos] xyz\r\n[linux] def\r\n");
+	out_interleaved(0, "login ok\r\n", 1, "echo: got ping after 12 ticks\r\n");
+	assert_string_equal(screen, "[linux] login ok\r\n[rtos] echo: got ping after 12 ticks\r\n");
+	clear_screen();
+	out_interleaved(1, "tick 1\r\ntick 2\r\n", 0, "[    3.238429] reboot: Power down\r\n");
+	assert_string_equal(screen, "[linux] [    3.238429] reboot: Power down\r\n"
+				    "[rtos] tick 1\r\n[rtos] tick 2\r\n");
+}
+
+/* Neither has the focus: each line goes out whole as soon as it ends. */
+static void test_guests_without_the_focus_give_whole_lines(void **state)
+{
+	assert_int_equal(conmux_add(&mux, "third"), 2);
+	(void)conmux_input(&mux, CONMUX_SWITCH);
+	(void)conmux_input(&mux, CONMUX_SWITCH);
+	clear_screen();
+	out_interleaved(0, "one\r\nthree and four\r\n", 1, "two and more\r\n");
+	assert_string_equal(screen,
+			    "[linux] one\r\n[rtos] two and more\r\n[linux] three and four\r\n");
+}
+
+/* The focus member's prompt, and the echo of what is typed, show at once. */
+static void test_the_focus_members_prompt_shows_at_once(void **state)
+{
+	out(0, "/ # ");
+	assert_string_equal(screen, "[linux] / # ");
+	out(0, "l");
+	out(0, "s");
+	assert_string_equal(screen, "[linux] / # ls");
+	/* Another member's prompt waits for its line to end. */
+	out(1, "rtos> ");
+	assert_string_equal(screen, "[linux] / # ls");
+}
+
+/* A line from another guest is not put into the line being typed, but right after it. */
+static void test_another_line_waits_for_the_focus_line_to_end(void **state)
+{
+	out(0, "/ # ec");
+	out(1, "tick 1\r\n");
+	out(1, "tick 2\r\nrtos> ");
+	assert_string_equal(screen, "[linux] / # ec");
+	out(0, "ho hi\r\n");
+	assert_string_equal(screen, "[linux] / # echo hi\r\n[rtos] tick 1\r\n[rtos] tick 2\r\n");
+	out(0, "hi\r\n");
+	assert_string_equal(screen, "[linux] / # echo hi\r\n[rtos] tick 1\r\n[rtos] tick 2\r\n"
+				    "[linux] hi\r\n");
+}
+
+/* A line too long for the buffer goes out broken in pieces, every byte of it. */
+static void test_a_full_buffer_goes_out_as_a_broken_line(void **state)
+{
+	char expected[sizeof(screen)];
+
+	out(0, "/ # ");
+	out(1, repeat('a', CONMUX_LINE_SIZE - 1));
+	assert_string_equal(screen, "[linux] / # ");
+	out(1, "bcd\r\n");
+	out(0, "ls\r\n");
+	snprintf(expected, sizeof(expected),
+		 "[linux] / # \r\n[rtos] %sb\r\n[rtos] cd\r\n[linux] ls\r\n",
+		 repeat('a', CONMUX_LINE_SIZE - 1));
+	assert_string_equal(screen, expected);
+}
+
+/* Complete lines held behind the focus line cut into it once they fill the buffer. */
+static void test_held_lines_that_fill_the_buffer_go_out(void **state)
+{
+	char expected[sizeof(screen)];
+	char line[CONMUX_LINE_SIZE / 2 + 1];
+
+	/* Two lines of half the buffer each: the second fills it. */
+	snprintf(line, sizeof(line), "%s\n", repeat('x', CONMUX_LINE_SIZE / 2 - 1));
+	out(0, "/ # ");
+	out(1, line);
+	assert_string_equal(screen, "[linux] / # ");
+	out(1, line);
+	out(0, "ls\r\n");
+	snprintf(expected, sizeof(expected), "[linux] / # \r\n[rtos] %s[rtos] %s[linux] ls\r\n",
+		 line, line);
+	assert_string_equal(screen, expected);
+}
+
+/* A VM that ends has its unfinished line put out, broken, and its held lines. */
+static void test_an_ended_vm_puts_out_its_last_words(void **state)
+{
+	out(1, "last words");
+	conmux_end(&mux, 1);
+	assert_string_equal(screen, "[rtos] last words\r\n");
+	/* What it still writes is not held either: nothing would end its line. */
+	out(1, "after");
+	assert_string_equal(screen, "[rtos] last words\r\n[rtos] after\r\n");
+	clear_screen();
+	/* Behind the focus member's unfinished line too. */
+	assert_int_equal(conmux_add(&mux, "third"), 2);
+	out(0, "/ # ");
+	out(2, "done\r\nbye");
+	conmux_end(&mux, 2);
+	out(0, "ls\r\n");
+	assert_string_equal(screen,
+			    "[linux] / # \r\n[third] done\r\n[third] bye\r\n[linux] ls\r\n");
+}
+
+/*
+ * Moving the focus puts out the held lines, then the announcement, then the
+ * new focus member's unfinished line, which stays open for its input.
+ */
+static void test_moving_the_focus_puts_out_held_lines(void **state)
+{
+	out(0, "/ # ");
+	out(1, "tick\r\nrtos> ");
+	(void)conmux_input(&mux, CONMUX_SWITCH);
+	out(1, "x");
+	assert_string_equal(screen, "[linux] / # \r\n[rtos] tick\r\n[mica] input to rtos\r\n"
+				    "[rtos] rtos> x");
+	clear_screen();
+	out(0, "late\r\n");
+	assert_int_equal(screen_len, 0);
+	(void)conmux_input(&mux, CONMUX_SWITCH);
+	assert_string_equal(screen, "\r\n[linux] late\r\n[mica] input to linux\r\n");
 }
 
 static void test_finished_lines_are_not_broken_again(void **state)
@@ -76,7 +221,9 @@ static void test_the_switch_message_gets_a_line_of_its_own(void **state)
 	out(0, "login: ");
 	(void)conmux_input(&mux, 0x1d);
 	out(0, "x");
-	assert_string_equal(screen, "[linux] login: \r\n[mica] input to rtos\r\n[linux] x");
+	assert_string_equal(screen, "[linux] login: \r\n[mica] input to rtos\r\n");
+	out(0, "\r\n");
+	assert_string_equal(screen, "[linux] login: \r\n[mica] input to rtos\r\n[linux] x\r\n");
 }
 
 static void test_no_members_take_no_input(void **state)
@@ -140,7 +287,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_every_line_starts_with_the_vm_name),
-		T(test_another_guest_breaks_an_unfinished_line),
+		T(test_two_guests_writing_byte_by_byte_give_whole_lines),
+		T(test_guests_without_the_focus_give_whole_lines),
+		T(test_the_focus_members_prompt_shows_at_once),
+		T(test_another_line_waits_for_the_focus_line_to_end),
+		T(test_a_full_buffer_goes_out_as_a_broken_line),
+		T(test_held_lines_that_fill_the_buffer_go_out),
+		T(test_an_ended_vm_puts_out_its_last_words),
+		T(test_moving_the_focus_puts_out_held_lines),
 		T(test_finished_lines_are_not_broken_again),
 		T(test_input_goes_to_the_focus_and_ctrl_bracket_moves_it),
 		T(test_the_switch_message_gets_a_line_of_its_own),
