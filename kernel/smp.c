@@ -20,11 +20,21 @@ struct big_lock {
 };
 struct big_lock smp_big_lock __attribute__((aligned(64)));
 
+/*
+ * Waiters that sleep (bit n: CPU n), after spinning LOCK_SPINS times: a CPU
+ * that lets the lock go wakes the one whose ticket is next. Spinning alone,
+ * CPUs that an emulator runs on fewer host cores than it has CPUs keep the
+ * host from running the holder (or the next in line) for whole time slices.
+ */
+#define LOCK_SPINS 1024u
+uint32_t smp_lock_sleepers;
+
 /* One per CPU, each in a cache line of its own. */
 static struct smp_cpu {
-	uint32_t stall;	 /* Set by the lock holder; cleared when this CPU has given up all. */
-	bool abandoned;	 /* It did, while waiting: the entry it was making is void. */
-	bool entry_sync; /* That entry is an exception (not an interrupt)... */
+	uint32_t sleep_ticket; /* The ticket it sleeps for (see smp_lock_sleepers). */
+	uint32_t stall;	       /* Set by the lock holder; cleared when this CPU has given up all. */
+	bool abandoned;	       /* It did, while waiting: the entry it was making is void. */
+	bool entry_sync;       /* That entry is an exception (not an interrupt)... */
 	struct arch_regs *entry; /* ...from the thread whose registers are here; NULL: none. */
 } __attribute__((aligned(64))) cpus[PLATFORM_MAX_CPUS];
 
@@ -66,13 +76,48 @@ void smp_answer_stall(void)
 		serve_stall(me);
 }
 
+static __attribute__((noinline)) void lock_sleep(uint32_t ticket)
+{
+	unsigned me = arch_cpu_index();
+
+	cpus[me].sleep_ticket = ticket;
+	__atomic_fetch_or(&smp_lock_sleepers, UINT32_C(1) << me, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) != ticket)
+		arch_wait_for_lock();
+	__atomic_fetch_and(&smp_lock_sleepers, ~(UINT32_C(1) << me), __ATOMIC_RELAXED);
+}
+
 static void lock_wait(void)
 {
 	uint32_t ticket = __atomic_fetch_add(&smp_big_lock.next, 1, __ATOMIC_RELAXED);
+	unsigned spins = 0;
 
 	while (__atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) != ticket) {
 		smp_answer_stall();
-		arch_cpu_relax();
+		if (++spins < LOCK_SPINS) {
+			arch_cpu_relax();
+			continue;
+		}
+		/*
+		 * Sleep until an interrupt: the unlocker's wake-up (it reads the
+		 * sleepers after releasing; this CPU reads the owner after saying
+		 * it sleeps, each a release then an acquire, which stay in that
+		 * order), a stall, or any other.
+		 */
+		lock_sleep(ticket);
+		spins = 0;
+	}
+}
+
+void smp_wake_lock_sleeper(uint32_t owner)
+{
+	uint32_t sleepers = __atomic_load_n(&smp_lock_sleepers, __ATOMIC_ACQUIRE);
+
+	for (; sleepers != 0; sleepers &= sleepers - 1) {
+		unsigned cpu = (unsigned)__builtin_ctz(sleepers);
+
+		if (cpus[cpu].sleep_ticket == owner)
+			arch_send_ipi(cpu);
 	}
 }
 
@@ -88,7 +133,11 @@ void smp_lock(void)
 
 void smp_unlock(void)
 {
-	__atomic_store_n(&smp_big_lock.owner, smp_big_lock.owner + 1, __ATOMIC_RELEASE);
+	uint32_t owner = smp_big_lock.owner + 1;
+
+	__atomic_store_n(&smp_big_lock.owner, owner, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&smp_lock_sleepers, __ATOMIC_ACQUIRE) != 0)
+		smp_wake_lock_sleeper(owner);
 	arch_send_kicks();
 }
 

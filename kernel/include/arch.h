@@ -78,6 +78,8 @@ void arch_send_ipi(unsigned cpu);
 void arch_kick(unsigned cpu);
 void arch_send_kicks(void);
 void arch_cpu_relax(void);
+/* Wait for the lock, asleep until an interrupt (pending, even if masked) wakes this CPU. */
+void arch_wait_for_lock(void);
 /*
  * An entry into the kernel is abandoned (smp.h): make the thread whose
  * registers regs are repeat what caused it when it runs again (a system

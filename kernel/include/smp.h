@@ -38,6 +38,14 @@ void smp_lock(void);
 void smp_unlock(void);
 
 /*
+ * Waiters for the lock that spun long sleep (bit n: CPU n); whoever lets
+ * the lock go makes owner (the new owner count) wakes the sleeper whose
+ * ticket that is. The assembly release calls it too.
+ */
+extern uint32_t smp_lock_sleepers;
+void smp_wake_lock_sleeper(uint32_t owner);
+
+/*
  * On entry from a thread or guest whose registers are saved at regs, by an
  * exception (sync) or an interrupt: take the lock. True: a stall came while
  * waiting, the entry is void (arch_regs_abandon_entry made the thread ready

@@ -128,6 +128,11 @@ void arch_cpu_relax(void)
 	__asm__ volatile("yield" ::: "memory");
 }
 
+void arch_wait_for_lock(void)
+{
+	__asm__ volatile("wfi" ::: "memory");
+}
+
 void arch_regs_abandon_entry(struct arch_regs *regs, bool sync)
 {
 	unsigned ec;

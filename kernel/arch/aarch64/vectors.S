@@ -238,6 +238,14 @@ return_unlock:
 	ldr	w2, [x1]
 	add	w2, w2, #1
 	stlr	w2, [x1]
+	adr_l	x1, smp_lock_sleepers		/* a waiter asleep: wake the next one */
+	ldar	w3, [x1]
+	cbz	w3, 1f
+	mov	x19, x0
+	mov	w0, w2
+	bl	smp_wake_lock_sleeper
+	mov	x0, x19
+1:
 	mrs	x1, tpidr_el2			/* kicks held back until now (arch_kick) */
 	ldr	w2, [x1, #ARCH_CPU_KICKS]
 	cbz	w2, return_up

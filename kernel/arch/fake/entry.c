@@ -61,6 +61,12 @@ void arch_cpu_relax(void)
 	fake_cpu_switch(me);
 }
 
+/* The fake CPUs never wait for the lock for long; if one did, it spins on. */
+void arch_wait_for_lock(void)
+{
+	arch_cpu_relax();
+}
+
 /*
  * What the stalled CPU gave up was a kick's entry (see arch_cpu_relax): an
  * interrupt, which stays pending, so nothing is made again. regs is the
