@@ -310,7 +310,6 @@ struct arch_regs *fastpath_guest_exit(struct arch_regs *regs)
 	struct endpoint *ep;
 	struct reply *reply;
 	struct tcb *r;
-
 	unsigned sgi;
 	uint32_t targets;
 

@@ -107,6 +107,8 @@ void vcpu_unbind(struct vcpu *v)
 	arch_regs_init_user(&t->regs, 0, 0, 0);
 	thread_forget_fp(t);
 	vcpu_reset(v);
+	/* Its guest's GIC settings too: the next VMM says what it takes. */
+	v->sgi_enabled = 0;
 }
 
 void vcpu_destroy(struct vcpu *v)

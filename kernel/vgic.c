@@ -127,10 +127,8 @@ static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit, 
 	queue_insert(g, irq);
 	g->has_work = true;
 	vcpu_wake(v);
-	if (v->tcb != NULL && by_host)
-		sched_hurry_next(v->tcb);
-	else if (v->tcb != NULL)
-		sched_hurry(v->tcb);
+	if (v->tcb != NULL)
+		(by_host ? sched_hurry_next : sched_hurry)(v->tcb);
 	return MICA_OK;
 }
 

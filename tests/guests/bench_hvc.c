@@ -39,14 +39,7 @@ void guest_main(void)
 	volatile uint32_t *unbound = (volatile uint32_t *)GUEST_VMM_DEV_BASE;
 	uint64_t v;
 
-	overhead = UINT64_MAX;
-	for (int i = 0; i < 100; i++) {
-		uint64_t t0 = guest_cycles();
-		uint64_t d = guest_cycles() - t0;
-
-		if (d < overhead)
-			overhead = d;
-	}
+	overhead = bench_counter_overhead();
 	MEASURE(GUEST_BENCH_HVC, (void)guest_hvc(GUEST_CALL_NULL, 0, 0, 0, 0));
 	MEASURE(GUEST_BENCH_MMIO_READ, (void)*bound);
 	MEASURE(GUEST_BENCH_MMIO_WRITE, *bound = 1);

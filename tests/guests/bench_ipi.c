@@ -162,14 +162,7 @@ void guest_main(void)
 
 	if (this_vcpu() != 0)
 		target_main();
-	overhead = UINT64_MAX;
-	for (int i = 0; i < 100; i++) {
-		uint64_t t0 = guest_cycles();
-		uint64_t d = guest_cycles() - t0;
-
-		if (d < overhead)
-			overhead = d;
-	}
+	overhead = bench_counter_overhead();
 	guest_vectors_install();
 	gic_cpu_enable();
 	while (!target_up)

@@ -821,6 +821,35 @@ static void test_deleting_a_guest_that_holds_its_vm_that_holds_its_vcpu(void **s
 	assert_invariants();
 }
 
+/*
+ * A vCPU let go by its guest's thread (deleted) and bound to another, which
+ * may run another VM, takes no SGI straight from a sender until its VMM
+ * says so again: its last guest's GIC settings are gone with that guest.
+ */
+static void test_a_vcpu_bound_anew_takes_no_sgi_until_its_vmm_says(void **state)
+{
+	struct tcb *g;
+
+	(void)state;
+	take(0, 1u << 4);
+	assert_int_equal(bind_sgi(5, SLOT_FIRST_VCPU + 0), MICA_OK);
+	g = start_guest(0, 1);
+	assert_true(send_from(2, 4, 1u << 5));
+	assert_int_equal(times_pending(vcpus[0], 4), 1);
+
+	assert_int_equal(cnode_op(MICA_CNODE_DELETE, (unsigned)cptr_of(g)), MICA_OK);
+	poison(g, MICA_TCB_BITS);
+	g = start_guest(0, 1);
+	assert_ptr_equal(g->vcpu, vcpus[0]);
+	assert_int_equal(times_pending(vcpus[0], 4), 0); /* Dropped with the old guest. */
+	assert_false(send_from(2, 4, 1u << 5));
+	assert_int_equal(times_pending(vcpus[0], 4), 0);
+	take(0, 1u << 4);
+	assert_true(send_from(2, 4, 1u << 5));
+	assert_int_equal(times_pending(vcpus[0], 4), 1);
+	assert_invariants();
+}
+
 /* The invocations' errors -----------------------------------------------------------------------
  */
 
@@ -944,6 +973,7 @@ int main(void)
 		SGI_TEST(test_bind_sgi_refuses_what_it_must_and_changes_nothing),
 		SGI_TEST(test_unbind_sgi_refuses_what_it_must),
 		SGI_TEST(test_set_sgi_refuses_sgis_past_15_and_short_messages_and_changes_nothing),
+		SGI_TEST(test_a_vcpu_bound_anew_takes_no_sgi_until_its_vmm_says),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,7 +129,7 @@ enum mica_invocation {
 	 * from another vCPU's ICC_SGI1R_EL1 write (see MICA_VM_BIND_SGI), MR1
 	 * the priorities of SGIs 0..7 (byte n: SGI n), MR2 of SGIs 8..15. The
 	 * VMM sets those its GIC model has enabled and in an enabled group; it
-	 * still gets writes naming any other. None after creation.
+	 * still gets writes naming any other. None after creation or unbinding.
 	 */
 	MICA_VCPU_SET_ENTRY = 70,
 	MICA_VCPU_GET_STATE = 71,
