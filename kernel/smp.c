@@ -1,10 +1,23 @@
 /*
  * Several CPUs: the big kernel lock, stalls, and kicks (see smp.h).
  *
- * The lock is a ticket lock: a CPU takes the next ticket and waits for the
- * owner count to reach it, so CPUs get the kernel in the order they asked.
- * While it waits it answers stalls: the CPU holding the lock may need it to
- * give up what it holds, and it cannot take the lock to do so.
+ * The lock is a word: its low byte 0 when free, else the holder's CPU
+ * number plus one; above it, a count of the times it was taken. It is
+ * taken by compare-and-swap, by whichever CPU is running when it goes free:
+ * not a queue, because a queue hands the lock to the next waiter whether it
+ * runs or not. An emulator that runs more CPUs than it has host cores (or a
+ * hypervisor below this one) stops a waiter for whole time slices, and a
+ * ticket lock then stops every CPU behind it: on QEMU with four CPUs on two
+ * host cores, Linux took minutes to print its first lines.
+ *
+ * Taking it in no order could leave a CPU waiting for ever, so the wait is
+ * bounded: a waiter that has seen the lock taken smp_cpu_count times (as
+ * often as a queue would have made it wait) says it starves, and no CPU
+ * that does not starve takes the lock while one does.
+ *
+ * A waiter spins a while, then sleeps until the CPU that lets the lock go
+ * wakes it. While it waits, it answers stalls: the CPU holding the lock may
+ * need it to give up what it holds, and it cannot take the lock to do so.
  */
 #include "sched.h"
 #include "smp.h"
@@ -13,28 +26,22 @@
 
 unsigned smp_cpu_count = 1;
 
-/* The owner count is at offset 4: vectors.S releases the lock itself. */
-struct big_lock {
-	uint32_t next;
-	uint32_t owner;
-};
-struct big_lock smp_big_lock __attribute__((aligned(64)));
+/* vectors.S lets it go itself (a release store of the count, then the wake-up). */
+uint32_t smp_big_lock __attribute__((aligned(64)));
+#define LOCK_HOLDER 0xffu
+#define LOCK_TAKEN  0x100u
 
-/*
- * Waiters that sleep (bit n: CPU n), after spinning LOCK_SPINS times: a CPU
- * that lets the lock go wakes the one whose ticket is next. Spinning alone,
- * CPUs that an emulator runs on fewer host cores than it has CPUs keep the
- * host from running the holder (or the next in line) for whole time slices.
- */
+/* Waiters that sleep (bit n: CPU n), after spinning LOCK_SPINS times... */
 #define LOCK_SPINS 1024u
-uint32_t smp_lock_sleepers;
+uint32_t smp_lock_sleepers __attribute__((aligned(64)));
+/* ...and those that starve. */
+static uint32_t lock_starving;
 
 /* One per CPU, each in a cache line of its own. */
 static struct smp_cpu {
-	uint32_t sleep_ticket; /* The ticket it sleeps for (see smp_lock_sleepers). */
-	uint32_t stall;	       /* Set by the lock holder; cleared when this CPU has given up all. */
-	bool abandoned;	       /* It did, while waiting: the entry it was making is void. */
-	bool entry_sync;       /* That entry is an exception (not an interrupt)... */
+	uint32_t stall;	 /* Set by the lock holder; cleared when this CPU has given up all. */
+	bool abandoned;	 /* It did, while waiting: the entry it was making is void. */
+	bool entry_sync; /* That entry is an exception (not an interrupt)... */
 	struct arch_regs *entry; /* ...from the thread whose registers are here; NULL: none. */
 } __attribute__((aligned(64))) cpus[PLATFORM_MAX_CPUS];
 
@@ -76,49 +83,82 @@ void smp_answer_stall(void)
 		serve_stall(me);
 }
 
-static __attribute__((noinline)) void lock_sleep(uint32_t ticket)
+/* Take the lock, whose word was lock, unless it is held or others starve. */
+static bool lock_try(unsigned me, uint32_t lock)
 {
-	unsigned me = arch_cpu_index();
+	uint32_t starving = __atomic_load_n(&lock_starving, __ATOMIC_RELAXED);
 
-	cpus[me].sleep_ticket = ticket;
-	__atomic_fetch_or(&smp_lock_sleepers, UINT32_C(1) << me, __ATOMIC_RELEASE);
-	if (__atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) != ticket)
+	if ((lock & LOCK_HOLDER) != 0 || (starving != 0 && (starving & UINT32_C(1) << me) == 0))
+		return false;
+	return __atomic_compare_exchange_n(&smp_big_lock, &lock, (lock + LOCK_TAKEN) | (me + 1),
+					   false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/*
+ * Sleep until an interrupt: the wake-up of a CPU letting the lock go, a
+ * stall, or any other. Saying it sleeps, then looking at the lock, is one
+ * half of a handshake whose other half is letting the lock go, then
+ * looking at the sleepers: with a full barrier between the store and the
+ * load on each side, one of the two sees the other's store, so a waiter
+ * does not sleep through the release it waits for.
+ */
+static __attribute__((noinline)) void lock_sleep(unsigned me)
+{
+	__atomic_fetch_or(&smp_lock_sleepers, UINT32_C(1) << me, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if ((__atomic_load_n(&smp_big_lock, __ATOMIC_RELAXED) & LOCK_HOLDER) != 0)
 		arch_wait_for_lock();
 	__atomic_fetch_and(&smp_lock_sleepers, ~(UINT32_C(1) << me), __ATOMIC_RELAXED);
 }
 
-static void lock_wait(void)
+static __attribute__((noinline)) void lock_wait_long(unsigned me, uint32_t lock)
 {
-	uint32_t ticket = __atomic_fetch_add(&smp_big_lock.next, 1, __ATOMIC_RELAXED);
+	uint32_t first = lock;
+	bool starves = false;
 	unsigned spins = 0;
 
-	while (__atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) != ticket) {
+	do {
 		smp_answer_stall();
+		if (!starves && (lock - first) / LOCK_TAKEN >= smp_cpu_count) {
+			__atomic_fetch_or(&lock_starving, UINT32_C(1) << me, __ATOMIC_RELAXED);
+			starves = true;
+		}
 		if (++spins < LOCK_SPINS) {
 			arch_cpu_relax();
-			continue;
+		} else {
+			lock_sleep(me);
+			spins = 0;
 		}
-		/*
-		 * Sleep until an interrupt: the unlocker's wake-up (it reads the
-		 * sleepers after releasing; this CPU reads the owner after saying
-		 * it sleeps, each a release then an acquire, which stay in that
-		 * order), a stall, or any other.
-		 */
-		lock_sleep(ticket);
-		spins = 0;
-	}
+		lock = __atomic_load_n(&smp_big_lock, __ATOMIC_RELAXED);
+	} while (!lock_try(me, lock));
+	if (starves)
+		__atomic_fetch_and(&lock_starving, ~(UINT32_C(1) << me), __ATOMIC_RELAXED);
 }
 
-void smp_wake_lock_sleeper(uint32_t owner)
+static inline void lock_wait(unsigned me)
 {
-	uint32_t sleepers = __atomic_load_n(&smp_lock_sleepers, __ATOMIC_ACQUIRE);
+	uint32_t lock = __atomic_load_n(&smp_big_lock, __ATOMIC_RELAXED);
 
-	for (; sleepers != 0; sleepers &= sleepers - 1) {
-		unsigned cpu = (unsigned)__builtin_ctz(sleepers);
+	if (!lock_try(me, lock))
+		lock_wait_long(me, lock);
+}
 
-		if (cpus[cpu].sleep_ticket == owner)
-			arch_send_ipi(cpu);
-	}
+/*
+ * Called with the lock just let go and a full barrier since: wake one
+ * sleeper, one that starves if any does, and of those the first after this
+ * CPU in CPU order, so that each in turn gets the chance. It may find the
+ * lock taken again and sleep again; whoever took it wakes the next when it
+ * lets go.
+ */
+void smp_wake_lock_sleeper(void)
+{
+	uint32_t sleepers = __atomic_load_n(&smp_lock_sleepers, __ATOMIC_RELAXED);
+	uint32_t starving = sleepers & __atomic_load_n(&lock_starving, __ATOMIC_RELAXED);
+	uint32_t some = starving != 0 ? starving : sleepers;
+	uint32_t after = some & ~((UINT32_C(2) << arch_cpu_index()) - 1);
+
+	if (some != 0)
+		arch_send_ipi((unsigned)__builtin_ctz(after != 0 ? after : some));
 }
 
 void smp_lock(void)
@@ -126,18 +166,17 @@ void smp_lock(void)
 	unsigned me = arch_cpu_index();
 
 	cpus[me].entry = NULL;
-	lock_wait();
+	lock_wait(me);
 	/* Entries from the kernel itself (idle) abandon nothing. */
 	cpus[me].abandoned = false;
 }
 
 void smp_unlock(void)
 {
-	uint32_t owner = smp_big_lock.owner + 1;
-
-	__atomic_store_n(&smp_big_lock.owner, owner, __ATOMIC_RELEASE);
-	if (__atomic_load_n(&smp_lock_sleepers, __ATOMIC_ACQUIRE) != 0)
-		smp_wake_lock_sleeper(owner);
+	__atomic_store_n(&smp_big_lock, smp_big_lock & ~LOCK_HOLDER, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&smp_lock_sleepers, __ATOMIC_RELAXED) != 0)
+		smp_wake_lock_sleeper();
 	arch_send_kicks();
 }
 
@@ -147,7 +186,7 @@ bool smp_lock_entry(struct arch_regs *regs, bool sync)
 
 	cpus[me].entry = regs;
 	cpus[me].entry_sync = sync;
-	lock_wait();
+	lock_wait(me);
 	if (!cpus[me].abandoned)
 		return false;
 	cpus[me].abandoned = false;

@@ -38,12 +38,14 @@ void smp_lock(void);
 void smp_unlock(void);
 
 /*
- * Waiters for the lock that spun long sleep (bit n: CPU n); whoever lets
- * the lock go makes owner (the new owner count) wakes the sleeper whose
- * ticket that is. The assembly release calls it too.
+ * The lock: its low byte 0 when free, else the holder's CPU number plus
+ * one (smp.c). Waiters that spun long sleep (bit n of smp_lock_sleepers:
+ * CPU n); whoever lets the lock go then wakes one (the assembly release
+ * calls it too).
  */
+extern uint32_t smp_big_lock;
 extern uint32_t smp_lock_sleepers;
-void smp_wake_lock_sleeper(uint32_t owner);
+void smp_wake_lock_sleeper(void);
 
 /*
  * On entry from a thread or guest whose registers are saved at regs, by an

@@ -234,15 +234,15 @@ func arch_return_to_user
 	cmp	w1, #1
 	b.eq	return_up
 return_unlock:
-	adr_l	x1, smp_big_lock + 4		/* its owner count */
+	adr_l	x1, smp_big_lock		/* let it go: holder 0, count kept */
 	ldr	w2, [x1]
-	add	w2, w2, #1
+	and	w2, w2, #~0xff
 	stlr	w2, [x1]
-	adr_l	x1, smp_lock_sleepers		/* a waiter asleep: wake the next one */
-	ldar	w3, [x1]
+	dmb	ish				/* then look for sleepers (smp.c lock_sleep) */
+	adr_l	x1, smp_lock_sleepers
+	ldr	w3, [x1]
 	cbz	w3, 1f
 	mov	x19, x0
-	mov	w0, w2
 	bl	smp_wake_lock_sleeper
 	mov	x0, x19
 1:
