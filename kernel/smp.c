@@ -35,7 +35,10 @@ uint32_t smp_big_lock __attribute__((aligned(64)));
 #define LOCK_SPINS 1024u
 uint32_t smp_lock_sleepers __attribute__((aligned(64)));
 /* ...and those that starve. */
-static uint32_t lock_starving;
+uint32_t smp_lock_starving;
+
+/* The holder byte names CPUs 0..254; the masks of waiters have a bit for each CPU. */
+_Static_assert(PLATFORM_MAX_CPUS <= 32, "a lock waiter's bit is a 32-bit mask's");
 
 /* One per CPU, each in a cache line of its own. */
 static struct smp_cpu {
@@ -83,12 +86,24 @@ void smp_answer_stall(void)
 		serve_stall(me);
 }
 
-/* Take the lock, whose word was lock, unless it is held or others starve. */
+/* How often the lock was taken between two of its words, then and now (the count wraps). */
+static uint32_t lock_takings(uint32_t then, uint32_t now)
+{
+	return (now / LOCK_TAKEN - then / LOCK_TAKEN) & (UINT32_MAX / LOCK_TAKEN);
+}
+
+/* CPU me may not take the lock, whose word is lock: it is held, or others starve and me not. */
+static bool lock_refuses(unsigned me, uint32_t lock)
+{
+	uint32_t starving = __atomic_load_n(&smp_lock_starving, __ATOMIC_RELAXED);
+
+	return (lock & LOCK_HOLDER) != 0 || (starving != 0 && (starving & UINT32_C(1) << me) == 0);
+}
+
+/* Take the lock, whose word was lock, unless lock_refuses. */
 static bool lock_try(unsigned me, uint32_t lock)
 {
-	uint32_t starving = __atomic_load_n(&lock_starving, __ATOMIC_RELAXED);
-
-	if ((lock & LOCK_HOLDER) != 0 || (starving != 0 && (starving & UINT32_C(1) << me) == 0))
+	if (lock_refuses(me, lock))
 		return false;
 	return __atomic_compare_exchange_n(&smp_big_lock, &lock, (lock + LOCK_TAKEN) | (me + 1),
 					   false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
@@ -100,13 +115,16 @@ static bool lock_try(unsigned me, uint32_t lock)
  * half of a handshake whose other half is letting the lock go, then
  * looking at the sleepers: with a full barrier between the store and the
  * load on each side, one of the two sees the other's store, so a waiter
- * does not sleep through the release it waits for.
+ * does not sleep through the release it waits for. It also sleeps while
+ * the lock is free for a starving CPU, which clears its bit before it lets
+ * the lock go (the acquire load keeps that order here), and wakes a
+ * sleeper then.
  */
 static __attribute__((noinline)) void lock_sleep(unsigned me)
 {
 	__atomic_fetch_or(&smp_lock_sleepers, UINT32_C(1) << me, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if ((__atomic_load_n(&smp_big_lock, __ATOMIC_RELAXED) & LOCK_HOLDER) != 0)
+	if (lock_refuses(me, __atomic_load_n(&smp_big_lock, __ATOMIC_ACQUIRE)))
 		arch_wait_for_lock();
 	__atomic_fetch_and(&smp_lock_sleepers, ~(UINT32_C(1) << me), __ATOMIC_RELAXED);
 }
@@ -119,8 +137,8 @@ static __attribute__((noinline)) void lock_wait_long(unsigned me, uint32_t lock)
 
 	do {
 		smp_answer_stall();
-		if (!starves && (lock - first) / LOCK_TAKEN >= smp_cpu_count) {
-			__atomic_fetch_or(&lock_starving, UINT32_C(1) << me, __ATOMIC_RELAXED);
+		if (!starves && lock_takings(first, lock) >= smp_cpu_count) {
+			__atomic_fetch_or(&smp_lock_starving, UINT32_C(1) << me, __ATOMIC_RELAXED);
 			starves = true;
 		}
 		if (++spins < LOCK_SPINS) {
@@ -132,7 +150,7 @@ static __attribute__((noinline)) void lock_wait_long(unsigned me, uint32_t lock)
 		lock = __atomic_load_n(&smp_big_lock, __ATOMIC_RELAXED);
 	} while (!lock_try(me, lock));
 	if (starves)
-		__atomic_fetch_and(&lock_starving, ~(UINT32_C(1) << me), __ATOMIC_RELAXED);
+		__atomic_fetch_and(&smp_lock_starving, ~(UINT32_C(1) << me), __ATOMIC_RELAXED);
 }
 
 static inline void lock_wait(unsigned me)
@@ -153,7 +171,7 @@ static inline void lock_wait(unsigned me)
 void smp_wake_lock_sleeper(void)
 {
 	uint32_t sleepers = __atomic_load_n(&smp_lock_sleepers, __ATOMIC_RELAXED);
-	uint32_t starving = sleepers & __atomic_load_n(&lock_starving, __ATOMIC_RELAXED);
+	uint32_t starving = sleepers & __atomic_load_n(&smp_lock_starving, __ATOMIC_RELAXED);
 	uint32_t some = starving != 0 ? starving : sleepers;
 	uint32_t after = some & ~((UINT32_C(2) << arch_cpu_index()) - 1);
 

@@ -45,6 +45,8 @@ void smp_unlock(void);
  */
 extern uint32_t smp_big_lock;
 extern uint32_t smp_lock_sleepers;
+/* Waiters passed over too often (bit n: CPU n): no other CPU takes the lock meanwhile. */
+extern uint32_t smp_lock_starving;
 void smp_wake_lock_sleeper(void);
 
 /*
