@@ -313,7 +313,8 @@ struct arch_regs *fastpath_guest_exit(struct arch_regs *regs)
 	unsigned sgi;
 	uint32_t targets;
 
-	if (t->vcpu == NULL || vm_cap->type != MICA_OBJ_VM || !arch_decode_exit(regs, &e, words))
+	if (t->vcpu == NULL || vm_cap->type != MICA_OBJ_VM ||
+	    !arch_decode_exit(regs, &t->vcpu->arch, &e, words))
 		return exception_user_sync(regs);
 	if (e.label == MICA_EXIT_SYSREG && arch_sgi_write(words, &sgi, &targets) &&
 	    vgic_send_sgi(vm_of(vm_cap), sgi, targets)) {

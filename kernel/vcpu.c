@@ -228,8 +228,21 @@ static unsigned arg_u32(uint64_t word)
 	return word > UINT32_MAX ? UINT32_MAX : (unsigned)word;
 }
 
+/*
+ * The exit v's VMM answers with an exception is over: its instruction did
+ * not happen, so the answer that resumes the guest completes nothing (a
+ * fault's answer changes no register and moves no PC).
+ */
+static void exit_refused(struct vcpu *v)
+{
+	v->exit.label = MICA_EXIT_FAULT;
+	v->exit.insn_len = 0;
+	v->exit.is_read = false;
+}
+
 enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 {
+	enum mica_error err;
 	bool loaded;
 
 	/*
@@ -299,15 +312,17 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 			arch_regs_set(&v->tcb->regs, MICA_CTX_PC,
 				      arch_regs_get(&v->tcb->regs, MICA_CTX_PC) - 4);
 		arch_vcpu_inject_undef(&v->arch, loaded, &v->tcb->regs);
-		/*
-		 * The exit is over: its instruction did not happen, so the answer
-		 * that resumes the guest completes nothing (a fault's answer
-		 * changes no register and moves no PC).
-		 */
-		v->exit.label = MICA_EXIT_FAULT;
-		v->exit.insn_len = 0;
-		v->exit.is_read = false;
+		exit_refused(v);
 		return MICA_OK;
+	case MICA_VCPU_INJECT_ABORT:
+		/* Only an abort exit the VMM is answering: the guest's access is in hand. */
+		if (v->tcb == NULL || v->state == MICA_VCPU_INVALID ||
+		    (v->exit.label != MICA_EXIT_MMIO && v->exit.label != MICA_EXIT_FAULT))
+			return MICA_ERR_ILLEGAL_OPERATION;
+		err = arch_vcpu_inject_abort(&v->arch, loaded, &v->tcb->regs);
+		if (err == MICA_OK)
+			exit_refused(v);
+		return err;
 	default:
 		return MICA_ERR_ILLEGAL_OPERATION;
 	}

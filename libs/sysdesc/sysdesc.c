@@ -18,8 +18,9 @@ static const char *const root_props[] = {"compatible", "model", "#address-cells"
 					 NULL};
 static const char *const root_children[] = {"servers", "vms", NULL};
 static const char *const server_props[] = {"program", "crash-after", "cpu", NULL};
-static const char *const vm_props[] = {"memory", "memory-identity", "cpus",	"cpu-affinity",
-				       "kernel", "initrd",	    "bootargs", NULL};
+static const char *const vm_props[] = {"memory",       "memory-identity", "cpus",
+				       "cpu-affinity", "kernel",	  "initrd",
+				       "bootargs",     "unmapped-access", NULL};
 static const char *const vm_children[] = {"devices", "passthrough", NULL};
 static const char *const container_props[] = {"#address-cells", "#size-cells", NULL};
 static const char *const device_props[] = {"compatible", "server", "reg",
@@ -254,6 +255,31 @@ static enum mica_error parse_passthrough(const struct reader *r, int vm_node, st
 	return MICA_OK;
 }
 
+/* A VM's 'unmapped-access': "abort" (the default), "read-as-zero" or "stop". */
+static enum mica_error parse_unmapped(const struct reader *r, int node, struct sysdesc_vm *vm)
+{
+	static const char *const names[] = {
+		[SYSDESC_UNMAPPED_ABORT] = "abort",
+		[SYSDESC_UNMAPPED_READ_AS_ZERO] = "read-as-zero",
+		[SYSDESC_UNMAPPED_STOP] = "stop",
+	};
+	const char *s = NULL;
+
+	vm->unmapped = SYSDESC_UNMAPPED_ABORT;
+	if (reader_string(r, node, "unmapped-access", true, false, &s) != MICA_OK)
+		return MICA_ERR_MALFORMED;
+	if (s == NULL)
+		return MICA_OK;
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			vm->unmapped = (enum sysdesc_unmapped)i;
+			return MICA_OK;
+		}
+	}
+	return reader_fail(r, node, "unmapped-access",
+			   "\"%s\" is none of \"abort\", \"read-as-zero\", \"stop\"", s);
+}
+
 /* One VM: a child of /vms, named by its node. */
 static enum mica_error parse_vm(const struct reader *r, int node, struct sysdesc *desc,
 				struct sysdesc_vm *vm)
@@ -268,7 +294,7 @@ static enum mica_error parse_vm(const struct reader *r, int node, struct sysdesc
 	    reader_string(r, node, "kernel", false, false, &vm->kernel) != MICA_OK ||
 	    reader_string(r, node, "initrd", true, false, &vm->initrd) != MICA_OK ||
 	    reader_string(r, node, "bootargs", true, true, &vm->bootargs) != MICA_OK ||
-	    parse_devices(r, node, desc, vm) != MICA_OK ||
+	    parse_unmapped(r, node, vm) != MICA_OK || parse_devices(r, node, desc, vm) != MICA_OK ||
 	    parse_passthrough(r, node, vm) != MICA_OK)
 		return MICA_ERR_MALFORMED;
 	if (vm->bootargs == NULL)

@@ -317,6 +317,11 @@ enum mica_error mica_vcpu_inject_undef(uint64_t vcpu)
 	return mica_invoke(vcpu, MICA_VCPU_INJECT_UNDEF, 0, NULL, 0, no_caps, NULL, 0);
 }
 
+enum mica_error mica_vcpu_inject_abort(uint64_t vcpu)
+{
+	return mica_invoke(vcpu, MICA_VCPU_INJECT_ABORT, 0, NULL, 0, no_caps, NULL, 0);
+}
+
 enum mica_error mica_vcpu_set_sgi(uint64_t vcpu, uint16_t enabled, const uint8_t priorities[16])
 {
 	uint64_t packed[2] = {0, 0};

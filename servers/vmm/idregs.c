@@ -51,6 +51,57 @@ uint64_t idregs_guest_value(uint64_t enc, uint64_t hw)
 	}
 }
 
+#define ACTLR_EL1      MICA_SYSREG(3, 0, 1, 0, 1)
+#define ICC_SGI1R_EL1  MICA_SYSREG(3, 0, 12, 11, 5)
+#define ICC_ASGI1R_EL1 MICA_SYSREG(3, 0, 12, 11, 6)
+#define ICC_SGI0R_EL1  MICA_SYSREG(3, 0, 12, 11, 7)
+/* DC ISW, DC CSW, DC CISW: op0 1, op1 0, CRn 7, CRm 6, 10 or 14, op2 2. */
+#define DC_ISW	MICA_SYSREG(1, 0, 7, 6, 2)
+#define DC_CSW	MICA_SYSREG(1, 0, 7, 10, 2)
+#define DC_CISW MICA_SYSREG(1, 0, 7, 14, 2)
+
+/*
+ * Ignored, a read being zero:
+ * - cache maintenance by set and way (HCR_EL2.TSW): the guest's RAM is
+ *   ordinary cacheable memory, coherent for every observer under QEMU, so
+ *   there is nothing to clean;
+ * - ACTLR_EL1 (HCR_EL2.TACR): every CPU has it, its contents are
+ *   implementation defined, and zero asks for nothing;
+ * - the Group 0 and other-Security-state SGI registers: a GIC with one
+ *   Security state and Group 1 interrupts only (vgicd.h) has none to send;
+ * - for now, the debug registers (op0 2: MDCR_EL2.TDA, TDOSA, TDRA), which
+ *   the kernel does not yet switch per vCPU, and the EL1 physical timer
+ *   (CNTP_CTL, CNTP_CVAL, CNTP_TVAL: CNTHCTL_EL2.EL1PTEN clear), which it
+ *   does not yet give guests (docs/guests.md).
+ * Undefined: the ID registers written, the SGI registers read, the PMU,
+ * the implementation-defined registers (op0 3, CRn 11 or 15: HCR_EL2.TIDCP)
+ * and anything else that traps.
+ */
+static bool is_el1_physical_timer(uint64_t enc)
+{
+	return enc == MICA_SYSREG(3, 3, 14, 2, 0) || enc == MICA_SYSREG(3, 3, 14, 2, 1) ||
+	       enc == MICA_SYSREG(3, 3, 14, 2, 2);
+}
+
+enum sysreg_action idregs_classify(uint64_t enc, bool is_write)
+{
+	unsigned op0 = (unsigned)(enc >> 14) & 3;
+
+	if (idregs_is_id_space(enc))
+		return is_write ? SYSREG_UNDEFINED : SYSREG_ID;
+	if (idregs_is_pmu(enc))
+		return SYSREG_UNDEFINED;
+	if (enc == ICC_SGI1R_EL1)
+		return is_write ? SYSREG_SGI : SYSREG_UNDEFINED;
+	if (enc == ICC_SGI0R_EL1 || enc == ICC_ASGI1R_EL1)
+		return is_write ? SYSREG_IGNORE : SYSREG_UNDEFINED;
+	if (enc == DC_ISW || enc == DC_CSW || enc == DC_CISW)
+		return is_write ? SYSREG_IGNORE : SYSREG_UNDEFINED;
+	if (enc == ACTLR_EL1 || op0 == 2 || is_el1_physical_timer(enc))
+		return SYSREG_IGNORE;
+	return SYSREG_UNDEFINED;
+}
+
 int idregs_is_pmu(uint64_t enc)
 {
 	unsigned op0 = (unsigned)(enc >> 14) & 3, op1 = (unsigned)(enc >> 11) & 7;

@@ -1,15 +1,29 @@
 /*
- * What a guest learns of the CPU: the VMM's answer to a trapped read of an
- * ID register (HCR_EL2.TID3), given the CPU's own value that the exit
- * brings. Features whose state the kernel does not switch between vCPUs
- * are hidden, so that a guest never turns them on: SVE and SME (their
- * registers), MTE (tags), the activity monitors, RAS error records,
- * statistical profiling, the trace buffer, MPAM, and the PMU.
+ * What a guest learns of the CPU, and what its trapped system-register
+ * accesses do. A trapped read of an ID register (HCR_EL2.TID3) gets the
+ * CPU's own value, which the exit brings, filtered: features whose state
+ * the kernel does not switch between vCPUs are hidden, so that a guest
+ * never turns them on: SVE and SME (their registers), MTE (tags), the
+ * activity monitors, RAS error records, statistical profiling, the trace
+ * buffer, MPAM, and the PMU. Every other trapped access is classified by
+ * idregs_classify (docs/guests.md has the table).
  */
 #ifndef MICA_VMM_IDREGS_H
 #define MICA_VMM_IDREGS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+/* What the VMM does with a trapped MSR or MRS. */
+enum sysreg_action {
+	SYSREG_ID,	  /* An ID register read: idregs_guest_value. */
+	SYSREG_SGI,	  /* An ICC_SGI1R_EL1 write: the GIC model sends the SGI. */
+	SYSREG_IGNORE,	  /* Nothing happens; a read is zero (see idregs.c for which, and why). */
+	SYSREG_UNDEFINED, /* An undefined-instruction exception, as on a CPU without it. */
+};
+
+/* The action for an access to the register enc (MICA_SYSREG()), a write if is_write. */
+enum sysreg_action idregs_classify(uint64_t enc, bool is_write);
 
 /* The value the guest reads for the ID register enc (MICA_SYSREG()), which the CPU has as hw. */
 uint64_t idregs_guest_value(uint64_t enc, uint64_t hw);

@@ -3,9 +3,9 @@
  * capabilities and memory <mica/proto/vmm.h> lists. It loads the guest,
  * writes its device tree, starts its boot vCPU, and then serves every exit
  * no device server takes: PSCI hypercalls, the GIC distributor and
- * redistributors, trapped system registers (the ID registers filtered, the
- * rest read as zero), the end of injected interrupts, and the device
- * servers' interrupt lines.
+ * redistributors, trapped system registers (idregs.h), accesses to where
+ * nothing is (the VM's 'unmapped-access'), the end of injected interrupts,
+ * and the device servers' interrupt lines.
  *
  * VM lifecycle: Initial (being loaded) -> Running -> ShuttingDown (SYSTEM_OFF,
  * or a guest fault it cannot serve); SYSTEM_RESET goes back to Initial and
@@ -36,10 +36,6 @@ static const char *const vm_state_names[] = {"Initial", "Running", "ShuttingDown
 /* Guest priority for every interrupt the kernel injects on the VMM's behalf. */
 #define PASSTHROUGH_PRIORITY 0xa0
 
-#define ICC_SGI1R_EL1  MICA_SYSREG(3, 0, 12, 11, 5)
-#define ICC_ASGI1R_EL1 MICA_SYSREG(3, 0, 12, 11, 6)
-#define ICC_SGI0R_EL1  MICA_SYSREG(3, 0, 12, 11, 7)
-
 static struct vmm {
 	const struct vmm_boot *boot;
 	struct sysdesc desc;
@@ -49,7 +45,7 @@ static struct vmm {
 	struct vgicd gic;
 	enum vm_state state;
 	bool is_bound[SYSDESC_VCPU_MAX]; /* Its thread is bound to its vCPU. */
-	uint64_t unknown_mmio;		 /* Accesses outside every device: RAZ/WI. */
+	uint64_t unmapped;		 /* Accesses to where nothing is (reported: 8). */
 	bool guest_failed;		 /* It stopped on a fault, not by powering off. */
 } vmm;
 
@@ -253,66 +249,144 @@ static struct answer hypercall(unsigned vcpu, const uint64_t *mr)
 	return a;
 }
 
+static bool is_in(struct sysdesc_ipa_range r, uint64_t ipa)
+{
+	return ipa >= r.base && ipa - r.base < r.size;
+}
+
+/* Is ipa in one of the VM's devices? */
+static bool is_device(uint64_t ipa)
+{
+	for (unsigned i = 0; i < vmm.vm->device_count; i++) {
+		if (is_in(vmm.vm->devices[i].ipa, ipa))
+			return true;
+	}
+	return false;
+}
+
+/* Is anything at ipa: the VM's RAM, a device, a passthrough region or its GIC? */
+static bool is_something(uint64_t ipa)
+{
+	for (unsigned i = 0; i < vmm.vm->region_count; i++) {
+		if (is_in(vmm.vm->regions[i].ipa, ipa))
+			return true;
+	}
+	for (unsigned i = 0; i < vmm.vm->passthrough_count; i++) {
+		if (is_in(vmm.vm->passthrough[i].ipa, ipa))
+			return true;
+	}
+	return is_device(ipa) || vgicd_contains(&vmm.gic, ipa);
+}
+
+static struct answer stop_vm(void)
+{
+	stop_all_vcpus();
+	vmm.guest_failed = true;
+	set_state(VM_SHUTTING_DOWN);
+	return (struct answer){.reply = false};
+}
+
+/*
+ * The guest's access (what) to ipa, where nothing is: what the VM's
+ * 'unmapped-access' says. An access that cannot read as zero (a fetch, or
+ * one the kernel could not decode) takes the abort instead.
+ */
+static struct answer unmapped(unsigned vcpu, uint64_t ipa, const char *what, bool can_read_zero)
+{
+	static const char *const outcome[] = {
+		[SYSDESC_UNMAPPED_ABORT] = "the guest takes an external abort",
+		[SYSDESC_UNMAPPED_READ_AS_ZERO] = "it reads as zero",
+		[SYSDESC_UNMAPPED_STOP] = "the VM stops",
+	};
+	enum sysdesc_unmapped policy = vmm.vm->unmapped;
+	enum mica_error err;
+
+	if (policy == SYSDESC_UNMAPPED_READ_AS_ZERO && !can_read_zero)
+		policy = SYSDESC_UNMAPPED_ABORT;
+	if (vmm.unmapped++ < 8 || policy == SYSDESC_UNMAPPED_STOP)
+		printf("vmm %s: vCPU %u: %s at 0x%llx, where nothing is: %s\n", vmm.vm->name, vcpu,
+		       what, (unsigned long long)ipa, outcome[policy]);
+	switch (policy) {
+	case SYSDESC_UNMAPPED_ABORT:
+		err = mica_vcpu_inject_abort(VMM_CAP_VCPU(vcpu));
+		if (err == MICA_OK)
+			return resume_with(0);
+		printf("vmm %s: cannot give vCPU %u an external abort (error %d)\n", vmm.vm->name,
+		       vcpu, err);
+		return stop_vm();
+	case SYSDESC_UNMAPPED_READ_AS_ZERO:
+		return resume_with(0);
+	case SYSDESC_UNMAPPED_STOP:
+		break;
+	}
+	return stop_vm();
+}
+
 static struct answer mmio(unsigned vcpu, const uint64_t *mr)
 {
 	uint64_t addr = mr[0], value = 0;
 	unsigned size = mica_mmio_size(mr[1]);
+	bool is_write = (mr[1] & MICA_MMIO_WRITE) != 0;
 	enum mica_error err;
 
 	if (vgicd_contains(&vmm.gic, addr)) {
-		err = (mr[1] & MICA_MMIO_WRITE) ? vgicd_write(&vmm.gic, addr, size, mr[2])
-						: vgicd_read(&vmm.gic, addr, size, &value);
+		err = is_write ? vgicd_write(&vmm.gic, addr, size, mr[2])
+			       : vgicd_read(&vmm.gic, addr, size, &value);
 		if (err == MICA_OK)
 			return resume_with(value);
-		/* A width or alignment the GIC does not allow: an external abort would be
-		 * right; the guest gets an undefined instruction, which it reports. */
-		(void)mica_vcpu_inject_undef(VMM_CAP_VCPU(vcpu));
+		/* A width or alignment the GIC does not allow: an external abort. */
+		if (mica_vcpu_inject_abort(VMM_CAP_VCPU(vcpu)) != MICA_OK)
+			(void)mica_vcpu_inject_undef(VMM_CAP_VCPU(vcpu));
 		return resume_with(0);
 	}
-	/* A device whose server is gone or restarting, or no device: reads as zero. */
-	if (vmm.unknown_mmio++ < 8)
-		printf("vmm %s: %s of %u bytes at 0x%llx, where no device answers\n", vmm.vm->name,
-		       (mr[1] & MICA_MMIO_WRITE) ? "write" : "read", size,
-		       (unsigned long long)addr);
-	return resume_with(0);
+	if (is_device(addr)) {
+		/* A device whose server is gone or restarting: it reads as zero meanwhile. */
+		if (vmm.unmapped++ < 8)
+			printf("vmm %s: %s of %u bytes at 0x%llx, where no server answers\n",
+			       vmm.vm->name, is_write ? "write" : "read", size,
+			       (unsigned long long)addr);
+		return resume_with(0);
+	}
+	return unmapped(vcpu, addr, is_write ? "a write" : "a read", true);
 }
 
 static struct answer sysreg(unsigned vcpu, const uint64_t *mr)
 {
 	bool is_write = mr[1] & MICA_SYSREG_WRITE;
 
-	if (!is_write && idregs_is_id_space(mr[0]))
+	switch (idregs_classify(mr[0], is_write)) {
+	case SYSREG_ID:
 		return resume_with(idregs_guest_value(mr[0], mr[2]));
-	if (idregs_is_pmu(mr[0])) {
-		/* No PMU for guests: an undefined instruction, as on a CPU without one. */
-		(void)mica_vcpu_inject_undef(VMM_CAP_VCPU(vcpu));
-		return resume_with(0);
-	}
-	if (is_write && mr[0] == ICC_SGI1R_EL1) {
+	case SYSREG_SGI:
 		if (vgicd_sgi1r_write(&vmm.gic, vcpu, mr[2]) != MICA_OK)
 			printf("vmm %s: bad SGI request 0x%llx\n", vmm.vm->name,
 			       (unsigned long long)mr[2]);
 		return resume_with(0);
+	case SYSREG_IGNORE:
+		return resume_with(0);
+	case SYSREG_UNDEFINED:
+		break;
 	}
-	/*
-	 * The rest: Group 0 SGIs (one Security state: ignored), the debug
-	 * registers (shared with the host), ACTLR, implementation-
-	 * defined registers, and set/way cache maintenance (the guest's RAM
-	 * is ordinary cacheable memory, coherent for every observer under
-	 * QEMU, so there is nothing to clean). Reads are zero, writes ignored.
-	 */
+	(void)mica_vcpu_inject_undef(VMM_CAP_VCPU(vcpu));
 	return resume_with(0);
 }
 
+/* Exception classes of a guest's stage-2 abort (ESR_EL2.EC, Arm ARM D19.2.46). */
+#define EC_IABT_LOW 0x20u
+#define EC_DABT_LOW 0x24u
+
 static struct answer guest_fault(unsigned vcpu, const uint64_t *mr)
 {
+	unsigned ec = (unsigned)(mr[0] >> 26) & 0x3f;
+	uint64_t ipa = mr[2] | (mr[1] & 0xfff); /* The page, and the offset FAR gives. */
+
+	if ((ec == EC_IABT_LOW || ec == EC_DABT_LOW) && !is_something(ipa))
+		return unmapped(vcpu, ipa, ec == EC_IABT_LOW ? "a fetch" : "an undecodable access",
+				false);
 	printf("vmm %s: vCPU %u stopped: ESR 0x%llx FAR 0x%llx IPA 0x%llx PC 0x%llx\n",
 	       vmm.vm->name, vcpu, (unsigned long long)mr[0], (unsigned long long)mr[1],
 	       (unsigned long long)mr[2], (unsigned long long)mr[3]);
-	stop_all_vcpus();
-	vmm.guest_failed = true;
-	set_state(VM_SHUTTING_DOWN);
-	return (struct answer){.reply = false};
+	return stop_vm();
 }
 
 static struct answer vcpu_exit(unsigned vcpu, uint64_t label, const uint64_t *mr)

@@ -1628,11 +1628,12 @@ static void build_set_sgi(struct call *c)
 
 static void build_vcpu(struct tcb *t, struct call *c)
 {
-	static const unsigned weights[] = {20, 8, 10, 14, 20, 10, 12, 10, 6};
-	static const uint64_t labels[] = {
-		MICA_VCPU_SET_ENTRY,	MICA_VCPU_GET_STATE,  MICA_VCPU_READ_REG,
-		MICA_VCPU_WRITE_REG,	MICA_VCPU_INJECT_IRQ, MICA_VCPU_CLEAR_IRQ,
-		MICA_VCPU_INJECT_UNDEF, MICA_VCPU_SET_SGI,    MICA_VCPU_INJECT_UNDEF + 9};
+	static const unsigned weights[] = {20, 8, 10, 14, 20, 10, 12, 10, 6, 6};
+	static const uint64_t labels[] = {MICA_VCPU_SET_ENTRY,	  MICA_VCPU_GET_STATE,
+					  MICA_VCPU_READ_REG,	  MICA_VCPU_WRITE_REG,
+					  MICA_VCPU_INJECT_IRQ,	  MICA_VCPU_CLEAR_IRQ,
+					  MICA_VCPU_INJECT_UNDEF, MICA_VCPU_SET_SGI,
+					  MICA_VCPU_INJECT_ABORT, MICA_VCPU_INJECT_UNDEF + 9};
 	static const uint64_t intids[] = {27, 32, 33, 34, 40, 41, 1019, 1020, 0x100000000};
 
 	c->label = labels[PICK(weights)];
@@ -1775,6 +1776,7 @@ static const char *call_name(unsigned type, uint64_t label)
 		{MICA_VCPU_CLEAR_IRQ, "VCPU.ClearIRQ"},
 		{MICA_VCPU_INJECT_UNDEF, "VCPU.InjectUndef"},
 		{MICA_VCPU_SET_SGI, "VCPU.SetSGI"},
+		{MICA_VCPU_INJECT_ABORT, "VCPU.InjectAbort"},
 		{MICA_VM_BIND_MMIO, "VM.BindMMIO"},
 		{MICA_VM_UNBIND_MMIO, "VM.UnbindMMIO"},
 		{MICA_VM_BIND_SGI, "VM.BindSGI"},
@@ -3146,6 +3148,10 @@ static void check_lock(void)
 	if ((smp_big_lock & 0xff) != 0)
 		fuzz_fail("the kernel lock is held between operations (by cpu %u)",
 			  (smp_big_lock & 0xff) - 1);
+	if (smp_lock_sleepers != 0 || smp_lock_starving != 0)
+		fuzz_fail("CPUs wait for the kernel lock between operations (asleep 0x%x, "
+			  "starving 0x%x)",
+			  smp_lock_sleepers, smp_lock_starving);
 	for (unsigned cpu = 0; cpu < smp_cpu_count; cpu++) {
 		unsigned closes = fake_cpus[cpu].fp_closes;
 

@@ -475,6 +475,48 @@ static void test_undef_for_a_hypercall_points_at_the_hvc_and_completes_nothing(v
 }
 
 /*
+ * An external abort answers only an abort exit (MMIO, or a fault the
+ * architecture layer marked as an abort) and only once: after it, the
+ * answer that resumes the guest completes no load (no register written,
+ * no PC moved), and a second abort, or one for a hypercall or a system
+ * register, is refused.
+ */
+static void test_abort_answers_only_an_abort_exit_and_completes_nothing(void **state)
+{
+	struct tcb *root = make_thread(200);
+	struct tcb *t;
+	struct vcpu *v;
+	struct arch_regs answer = {0};
+
+	(void)state;
+	run(root);
+	t = make_vcpu_thread(root);
+	v = t->vcpu;
+	v->arch.abortable = true;
+	v->exit = (struct vcpu_exit){.label = MICA_EXIT_HYPERCALL};
+	assert_int_equal(call(root, SLOT_C, MICA_VCPU_INJECT_ABORT, NULL, 0, NULL, 0),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	v->exit = (struct vcpu_exit){.label = MICA_EXIT_SYSREG, .insn_len = 4, .is_read = true};
+	assert_int_equal(call(root, SLOT_C, MICA_VCPU_INJECT_ABORT, NULL, 0, NULL, 0),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	assert_int_equal(v->arch.aborts, 0);
+
+	v->exit = (struct vcpu_exit){
+		.label = MICA_EXIT_MMIO, .reg = 3, .insn_len = 4, .is_read = true, .reg64 = true};
+	t->regs.pc = 0x80000;
+	t->regs.x[3] = 0x1234;
+	assert_int_equal(call(root, SLOT_C, MICA_VCPU_INJECT_ABORT, NULL, 0, NULL, 0), MICA_OK);
+	assert_int_equal(v->arch.aborts, 1);
+	assert_int_equal(call(root, SLOT_C, MICA_VCPU_INJECT_ABORT, NULL, 0, NULL, 0),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	assert_int_equal(v->arch.aborts, 1);
+	answer.x[2] = 0xdead;
+	assert_true(vcpu_exit_answered(t, mica_msg_info(MICA_EXIT_RESUME, 0, 1), &answer));
+	assert_int_equal(t->regs.x[3], 0x1234);
+	assert_int_equal(t->regs.pc, 0x80000);
+}
+
+/*
  * Item 12: IDs for address spaces come from pools that ASIDControl makes;
  * a holder with an Untyped but no pool can make no VSpace, and one with a
  * pool can use up that pool alone.
@@ -714,6 +756,7 @@ int main(void)
 		WORLD_TEST(test_a_thread_never_runs_a_new_vspace_made_where_its_revoked_one_was),
 		WORLD_TEST(test_an_ipc_buffer_needs_a_writable_frame_capability),
 		WORLD_TEST(test_undef_for_a_hypercall_points_at_the_hvc_and_completes_nothing),
+		WORLD_TEST(test_abort_answers_only_an_abort_exit_and_completes_nothing),
 		WORLD_TEST(test_address_space_ids_come_only_from_a_pool_of_their_kind),
 		WORLD_TEST(test_fp_registers_never_cross_a_bind_or_an_unbind),
 		WORLD_TEST(test_revoking_ones_own_vspace_takes_effect_on_return),

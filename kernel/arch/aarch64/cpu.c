@@ -123,10 +123,11 @@ void cpu_init_this(unsigned cpu)
 	/* FP/SIMD closed until a thread first uses it (sched_fp_take); SVE and SME stay closed. */
 	arch_fp_close();
 	/*
-	 * EL0 may read the counters (time stamps without a system call); every
-	 * other bit is set here rather than kept from firmware (see sysreg.h).
+	 * EL0 may read the counters (time stamps without a system call), and
+	 * guests the physical one; every other bit is set here rather than kept
+	 * from firmware (see sysreg.h).
 	 */
-	sysreg_write(cnthctl_el2, CNTHCTL_EL0PCTEN | CNTHCTL_EL0VCTEN);
+	sysreg_write(cnthctl_el2, CNTHCTL_EL0PCTEN | CNTHCTL_EL0VCTEN | CNTHCTL_EL1PCTEN);
 	/*
 	 * Registers whose reset values are UNKNOWN and which guests see: their
 	 * virtual counter equals the physical one (vtimer checks rely on it),

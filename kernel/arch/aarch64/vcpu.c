@@ -271,11 +271,21 @@ enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb
 #define VECTOR_LOWER_A32   0x600
 #define SPSR_M_AARCH32	   UINT64_C(0x10)
 
+/* The guest, at regs, runs at EL0 (either state): an exception comes from a lower level. */
+static bool from_el0(const struct arch_regs *regs)
+{
+	uint64_t mode = regs->pstate & SPSR_MODE_MASK;
+
+	return mode != SPSR_MODE_EL1H && mode != SPSR_MODE_EL1T;
+}
+
 /*
- * An undefined-instruction exception taken to the guest's EL1 at its
- * current PC, as the CPU would deliver it (EC 0, "unknown reason").
+ * A synchronous exception with syndrome esr taken to the guest's EL1 at
+ * its current PC, as the CPU would deliver it; far is FAR_EL1's new value
+ * when set_far.
  */
-void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *regs)
+static void inject_sync(struct arch_vcpu *v, bool loaded, struct arch_regs *regs, uint64_t esr,
+			bool set_far, uint64_t far)
 {
 	uint64_t mode = regs->pstate & SPSR_MODE_MASK;
 	uint64_t offset = mode == SPSR_MODE_EL1H    ? VECTOR_CURRENT_SPX
@@ -285,13 +295,49 @@ void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *
 
 	if (loaded)
 		arch_vcpu_save(v);
-	v->esr = ((uint64_t)ESR_EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL;
+	v->esr = esr;
+	if (set_far)
+		v->far = far;
 	v->elr = regs->pc;
 	v->spsr = regs->pstate;
 	regs->pc = v->vbar + offset;
 	regs->pstate = SPSR_MODE_EL1H | SPSR_DAIF;
 	if (loaded)
 		arch_vcpu_load(v);
+	v->exit_esr = 0;
+}
+
+/* An undefined-instruction exception (EC 0, "unknown reason"). */
+void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *regs)
+{
+	inject_sync(v, loaded, regs, ((uint64_t)ESR_EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, false, 0);
+}
+
+/*
+ * A synchronous external abort, not on a translation table walk (fault
+ * status 0b010000, Arm ARM D19.2.46), from the guest's own level or from
+ * EL0 below it: an instruction abort for an exit on a fetch, else a data
+ * abort that keeps the exit's WnR and CM bits (a write; a cache
+ * maintenance instruction). FAR_EL1 is valid (FnV 0): the exit's address.
+ */
+#define FSC_SYNC_EXTERNAL 0x10u
+#define ABORT_CM	  (UINT32_C(1) << 8)
+
+enum mica_error arch_vcpu_inject_abort(struct arch_vcpu *v, bool loaded, struct arch_regs *regs)
+{
+	unsigned ec = esr_ec(v->exit_esr);
+	bool lower = from_el0(regs);
+	uint64_t esr;
+
+	if (ec == ESR_EC_IABT_LOW)
+		esr = (uint64_t)(lower ? ESR_EC_IABT_LOW : ESR_EC_IABT_CUR) << ESR_EC_SHIFT;
+	else if (ec == ESR_EC_DABT_LOW)
+		esr = ((uint64_t)(lower ? ESR_EC_DABT_LOW : ESR_EC_DABT_CUR) << ESR_EC_SHIFT) |
+		      (v->exit_esr & (ABORT_WNR | ABORT_CM));
+	else
+		return MICA_ERR_ILLEGAL_OPERATION;
+	inject_sync(v, loaded, regs, esr | ESR_IL | FSC_SYNC_EXTERNAL, true, v->exit_far);
+	return MICA_OK;
 }
 
 /*
@@ -330,7 +376,7 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 		vcpu_exit(t, &e, words, 4);
 		return;
 	case ESR_EC_DABT_LOW:
-		if (arch_decode_mmio(regs, esr, &e, words)) {
+		if (arch_decode_mmio(regs, &t->vcpu->arch, esr, &e, words)) {
 			vcpu_exit_mmio(t, &e, words);
 			return;
 		}
@@ -344,5 +390,12 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 	words[1] = esr_ec(esr) == ESR_EC_SERROR ? 0 : sysreg_read(far_el2);
 	words[2] = esr_ec(esr) == ESR_EC_SERROR ? 0 : arch_fault_ipa_page();
 	words[3] = regs->pc;
+	/* An abort (FAR valid: FnV clear) may be answered with an external abort. */
+	t->vcpu->arch.exit_esr = 0;
+	if ((esr_ec(esr) == ESR_EC_IABT_LOW || esr_ec(esr) == ESR_EC_DABT_LOW) &&
+	    !(esr & ABORT_FNV)) {
+		t->vcpu->arch.exit_esr = esr;
+		t->vcpu->arch.exit_far = words[1];
+	}
 	vcpu_exit(t, &e, words, 4);
 }

@@ -590,6 +590,19 @@ void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *
 	check_loaded(v, loaded, "injects an exception into the registers");
 	(void)held_regs(v, "injects an exception into the registers");
 	v->undefs++;
+	v->abortable = false;
+}
+
+enum mica_error arch_vcpu_inject_abort(struct arch_vcpu *v, bool loaded, struct arch_regs *regs)
+{
+	(void)regs;
+	check_loaded(v, loaded, "injects an exception into the registers");
+	(void)held_regs(v, "injects an exception into the registers");
+	if (!v->abortable)
+		return MICA_ERR_ILLEGAL_OPERATION;
+	v->aborts++;
+	v->abortable = false;
+	return MICA_OK;
 }
 
 struct vgic_lr arch_vgic_lr_get(const struct arch_vcpu *v, unsigned n)

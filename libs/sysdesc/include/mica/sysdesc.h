@@ -92,6 +92,19 @@ struct sysdesc_passthrough {
 };
 
 /*
+ * What a guest's access to guest-physical memory that is neither RAM nor a
+ * device does ('unmapped-access'): a synchronous external abort, as
+ * hardware gives (the default); a read of zero and an ignored write, the
+ * instruction then going on (an access the kernel cannot decode, or a
+ * fetch, still aborts); or the VM stops.
+ */
+enum sysdesc_unmapped {
+	SYSDESC_UNMAPPED_ABORT,
+	SYSDESC_UNMAPPED_READ_AS_ZERO,
+	SYSDESC_UNMAPPED_STOP,
+};
+
+/*
  * One VM. regions[0] is its boot region: the first entry of 'memory', or of
  * 'memory-identity' when it has no allocated memory.
  */
@@ -100,6 +113,7 @@ struct sysdesc_vm {
 	const char *kernel;   /* Archive file holding the guest kernel. */
 	const char *initrd;   /* Archive file holding the initrd; NULL when none. */
 	const char *bootargs; /* The kernel command line; "" when none. */
+	enum sysdesc_unmapped unmapped;
 	uint32_t vcpu_count;
 	uint32_t vcpu_affinity[SYSDESC_VCPU_MAX]; /* The physical CPU each vCPU prefers. */
 	uint32_t region_count;

@@ -89,6 +89,7 @@ enum mica_error mica_vcpu_inject_irq(uint64_t vcpu, unsigned intid, unsigned pri
 				     unsigned flags);
 enum mica_error mica_vcpu_clear_irq(uint64_t vcpu, unsigned intid);
 enum mica_error mica_vcpu_inject_undef(uint64_t vcpu);
+enum mica_error mica_vcpu_inject_abort(uint64_t vcpu);
 /* priorities[n]: SGI n's; only those in enabled (bit n: SGI n) matter. */
 enum mica_error mica_vcpu_set_sgi(uint64_t vcpu, uint16_t enabled, const uint8_t priorities[16]);
 enum mica_error mica_vm_bind_mmio(uint64_t vm, uint64_t base, uint64_t size, uint64_t ep);

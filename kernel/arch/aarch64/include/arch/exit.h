@@ -28,13 +28,14 @@ static inline uint64_t arch_guest_reg(const struct arch_regs *regs, unsigned reg
 /*
  * A data abort (esr) on guest-physical memory with nothing mapped and a
  * syndrome that says what the instruction did is an MMIO access: fill in
- * e and the message words. False for anything else (a permission fault on
- * RAM; an access the syndrome cannot describe: a load or store pair, an
- * exclusive, SIMD; an address beyond the VM's IPA space), which is a
- * fault.
+ * e and the message words, and note the abort in av. False for anything
+ * else (a permission fault on RAM; an access the syndrome cannot describe:
+ * a load or store pair, an exclusive, SIMD; an address beyond the VM's IPA
+ * space), which is a fault.
  */
 static inline __attribute__((always_inline)) bool
-arch_decode_mmio(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e, uint64_t *words)
+arch_decode_mmio(const struct arch_regs *regs, struct arch_vcpu *av, uint64_t esr,
+		 struct vcpu_exit *e, uint64_t *words)
 {
 	uint32_t iss = esr_iss(esr);
 	unsigned log2 = (iss >> ABORT_SAS_SHIFT) & 3;
@@ -42,11 +43,14 @@ arch_decode_mmio(const struct arch_regs *regs, uint64_t esr, struct vcpu_exit *e
 	bool is_write = (iss & ABORT_WNR) != 0;
 	bool sign_extend = (iss & ABORT_SSE) != 0;
 	bool reg64 = (iss & ABORT_SF) != 0;
-	uint64_t ipa = arch_fault_ipa_page() | (sysreg_read(far_el2) & 0xfff);
+	uint64_t far = sysreg_read(far_el2);
+	uint64_t ipa = arch_fault_ipa_page() | (far & 0xfff);
 
 	if (!(iss & ABORT_ISV) || (iss & ABORT_S1PTW) ||
 	    !esr_is_translation_fault(iss & ABORT_FSC_MASK) || (ipa >> STAGE2_IPA_BITS) != 0)
 		return false;
+	av->exit_esr = esr;
+	av->exit_far = far;
 	*e = (struct vcpu_exit){
 		.label = MICA_EXIT_MMIO,
 		.reg = (uint8_t)reg,
@@ -125,11 +129,14 @@ static inline __attribute__((always_inline)) bool arch_sgi_write(const uint64_t 
 }
 
 /*
- * The exit the current guest took, if it is one of the four-word kinds:
- * MMIO or a system register. False: leave it to the slow path.
+ * The exit the current guest (whose EL1 state is av) took, if it is one of
+ * the four-word kinds: MMIO or a system register. False: leave it to the
+ * slow path.
  */
-static inline __attribute__((always_inline)) bool
-arch_decode_exit(const struct arch_regs *regs, struct vcpu_exit *e, uint64_t *words)
+static inline __attribute__((always_inline)) bool arch_decode_exit(const struct arch_regs *regs,
+								   struct arch_vcpu *av,
+								   struct vcpu_exit *e,
+								   uint64_t *words)
 {
 	uint64_t esr = sysreg_read(esr_el2);
 
@@ -137,7 +144,7 @@ arch_decode_exit(const struct arch_regs *regs, struct vcpu_exit *e, uint64_t *wo
 		arch_decode_sysreg(regs, esr, e, words);
 		return true;
 	}
-	return esr_ec(esr) == ESR_EC_DABT_LOW && arch_decode_mmio(regs, esr, e, words);
+	return esr_ec(esr) == ESR_EC_DABT_LOW && arch_decode_mmio(regs, av, esr, e, words);
 }
 
 #endif

@@ -109,13 +109,15 @@
 #define CPTR_FPEN_NO_TRAP (UINT64_C(3) << 20)
 
 /*
- * CNTHCTL_EL2 with E2H=1 (D19.12.4): EL0 access to the counters. Every
- * other bit is 0: no event stream, EL0 (host) and EL1 (guest) accesses to
- * the physical timer and counter trap (EL1PCEN, EL1PCTEN, bits 11 and 10),
- * and no timer or counter redirection of the newer extensions.
+ * CNTHCTL_EL2 with E2H=1 (D19.12.4): EL0 access to the counters, and a
+ * guest's to the physical counter (EL1PCTEN: with CNTVOFF_EL2 0 it reads
+ * what the virtual one does). Every other bit is 0: no event stream, guest
+ * accesses to the EL1 physical timer trap (EL1PTEN, bit 11), and no timer
+ * or counter redirection of the newer extensions.
  */
 #define CNTHCTL_EL0PCTEN (UINT64_C(1) << 0)
 #define CNTHCTL_EL0VCTEN (UINT64_C(1) << 1)
+#define CNTHCTL_EL1PCTEN (UINT64_C(1) << 10)
 
 /* Performance monitors (Arm ARM D13.3). */
 #define PMCR_E	      (UINT64_C(1) << 0)

@@ -30,6 +30,13 @@ struct arch_vcpu {
 	uint64_t ich_hcr, ich_vmcr;
 	uint32_t ich_apr[2][4]; /* Active priorities of Group 0 and 1, as many as implemented. */
 	bool is_loaded;		/* The CPU holds this state (then the fields above are stale). */
+	/*
+	 * The syndrome (ESR_EL2) and address (FAR_EL2) of the last exit that
+	 * was an abort (an MMIO access or a fault), for an injected external
+	 * abort to describe it; the kernel's own, never the CPU's. 0 once an
+	 * exception was injected for it.
+	 */
+	uint64_t exit_esr, exit_far;
 };
 
 /* The CPU has pointer authentication: guests use it, and their keys are switched. */
@@ -57,5 +64,14 @@ MUST_CHECK enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded,
 
 /* The guest, at regs, takes an undefined-instruction exception to its EL1. */
 void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *regs);
+
+/*
+ * The guest, at regs, takes a synchronous external abort to its EL1 for
+ * the abort exit it last took (exit_esr): an instruction abort for a
+ * fetch, else a data abort, at that exit's address. MICA_ERR_ILLEGAL_OPERATION
+ * if that exit was no abort, or one already answered with an exception.
+ */
+MUST_CHECK enum mica_error arch_vcpu_inject_abort(struct arch_vcpu *v, bool loaded,
+						  struct arch_regs *regs);
 
 #endif

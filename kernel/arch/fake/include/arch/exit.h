@@ -8,10 +8,12 @@
 /* Included after the generic "vcpu.h" (struct vcpu_exit). */
 
 /* The real one fills words in, hence not const. */
-static inline bool arch_decode_exit(const struct arch_regs *regs, struct vcpu_exit *e,
+static inline bool arch_decode_exit(const struct arch_regs *regs, struct arch_vcpu *av,
+				    struct vcpu_exit *e,
 				    uint64_t *words) /* NOLINT(readability-non-const-parameter) */
 {
 	(void)regs;
+	(void)av;
 	(void)e;
 	(void)words;
 	return false;

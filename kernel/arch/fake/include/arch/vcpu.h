@@ -32,6 +32,8 @@ struct arch_vcpu {
 	unsigned loads;
 	unsigned saves;
 	unsigned undefs; /* Undefined-instruction exceptions injected. */
+	unsigned aborts; /* External aborts injected... */
+	bool abortable;	 /* ...each for an abort exit a test marked so (then cleared). */
 	uint64_t reg[MICA_VCPU_REG_COUNT];
 	struct fake_lr lr[16];
 	bool underflow;	      /* The underflow maintenance interrupt is asked for. */
@@ -71,5 +73,6 @@ enum mica_error arch_vcpu_read_reg(struct arch_vcpu *v, bool loaded, const struc
 enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb *t, uint64_t reg,
 				    uint64_t value);
 void arch_vcpu_inject_undef(struct arch_vcpu *v, bool loaded, struct arch_regs *regs);
+enum mica_error arch_vcpu_inject_abort(struct arch_vcpu *v, bool loaded, struct arch_regs *regs);
 
 #endif

@@ -125,6 +125,13 @@ enum mica_invocation {
 	 * INJECT_UNDEF: the guest takes an undefined-instruction exception at
 	 * its current PC when it next runs (answer an exit with it to refuse
 	 * the instruction; the PC is not advanced).
+	 * INJECT_ABORT: answering an abort exit (MICA_EXIT_MMIO, or a
+	 * MICA_EXIT_FAULT whose syndrome is an instruction or data abort with
+	 * a valid address), the guest takes a synchronous external abort at
+	 * the exit's instruction, as hardware gives for an access that no
+	 * memory or device answers: an instruction abort for a fetch, else a
+	 * data abort (a write's WnR set), its FAR_EL1 the address the guest
+	 * used. MICA_ERR_ILLEGAL_OPERATION for any other exit, or none.
 	 * SET_SGI: MR0 the SGIs (bit n: INTID n, 0..15) the vCPU takes straight
 	 * from another vCPU's ICC_SGI1R_EL1 write (see MICA_VM_BIND_SGI), MR1
 	 * the priorities of SGIs 0..7 (byte n: SGI n), MR2 of SGIs 8..15. The
@@ -139,6 +146,7 @@ enum mica_invocation {
 	MICA_VCPU_CLEAR_IRQ = 75,
 	MICA_VCPU_INJECT_UNDEF = 76,
 	MICA_VCPU_SET_SGI = 77,
+	MICA_VCPU_INJECT_ABORT = 78,
 
 	/*
 	 * VM. BIND_MMIO: MR0 base, MR1 size (bytes; the range must not wrap
