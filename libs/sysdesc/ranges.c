@@ -1,9 +1,10 @@
 /*
  * The system-description checks that look across items (see reader.h):
  * within a VM, no two guest-physical ranges (memory regions, devices,
- * passthrough regions) overlap and no two devices share an interrupt; in the
- * whole system, no host-physical range (identity memory, passthrough) is
- * given to two owners. Also how an error reads.
+ * passthrough regions) overlap, none overlaps the guest platform's fixed
+ * regions, and no two devices share an interrupt; in the whole system, no
+ * host-physical range (identity memory, passthrough) is given to two
+ * owners. Also how an error reads.
  *
  * Ranges reach these checks already known to be non-empty and not to wrap,
  * so base + (size - 1) is their last address without overflow.
@@ -11,6 +12,8 @@
 #include "reader.h"
 
 #include <base/fmt.h>
+#include <libfdt.h>
+#include <mica/guest_platform.h>
 
 #include <string.h>
 
@@ -108,6 +111,72 @@ enum mica_error sysdesc_check_new_passthrough(const struct reader *r, int item_n
 
 	return check_item(r, item_node, vm, p->ipa, p->intid, vm->device_count,
 			  vm->passthrough_count - 1);
+}
+
+/*
+ * Whether ipa overlaps a fixed region of vm's guest platform
+ * (<mica/guest_platform.h>); if so, what names the first such region. The
+ * VMM emulates the GIC there whatever the description says: memory mapped
+ * on top of it would take the guest's GIC accesses, a device would take
+ * them or lose its own, and the guest would hang without a word. The
+ * redistributors' range depends on the vCPU count, so what says it.
+ */
+static bool overlaps_platform(const struct sysdesc_vm *vm, struct sysdesc_ipa_range ipa, char *what,
+			      size_t size)
+{
+	const struct sysdesc_ipa_range gicd = {GUEST_GICD_BASE, GUEST_GICD_SIZE};
+	const struct sysdesc_ipa_range gicr = {GUEST_GICR_BASE, GUEST_GICR_SIZE(vm->vcpu_count)};
+
+	if (sysdesc_ranges_overlap(ipa, gicd)) {
+		(void)fmt_snprintf(what, size, "the guest's GIC distributor (0x%08llx..0x%08llx)",
+				   (unsigned long long)gicd.base,
+				   (unsigned long long)(gicd.base + gicd.size - 1));
+		return true;
+	}
+	if (sysdesc_ranges_overlap(ipa, gicr)) {
+		(void)fmt_snprintf(what, size,
+				   "the guest's GIC redistributors (0x%08llx..0x%08llx, %u vCPU%s)",
+				   (unsigned long long)gicr.base,
+				   (unsigned long long)(gicr.base + gicr.size - 1), vm->vcpu_count,
+				   vm->vcpu_count == 1 ? "" : "s");
+		return true;
+	}
+	return false;
+}
+
+/* The node of the item called name in the container (devices, passthrough) of vm_node. */
+static int item_node(const struct reader *r, int vm_node, const char *container, const char *name)
+{
+	return fdt_subnode_offset(r->fdt, fdt_subnode_offset(r->fdt, vm_node, container), name);
+}
+
+enum mica_error sysdesc_check_platform(const struct reader *r, int vm_node,
+				       const struct sysdesc_vm *vm)
+{
+	char what[WHAT_MAX];
+
+	for (uint32_t i = 0; i < vm->region_count; i++) {
+		uint32_t index;
+		const char *name = region_origin(vm, i, &index);
+
+		if (overlaps_platform(vm, vm->regions[i].ipa, what, sizeof(what)))
+			return reader_fail(r, vm_node, name, "region %u overlaps %s", index, what);
+	}
+	for (uint32_t i = 0; i < vm->device_count; i++) {
+		const struct sysdesc_device *d = &vm->devices[i];
+
+		if (overlaps_platform(vm, d->ipa, what, sizeof(what)))
+			return reader_fail(r, item_node(r, vm_node, "devices", d->name), "reg",
+					   "overlaps %s", what);
+	}
+	for (uint32_t i = 0; i < vm->passthrough_count; i++) {
+		const struct sysdesc_passthrough *p = &vm->passthrough[i];
+
+		if (overlaps_platform(vm, p->ipa, what, sizeof(what)))
+			return reader_fail(r, item_node(r, vm_node, "passthrough", p->name), "reg",
+					   "overlaps %s", what);
+	}
+	return MICA_OK;
 }
 
 /*

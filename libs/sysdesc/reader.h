@@ -105,4 +105,14 @@ enum mica_error sysdesc_check_new_passthrough(const struct reader *r, int item_n
 enum mica_error sysdesc_check_host_physical(const struct reader *r, const struct sysdesc *desc)
 	__attribute__((warn_unused_result));
 
+/*
+ * No memory region, device or passthrough region of the VM at vm_node
+ * overlaps a fixed region of the guest platform (<mica/guest_platform.h>).
+ * Checked once the VM is read, as the redistributors' range depends on its
+ * vCPU count; the error names the item and the fixed region.
+ */
+enum mica_error sysdesc_check_platform(const struct reader *r, int vm_node,
+				       const struct sysdesc_vm *vm)
+	__attribute__((warn_unused_result));
+
 #endif

@@ -2,7 +2,9 @@
  * Parsing the system description (see <mica/sysdesc.h> and
  * docs/system-description.md): walk the tree from the root, read each
  * node's properties into the structs, and check each item against those
- * before it as it is added, stopping at the first error.
+ * before it as it is added and each VM's items against the guest
+ * platform's fixed regions once the VM is read, stopping at the first
+ * error.
  *
  * Every node kind has a fixed list of properties and of child nodes; any
  * other is an error, so that a misspelt optional property ("bootarg") is
@@ -295,7 +297,8 @@ static enum mica_error parse_vm(const struct reader *r, int node, struct sysdesc
 	    reader_string(r, node, "initrd", true, false, &vm->initrd) != MICA_OK ||
 	    reader_string(r, node, "bootargs", true, true, &vm->bootargs) != MICA_OK ||
 	    parse_unmapped(r, node, vm) != MICA_OK || parse_devices(r, node, desc, vm) != MICA_OK ||
-	    parse_passthrough(r, node, vm) != MICA_OK)
+	    parse_passthrough(r, node, vm) != MICA_OK ||
+	    sysdesc_check_platform(r, node, vm) != MICA_OK)
 		return MICA_ERR_MALFORMED;
 	if (vm->bootargs == NULL)
 		vm->bootargs = "";

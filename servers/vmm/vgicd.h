@@ -21,16 +21,20 @@
 #include <stdint.h>
 
 #include <mica/abi/errors.h>
+#include <mica/guest_platform.h>
 
 #define VGICD_MAX_VCPUS 8u
 #define VGICD_MAX_SPIS	96u /* INTIDs 32..127. */
 #define VGICD_PRIVATE	32u /* SGIs 0..15 and PPIs 16..31, per vCPU. */
 
-/* QEMU virt's layout, the default. */
-#define VGICD_DEFAULT_DIST_BASE	  UINT64_C(0x08000000)
-#define VGICD_DEFAULT_REDIST_BASE UINT64_C(0x080a0000)
-#define VGICD_DIST_SIZE		  UINT64_C(0x10000)
-#define VGICD_REDIST_STRIDE	  UINT64_C(0x20000) /* RD_base and SGI_base, 64 KiB each. */
+/*
+ * The guest platform's layout (QEMU virt's), the default: the parser of
+ * system descriptions keeps guest RAM and devices off these same ranges.
+ */
+#define VGICD_DEFAULT_DIST_BASE	  GUEST_GICD_BASE
+#define VGICD_DEFAULT_REDIST_BASE GUEST_GICR_BASE
+#define VGICD_DIST_SIZE		  GUEST_GICD_SIZE
+#define VGICD_REDIST_STRIDE	  GUEST_GICR_STRIDE /* RD_base and SGI_base, 64 KiB each. */
 
 /*
  * What the model needs done. inject makes intid pending in vCPU vcpu with

@@ -91,6 +91,7 @@ description small "$mem4m"
 description small-initrd "$mem8m" initrd
 description high 'memory = <0x0 0x50000000 0x0 0x00400000>;'
 description overlap 'memory = <0x0 0x40000000 0x0 0x00400000 0x0 0x40200000 0x0 0x1000>;'
+description on-gic 'memory = <0x0 0x40000000 0x0 0x00400000 0x0 0x08000000 0x0 0x1000>;'
 
 run "a raw kernel that fits" 0 "" system="$dir/small.dtb" k="$dir/raw4k" "${progs[@]}"
 run "an ELF kernel that fits" 0 "" system="$dir/small.dtb" k="$elf_guest" "${progs[@]}"
@@ -118,6 +119,9 @@ for re in "/vms: no file \"vmm\"" "/vms/g: property 'kernel': no file \"k\"" \
 done
 run "an invalid description" 1 "/vms/g: property 'memory': region 1 overlaps region 0" \
 	system="$dir/overlap.dtb" k="$dir/raw4k" "${progs[@]}"
+run "RAM on the guest's GIC" 1 \
+	"/vms/g: property 'memory': region 1 overlaps the guest's GIC distributor \(0x08000000\.\.0x0800ffff\)" \
+	system="$dir/on-gic.dtb" k="$dir/raw4k" "${progs[@]}"
 run "an unreadable file" 1 "cannot read $dir/nothing" \
 	system="$dir/small.dtb" k="$dir/nothing" "${progs[@]}"
 run "a bad argument" 2 "bad argument 'oops'" oops

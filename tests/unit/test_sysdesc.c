@@ -604,6 +604,76 @@ static void test_parse_rejects_passthrough_overlapping_anything(void **state)
 		     "overlaps region 1 of 'memory'");
 }
 
+/* The guest's GIC, as the errors name it (<mica/guest_platform.h>). */
+#define GICD_WHAT "the guest's GIC distributor (0x08000000..0x0800ffff)"
+
+static void test_parse_rejects_ram_over_the_gic_distributor(void **state)
+{
+	struct blob b = edit(VALID);
+	char line[300];
+
+	SET_CELLS(&b, "/vms/linux", "memory", 0, 0x40000000, 0, 0x10000000, 0, 0x07ff0000, 0,
+		  0x20000);
+	assert_int_equal(sysdesc_parse(b.data, b.size, &desc, &error), MICA_ERR_MALFORMED);
+	(void)sysdesc_error_format(&error, line, sizeof(line));
+	assert_string_equal(line, "/vms/linux: property 'memory': region 1 overlaps " GICD_WHAT);
+	free(b.data);
+
+	/* Identity memory too, and a region that covers the whole GIC. */
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux", "memory-identity", 0, 0x07e00000, 0, 0x400000);
+	expect_error(&b, "/vms/linux", "memory-identity", "region 0 overlaps " GICD_WHAT);
+}
+
+/* With 4 vCPUs the redistributors reach the 4th vCPU's frames at 0x08100000. */
+static void test_parse_rejects_a_device_over_the_redistributors_of_its_vcpus(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux", "cpus", 4);
+	SET_CELLS(&b, "/vms/linux", "cpu-affinity", 0, 1, 2, 3);
+	SET_CELLS(&b, "/vms/linux/devices/virtio@a000000", "reg", 0, 0x08100000, 0, 0x1000);
+	expect_error(&b, "/vms/linux/devices/virtio@a000000", "reg",
+		     "overlaps the guest's GIC redistributors (0x080a0000..0x0811ffff, 4 vCPUs)");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux", "cpus", 1);
+	SET_CELLS(&b, "/vms/linux", "cpu-affinity", 0);
+	SET_CELLS(&b, "/vms/linux/devices/virtio@a000000", "reg", 0, 0x080b0000, 0, 0x1000);
+	expect_error(&b, "/vms/linux/devices/virtio@a000000", "reg",
+		     "overlaps the guest's GIC redistributors (0x080a0000..0x080bffff, 1 vCPU)");
+}
+
+static void test_parse_accepts_a_device_past_the_redistributors_of_fewer_vcpus(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux", "cpus", 1);
+	SET_CELLS(&b, "/vms/linux", "cpu-affinity", 0);
+	SET_CELLS(&b, "/vms/linux/devices/virtio@a000000", "reg", 0, 0x08100000, 0, 0x1000);
+	expect_valid(&b);
+	assert_int_equal(desc.vms[0].devices[1].ipa.base, 0x08100000);
+	free(b.data);
+
+	/* Right up to the GIC on both sides, and in the gap between its two parts. */
+	b = edit(VALID);
+	SET_CELLS(&b, "/vms/linux", "cpus", 4);
+	SET_CELLS(&b, "/vms/linux", "cpu-affinity", 0, 1, 2, 3);
+	SET_CELLS(&b, "/vms/linux/devices/serial@9000000", "reg", 0, 0x07fff000, 0, 0x1000);
+	SET_CELLS(&b, "/vms/linux/devices/virtio@a000000", "reg", 0, 0x08120000, 0, 0x1000);
+	SET_CELLS(&b, "/vms/linux/passthrough/rtc@9010000", "reg", 0, 0x08010000, 0, 0x90000);
+	expect_valid(&b);
+	free(b.data);
+}
+
+static void test_parse_rejects_passthrough_over_the_gic_distributor(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/vms/linux/passthrough/rtc@9010000", "reg", 0, 0x0800f000, 0, 0x1000);
+	expect_error(&b, "/vms/linux/passthrough/rtc@9010000", "reg", "overlaps " GICD_WHAT);
+}
+
 static void test_parse_rejects_host_memory_given_twice(void **state)
 {
 	struct blob b = edit(VALID);
@@ -902,6 +972,11 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects_a_device_overlapping_ram),
 		cmocka_unit_test(test_parse_rejects_a_device_overlapping_another_device),
 		cmocka_unit_test(test_parse_rejects_passthrough_overlapping_anything),
+		cmocka_unit_test(test_parse_rejects_ram_over_the_gic_distributor),
+		cmocka_unit_test(test_parse_rejects_a_device_over_the_redistributors_of_its_vcpus),
+		cmocka_unit_test(
+			test_parse_accepts_a_device_past_the_redistributors_of_fewer_vcpus),
+		cmocka_unit_test(test_parse_rejects_passthrough_over_the_gic_distributor),
 		cmocka_unit_test(test_parse_rejects_host_memory_given_twice),
 		cmocka_unit_test(test_parse_rejects_empty_ranges),
 		cmocka_unit_test(test_parse_rejects_wrapping_ranges),
