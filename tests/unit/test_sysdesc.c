@@ -226,6 +226,7 @@ static void test_parse_gives_optional_properties_their_defaults(void **state)
 	assert_string_equal(vm->kernel, "guest");
 	assert_null(vm->initrd);
 	assert_string_equal(vm->bootargs, "");
+	assert_int_equal(vm->unmapped, SYSDESC_UNMAPPED_ABORT);
 	assert_int_equal(vm->vcpu_count, 1);
 	assert_int_equal(vm->vcpu_affinity[0], 1);
 	assert_int_equal(vm->region_count, 1);
@@ -450,6 +451,33 @@ static void test_parse_rejects_strings_that_are_not_one_string(void **state)
 	expect_valid(&b);
 	assert_string_equal(desc.vms[0].bootargs, "");
 	free(b.data);
+}
+
+/* 'unmapped-access' takes its three words, and nothing else. */
+static void test_parse_reads_unmapped_access(void **state)
+{
+	static const struct {
+		const char *word;
+		enum sysdesc_unmapped policy;
+	} words[] = {
+		{"abort", SYSDESC_UNMAPPED_ABORT},
+		{"read-as-zero", SYSDESC_UNMAPPED_READ_AS_ZERO},
+		{"stop", SYSDESC_UNMAPPED_STOP},
+	};
+	struct blob b;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		b = edit(VALID);
+		set_string(&b, "/vms/linux", "unmapped-access", words[i].word);
+		expect_valid(&b);
+		assert_int_equal(desc.vms[0].unmapped, words[i].policy);
+		free(b.data);
+	}
+	b = edit(VALID);
+	set_string(&b, "/vms/linux", "unmapped-access", "zero");
+	expect_error(&b, "/vms/linux", "unmapped-access",
+		     "\"zero\" is none of \"abort\", \"read-as-zero\", \"stop\"");
 }
 
 static void test_parse_rejects_address_cells_other_than_two(void **state)
@@ -963,6 +991,7 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects_a_vm_without_memory),
 		cmocka_unit_test(test_parse_rejects_wrong_property_lengths),
 		cmocka_unit_test(test_parse_rejects_strings_that_are_not_one_string),
+		cmocka_unit_test(test_parse_reads_unmapped_access),
 		cmocka_unit_test(test_parse_rejects_address_cells_other_than_two),
 		cmocka_unit_test(test_parse_rejects_unknown_properties_and_nodes),
 		cmocka_unit_test(test_parse_rejects_an_unknown_server),

@@ -96,6 +96,55 @@ static void test_outside_id_space(void **state)
 	assert_int_equal(idregs_guest_value(ENC(3, 0, 1, 4, 0), ALL), 0);
 }
 
+/*
+ * What each trapped access does: an ID register is read through the filter
+ * and never written; the SGI generation registers are written, never read;
+ * set/way maintenance, ACTLR_EL1, the debug registers and the EL1 physical
+ * timer are ignored; the PMU, the implementation-defined space and anything
+ * else are undefined.
+ */
+static void test_classify(void **state)
+{
+	(void)state;
+	assert_int_equal(idregs_classify(ENC(3, 0, 0, 4, 0), false), SYSREG_ID);
+	assert_int_equal(idregs_classify(ENC(3, 0, 0, 7, 7), false), SYSREG_ID);
+	assert_int_equal(idregs_classify(ENC(3, 0, 0, 4, 0), true), SYSREG_UNDEFINED);
+	/* MIDR_EL1 (CRm 0) is not in TID3's space: it does not trap, and is nothing here. */
+	assert_int_equal(idregs_classify(ENC(3, 0, 0, 0, 0), false), SYSREG_UNDEFINED);
+
+	assert_int_equal(idregs_classify(ENC(3, 0, 12, 11, 5), true), SYSREG_SGI);
+	assert_int_equal(idregs_classify(ENC(3, 0, 12, 11, 5), false), SYSREG_UNDEFINED);
+	assert_int_equal(idregs_classify(ENC(3, 0, 12, 11, 6), true), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(3, 0, 12, 11, 7), true), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(3, 0, 12, 11, 7), false), SYSREG_UNDEFINED);
+
+	/* DC ISW, DC CSW, DC CISW; DC IVAC (1, 0, 7, 6, 1) is another instruction. */
+	assert_int_equal(idregs_classify(ENC(1, 0, 7, 6, 2), true), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(1, 0, 7, 10, 2), true), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(1, 0, 7, 14, 2), true), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(1, 0, 7, 6, 1), true), SYSREG_UNDEFINED);
+
+	assert_int_equal(idregs_classify(ENC(3, 0, 1, 0, 1), false), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(3, 0, 1, 0, 1), true), SYSREG_IGNORE);
+	/* MDSCR_EL1, DBGBVR0_EL1, OSLAR_EL1. */
+	assert_int_equal(idregs_classify(ENC(2, 0, 0, 2, 2), false), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(2, 0, 0, 0, 4), true), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(2, 0, 1, 0, 4), true), SYSREG_IGNORE);
+	/* CNTP_TVAL_EL0, CNTP_CTL_EL0, CNTP_CVAL_EL0; not CNTPCT_EL0, which no longer traps. */
+	assert_int_equal(idregs_classify(ENC(3, 3, 14, 2, 0), false), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(3, 3, 14, 2, 1), true), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(3, 3, 14, 2, 2), false), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(3, 3, 14, 0, 1), false), SYSREG_UNDEFINED);
+
+	/* PMCR_EL0, PMCCNTR_EL0, PMEVTYPER0_EL0. */
+	assert_int_equal(idregs_classify(ENC(3, 3, 9, 12, 0), false), SYSREG_UNDEFINED);
+	assert_int_equal(idregs_classify(ENC(3, 3, 9, 13, 0), false), SYSREG_UNDEFINED);
+	assert_int_equal(idregs_classify(ENC(3, 3, 14, 12, 0), true), SYSREG_UNDEFINED);
+	/* Implementation defined (CRn 11 and 15). */
+	assert_int_equal(idregs_classify(ENC(3, 1, 15, 2, 0), false), SYSREG_UNDEFINED);
+	assert_int_equal(idregs_classify(ENC(3, 1, 11, 0, 2), true), SYSREG_UNDEFINED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -106,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_sve_sme_feature_registers_read_zero),
 		cmocka_unit_test(test_other_id_registers_pass_through),
 		cmocka_unit_test(test_outside_id_space),
+		cmocka_unit_test(test_classify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
