@@ -194,8 +194,9 @@ void vcpu_tick(void)
 	while (*p != NULL) {
 		struct vcpu *v = *p;
 
-		if (v->waits_for_event || (v != c->loaded_vcpu && !v->vgic.vtimer_masked &&
-					   arch_vtimer_is_due(&v->arch, now))) {
+		if (v->waits_for_event ||
+		    (v != c->loaded_vcpu &&
+		     (arch_timers_due(&v->arch, now) & ~(uint32_t)v->vgic.timers_masked) != 0)) {
 			*p = v->wait_next;
 			v->wait_next = NULL;
 			/* vcpu state: Ready */

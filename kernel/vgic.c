@@ -24,12 +24,12 @@
 #include <mica/abi/invocation.h>
 
 /*
- * The guest timer's virtual priority, until a distributor model of the
+ * The guest timers' virtual priority, until a distributor model of the
  * VMM's can say what the guest chose.
  */
-#define VTIMER_PRIORITY 0x80u
+#define TIMER_PRIORITY 0x80u
 
-static unsigned vtimer_intid;
+static unsigned timer_intids[VGIC_TIMERS];
 
 _Static_assert(VGIC_NOTIFY_VMM == MICA_VIRQ_NOTIFY_EOI, "the ABI flag is the kernel's");
 
@@ -38,9 +38,19 @@ void vgic_init(struct vgic *g)
 	memset(g, 0, sizeof(*g));
 }
 
-void vgic_set_vtimer_intid(unsigned intid)
+void vgic_set_timer_intid(unsigned timer, unsigned intid)
 {
-	vtimer_intid = intid;
+	timer_intids[timer] = intid;
+}
+
+/* The guest timer whose PPI is intid; VGIC_TIMERS if none. */
+static unsigned timer_of(unsigned intid)
+{
+	unsigned t = 0;
+
+	while (t < VGIC_TIMERS && (timer_intids[t] == 0 || timer_intids[t] != intid))
+		t++;
+	return t;
 }
 
 static void update_work(struct vgic *g)
@@ -86,8 +96,8 @@ static bool is_pending(const struct vgic_lr *lr)
  */
 static void line_done(struct vcpu *v, unsigned intid, unsigned flags)
 {
-	if (flags & VGIC_VTIMER) {
-		v->vgic.vtimer_masked = false;
+	if (flags & VGIC_TIMER) {
+		v->vgic.timers_masked &= (uint8_t) ~(1u << timer_of(intid));
 		if (vcpu_is_loaded(v))
 			arch_irq_set_enabled(intid, true);
 	}
@@ -184,7 +194,7 @@ void vgic_inject_passthrough(struct vcpu *v, unsigned intid, unsigned priority)
 	add_line(v, intid, priority, VGIC_PASSTHROUGH);
 }
 
-void vgic_vtimer_fired(unsigned intid)
+void vgic_timer_fired(unsigned intid)
 {
 	struct vcpu *v = sched_this_cpu()->loaded_vcpu;
 
@@ -192,14 +202,16 @@ void vgic_vtimer_fired(unsigned intid)
 	arch_irq_set_enabled(intid, false);
 	if (v == NULL)
 		return;
-	v->vgic.vtimer_masked = true;
-	add_line(v, intid, VTIMER_PRIORITY, VGIC_VTIMER);
+	v->vgic.timers_masked |= (uint8_t)(1u << timer_of(intid));
+	add_line(v, intid, TIMER_PRIORITY, VGIC_TIMER);
 }
 
 void vgic_load(const struct vcpu *v)
 {
-	if (vtimer_intid != 0)
-		arch_irq_set_enabled(vtimer_intid, !v->vgic.vtimer_masked);
+	for (unsigned t = 0; t < VGIC_TIMERS; t++) {
+		if (timer_intids[t] != 0)
+			arch_irq_set_enabled(timer_intids[t], !(v->vgic.timers_masked & (1u << t)));
+	}
 }
 
 void vgic_reset(struct vcpu *v)

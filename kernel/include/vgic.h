@@ -28,13 +28,21 @@
  * guest's timer and passthrough lines, each at most once), so that one
  * never finds the queue full: the VMM may fill only the rest.
  */
-#define VGIC_HW_LINES	     8
-#define VGIC_PASSTHROUGH_MAX (VGIC_HW_LINES - 1) /* Lines per vCPU; one is the timer's. */
+#define VGIC_HW_LINES 8
+
+/* The guest's timers, whose PPIs the kernel delivers itself (bit n of timers_masked: timer n). */
+enum vgic_timer {
+	VGIC_TIMER_VIRT, /* The EL1 virtual timer (CNTV_*). */
+	VGIC_TIMER_PHYS, /* The EL1 physical timer (CNTP_*). */
+	VGIC_TIMERS,
+};
+
+#define VGIC_PASSTHROUGH_MAX (VGIC_HW_LINES - VGIC_TIMERS) /* Lines per vCPU; the rest, timers. */
 
 /* What the kernel does when the guest deactivates a virtual interrupt. */
 enum vgic_flag {
 	VGIC_NOTIFY_VMM = 1u,  /* Exit to the VMM (MICA_VIRQ_NOTIFY_EOI). */
-	VGIC_VTIMER = 2u,      /* Unmask the guest's timer PPI. */
+	VGIC_TIMER = 2u,       /* Unmask the guest timer's PPI. */
 	VGIC_PASSTHROUGH = 4u, /* Unmask the physical line passed through. */
 };
 
@@ -70,7 +78,7 @@ struct vgic {
 	uint8_t count;
 	/* Set while anything is queued or an EOI exit is owed: vcpu_enter's one test. */
 	bool has_work;
-	bool vtimer_masked; /* The timer PPI waits for the guest to deactivate it. */
+	uint8_t timers_masked; /* Timer PPIs waiting for the guest to deactivate them. */
 	uint8_t passthrough_count;
 	uint8_t lr_flags[VGIC_MAX_LRS]; /* enum vgic_flag of each list register's interrupt. */
 	uint16_t eoi_owed_count;
@@ -130,12 +138,12 @@ MUST_CHECK bool vgic_enter(struct vcpu *v);
 /* The vCPU whose state this CPU holds is now v (NULL: none). */
 void vgic_load(const struct vcpu *v);
 
-/* The maintenance interrupt and the guest timer's PPI (called by the arch). */
+/* The maintenance interrupt and a guest timer's PPI (called by the arch). */
 void vgic_maintenance(void);
-void vgic_vtimer_fired(unsigned intid);
+void vgic_timer_fired(unsigned intid);
 
-/* The guest timer's PPI, from the platform; unmasked until it fires. */
-void vgic_set_vtimer_intid(unsigned intid);
+/* The PPI of guest timer timer (enum vgic_timer), from the platform; unmasked until it fires. */
+void vgic_set_timer_intid(unsigned timer, unsigned intid);
 
 /*
  * The arch's list registers, of v's state: the CPU's while it is loaded,
@@ -158,7 +166,10 @@ void arch_vgic_set_underflow(struct arch_vcpu *v, bool on);
 /* No vCPU is loaded any more: the CPU interface must raise nothing. */
 void arch_vgic_idle(void);
 
-/* Has the guest timer saved in v (not loaded) reached its enabled, unmasked deadline? */
-bool arch_vtimer_is_due(const struct arch_vcpu *v, uint64_t now);
+/*
+ * The guest timers saved in v (not loaded) that have reached an enabled,
+ * unmasked deadline (bit n: enum vgic_timer n).
+ */
+uint32_t arch_timers_due(const struct arch_vcpu *v, uint64_t now);
 
 #endif

@@ -70,19 +70,11 @@ uint64_t idregs_guest_value(uint64_t enc, uint64_t hw)
  * - the Group 0 and other-Security-state SGI registers: a GIC with one
  *   Security state and Group 1 interrupts only (vgicd.h) has none to send;
  * - for now, the debug registers (op0 2: MDCR_EL2.TDA, TDOSA, TDRA), which
- *   the kernel does not yet switch per vCPU, and the EL1 physical timer
- *   (CNTP_CTL, CNTP_CVAL, CNTP_TVAL: CNTHCTL_EL2.EL1PTEN clear), which it
- *   does not yet give guests (docs/guests.md).
+ *   the kernel does not yet switch per vCPU (docs/guests.md).
  * Undefined: the ID registers written, the SGI registers read, the PMU,
  * the implementation-defined registers (op0 3, CRn 11 or 15: HCR_EL2.TIDCP)
  * and anything else that traps.
  */
-static bool is_el1_physical_timer(uint64_t enc)
-{
-	return enc == MICA_SYSREG(3, 3, 14, 2, 0) || enc == MICA_SYSREG(3, 3, 14, 2, 1) ||
-	       enc == MICA_SYSREG(3, 3, 14, 2, 2);
-}
-
 enum sysreg_action idregs_classify(uint64_t enc, bool is_write)
 {
 	unsigned op0 = (unsigned)(enc >> 14) & 3;
@@ -97,7 +89,7 @@ enum sysreg_action idregs_classify(uint64_t enc, bool is_write)
 		return is_write ? SYSREG_IGNORE : SYSREG_UNDEFINED;
 	if (enc == DC_ISW || enc == DC_CSW || enc == DC_CISW)
 		return is_write ? SYSREG_IGNORE : SYSREG_UNDEFINED;
-	if (enc == ACTLR_EL1 || op0 == 2 || is_el1_physical_timer(enc))
+	if (enc == ACTLR_EL1 || op0 == 2)
 		return SYSREG_IGNORE;
 	return SYSREG_UNDEFINED;
 }

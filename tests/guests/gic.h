@@ -12,6 +12,7 @@
 
 #define GIC_SPURIOUS	1023u
 #define VTIMER_INTID	27u
+#define PTIMER_INTID	30u
 #define CNTV_CTL_ENABLE 1u
 
 /* irq_vectors.S */
@@ -63,6 +64,21 @@ static inline void vtimer_arm(uint64_t ticks)
 {
 	sysreg_set("cntv_tval_el0", ticks);
 	sysreg_set("cntv_ctl_el0", ticks != 0 ? CNTV_CTL_ENABLE : 0);
+}
+
+/* The EL1 physical timer likewise. */
+static inline void ptimer_arm(uint64_t ticks)
+{
+	sysreg_set("cntp_tval_el0", ticks);
+	sysreg_set("cntp_ctl_el0", ticks != 0 ? CNTV_CTL_ENABLE : 0);
+}
+
+static inline uint64_t ptimer_deadline(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mrs %0, cntp_cval_el0" : "=r"(v));
+	return v;
 }
 
 static inline uint64_t vtimer_deadline(void)

@@ -78,6 +78,8 @@
 /* x1 = each INTID - GUEST_SPI_MANY, 4 bits each in the order taken; x2 = how many. */
 #define GUEST_CALL_MANY_DONE  0xc8
 #define GUEST_CALL_VIRQ_READY 0xc9 /* Benchmark: x1 = counter at the last handler entry. */
+/* As GUEST_CALL_TIMER_WOKE, for the EL1 physical timer: x4 = its IRQs. */
+#define GUEST_CALL_PTIMER_WOKE 0xca
 
 /*
  * The hostile guest (hostile.c) and its VMM (tests/user/vm_hostile.c). The

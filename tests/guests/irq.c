@@ -1,6 +1,7 @@
 /*
  * A test guest for virtual interrupts: its virtual timer wakes it from
  * WFI (twice: the timer's line must be unmasked again after the first),
+ * and so does its EL1 physical timer, its own as the virtual one is,
  * an SPI the VMM injects while it waits in WFI reaches its handler and
  * is deactivated (the VMM hears of that), an SPI withdrawn before the
  * guest unmasks never arrives, and more SPIs than there are list
@@ -16,6 +17,7 @@ void guest_main(void);
 
 static volatile unsigned taken_count;
 static volatile unsigned timer_count;
+static volatile unsigned ptimer_count;
 static volatile unsigned last_intid;
 static volatile uint64_t taken_order;
 
@@ -28,6 +30,9 @@ void guest_irq(void)
 	if (intid == VTIMER_INTID) {
 		vtimer_arm(0); /* Its line stays high until the timer is stopped. */
 		timer_count++;
+	} else if (intid == PTIMER_INTID) {
+		ptimer_arm(0);
+		ptimer_count++;
 	} else {
 		if (taken_count < 16)
 			taken_order |= (uint64_t)((intid - GUEST_SPI_MANY) & 0xf)
@@ -54,6 +59,22 @@ static void timer_wait(uint64_t ticks)
 			timer_count - before);
 }
 
+/* The same with the EL1 physical timer, ticks of the physical counter from now. */
+static void ptimer_wait(uint64_t ticks)
+{
+	unsigned before = ptimer_count;
+	uint64_t armed = guest_ticks();
+	uint64_t deadline;
+
+	ptimer_arm(ticks);
+	deadline = ptimer_deadline();
+	(void)guest_hvc(GUEST_CALL_TIMER_WAIT, armed, 0, 0, 0);
+	while (ptimer_count == before)
+		wfi();
+	(void)guest_hvc(GUEST_CALL_PTIMER_WOKE, armed, deadline, guest_ticks(),
+			ptimer_count - before);
+}
+
 /* Spin (unmasked) until count interrupts were taken or ticks went by. */
 static void take_for(unsigned count, uint64_t ticks)
 {
@@ -74,6 +95,7 @@ void guest_main(void)
 	irqs_on();
 	timer_wait(20 * ms);
 	timer_wait(5 * ms);
+	ptimer_wait(5 * ms);
 
 	(void)guest_hvc(GUEST_CALL_SPI_WAIT, 0, 0, 0, 0);
 	while (taken_count == 0)

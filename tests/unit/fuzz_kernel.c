@@ -2177,7 +2177,7 @@ static bool sgi_target_same(const struct sgi_target_view *a, const struct sgi_ta
 	const struct vgic *x = &a->vgic, *y = &b->vgic;
 
 	if (x->count != y->count || x->has_work != y->has_work ||
-	    x->vtimer_masked != y->vtimer_masked || x->passthrough_count != y->passthrough_count ||
+	    x->timers_masked != y->timers_masked || x->passthrough_count != y->passthrough_count ||
 	    x->eoi_owed_count != y->eoi_owed_count ||
 	    memcmp(x->queue, y->queue, sizeof(x->queue)) != 0 ||
 	    memcmp(x->lr_flags, y->lr_flags, sizeof(x->lr_flags)) != 0 ||
@@ -2475,16 +2475,17 @@ static void op_interrupt(void)
 		describe("a guest timer is due (vCPU @%#lx)",
 			 v == NULL ? 0 : (unsigned long)((uintptr_t)v - (uintptr_t)ram));
 		if (v != NULL)
-			v->arch.vtimer_due = true;
+			v->arch.timers_due = 1u << below(VGIC_TIMERS);
 		ENTER(false, sched_tick(); (void)schedule());
 		if (v != NULL)
-			v->arch.vtimer_due = false;
+			v->arch.timers_due = 0;
 		record("irq.vtimer-due", OUT_OK, 0);
 		return;
 	case 3:
-		describe("the loaded vCPU's virtual timer fires");
-		ENTER(false, vgic_vtimer_fired(27); (void)schedule());
-		record("irq.vtimer", OUT_OK, 0);
+		intid = chance(2) ? 27 : 30;
+		describe("the loaded vCPU's %s timer fires", intid == 27 ? "virtual" : "physical");
+		ENTER(false, vgic_timer_fired(intid); (void)schedule());
+		record("irq.timer", OUT_OK, 0);
 		return;
 	default:
 		describe("vGIC maintenance interrupt");
@@ -2841,6 +2842,8 @@ static void world_begin(void)
 
 	world_setup(NULL);
 	totals.worlds++;
+	vgic_set_timer_intid(VGIC_TIMER_VIRT, 27);
+	vgic_set_timer_intid(VGIC_TIMER_PHYS, 30);
 	smp_cpu_count = MIN_CPUS + below(MAX_CPUS - MIN_CPUS + 1);
 	totals.cpus += smp_cpu_count;
 	memset(fp_shadow, 0, sizeof(fp_shadow));

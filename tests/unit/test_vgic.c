@@ -69,7 +69,7 @@ static int setup(void **state)
 	thread.priority = 10;
 	sched_cpus[0].current = &thread;
 	sched_cpus[0].loaded_vcpu = &vcpu;
-	vgic_set_vtimer_intid(VTIMER);
+	vgic_set_timer_intid(VGIC_TIMER_VIRT, VTIMER);
 	return 0;
 }
 
@@ -162,7 +162,7 @@ static void test_a_full_queue_refuses_the_vmm_but_keeps_room_for_lines(void **st
 		inject(100 + i, i, 0);
 	assert_int_equal(vgic_inject(&vcpu, 99, 0, 0), MICA_ERR_NOT_ENOUGH_MEMORY);
 	inject(100, 0, 0); /* A duplicate still succeeds. */
-	vgic_vtimer_fired(VTIMER);
+	vgic_timer_fired(VTIMER);
 	assert_int_equal(vcpu.vgic.count, room + 1);
 	assert_false(fake_irq_enabled[VTIMER]);
 	/* Once list registers take some, the VMM may inject again. */
@@ -387,9 +387,9 @@ static void test_the_timer_ppi_is_unmasked_when_the_guest_deactivates_it(void **
 {
 	(void)state;
 	fake_irq_enabled[VTIMER] = true;
-	vgic_vtimer_fired(VTIMER);
+	vgic_timer_fired(VTIMER);
 	assert_false(fake_irq_enabled[VTIMER]);
-	assert_true(vcpu.vgic.vtimer_masked);
+	assert_true(vcpu.vgic.timers_masked & (1u << VGIC_TIMER_VIRT));
 	assert_true(vgic_enter(&vcpu));
 	/* Another vCPU takes the CPU: its own timer line is unmasked; back, masked again. */
 	vgic_load(&(struct vcpu){0});
@@ -399,7 +399,7 @@ static void test_the_timer_ppi_is_unmasked_when_the_guest_deactivates_it(void **
 	guest_handles(lr_of(VTIMER));
 	vgic_maintenance();
 	assert_true(fake_irq_enabled[VTIMER]);
-	assert_false(vcpu.vgic.vtimer_masked);
+	assert_false(vcpu.vgic.timers_masked & (1u << VGIC_TIMER_VIRT));
 }
 
 static void test_wfi_blocks_until_an_injection_and_suspend_cancels_it(void **state)
@@ -444,7 +444,8 @@ static void test_wfe_ends_at_the_tick_and_wfi_when_a_saved_timer_is_due(void **s
 	thread.state = THREAD_RUNNABLE;
 	vcpu_wait(&thread, false);
 	sched_cpus[0].current = NULL;
-	vcpu.arch.vtimer_due = true; /* Loaded: its PPI will say so, not the tick. */
+	vcpu.arch.timers_due =
+		1u << VGIC_TIMER_VIRT; /* Loaded: its PPI will say so, not the tick. */
 	vcpu_tick();
 	assert_int_equal(thread.state, THREAD_BLOCKED_WFI);
 	sched_cpus[0].loaded_vcpu = NULL;

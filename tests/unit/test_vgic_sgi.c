@@ -367,7 +367,7 @@ static void assert_vgic_equal(const struct vgic *a, const struct vgic *b)
 		assert_int_equal(a->queue[i].flags, b->queue[i].flags);
 	}
 	assert_int_equal(a->has_work, b->has_work);
-	assert_int_equal(a->vtimer_masked, b->vtimer_masked);
+	assert_int_equal(a->timers_masked, b->timers_masked);
 	assert_int_equal(a->passthrough_count, b->passthrough_count);
 	assert_memory_equal(a->lr_flags, b->lr_flags, sizeof(a->lr_flags));
 	assert_int_equal(a->eoi_owed_count, b->eoi_owed_count);

@@ -171,9 +171,8 @@ static const struct expect expected[HOSTILE_ATTACK_COUNT] = {
 	[HOSTILE_TLBI_EL2] = {.name = "tlbi-alle2", GUEST(EC_UNKNOWN)},
 	/* The physical counter reads as the virtual one does (CNTVOFF_EL2 0), without an exit. */
 	[HOSTILE_READ_PHYS_COUNTER] = {.name = "mrs-cntpct", NONE},
-	[HOSTILE_WRITE_PHYS_TIMER] = {.name = "msr-cntp-ctl",
-				      SYSREG(MICA_SYSREG(3, 3, 14, 2, 1), WRITES(0)),
-				      .refuse = true},
+	/* The EL1 physical timer is the guest's own, switched with its vCPU. */
+	[HOSTILE_WRITE_PHYS_TIMER] = {.name = "msr-cntp-ctl", NONE},
 	[HOSTILE_WRITE_ICC_SGI1R] = {.name = "msr-icc-sgi1r",
 				     SYSREG(MICA_SYSREG(3, 0, 12, 11, 5), WRITES(0)),
 				     .refuse = true},

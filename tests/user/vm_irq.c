@@ -127,6 +127,14 @@ int main(const struct mica_boot_info *info)
 				printf("vm-irq: the virtual timer woke the guest from WFI twice, "
 				       "and the VMM ran while it waited\n");
 			break;
+		case GUEST_CALL_PTIMER_WOKE:
+			/* The same, with the guest's EL1 physical timer (its counter: the same). */
+			CHECK(mr[3] >= mr[2]);
+			CHECK(ran_at > mr[1] && ran_at < mr[3]);
+			CHECK_EQ(buf->mr[4], 1);
+			printf("vm-irq: the physical timer woke the guest from WFI, and the VMM "
+			       "ran while it waited\n");
+			break;
 		case GUEST_CALL_SPI_WAIT:
 			/* The guest waits in WFI once it has its answer: wake it. */
 			resume_guest(mr);

@@ -124,10 +124,11 @@ void cpu_init_this(unsigned cpu)
 	arch_fp_close();
 	/*
 	 * EL0 may read the counters (time stamps without a system call), and
-	 * guests the physical one; every other bit is set here rather than kept
-	 * from firmware (see sysreg.h).
+	 * guests the physical one and their own EL1 physical timer; every other
+	 * bit is set here rather than kept from firmware (see sysreg.h).
 	 */
-	sysreg_write(cnthctl_el2, CNTHCTL_EL0PCTEN | CNTHCTL_EL0VCTEN | CNTHCTL_EL1PCTEN);
+	sysreg_write(cnthctl_el2,
+		     CNTHCTL_EL0PCTEN | CNTHCTL_EL0VCTEN | CNTHCTL_EL1PCTEN | CNTHCTL_EL1PTEN);
 	/*
 	 * Registers whose reset values are UNKNOWN and which guests see: their
 	 * virtual counter equals the physical one (vtimer checks rely on it),

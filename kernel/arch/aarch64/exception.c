@@ -66,8 +66,8 @@ static void handle_irq(void)
 		timer_handle();
 	else if (intid == vgic_hw_maintenance_intid())
 		vgic_maintenance();
-	else if (intid == timer_virt_intid())
-		vgic_vtimer_fired(intid);
+	else if (timer_is_guests(intid))
+		vgic_timer_fired(intid);
 	else
 		irq_deliver(intid);
 	gic_end_of_interrupt(intid);

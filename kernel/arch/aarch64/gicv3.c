@@ -226,7 +226,7 @@ void arch_irq_set_enabled(uint32_t intid, bool enabled)
 bool arch_irq_is_claimable(uint32_t intid)
 {
 	if (intid < 16 || intid == vgic_hw_maintenance_intid() || intid == timer_intid() ||
-	    intid == timer_virt_intid())
+	    timer_is_guests(intid))
 		return false;
 	return intid < gicd_lines && intid < GIC_SPURIOUS_FIRST;
 }

@@ -1,7 +1,8 @@
 /*
  * The kernel's periodic tick on the EL2 physical timer (CNTHP_*_EL2, Arm
  * ARM D11.2), which with E2H=1 is the hypervisor's own and leaves the EL1
- * physical and virtual timers to guests.
+ * physical and virtual timers to guests: each vCPU has both, switched with
+ * its state (vcpu.c), their PPIs delivered by the kernel (vgic.c).
  */
 #include "arch/internal.h"
 #include "arch/sysreg.h"
@@ -10,7 +11,7 @@
 #include "vgic.h"
 
 static uint32_t tick_intid;
-static uint32_t virt_intid;
+static uint32_t guest_intids[VGIC_TIMERS];
 static uint64_t tick_period;
 
 uint64_t arch_counter(void)
@@ -30,16 +31,17 @@ void arch_timer_init(const struct platform *p, unsigned hz)
 		panic("the device tree gives no hypervisor timer interrupt");
 	tick_intid = p->timer_hyp_phys_intid;
 	tick_period = arch_counter_hz() / hz;
-	virt_intid = p->timer_virt_intid;
-	if (virt_intid != 0)
-		vgic_set_vtimer_intid(virt_intid);
+	guest_intids[VGIC_TIMER_VIRT] = p->timer_virt_intid;
+	guest_intids[VGIC_TIMER_PHYS] = p->timer_phys_intid;
+	for (unsigned t = 0; t < VGIC_TIMERS; t++)
+		vgic_set_timer_intid(t, guest_intids[t]);
 	timer_init_this_cpu();
 }
 
 /*
- * Every CPU ticks. The EL1 virtual timer is the guests': its PPI reaches
- * the vCPU whose state is loaded (vgic_vtimer_fired). Guests see the
- * counter with no offset.
+ * Every CPU ticks. The EL1 timers are the guests': their PPIs reach the
+ * vCPU whose state is loaded (vgic_timer_fired). Guests see the counter
+ * with no offset.
  */
 void timer_init_this_cpu(void)
 {
@@ -48,8 +50,10 @@ void timer_init_this_cpu(void)
 	isb();
 	gic_enable_ppi(tick_intid);
 	sysreg_write(cntvoff_el2, 0);
-	if (virt_intid != 0)
-		gic_enable_ppi(virt_intid);
+	for (unsigned t = 0; t < VGIC_TIMERS; t++) {
+		if (guest_intids[t] != 0)
+			gic_enable_ppi(guest_intids[t]);
+	}
 }
 
 uint32_t timer_intid(void)
@@ -57,9 +61,13 @@ uint32_t timer_intid(void)
 	return tick_intid;
 }
 
-uint32_t timer_virt_intid(void)
+bool timer_is_guests(uint32_t intid)
 {
-	return virt_intid;
+	for (unsigned t = 0; t < VGIC_TIMERS; t++) {
+		if (guest_intids[t] != 0 && guest_intids[t] == intid)
+			return true;
+	}
+	return false;
 }
 
 /* Re-arm relative to the last deadline, so ticks do not drift. */

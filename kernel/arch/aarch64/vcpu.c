@@ -108,6 +108,8 @@ void arch_vcpu_load(struct arch_vcpu *v)
 	sysreg_write(cntkctl_el12, v->cntkctl);
 	sysreg_write(cntv_cval_el02, v->cntv_cval);
 	sysreg_write(cntv_ctl_el02, v->cntv_ctl);
+	sysreg_write(cntp_cval_el02, v->cntp_cval);
+	sysreg_write(cntp_ctl_el02, v->cntp_ctl);
 	sysreg_write(vmpidr_el2, v->vmpidr);
 	sysreg_write(csselr_el1, v->csselr);
 	if (arch_has_ras)
@@ -144,6 +146,8 @@ void arch_vcpu_save(struct arch_vcpu *v)
 	v->cntkctl = sysreg_read(cntkctl_el12);
 	v->cntv_ctl = sysreg_read(cntv_ctl_el02);
 	v->cntv_cval = sysreg_read(cntv_cval_el02);
+	v->cntp_ctl = sysreg_read(cntp_ctl_el02);
+	v->cntp_cval = sysreg_read(cntp_cval_el02);
 	v->vmpidr = sysreg_read(vmpidr_el2);
 	v->csselr = sysreg_read(csselr_el1);
 	if (arch_has_ras)
@@ -210,6 +214,8 @@ static const uint16_t reg_offset[MICA_VCPU_REG_PSTATE] = {
 	[MICA_VCPU_REG_CNTKCTL] = offsetof(struct arch_vcpu, cntkctl),
 	[MICA_VCPU_REG_CNTV_CTL] = offsetof(struct arch_vcpu, cntv_ctl),
 	[MICA_VCPU_REG_CNTV_CVAL] = offsetof(struct arch_vcpu, cntv_cval),
+	[MICA_VCPU_REG_CNTP_CTL] = offsetof(struct arch_vcpu, cntp_ctl),
+	[MICA_VCPU_REG_CNTP_CVAL] = offsetof(struct arch_vcpu, cntp_cval),
 	[MICA_VCPU_REG_VMPIDR] = offsetof(struct arch_vcpu, vmpidr),
 };
 

@@ -243,9 +243,14 @@ void vgic_hw_resume(const struct arch_vcpu *loaded)
 		ich_write(ICH_HCR_EL2, loaded->ich_hcr);
 }
 
-/* The virtual timer's condition (Arm ARM D11.2.4), with CNTVOFF_EL2 zero. */
-bool arch_vtimer_is_due(const struct arch_vcpu *v, uint64_t now)
+/* A timer's condition (Arm ARM D11.2.4); the virtual one's with CNTVOFF_EL2 zero. */
+static bool is_due(uint64_t ctl, uint64_t cval, uint64_t now)
 {
-	return (v->cntv_ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE &&
-	       now >= v->cntv_cval;
+	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && now >= cval;
+}
+
+uint32_t arch_timers_due(const struct arch_vcpu *v, uint64_t now)
+{
+	return (is_due(v->cntv_ctl, v->cntv_cval, now) ? 1u << VGIC_TIMER_VIRT : 0) |
+	       (is_due(v->cntp_ctl, v->cntp_cval, now) ? 1u << VGIC_TIMER_PHYS : 0);
 }

@@ -645,15 +645,15 @@ void arch_vgic_idle(void)
 	fake_vgic_idles++;
 }
 
-/* The saved timer: one that another CPU runs is not in memory. */
-bool arch_vtimer_is_due(const struct arch_vcpu *v, uint64_t now)
+/* The saved timers: those of a vCPU another CPU runs are not in memory. */
+uint32_t arch_timers_due(const struct arch_vcpu *v, uint64_t now)
 {
 	(void)now;
 	if (v->held_by != 0 && v->held_by != fake_cpu_now + 1)
 		fake_report_misuse(
 			"CPU %u reads the saved timer of a vCPU whose state CPU %u holds",
 			fake_cpu_now, v->held_by - 1U);
-	return v->vtimer_due;
+	return v->timers_due;
 }
 
 void arch_smp_start(const struct platform *platform)

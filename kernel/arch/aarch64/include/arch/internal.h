@@ -26,9 +26,9 @@ void gic_enable_ppi(uint32_t intid);
 uint32_t gic_acknowledge(void);
 void gic_end_of_interrupt(uint32_t intid);
 
-/* timer.c: the kernel's tick, and the PPI of the guests' virtual timer. */
+/* timer.c: the kernel's tick, and whether a PPI is one of the guests' timers'. */
 uint32_t timer_intid(void);
-uint32_t timer_virt_intid(void);
+bool timer_is_guests(uint32_t intid);
 void timer_handle(void);
 void timer_init_this_cpu(void);
 

@@ -111,13 +111,15 @@
 /*
  * CNTHCTL_EL2 with E2H=1 (D19.12.4): EL0 access to the counters, and a
  * guest's to the physical counter (EL1PCTEN: with CNTVOFF_EL2 0 it reads
- * what the virtual one does). Every other bit is 0: no event stream, guest
- * accesses to the EL1 physical timer trap (EL1PTEN, bit 11), and no timer
- * or counter redirection of the newer extensions.
+ * what the virtual one does) and to the EL1 physical timer (EL1PTEN: its
+ * registers are switched with the vCPU). Every other bit is 0: no event
+ * stream, host EL0 accesses to the timers trap, and no timer or counter
+ * redirection of the newer extensions.
  */
 #define CNTHCTL_EL0PCTEN (UINT64_C(1) << 0)
 #define CNTHCTL_EL0VCTEN (UINT64_C(1) << 1)
 #define CNTHCTL_EL1PCTEN (UINT64_C(1) << 10)
+#define CNTHCTL_EL1PTEN	 (UINT64_C(1) << 11)
 
 /* Performance monitors (Arm ARM D13.3). */
 #define PMCR_E	      (UINT64_C(1) << 0)

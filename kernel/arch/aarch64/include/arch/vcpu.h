@@ -17,7 +17,7 @@
 struct arch_vcpu {
 	uint64_t sctlr, cpacr, ttbr0, ttbr1, tcr, mair, amair, vbar, contextidr;
 	uint64_t sp_el1, elr, spsr, esr, far, afsr0, afsr1, tpidr_el1, tpidrro_el0, par;
-	uint64_t cntkctl, cntv_ctl, cntv_cval;
+	uint64_t cntkctl, cntv_ctl, cntv_cval, cntp_ctl, cntp_cval;
 	uint64_t vmpidr;
 	/*
 	 * Reached directly by the guest, neither trapped nor E2H-redirected:

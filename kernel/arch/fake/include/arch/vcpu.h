@@ -37,7 +37,7 @@ struct arch_vcpu {
 	uint64_t reg[MICA_VCPU_REG_COUNT];
 	struct fake_lr lr[16];
 	bool underflow;	      /* The underflow maintenance interrupt is asked for. */
-	bool vtimer_due;      /* What arch_vtimer_is_due answers. */
+	uint32_t timers_due;  /* What arch_timers_due answers. */
 	uint8_t held_by;      /* 1 + the fake CPU whose registers hold it; 0: none. */
 	uint64_t incarnation; /* A new number at each arch_vcpu_init: the state began anew. */
 };
