@@ -196,7 +196,8 @@ void vcpu_tick(void)
 
 		if (v->waits_for_event ||
 		    (v != c->loaded_vcpu &&
-		     (arch_timers_due(&v->arch, now) & ~(uint32_t)v->vgic.timers_masked) != 0)) {
+		     (arch_timers_due(&v->arch, now) & v->vgic.timers_enabled &
+		      ~(uint32_t)v->vgic.timers_masked) != 0)) {
 			*p = v->wait_next;
 			v->wait_next = NULL;
 			/* vcpu state: Ready */
@@ -298,6 +299,15 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 		v->sgi_enabled = (uint16_t)inv->arg[0];
 		for (unsigned n = 0; n < VGIC_SGI_COUNT; n++)
 			v->sgi_priority[n] = (uint8_t)(inv->arg[1 + n / 8] >> (8 * (n % 8)));
+		return MICA_OK;
+	case MICA_VCPU_SET_TIMERS:
+		if (inv->length < 2)
+			return MICA_ERR_TRUNCATED;
+		if (inv->arg[0] >> VGIC_TIMERS != 0)
+			return MICA_ERR_INVALID_ARGUMENT;
+		vgic_set_timers(v, (unsigned)inv->arg[0],
+				(const uint8_t[VGIC_TIMERS]){(uint8_t)inv->arg[1],
+							     (uint8_t)(inv->arg[1] >> 8)});
 		return MICA_OK;
 	case MICA_VCPU_INJECT_UNDEF:
 		if (v->tcb == NULL || v->state == MICA_VCPU_INVALID)

@@ -36,6 +36,8 @@ _Static_assert(VGIC_NOTIFY_VMM == MICA_VIRQ_NOTIFY_EOI, "the ABI flag is the ker
 void vgic_init(struct vgic *g)
 {
 	memset(g, 0, sizeof(*g));
+	g->timers_enabled = (1u << VGIC_TIMERS) - 1;
+	memset(g->timer_priority, TIMER_PRIORITY, sizeof(g->timer_priority));
 }
 
 void vgic_set_timer_intid(unsigned timer, unsigned intid)
@@ -197,13 +199,56 @@ void vgic_inject_passthrough(struct vcpu *v, unsigned intid, unsigned priority)
 void vgic_timer_fired(unsigned intid)
 {
 	struct vcpu *v = sched_this_cpu()->loaded_vcpu;
+	unsigned t = timer_of(intid);
 
 	/* Masked until the guest deactivates it; with no vCPU loaded, until one is. */
 	arch_irq_set_enabled(intid, false);
-	if (v == NULL)
+	if (v == NULL || t == VGIC_TIMERS)
 		return;
-	v->vgic.timers_masked |= (uint8_t)(1u << timer_of(intid));
-	add_line(v, intid, TIMER_PRIORITY, VGIC_TIMER);
+	v->vgic.timers_masked |= (uint8_t)(1u << t);
+	/* Disabled at the guest's redistributor: held, masked, until enabled. */
+	if (v->vgic.timers_enabled & (1u << t))
+		add_line(v, intid, v->vgic.timer_priority[t], VGIC_TIMER);
+}
+
+/* Does v have intid queued, or in a list register? */
+static bool holds(struct vcpu *v, unsigned intid)
+{
+	uint32_t used = arch_vgic_lr_used(&v->arch);
+
+	if (queue_find(&v->vgic, intid) >= 0)
+		return true;
+	for (; used != 0; used &= used - 1)
+		if (arch_vgic_lr_get(&v->arch, (unsigned)__builtin_ctz(used)).intid == intid)
+			return true;
+	return false;
+}
+
+void vgic_set_timers(struct vcpu *v, unsigned enabled, const uint8_t priority[VGIC_TIMERS])
+{
+	struct vgic *g = &v->vgic;
+
+	for (unsigned t = 0; t < VGIC_TIMERS; t++) {
+		uint8_t bit = (uint8_t)(1u << t);
+		unsigned intid = timer_intids[t];
+
+		g->timer_priority[t] = priority[t];
+		if ((enabled & bit) == (g->timers_enabled & bit))
+			continue;
+		g->timers_enabled ^= bit;
+		if (intid == 0)
+			continue;
+		if (!(enabled & bit)) {
+			/* Not taken yet: withdrawn. The line, unmasked, fires again and is held. */
+			vgic_clear(v, intid);
+		} else if ((g->timers_masked & bit) && !holds(v, intid)) {
+			/* Held while disabled: let the line, still high if it is due, fire again.
+			 */
+			g->timers_masked &= (uint8_t)~bit;
+			if (vcpu_is_loaded(v))
+				arch_irq_set_enabled(intid, true);
+		}
+	}
 }
 
 void vgic_load(const struct vcpu *v)

@@ -78,7 +78,13 @@ struct vgic {
 	uint8_t count;
 	/* Set while anything is queued or an EOI exit is owed: vcpu_enter's one test. */
 	bool has_work;
-	uint8_t timers_masked; /* Timer PPIs waiting for the guest to deactivate them. */
+	uint8_t timers_masked; /* Timer PPIs waiting for the guest to deactivate them... */
+	/*
+	 * ...or to enable them: the guest's view of its timers' PPIs at its
+	 * redistributor, which its VMM models (MICA_VCPU_SET_TIMERS).
+	 */
+	uint8_t timers_enabled;
+	uint8_t timer_priority[VGIC_TIMERS];
 	uint8_t passthrough_count;
 	uint8_t lr_flags[VGIC_MAX_LRS]; /* enum vgic_flag of each list register's interrupt. */
 	uint16_t eoi_owed_count;
@@ -144,6 +150,15 @@ void vgic_timer_fired(unsigned intid);
 
 /* The PPI of guest timer timer (enum vgic_timer), from the platform; unmasked until it fires. */
 void vgic_set_timer_intid(unsigned timer, unsigned intid);
+
+/*
+ * The guest enabled its timers' PPIs at its redistributor (bit n: enum
+ * vgic_timer n), with these priorities. A disabled timer that fires stays
+ * pending, unseen, until enabled (its line is level-triggered); one
+ * disabled before the guest took it is withdrawn. Both are enabled at
+ * priority 0x80 until a VMM says otherwise.
+ */
+void vgic_set_timers(struct vcpu *v, unsigned enabled, const uint8_t priority[VGIC_TIMERS]);
 
 /*
  * The arch's list registers, of v's state: the CPU's while it is loaded,

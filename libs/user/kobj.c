@@ -317,6 +317,13 @@ enum mica_error mica_vcpu_inject_undef(uint64_t vcpu)
 	return mica_invoke(vcpu, MICA_VCPU_INJECT_UNDEF, 0, NULL, 0, no_caps, NULL, 0);
 }
 
+enum mica_error mica_vcpu_set_timers(uint64_t vcpu, unsigned enabled, uint8_t virt_priority,
+				     uint8_t phys_priority)
+{
+	return INVOKE0(vcpu, MICA_VCPU_SET_TIMERS, enabled,
+		       (uint64_t)virt_priority | (uint64_t)phys_priority << 8);
+}
+
 enum mica_error mica_vcpu_inject_abort(uint64_t vcpu)
 {
 	return mica_invoke(vcpu, MICA_VCPU_INJECT_ABORT, 0, NULL, 0, no_caps, NULL, 0);

@@ -101,6 +101,46 @@ static void stop_all_vcpus(void)
 }
 
 /* The GIC model, set up once; each boot resets it. */
+/*
+ * The guest's timers, whose PPIs the kernel delivers (QEMU virt's: the
+ * virtual timer's and the EL1 physical timer's, as fdtgen.c lists them).
+ */
+#define VTIMER_PPI     27u
+#define PTIMER_PPI     30u
+#define CNT_CTL_ENABLE 1u
+#define CNT_CTL_IMASK  2u
+
+static void kernel_ppis(void *ctx, unsigned vcpu, uint32_t enabled, const uint8_t *prio)
+{
+	unsigned timers = ((enabled >> VTIMER_PPI) & 1u) | ((enabled >> PTIMER_PPI) & 1u) << 1;
+	enum mica_error err = mica_vcpu_set_timers(VMM_CAP_VCPU(vcpu), timers, prio[VTIMER_PPI],
+						   prio[PTIMER_PPI]);
+
+	(void)ctx;
+	if (err != MICA_OK)
+		printf("vmm %s: cannot set vCPU %u's timer interrupts (error %d)\n", vmm.vm->name,
+		       vcpu, err);
+}
+
+/* A timer's line is high while it is enabled, not masked, and its deadline has passed. */
+static bool kernel_ppi_level(void *ctx, unsigned vcpu, unsigned intid)
+{
+	bool is_virtual = intid == VTIMER_PPI;
+	uint64_t ctl = 0, cval = 0, now;
+
+	(void)ctx;
+	if (mica_vcpu_read_reg(VMM_CAP_VCPU(vcpu),
+			       is_virtual ? MICA_VCPU_REG_CNTV_CTL : MICA_VCPU_REG_CNTP_CTL,
+			       &ctl) != MICA_OK ||
+	    mica_vcpu_read_reg(VMM_CAP_VCPU(vcpu),
+			       is_virtual ? MICA_VCPU_REG_CNTV_CVAL : MICA_VCPU_REG_CNTP_CVAL,
+			       &cval) != MICA_OK)
+		return false;
+	/* Both counters read the same (CNTVOFF_EL2 is 0); EL0 may read them. */
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(now)::"memory");
+	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && now >= cval;
+}
+
 static enum mica_error setup_gic(void)
 {
 	struct vgicd_config gcfg = {
@@ -108,8 +148,13 @@ static enum mica_error setup_gic(void)
 		.redist_base = VGICD_DEFAULT_REDIST_BASE,
 		.spi_count = VGICD_MAX_SPIS,
 		.vcpu_count = vmm.vm->vcpu_count,
+		.kernel_ppis = 1u << VTIMER_PPI | 1u << PTIMER_PPI,
 	};
-	const struct vgicd_ops ops = {.inject = inject, .clear = clear, .direct_sgis = direct_sgis};
+	const struct vgicd_ops ops = {.inject = inject,
+				      .clear = clear,
+				      .direct_sgis = direct_sgis,
+				      .kernel_ppis = kernel_ppis,
+				      .kernel_ppi_level = kernel_ppi_level};
 
 	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++)
 		gcfg.mpidrs[i] = guest_vcpu_mpidr(i);

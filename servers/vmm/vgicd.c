@@ -187,6 +187,8 @@ static void sync(struct vgicd *g, struct irq_ref r)
 	bool is_open =
 		irq->is_enabled && !irq->is_active && is_group_enabled(g, irq) && target >= 0;
 
+	if (irq->is_kernels)
+		return; /* The kernel delivers it (sync_kernel_ppis tells it how). */
 	if (irq->is_forwarded && (!is_open || target != irq->forwarded_to)) {
 		g->ops.clear(g->ops.ctx, irq->forwarded_to, r.intid);
 		irq->is_forwarded = false;
@@ -241,6 +243,33 @@ static void sync_direct_sgis(struct vgicd *g)
 	}
 }
 
+/* Tell ops.kernel_ppis of each vCPU whose view of the kernel's PPIs changed. */
+static void sync_kernel_ppis(struct vgicd *g)
+{
+	if (g->ops.kernel_ppis == NULL || g->cfg.kernel_ppis == 0)
+		return;
+	for (unsigned v = 0; v < g->cfg.vcpu_count; v++) {
+		struct vgicd_redist *r = &g->redists[v];
+		uint32_t enabled = 0;
+		uint8_t prio[VGICD_PRIVATE];
+
+		for (unsigned i = 0; i < VGICD_PRIVATE; i++) {
+			const struct vgicd_irq *irq = &r->private_irqs[i];
+
+			prio[i] = irq->priority;
+			if (irq->is_kernels && irq->is_enabled && is_group_enabled(g, irq))
+				enabled |= 1u << i;
+		}
+		if (r->has_kernel && r->kernel_enabled == enabled &&
+		    memcmp(r->kernel_prio, prio, sizeof(prio)) == 0)
+			continue;
+		r->has_kernel = true;
+		r->kernel_enabled = enabled;
+		memcpy(r->kernel_prio, prio, sizeof(prio));
+		g->ops.kernel_ppis(g->ops.ctx, v, enabled, prio);
+	}
+}
+
 static bool is_pending(const struct vgicd_irq *irq)
 {
 	return irq->is_latched || (!irq->is_edge && irq->line) || irq->is_forwarded;
@@ -275,6 +304,13 @@ static void field_write(struct vgicd *g, struct irq_ref r, enum irq_field field,
 {
 	struct vgicd_irq *irq = r.irq;
 
+	/*
+	 * The kernel's PPIs: their pending and active states are the kernel's
+	 * (a timer's line, the list registers), and they are level-sensitive.
+	 */
+	if (irq->is_kernels && field != FIELD_GROUP && field != FIELD_SET_ENABLE &&
+	    field != FIELD_CLEAR_ENABLE && field != FIELD_PRIORITY)
+		return;
 	switch (field) {
 	case FIELD_GROUP:
 		irq->is_group1 = bits != 0;
@@ -341,6 +377,9 @@ static enum mica_error array_access(struct vgicd *g, const struct irq_array *a, 
 			r = lookup(g, vcpu, intid);
 		if (r.irq == NULL)
 			continue;
+		if (!is_write && r.irq->is_kernels && g->ops.kernel_ppi_level != NULL &&
+		    (a->field == FIELD_SET_PENDING || a->field == FIELD_CLEAR_PENDING))
+			r.irq->line = g->ops.kernel_ppi_level(g->ops.ctx, vcpu, intid);
 		if (is_write)
 			field_write(g, r, a->field, (uint32_t)(*value >> (i * a->bits)) & mask);
 		else
@@ -563,8 +602,10 @@ enum mica_error vgicd_write(struct vgicd *g, uint64_t addr, unsigned size, uint6
 	if (size < 8)
 		value &= (UINT64_C(1) << (size * 8u)) - 1u;
 	err = access(g, addr, size, true, &value);
-	if (err == MICA_OK)
+	if (err == MICA_OK) {
 		sync_direct_sgis(g);
+		sync_kernel_ppis(g);
+	}
 	return err;
 }
 
@@ -582,6 +623,8 @@ static enum mica_error check_config(const struct vgicd_config *cfg, const struct
 	if (cfg->spi_count == 0 || cfg->spi_count % 32u != 0 || cfg->spi_count > VGICD_MAX_SPIS)
 		return MICA_ERR_INVALID_ARGUMENT;
 	if (cfg->vcpu_count == 0 || cfg->vcpu_count > VGICD_MAX_VCPUS)
+		return MICA_ERR_INVALID_ARGUMENT;
+	if ((cfg->kernel_ppis & ((1u << SGI_COUNT) - 1u)) != 0)
 		return MICA_ERR_INVALID_ARGUMENT;
 	for (unsigned i = 0; i < cfg->vcpu_count; i++) {
 		if (cfg->mpidrs[i] & ~IROUTER_AFFINITY_MASK)
@@ -617,6 +660,8 @@ enum mica_error vgicd_init(struct vgicd *g, const struct vgicd_config *cfg,
 		g->redists[v].is_asleep = true;
 		for (unsigned i = 0; i < SGI_COUNT; i++)
 			g->redists[v].private_irqs[i].is_edge = true;
+		for (unsigned i = SGI_COUNT; i < VGICD_PRIVATE; i++)
+			g->redists[v].private_irqs[i].is_kernels = (cfg->kernel_ppis >> i) & 1u;
 	}
 	return MICA_OK;
 }
@@ -634,8 +679,9 @@ void vgicd_reset(struct vgicd *g)
 	/* Every SPI is disabled after a reset: nothing to inject yet. */
 	for (unsigned i = 0; i < VGICD_MAX_SPIS; i++)
 		g->spis[i].line = lines[i];
-	/* And no SGI reaches a vCPU directly. */
+	/* And no SGI reaches a vCPU directly, nor the kernel's PPIs a vCPU at all. */
 	sync_direct_sgis(g);
+	sync_kernel_ppis(g);
 }
 
 enum mica_error vgicd_set_line(struct vgicd *g, unsigned vcpu, unsigned intid, bool level)

@@ -54,6 +54,19 @@ struct vgicd_ops {
 	 * their priorities. Called whenever that changes, and after a reset.
 	 */
 	void (*direct_sgis)(void *ctx, unsigned vcpu, uint16_t enabled, const uint8_t prio[16]);
+	/*
+	 * For the PPIs the kernel delivers itself (vgicd_config.kernel_ppis: the
+	 * guest's timers), which the model never injects. Optional (NULL: the
+	 * kernel's defaults stand, and they read as never pending).
+	 * kernel_ppis: which of them vcpu has enabled, in an enabled group (bit
+	 * n: INTID n), with the priorities of all its private INTIDs; called
+	 * whenever that changes, and after a reset. kernel_ppi_level: is
+	 * intid's line high for vcpu now (a timer whose condition is met)? Asked
+	 * when the guest reads its pending state.
+	 */
+	void (*kernel_ppis)(void *ctx, unsigned vcpu, uint32_t enabled,
+			    const uint8_t prio[VGICD_PRIVATE]);
+	bool (*kernel_ppi_level)(void *ctx, unsigned vcpu, unsigned intid);
 	void *ctx;
 };
 
@@ -63,6 +76,7 @@ struct vgicd_config {
 	unsigned spi_count;   /* 32, 64 or 96. */
 	unsigned vcpu_count;
 	uint64_t mpidrs[VGICD_MAX_VCPUS]; /* Each vCPU's affinity (Aff3..Aff0). */
+	uint32_t kernel_ppis;		  /* PPIs the kernel delivers (bit n: INTID n, 16..31). */
 };
 
 /* One interrupt's state at the distributor or a redistributor. */
@@ -75,6 +89,7 @@ struct vgicd_irq {
 	bool line;	   /* The input line's level (level-sensitive interrupts). */
 	bool is_active;	   /* Set by the guest through ISACTIVER. */
 	bool is_forwarded; /* Injected into forwarded_to and not yet EOI'd or cleared. */
+	bool is_kernels;   /* Delivered by the kernel (vgicd_config.kernel_ppis). */
 	uint8_t forwarded_to;
 	uint64_t route; /* SPIs: GICD_IROUTER (Aff3..Aff0, IRM). */
 };
@@ -86,6 +101,10 @@ struct vgicd_redist {
 	bool has_direct;
 	uint16_t direct;
 	uint8_t direct_prio[16];
+	/* What ops.kernel_ppis last said (has_kernel: it has been called). */
+	bool has_kernel;
+	uint32_t kernel_enabled;
+	uint8_t kernel_prio[VGICD_PRIVATE];
 };
 
 struct vgicd {

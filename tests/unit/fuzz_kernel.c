@@ -1628,12 +1628,12 @@ static void build_set_sgi(struct call *c)
 
 static void build_vcpu(struct tcb *t, struct call *c)
 {
-	static const unsigned weights[] = {20, 8, 10, 14, 20, 10, 12, 10, 6, 6};
-	static const uint64_t labels[] = {MICA_VCPU_SET_ENTRY,	  MICA_VCPU_GET_STATE,
-					  MICA_VCPU_READ_REG,	  MICA_VCPU_WRITE_REG,
-					  MICA_VCPU_INJECT_IRQ,	  MICA_VCPU_CLEAR_IRQ,
-					  MICA_VCPU_INJECT_UNDEF, MICA_VCPU_SET_SGI,
-					  MICA_VCPU_INJECT_ABORT, MICA_VCPU_INJECT_UNDEF + 9};
+	static const unsigned weights[] = {20, 8, 10, 14, 20, 10, 12, 10, 6, 8, 6};
+	static const uint64_t labels[] = {
+		MICA_VCPU_SET_ENTRY,	MICA_VCPU_GET_STATE,	   MICA_VCPU_READ_REG,
+		MICA_VCPU_WRITE_REG,	MICA_VCPU_INJECT_IRQ,	   MICA_VCPU_CLEAR_IRQ,
+		MICA_VCPU_INJECT_UNDEF, MICA_VCPU_SET_SGI,	   MICA_VCPU_INJECT_ABORT,
+		MICA_VCPU_SET_TIMERS,	MICA_VCPU_INJECT_UNDEF + 9};
 	static const uint64_t intids[] = {27, 32, 33, 34, 40, 41, 1019, 1020, 0x100000000};
 
 	c->label = labels[PICK(weights)];
@@ -1659,6 +1659,10 @@ static void build_vcpu(struct tcb *t, struct call *c)
 		break;
 	case MICA_VCPU_SET_SGI:
 		build_set_sgi(c);
+		break;
+	case MICA_VCPU_SET_TIMERS:
+		call_arg(c, chance(95) ? below(4) : 4);
+		call_arg(c, rnd() & 0xffff);
 		break;
 	default:
 		break;
@@ -1777,6 +1781,7 @@ static const char *call_name(unsigned type, uint64_t label)
 		{MICA_VCPU_INJECT_UNDEF, "VCPU.InjectUndef"},
 		{MICA_VCPU_SET_SGI, "VCPU.SetSGI"},
 		{MICA_VCPU_INJECT_ABORT, "VCPU.InjectAbort"},
+		{MICA_VCPU_SET_TIMERS, "VCPU.SetTimers"},
 		{MICA_VM_BIND_MMIO, "VM.BindMMIO"},
 		{MICA_VM_UNBIND_MMIO, "VM.UnbindMMIO"},
 		{MICA_VM_BIND_SGI, "VM.BindSGI"},

@@ -402,6 +402,38 @@ static void test_the_timer_ppi_is_unmasked_when_the_guest_deactivates_it(void **
 	assert_false(vcpu.vgic.timers_masked & (1u << VGIC_TIMER_VIRT));
 }
 
+/*
+ * The guest's redistributor view of its timer: disabled, the timer's PPI
+ * fires but the guest sees nothing (the line stays masked, held); enabled
+ * again, the line is unmasked and, still high, fires into the guest at the
+ * priority the guest chose. Disabled while pending, it is withdrawn.
+ */
+static void test_a_disabled_timer_ppi_is_held_until_enabled_at_its_priority(void **state)
+{
+	(void)state;
+	vgic_set_timers(&vcpu, 1u << VGIC_TIMER_PHYS, (const uint8_t[VGIC_TIMERS]){0x80, 0x80});
+	fake_irq_enabled[VTIMER] = true;
+	vgic_timer_fired(VTIMER);
+	assert_false(fake_irq_enabled[VTIMER]);
+	assert_int_equal(vcpu.vgic.count, 0);
+	assert_false(vgic_has_pending(&vcpu));
+
+	vgic_set_timers(&vcpu, 3u, (const uint8_t[VGIC_TIMERS]){0x30, 0x80});
+	assert_true(fake_irq_enabled[VTIMER]);
+	vgic_timer_fired(VTIMER);
+	assert_int_equal(vcpu.vgic.count, 1);
+	assert_int_equal(vcpu.vgic.queue[0].intid, VTIMER);
+	assert_int_equal(vcpu.vgic.queue[0].priority, 0x30);
+
+	/* Disabled before the guest took it: withdrawn, and the line may fire (and be held). */
+	vgic_set_timers(&vcpu, 0, (const uint8_t[VGIC_TIMERS]){0x30, 0x80});
+	assert_int_equal(vcpu.vgic.count, 0);
+	assert_true(fake_irq_enabled[VTIMER]);
+	vgic_timer_fired(VTIMER);
+	assert_int_equal(vcpu.vgic.count, 0);
+	assert_false(fake_irq_enabled[VTIMER]);
+}
+
 static void test_wfi_blocks_until_an_injection_and_suspend_cancels_it(void **state)
 {
 	(void)state;
@@ -481,6 +513,8 @@ int main(void)
 		cmocka_unit_test_setup(test_a_vcpu_takes_only_so_many_lines, setup),
 		cmocka_unit_test_setup(test_the_timer_ppi_is_unmasked_when_the_guest_deactivates_it,
 				       setup),
+		cmocka_unit_test_setup(
+			test_a_disabled_timer_ppi_is_held_until_enabled_at_its_priority, setup),
 		cmocka_unit_test_setup(test_wfi_blocks_until_an_injection_and_suspend_cancels_it,
 				       setup),
 		cmocka_unit_test_setup(test_wfe_ends_at_the_tick_and_wfi_when_a_saved_timer_is_due,

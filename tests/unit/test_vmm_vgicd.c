@@ -736,10 +736,98 @@ static void test_direct_sgis_leave_out_disabled_and_active_ones(void **state)
 #define T(f)  cmocka_unit_test_setup(f, setup)
 #define TD(f) cmocka_unit_test_setup(f, setup_direct)
 
+/* The kernel's PPIs (the timers' 27 and 30), as a VMM with the kernel_ppis hooks sees them. */
+static unsigned kernel_calls;
+static unsigned kernel_vcpu;
+static uint32_t kernel_enabled;
+static uint8_t kernel_prio[VGICD_PRIVATE];
+static bool timer_high[3][VGICD_PRIVATE];
+
+static void fake_kernel_ppis(void *ctx, unsigned vcpu, uint32_t enabled, const uint8_t *prio)
+{
+	(void)ctx;
+	kernel_calls++;
+	kernel_vcpu = vcpu;
+	kernel_enabled = enabled;
+	memcpy(kernel_prio, prio, VGICD_PRIVATE);
+}
+
+static bool fake_kernel_ppi_level(void *ctx, unsigned vcpu, unsigned intid)
+{
+	(void)ctx;
+	return timer_high[vcpu][intid];
+}
+
+static void setup_kernel_ppis(void)
+{
+	static const struct vgicd_ops kops = {.inject = fake_inject,
+					      .clear = fake_clear,
+					      .kernel_ppis = fake_kernel_ppis,
+					      .kernel_ppi_level = fake_kernel_ppi_level};
+	struct vgicd_config cfg = config();
+
+	cfg.kernel_ppis = 1u << 27 | 1u << 30;
+	kernel_calls = 0;
+	memset(timer_high, 0, sizeof(timer_high));
+	assert_int_equal(vgicd_init(&g, &cfg, &kops), MICA_OK);
+	vgicd_reset(&g);
+	/* After a reset every vCPU is told: nothing enabled. */
+	assert_int_equal(kernel_calls, 3);
+	assert_int_equal(kernel_enabled, 0);
+}
+
+/*
+ * The model never injects the kernel's PPIs; the guest's enable, group and
+ * priority for them reach the kernel; their pending bit is the timer's line
+ * (asked of the kernel's side when read), and the guest cannot set or clear
+ * it, nor their active state.
+ */
+static void test_the_kernels_ppis_are_the_kernels_and_the_guest_sees_their_lines(void **state)
+{
+	(void)state;
+	setup_kernel_ppis();
+	wr32(GICD + CTLR, CTLR_G1);
+	wr32(SGI(1) + IGROUPR, 1u << 27 | 1u << 30);
+	wr(SGI(1) + IPRIORITYR + 27, 1, 0x40);
+	kernel_calls = 0;
+	wr32(SGI(1) + ISENABLER, 1u << 27);
+	assert_int_equal(kernel_calls, 1);
+	assert_int_equal(kernel_vcpu, 1);
+	assert_int_equal(kernel_enabled, 1u << 27);
+	assert_int_equal(kernel_prio[27], 0x40);
+	/* A write that changes nothing for the kernel's PPIs tells it nothing. */
+	wr32(SGI(1) + ISENABLER, 1u << 20);
+	assert_int_equal(kernel_calls, 1);
+	wr(SGI(1) + IPRIORITYR + 30, 1, 0x60);
+	assert_int_equal(kernel_calls, 2);
+	assert_int_equal(kernel_prio[30], 0x60);
+
+	/* Pending: the line, whatever is written. */
+	assert_int_equal(rd32(SGI(1) + ISPENDR) & (1u << 27 | 1u << 30), 0);
+	timer_high[1][30] = true;
+	assert_int_equal(rd32(SGI(1) + ISPENDR) & (1u << 27 | 1u << 30), 1u << 30);
+	assert_int_equal(rd32(SGI(1) + ICPENDR) & (1u << 27 | 1u << 30), 1u << 30);
+	assert_int_equal(rd32(SGI(0) + ISPENDR) & (1u << 30), 0);
+	wr32(SGI(1) + ICPENDR, 1u << 30);
+	wr32(SGI(1) + ISPENDR, 1u << 27);
+	wr32(SGI(1) + ISACTIVER, 1u << 27);
+	assert_int_equal(rd32(SGI(1) + ISPENDR) & (1u << 27 | 1u << 30), 1u << 30);
+	assert_int_equal(rd32(SGI(1) + ISACTIVER) & (1u << 27), 0);
+	/* Enabled and high, yet never injected by the model. */
+	wr32(SGI(1) + ISENABLER, 1u << 30);
+	assert_int_equal(kernel_enabled, 1u << 27 | 1u << 30);
+	expect_nothing_more();
+
+	/* The group's enable counts too. */
+	wr32(GICD + CTLR, 0);
+	assert_int_equal(kernel_enabled, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_gicd_typer_reports_the_spis_and_no_lpis),
+		T(test_the_kernels_ppis_are_the_kernels_and_the_guest_sees_their_lines),
 		T(test_gicd_ctlr_shows_are_and_ds_and_keeps_only_the_group_enables),
 		T(test_pidr2_reports_gicv3_in_distributor_and_redistributors),
 		T(test_gicr_typer_matches_each_vcpu_and_marks_the_last),

@@ -90,6 +90,9 @@ enum mica_error mica_vcpu_inject_irq(uint64_t vcpu, unsigned intid, unsigned pri
 enum mica_error mica_vcpu_clear_irq(uint64_t vcpu, unsigned intid);
 enum mica_error mica_vcpu_inject_undef(uint64_t vcpu);
 enum mica_error mica_vcpu_inject_abort(uint64_t vcpu);
+/* enabled: bit 0 the virtual timer's PPI, bit 1 the physical timer's. */
+enum mica_error mica_vcpu_set_timers(uint64_t vcpu, unsigned enabled, uint8_t virt_priority,
+				     uint8_t phys_priority);
 /* priorities[n]: SGI n's; only those in enabled (bit n: SGI n) matter. */
 enum mica_error mica_vcpu_set_sgi(uint64_t vcpu, uint16_t enabled, const uint8_t priorities[16]);
 enum mica_error mica_vm_bind_mmio(uint64_t vm, uint64_t base, uint64_t size, uint64_t ep);

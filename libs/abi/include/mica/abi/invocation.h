@@ -137,6 +137,13 @@ enum mica_invocation {
 	 * the priorities of SGIs 0..7 (byte n: SGI n), MR2 of SGIs 8..15. The
 	 * VMM sets those its GIC model has enabled and in an enabled group; it
 	 * still gets writes naming any other. None after creation or unbinding.
+	 * SET_TIMERS: the guest's view of its timers' PPIs, which the kernel
+	 * delivers itself (virtual, PPI 27 on QEMU virt; physical, PPI 30), as
+	 * the VMM's GIC model has them: MR0 enabled (bit 0 virtual, bit 1
+	 * physical), MR1 their priorities (byte 0 virtual, byte 1 physical). A
+	 * disabled timer that fires stays pending, unseen, until enabled; one
+	 * disabled before the guest took it is withdrawn. Both enabled at 0x80
+	 * until set.
 	 */
 	MICA_VCPU_SET_ENTRY = 70,
 	MICA_VCPU_GET_STATE = 71,
@@ -147,6 +154,7 @@ enum mica_invocation {
 	MICA_VCPU_INJECT_UNDEF = 76,
 	MICA_VCPU_SET_SGI = 77,
 	MICA_VCPU_INJECT_ABORT = 78,
+	MICA_VCPU_SET_TIMERS = 79,
 
 	/*
 	 * VM. BIND_MMIO: MR0 base, MR1 size (bytes; the range must not wrap
