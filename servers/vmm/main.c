@@ -340,7 +340,7 @@ static struct answer unmapped(unsigned vcpu, uint64_t ipa, const char *what, boo
 {
 	static const char *const outcome[] = {
 		[SYSDESC_UNMAPPED_ABORT] = "the guest takes an external abort",
-		[SYSDESC_UNMAPPED_READ_AS_ZERO] = "it reads as zero",
+		[SYSDESC_UNMAPPED_READ_AS_ZERO] = "read as zero, written to nothing",
 		[SYSDESC_UNMAPPED_STOP] = "the VM stops",
 	};
 	enum sysdesc_unmapped policy = vmm.vm->unmapped;
