@@ -291,6 +291,7 @@ static const char *const guest_bench_names[GUEST_BENCH_COUNT] = {
 	[GUEST_BENCH_SYSREG_READ] = "guest_sysreg_read_to_vmm",
 	[GUEST_BENCH_IPI_VMM_WITH_SENDER] = "guest_ipi_cross_cpu_vmm_with_sender",
 	[GUEST_BENCH_IPI_VMM_WITH_TARGET] = "guest_ipi_cross_cpu_vmm_with_target",
+	[GUEST_BENCH_VM_SWITCH] = "vcpu_switch_between_vms_same_cpu",
 };
 
 /* The same exits with two CPUs up: the device server on the other CPU. */
@@ -478,6 +479,70 @@ static void bench_virq_inject(const struct mica_boot_info *info)
 	(void)mica_tcb_suspend(tcb);
 }
 
+/*
+ * A switch from one VM's vCPU to another VM's on the same CPU
+ * (tests/guests/bench_switch.c): the same guest in two VMs, one vCPU each,
+ * both on CPU 0 at one priority. Both VMs get the same GUEST_SWITCH_PAGES
+ * fresh pages at GUEST_SWITCH_IPA (a second capability to each frame maps
+ * it into the second VM), where the guests pass on their counter reads and
+ * keep the samples. Each VM's SGI target 0 is the other VM's vCPU, which
+ * takes GUEST_IPI_SGI: the kernel delivers each guest's SGI to the other
+ * VM and switches to it at once. This thread, their VMM, only waits for
+ * the report, so no host thread runs between the two.
+ */
+static void bench_vm_switch(const struct mica_boot_info *info)
+{
+	uint64_t vms[2] = {make(MICA_OBJ_VM, 0), make(MICA_OBJ_VM, 0)};
+	uint64_t vcpus[2] = {make(MICA_OBJ_VCPU, 0), make(MICA_OBJ_VCPU, 0)};
+	uint64_t tcbs[2] = {make(MICA_OBJ_TCB, 0), make(MICA_OBJ_TCB, 0)};
+	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
+	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
+	uint8_t priorities[16];
+	struct mica_msg m;
+	bool ok = true;
+
+	memset(priorities, 0x80, sizeof(priorities));
+	for (uint64_t p = 0; p < GUEST_SWITCH_PAGES && ok; p++) {
+		uint64_t frame = make(MICA_OBJ_FRAME_4K, 0);
+		uint64_t copy = alloc_slot();
+		uint64_t ipa = GUEST_SWITCH_IPA + p * 4096;
+
+		ok = frame != 0 && copy != 0 &&
+		     mica_cnode_copy(ROOT, copy, 64, ROOT, frame, 64, MICA_RIGHTS_ALL) == MICA_OK &&
+		     vm_map_frame(vms[0], frame, ipa, MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0) ==
+			     MICA_OK &&
+		     vm_map_frame(vms[1], copy, ipa, MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0) ==
+			     MICA_OK;
+	}
+	for (unsigned g = 0; g < 2 && ok; g++)
+		ok = mica_vm_bind_sgi(vms[g], 0, vcpus[1 - g]) == MICA_OK &&
+		     mica_vcpu_set_sgi(vcpus[g], 1u << GUEST_IPI_SGI, priorities) == MICA_OK;
+	for (unsigned g = 0; g < 2 && ok; g++) {
+		uint64_t entry;
+
+		ok = load_guest(info, "guest_switch", vms[g], &entry) &&
+		     start_vcpu(vms[g], entry, vcpus[g], tcbs[g], vmm_ep, 100, 0);
+	}
+	if (!ok) {
+		printf("FAIL bench: cannot build the VM-switch benchmark guests\n");
+		return;
+	}
+	m = mica_recv(vmm_ep, vmm_reply, mr);
+	if (m.err == MICA_OK && mica_msg_label(m.info) == MICA_EXIT_HYPERCALL &&
+	    mr[0] == GUEST_CALL_RESULT) {
+		print_result(mr, guest_bench_names);
+		mr[0] = 0;
+		m = mica_reply_recv(vmm_ep, vmm_reply, mica_msg_info(0, 0, 0), mr);
+	}
+	if (m.err != MICA_OK || mica_msg_label(m.info) != MICA_EXIT_HYPERCALL ||
+	    mr[0] != GUEST_CALL_DONE)
+		printf("FAIL bench: the VM-switch guests stopped (label %llu, x0 0x%llx)\n",
+		       (unsigned long long)mica_msg_label(m.info), (unsigned long long)mr[0]);
+	(void)mica_tcb_suspend(tcbs[0]);
+	(void)mica_tcb_suspend(tcbs[1]);
+}
+
 static void bench_signal(void)
 {
 	for (int i = -WARMUP; i < ITERATIONS; i++) {
@@ -545,6 +610,7 @@ int main(void)
 	bench_signal();
 	bench_guest_exits(info, false);
 	bench_virq_inject(info);
+	bench_vm_switch(info);
 	printf("FINISHED\n");
 	return 0;
 }

@@ -29,8 +29,18 @@
  */
 #define GUEST_BENCH_IPI_VMM_WITH_SENDER 5
 #define GUEST_BENCH_IPI_VMM_WITH_TARGET 6
-#define GUEST_BENCH_COUNT		7
-#define GUEST_IPI_SGI			3u
+/* bench_switch.c: one VM's vCPU hands its CPU to another VM's by SGI. */
+#define GUEST_BENCH_VM_SWITCH 7
+#define GUEST_BENCH_COUNT     8
+#define GUEST_IPI_SGI	      3u
+
+/*
+ * The VM-switch benchmark's two VMs both have the same GUEST_SWITCH_PAGES
+ * pages at GUEST_SWITCH_IPA (above the image), which their VMM
+ * (apps/bench) maps into both.
+ */
+#define GUEST_SWITCH_IPA   0x40200000ull
+#define GUEST_SWITCH_PAGES 21ull
 
 /* The MMIO guest (mmio.c) and its VMM (tests/user/vm_mmio.c). */
 #define GUEST_DEV_BASE		 0x09100000ull /* Bound to the test device server. */
