@@ -45,8 +45,12 @@ void vgic_set_timer_intid(unsigned timer, unsigned intid)
 	timer_intids[timer] = intid;
 }
 
-/* The guest timer whose PPI is intid; VGIC_TIMERS if none. */
-static unsigned timer_of(unsigned intid)
+unsigned vgic_timer_intid(unsigned timer)
+{
+	return timer_intids[timer];
+}
+
+unsigned vgic_timer_of(unsigned intid)
 {
 	unsigned t = 0;
 
@@ -99,7 +103,7 @@ static bool is_pending(const struct vgic_lr *lr)
 static void line_done(struct vcpu *v, unsigned intid, unsigned flags)
 {
 	if (flags & VGIC_TIMER) {
-		v->vgic.timers_masked &= (uint8_t) ~(1u << timer_of(intid));
+		v->vgic.timers_masked &= (uint8_t) ~(1u << vgic_timer_of(intid));
 		if (vcpu_is_loaded(v))
 			arch_irq_set_enabled(intid, true);
 	}
@@ -199,7 +203,7 @@ void vgic_inject_passthrough(struct vcpu *v, unsigned intid, unsigned priority)
 void vgic_timer_fired(unsigned intid)
 {
 	struct vcpu *v = sched_this_cpu()->loaded_vcpu;
-	unsigned t = timer_of(intid);
+	unsigned t = vgic_timer_of(intid);
 
 	/* Masked until the guest deactivates it; with no vCPU loaded, until one is. */
 	arch_irq_set_enabled(intid, false);

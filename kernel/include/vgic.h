@@ -150,6 +150,9 @@ void vgic_timer_fired(unsigned intid);
 
 /* The PPI of guest timer timer (enum vgic_timer), from the platform; unmasked until it fires. */
 void vgic_set_timer_intid(unsigned timer, unsigned intid);
+unsigned vgic_timer_intid(unsigned timer); /* 0: none. */
+/* The guest timer whose PPI is intid; VGIC_TIMERS if none. */
+unsigned vgic_timer_of(unsigned intid);
 
 /*
  * The guest enabled its timers' PPIs at its redistributor (bit n: enum

@@ -66,7 +66,7 @@ static void handle_irq(void)
 		timer_handle();
 	else if (intid == vgic_hw_maintenance_intid())
 		vgic_maintenance();
-	else if (timer_is_guests(intid))
+	else if (vgic_timer_of(intid) < VGIC_TIMERS)
 		vgic_timer_fired(intid);
 	else
 		irq_deliver(intid);

@@ -8,6 +8,7 @@
 #include "arch/internal.h"
 #include "arch/sysreg.h"
 #include "print.h"
+#include "vgic.h"
 
 /* Distributor registers (IHI 0069, 12.9). */
 #define GICD_CTLR	      0x0000
@@ -226,7 +227,7 @@ void arch_irq_set_enabled(uint32_t intid, bool enabled)
 bool arch_irq_is_claimable(uint32_t intid)
 {
 	if (intid < 16 || intid == vgic_hw_maintenance_intid() || intid == timer_intid() ||
-	    timer_is_guests(intid))
+	    vgic_timer_of(intid) < VGIC_TIMERS)
 		return false;
 	return intid < gicd_lines && intid < GIC_SPURIOUS_FIRST;
 }

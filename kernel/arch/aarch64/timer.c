@@ -11,7 +11,6 @@
 #include "vgic.h"
 
 static uint32_t tick_intid;
-static uint32_t guest_intids[VGIC_TIMERS];
 static uint64_t tick_period;
 
 uint64_t arch_counter(void)
@@ -31,10 +30,8 @@ void arch_timer_init(const struct platform *p, unsigned hz)
 		panic("the device tree gives no hypervisor timer interrupt");
 	tick_intid = p->timer_hyp_phys_intid;
 	tick_period = arch_counter_hz() / hz;
-	guest_intids[VGIC_TIMER_VIRT] = p->timer_virt_intid;
-	guest_intids[VGIC_TIMER_PHYS] = p->timer_phys_intid;
-	for (unsigned t = 0; t < VGIC_TIMERS; t++)
-		vgic_set_timer_intid(t, guest_intids[t]);
+	vgic_set_timer_intid(VGIC_TIMER_VIRT, p->timer_virt_intid);
+	vgic_set_timer_intid(VGIC_TIMER_PHYS, p->timer_phys_intid);
 	timer_init_this_cpu();
 }
 
@@ -51,23 +48,14 @@ void timer_init_this_cpu(void)
 	gic_enable_ppi(tick_intid);
 	sysreg_write(cntvoff_el2, 0);
 	for (unsigned t = 0; t < VGIC_TIMERS; t++) {
-		if (guest_intids[t] != 0)
-			gic_enable_ppi(guest_intids[t]);
+		if (vgic_timer_intid(t) != 0)
+			gic_enable_ppi(vgic_timer_intid(t));
 	}
 }
 
 uint32_t timer_intid(void)
 {
 	return tick_intid;
-}
-
-bool timer_is_guests(uint32_t intid)
-{
-	for (unsigned t = 0; t < VGIC_TIMERS; t++) {
-		if (guest_intids[t] != 0 && guest_intids[t] == intid)
-			return true;
-	}
-	return false;
 }
 
 /* Re-arm relative to the last deadline, so ticks do not drift. */

@@ -26,9 +26,8 @@ void gic_enable_ppi(uint32_t intid);
 uint32_t gic_acknowledge(void);
 void gic_end_of_interrupt(uint32_t intid);
 
-/* timer.c: the kernel's tick, and whether a PPI is one of the guests' timers'. */
+/* timer.c: the kernel's tick (the guests' timers are vgic.c's: vgic_timer_of). */
 uint32_t timer_intid(void);
-bool timer_is_guests(uint32_t intid);
 void timer_handle(void);
 void timer_init_this_cpu(void);
 
