@@ -1,7 +1,7 @@
 /*
  * The seam between generic kernel code and an architecture. Generic code
  * reaches the machine only through the functions declared here; each port
- * (kernel/arch/<isa>/) implements them, and kernel/arch/fake implements
+ * (kernel/arch/<isa>/) implements them, and tests/unit/fake_arch implements
  * them for host unit tests. Nothing here names an ISA register.
  */
 #ifndef MICA_ARCH_H
