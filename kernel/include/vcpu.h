@@ -175,7 +175,7 @@ static inline __attribute__((always_inline)) void vcpu_exit_complete(struct tcb 
 			value = (uint32_t)value;
 		arch_regs_set(&t->regs, MICA_CTX_X0 + e->reg, value);
 	}
-	arch_regs_set(&t->regs, MICA_CTX_PC, arch_regs_get(&t->regs, MICA_CTX_PC) + e->insn_len);
+	arch_regs_skip(&t->regs, e->insn_len);
 }
 
 #endif

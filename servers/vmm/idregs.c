@@ -68,9 +68,8 @@ uint64_t idregs_guest_value(uint64_t enc, uint64_t hw)
  * - ACTLR_EL1 (HCR_EL2.TACR): every CPU has it, its contents are
  *   implementation defined, and zero asks for nothing;
  * - the Group 0 and other-Security-state SGI registers: a GIC with one
- *   Security state and Group 1 interrupts only (vgicd.h) has none to send;
- * - for now, the debug registers (op0 2: MDCR_EL2.TDA, TDOSA, TDRA), which
- *   the kernel does not yet switch per vCPU (docs/guests.md).
+ *   Security state and Group 1 interrupts only (vgicd.h) has none to send.
+ * The debug registers (op0 2: MDCR_EL2.TDA, TDOSA, TDRA) are vdebug.h's.
  * Undefined: the ID registers written, the SGI registers read, the PMU,
  * the implementation-defined registers (op0 3, CRn 11 or 15: HCR_EL2.TIDCP)
  * and anything else that traps.
@@ -89,7 +88,9 @@ enum sysreg_action idregs_classify(uint64_t enc, bool is_write)
 		return is_write ? SYSREG_IGNORE : SYSREG_UNDEFINED;
 	if (enc == DC_ISW || enc == DC_CSW || enc == DC_CISW)
 		return is_write ? SYSREG_IGNORE : SYSREG_UNDEFINED;
-	if (enc == ACTLR_EL1 || op0 == 2)
+	if (op0 == 2)
+		return SYSREG_DEBUG;
+	if (enc == ACTLR_EL1)
 		return SYSREG_IGNORE;
 	return SYSREG_UNDEFINED;
 }

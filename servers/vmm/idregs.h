@@ -18,6 +18,7 @@
 enum sysreg_action {
 	SYSREG_ID,	  /* An ID register read: idregs_guest_value. */
 	SYSREG_SGI,	  /* An ICC_SGI1R_EL1 write: the GIC model sends the SGI. */
+	SYSREG_DEBUG,	  /* A debug register (op0 2): vdebug.h. */
 	SYSREG_IGNORE,	  /* Nothing happens; a read is zero (see idregs.c for which, and why). */
 	SYSREG_UNDEFINED, /* An undefined-instruction exception, as on a CPU without it. */
 };

@@ -27,6 +27,7 @@
 #include "guest.h"
 #include "idregs.h"
 #include "psci.h"
+#include "vdebug.h"
 #include "vgicd.h"
 
 enum vm_state { VM_INITIAL, VM_RUNNING, VM_SHUTTING_DOWN };
@@ -43,6 +44,7 @@ static struct vmm {
 	struct guest guest;
 	struct psci_state psci;
 	struct vgicd gic;
+	struct vdebug debug[SYSDESC_VCPU_MAX];
 	enum vm_state state;
 	bool is_bound[SYSDESC_VCPU_MAX]; /* Its thread is bound to its vCPU. */
 	uint64_t unmapped;		 /* Accesses to where nothing is (reported: 8). */
@@ -181,6 +183,17 @@ static bool boot_guest(void)
 		return false;
 	/* A reset (or none yet) keeps the devices' line levels. */
 	vgicd_reset(&vmm.gic);
+	/* A cold reset of every vCPU's debug logic: OS Lock set, nothing enabled. */
+	for (unsigned i = 0; i < vmm.vm->vcpu_count && err == MICA_OK; i++) {
+		vdebug_reset(&vmm.debug[i]);
+		err = mica_vcpu_write_reg(VMM_CAP_VCPU(i), MICA_VCPU_REG_MDSCR,
+					  vdebug_mdscr(&vmm.debug[i]));
+	}
+	if (err != MICA_OK) {
+		printf("vmm %s: cannot reset the vCPUs' debug state (error %d)\n", vmm.vm->name,
+		       err);
+		return false;
+	}
 	err = psci_init(&vmm.psci, mpidrs, vmm.vm->vcpu_count, 0);
 	if (err == MICA_OK)
 		err = start_vcpu(0, vmm.guest.entry, vmm.guest.x0);
@@ -395,11 +408,47 @@ static struct answer mmio(unsigned vcpu, const uint64_t *mr)
 	return unmapped(vcpu, addr, is_write ? "a write" : "a read", true);
 }
 
+/*
+ * A debug register (vdebug.h): the model's, or the kernel's breakpoints
+ * and watchpoints, which refuse those the CPU lacks (undefined, as there).
+ */
+static struct answer debug_register(unsigned vcpu, uint64_t enc, bool is_write, uint64_t value)
+{
+	uint64_t reg = 0;
+	enum mica_error err = MICA_OK;
+
+	switch (vdebug_access(&vmm.debug[vcpu], enc, is_write, &value, &reg)) {
+	case VDEBUG_DONE:
+		return resume_with(value);
+	case VDEBUG_MDSCR:
+		err = mica_vcpu_write_reg(VMM_CAP_VCPU(vcpu), MICA_VCPU_REG_MDSCR,
+					  vdebug_mdscr(&vmm.debug[vcpu]));
+		break;
+	case VDEBUG_KERNEL:
+		err = is_write ? mica_vcpu_write_reg(VMM_CAP_VCPU(vcpu), reg, value)
+			       : mica_vcpu_read_reg(VMM_CAP_VCPU(vcpu), reg, &value);
+		if (err == MICA_ERR_INVALID_ARGUMENT) {
+			(void)mica_vcpu_inject_undef(VMM_CAP_VCPU(vcpu));
+			return resume_with(0);
+		}
+		break;
+	case VDEBUG_UNDEFINED:
+		(void)mica_vcpu_inject_undef(VMM_CAP_VCPU(vcpu));
+		return resume_with(0);
+	}
+	if (err != MICA_OK)
+		printf("vmm %s: vCPU %u: cannot reach debug register 0x%llx (error %d)\n",
+		       vmm.vm->name, vcpu, (unsigned long long)enc, err);
+	return resume_with(value);
+}
+
 static struct answer sysreg(unsigned vcpu, const uint64_t *mr)
 {
 	bool is_write = mr[1] & MICA_SYSREG_WRITE;
 
 	switch (idregs_classify(mr[0], is_write)) {
+	case SYSREG_DEBUG:
+		return debug_register(vcpu, mr[0], is_write, mr[2]);
 	case SYSREG_ID:
 		return resume_with(idregs_guest_value(mr[0], mr[2]));
 	case SYSREG_SGI:

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "check.h"
 #include "guest.h"
 
 /* Where nothing is: past RAM (tests/qemu/systems/fidelity*.dts), no device. */
@@ -39,12 +40,6 @@
 /* What a destination holds before a load that must not complete. */
 #define UNTOUCHED 0x5e5e5e5eu
 #define POISON	  0xdeadbeefdeadbeefull
-
-/* The description's serial@9000000, served by the PL011 server. */
-#define UART_BASE 0x09000000ull
-#define UARTDR	  0x000u
-#define UARTFR	  0x018u
-#define FR_TXFF	  (1u << 5)
 
 #define PSCI_SYSTEM_OFF 0x84000008u
 
@@ -65,13 +60,6 @@
 #define SPSR_M_EL1H   0x5u
 #define VECTOR_EL1H_S 0x200u /* Synchronous, from the current EL with SP_ELx. */
 
-/* Device-tree structure (devicetree specification, 5.4). */
-#define FDT_MAGIC      0xd00dfeedu
-#define FDT_BEGIN_NODE 1u
-#define FDT_END_NODE   2u
-#define FDT_PROP       3u
-#define FDT_NOP	       4u
-
 /* fidelity_vectors.S */
 extern volatile uint64_t fidelity_seen_count, fidelity_seen_vector, fidelity_seen_esr;
 extern volatile uint64_t fidelity_seen_far, fidelity_seen_elr, fidelity_seen_spsr;
@@ -87,139 +75,6 @@ enum mode {
 	MODE_STOP,
 	MODE_UNKNOWN,
 };
-
-static unsigned failures;
-
-static void uart_putc(char c)
-{
-	while (*(volatile uint32_t *)(UART_BASE + UARTFR) & FR_TXFF)
-		;
-	*(volatile uint32_t *)(UART_BASE + UARTDR) = (uint8_t)c;
-}
-
-static void say(const char *s)
-{
-	while (*s != '\0')
-		uart_putc(*s++);
-}
-
-static void put_hex(uint64_t v)
-{
-	unsigned shift = 60;
-
-	say("0x");
-	while (shift > 0 && (v >> shift) == 0)
-		shift -= 4;
-	for (;;) {
-		uart_putc("0123456789abcdef"[(v >> shift) & 0xf]);
-		if (shift == 0)
-			break;
-		shift -= 4;
-	}
-}
-
-/* One field of a check: true if it holds, else a FAIL line with both values. */
-static bool same(const char *check, const char *field, uint64_t got, uint64_t expected)
-{
-	if (got == expected)
-		return true;
-	failures++;
-	say("fidelity: FAIL ");
-	say(check);
-	say(": ");
-	say(field);
-	say(": got ");
-	put_hex(got);
-	say(", expected ");
-	put_hex(expected);
-	say("\r\n");
-	return false;
-}
-
-/* A field of a check that must lie in [low, high]. */
-static bool within(const char *check, const char *field, uint64_t got, uint64_t low, uint64_t high)
-{
-	if (got >= low && got <= high)
-		return true;
-	failures++;
-	say("fidelity: FAIL ");
-	say(check);
-	say(": ");
-	say(field);
-	say(": got ");
-	put_hex(got);
-	say(", expected ");
-	put_hex(low);
-	say("..");
-	put_hex(high);
-	say("\r\n");
-	return false;
-}
-
-/* The line of a check that held. */
-static void held(bool ok, const char *line)
-{
-	if (!ok)
-		return;
-	say("fidelity: ");
-	say(line);
-	say("\r\n");
-}
-
-static bool streq(const char *a, const char *b)
-{
-	while (*a != '\0' && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint32_t cstring_len(const char *s)
-{
-	uint32_t n = 0;
-
-	while (s[n] != '\0')
-		n++;
-	return n;
-}
-
-/* /chosen's bootargs in the device tree at fdt, or "" if it has none. */
-static const char *bootargs(const uint8_t *fdt)
-{
-	const uint8_t *p = fdt + be32(fdt + 8);
-	const char *strings = (const char *)fdt + be32(fdt + 12);
-	unsigned depth = 0;
-	bool is_chosen = false;
-
-	if (be32(fdt) != FDT_MAGIC)
-		return "";
-	for (;;) {
-		uint32_t token = be32(p), len;
-
-		p += 4;
-		if (token == FDT_BEGIN_NODE) {
-			len = cstring_len((const char *)p);
-			if (++depth == 2)
-				is_chosen = streq((const char *)p, "chosen");
-			p += (len + 4) & ~UINT32_C(3);
-		} else if (token == FDT_END_NODE) {
-			depth--;
-		} else if (token == FDT_PROP) {
-			len = be32(p);
-			if (depth == 2 && is_chosen && streq(strings + be32(p + 4), "bootargs"))
-				return (const char *)(p + 8);
-			p += 8 + ((len + 3) & ~UINT32_C(3));
-		} else if (token != FDT_NOP) {
-			return ""; /* FDT_END, or a tree this walk does not understand. */
-		}
-	}
-}
 
 static enum mode mode_of(const char *args)
 {
@@ -390,8 +245,7 @@ static void check_load_store(enum mode mode)
 	v = load32(NOWHERE_LOAD, &insn);
 	if (mode == MODE_STOP) {
 		/* Not reached: the VMM stopped the VM at the load. */
-		failures++;
-		say("fidelity: FAIL LDR W in stop mode: the VM ran on after the load, which read ");
+		fail("LDR W in stop mode: the VM ran on after the load, which read ");
 		put_hex(v);
 		say("\r\n");
 		return;
@@ -450,13 +304,13 @@ void guest_main(uint64_t dtb)
 	const char *args = bootargs((const uint8_t *)dtb);
 	enum mode mode = mode_of(args);
 
+	check_name = "fidelity";
 	__asm__ volatile("msr vbar_el1, %0\n\tisb" ::"r"(fidelity_vectors) : "memory");
 	say("fidelity: up; unmapped-access ");
 	say(names[mode]);
 	say("\r\n");
 	if (mode == MODE_UNKNOWN) {
-		failures++;
-		say("fidelity: FAIL bootargs: got \"");
+		fail("bootargs: got \"");
 		say(args);
 		say("\", expected unmapped-access=abort, =read-as-zero or =stop\r\n");
 	} else {
@@ -466,7 +320,7 @@ void guest_main(uint64_t dtb)
 		if (mode != MODE_STOP)
 			check_pair_fetch();
 	}
-	if (failures == 0)
+	if (check_failures == 0)
 		say("fidelity: every check held\r\n");
 	(void)guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0, 0);
 	for (;;)

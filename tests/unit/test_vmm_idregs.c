@@ -127,9 +127,9 @@ static void test_classify(void **state)
 	assert_int_equal(idregs_classify(ENC(3, 0, 1, 0, 1), false), SYSREG_IGNORE);
 	assert_int_equal(idregs_classify(ENC(3, 0, 1, 0, 1), true), SYSREG_IGNORE);
 	/* MDSCR_EL1, DBGBVR0_EL1, OSLAR_EL1. */
-	assert_int_equal(idregs_classify(ENC(2, 0, 0, 2, 2), false), SYSREG_IGNORE);
-	assert_int_equal(idregs_classify(ENC(2, 0, 0, 0, 4), true), SYSREG_IGNORE);
-	assert_int_equal(idregs_classify(ENC(2, 0, 1, 0, 4), true), SYSREG_IGNORE);
+	assert_int_equal(idregs_classify(ENC(2, 0, 0, 2, 2), false), SYSREG_DEBUG);
+	assert_int_equal(idregs_classify(ENC(2, 0, 0, 0, 4), true), SYSREG_DEBUG);
+	assert_int_equal(idregs_classify(ENC(2, 0, 1, 0, 4), true), SYSREG_DEBUG);
 	/* CNTP_CTL_EL0, CNTPCT_EL0: the guest's own now. */
 	assert_int_equal(idregs_classify(ENC(3, 3, 14, 2, 1), true), SYSREG_UNDEFINED);
 	assert_int_equal(idregs_classify(ENC(3, 3, 14, 0, 1), false), SYSREG_UNDEFINED);

@@ -69,6 +69,9 @@ static void stage2_init(void)
 	/* ID_AA64PFR0_EL1.RAS [31:28]; ID_AA64PFR1_EL1.SME [27:24]. */
 	arch_has_ras = ((sysreg_read(id_aa64pfr0_el1) >> 28) & 0xf) != 0;
 	arch_has_sme = ((sysreg_read(id_aa64pfr1_el1) >> 24) & 0xf) != 0;
+	/* ID_AA64DFR0_EL1.BRPs [15:12] and WRPs [23:20]: one less than there are. */
+	arch_debug_brps = (unsigned)((sysreg_read(id_aa64dfr0_el1) >> 12) & 0xf) + 1;
+	arch_debug_wrps = (unsigned)((sysreg_read(id_aa64dfr0_el1) >> 20) & 0xf) + 1;
 	if (!arch_has_pauth)
 		arch_hcr_guest &= ~(HCR_API | HCR_APK);
 	sysreg_write(vtcr_el2, vtcr);
@@ -92,8 +95,9 @@ uint8_t kernel_stacks[PLATFORM_MAX_CPUS][KERNEL_STACK_SIZE] __attribute__((align
  * PMCNTENCLR_EL0). TPMCR says the same for PMCR_EL0 where TPM is not
  * implemented on its own. A benchmark kernel (MICA_CONFIG_BENCHMARK) lets
  * its trusted benchmark guests read the cycle counter directly instead.
- * The debug registers are the host's too: their accesses trap as well
- * (TDA, TDOSA, TDRA), as do the statistical profiling ones (TPMS).
+ * The debug registers' accesses trap as well (TDA, TDOSA, TDRA): the
+ * VMM emulates them and the kernel loads what it may (vcpu.c's
+ * debug_load); so do the statistical profiling ones (TPMS).
  */
 #ifdef MICA_CONFIG_BENCHMARK
 #define MDCR_GUEST_PMU 0
@@ -138,6 +142,15 @@ void cpu_init_this(unsigned cpu)
 	sysreg_write(cntvoff_el2, 0);
 	sysreg_write(vpidr_el2, sysreg_read(midr_el1));
 	sysreg_write(tpidrro_el0, 0);
+	/*
+	 * Self-hosted debug is the guests' alone: host threads run with
+	 * MDSCR_EL1 0 (see struct arch_cpu's guest_mdscr), and the OS Lock
+	 * and OS Double Lock, which a cold reset may leave set, would keep
+	 * their breakpoints from firing (a guest's OS Lock is its VMM's).
+	 */
+	sysreg_write(mdscr_el1, 0);
+	sysreg_write(oslar_el1, 0);
+	sysreg_write(osdlr_el1, 0);
 	isb();
 	pmu_init();
 	stage2_init();

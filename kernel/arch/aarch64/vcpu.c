@@ -32,6 +32,8 @@ void arch_vcpu_reset_regs(struct arch_regs *regs)
 bool arch_has_pauth;
 bool arch_has_ras;
 bool arch_has_sme;
+unsigned arch_debug_brps;
+unsigned arch_debug_wrps;
 
 /*
  * The keys are EL1 registers that E2H does not redirect: the kernel at EL2
@@ -79,6 +81,107 @@ static bool host_mode(void)
 	return (sysreg_read(hcr_el2) & HCR_TGE) != 0;
 }
 
+/* Breakpoint or watchpoint n's register of one kind (enum arch_dbg), by encoding. */
+#define DBG_REG(name, kind, n)                                                                     \
+	case (kind) << 4 | (n):                                                                    \
+		sysreg_write(name##n##_el1, value);                                                \
+		return
+#define DBG_ROW(name, kind)                                                                        \
+	DBG_REG(name, kind, 0);                                                                    \
+	DBG_REG(name, kind, 1);                                                                    \
+	DBG_REG(name, kind, 2);                                                                    \
+	DBG_REG(name, kind, 3);                                                                    \
+	DBG_REG(name, kind, 4);                                                                    \
+	DBG_REG(name, kind, 5);                                                                    \
+	DBG_REG(name, kind, 6);                                                                    \
+	DBG_REG(name, kind, 7);                                                                    \
+	DBG_REG(name, kind, 8);                                                                    \
+	DBG_REG(name, kind, 9);                                                                    \
+	DBG_REG(name, kind, 10);                                                                   \
+	DBG_REG(name, kind, 11);                                                                   \
+	DBG_REG(name, kind, 12);                                                                   \
+	DBG_REG(name, kind, 13);                                                                   \
+	DBG_REG(name, kind, 14);                                                                   \
+	DBG_REG(name, kind, 15)
+
+static void dbg_write(enum arch_dbg kind, unsigned n, uint64_t value)
+{
+	switch ((unsigned)kind << 4 | n) {
+		DBG_ROW(dbgbvr, ARCH_DBG_BVR);
+		DBG_ROW(dbgbcr, ARCH_DBG_BCR);
+		DBG_ROW(dbgwvr, ARCH_DBG_WVR);
+		DBG_ROW(dbgwcr, ARCH_DBG_WCR);
+	default:
+		return;
+	}
+}
+
+#undef DBG_ROW
+#undef DBG_REG
+
+/*
+ * DBGBCR<n>_EL1 and DBGWCR<n>_EL1 (Arm ARM D19.3): enable E, the levels
+ * PMC (PAC) and HMC, the security states SSC; DBGBCR's type BT, whose top
+ * bit selects the VMID and EL2 context types. Bits 63:32 are RES0.
+ */
+#define DBGCR_E	      UINT64_C(1)
+#define DBGCR_PMC     (UINT64_C(3) << 1)
+#define DBGCR_HMC     (UINT64_C(1) << 13)
+#define DBGCR_SSC     (UINT64_C(3) << 14)
+#define DBGBCR_BT_EL2 (UINT64_C(1) << 23)
+
+/*
+ * A guest's breakpoint or watchpoint control as the CPU holds it: HMC and
+ * SSC 0, so that it matches at EL1 or EL0 as PMC says and never at EL2
+ * (Arm ARM D2.9 and D2.10, the HMC, SSC and PMC tables); it never matches
+ * on a VMID or an EL2 context either. One left with no level to match
+ * (PMC 0: reserved with HMC and SSC 0) is disabled.
+ */
+static uint64_t dbg_control(uint64_t ctrl, uint64_t forbidden)
+{
+	ctrl &= UINT32_MAX & ~(DBGCR_HMC | DBGCR_SSC);
+	if ((ctrl & DBGCR_PMC) == 0 || (ctrl & forbidden) != 0)
+		ctrl &= ~DBGCR_E;
+	return ctrl;
+}
+
+/*
+ * v's MDSCR_EL1 into the CPU, or where the switch to the guest finds it
+ * (regs.h), and while it enables breakpoints and watchpoints (MDE) v's
+ * into their registers. Another VM's left there are harmless while MDE is
+ * clear: they raise nothing, and the guest's reads trap.
+ */
+static void debug_load(const struct arch_vcpu *v)
+{
+	((struct arch_cpu *)arch_cpu_local())->guest_mdscr = v->mdscr;
+	if (!host_mode())
+		sysreg_write(mdscr_el1, v->mdscr);
+	if (!(v->mdscr & MDSCR_MDE))
+		return;
+	for (unsigned n = 0; n < arch_debug_brps; n++) {
+		dbg_write(ARCH_DBG_BVR, n, v->dbg[ARCH_DBG_BVR][n]);
+		dbg_write(ARCH_DBG_BCR, n, dbg_control(v->dbg[ARCH_DBG_BCR][n], DBGBCR_BT_EL2));
+	}
+	for (unsigned n = 0; n < arch_debug_wrps; n++) {
+		dbg_write(ARCH_DBG_WVR, n, v->dbg[ARCH_DBG_WVR][n]);
+		dbg_write(ARCH_DBG_WCR, n, dbg_control(v->dbg[ARCH_DBG_WCR][n], 0));
+	}
+}
+
+/* Where v keeps debug register reg (MICA_VCPU_REG_MDSCR or DBG*); NULL if the CPU lacks it. */
+static uint64_t *debug_reg(struct arch_vcpu *v, uint64_t reg)
+{
+	uint64_t i = reg - MICA_VCPU_REG_DBGBVR0;
+	unsigned kind = (unsigned)(i / 16), n = (unsigned)(i % 16);
+
+	if (reg == MICA_VCPU_REG_MDSCR)
+		return &v->mdscr;
+	if (reg < MICA_VCPU_REG_DBGBVR0 || reg >= MICA_VCPU_REG_COUNT ||
+	    n >= (kind <= ARCH_DBG_BCR ? arch_debug_brps : arch_debug_wrps))
+		return NULL;
+	return &v->dbg[kind][n];
+}
+
 void arch_vcpu_load(struct arch_vcpu *v)
 {
 	if (arch_has_pauth)
@@ -117,6 +220,7 @@ void arch_vcpu_load(struct arch_vcpu *v)
 	if (arch_has_sme)
 		sysreg_write(s3_3_c13_c0_5, v->tpidr2); /* TPIDR2_EL0 */
 	vgic_hw_load(v);
+	debug_load(v);
 	isb();
 }
 
@@ -238,8 +342,14 @@ enum mica_error arch_vcpu_read_reg(struct arch_vcpu *v, bool loaded, const struc
 		*out = t->regs.pstate;
 		return MICA_OK;
 	}
-	if (reg >= MICA_VCPU_REG_PSTATE)
-		return MICA_ERR_INVALID_ARGUMENT;
+	if (reg > MICA_VCPU_REG_PSTATE) {
+		const uint64_t *p = debug_reg(v, reg);
+
+		if (p == NULL)
+			return MICA_ERR_INVALID_ARGUMENT;
+		*out = *p;
+		return MICA_OK;
+	}
 	/* Saving marks the state unloaded; it stays in the CPU, so it is loaded again. */
 	if (loaded) {
 		arch_vcpu_save(v);
@@ -260,8 +370,16 @@ enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb
 		t->regs.pstate = value;
 		return MICA_OK;
 	}
-	if (reg >= MICA_VCPU_REG_PSTATE)
-		return MICA_ERR_INVALID_ARGUMENT;
+	if (reg > MICA_VCPU_REG_PSTATE) {
+		uint64_t *p = debug_reg(v, reg);
+
+		if (p == NULL)
+			return MICA_ERR_INVALID_ARGUMENT;
+		*p = reg == MICA_VCPU_REG_MDSCR ? value & MDSCR_GUEST : value;
+		if (loaded)
+			debug_load(v);
+		return MICA_OK;
+	}
 	if (loaded)
 		arch_vcpu_save(v);
 	*(uint64_t *)((char *)v + reg_offset[reg]) = value;
@@ -360,7 +478,7 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 
 	switch (esr_ec(esr)) {
 	case ESR_EC_SMC64:
-		regs->pc += 4; /* A trapped SMC returns to itself; HVC already points past. */
+		arch_regs_skip(regs, 4); /* A trapped SMC returns to itself; HVC points past. */
 		__attribute__((fallthrough));
 	case ESR_EC_HVC64:
 		for (unsigned i = 0; i < MICA_EXIT_HYPERCALL_WORDS; i++)
@@ -374,7 +492,7 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 		 * 32-bit instruction or a 16-bit T32 one (guest EL0 may run
 		 * AArch32).
 		 */
-		regs->pc += (esr & ESR_IL) ? 4 : 2;
+		arch_regs_skip(regs, (esr & ESR_IL) ? 4 : 2);
 		vcpu_wait(t, esr_wfx_is_wfe(esr));
 		return;
 	case ESR_EC_SYSREG:

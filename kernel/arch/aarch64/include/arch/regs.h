@@ -31,6 +31,9 @@
 
 #include "vmid.h"
 
+/* SPSR_EL2.SS: a guest's software step of the instruction it returns to is still to do. */
+#define ARCH_PSTATE_SS (UINT64_C(1) << 21)
+
 /*
  * A thread's whole user context. vectors.S saves into and restores from it
  * at fixed offsets (REGS_* below), so the layout is part of the entry code.
@@ -110,10 +113,16 @@ static inline void arch_regs_copy_mrs(struct arch_regs *to, const struct arch_re
 	to->x[5] = from->x[5];
 }
 
-/* Resume the thread past the instruction of len bytes that it trapped on. */
+/*
+ * Resume the thread past the instruction of len bytes that it trapped on.
+ * For a guest single-stepping that instruction, the step is then complete:
+ * PSTATE.SS clear, it takes its software step exception before the next
+ * (Arm ARM D2.12, "Software Step exceptions").
+ */
 static inline void arch_regs_skip(struct arch_regs *regs, unsigned len)
 {
 	regs->pc += len;
+	regs->pstate &= ~ARCH_PSTATE_SS;
 }
 
 static inline void arch_regs_set_ipc_result(struct arch_regs *regs, int err, uint64_t badge,
@@ -166,6 +175,14 @@ struct arch_cpu {
 	 * vCPU of its own loaded, perhaps of another VM.
 	 */
 	uint64_t guest_tpidrro;
+	/*
+	 * MDSCR_EL1 governs debug exceptions at every level, the host's
+	 * included: host threads run with 0 (no breakpoint, watchpoint or
+	 * step), and the loaded vCPU's value waits here, moved like
+	 * guest_tpidrro. Guests never write the register themselves
+	 * (MDCR_EL2.TDA traps them to their VMM).
+	 */
+	uint64_t guest_mdscr;
 };
 
 /* This CPU's per-CPU data (the kernel code running on a CPU stays on it). */
@@ -199,7 +216,9 @@ static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 				 "r"(arch_hcr_guest)
 				 : "memory");
 		if (!(previous & ARCH_TOKEN_STAGE2))
-			__asm__ volatile("msr tpidrro_el0, %0" ::"r"(cpu->guest_tpidrro)
+			__asm__ volatile("msr tpidrro_el0, %0\n\tmsr mdscr_el1, %1" ::"r"(
+						 cpu->guest_tpidrro),
+					 "r"(cpu->guest_mdscr)
 					 : "memory");
 		return;
 	}
@@ -210,7 +229,8 @@ static inline void arch_vspace_activate_token(uint64_t token, uint64_t previous)
 
 		__asm__ volatile("msr hcr_el2, %1\n\t"
 				 "mrs %0, tpidrro_el0\n\t"
-				 "msr tpidrro_el0, xzr"
+				 "msr tpidrro_el0, xzr\n\t"
+				 "msr mdscr_el1, xzr"
 				 : "=&r"(tpidrro)
 				 : "r"(arch_hcr_host)
 				 : "memory");

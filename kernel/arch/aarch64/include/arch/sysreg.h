@@ -43,6 +43,17 @@
 #define HCR_TIDCP  (UINT64_C(1) << 52)
 #define HCR_TID3   (UINT64_C(1) << 18)
 
+/*
+ * MDSCR_EL1 (D19.3): software step SS, EL0 DCC trap TDCC, debug at the
+ * kernel's level KDE, breakpoints and watchpoints MDE: all a guest's
+ * MDSCR_EL1 (MICA_VCPU_REG_MDSCR) keeps.
+ */
+#define MDSCR_SS    (UINT64_C(1) << 0)
+#define MDSCR_TDCC  (UINT64_C(1) << 12)
+#define MDSCR_KDE   (UINT64_C(1) << 13)
+#define MDSCR_MDE   (UINT64_C(1) << 15)
+#define MDSCR_GUEST (MDSCR_SS | MDSCR_TDCC | MDSCR_KDE | MDSCR_MDE)
+
 /* MDCR_EL2 (D19.2.101): HPMN, and traps of the guest's debug and PMU control. */
 #define MDCR_HPMN_MASK UINT64_C(0x1f)
 #define MDCR_TPMCR     (UINT64_C(1) << 5)

@@ -37,12 +37,24 @@ struct arch_vcpu {
 	 * exception was injected for it.
 	 */
 	uint64_t exit_esr, exit_far;
+	/*
+	 * Self-hosted debug (MICA_VCPU_REG_MDSCR and DBG*): the MDSCR_EL1 the
+	 * guest runs with, and its breakpoints and watchpoints as written. The
+	 * guest's own accesses trap to its VMM (MDCR_EL2.TDA), so the CPU's
+	 * copy never changes under the kernel: loading is all there is.
+	 */
+	uint64_t mdscr;
+	uint64_t dbg[4][16]; /* enum arch_dbg: DBGBVR, DBGBCR, DBGWVR, DBGWCR 0..15. */
 };
+
+enum arch_dbg { ARCH_DBG_BVR, ARCH_DBG_BCR, ARCH_DBG_WVR, ARCH_DBG_WCR };
 
 /* The CPU has pointer authentication: guests use it, and their keys are switched. */
 extern bool arch_has_pauth;
 /* The CPU has FEAT_RAS (VDISR_EL2) and FEAT_SME (TPIDR2_EL0): switched too. */
 extern bool arch_has_ras, arch_has_sme;
+/* The breakpoints and watchpoints the CPU has (ID_AA64DFR0_EL1.BRPs and WRPs, plus 1). */
+extern unsigned arch_debug_brps, arch_debug_wrps;
 
 /* Architectural reset values: MMU and caches off (SCTLR_EL1's RES1 bits set). */
 void arch_vcpu_init(struct arch_vcpu *v);

@@ -38,7 +38,7 @@ enum mica_object_type {
 #define MICA_PAGE_TABLE_BITS   12
 #define MICA_VSPACE_BITS       12
 #define MICA_VM_BITS	       13 /* The stage-2 root table, then the VM's own state. */
-#define MICA_VCPU_BITS	       10
+#define MICA_VCPU_BITS	       11
 
 /* Untyped sizes allowed (log2 bytes). */
 #define MICA_UNTYPED_MIN_BITS 4

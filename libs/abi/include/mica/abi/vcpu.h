@@ -52,7 +52,21 @@ enum mica_vcpu_reg {
 	MICA_VCPU_REG_CNTP_CVAL,
 	MICA_VCPU_REG_VMPIDR, /* What the guest reads as MPIDR_EL1. */
 	MICA_VCPU_REG_PSTATE, /* SPSR format: mode, DAIF, NZCV. */
-	MICA_VCPU_REG_COUNT,
+	/*
+	 * Self-hosted debug. MDSCR is the MDSCR_EL1 the guest runs with: SS,
+	 * TDCC, KDE and MDE are kept, the rest reads 0; the VMM, which
+	 * emulates the OS Lock, clears what the lock disables. Breakpoint
+	 * and watchpoint n (DBGBVR0 + n ...) exist for the n the CPU has
+	 * (ID_AA64DFR0_EL1.BRPs and WRPs), else MICA_ERR_INVALID_ARGUMENT.
+	 * They keep what was written and take effect while MDSCR.MDE is set,
+	 * matching at the guest's EL1 and EL0 only (docs/guests.md).
+	 */
+	MICA_VCPU_REG_MDSCR,
+	MICA_VCPU_REG_DBGBVR0,
+	MICA_VCPU_REG_DBGBCR0 = MICA_VCPU_REG_DBGBVR0 + 16,
+	MICA_VCPU_REG_DBGWVR0 = MICA_VCPU_REG_DBGBCR0 + 16,
+	MICA_VCPU_REG_DBGWCR0 = MICA_VCPU_REG_DBGWVR0 + 16,
+	MICA_VCPU_REG_COUNT = MICA_VCPU_REG_DBGWCR0 + 16,
 };
 
 #endif
