@@ -31,6 +31,20 @@ target_link_libraries(mica_kernel_flags INTERFACE mica_target_flags)
 target_compile_options(mica_kernel_flags INTERFACE -mstrict-align)
 target_compile_definitions(mica_kernel_flags INTERFACE MICA_KERNEL=1)
 
+# Programs for the Linux guest's user space (apps/linux): static arm64 Linux
+# executables with no C library (none is installed for aarch64-linux), each
+# with its own _start and raw system calls. Like the rest, freestanding, with
+# no host headers and no FP or SIMD registers, linked by lld without a PIE.
+add_library(mica_linux_flags INTERFACE)
+target_compile_options(mica_linux_flags INTERFACE
+    --target=aarch64-linux-gnu -ffreestanding -nostdlibinc -fno-pic
+    -fno-stack-protector -fno-omit-frame-pointer -fno-common
+    -mgeneral-regs-only -O2 -g -ffile-prefix-map=${CMAKE_SOURCE_DIR}/= ${MICA_WARNINGS})
+target_compile_definitions(mica_linux_flags INTERFACE MICA_LINUX=1)
+target_link_options(mica_linux_flags INTERFACE
+    --target=aarch64-linux-gnu -nostdlib -fuse-ld=lld -static
+    -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,--no-undefined)
+
 # Host unit tests: the same warnings, plus AddressSanitizer and UBSan.
 add_library(mica_host_flags INTERFACE)
 target_compile_options(mica_host_flags INTERFACE
@@ -206,6 +220,17 @@ function(mica_add_qemu_test name)
   math(EXPR ctest_timeout "${P_TIMEOUT} + 30")
   set_tests_properties(qemu.${name} PROPERTIES LABELS qemu
       TIMEOUT ${ctest_timeout})
+endfunction()
+
+# mica_add_linux_program(NAME SOURCES src...)
+# A static arm64 Linux program for the Linux guest's initramfs, NAME (no
+# suffix): its sources, which must define _start, and libs/base built for
+# Linux (string functions and formatted printing).
+function(mica_add_linux_program name)
+  cmake_parse_arguments(P "" "" "SOURCES" ${ARGN})
+  add_executable(${name} ${P_SOURCES})
+  set_target_properties(${name} PROPERTIES SUFFIX "")
+  target_link_libraries(${name} PRIVATE mica_base_linux mica_linux_flags)
 endfunction()
 
 # mica_add_guest_program(NAME SOURCES src...)
