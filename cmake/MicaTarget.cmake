@@ -12,17 +12,23 @@ set(MICA_WARNINGS
     -Wstrict-prototypes -Wswitch-enum -Wundef -Wcast-qual -Wpointer-arith
     -Wno-unused-parameter)
 
-# Everything that runs on the aarch64 machine: freestanding, no host headers
-# (clang's own freestanding headers stay: stdint.h, stddef.h, stdarg.h...).
-add_library(mica_target_flags INTERFACE)
-target_compile_options(mica_target_flags INTERFACE
-    --target=aarch64-none-elf -ffreestanding -nostdlibinc -fno-pic
-    -fno-stack-protector -fno-omit-frame-pointer -fno-common
-    -mgeneral-regs-only -O2 -g -ffile-prefix-map=${CMAKE_SOURCE_DIR}/= ${MICA_WARNINGS})
+# Freestanding aarch64 code for the target triple given: no host headers
+# (clang's own freestanding headers stay: stdint.h, stddef.h, stdarg.h...), no
+# FP or SIMD registers, linked statically by lld.
+function(mica_freestanding_flags name triple)
+  add_library(${name} INTERFACE)
+  target_compile_options(${name} INTERFACE
+      --target=${triple} -ffreestanding -nostdlibinc -fno-pic
+      -fno-stack-protector -fno-omit-frame-pointer -fno-common
+      -mgeneral-regs-only -O2 -g -ffile-prefix-map=${CMAKE_SOURCE_DIR}/= ${MICA_WARNINGS})
+  target_link_options(${name} INTERFACE
+      --target=${triple} -nostdlib -fuse-ld=lld -static
+      -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,--no-undefined)
+endfunction()
+
+# Everything that runs on the aarch64 machine.
+mica_freestanding_flags(mica_target_flags aarch64-none-elf)
 target_compile_definitions(mica_target_flags INTERFACE MICA_TARGET=1)
-target_link_options(mica_target_flags INTERFACE
-    --target=aarch64-none-elf -nostdlib -fuse-ld=lld -static
-    -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,--no-undefined)
 
 # The kernel also runs briefly with the MMU off, where unaligned accesses
 # fault on real cores (QEMU does not model that), hence -mstrict-align.
@@ -33,17 +39,9 @@ target_compile_definitions(mica_kernel_flags INTERFACE MICA_KERNEL=1)
 
 # Programs for the Linux guest's user space (apps/linux): static arm64 Linux
 # executables with no C library (none is installed for aarch64-linux), each
-# with its own _start and raw system calls. Like the rest, freestanding, with
-# no host headers and no FP or SIMD registers, linked by lld without a PIE.
-add_library(mica_linux_flags INTERFACE)
-target_compile_options(mica_linux_flags INTERFACE
-    --target=aarch64-linux-gnu -ffreestanding -nostdlibinc -fno-pic
-    -fno-stack-protector -fno-omit-frame-pointer -fno-common
-    -mgeneral-regs-only -O2 -g -ffile-prefix-map=${CMAKE_SOURCE_DIR}/= ${MICA_WARNINGS})
+# with its own _start and raw system calls, linked without a PIE.
+mica_freestanding_flags(mica_linux_flags aarch64-linux-gnu)
 target_compile_definitions(mica_linux_flags INTERFACE MICA_LINUX=1)
-target_link_options(mica_linux_flags INTERFACE
-    --target=aarch64-linux-gnu -nostdlib -fuse-ld=lld -static
-    -Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,--no-undefined)
 
 # Host unit tests: the same warnings, plus AddressSanitizer and UBSan.
 add_library(mica_host_flags INTERFACE)

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "check.h"
+#include "fidelity_vectors.h"
 #include "guest.h"
 
 /* ESR_EL1 (Arm ARM D19.2): EC 31:26, IL 25; the debug syndromes' ISS. */
@@ -76,16 +77,9 @@
 #define PSCI_SYSTEM_OFF 0x84000008u
 #define UART_FR		0x09000018ull
 #define FR_EMPTIES	(1u << 7 | 1u << 4) /* UARTFR: TXFE, RXFE; a live UART has one set. */
-#define POISON		0xdeadbeefdeadbeefull
 
 /* How long alpha keeps its watchpoint armed and beta stores beside it: many 10 ms ticks. */
 #define SHARED_MS 50u
-
-/* fidelity_vectors.S */
-extern volatile uint64_t fidelity_seen_count, fidelity_seen_vector, fidelity_seen_esr;
-extern volatile uint64_t fidelity_seen_far, fidelity_seen_elr, fidelity_seen_spsr;
-extern volatile uint64_t fidelity_resume;
-extern const char fidelity_vectors[];
 
 void guest_main(uint64_t dtb);
 
@@ -134,15 +128,6 @@ __asm__(".text\n"
 	"1:	ret\n");
 
 static volatile uint64_t watched, shared_word, beta_word;
-
-static void forget(void)
-{
-	fidelity_seen_count = 0;
-	fidelity_seen_vector = POISON;
-	fidelity_seen_esr = POISON;
-	fidelity_seen_far = POISON;
-	fidelity_seen_elr = POISON;
-}
 
 #define WRITE(reg, v) __asm__ volatile("msr " #reg ", %0\n\tisb" ::"r"((uint64_t)(v)) : "memory")
 #define READ(reg, v)  __asm__ volatile("mrs %0, " #reg : "=r"(v)::"memory")
@@ -196,7 +181,7 @@ static void check_breakpoint(void)
 	READ(dbgbcr0_el1, bcr);
 	ok &= same("OS Lock", "DBGBCR0_EL1 read back", bcr, BCR_EL2_EL1);
 	ok &= same("OS Lock", "MDSCR_EL1 read back", mdscr(), MDSCR_KDE | MDSCR_MDE);
-	forget();
+	fidelity_forget();
 	debug_unmask();
 	debug_target_call();
 	debug_mask();
@@ -206,7 +191,7 @@ static void check_breakpoint(void)
 	WRITE(oslar_el1, 0);
 	READ(oslsr_el1, oslsr);
 	ok = same("breakpoint", "OSLSR_EL1 unlocked", oslsr, OSLSR_OSLM);
-	forget();
+	fidelity_forget();
 	debug_unmask();
 	debug_target_call();
 	debug_mask();
@@ -224,7 +209,7 @@ static void check_watchpoint(void)
 	watched = 1;
 	WRITE(dbgwvr0_el1, (uintptr_t)&watched);
 	WRITE(dbgwcr0_el1, WCR_STORE);
-	forget();
+	fidelity_forget();
 	debug_unmask();
 	v = watched; /* A load: not watched. */
 	__asm__ volatile("adr %0, 1f\n1:\tstr %1, [%2]"
@@ -250,7 +235,7 @@ static void check_watchpoint(void)
  */
 static bool stepped(const char *check, const uint32_t *at, uint64_t x2, bool emulated)
 {
-	forget();
+	fidelity_forget();
 	debug_step(at, x2);
 	return took(check, EC_STEP_CUR, (emulated ? 0 : ISS_STEP_ISV) | FSC_DEBUG,
 		    (uintptr_t)(at + 1));
@@ -284,7 +269,7 @@ static void check_missing(void)
 		held(true, "all 16 breakpoints exist: none to find undefined");
 		return;
 	}
-	forget();
+	fidelity_forget();
 	__asm__ volatile("mrs %0, dbgbcr15_el1" : "=r"(v)::"memory");
 	(void)v;
 	ok = same("DBGBCR15_EL1", "exceptions", fidelity_seen_count, 1);
@@ -336,7 +321,7 @@ static uint64_t store_for_a_while(volatile uint64_t *word, unsigned *gaps)
 	while (now < end) {
 		uint64_t before = now;
 
-		forget();
+		fidelity_forget();
 		debug_unmask();
 		*word = before;
 		debug_mask();

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "check.h"
+#include "fidelity_vectors.h"
 #include "guest.h"
 
 /* Where nothing is: past RAM (tests/qemu/systems/fidelity*.dts), no device. */
@@ -39,7 +40,7 @@
 
 /* What a destination holds before a load that must not complete. */
 #define UNTOUCHED 0x5e5e5e5eu
-#define POISON	  0xdeadbeefdeadbeefull
+#define POISON	  FIDELITY_POISON
 
 #define PSCI_SYSTEM_OFF 0x84000008u
 
@@ -59,12 +60,6 @@
 #define SPSR_M_MASK   0xfu
 #define SPSR_M_EL1H   0x5u
 #define VECTOR_EL1H_S 0x200u /* Synchronous, from the current EL with SP_ELx. */
-
-/* fidelity_vectors.S */
-extern volatile uint64_t fidelity_seen_count, fidelity_seen_vector, fidelity_seen_esr;
-extern volatile uint64_t fidelity_seen_far, fidelity_seen_elr, fidelity_seen_spsr;
-extern volatile uint64_t fidelity_resume;
-extern const char fidelity_vectors[];
 
 void guest_main(uint64_t dtb);
 
@@ -87,17 +82,6 @@ static enum mode mode_of(const char *args)
 	return MODE_UNKNOWN;
 }
 
-/* Forget the last exception, so that a probe that takes none cannot pass on its record. */
-static void forget(void)
-{
-	fidelity_seen_count = 0;
-	fidelity_seen_vector = POISON;
-	fidelity_seen_esr = POISON;
-	fidelity_seen_far = POISON;
-	fidelity_seen_elr = POISON;
-	fidelity_seen_spsr = POISON;
-}
-
 /*
  * The probe named check took one synchronous external abort, from EL1h at
  * insn: EC ec (a data abort's WnR is_write), not on a walk, with FAR the
@@ -109,7 +93,8 @@ static bool took_abort(const char *check, unsigned ec, bool is_write, uint64_t f
 	bool ok;
 
 	if (!same(check, "exceptions taken", fidelity_seen_count, 1))
-		return false; /* The rest is the poison forget() left, or a later exception's. */
+		return false; /* The rest is the poison fidelity_forget() left, or a later
+				 exception's. */
 	ok = same(check, "vector offset", fidelity_seen_vector, VECTOR_EL1H_S);
 	ok &= same(check, "ESR.EC", (esr >> ESR_EC_SHIFT) & ESR_EC_MASK, ec);
 	ok &= same(check, "ESR.IL", (esr & ESR_IL) != 0, 1);
@@ -188,7 +173,7 @@ static void check_counter(void)
 	uint64_t before = 0, phys = 0, after = 0, later = 0;
 	bool ok;
 
-	forget();
+	fidelity_forget();
 	__asm__ volatile("isb\n\tmrs %0, cntvct_el0\n\t"
 			 "isb\n\tmrs %1, cntpct_el0\n\t"
 			 "isb\n\tmrs %2, cntvct_el0"
@@ -209,7 +194,7 @@ static void check_sysregs(void)
 	uint64_t v = POISON, insn = 0;
 	bool ok;
 
-	forget();
+	fidelity_forget();
 	__asm__ volatile("adr %1, 1f\n1:\tmrs %0, pmcr_el0" : "+r"(v), "=&r"(insn)::"memory");
 	ok = same("MRS PMCR_EL0", "exceptions taken", fidelity_seen_count, 1);
 	ok &= same("MRS PMCR_EL0", "vector offset", fidelity_seen_vector, VECTOR_EL1H_S);
@@ -221,14 +206,14 @@ static void check_sysregs(void)
 	ok &= same("MRS PMCR_EL0", "its destination", v, POISON);
 	held(ok, "MRS PMCR_EL0 is undefined: EC 0x0, IL 1, ELR at the MRS");
 
-	forget();
+	fidelity_forget();
 	v = POISON;
 	__asm__ volatile("mrs %0, actlr_el1" : "+r"(v)::"memory");
 	ok = same("MRS ACTLR_EL1", "exceptions taken", fidelity_seen_count, 0);
 	ok &= same("MRS ACTLR_EL1", "the value", v, 0);
 	held(ok, "ACTLR_EL1 reads 0 without an exception");
 
-	forget();
+	fidelity_forget();
 	__asm__ volatile("dc cisw, %0" ::"r"(UINT64_C(0)) : "memory");
 	ok = same("DC CISW", "exceptions taken", fidelity_seen_count, 0);
 	held(ok, "DC CISW runs without an exception");
@@ -241,7 +226,7 @@ static void check_load_store(enum mode mode)
 	uint32_t v;
 	bool ok;
 
-	forget();
+	fidelity_forget();
 	v = load32(NOWHERE_LOAD, &insn);
 	if (mode == MODE_STOP) {
 		/* Not reached: the VMM stopped the VM at the load. */
@@ -261,7 +246,7 @@ static void check_load_store(enum mode mode)
 			 "WnR 0, FAR and ELR right, from EL1h");
 	}
 
-	forget();
+	fidelity_forget();
 	store32(NOWHERE_STORE, 0x600d, &insn);
 	if (mode == MODE_READ_AS_ZERO) {
 		ok = same("STR W", "exceptions taken", fidelity_seen_count, 0);
@@ -279,14 +264,14 @@ static void check_pair_fetch(void)
 	uint64_t insn = 0, sum;
 	bool ok;
 
-	forget();
+	fidelity_forget();
 	sum = load_pair(NOWHERE_PAIR, &insn);
 	ok = took_abort("LDP", EC_DABT_CUR, false, NOWHERE_PAIR, insn);
 	ok &= same("LDP", "its destinations' sum", sum, 2 * (uint64_t)UNTOUCHED);
 	held(ok, "LDP from 0x7f000030: synchronous external abort, EC 0x25 DFSC 0x10 WnR 0, FAR "
 		 "and ELR right, from EL1h");
 
-	forget();
+	fidelity_forget();
 	call_at(NOWHERE_FETCH);
 	ok = took_abort("BLR", EC_IABT_CUR, false, NOWHERE_FETCH, NOWHERE_FETCH);
 	held(ok, "BLR to 0x7f000040: instruction abort, EC 0x21 IFSC 0x10, FAR = ELR = the "
