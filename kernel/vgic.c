@@ -228,6 +228,36 @@ static bool holds(struct vcpu *v, unsigned intid)
 	return false;
 }
 
+/*
+ * intid, if v has it pending and not yet taken (queued, or pending in a
+ * list register), takes priority now: the CPU interface weighs a pending
+ * interrupt by the priority its redistributor has for it now (IHI 0069,
+ * 4.7), so one raised above the guest's priority mask is taken at once.
+ * One the guest has taken keeps the priority it was taken at.
+ */
+static void set_pending_priority(struct vcpu *v, unsigned intid, uint8_t priority)
+{
+	struct vgic *g = &v->vgic;
+	int i = queue_find(g, intid);
+
+	if (i >= 0) {
+		struct vgic_irq irq = g->queue[i];
+
+		queue_remove(g, (unsigned)i);
+		irq.priority = priority;
+		queue_insert(g, irq);
+	}
+	for (uint32_t used = arch_vgic_lr_used(&v->arch); used != 0; used &= used - 1) {
+		unsigned n = (unsigned)__builtin_ctz(used);
+		struct vgic_lr lr = arch_vgic_lr_get(&v->arch, n);
+
+		if (lr.intid == intid && lr.state == VGIC_LR_PENDING) {
+			lr.priority = priority;
+			arch_vgic_lr_set(&v->arch, n, lr);
+		}
+	}
+}
+
 void vgic_set_timers(struct vcpu *v, unsigned enabled, const uint8_t priority[VGIC_TIMERS])
 {
 	struct vgic *g = &v->vgic;
@@ -236,6 +266,8 @@ void vgic_set_timers(struct vcpu *v, unsigned enabled, const uint8_t priority[VG
 		uint8_t bit = (uint8_t)(1u << t);
 		unsigned intid = timer_intids[t];
 
+		if (intid != 0 && priority[t] != g->timer_priority[t])
+			set_pending_priority(v, intid, priority[t]);
 		g->timer_priority[t] = priority[t];
 		if ((enabled & bit) == (g->timers_enabled & bit))
 			continue;

@@ -158,8 +158,9 @@ unsigned vgic_timer_of(unsigned intid);
  * The guest enabled its timers' PPIs at its redistributor (bit n: enum
  * vgic_timer n), with these priorities. A disabled timer that fires stays
  * pending, unseen, until enabled (its line is level-triggered); one
- * disabled before the guest took it is withdrawn. Both are enabled at
- * priority 0x80 until a VMM says otherwise.
+ * disabled before the guest took it is withdrawn; one pending and not
+ * yet taken moves to its new priority. Both are enabled at priority 0x80
+ * until a VMM says otherwise.
  */
 void vgic_set_timers(struct vcpu *v, unsigned enabled, const uint8_t priority[VGIC_TIMERS]);
 

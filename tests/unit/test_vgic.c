@@ -434,6 +434,43 @@ static void test_a_disabled_timer_ppi_is_held_until_enabled_at_its_priority(void
 	assert_false(fake_irq_enabled[VTIMER]);
 }
 
+/*
+ * A new priority for a timer reaches its interrupt while it waits, queued
+ * or pending in a list register (so a guest that raises it above its
+ * priority mask takes it at once), but not once the guest has taken it.
+ */
+static void
+test_a_pending_timer_takes_its_new_priority_but_an_active_one_keeps_its_own(void **state)
+{
+	(void)state;
+	vgic_set_timers(&vcpu, 3u, (const uint8_t[VGIC_TIMERS]){0xc0, 0x80});
+	fake_irq_enabled[VTIMER] = true;
+	vgic_timer_fired(VTIMER);
+	inject(40, 0x80, 0);
+	assert_int_equal(vcpu.vgic.queue[0].intid, 40);
+	assert_int_equal(vcpu.vgic.queue[1].intid, VTIMER);
+
+	/* Queued: it moves ahead of the SPI it now outranks. */
+	vgic_set_timers(&vcpu, 3u, (const uint8_t[VGIC_TIMERS]){0x40, 0x80});
+	assert_int_equal(vcpu.vgic.count, 2);
+	assert_int_equal(vcpu.vgic.queue[0].intid, VTIMER);
+	assert_int_equal(vcpu.vgic.queue[0].priority, 0x40);
+	assert_int_equal(vcpu.vgic.queue[1].intid, 40);
+
+	/* Pending in a list register: the register changes. */
+	assert_true(vgic_enter(&vcpu));
+	assert_int_equal(lr(lr_of(VTIMER))->priority, 0x40);
+	vgic_set_timers(&vcpu, 3u, (const uint8_t[VGIC_TIMERS]){0x60, 0x80});
+	assert_int_equal(lr(lr_of(VTIMER))->priority, 0x60);
+	assert_int_equal(lr(lr_of(40))->priority, 0x80);
+
+	/* Taken: it keeps the priority it was taken at. */
+	lr(lr_of(VTIMER))->state = VGIC_LR_ACTIVE;
+	vgic_set_timers(&vcpu, 3u, (const uint8_t[VGIC_TIMERS]){0x20, 0x80});
+	assert_int_equal(lr(lr_of(VTIMER))->priority, 0x60);
+	assert_int_equal(vcpu.vgic.timer_priority[VGIC_TIMER_VIRT], 0x20);
+}
+
 static void test_wfi_blocks_until_an_injection_and_suspend_cancels_it(void **state)
 {
 	(void)state;
@@ -515,6 +552,9 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(
 			test_a_disabled_timer_ppi_is_held_until_enabled_at_its_priority, setup),
+		cmocka_unit_test_setup(
+			test_a_pending_timer_takes_its_new_priority_but_an_active_one_keeps_its_own,
+			setup),
 		cmocka_unit_test_setup(test_wfi_blocks_until_an_injection_and_suspend_cancels_it,
 				       setup),
 		cmocka_unit_test_setup(test_wfe_ends_at_the_tick_and_wfi_when_a_saved_timer_is_due,
