@@ -272,6 +272,10 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 		if (v->state == MICA_VCPU_INVALID)
 			return MICA_ERR_ILLEGAL_OPERATION;
 		inv->result_count = 1;
+		if (inv->arg[0] == MICA_VCPU_REG_TIMER_IRQS) {
+			inv->result[0] = vgic_timer_irqs(v, arch_counter());
+			return MICA_OK;
+		}
 		return arch_vcpu_read_reg(&v->arch, loaded, v->tcb, inv->arg[0], &inv->result[0]);
 	case MICA_VCPU_WRITE_REG:
 		if (inv->length < 2)

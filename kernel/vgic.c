@@ -22,6 +22,7 @@
 
 #include <mica/abi/exit.h>
 #include <mica/abi/invocation.h>
+#include <mica/abi/vcpu.h>
 
 /*
  * The guest timers' virtual priority, until a distributor model of the
@@ -32,6 +33,8 @@
 static unsigned timer_intids[VGIC_TIMERS];
 
 _Static_assert(VGIC_NOTIFY_VMM == MICA_VIRQ_NOTIFY_EOI, "the ABI flag is the kernel's");
+_Static_assert(VGIC_TIMER_VIRT == MICA_VCPU_TIMER_VIRT && VGIC_TIMER_PHYS == MICA_VCPU_TIMER_PHYS,
+	       "the ABI's timer numbers are the kernel's");
 
 void vgic_init(struct vgic *g)
 {
@@ -285,6 +288,26 @@ void vgic_set_timers(struct vcpu *v, unsigned enabled, const uint8_t priority[VG
 				arch_irq_set_enabled(intid, true);
 		}
 	}
+}
+
+uint32_t vgic_timer_irqs(struct vcpu *v, uint64_t now)
+{
+	uint32_t due = arch_timers_due(&v->arch, now);
+	uint32_t state = 0;
+
+	for (unsigned t = 0; t < VGIC_TIMERS; t++) {
+		if (due & (1u << t))
+			state |= MICA_VCPU_TIMER_LINE(t);
+	}
+	for (uint32_t used = arch_vgic_lr_used(&v->arch); used != 0; used &= used - 1) {
+		struct vgic_lr lr = arch_vgic_lr_get(&v->arch, (unsigned)__builtin_ctz(used));
+		unsigned t = vgic_timer_of(lr.intid);
+
+		if (t < VGIC_TIMERS &&
+		    (lr.state == VGIC_LR_ACTIVE || lr.state == VGIC_LR_PENDING_ACTIVE))
+			state |= MICA_VCPU_TIMER_ACTIVE(t);
+	}
+	return state;
 }
 
 void vgic_load(const struct vcpu *v)

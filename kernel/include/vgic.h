@@ -165,6 +165,13 @@ unsigned vgic_timer_of(unsigned intid);
 void vgic_set_timers(struct vcpu *v, unsigned enabled, const uint8_t priority[VGIC_TIMERS]);
 
 /*
+ * The state of v's timer interrupts at counter value now, as the VMM's
+ * model of the guest's redistributor reads it (MICA_VCPU_REG_TIMER_IRQS):
+ * each timer's line, and whether the guest has its interrupt active.
+ */
+uint32_t vgic_timer_irqs(struct vcpu *v, uint64_t now);
+
+/*
  * The arch's list registers, of v's state: the CPU's while it is loaded,
  * else the copy saved in v. lr_count is what the CPU has (at most
  * VGIC_MAX_LRS).
@@ -186,8 +193,8 @@ void arch_vgic_set_underflow(struct arch_vcpu *v, bool on);
 void arch_vgic_idle(void);
 
 /*
- * The guest timers saved in v (not loaded) that have reached an enabled,
- * unmasked deadline (bit n: enum vgic_timer n).
+ * The guest timers of v (its state loaded on this CPU, or saved) that have
+ * reached an enabled, unmasked deadline (bit n: enum vgic_timer n).
  */
 uint32_t arch_timers_due(const struct arch_vcpu *v, uint64_t now);
 

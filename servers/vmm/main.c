@@ -107,10 +107,8 @@ static void stop_all_vcpus(void)
  * The guest's timers, whose PPIs the kernel delivers (QEMU virt's: the
  * virtual timer's and the EL1 physical timer's, as fdtgen.c lists them).
  */
-#define VTIMER_PPI     27u
-#define PTIMER_PPI     30u
-#define CNT_CTL_ENABLE 1u
-#define CNT_CTL_IMASK  2u
+#define VTIMER_PPI 27u
+#define PTIMER_PPI 30u
 
 static void kernel_ppis(void *ctx, unsigned vcpu, uint32_t enabled, const uint8_t *prio)
 {
@@ -124,23 +122,17 @@ static void kernel_ppis(void *ctx, unsigned vcpu, uint32_t enabled, const uint8_
 		       vcpu, err);
 }
 
-/* A timer's line is high while it is enabled, not masked, and its deadline has passed. */
-static bool kernel_ppi_level(void *ctx, unsigned vcpu, unsigned intid)
+/* The kernel knows a timer's line and whether the guest has its interrupt active. */
+static unsigned kernel_ppi_state(void *ctx, unsigned vcpu, unsigned intid)
 {
-	bool is_virtual = intid == VTIMER_PPI;
-	uint64_t ctl = 0, cval = 0, now;
+	unsigned t = intid == VTIMER_PPI ? MICA_VCPU_TIMER_VIRT : MICA_VCPU_TIMER_PHYS;
+	uint64_t irqs = 0;
 
 	(void)ctx;
-	if (mica_vcpu_read_reg(VMM_CAP_VCPU(vcpu),
-			       is_virtual ? MICA_VCPU_REG_CNTV_CTL : MICA_VCPU_REG_CNTP_CTL,
-			       &ctl) != MICA_OK ||
-	    mica_vcpu_read_reg(VMM_CAP_VCPU(vcpu),
-			       is_virtual ? MICA_VCPU_REG_CNTV_CVAL : MICA_VCPU_REG_CNTP_CVAL,
-			       &cval) != MICA_OK)
-		return false;
-	/* Both counters read the same (CNTVOFF_EL2 is 0); EL0 may read them. */
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(now)::"memory");
-	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && now >= cval;
+	if (mica_vcpu_read_reg(VMM_CAP_VCPU(vcpu), MICA_VCPU_REG_TIMER_IRQS, &irqs) != MICA_OK)
+		return 0;
+	return ((irqs & MICA_VCPU_TIMER_LINE(t)) ? VGICD_PPI_LINE : 0) |
+	       ((irqs & MICA_VCPU_TIMER_ACTIVE(t)) ? VGICD_PPI_ACTIVE : 0);
 }
 
 static enum mica_error setup_gic(void)
@@ -156,7 +148,7 @@ static enum mica_error setup_gic(void)
 				      .clear = clear,
 				      .direct_sgis = direct_sgis,
 				      .kernel_ppis = kernel_ppis,
-				      .kernel_ppi_level = kernel_ppi_level};
+				      .kernel_ppi_state = kernel_ppi_state};
 
 	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++)
 		gcfg.mpidrs[i] = guest_vcpu_mpidr(i);

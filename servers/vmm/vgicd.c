@@ -25,6 +25,10 @@
  *   - Reads of ISPENDR show latched, high level-sensitive and forwarded
  *     interrupts as pending (the model cannot tell pending from active once
  *     an interrupt is in the vCPU); ISACTIVER shows only what the guest set.
+ *   - The PPIs the kernel delivers itself (the guest's timers) are never
+ *     forwarded: the model passes their enables and priorities to the
+ *     kernel (ops.kernel_ppis), and reads of their pending and active bits
+ *     show what the kernel says of them (ops.kernel_ppi_state).
  *   - A priority change applies from the next injection on.
  *
  * Register layout (GIC v3/v4 spec, tables 12-25 and 12-27..29): GICD_CTLR
@@ -354,6 +358,23 @@ static void field_write(struct vgicd *g, struct irq_ref r, enum irq_field field,
 }
 
 /*
+ * The kernel's PPI r, about to be read as field: its pending and active
+ * states are the kernel's (a timer's line, the list registers), so ask.
+ */
+static void read_kernel_ppi(struct vgicd *g, struct irq_ref r, enum irq_field field)
+{
+	unsigned state;
+
+	if (g->ops.kernel_ppi_state == NULL ||
+	    (field != FIELD_SET_PENDING && field != FIELD_CLEAR_PENDING &&
+	     field != FIELD_SET_ACTIVE && field != FIELD_CLEAR_ACTIVE))
+		return;
+	state = g->ops.kernel_ppi_state(g->ops.ctx, r.vcpu, r.intid);
+	r.irq->line = (state & VGICD_PPI_LINE) != 0;
+	r.irq->is_active = (state & VGICD_PPI_ACTIVE) != 0;
+}
+
+/*
  * An access to array a at byte offset off within it: in the distributor
  * (is_dist) or in vCPU vcpu's SGI_base frame.
  */
@@ -377,9 +398,8 @@ static enum mica_error array_access(struct vgicd *g, const struct irq_array *a, 
 			r = lookup(g, vcpu, intid);
 		if (r.irq == NULL)
 			continue;
-		if (!is_write && r.irq->is_kernels && g->ops.kernel_ppi_level != NULL &&
-		    (a->field == FIELD_SET_PENDING || a->field == FIELD_CLEAR_PENDING))
-			r.irq->line = g->ops.kernel_ppi_level(g->ops.ctx, vcpu, intid);
+		if (!is_write && r.irq->is_kernels)
+			read_kernel_ppi(g, r, a->field);
 		if (is_write)
 			field_write(g, r, a->field, (uint32_t)(*value >> (i * a->bits)) & mask);
 		else

@@ -57,18 +57,24 @@ struct vgicd_ops {
 	/*
 	 * For the PPIs the kernel delivers itself (vgicd_config.kernel_ppis: the
 	 * guest's timers), which the model never injects. Optional (NULL: the
-	 * kernel's defaults stand, and they read as never pending).
+	 * kernel's defaults stand, and they read as never pending nor active).
 	 * kernel_ppis: which of them vcpu has enabled, in an enabled group (bit
 	 * n: INTID n), with the priorities of all its private INTIDs; called
-	 * whenever that changes, and after a reset. kernel_ppi_level: is
-	 * intid's line high for vcpu now (a timer whose condition is met)? Asked
-	 * when the guest reads its pending state.
+	 * whenever that changes, and after a reset. kernel_ppi_state: intid's
+	 * state for vcpu now, VGICD_PPI_* bits: its line high (a timer whose
+	 * condition is met), and active (the guest took it and has not yet
+	 * deactivated it). Asked when the guest reads its pending or active
+	 * state.
 	 */
 	void (*kernel_ppis)(void *ctx, unsigned vcpu, uint32_t enabled,
 			    const uint8_t prio[VGICD_PRIVATE]);
-	bool (*kernel_ppi_level)(void *ctx, unsigned vcpu, unsigned intid);
+	unsigned (*kernel_ppi_state)(void *ctx, unsigned vcpu, unsigned intid);
 	void *ctx;
 };
+
+/* What ops.kernel_ppi_state answers. */
+#define VGICD_PPI_LINE	 1u /* The line is high: the interrupt is pending. */
+#define VGICD_PPI_ACTIVE 2u /* The guest has it active. */
 
 struct vgicd_config {
 	uint64_t dist_base;   /* 64 KiB aligned. */
@@ -87,7 +93,7 @@ struct vgicd_irq {
 	bool is_edge;	   /* ICFGR: edge-triggered (else level-sensitive). */
 	bool is_latched;   /* Pending: an edge, or set by ISPENDR, not yet injected. */
 	bool line;	   /* The input line's level (level-sensitive interrupts). */
-	bool is_active;	   /* Set by the guest through ISACTIVER. */
+	bool is_active;	   /* Set through ISACTIVER; the kernel's PPIs: what it says. */
 	bool is_forwarded; /* Injected into forwarded_to and not yet EOI'd or cleared. */
 	bool is_kernels;   /* Delivered by the kernel (vgicd_config.kernel_ppis). */
 	uint8_t forwarded_to;

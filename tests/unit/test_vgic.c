@@ -471,6 +471,40 @@ test_a_pending_timer_takes_its_new_priority_but_an_active_one_keeps_its_own(void
 	assert_int_equal(vcpu.vgic.timer_priority[VGIC_TIMER_VIRT], 0x20);
 }
 
+/*
+ * What the VMM's GIC model reads of the timers (MICA_VCPU_REG_TIMER_IRQS):
+ * each timer's line, and a timer's interrupt active while the guest holds
+ * it active (active, or active and pending again), not while it is only
+ * pending, nor once deactivated; another INTID's active state is not a
+ * timer's.
+ */
+static void test_timer_irqs_show_each_line_and_an_active_timer_interrupt(void **state)
+{
+	unsigned n;
+
+	(void)state;
+	assert_int_equal(vgic_timer_irqs(&vcpu, 0), 0);
+	vcpu.arch.timers_due = 1u << VGIC_TIMER_PHYS;
+	assert_int_equal(vgic_timer_irqs(&vcpu, 0), MICA_VCPU_TIMER_LINE(MICA_VCPU_TIMER_PHYS));
+	vcpu.arch.timers_due = 1u << VGIC_TIMER_VIRT;
+	fake_irq_enabled[VTIMER] = true;
+	vgic_timer_fired(VTIMER);
+	inject(40, 0x80, 0);
+	assert_true(vgic_enter(&vcpu));
+	n = lr_of(VTIMER);
+	assert_int_equal(vgic_timer_irqs(&vcpu, 0), MICA_VCPU_TIMER_LINE(MICA_VCPU_TIMER_VIRT));
+	lr(lr_of(40))->state = VGIC_LR_ACTIVE;
+	assert_int_equal(vgic_timer_irqs(&vcpu, 0), MICA_VCPU_TIMER_LINE(MICA_VCPU_TIMER_VIRT));
+
+	lr(n)->state = VGIC_LR_ACTIVE;
+	vcpu.arch.timers_due = 0; /* The handler stopped the timer. */
+	assert_int_equal(vgic_timer_irqs(&vcpu, 0), MICA_VCPU_TIMER_ACTIVE(MICA_VCPU_TIMER_VIRT));
+	lr(n)->state = VGIC_LR_PENDING_ACTIVE;
+	assert_int_equal(vgic_timer_irqs(&vcpu, 0), MICA_VCPU_TIMER_ACTIVE(MICA_VCPU_TIMER_VIRT));
+	guest_handles(n);
+	assert_int_equal(vgic_timer_irqs(&vcpu, 0), 0);
+}
+
 static void test_wfi_blocks_until_an_injection_and_suspend_cancels_it(void **state)
 {
 	(void)state;
@@ -555,6 +589,8 @@ int main(void)
 		cmocka_unit_test_setup(
 			test_a_pending_timer_takes_its_new_priority_but_an_active_one_keeps_its_own,
 			setup),
+		cmocka_unit_test_setup(test_timer_irqs_show_each_line_and_an_active_timer_interrupt,
+				       setup),
 		cmocka_unit_test_setup(test_wfi_blocks_until_an_injection_and_suspend_cancels_it,
 				       setup),
 		cmocka_unit_test_setup(test_wfe_ends_at_the_tick_and_wfi_when_a_saved_timer_is_due,

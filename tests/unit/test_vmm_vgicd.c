@@ -741,7 +741,8 @@ static unsigned kernel_calls;
 static unsigned kernel_vcpu;
 static uint32_t kernel_enabled;
 static uint8_t kernel_prio[VGICD_PRIVATE];
-static bool timer_high[3][VGICD_PRIVATE];
+static unsigned timer_state[3][VGICD_PRIVATE]; /* VGICD_PPI_* */
+static unsigned state_asks;
 
 static void fake_kernel_ppis(void *ctx, unsigned vcpu, uint32_t enabled, const uint8_t *prio)
 {
@@ -752,10 +753,11 @@ static void fake_kernel_ppis(void *ctx, unsigned vcpu, uint32_t enabled, const u
 	memcpy(kernel_prio, prio, VGICD_PRIVATE);
 }
 
-static bool fake_kernel_ppi_level(void *ctx, unsigned vcpu, unsigned intid)
+static unsigned fake_kernel_ppi_state(void *ctx, unsigned vcpu, unsigned intid)
 {
 	(void)ctx;
-	return timer_high[vcpu][intid];
+	state_asks++;
+	return timer_state[vcpu][intid];
 }
 
 static void setup_kernel_ppis(void)
@@ -763,12 +765,12 @@ static void setup_kernel_ppis(void)
 	static const struct vgicd_ops kops = {.inject = fake_inject,
 					      .clear = fake_clear,
 					      .kernel_ppis = fake_kernel_ppis,
-					      .kernel_ppi_level = fake_kernel_ppi_level};
+					      .kernel_ppi_state = fake_kernel_ppi_state};
 	struct vgicd_config cfg = config();
 
 	cfg.kernel_ppis = 1u << 27 | 1u << 30;
 	kernel_calls = 0;
-	memset(timer_high, 0, sizeof(timer_high));
+	memset(timer_state, 0, sizeof(timer_state));
 	assert_int_equal(vgicd_init(&g, &cfg, &kops), MICA_OK);
 	vgicd_reset(&g);
 	/* After a reset every vCPU is told: nothing enabled. */
@@ -779,10 +781,11 @@ static void setup_kernel_ppis(void)
 /*
  * The model never injects the kernel's PPIs; the guest's enable, group and
  * priority for them reach the kernel; their pending bit is the timer's line
- * (asked of the kernel's side when read), and the guest cannot set or clear
- * it, nor their active state.
+ * and their active bit whether the guest has one active (both asked of the
+ * kernel's side when read), and the guest can set or clear neither.
  */
-static void test_the_kernels_ppis_are_the_kernels_and_the_guest_sees_their_lines(void **state)
+static void
+test_the_kernels_ppis_are_the_kernels_and_the_guest_sees_their_lines_and_active_states(void **state)
 {
 	(void)state;
 	setup_kernel_ppis();
@@ -804,7 +807,7 @@ static void test_the_kernels_ppis_are_the_kernels_and_the_guest_sees_their_lines
 
 	/* Pending: the line, whatever is written. */
 	assert_int_equal(rd32(SGI(1) + ISPENDR) & (1u << 27 | 1u << 30), 0);
-	timer_high[1][30] = true;
+	timer_state[1][30] = VGICD_PPI_LINE;
 	assert_int_equal(rd32(SGI(1) + ISPENDR) & (1u << 27 | 1u << 30), 1u << 30);
 	assert_int_equal(rd32(SGI(1) + ICPENDR) & (1u << 27 | 1u << 30), 1u << 30);
 	assert_int_equal(rd32(SGI(0) + ISPENDR) & (1u << 30), 0);
@@ -813,6 +816,29 @@ static void test_the_kernels_ppis_are_the_kernels_and_the_guest_sees_their_lines
 	wr32(SGI(1) + ISACTIVER, 1u << 27);
 	assert_int_equal(rd32(SGI(1) + ISPENDR) & (1u << 27 | 1u << 30), 1u << 30);
 	assert_int_equal(rd32(SGI(1) + ISACTIVER) & (1u << 27), 0);
+	/* Active: as the kernel says, whatever is written. */
+	timer_state[1][27] = VGICD_PPI_ACTIVE;
+	assert_int_equal(rd32(SGI(1) + ISACTIVER) & (1u << 27 | 1u << 30), 1u << 27);
+	assert_int_equal(rd32(SGI(1) + ICACTIVER) & (1u << 27 | 1u << 30), 1u << 27);
+	assert_int_equal(rd32(SGI(1) + ISPENDR) & (1u << 27 | 1u << 30), 1u << 30);
+	wr32(SGI(1) + ICACTIVER, 1u << 27);
+	assert_int_equal(rd32(SGI(1) + ISACTIVER) & (1u << 27), 1u << 27);
+	timer_state[1][27] = VGICD_PPI_LINE | VGICD_PPI_ACTIVE;
+	assert_int_equal(rd32(SGI(1) + ISPENDR) & (1u << 27), 1u << 27);
+	assert_int_equal(rd32(SGI(1) + ISACTIVER) & (1u << 27), 1u << 27);
+	timer_state[1][27] = 0;
+	assert_int_equal(rd32(SGI(1) + ISACTIVER) & (1u << 27), 0);
+	/* Only the pending and active arrays ask the kernel. */
+	state_asks = 0;
+	(void)rd32(SGI(1) + ISENABLER);
+	(void)rd32(SGI(1) + IGROUPR);
+	(void)rd32(SGI(1) + IPRIORITYR + 24);
+	assert_int_equal(state_asks, 0);
+	/* Active, it is still never injected, nor withdrawn. */
+	timer_state[1][30] = VGICD_PPI_LINE | VGICD_PPI_ACTIVE;
+	assert_int_equal(rd32(SGI(1) + ISACTIVER) & (1u << 30), 1u << 30);
+	timer_state[1][30] = VGICD_PPI_LINE;
+	assert_int_equal(rd32(SGI(1) + ISACTIVER) & (1u << 30), 0);
 	/* Enabled and high, yet never injected by the model. */
 	wr32(SGI(1) + ISENABLER, 1u << 30);
 	assert_int_equal(kernel_enabled, 1u << 27 | 1u << 30);
@@ -827,7 +853,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_gicd_typer_reports_the_spis_and_no_lpis),
-		T(test_the_kernels_ppis_are_the_kernels_and_the_guest_sees_their_lines),
+		T(test_the_kernels_ppis_are_the_kernels_and_the_guest_sees_their_lines_and_active_states),
 		T(test_gicd_ctlr_shows_are_and_ds_and_keeps_only_the_group_enables),
 		T(test_pidr2_reports_gicv3_in_distributor_and_redistributors),
 		T(test_gicr_typer_matches_each_vcpu_and_marks_the_last),

@@ -116,8 +116,9 @@ enum mica_invocation {
 	 * registers zeroed but x0, its virtual interrupts dropped. Created or
 	 * Free -> Free; a Ready vCPU whose thread is not running stays Ready.
 	 * GET_STATE -> MR0 the state.
-	 * READ_REG: MR0 a MICA_VCPU_REG_* -> MR0 the value. WRITE_REG: MR0 the
-	 * register, MR1 the value (PSTATE: only EL0t, EL1t or EL1h, AArch64).
+	 * READ_REG: MR0 a MICA_VCPU_REG_* -> MR0 the value (also
+	 * MICA_VCPU_REG_TIMER_IRQS, read only). WRITE_REG: MR0 the register,
+	 * MR1 the value (PSTATE: only EL0t, EL1t or EL1h, AArch64).
 	 * INJECT_IRQ: MR0 INTID (0..1019), MR1 priority (0 highest..255),
 	 * MR2 MICA_VIRQ_* flags; pending until the guest takes it. An INTID
 	 * already pending is not queued twice.

@@ -69,4 +69,21 @@ enum mica_vcpu_reg {
 	MICA_VCPU_REG_COUNT = MICA_VCPU_REG_DBGWCR0 + 16,
 };
 
+/*
+ * Not a register of the guest's: read with MICA_VCPU_READ_REG (a write is
+ * refused), the state of the guest's timers' interrupts, which the kernel
+ * delivers itself (MICA_VCPU_SET_TIMERS), for the VMM's model of the
+ * guest's redistributor. Timer t is MICA_VCPU_TIMER_VIRT (the virtual
+ * timer) or MICA_VCPU_TIMER_PHYS (the EL1 physical timer). Bit
+ * MICA_VCPU_TIMER_LINE(t): its line is high (CNTx_CTL enabled and not
+ * masked, the deadline reached; Arm ARM D11.2.4). Bit
+ * MICA_VCPU_TIMER_ACTIVE(t): the guest has taken its interrupt and not yet
+ * deactivated it.
+ */
+#define MICA_VCPU_REG_TIMER_IRQS  0x100u
+#define MICA_VCPU_TIMER_VIRT	  0u
+#define MICA_VCPU_TIMER_PHYS	  1u
+#define MICA_VCPU_TIMER_LINE(t)	  (1u << (t))
+#define MICA_VCPU_TIMER_ACTIVE(t) (1u << (8u + (t)))
+
 #endif
