@@ -19,8 +19,12 @@
 
 #define PSCI_CPU_ON_64 0xc4000003u
 
-/* How long the boot CPU waits for another to come up, in counter ticks (1/10 s). */
-#define START_TIMEOUT_DIVISOR 10
+/*
+ * How long the boot CPU waits for another to come up: a real core takes
+ * microseconds; an emulated one is a host thread that a loaded host may
+ * not run for a while (qemu.vmm-bare-smp once waited past 1/10 s).
+ */
+#define START_TIMEOUT_SECONDS 5
 
 extern char secondary_entry[];
 extern char vectors_smp[];
@@ -85,7 +89,7 @@ void arch_smp_start(const struct platform *p)
 				(unsigned long long)mpidr, (long long)err);
 			continue;
 		}
-		deadline = arch_counter() + arch_counter_hz() / START_TIMEOUT_DIVISOR;
+		deadline = arch_counter() + arch_counter_hz() * START_TIMEOUT_SECONDS;
 		while (__atomic_load_n(&cpu_up[cpu], __ATOMIC_ACQUIRE) == 0 &&
 		       arch_counter() < deadline)
 			arch_cpu_relax();
