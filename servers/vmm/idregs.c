@@ -21,6 +21,12 @@
 #define PFR1_HIDDEN (FIELD(8) | FIELD(12) | FIELD(16) | FIELD(24))
 /* ID_AA64DFR0_EL1: PMUVer [11:8], PMSVer [35:32] (SPE), TraceBuffer [47:44]. */
 #define DFR0_HIDDEN (FIELD(8) | FIELD(32) | FIELD(44))
+/*
+ * ID_AA64DFR1_EL1: the debug extensions after Armv8.8 (more than 16
+ * breakpoints and watchpoints, banked through MDSELR_EL1, and the rest),
+ * none of which the kernel switches: all hidden.
+ */
+#define ID_AA64DFR1 MICA_SYSREG(3, 0, 0, 5, 1)
 /* ID_DFR0_EL1 (AArch32 view): PerfMon [27:24]. */
 #define ID_DFR0	       MICA_SYSREG(3, 0, 0, 1, 2)
 #define DFR0_32_HIDDEN FIELD(24)
@@ -41,7 +47,8 @@ uint64_t idregs_guest_value(uint64_t enc, uint64_t hw)
 		return hw & ~PFR1_HIDDEN;
 	case ID_AA64ZFR0:
 	case ID_AA64SMFR0:
-		return 0; /* SVE's and SME's own feature registers. */
+	case ID_AA64DFR1:
+		return 0; /* SVE's and SME's own feature registers; later debug. */
 	case ID_AA64DFR0:
 		return hw & ~DFR0_HIDDEN;
 	case ID_DFR0:

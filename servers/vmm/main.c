@@ -91,6 +91,14 @@ static enum mica_error start_vcpu(unsigned i, uint64_t pc, uint64_t x0)
 	if (err == MICA_OK)
 		err = mica_vcpu_write_reg(VMM_CAP_VCPU(i), MICA_VCPU_REG_VMPIDR,
 					  UINT64_C(1) << 31 | guest_vcpu_mpidr(i));
+	/*
+	 * A power-up is a cold reset of its debug logic too: OS Lock set,
+	 * nothing enabled (SET_ENTRY cleared the kernel's part).
+	 */
+	vdebug_reset(&vmm.debug[i]);
+	if (err == MICA_OK)
+		err = mica_vcpu_write_reg(VMM_CAP_VCPU(i), MICA_VCPU_REG_MDSCR,
+					  vdebug_mdscr(&vmm.debug[i]));
 	if (err == MICA_OK)
 		err = mica_tcb_resume(VMM_CAP_TCB(i));
 	return err;
@@ -175,17 +183,6 @@ static bool boot_guest(void)
 		return false;
 	/* A reset (or none yet) keeps the devices' line levels. */
 	vgicd_reset(&vmm.gic);
-	/* A cold reset of every vCPU's debug logic: OS Lock set, nothing enabled. */
-	for (unsigned i = 0; i < vmm.vm->vcpu_count && err == MICA_OK; i++) {
-		vdebug_reset(&vmm.debug[i]);
-		err = mica_vcpu_write_reg(VMM_CAP_VCPU(i), MICA_VCPU_REG_MDSCR,
-					  vdebug_mdscr(&vmm.debug[i]));
-	}
-	if (err != MICA_OK) {
-		printf("vmm %s: cannot reset the vCPUs' debug state (error %d)\n", vmm.vm->name,
-		       err);
-		return false;
-	}
 	err = psci_init(&vmm.psci, mpidrs, vmm.vm->vcpu_count, 0);
 	if (err == MICA_OK)
 		err = start_vcpu(0, vmm.guest.entry, vmm.guest.x0);
@@ -460,6 +457,10 @@ static struct answer sysreg(unsigned vcpu, const uint64_t *mr)
 /* Exception classes of a guest's stage-2 abort (ESR_EL2.EC, Arm ARM D19.2.46). */
 #define EC_IABT_LOW 0x20u
 #define EC_DABT_LOW 0x24u
+/* An AArch32 MCR/MRC, LDC/STC or MRRC to CP14 (the debug registers), trapped. */
+#define EC_CP14_MR  0x05u
+#define EC_CP14_LS  0x06u
+#define EC_CP14_MRR 0x0cu
 
 static struct answer guest_fault(unsigned vcpu, const uint64_t *mr)
 {
@@ -469,6 +470,11 @@ static struct answer guest_fault(unsigned vcpu, const uint64_t *mr)
 	if ((ec == EC_IABT_LOW || ec == EC_DABT_LOW) && !is_something(ipa))
 		return unmapped(vcpu, ipa, ec == EC_IABT_LOW ? "a fetch" : "an undecodable access",
 				false);
+	/* An AArch32 EL0's debug registers (MDCR_EL2.TDA): not offered, as on a CPU without. */
+	if (ec == EC_CP14_MR || ec == EC_CP14_LS || ec == EC_CP14_MRR) {
+		(void)mica_vcpu_inject_undef(VMM_CAP_VCPU(vcpu));
+		return resume_with(0);
+	}
 	printf("vmm %s: vCPU %u stopped: ESR 0x%llx FAR 0x%llx IPA 0x%llx PC 0x%llx\n",
 	       vmm.vm->name, vcpu, (unsigned long long)mr[0], (unsigned long long)mr[1],
 	       (unsigned long long)mr[2], (unsigned long long)mr[3]);

@@ -58,7 +58,8 @@ uint64_t vdebug_mdscr(const struct vdebug *d)
 {
 	uint64_t mdscr = d->mdscr & ~MDSCR_HDE; /* Halting needs an external debugger. */
 
-	if (d->os_lock || d->double_lock)
+	/* The Double Lock holds only while no power-down is requested (OSDLR_EL1). */
+	if (d->os_lock || (d->double_lock && !d->power_down))
 		mdscr &= ~(MDSCR_SS | MDSCR_KDE | MDSCR_MDE);
 	return mdscr;
 }
@@ -93,7 +94,7 @@ static enum vdebug_action debug_write(struct vdebug *d, uint64_t enc, uint64_t v
 		return VDEBUG_MDSCR;
 	case DBGPRCR_EL1:
 		d->power_down = (v & 1) != 0;
-		return VDEBUG_DONE;
+		return VDEBUG_MDSCR;
 	case DBGCLAIMSET_EL1:
 		d->claim |= (uint8_t)(v & CLAIM_TAGS);
 		return VDEBUG_DONE;

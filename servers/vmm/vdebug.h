@@ -45,8 +45,9 @@ enum vdebug_action vdebug_access(struct vdebug *d, uint64_t enc, bool is_write, 
 
 /*
  * The MDSCR_EL1 the guest runs with: as written, but with breakpoints,
- * watchpoints and software step off while an OS Lock is set (Arm ARM
- * D2.4, "Enabling debug exceptions").
+ * watchpoints and software step off while the OS Lock is set, or the OS
+ * Double Lock with no power-down requested (Arm ARM D2.4, "Enabling debug
+ * exceptions"; OSDLR_EL1).
  */
 uint64_t vdebug_mdscr(const struct vdebug *d);
 

@@ -10,7 +10,8 @@
  * take the guest's vector with the syndrome, FAR and ELR a CPU gives; a
  * step over an instruction its VMM or a device server emulates stops
  * after that one instruction; the registers read back what was written;
- * one the CPU lacks is undefined. Then it arms what would stop the host
+ * one the CPU lacks is undefined; its second vCPU, powered up a second
+ * time, finds its debug logic reset. Then it arms what would stop the host
  * if it leaked there (software step, and a watchpoint over the low 2 GiB
  * at every level) and makes hundreds of exits to its VMM and its UART's
  * server: they must go on serving. Last, it keeps a watchpoint on a word
@@ -74,6 +75,10 @@
 
 #define VECTOR_EL1H_S	0x200u
 #define PSCI_VERSION	0x84000000u
+#define PSCI_CPU_OFF	0x84000002u
+#define PSCI_CPU_ON	0xc4000003u
+#define PSCI_AFFINITY	0xc4000004u
+#define AFFINITY_OFF	1u
 #define PSCI_SYSTEM_OFF 0x84000008u
 #define UART_FR		0x09000018ull
 #define FR_EMPTIES	(1u << 7 | 1u << 4) /* UARTFR: TXFE, RXFE; a live UART has one set. */
@@ -332,6 +337,50 @@ static uint64_t store_for_a_while(volatile uint64_t *word, unsigned *gaps)
 	return stops;
 }
 
+/*
+ * alpha's vCPU 1, started twice with CPU_ON: the first time it clears the
+ * OS Lock and enables debug, the second it reports what a power-up left
+ * (a cold reset of its debug logic: OS Lock set, MDSCR_EL1 0). Each time
+ * it turns itself off.
+ */
+static volatile uint64_t secondary_oslsr, secondary_mdscr, secondary_runs;
+
+static void secondary(uint64_t run)
+{
+	if (run == 1) {
+		WRITE(oslar_el1, 0);
+		WRITE(mdscr_el1, MDSCR_KDE | MDSCR_MDE);
+	} else {
+		READ(oslsr_el1, secondary_oslsr);
+		READ(mdscr_el1, secondary_mdscr);
+	}
+	secondary_runs = run;
+	(void)guest_hvc(PSCI_CPU_OFF, 0, 0, 0, 0);
+	for (;;)
+		; /* CPU_OFF does not return. */
+}
+
+/* Start vCPU 1 for run, and wait until it is off again. */
+static bool run_secondary(uint64_t run)
+{
+	uint64_t err = guest_hvc(PSCI_CPU_ON, 1, GUEST_IMAGE_BASE, run, 0).x[0];
+
+	if (!same("CPU_ON", "PSCI status", err, 0))
+		return false;
+	while (secondary_runs != run || guest_hvc(PSCI_AFFINITY, 1, 0, 0, 0).x[0] != AFFINITY_OFF)
+		;
+	return true;
+}
+
+static void check_power_up(void)
+{
+	bool ok = run_secondary(1) && run_secondary(2);
+
+	ok = ok && same("power-up", "OSLSR_EL1", secondary_oslsr, OSLSR_OSLM | OSLSR_OSLK);
+	ok = ok && same("power-up", "MDSCR_EL1", secondary_mdscr, 0);
+	held(ok, "a vCPU powered up again (CPU_ON) has its OS Lock set and MDSCR_EL1 0");
+}
+
 static void alpha(void)
 {
 	uint64_t stops;
@@ -342,6 +391,7 @@ static void alpha(void)
 	check_watchpoint();
 	check_step();
 	check_missing();
+	check_power_up();
 	check_host_untouched();
 
 	WRITE(dbgwvr2_el1, (uintptr_t)&shared_word);
@@ -376,7 +426,13 @@ static void beta(void)
 
 void guest_main(uint64_t dtb)
 {
-	const char *args = bootargs((const uint8_t *)dtb);
+	uint64_t mpidr;
+	const char *args;
+
+	READ(mpidr_el1, mpidr);
+	if ((mpidr & 0xff) != 0)
+		secondary(dtb); /* alpha's vCPU 1: x0 is CPU_ON's context. */
+	args = bootargs((const uint8_t *)dtb);
 
 	check_name = "debug";
 	__asm__ volatile("msr vbar_el1, %0\n\tisb" ::"r"(fidelity_vectors) : "memory");

@@ -39,6 +39,8 @@ static void test_dfr0_hides_pmu_spe_trbe(void **state)
 	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 5, 0), ALL), UINT64_C(0x123406709abcd0f1));
 	/* The AArch32 view, ID_DFR0_EL1: PerfMon [27:24] reads 0 too. */
 	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 1, 2), ALL), UINT64_C(0x1234567890bcdef1));
+	/* ID_AA64DFR1_EL1: the debug extensions after Armv8.8, none switched. */
+	assert_int_equal(idregs_guest_value(ENC(3, 0, 0, 5, 1), ALL), 0);
 }
 
 /* Every PMU register, and nothing next to them, is the PMU's (Arm ARM D13.3 encodings). */

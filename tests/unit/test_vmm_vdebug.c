@@ -22,6 +22,7 @@
 #define OSLAR	  ENC(2, 0, 1, 0, 4)
 #define OSLSR	  ENC(2, 0, 1, 1, 4)
 #define OSDLR	  ENC(2, 0, 1, 3, 4)
+#define PRCR	  ENC(2, 0, 1, 4, 4)
 #define CLAIMSET  ENC(2, 0, 7, 8, 6)
 #define CLAIMCLR  ENC(2, 0, 7, 9, 6)
 #define MDCCSR	  ENC(2, 3, 0, 1, 0)
@@ -80,7 +81,14 @@ static void test_os_lock(void **state)
 	assert_int_equal(access(&d, OSDLR, true, &one), VDEBUG_MDSCR);
 	assert_int_equal(read(&d, OSDLR), 1);
 	assert_int_equal(vdebug_mdscr(&d), 0);
+	/* A power-down request (DBGPRCR_EL1.CORENPDRQ) keeps the Double Lock from holding. */
+	assert_int_equal(access(&d, PRCR, true, &one), VDEBUG_MDSCR);
+	assert_int_equal(read(&d, PRCR), 1);
+	assert_int_equal(vdebug_mdscr(&d), SS | KDE | MDE);
+	assert_int_equal(access(&d, PRCR, true, &zero), VDEBUG_MDSCR);
+	assert_int_equal(vdebug_mdscr(&d), 0);
 	assert_int_equal(access(&d, OSDLR, true, &zero), VDEBUG_MDSCR);
+	assert_int_equal(vdebug_mdscr(&d), SS | KDE | MDE);
 	assert_int_equal(access(&d, OSLAR, true, &one), VDEBUG_MDSCR);
 	assert_int_equal(vdebug_mdscr(&d), 0);
 }

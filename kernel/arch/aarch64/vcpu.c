@@ -121,28 +121,43 @@ static void dbg_write(enum arch_dbg kind, unsigned n, uint64_t value)
 
 /*
  * DBGBCR<n>_EL1 and DBGWCR<n>_EL1 (Arm ARM D19.3): enable E, the levels
- * PMC (PAC) and HMC, the security states SSC; DBGBCR's type BT, whose top
- * bit selects the VMID and EL2 context types. Bits 63:32 are RES0.
+ * PMC (PAC) and HMC, the security states SSC and SSCE; DBGBCR's type BT,
+ * whose top bit selects the VMID and EL2 context types. Bits 63:32 are
+ * RES0.
  */
-#define DBGCR_E	      UINT64_C(1)
-#define DBGCR_PMC     (UINT64_C(3) << 1)
-#define DBGCR_HMC     (UINT64_C(1) << 13)
-#define DBGCR_SSC     (UINT64_C(3) << 14)
-#define DBGBCR_BT_EL2 (UINT64_C(1) << 23)
+#define DBGCR_E		  UINT64_C(1)
+#define DBGCR_PMC	  (UINT64_C(3) << 1)
+#define DBGCR_HMC	  (UINT64_C(1) << 13)
+#define DBGCR_SSC_SHIFT	  14
+#define DBGCR_SSC	  (UINT64_C(3) << DBGCR_SSC_SHIFT)
+#define DBGCR_SSCE	  (UINT64_C(1) << 29)
+#define DBGBCR_BT_SHIFT	  20
+#define DBGBCR_BT_EL2	  (UINT64_C(8) << DBGBCR_BT_SHIFT)
+#define DBGBCR_BT_LINKED  (UINT64_C(1) << DBGBCR_BT_SHIFT)
+#define DBGBCR_BT_CONTEXT (UINT64_C(2) << DBGBCR_BT_SHIFT)
 
 /*
- * A guest's breakpoint or watchpoint control as the CPU holds it: HMC and
- * SSC 0, so that it matches at EL1 or EL0 as PMC says and never at EL2
- * (Arm ARM D2.9 and D2.10, the HMC, SSC and PMC tables); it never matches
- * on a VMID or an EL2 context either. One left with no level to match
- * (PMC 0: reserved with HMC and SSC 0) is disabled.
+ * A guest's breakpoint or watchpoint control as the CPU holds it: HMC,
+ * SSC and SSCE 0, so that it matches at EL1 or EL0 as PMC says and never
+ * at EL2 (Arm ARM D2.9 and D2.10, the HMC, SSC and PMC tables); never on
+ * a VMID or an EL2 context either (BT 0b1xxx). One that asked for the
+ * Secure state only (SSC 0b10, or 0b11 without HMC) matches nothing in
+ * this Non-secure guest, and one left with no level to match (PMC 0,
+ * reserved with HMC and SSC 0) neither: both are disabled. A linked
+ * context breakpoint matches no level by itself (the breakpoint or
+ * watchpoint linking to it has them), so its PMC does not matter.
  */
-static uint64_t dbg_control(uint64_t ctrl, uint64_t forbidden)
+static uint64_t dbg_control(uint64_t ctrl, bool is_breakpoint)
 {
-	ctrl &= UINT32_MAX & ~(DBGCR_HMC | DBGCR_SSC);
-	if ((ctrl & DBGCR_PMC) == 0 || (ctrl & forbidden) != 0)
+	uint64_t ssc = (ctrl & DBGCR_SSC) >> DBGCR_SSC_SHIFT;
+	uint64_t context = DBGBCR_BT_LINKED | DBGBCR_BT_CONTEXT;
+	bool linked_context = is_breakpoint && (ctrl & context) == context;
+	bool secure_only = ssc == 2 || (ssc == 3 && !(ctrl & DBGCR_HMC));
+	bool el2_context = is_breakpoint && (ctrl & DBGBCR_BT_EL2) != 0;
+
+	if (secure_only || el2_context || ((ctrl & DBGCR_PMC) == 0 && !linked_context))
 		ctrl &= ~DBGCR_E;
-	return ctrl;
+	return ctrl & UINT32_MAX & ~(DBGCR_HMC | DBGCR_SSC | DBGCR_SSCE);
 }
 
 /*
@@ -160,11 +175,11 @@ static void debug_load(const struct arch_vcpu *v)
 		return;
 	for (unsigned n = 0; n < arch_debug_brps; n++) {
 		dbg_write(ARCH_DBG_BVR, n, v->dbg[ARCH_DBG_BVR][n]);
-		dbg_write(ARCH_DBG_BCR, n, dbg_control(v->dbg[ARCH_DBG_BCR][n], DBGBCR_BT_EL2));
+		dbg_write(ARCH_DBG_BCR, n, dbg_control(v->dbg[ARCH_DBG_BCR][n], true));
 	}
 	for (unsigned n = 0; n < arch_debug_wrps; n++) {
 		dbg_write(ARCH_DBG_WVR, n, v->dbg[ARCH_DBG_WVR][n]);
-		dbg_write(ARCH_DBG_WCR, n, dbg_control(v->dbg[ARCH_DBG_WCR][n], 0));
+		dbg_write(ARCH_DBG_WCR, n, dbg_control(v->dbg[ARCH_DBG_WCR][n], false));
 	}
 }
 
