@@ -136,14 +136,14 @@ static void bind_caller(struct tcb *caller, struct reply *r)
  * The fault (or guest exit) t is blocked delivering cannot be answered: it
  * stays stopped, its registers as they were (they are the faulting
  * context, or a guest's), unless a device server had a guest's exit, which
- * then goes to the VMM.
+ * the guest then retries (vcpu_exit_retry).
  */
 static void fault_lost(struct tcb *t)
 {
 	t->send_is_fault = false;
 	t->state = THREAD_INACTIVE;
 	if (t->vcpu != NULL)
-		vcpu_exit_lost(t);
+		vcpu_exit_retry(t);
 }
 
 /* A blocked Call or send that cannot complete: a fault is lost, anything else fails. */

@@ -381,6 +381,17 @@ void vcpu_exit_lost(struct tcb *t)
 	thread_fault(t, e->label, words, t->fault_count);
 }
 
+void vcpu_exit_retry(struct tcb *t)
+{
+	struct vcpu_exit *e = &t->vcpu->exit;
+
+	if (!e->to_server)
+		return;
+	e->to_server = false;
+	e->label = MICA_EXIT_RESUME;
+	sched_wake(t);
+}
+
 bool vcpu_exit_answered(struct tcb *t, uint64_t info, const struct arch_regs *answer)
 {
 	struct vcpu_exit *e = &t->vcpu->exit;

@@ -143,11 +143,20 @@ void vcpu_exit(struct tcb *t, const struct vcpu_exit *e, const uint64_t *words, 
 void vcpu_exit_mmio(struct tcb *t, const struct vcpu_exit *e, const uint64_t *words);
 
 /*
- * t's exit will not be answered where it went (the server declined, or its
- * endpoint or reply object died): one a device server had goes to the VMM
- * instead; otherwise t stays stopped.
+ * A device server declined t's exit: it goes to the VMM instead. (Any
+ * other exit t has is left alone.)
  */
 void vcpu_exit_lost(struct tcb *t);
+
+/*
+ * t's exit will not be answered where it went (its endpoint or reply object
+ * died, or its receiver waited again without answering). One a device
+ * server had is withdrawn and t runs again with its PC unchanged, so the
+ * guest retries the access and it reaches whoever serves the range then:
+ * a crashed server's restarted instance, for which it waits on the
+ * server's endpoint. Any other exit leaves t stopped.
+ */
+void vcpu_exit_retry(struct tcb *t);
 
 /*
  * The answer (info, words in answer's message registers) to t's exit came:

@@ -50,7 +50,7 @@
 #define GUEST_DEV_POSITIVE	 0x8 /* Reads give 0x1122334455667708: no width's top bit set. */
 #define GUEST_DEV_WRITES	 0x100 /* Stores of 1, 2, 4, 8 bytes at +0, +2, +4, +8. */
 #define GUEST_DEV_DECLINE	 0xff8 /* The server declines: the VMM answers. */
-#define GUEST_DEV_ABANDON	 0xff0 /* The server drops its reply object: the VMM answers. */
+#define GUEST_DEV_ABANDON	 0xff0 /* The server drops its reply object: the load comes again. */
 #define GUEST_DEV_NEGATIVE_VALUE 0xf0e1d2c3b4a59687ull
 #define GUEST_DEV_POSITIVE_VALUE 0x1122334455667708ull
 #define GUEST_VMM_DEV_VALUE	 0x5a5a5a5aull

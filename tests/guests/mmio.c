@@ -100,8 +100,9 @@ static void system_registers(void)
 }
 
 /*
- * A load whose server drops the exit: the VMM answers it instead, and the
- * registers that an IPC result would use (x0, x1, x6) stay the guest's.
+ * A load whose server drops the exit: the guest retries it and the server
+ * answers it then, and the registers that an IPC result would use (x0, x1,
+ * x6) stay the guest's.
  */
 static void abandoned_load(void)
 {

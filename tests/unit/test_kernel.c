@@ -25,8 +25,10 @@
 #include "print.h"
 #include "sched.h"
 #include "untyped.h"
+#include "vcpu.h"
 #include "vspace.h"
 
+#include <mica/abi/exit.h>
 #include <mica/abi/invocation.h>
 #include <mica/abi/syscall.h>
 
@@ -271,6 +273,47 @@ static void test_deleting_an_endpoint_cancels_its_waiters(void **state)
 	assert_int_equal(server->regs.x[6], MICA_ERR_CANCELLED);
 }
 
+/*
+ * A guest's MMIO exit that a device server took, and then lost: its reply
+ * object died (the server crashed and was taken apart). The guest retries
+ * the instruction (PC unchanged, the exit withdrawn) instead of the exit
+ * going to the VMM or the vCPU staying stopped, so the access later reaches
+ * the server's restarted instance.
+ */
+static void test_an_exit_a_server_lost_is_retried_by_the_guest(void **state)
+{
+	static struct vcpu v;
+	struct tcb *server = make_thread(100);
+	struct tcb *guest = make_thread(100);
+	struct reply *reply = (struct reply *)root_slots[SLOT_REPLY].cap.object;
+	const uint64_t words[4] = {0x9000018, 2, 0, 0x80001000};
+	const struct vcpu_exit e = {
+		.label = MICA_EXIT_MMIO, .reg = 3, .size_log2 = 2, .insn_len = 4, .is_read = true};
+
+	(void)state;
+	vcpu_init(&v);
+	guest->vcpu = &v;
+	guest->regs.pc = 0x80001000;
+	guest->regs.x[3] = 77;
+	sched_wake(guest);
+	run(server);
+	(void)sys(server, false, MICA_SYS_RECV, SLOT_EP, 0, SLOT_REPLY, NULL);
+	run(guest);
+	v.exit = e;
+	v.exit.to_server = true;
+	thread_fault_to(guest, &root_slots[SLOT_BADGED_EP].cap, e.label, words, 4);
+	assert_int_equal(guest->state, THREAD_BLOCKED_REPLY);
+	assert_ptr_equal(reply->caller, guest);
+
+	reply_destroy(reply);
+	assert_int_equal(guest->state, THREAD_RUNNABLE);
+	assert_int_equal(guest->regs.pc, 0x80001000); /* Not skipped: retried. */
+	assert_int_equal(guest->regs.x[3], 77);	      /* Nothing was read. */
+	assert_int_equal(v.exit.label, MICA_EXIT_RESUME);
+	assert_false(v.exit.to_server);
+	guest->vcpu = NULL;
+}
+
 static void test_unknown_syscall_without_fault_handler_is_an_error(void **state)
 {
 	struct tcb *t = make_thread(100);
@@ -401,6 +444,7 @@ int main(void)
 		WORLD_TEST(test_signals_or_together_until_waited_for),
 		WORLD_TEST(test_a_signal_without_a_badge_still_counts),
 		WORLD_TEST(test_deleting_an_endpoint_cancels_its_waiters),
+		WORLD_TEST(test_an_exit_a_server_lost_is_retried_by_the_guest),
 		WORLD_TEST(test_unknown_syscall_without_fault_handler_is_an_error),
 		WORLD_TEST(test_debug_write_checks_every_page_before_printing),
 		WORLD_TEST(test_system_off_is_the_root_tasks_alone),

@@ -73,13 +73,19 @@ static void server(void)
 		} else if (offset == GUEST_DEV_DECLINE) {
 			label = 1; /* Not this server's business: the VMM gets it. */
 			server_declined++;
-		} else if (offset == GUEST_DEV_ABANDON) {
-			/* As if the server died holding the exit: its reply object goes. */
+		} else if (offset == GUEST_DEV_ABANDON && server_abandoned == 0) {
+			/*
+			 * As if the server died holding the exit: its reply object
+			 * goes. The guest retries the load, which comes back here.
+			 */
 			CHECK_OK(mica_cnode_delete(ROOT, server_reply, 64));
 			server_reply = server_spare_reply;
 			server_abandoned++;
 			m = mica_recv(server_ep, server_reply, mr);
 			continue;
+		} else if (offset == GUEST_DEV_ABANDON) {
+			answer = GUEST_ABANDONED_VALUE;
+			printf("vm-mmio: a load whose server dropped it came back to the server\n");
 		} else {
 			CHECK(offset == GUEST_DEV_NEGATIVE || offset == GUEST_DEV_POSITIVE);
 			answer = offset == GUEST_DEV_NEGATIVE ? GUEST_DEV_NEGATIVE_VALUE
@@ -125,10 +131,6 @@ static int serve(uint64_t vcpu, uint64_t label, uint64_t *mr, unsigned *undefs)
 			CHECK_EQ(mica_mmio_size(mr[1]), 8);
 			mr[0] = GUEST_DECLINED_VALUE;
 			printf("vm-mmio: a load the server declined reached the VMM\n");
-		} else if (mr[0] == GUEST_DEV_BASE + GUEST_DEV_ABANDON) {
-			CHECK_EQ(mica_mmio_size(mr[1]), 8);
-			mr[0] = GUEST_ABANDONED_VALUE;
-			printf("vm-mmio: a load whose server dropped it reached the VMM\n");
 		} else {
 			CHECK_EQ(mr[0], GUEST_VMM_DEV_BASE + 4);
 			CHECK_EQ(mica_mmio_size(mr[1]), 4);
