@@ -65,6 +65,10 @@ enum mica_error vdev_server_init(struct vdev_server *s, const struct vdev_boot *
 			d->disk = (uint8_t *)(uintptr_t)b->disk_va;
 			d->disk_size = b->disk_size;
 		}
+		d->state = (void *)(uintptr_t)b->state_va;
+		d->is_resumed = boot->restarts != 0 && d->state != NULL;
+		/* The old instance's last level may not have reached the VMM. */
+		d->is_line_unknown = boot->restarts != 0;
 		d->is_served = ops->init == NULL || ops->init(d) == MICA_OK;
 	}
 	return MICA_OK;
@@ -147,9 +151,10 @@ void vdev_set_line(struct vdev_device *d, bool level)
 	struct vdev_server *s = d->server;
 	enum mica_error err;
 
-	if (d->line == level)
+	if (d->line == level && !d->is_line_unknown)
 		return;
 	d->line = level;
+	d->is_line_unknown = false;
 	if (d->boot->intid == 0 || d->boot->irq_cap == 0 || s->env.send_line == NULL ||
 	    d->is_vm_ended)
 		return;

@@ -26,6 +26,24 @@ static void log_line(const struct vdev_server *s, const char *what)
 	printf("vdev %s: %s\n", s->boot->server, what);
 }
 
+/*
+ * The testing aid crash_after (<mica/proto/vdev.h>): fault once this
+ * instance has handled its accesses-th access, before answering it (so the
+ * guest retries an access that was applied), in the instances it names.
+ */
+static void crash_if_asked(const struct vdev_boot *boot, unsigned accesses)
+{
+	unsigned instances = VDEV_CRASH_INSTANCES(boot->crash_after);
+
+	if (VDEV_CRASH_ACCESSES(boot->crash_after) != accesses)
+		return;
+	if (instances != VDEV_CRASH_ALWAYS && boot->restarts >= (instances ? instances : 1))
+		return;
+	printf("vdev %s: crashing on purpose after %u accesses (crash-after)\n", boot->server,
+	       accesses);
+	__asm__ volatile("udf #0"); /* An undefined instruction: a fault. */
+}
+
 int vdev_main(uint64_t boot_va, const struct vdev_ops *ops)
 {
 	static struct vdev_server server;
@@ -49,6 +67,9 @@ int vdev_main(uint64_t boot_va, const struct vdev_ops *ops)
 			       d->boot->name);
 	}
 	printf("vdev %s: serving %u of %u devices\n", boot->server, served, server.device_count);
+	if (boot->restarts != 0)
+		printf("vdev %s: restart %u: resumed from the devices' state\n", boot->server,
+		       boot->restarts);
 
 	m = mica_recv(VDEV_CAP_EP, VDEV_CAP_REPLY, mr);
 	for (;;) {
@@ -59,12 +80,8 @@ int vdev_main(uint64_t boot_va, const struct vdev_ops *ops)
 			continue;
 		}
 		a = vdev_server_handle(&server, m.badge, m.info, mr);
-		if (boot->crash_after != 0 && boot->restarts == 0 &&
-		    mica_msg_label(m.info) == MICA_EXIT_MMIO && ++accesses == boot->crash_after) {
-			printf("vdev %s: crashing on purpose after %u accesses (crash-after)\n",
-			       boot->server, accesses);
-			__asm__ volatile("udf #0"); /* An undefined instruction: a fault. */
-		}
+		if (mica_msg_label(m.info) == MICA_EXIT_MMIO)
+			crash_if_asked(boot, ++accesses);
 		if (a.is_reply)
 			m = mica_reply_recv(VDEV_CAP_EP, VDEV_CAP_REPLY,
 					    mica_msg_info(a.label, 0, a.length), mr);

@@ -362,6 +362,35 @@ static void test_vms_ended_before_the_start_count_as_ended(void **state)
 	assert_true(server.devices[1].is_vm_ended);
 }
 
+/*
+ * A restarted instance finds each device's state pages and is told it
+ * resumes; the first level its devices set reaches the VMM even if it is
+ * the one the library starts from, since the last instance's may not have.
+ */
+static void test_a_restarted_instance_resumes_its_state_and_resends_its_line(void **state)
+{
+	static uint8_t pages[64];
+
+	boot.devices[0].state_va = (uint64_t)(uintptr_t)pages;
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(vdev_server_init(&server, &boot, &ops, &env), MICA_OK);
+	assert_ptr_equal(server.devices[0].state, pages);
+	assert_false(server.devices[0].is_resumed);
+	vdev_set_line(&server.devices[0], false);
+	assert_int_equal(seen.lines_sent, 0);
+
+	boot.restarts = 1;
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(vdev_server_init(&server, &boot, &ops, &env), MICA_OK);
+	assert_true(server.devices[0].is_resumed);
+	assert_false(server.devices[1].is_resumed); /* It has no state pages. */
+	vdev_set_line(&server.devices[0], false);
+	assert_int_equal(seen.lines_sent, 1);
+	assert_false(seen.last_level);
+	vdev_set_line(&server.devices[0], false);
+	assert_int_equal(seen.lines_sent, 1);
+}
+
 static void test_compatible_must_match_exactly(void **state)
 {
 	assert_true(vdev_is_compatible(&server.devices[0], "test,good"));
@@ -375,6 +404,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_init_rejects_a_bad_boot_page),
+		T(test_a_restarted_instance_resumes_its_state_and_resends_its_line),
 		T(test_init_sets_up_each_well_formed_device),
 		T(test_init_skips_devices_whose_ranges_wrap),
 		T(test_mmio_read_answers_resume_with_the_value),

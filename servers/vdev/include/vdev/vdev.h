@@ -30,6 +30,23 @@
  * the VMM VDEV_MSG_IRQ_LINE through devices[i].irq_cap, and only when the
  * level changes.
  *
+ * Recoverable state. The root task keeps VDEV_STATE_SIZE bytes for each
+ * device across the server's restarts (d->state, zero at the first
+ * start). A model keeps there everything a restarted instance needs to go
+ * on as if nothing had happened, and init resumes from it when
+ * d->is_resumed (vdev_state gives it, typed and size-checked). The rules a
+ * model follows, because a crash can come at any instruction and the
+ * guest then retries the access that was in hand:
+ *   - Everything the guest can observe lives in the state: registers,
+ *     FIFOs, a transport's configuration and interrupt status.
+ *   - Nothing there points into the process: init re-attaches callbacks,
+ *     guest memory and disks on resume.
+ *   - Every access is safe to apply twice (the guest retries one the old
+ *     instance may have applied before it crashed), and work that was in
+ *     flight is redone on resume (virtio does both: virtio.h).
+ *   - On resume init sets the device's line again: the library sends that
+ *     level whatever it last sent.
+ *
  * The message handling (vdev_server_init, vdev_server_handle,
  * vdev_set_line) makes no system call itself, so it is unit-tested on the
  * host; vdev_main and the vdev_uart_* functions are the target's glue.
@@ -56,10 +73,13 @@ struct vdev_device {
 	struct guest_mem ram;		     /* Its guest's RAM (size 0: none mapped). */
 	uint8_t *disk;			     /* Its disk (NULL: none). */
 	uint64_t disk_size;
-	void *model;	  /* The server's state for it; init sets it. */
-	bool is_served;	  /* init accepted it. */
-	bool line;	  /* The level last sent to the VMM. */
-	bool is_vm_ended; /* Its VM has ended: line changes are no longer sent. */
+	void *model;	      /* The server's state for it; init sets it. */
+	void *state;	      /* VDEV_STATE_SIZE bytes kept across restarts (NULL: none). */
+	bool is_resumed;      /* A restarted instance: state holds what the last one left. */
+	bool is_served;	      /* init accepted it. */
+	bool line;	      /* The level last sent to the VMM. */
+	bool is_line_unknown; /* Resumed: the next level is sent whatever it is. */
+	bool is_vm_ended;     /* Its VM has ended: line changes are no longer sent. */
 };
 
 /*
@@ -136,6 +156,17 @@ void vdev_set_line(struct vdev_device *d, bool level);
 
 /* vdev_set_line for a model's line callback: ctx is the struct vdev_device. */
 void vdev_line_callback(void *ctx, bool level);
+
+/*
+ * Device d's recoverable state as a type (see the top of this file): NULL
+ * if d has none. The type must fit, which the compiler checks.
+ */
+#define vdev_state(d, type)                                                                        \
+	((void)sizeof(struct {                                                                     \
+		 _Static_assert(sizeof(type) <= VDEV_STATE_SIZE, #type " fits the state pages");   \
+		 int unused;                                                                       \
+	 }),                                                                                       \
+	 (type *)(d)->state)
 
 /* True if device d's compatible string is exactly compatible. */
 bool vdev_is_compatible(const struct vdev_device *d, const char *compatible);

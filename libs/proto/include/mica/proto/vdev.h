@@ -28,7 +28,17 @@
  * its address in x0, so main's argument), device i's guest RAM at
  * devices[i].ram_va when the device needs to reach guest memory (virtio),
  * its disk at devices[i].disk_va (read-write, a private copy of the
- * archive file), and the machine's UART at uart_va (console servers).
+ * archive file), device i's state pages at devices[i].state_va, and the
+ * machine's UART at uart_va (console servers).
+ *
+ * Restarts. A server that faults or ends is taken apart and started again
+ * from the same boot page with restarts one higher, while its guests keep
+ * running. What the root task keeps across restarts is the endpoint (a
+ * guest's access that arrives meanwhile waits there for the new instance;
+ * one the old instance had taken but not answered is retried by the guest,
+ * so it arrives again), the notification, the disks, and each device's
+ * state pages: VDEV_STATE_SIZE bytes, zero at the first start, read-write,
+ * where an instance keeps what the next one resumes from.
  */
 #ifndef MICA_PROTO_VDEV_H
 #define MICA_PROTO_VDEV_H
@@ -46,6 +56,16 @@
 #define VDEV_RAM_VA	UINT64_C(0x0000004000000000) /* Device i's RAM: + i * VDEV_RAM_STRIDE. */
 #define VDEV_DISK_VA	UINT64_C(0x0000005000000000) /* Device i's disk: + i * VDEV_RAM_STRIDE. */
 #define VDEV_RAM_STRIDE UINT64_C(0x0000000040000000) /* 1 GiB per device. */
+#define VDEV_STATE_VA	UINT64_C(0x0000007ff0000000) /* Device i's state: + i * VDEV_STATE_SIZE. */
+#define VDEV_STATE_SIZE UINT64_C(0x4000)	     /* Four pages per device. */
+
+/*
+ * crash_after, a testing aid: bits 0-15 count accesses, bits 16-23 how many
+ * instances crash (0: the first only; VDEV_CRASH_ALWAYS: every one).
+ */
+#define VDEV_CRASH_ACCESSES(c)	((c)&0xffffu)
+#define VDEV_CRASH_INSTANCES(c) (((c) >> 16) & 0xffu)
+#define VDEV_CRASH_ALWAYS	0xffu
 
 enum vdev_cap {
 	VDEV_CAP_EP = 1,
@@ -92,6 +112,7 @@ struct vdev_boot_device {
 	uint64_t ram_va;    /*   and where in this server's address space. */
 	uint64_t disk_va;   /* Its disk (virtio-blk): where, */
 	uint64_t disk_size; /*   and how many bytes (0: none). */
+	uint64_t state_va;  /* Its state pages (VDEV_STATE_SIZE bytes), kept across restarts. */
 };
 
 /* The boot page. */
@@ -102,7 +123,7 @@ struct vdev_boot {
 	uint32_t uart_intid;  /* The machine's UART interrupt (console servers). */
 	uint64_t uart_va;     /* The machine's UART registers; 0: not a console server. */
 	uint32_t restarts;    /* How many times the root task restarted this server. */
-	uint32_t crash_after; /* Testing: fault after this many accesses if restarts is 0. */
+	uint32_t crash_after; /* Testing: fault after this many accesses (VDEV_CRASH_*). */
 	uint32_t vms_ended;   /* Bit v: VM v ended before this instance started. */
 	uint32_t reserved;
 	struct vdev_boot_device devices[VDEV_MAX_DEVICES];
