@@ -77,6 +77,38 @@ void virtio_mmio_init(struct virtio_mmio *v, const struct virtio_dev *dev,
 	v->irq = *irq;
 }
 
+void virtio_mmio_resume(struct virtio_mmio *v, const struct virtio_dev *dev,
+			const struct guest_mem *mem, const struct virtio_irq *irq)
+{
+	bool has_ready = false;
+
+	v->dev = *dev;
+	if (v->dev.queue_count > VIRTIO_MAX_QUEUES)
+		v->dev.queue_count = VIRTIO_MAX_QUEUES;
+	v->mem = *mem;
+	v->irq = *irq;
+	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+		if (virtq_resume(&v->queues[i], &v->mem) != MICA_OK)
+			virtio_mmio_needs_reset(v);
+		has_ready |= v->queues[i].is_ready;
+	}
+	/* The line as the state has it, sent whatever was sent before. */
+	v->line = v->interrupt_status != 0;
+	if (v->irq.set != NULL)
+		v->irq.set(v->irq.ctx, v->line);
+	if (!virtio_mmio_is_live(v) || !has_ready)
+		return;
+	/*
+	 * Redo what was in flight, then interrupt: the last instance may have
+	 * published chains without raising the interrupt that announces them.
+	 * A driver that finds nothing new takes it as spurious.
+	 */
+	for (unsigned i = 0; i < v->dev.queue_count; i++)
+		if (v->queues[i].is_ready && v->dev.notify != NULL)
+			v->dev.notify(v->dev.dev, i);
+	raise_interrupt(v, VIRTIO_INT_USED);
+}
+
 static uint64_t offered(const struct virtio_mmio *v)
 {
 	return v->dev.features | VIRTIO_F_VERSION_1;

@@ -125,6 +125,21 @@ void virtio_mmio_init(struct virtio_mmio *v, const struct virtio_dev *dev,
 		      const struct guest_mem *mem, const struct virtio_irq *irq);
 
 /*
+ * A restarted device server takes over v, which its last instance left in
+ * the device's recoverable state (vdev/vdev.h): dev, mem and irq are
+ * attached again, every ready queue resumes at the used idx its driver
+ * sees (virtq_resume; a queue that cannot is a DEVICE_NEEDS_RESET), the
+ * line is set to what InterruptStatus says, and a live device redoes what
+ * was in flight (dev's notify for each ready queue) and raises the
+ * used-buffer interrupt, in case the last instance published chains but
+ * crashed before announcing them. Everything else the driver set
+ * (status, features, selectors, queue configuration, config generation)
+ * is kept. The device model re-attaches its own pointers first.
+ */
+void virtio_mmio_resume(struct virtio_mmio *v, const struct virtio_dev *dev,
+			const struct guest_mem *mem, const struct virtio_irq *irq);
+
+/*
  * A guest load or store at offset in the frame. Control registers (below
  * VIRTIO_CONFIG_BASE) take only 32-bit accesses, as §4.2.2.2 requires of
  * drivers; configuration space takes 1, 2, 4 or 8 bytes, naturally

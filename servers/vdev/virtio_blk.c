@@ -124,10 +124,10 @@ static void notify(void *dev, unsigned queue)
 	}
 }
 
-void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
-		     const struct guest_mem *mem, const struct virtio_irq *irq)
+/* What the transport needs of b. */
+static struct virtio_dev blk_dev(struct virtio_blk *b)
 {
-	const struct virtio_dev dev = {
+	return (struct virtio_dev){
 		.device_id = VIRTIO_ID_BLOCK,
 		.features = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH,
 		.queue_count = 1,
@@ -135,11 +135,31 @@ void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
 		.reset = NULL,
 		.dev = b,
 	};
+}
 
-	memset(b, 0, sizeof(*b));
+static void attach_disk(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size)
+{
 	b->disk = disk;
 	b->disk_size = disk != NULL ? disk_size : 0;
 	b->capacity = b->disk_size / VIRTIO_BLK_SECTOR_SIZE;
+}
+
+void virtio_blk_resume(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
+		       const struct guest_mem *mem, const struct virtio_irq *irq)
+{
+	const struct virtio_dev dev = blk_dev(b);
+
+	attach_disk(b, disk, disk_size);
+	virtio_mmio_resume(&b->mmio, &dev, mem, irq);
+}
+
+void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
+		     const struct guest_mem *mem, const struct virtio_irq *irq)
+{
+	const struct virtio_dev dev = blk_dev(b);
+
+	memset(b, 0, sizeof(*b));
+	attach_disk(b, disk, disk_size);
 	virtio_mmio_init(&b->mmio, &dev, mem, irq);
 	put_le(b->mmio.config + CONFIG_CAPACITY, b->capacity, 8);
 	put_le(b->mmio.config + CONFIG_SEG_MAX, VIRTQ_MAX_SIZE - 2, 4);

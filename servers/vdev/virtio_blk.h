@@ -51,4 +51,14 @@ struct virtio_blk {
 void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
 		     const struct guest_mem *mem, const struct virtio_irq *irq);
 
+/*
+ * A restarted server takes over b from the state its last instance left
+ * (b lives in the device's recoverable state): the disk and the transport
+ * are attached again, and requests in flight are redone (virtio_mmio_resume;
+ * every request this device serves has the same effect done twice). The
+ * disk must be the same one, which the root task keeps across restarts.
+ */
+void virtio_blk_resume(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
+		       const struct guest_mem *mem, const struct virtio_irq *irq);
+
 #endif

@@ -12,17 +12,28 @@
 
 #include "virtio_blk.h"
 
-static struct virtio_blk disks[VDEV_MAX_DEVICES];
+static struct virtio_blk disks[VDEV_MAX_DEVICES]; /* For devices without state pages. */
 
+/*
+ * The disk lives in the device's recoverable state, so a restarted
+ * instance resumes it: the transport as the driver left it, requests in
+ * flight redone (virtio_blk.h).
+ */
 static enum mica_error init(struct vdev_device *d)
 {
 	const struct virtio_irq irq = {.set = vdev_line_callback, .ctx = d};
+	struct virtio_blk *b = vdev_state(d, struct virtio_blk);
 
 	if (!vdev_is_compatible(d, "virtio,mmio") || d->ram.size == 0 ||
 	    d->boot->ipa_size < VIRTIO_MMIO_SIZE)
 		return MICA_ERR_NOT_FOUND;
-	virtio_blk_init(&disks[d->index], d->disk, d->disk_size, &d->ram, &irq);
-	d->model = &disks[d->index];
+	if (b == NULL)
+		b = &disks[d->index];
+	d->model = b;
+	if (d->is_resumed)
+		virtio_blk_resume(b, d->disk, d->disk_size, &d->ram, &irq);
+	else
+		virtio_blk_init(b, d->disk, d->disk_size, &d->ram, &irq);
 	return MICA_OK;
 }
 

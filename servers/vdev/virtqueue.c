@@ -59,7 +59,8 @@ static uint8_t *ring(const struct guest_mem *m, uint64_t ipa, uint64_t size, uns
 	return p;
 }
 
-enum mica_error virtq_enable(struct virtq *q, const struct guest_mem *m)
+/* Check q's size and rings against m and resolve them; q is not changed on error. */
+static enum mica_error resolve(struct virtq *q, const struct guest_mem *m)
 {
 	uint8_t *desc, *avail, *used;
 
@@ -76,8 +77,40 @@ enum mica_error virtq_enable(struct virtq *q, const struct guest_mem *m)
 	q->desc = desc;
 	q->avail = avail;
 	q->used = used;
+	return MICA_OK;
+}
+
+enum mica_error virtq_enable(struct virtq *q, const struct guest_mem *m)
+{
+	enum mica_error err = resolve(q, m);
+
+	if (err != MICA_OK)
+		return err;
 	q->last_avail = 0;
 	q->used_idx = 0;
+	q->is_ready = true;
+	return MICA_OK;
+}
+
+enum mica_error virtq_resume(struct virtq *q, const struct guest_mem *m)
+{
+	enum mica_error err;
+
+	q->desc = q->avail = q->used = NULL;
+	if (!q->is_ready)
+		return MICA_OK;
+	q->is_ready = false;
+	err = resolve(q, m);
+	if (err != MICA_OK)
+		return err;
+	/*
+	 * The used idx in guest memory is what the driver has been told: every
+	 * chain before it was completed and published, and every chain from it
+	 * on is taken again (virtqueue.h says why that is safe).
+	 */
+	q->used_idx = __atomic_load_n((const uint16_t *)(const void *)(q->used + RING_IDX),
+				      __ATOMIC_ACQUIRE);
+	q->last_avail = q->used_idx;
 	q->is_ready = true;
 	return MICA_OK;
 }

@@ -84,6 +84,25 @@ enum mica_error virtq_enable(struct virtq *q, const struct guest_mem *m)
 	__attribute__((warn_unused_result));
 
 /*
+ * A restarted device server takes over q from the state its last instance
+ * left (the host pointers in it are stale): a ready queue's rings are
+ * checked and resolved again, and its place is the used idx the driver
+ * sees in guest memory. That is right for a device that completes chains
+ * in the order it takes them, one at a time, and publishes each before
+ * taking the next (virtio-blk here): every chain before the used idx was
+ * completed and published, and every chain from it on is taken again and
+ * redone, wherever the last instance stopped in it: before or after
+ * touching its buffers, before or after writing its used element, and
+ * before or after the idx (which then already counts it). Redoing is
+ * safe for a request whose effect is the same done twice (a block read or
+ * write). A used idx the driver scribbled on makes the next pop
+ * MICA_ERR_MALFORMED, as any other broken ring does. Errors as for
+ * virtq_enable (the queue is then not ready).
+ */
+enum mica_error virtq_resume(struct virtq *q, const struct guest_mem *m)
+	__attribute__((warn_unused_result));
+
+/*
  * Take the next available chain into c. MICA_ERR_NOT_FOUND when there is
  * none; MICA_ERR_MALFORMED when the driver broke the rules: more entries
  * made available than the queue holds, a head or next index past the

@@ -266,6 +266,192 @@ static void test_several_requests_are_served_in_order(void **state)
 	assert_int_equal(line_changes, 1);
 }
 
+/*
+ * The server crashes and a new instance resumes from blk, which the root
+ * task kept (the device's state pages): every pointer into the old
+ * process is stale, so scribble on them first.
+ */
+static void restart(void)
+{
+	const struct guest_mem mem = drv_mem();
+	const struct virtio_irq irq = {.set = set_line, .ctx = NULL};
+
+	blk.disk = (uint8_t *)16;
+	blk.mmio.mem.host = (uint8_t *)16;
+	blk.mmio.irq.set = NULL;
+	blk.mmio.dev.notify = NULL;
+	blk.mmio.dev.dev = NULL;
+	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+		blk.mmio.queues[i].desc = blk.mmio.queues[i].avail = blk.mmio.queues[i].used =
+			(uint8_t *)16;
+	line_changes = 0;
+	virtio_blk_resume(&blk, disk, sizeof(disk), &mem, &irq);
+}
+
+/* A read of sector into a fresh buffer, made available without a notify. */
+static uint16_t add_read(uint64_t sector, uint64_t *data, uint64_t *status)
+{
+	uint64_t h = header(0, sector);
+
+	*data = drv_alloc(&drv, 512);
+	*status = drv_alloc(&drv, 1);
+	*drv_host(*status) = 0xee;
+	return drv_add(&drv, 0,
+		       (const struct seg[]){{h, 16, false}, {*data, 512, true}, {*status, 1, true}},
+		       3);
+}
+
+static uint16_t guest_used_idx(void)
+{
+	uint16_t idx;
+
+	memcpy(&idx, drv_host(drv_used(0) + 2), 2);
+	return idx;
+}
+
+static void test_resume_keeps_what_the_driver_set_and_serves_on(void **state)
+{
+	uint64_t d, st;
+	uint32_t id, len;
+	uint16_t head;
+
+	restart();
+	assert_int_equal(drv_read(&drv, 0x070), 15); /* DRIVER_OK and all before it. */
+	assert_int_equal(drv_read(&drv, 0x044), 1);  /* The queue is ready. */
+	assert_int_equal(drv_read(&drv, 0x100), 4);  /* The capacity. */
+	head = add_read(2, &d, &st);
+	drv_write(&drv, 0x050, 0);
+	assert_true(drv_take_used(&drv, 0, &id, &len));
+	assert_int_equal(id, head);
+	assert_int_equal(*drv_host(st), 0);
+	assert_memory_equal(drv_host(d), disk + 1024, 512);
+}
+
+static void test_resume_serves_a_request_made_available_before_the_crash(void **state)
+{
+	uint64_t d, st;
+	uint32_t id, len;
+	uint16_t head = add_read(1, &d, &st);
+
+	restart(); /* The guest's notify never arrived, or arrived and was lost. */
+	assert_true(drv_take_used(&drv, 0, &id, &len));
+	assert_int_equal(id, head);
+	assert_int_equal(len, 513);
+	assert_int_equal(*drv_host(st), 0);
+	assert_memory_equal(drv_host(d), disk + 512, 512);
+	assert_int_equal(drv_read(&drv, 0x060) & 1, 1); /* And the driver hears of it. */
+}
+
+static void test_resume_redoes_a_request_consumed_but_not_completed(void **state)
+{
+	struct virtq_chain c;
+	uint64_t d, st;
+	uint32_t id, len;
+	uint16_t head = add_read(3, &d, &st);
+
+	/* The old instance took the chain, and crashed before completing it. */
+	assert_int_equal(virtio_mmio_pop(&blk.mmio, 0, &c), MICA_OK);
+	assert_int_equal(blk.mmio.queues[0].last_avail, 1);
+	restart();
+	assert_true(drv_take_used(&drv, 0, &id, &len));
+	assert_int_equal(id, head);
+	assert_int_equal(*drv_host(st), 0);
+	assert_memory_equal(drv_host(d), disk + 1536, 512);
+	assert_false(drv_take_used(&drv, 0, &id, &len));
+}
+
+static void test_resume_redoes_a_request_whose_used_idx_was_not_published(void **state)
+{
+	uint64_t h = header(1, 0), d = drv_alloc(&drv, 512), st = drv_alloc(&drv, 1);
+	uint32_t id, len;
+	uint16_t head;
+
+	memset(drv_host(d), 0x3c, 512);
+	head = drv_add(&drv, 0,
+		       (const struct seg[]){{h, 16, false}, {d, 512, false}, {st, 1, true}}, 3);
+	drv_write(&drv, 0x050, 0);
+	/*
+	 * The old instance wrote the disk, the status and the used element, and
+	 * crashed before storing the used idx: the driver has seen nothing.
+	 */
+	put16(drv_used(0) + 2, 0);
+	*drv_host(st) = 0xee;
+	restart();
+	assert_int_equal(guest_used_idx(), 1);
+	assert_true(drv_take_used(&drv, 0, &id, &len));
+	assert_int_equal(id, head);
+	assert_int_equal(*drv_host(st), 0);
+	assert_int_equal(disk[0], 0x3c);
+	assert_int_equal(blk.writes, 2); /* Written twice, to the same effect. */
+	assert_false(drv_take_used(&drv, 0, &id, &len));
+}
+
+static void test_resume_does_not_redo_a_published_request_and_interrupts_again(void **state)
+{
+	uint64_t d, st;
+	uint32_t id, len;
+	uint16_t head = add_read(0, &d, &st);
+
+	drv_write(&drv, 0x050, 0);
+	/* Published, and the old instance crashed before raising the interrupt. */
+	blk.mmio.interrupt_status = 0;
+	blk.reads = 0;
+	restart();
+	assert_int_equal(blk.reads, 0);
+	assert_int_equal(guest_used_idx(), 1);
+	assert_int_equal(drv_read(&drv, 0x060) & 1, 1);
+	assert_true(drv_take_used(&drv, 0, &id, &len));
+	assert_int_equal(id, head);
+	assert_false(drv_take_used(&drv, 0, &id, &len));
+}
+
+static void test_resume_across_wrapped_indices_redoes_each_request_in_flight(void **state)
+{
+	uint64_t d[2], st[2];
+	uint16_t head[2];
+	uint32_t id, len;
+
+	/* Both sides one short of wrapping: the driver's avail idx and the used idx. */
+	drv.avail_idx[0] = drv.used_seen[0] = 65535;
+	put16(drv_avail(0) + 2, 65535);
+	put16(drv_used(0) + 2, 65535);
+	blk.mmio.queues[0].last_avail = blk.mmio.queues[0].used_idx = 65535;
+	for (unsigned i = 0; i < 2; i++)
+		head[i] = add_read(i, &d[i], &st[i]);
+	restart();
+	assert_int_equal(guest_used_idx(), 1);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_true(drv_take_used(&drv, 0, &id, &len));
+		assert_int_equal(id, head[i]);
+		assert_int_equal(*drv_host(st[i]), 0);
+		assert_memory_equal(drv_host(d[i]), disk + 512 * i, 512);
+	}
+	assert_false(drv_take_used(&drv, 0, &id, &len));
+}
+
+static void test_resume_before_driver_ok_only_keeps_the_registers(void **state)
+{
+	drv_write(&drv, 0x070, 0);
+	drv_write(&drv, 0x070, 1);
+	drv_write(&drv, 0x070, 3);
+	restart();
+	assert_int_equal(drv_read(&drv, 0x070), 3);
+	assert_int_equal(drv_read(&drv, 0x044), 0);
+	assert_int_equal(drv_read(&drv, 0x060), 0);
+	assert_int_equal(line_changes, 1); /* Low, sent whatever was sent before. */
+}
+
+static void test_resume_keeps_a_device_that_needs_reset_so(void **state)
+{
+	uint64_t h = header(0, 0);
+
+	drv_add(&drv, 0, (const struct seg[]){{h, 16, false}}, 1);
+	drv_write(&drv, 0x050, 0);
+	restart();
+	assert_int_equal(drv_read(&drv, 0x070) & 0x40, 0x40);
+	assert_int_equal(drv_read(&drv, 0x060) & 2, 2);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -284,6 +470,14 @@ int main(void)
 		T(test_unknown_types_are_unsupported),
 		T(test_request_without_a_status_byte_needs_reset),
 		T(test_several_requests_are_served_in_order),
+		T(test_resume_keeps_what_the_driver_set_and_serves_on),
+		T(test_resume_serves_a_request_made_available_before_the_crash),
+		T(test_resume_redoes_a_request_consumed_but_not_completed),
+		T(test_resume_redoes_a_request_whose_used_idx_was_not_published),
+		T(test_resume_does_not_redo_a_published_request_and_interrupts_again),
+		T(test_resume_across_wrapped_indices_redoes_each_request_in_flight),
+		T(test_resume_before_driver_ok_only_keeps_the_registers),
+		T(test_resume_keeps_a_device_that_needs_reset_so),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
