@@ -116,6 +116,14 @@ void pl011_init(struct pl011 *u, const struct pl011_ops *ops)
 	u->ifls = PL011_IFLS_RESET;
 }
 
+void pl011_resume(struct pl011 *u, const struct pl011_ops *ops)
+{
+	u->ops = *ops;
+	u->line = (pl011_ris(u) & u->imsc) != 0;
+	if (u->ops.irq != NULL)
+		u->ops.irq(u->ops.ctx, u->line);
+}
+
 unsigned pl011_rx_space(const struct pl011 *u)
 {
 	unsigned depth = fifo_depth(u);

@@ -109,6 +109,15 @@ struct pl011 {
 void pl011_init(struct pl011 *u, const struct pl011_ops *ops);
 
 /*
+ * A restarted server takes over u from the state its last instance left
+ * (u lives in the device's recoverable state): the registers and the
+ * receive FIFO are kept, ops is attached again, and the line is reported
+ * as the registers make it, whatever was reported before. Transmitted
+ * bytes are not kept: each went out as it was written.
+ */
+void pl011_resume(struct pl011 *u, const struct pl011_ops *ops);
+
+/*
  * A guest load of size bytes (1, 2 or 4) at offset in the 4 KiB frame.
  * Narrow accesses read the addressed part of the 32-bit register. Errors:
  * MICA_ERR_RANGE past the frame, MICA_ERR_INVALID_ARGUMENT for another

@@ -14,7 +14,7 @@
 
 #include "pl011.h"
 
-static struct pl011 uarts[VDEV_MAX_DEVICES];
+static struct pl011 uarts[VDEV_MAX_DEVICES]; /* For devices without state pages. */
 static struct vdev_console console;
 
 static void tx(void *ctx, uint8_t ch)
@@ -27,14 +27,21 @@ static void input(struct vdev_device *d, uint8_t ch)
 	(void)pl011_rx_push(d->model, ch);
 }
 
+/* The UART lives in the device's recoverable state: a restart resumes it (pl011.h). */
 static enum mica_error init(struct vdev_device *d)
 {
 	const struct pl011_ops ops = {.tx = tx, .irq = vdev_line_callback, .ctx = d};
+	struct pl011 *u = vdev_state(d, struct pl011);
 
 	if (!vdev_is_compatible(d, "arm,pl011") || d->boot->ipa_size < PL011_MMIO_SIZE)
 		return MICA_ERR_NOT_FOUND;
-	pl011_init(&uarts[d->index], &ops);
-	d->model = &uarts[d->index];
+	if (u == NULL)
+		u = &uarts[d->index];
+	if (d->is_resumed)
+		pl011_resume(u, &ops);
+	else
+		pl011_init(u, &ops);
+	d->model = u;
 	vdev_console_add(&console, d);
 	return MICA_OK;
 }
