@@ -3,7 +3,9 @@
  * hands out at boot. It reads the system description from the boot archive
  * ("system"), builds every VM with its VMM and every device server
  * (system.c), and then supervises them: a device server that faults or
- * ends is rebuilt from the same boot page while its guests keep running;
+ * ends is rebuilt from the same boot page while its guests keep running
+ * (the new instance resumes from its devices' state pages), up to
+ * MAX_RESTARTS times, after which every VM with a device on it is stopped;
  * a VMM that ends (its guest powered off, or stopped on a fault) has its VM
  * taken apart. When every VM has ended, the system powers off, with status
  * 0 if every guest powered off and 1 otherwise.
@@ -49,6 +51,35 @@ static void describe_fault(const char *who, uint64_t label, const uint64_t *mr)
 	       (unsigned long long)(label == MICA_FAULT_VM ? mr[3] : mr[2]));
 }
 
+/*
+ * Server index failed for good: every running VM with a device on it is
+ * stopped (the policy for every kind of device, docs/device-servers.md),
+ * since its guest would otherwise wait for ever on an access nobody will
+ * answer. Then the server is taken apart. Returns how many VMs stopped.
+ */
+static unsigned stop_vms_of(unsigned index)
+{
+	struct server_rt *sv = &sys.servers[index];
+	unsigned stopped = 0;
+
+	for (unsigned v = 0; v < sys.desc.vm_count; v++) {
+		const char *device = NULL;
+
+		for (unsigned d = 0; d < sv->boot.device_count; d++)
+			if (sv->boot.devices[d].vm_index == v)
+				device = sv->boot.devices[d].name;
+		if (device == NULL || !sys.vms[v].is_running)
+			continue;
+		printf("root: VM \"%s\" stopped: its device %s has no server (\"%s\" failed)\n",
+		       sys.vms[v].desc->name, device, sv->desc->name);
+		system_end_vm(&sys, v);
+		printf("root: VM \"%s\" ended (failed)\n", sys.vms[v].desc->name);
+		stopped++;
+	}
+	system_stop_server(&sys, index);
+	return stopped;
+}
+
 int main(const struct mica_boot_info *info)
 {
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
@@ -89,6 +120,8 @@ int main(const struct mica_boot_info *info)
 			if (sv->boot.restarts >= MAX_RESTARTS) {
 				printf("root: device server \"%s\" restarted %u times; giving up\n",
 				       sv->desc->name, sv->boot.restarts);
+				running -= stop_vms_of(index);
+				status = 1;
 				continue;
 			}
 			if (system_restart_server(&sys, index) == MICA_OK)

@@ -434,6 +434,39 @@ static enum mica_error map_disk(struct server_rt *sv, const struct vdev_boot_dev
 	return MICA_OK;
 }
 
+/* Device bd's state pages, zero (new frames are), made once: kept across restarts. */
+static enum mica_error make_state(struct server_rt *sv, struct vdev_boot_device *bd)
+{
+	unsigned i = (unsigned)(bd - sv->boot.devices);
+
+	bd->state_va = VDEV_STATE_VA + i * VDEV_STATE_SIZE;
+	for (unsigned n = 0; n < SYSTEM_STATE_PAGES; n++) {
+		sv->state[i][n] = alloc_object(MICA_OBJ_FRAME_4K, 0);
+		if (sv->state[i][n] == 0)
+			return MICA_ERR_NOT_ENOUGH_MEMORY;
+	}
+	return MICA_OK;
+}
+
+/* Map copies of device i's state pages into p, writable. */
+static enum mica_error map_state(struct server_rt *sv, unsigned i, struct process *p)
+{
+	for (unsigned n = 0; n < SYSTEM_STATE_PAGES; n++) {
+		uint64_t copy;
+
+		if (sv->mapped_count == sizeof(sv->mapped) / sizeof(sv->mapped[0]))
+			return MICA_ERR_NOT_ENOUGH_MEMORY;
+		copy = copy_cap(sv->state[i][n], MICA_RIGHTS_ALL);
+		if (copy == 0)
+			return MICA_ERR_NOT_ENOUGH_MEMORY;
+		sv->mapped[sv->mapped_count++] = copy;
+		if (process_map_frame(p, copy, sv->boot.devices[i].state_va + n * PAGE, RW, 0) !=
+		    MICA_OK)
+			return MICA_ERR_NOT_ENOUGH_MEMORY;
+	}
+	return MICA_OK;
+}
+
 /* The boot page of server i: every device that names it, over all VMs. */
 static enum mica_error plan_server(struct system *s, unsigned index)
 {
@@ -479,6 +512,8 @@ static enum mica_error plan_server(struct system *s, unsigned index)
 			}
 			if (dev->file != NULL && make_disk(s, sv, bd, dev->file) != MICA_OK)
 				return MICA_ERR_NOT_FOUND;
+			if (make_state(sv, bd) != MICA_OK)
+				return MICA_ERR_NOT_ENOUGH_MEMORY;
 			if (strcmp(dev->compatible, "arm,pl011") == 0 && b->uart_va == 0) {
 				b->uart_va = VDEV_UART_VA;
 				b->uart_intid = UART_INTID;
@@ -561,6 +596,8 @@ static enum mica_error start_server(struct system *s, unsigned index)
 				      sizeof(sv->mapped) / sizeof(sv->mapped[0]));
 		if (err == MICA_OK && bd->disk_size != 0)
 			err = map_disk(sv, bd, p);
+		if (err == MICA_OK)
+			err = map_state(sv, i, p);
 	}
 	if (err == MICA_OK)
 		err = give_page(p, b, sizeof(*b), VDEV_BOOT_VA);
@@ -576,10 +613,11 @@ static enum mica_error start_server(struct system *s, unsigned index)
 	return MICA_OK;
 }
 
-enum mica_error system_restart_server(struct system *s, unsigned index)
+void system_stop_server(struct system *s, unsigned index)
 {
 	struct server_rt *sv = &s->servers[index];
 
+	/* An exit the server had goes back to its guest, which retries it. */
 	process_destroy(&sv->proc);
 	if (sv->boot.uart_va != 0)
 		(void)mica_frame_unmap(sv->uart_frame);
@@ -587,6 +625,13 @@ enum mica_error system_restart_server(struct system *s, unsigned index)
 		drop_cap(sv->mapped[i]);
 	sv->mapped_count = 0;
 	sv->is_running = false;
+}
+
+enum mica_error system_restart_server(struct system *s, unsigned index)
+{
+	struct server_rt *sv = &s->servers[index];
+
+	system_stop_server(s, index);
 	sv->boot.restarts++;
 	return start_server(s, index);
 }

@@ -29,6 +29,9 @@
 /* 2 MiB frames of disk images, per device server. */
 #define SYSTEM_MAX_DISK_FRAMES 64
 
+/* 4 KiB frames of each device's recoverable state. */
+#define SYSTEM_STATE_PAGES (VDEV_STATE_SIZE / 0x1000)
+
 struct ram_frame {
 	uint64_t cap; /* The root task's capability, mapped into the VM. */
 	uint64_t ipa;
@@ -57,6 +60,8 @@ struct server_rt {
 	uint64_t disk[SYSTEM_MAX_DISK_FRAMES];
 	unsigned disk_count;
 	unsigned disk_first[VDEV_MAX_DEVICES]; /* Device i's first frame in disk[]. */
+	/* Each device's state pages, zero at first and kept across restarts (vdev.h). */
+	uint64_t state[VDEV_MAX_DEVICES][SYSTEM_STATE_PAGES];
 	/* The root task's copies of frames mapped into it (RAM of virtio devices, disks). */
 	uint64_t mapped[SYSTEM_MAX_RAM_FRAMES / 4];
 	unsigned mapped_count;
@@ -84,6 +89,9 @@ enum mica_error system_build(struct system *s, const struct mica_boot_info *info
 /* Take a device server apart and build it again from the same boot page. */
 enum mica_error system_restart_server(struct system *s, unsigned index)
 	__attribute__((warn_unused_result));
+
+/* Take a device server apart for good. */
+void system_stop_server(struct system *s, unsigned index);
 
 /* A VMM ended: take it and its VM apart. */
 void system_end_vm(struct system *s, unsigned index);
