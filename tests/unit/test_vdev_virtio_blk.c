@@ -424,7 +424,7 @@ static void test_resume_across_wrapped_indices_redoes_each_request_in_flight(voi
 		assert_true(drv_take_used(&drv, 0, &id, &len));
 		assert_int_equal(id, head[i]);
 		assert_int_equal(*drv_host(st[i]), 0);
-		assert_memory_equal(drv_host(d[i]), disk + 512 * i, 512);
+		assert_memory_equal(drv_host(d[i]), disk + (size_t)512 * i, 512);
 	}
 	assert_false(drv_take_used(&drv, 0, &id, &len));
 }
