@@ -14,6 +14,15 @@
 
 #include "pl011.h"
 
+/*
+ * The guest's node: the PL011 binding's compatible and its two clocks (the
+ * AMBA bus probes a primecell only with apb_pclk); the guest's console,
+ * which this server puts on the machine's.
+ */
+VDEV_DEVICE_KIND(pl011_kind, .compatible = "arm,pl011\0arm,primecell", .node_name = "pl011",
+		 .clock_names = "uartclk\0apb_pclk",
+		 .flags = VDEV_KIND_STDOUT | VDEV_KIND_MACHINE_UART);
+
 static struct pl011 uarts[VDEV_MAX_DEVICES]; /* For devices without state pages. */
 static struct vdev_console console;
 

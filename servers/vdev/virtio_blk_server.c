@@ -12,6 +12,14 @@
 
 #include "virtio_blk.h"
 
+/*
+ * The guest's node: a virtio-mmio transport whose DMA is coherent (the
+ * device is software reading guest RAM through cacheable mappings, which
+ * the root task maps for it).
+ */
+VDEV_DEVICE_KIND(virtio_kind, .compatible = "virtio,mmio", .node_name = "virtio_mmio",
+		 .flags = VDEV_KIND_GUEST_RAM, .props = {VDEV_PROP_EMPTY("dma-coherent")});
+
 static struct virtio_blk disks[VDEV_MAX_DEVICES]; /* For devices without state pages. */
 
 /*

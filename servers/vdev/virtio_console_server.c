@@ -13,6 +13,10 @@
 
 #include "virtio_console.h"
 
+/* The guest's node: as vdev_virtio_blk's, a virtio-mmio transport with coherent DMA. */
+VDEV_DEVICE_KIND(virtio_kind, .compatible = "virtio,mmio", .node_name = "virtio_mmio",
+		 .flags = VDEV_KIND_GUEST_RAM, .props = {VDEV_PROP_EMPTY("dma-coherent")});
+
 static struct virtio_console consoles[VDEV_MAX_DEVICES];
 static struct vdev_console console;
 

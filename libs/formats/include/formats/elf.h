@@ -1,6 +1,8 @@
 /*
  * Loading ELF64 (AArch64, little-endian, executable) images: the kernel
- * loads the root task from the boot archive this way.
+ * loads the root task from the boot archive this way. And finding a
+ * section by name (elf_section.c, not in the kernel's build), which is how
+ * the build and the root task read a device server's declarations.
  */
 #ifndef MICA_FORMATS_ELF_H
 #define MICA_FORMATS_ELF_H
@@ -45,5 +47,16 @@ struct elf_image {
  */
 enum mica_error elf_parse(const void *data, size_t size, struct elf_image *out)
 	__attribute__((warn_unused_result));
+
+/*
+ * Find the section called name in the ELF file of size bytes at data: the
+ * offset and length in the file of its bytes. MICA_ERR_NOT_FOUND if there
+ * is no such section, or it holds no bytes of the file (SHT_NOBITS);
+ * MICA_ERR_MALFORMED if the file is not an ELF64 little-endian AArch64
+ * executable, or its section headers, their names or the section's bytes
+ * lie outside it; MICA_ERR_TRUNCATED if it is shorter than its header.
+ */
+enum mica_error elf_find_section(const void *data, size_t size, const char *name, uint64_t *offset,
+				 uint64_t *length) __attribute__((warn_unused_result));
 
 #endif

@@ -59,6 +59,7 @@
 
 #include <mica/abi/errors.h>
 #include <mica/abi/ipc.h>
+#include <mica/proto/devkind.h>
 #include <mica/proto/vdev.h>
 
 #include "guest_mem.h" /* servers/vdev, on the library's include path. */
