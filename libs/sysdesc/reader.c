@@ -110,6 +110,26 @@ enum mica_error reader_string(const struct reader *r, int node, const char *name
 	return MICA_OK;
 }
 
+enum mica_error reader_string_list(const struct reader *r, int node, const char *name,
+				   const char **out, uint32_t *len)
+{
+	int n = 0;
+	const char *s = fdt_getprop(r->fdt, node, name, &n);
+
+	if (s == NULL)
+		return reader_fail(r, node, name, "missing");
+	/* Terminated, and no string empty: no terminator first or after another. */
+	if (n < 2 || s[0] == '\0' || s[n - 1] != '\0')
+		return reader_fail(r, node, name, "must be a list of non-empty strings");
+	for (int i = 1; i < n; i++) {
+		if (s[i] == '\0' && s[i - 1] == '\0')
+			return reader_fail(r, node, name, "must be a list of non-empty strings");
+	}
+	*out = s;
+	*len = (uint32_t)n;
+	return MICA_OK;
+}
+
 enum mica_error reader_u32(const struct reader *r, int node, const char *name, uint32_t *out)
 {
 	int len = 0;

@@ -45,6 +45,14 @@ enum mica_error reader_string(const struct reader *r, int node, const char *name
 			      bool may_be_empty, const char **out)
 	__attribute__((warn_unused_result));
 
+/*
+ * A required property holding a list of one or more non-empty strings (a
+ * "compatible"): *out points at the first, *len counts every byte.
+ */
+enum mica_error reader_string_list(const struct reader *r, int node, const char *name,
+				   const char **out, uint32_t *len)
+	__attribute__((warn_unused_result));
+
 /* A required property of one cell. */
 enum mica_error reader_u32(const struct reader *r, int node, const char *name, uint32_t *out)
 	__attribute__((warn_unused_result));

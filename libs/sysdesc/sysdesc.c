@@ -27,7 +27,7 @@ static const char *const vm_children[] = {"devices", "passthrough", NULL};
 static const char *const container_props[] = {"#address-cells", "#size-cells", NULL};
 static const char *const device_props[] = {"compatible", "server", "reg",
 					   "interrupt",	 "file",   NULL};
-static const char *const passthrough_props[] = {"reg", "physical", "interrupt", NULL};
+static const char *const passthrough_props[] = {"compatible", "reg", "physical", "interrupt", NULL};
 static const char *const none[] = {NULL};
 
 /* The property each kind of memory region is listed in, by is_identity. */
@@ -243,6 +243,8 @@ static enum mica_error parse_passthrough(const struct reader *r, int vm_node, st
 					   SYSDESC_PASSTHROUGH_MAX);
 		p->name = fdt_get_name(r->fdt, node, NULL);
 		if (only_known(r, node, passthrough_props, none) != MICA_OK ||
+		    reader_string_list(r, node, "compatible", &p->compatible, &p->compatible_len) !=
+			    MICA_OK ||
 		    reader_range(r, node, "reg", &p->ipa) != MICA_OK ||
 		    reader_address(r, node, "physical", &p->host_physical) != MICA_OK ||
 		    reader_interrupt(r, node, &p->intid) != MICA_OK)

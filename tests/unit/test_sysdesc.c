@@ -205,7 +205,12 @@ static void test_parse_reads_every_field_of_a_valid_description(void **state)
 	assert_int_equal(vm->passthrough[0].ipa.base, 0x9010000);
 	assert_int_equal(vm->passthrough[0].ipa.size, 0x1000);
 	assert_int_equal(vm->passthrough[0].intid, 34);
+	assert_int_equal(vm->passthrough[0].compatible_len, sizeof("arm,pl031\0arm,primecell"));
+	assert_memory_equal(vm->passthrough[0].compatible, "arm,pl031\0arm,primecell",
+			    sizeof("arm,pl031\0arm,primecell"));
 	assert_string_equal(vm->passthrough[1].name, "scratch@80000000");
+	assert_int_equal(vm->passthrough[1].compatible_len, sizeof("mica,scratch"));
+	assert_string_equal(vm->passthrough[1].compatible, "mica,scratch");
 	assert_int_equal(vm->passthrough[1].host_physical, 0x200000000);
 	assert_int_equal(vm->passthrough[1].ipa.base, 0x80000000);
 	assert_int_equal(vm->passthrough[1].ipa.size, 0x4000);
@@ -357,6 +362,7 @@ static void test_parse_rejects_each_missing_required_property(void **state)
 		{"/vms/linux/devices/serial@9000000", "compatible"},
 		{"/vms/linux/devices/serial@9000000", "server"},
 		{"/vms/linux/devices/serial@9000000", "reg"},
+		{"/vms/linux/passthrough/rtc@9010000", "compatible"},
 		{"/vms/linux/passthrough/rtc@9010000", "reg"},
 		{"/vms/linux/passthrough/rtc@9010000", "physical"},
 	};
@@ -444,6 +450,22 @@ static void test_parse_rejects_strings_that_are_not_one_string(void **state)
 	b = edit(VALID);
 	set_string(&b, "/servers/pl011", "program", "");
 	expect_error(&b, "/servers/pl011", "program", "must not be empty");
+
+	/* A passthrough's compatible is a list, of strings that are not empty. */
+	b = edit(VALID);
+	set_bytes(&b, "/vms/linux/passthrough/rtc@9010000", "compatible", "arm,pl031\0\0x",
+		  sizeof("arm,pl031\0\0x"));
+	expect_error(&b, "/vms/linux/passthrough/rtc@9010000", "compatible",
+		     "must be a list of non-empty strings");
+	b = edit(VALID);
+	set_bytes(&b, "/vms/linux/passthrough/rtc@9010000", "compatible", unterminated,
+		  sizeof(unterminated));
+	expect_error(&b, "/vms/linux/passthrough/rtc@9010000", "compatible",
+		     "must be a list of non-empty strings");
+	b = edit(VALID);
+	set_string(&b, "/vms/linux/passthrough/rtc@9010000", "compatible", "");
+	expect_error(&b, "/vms/linux/passthrough/rtc@9010000", "compatible",
+		     "must be a list of non-empty strings");
 
 	/* An empty command line is a command line. */
 	b = edit(VALID);
@@ -709,6 +731,7 @@ static void test_parse_rejects_host_memory_given_twice(void **state)
 	/* bare's RAM is allocated; giving it linux's rtc as well is not. */
 	add_node(&b, "/vms/bare", "passthrough");
 	add_node(&b, "/vms/bare/passthrough", "rtc@20000000");
+	set_string(&b, "/vms/bare/passthrough/rtc@20000000", "compatible", "arm,pl031");
 	SET_CELLS(&b, "/vms/bare/passthrough/rtc@20000000", "reg", 0, 0x20000000, 0, 0x1000);
 	SET_CELLS(&b, "/vms/bare/passthrough/rtc@20000000", "physical", 0, 0x9010000);
 	expect_error(&b, "/vms/bare/passthrough/rtc@20000000", "physical",
@@ -927,6 +950,7 @@ static void test_parse_rejects_too_many_passthrough_regions(void **state)
 		snprintf(name, sizeof(name), "pt@%x", 0x20000000 + i * 0x1000);
 		snprintf(path, sizeof(path), "/vms/linux/passthrough/%s", name);
 		add_node(&b, "/vms/linux/passthrough", name);
+		set_string(&b, path, "compatible", "mica,pt");
 		SET_CELLS(&b, path, "reg", 0, 0x20000000u + (uint32_t)i * 0x1000u, 0, 0x1000);
 		SET_CELLS(&b, path, "physical", 3, (uint32_t)i * 0x1000u);
 	}

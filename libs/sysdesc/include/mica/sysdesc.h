@@ -83,10 +83,15 @@ struct sysdesc_device {
 	const char *file; /* Archive file backing it (a disk image); NULL when none. */
 };
 
-/* Host-physical device memory mapped straight into the guest. */
+/*
+ * Host-physical device memory mapped straight into the guest, which its
+ * device tree describes with compatible, reg and interrupts.
+ */
 struct sysdesc_passthrough {
 	const char *name;
-	uint64_t host_physical; /* Where the range is in the host's physical space. */
+	const char *compatible;	 /* One or more strings, each NUL-terminated, back to back. */
+	uint32_t compatible_len; /* Their bytes, every terminator included. */
+	uint64_t host_physical;	 /* Where the range is in the host's physical space. */
 	struct sysdesc_ipa_range ipa;
 	uint32_t intid; /* The SPI forwarded to the guest (same INTID); 0 when none. */
 };
