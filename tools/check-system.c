@@ -8,9 +8,12 @@
  * them; the one called "system" is the compiled description. The tool
  * parses it as the root task will (libs/sysdesc), checks that every file
  * it names is in the image (the VMM, each device server's program, each
- * VM's kernel and initrd, each device's file), and plans each VM's guest
- * as the VMM will (servers/vmm/plan.c), so that a kernel or initrd that
- * does not fit stops the build instead of the boot. It prints one line per
+ * VM's kernel and initrd, each device's file), that every device is of a
+ * kind its server's program declares (<mica/proto/devkind.h>, read from
+ * the program's ELF file as the root task reads it), and plans each VM's
+ * guest as the VMM will (servers/vmm/plan.c), so that a kernel or initrd
+ * that does not fit, or a misspelt compatible, stops the build instead of
+ * the boot. It prints one line per
  * problem, naming the node and the property, and exits with status 1 if
  * there is any; with no "system" entry there is nothing to check.
  */
@@ -23,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <formats/devkind.h>
+#include <mica/proto/vmm.h>
 #include <mica/sysdesc.h>
 
 #include "plan.h"
@@ -112,6 +117,74 @@ static struct file *need(const char *node, const char *property, const char *nam
 /* Servers that serve a device: the root task starts only those. */
 static bool is_serving[SYSDESC_SERVER_MAX];
 
+/* The kinds each serving server's program declares; is_read once its program was read. */
+static struct devkind_table kinds[SYSDESC_SERVER_MAX];
+static bool is_read[SYSDESC_SERVER_MAX];
+
+/* Read the kinds server i's program declares; a problem if it declares none or bad ones. */
+static void read_kinds(const struct sysdesc_server *server, unsigned i)
+{
+	char node[SYSDESC_PATH_MAX];
+	struct devkind_error why;
+	struct file *f;
+
+	snprintf(node, sizeof(node), "/servers/%s", server->name);
+	f = need(node, "program", server->program);
+	if (f == NULL)
+		return;
+	if (devkind_read(f->data, f->size, &kinds[i], &why) == MICA_OK)
+		is_read[i] = true;
+	else if (why.kind >= 0)
+		problem("%s: property 'program': \"%s\": device kind %d: %s", node, server->program,
+			why.kind, why.why);
+	else
+		problem("%s: property 'program': \"%s\" %s", node, server->program, why.why);
+}
+
+/*
+ * Every device of vm is of a kind its server declares: its compatible is
+ * the first compatible string of one of them. At most VMM_KINDS_MAX kinds
+ * in one VM, counted as the root task counts them (the same bytes once).
+ */
+static void check_kinds(const struct sysdesc *desc, const struct sysdesc_vm *vm)
+{
+	const struct vdev_kind *seen[VMM_KINDS_MAX];
+	unsigned seen_count = 0;
+
+	for (uint32_t d = 0; d < vm->device_count; d++) {
+		const struct sysdesc_device *dev = &vm->devices[d];
+		const struct sysdesc_server *server = &desc->servers[dev->server];
+		const struct devkind_table *t = &kinds[dev->server];
+		const struct vdev_kind *k;
+		char names[VDEV_KINDS_MAX * (VDEV_KIND_COMPATIBLE_MAX + 4)] = "";
+		unsigned i = 0;
+
+		if (!is_read[dev->server])
+			continue; /* Its program's problem is reported. */
+		k = devkind_find(t, dev->compatible);
+		if (k == NULL) {
+			for (unsigned j = 0; j < t->count; j++)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names),
+					 "%s\"%s\"", j > 0 ? ", " : "", t->kinds[j].compatible);
+			problem("/vms/%s/devices/%s: property 'compatible': server '%s' (program "
+				"\"%s\") serves no \"%s\", only %s",
+				vm->name, dev->name, server->name, server->program, dev->compatible,
+				names);
+			continue;
+		}
+		while (i < seen_count && memcmp(seen[i], k, sizeof(*k)) != 0)
+			i++;
+		if (i < seen_count)
+			continue;
+		if (seen_count == VMM_KINDS_MAX) {
+			problem("/vms/%s/devices/%s: the VM's devices are of more than %d kinds",
+				vm->name, dev->name, VMM_KINDS_MAX);
+			return;
+		}
+		seen[seen_count++] = k;
+	}
+}
+
 static void check_vm(const struct sysdesc_vm *vm)
 {
 	char node[SYSDESC_PATH_MAX];
@@ -157,8 +230,9 @@ int main(int argc, char **argv)
 		       "\n"
 		       "Check the system description among the boot archive's files (the\n"
 		       "entry called \"system\") against the others: every file it names is\n"
-		       "there, and every VM's kernel and initrd fit its memory. One line per\n"
-		       "problem; exit status 1 if there is any.\n");
+		       "there, every device is of a kind its server's program declares, and\n"
+		       "every VM's kernel and initrd fit its memory. One line per problem;\n"
+		       "exit status 1 if there is any.\n");
 		return 0;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -190,12 +264,10 @@ int main(int argc, char **argv)
 	for (uint32_t i = 0; i < desc.vm_count; i++)
 		check_vm(&desc.vms[i]);
 	for (uint32_t i = 0; i < desc.server_count; i++) {
-		char node[SYSDESC_PATH_MAX];
-
-		if (!is_serving[i])
-			continue;
-		snprintf(node, sizeof(node), "/servers/%s", desc.servers[i].name);
-		(void)need(node, "program", desc.servers[i].program);
+		if (is_serving[i])
+			read_kinds(&desc.servers[i], i);
 	}
+	for (uint32_t i = 0; i < desc.vm_count; i++)
+		check_kinds(&desc, &desc.vms[i]);
 	return problems > 0 ? 1 : 0;
 }

@@ -6,6 +6,7 @@
  */
 #include "system.h"
 
+#include <base/fmt.h>
 #include <formats/archive.h>
 #include <mica/abi/objects.h>
 #include <mica/alloc.h>
@@ -176,6 +177,110 @@ static enum mica_error check_cpus(const struct system *s)
 	for (unsigned i = 0; i < s->desc.server_count; i++)
 		if (check_server_cpu(s, i) != MICA_OK)
 			return MICA_ERR_RANGE;
+	return MICA_OK;
+}
+
+/*
+ * The device kinds server index's program declares (<mica/proto/devkind.h>),
+ * read from its ELF file in the boot archive into the server's table.
+ */
+static enum mica_error read_server_kinds(struct system *s, unsigned index)
+{
+	struct server_rt *sv = &s->servers[index];
+	const struct sysdesc_server *desc = &s->desc.servers[index];
+	struct devkind_error why;
+	uint64_t size = 0;
+	const char *elf = archive_file(s, desc->program, &size);
+
+	if (elf == NULL) {
+		printf("root: /servers/%s: property 'program': no file \"%s\" in the boot "
+		       "archive\n",
+		       desc->name, desc->program);
+		return MICA_ERR_NOT_FOUND;
+	}
+	if (devkind_read(elf, size, &sv->kinds, &why) == MICA_OK)
+		return MICA_OK;
+	if (why.kind >= 0)
+		printf("root: /servers/%s: property 'program': \"%s\": device kind %d: %s\n",
+		       desc->name, desc->program, why.kind, why.why);
+	else
+		printf("root: /servers/%s: property 'program': \"%s\" %s\n", desc->name,
+		       desc->program, why.why);
+	return MICA_ERR_MALFORMED;
+}
+
+/* The first compatible string of each of t's kinds, quoted and separated by ", ", into buf. */
+static void kind_names(const struct devkind_table *t, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < t->count && len < size; i++) {
+		int n = fmt_snprintf(buf + len, size - len, "%s\"%s\"", i > 0 ? ", " : "",
+				     t->kinds[i].compatible);
+
+		len += n > 0 ? (size_t)n : 0;
+	}
+}
+
+/*
+ * The kinds of VM index's devices into b: each device's kind (its
+ * compatible, which its server must declare), each different kind once.
+ * Prints what is wrong, naming the node and the property.
+ */
+static enum mica_error plan_kinds(const struct system *s, unsigned index, struct vmm_boot *b)
+{
+	const struct sysdesc_vm *vm = &s->desc.vms[index];
+
+	b->kind_count = 0;
+	for (unsigned d = 0; d < vm->device_count; d++) {
+		const struct sysdesc_device *dev = &vm->devices[d];
+		const struct server_rt *sv = &s->servers[dev->server];
+		const struct vdev_kind *k = devkind_find(&sv->kinds, dev->compatible);
+		unsigned i = 0;
+
+		if (k == NULL) {
+			char names[VDEV_KINDS_MAX * (VDEV_KIND_COMPATIBLE_MAX + 4)];
+
+			kind_names(&sv->kinds, names, sizeof(names));
+			printf("root: /vms/%s/devices/%s: property 'compatible': server '%s' "
+			       "(program \"%s\") serves no \"%s\", only %s\n",
+			       vm->name, dev->name, s->desc.servers[dev->server].name,
+			       s->desc.servers[dev->server].program, dev->compatible, names);
+			return MICA_ERR_NOT_FOUND;
+		}
+		while (i < b->kind_count && memcmp(&b->kinds[i], k, sizeof(*k)) != 0)
+			i++;
+		if (i == VMM_KINDS_MAX) {
+			printf("root: /vms/%s/devices/%s: the VM's devices are of more than %d "
+			       "kinds\n",
+			       vm->name, dev->name, VMM_KINDS_MAX);
+			return MICA_ERR_RANGE;
+		}
+		if (i == b->kind_count)
+			b->kinds[b->kind_count++] = *k;
+		b->device_kind[d] = (uint8_t)i;
+	}
+	return MICA_OK;
+}
+
+/*
+ * Before anything is built: every server that serves a device declares
+ * well-formed kinds, and every device is of a kind its server declares.
+ */
+static enum mica_error check_kinds(struct system *s)
+{
+	bool is_serving[SYSDESC_SERVER_MAX] = {false};
+
+	for (unsigned v = 0; v < s->desc.vm_count; v++)
+		for (unsigned d = 0; d < s->desc.vms[v].device_count; d++)
+			is_serving[s->desc.vms[v].devices[d].server] = true;
+	for (unsigned i = 0; i < s->desc.server_count; i++)
+		if (is_serving[i] && read_server_kinds(s, i) != MICA_OK)
+			return MICA_ERR_MALFORMED;
+	for (unsigned v = 0; v < s->desc.vm_count; v++)
+		if (plan_kinds(s, v, &s->vms[v].boot) != MICA_OK)
+			return MICA_ERR_MALFORMED;
 	return MICA_OK;
 }
 
@@ -481,9 +586,12 @@ static enum mica_error plan_server(struct system *s, unsigned index)
 		for (unsigned d = 0; d < vm->device_count; d++) {
 			const struct sysdesc_device *dev = &vm->devices[d];
 			struct vdev_boot_device *bd = &b->devices[b->device_count];
+			const struct vdev_kind *kind;
 
 			if (dev->server != index)
 				continue;
+			/* check_kinds found every device's kind. */
+			kind = devkind_find(&sv->kinds, dev->compatible);
 			if (b->device_count == VDEV_MAX_DEVICES) {
 				printf("root: /servers/%s: serves more than %u devices\n",
 				       sv->desc->name, (unsigned)VDEV_MAX_DEVICES);
@@ -498,14 +606,15 @@ static enum mica_error plan_server(struct system *s, unsigned index)
 			bd->intid = dev->intid;
 			bd->vm_index = v;
 			bd->irq_cap = dev->intid ? VDEV_CAP_DEVICE_FIRST + b->device_count : 0;
-			if (strcmp(dev->compatible, "virtio,mmio") == 0 && vm->region_count > 1) {
+			if ((kind->flags & VDEV_KIND_GUEST_RAM) != 0 && vm->region_count > 1) {
 				/* Its guest would put buffers where the server cannot see them. */
-				printf("root: /vms/%s/devices/%s: a virtio device reaches only one "
-				       "memory region, and VM %s has %u (not supported yet)\n",
+				printf("root: /vms/%s/devices/%s: its server reaches guest memory "
+				       "in one memory region only, and VM %s has %u (not supported "
+				       "yet)\n",
 				       vm->name, dev->name, vm->name, vm->region_count);
 				return MICA_ERR_RANGE;
 			}
-			if (strcmp(dev->compatible, "virtio,mmio") == 0) {
+			if ((kind->flags & VDEV_KIND_GUEST_RAM) != 0) {
 				bd->ram_ipa = vm->regions[0].ipa.base;
 				bd->ram_size = vm->regions[0].ipa.size;
 				bd->ram_va = VDEV_RAM_VA + b->device_count * VDEV_RAM_STRIDE;
@@ -514,7 +623,7 @@ static enum mica_error plan_server(struct system *s, unsigned index)
 				return MICA_ERR_NOT_FOUND;
 			if (make_state(sv, bd) != MICA_OK)
 				return MICA_ERR_NOT_ENOUGH_MEMORY;
-			if (strcmp(dev->compatible, "arm,pl011") == 0 && b->uart_va == 0) {
+			if ((kind->flags & VDEV_KIND_MACHINE_UART) != 0 && b->uart_va == 0) {
 				b->uart_va = VDEV_UART_VA;
 				b->uart_intid = UART_INTID;
 			}
@@ -696,6 +805,9 @@ static enum mica_error start_vmm(struct system *s, unsigned index, const void *d
 	cfg.fault_ep = fault_ep;
 	v->boot = (struct vmm_boot){
 		.magic = VMM_BOOT_MAGIC, .vm_index = index, .region_count = v->desc->region_count};
+	/* check_kinds made this plan before: it holds. */
+	if (plan_kinds(s, index, &v->boot) != MICA_OK)
+		err = MICA_ERR_NOT_FOUND;
 	if (err == MICA_OK)
 		err = process_image_from_archive(s->info, "vmm", &cfg);
 	if (err == MICA_OK)
@@ -816,6 +928,8 @@ enum mica_error system_build(struct system *s, const struct mica_boot_info *info
 		return err;
 	}
 	err = check_cpus(s);
+	if (err == MICA_OK)
+		err = check_kinds(s);
 	if (err != MICA_OK)
 		return err;
 	for (unsigned i = 0; i < s->desc.vm_count; i++) {

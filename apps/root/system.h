@@ -6,6 +6,7 @@
 #ifndef MICA_ROOT_SYSTEM_H
 #define MICA_ROOT_SYSTEM_H
 
+#include <formats/devkind.h>
 #include <mica/abi/bootinfo.h>
 #include <mica/process.h>
 #include <mica/proto/vdev.h>
@@ -55,6 +56,7 @@ struct server_rt {
 	uint64_t uart_irq; /* The machine UART's IRQHandler (console servers), or 0. */
 	uint64_t uart_frame;
 	struct vdev_boot boot;
+	struct devkind_table kinds; /* What its program declares it serves. */
 	struct process proc;
 	/* Disk frames (2 MiB each, devices with a file), made once: kept across restarts. */
 	uint64_t disk[SYSTEM_MAX_DISK_FRAMES];

@@ -18,15 +18,20 @@
  *                     PPI, phandle
  *   /timer            compatible "arm,armv8-timer", interrupts = secure,
  *                     non-secure, virtual, hypervisor PPIs
- *   /apb-pclk         a fixed-clock the PL011 names as uartclk and apb_pclk
- *                     (the AMBA bus will not probe a primecell without it)
- *   /pl011@BASE       compatible "arm,pl011", "arm,primecell", reg,
- *                     interrupts, clocks, clock-names
- *   /virtio_mmio@BASE compatible "virtio,mmio", reg, interrupts,
- *                     dma-coherent (the device is software that reads guest
- *                     RAM through cacheable mappings, so the guest must not
- *                     treat its DMA as non-coherent)
- *   /chosen           bootargs, linux,initrd-start/-end, stdout-path
+ *   /apb-pclk         a fixed-clock, 24 MHz, when some device names a clock
+ *                     (a PL011 names it as uartclk and apb_pclk; the AMBA
+ *                     bus will not probe a primecell without apb_pclk)
+ *   /NAME@BASE        one per device, in the order given: compatible, reg,
+ *                     interrupts (if it has one), clocks (the fixed clock
+ *                     once per name) and clock-names (if it names clocks),
+ *                     then its own properties. The PL011 server declares
+ *                     /pl011@BASE, "arm,pl011", "arm,primecell" and two
+ *                     clocks; the virtio ones /virtio_mmio@BASE,
+ *                     "virtio,mmio" and dma-coherent (the device is software
+ *                     that reads guest RAM through cacheable mappings, so
+ *                     the guest must not treat its DMA as non-coherent)
+ *   /chosen           bootargs, linux,initrd-start/-end, stdout-path (the
+ *                     first device marked as the console)
  *
  * Interrupt specifiers are the GIC binding's three cells: SPI (0) or PPI
  * (1), the number within that class, and the trigger type; PPIs are level
@@ -132,10 +137,38 @@ static bool is_range_ok(const struct fdtgen_range *r)
 	return r->size != 0 && r->base <= UINT64_MAX - r->size;
 }
 
+/* The strings in a list of len bytes: 0 unless every one is terminated. */
+static unsigned list_count(const char *list, size_t len)
+{
+	unsigned count = 0;
+
+	if (list == NULL || len == 0 || list[len - 1] != '\0')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		count += list[i] == '\0';
+	return count;
+}
+
 static bool is_device_ok(const struct fdtgen_device *d)
 {
-	return is_range_ok(&d->reg) && d->spi <= MAX_SPI &&
-	       (d->irq_type == FDTGEN_IRQ_EDGE_RISING || d->irq_type == FDTGEN_IRQ_LEVEL_HIGH);
+	if (d->name == NULL || d->name[0] == '\0' ||
+	    list_count(d->compatible, d->compatible_len) == 0 || !is_range_ok(&d->reg) ||
+	    d->prop_count > FDTGEN_MAX_PROPS)
+		return false;
+	if (d->irq_type != FDTGEN_IRQ_NONE &&
+	    ((d->irq_type != FDTGEN_IRQ_EDGE_RISING && d->irq_type != FDTGEN_IRQ_LEVEL_HIGH) ||
+	     d->spi > MAX_SPI))
+		return false;
+	if (d->clock_names_len != 0 &&
+	    (list_count(d->clock_names, d->clock_names_len) == 0 ||
+	     list_count(d->clock_names, d->clock_names_len) > FDTGEN_MAX_CLOCKS))
+		return false;
+	for (unsigned i = 0; i < d->prop_count; i++) {
+		if (d->props[i].name == NULL ||
+		    (d->props[i].length > 0 && d->props[i].value == NULL))
+			return false;
+	}
+	return true;
 }
 
 static bool is_desc_ok(const struct fdtgen_desc *d)
@@ -143,7 +176,7 @@ static bool is_desc_ok(const struct fdtgen_desc *d)
 	const struct fdtgen_timer *t = &d->timer;
 
 	if (d->ram_count == 0 || d->ram_count > FDTGEN_MAX_RAM || d->cpu_count == 0 ||
-	    d->cpu_count > FDTGEN_MAX_CPUS || d->virtio_count > FDTGEN_MAX_VIRTIO)
+	    d->cpu_count > FDTGEN_MAX_CPUS || d->device_count > FDTGEN_MAX_DEVICES)
 		return false;
 	for (unsigned i = 0; i < d->ram_count; i++) {
 		if (!is_range_ok(&d->ram[i]))
@@ -163,10 +196,8 @@ static bool is_desc_ok(const struct fdtgen_desc *d)
 	if (t->secure_ppi > MAX_PPI || t->nonsecure_ppi > MAX_PPI || t->virtual_ppi > MAX_PPI ||
 	    t->hyp_ppi > MAX_PPI)
 		return false;
-	if (d->has_uart && !is_device_ok(&d->uart))
-		return false;
-	for (unsigned i = 0; i < d->virtio_count; i++) {
-		if (!is_device_ok(&d->virtio[i]))
+	for (unsigned i = 0; i < d->device_count; i++) {
+		if (!is_device_ok(&d->devices[i]))
 			return false;
 	}
 	return !d->has_initrd || d->initrd_end >= d->initrd_start;
@@ -258,51 +289,60 @@ static void write_timer(struct writer *w, const struct fdtgen_desc *d)
 	end(w);
 }
 
-/* The UART's clock and the UART; path gets the UART's node path. */
-static void write_uart(struct writer *w, const struct fdtgen_desc *d, char *path)
+/* The guest's one clock, which devices' clocks properties name by its phandle. */
+static void write_clock(struct writer *w)
 {
-	static const char compatible[] = "arm,pl011\0arm,primecell";
-	static const char clock_names[] = "uartclk\0apb_pclk";
-	const fdt32_t clocks[2] = {cpu_to_fdt32(FDTGEN_PHANDLE_CLOCK),
-				   cpu_to_fdt32(FDTGEN_PHANDLE_CLOCK)};
-
 	begin(w, "apb-pclk");
 	prop_string(w, "compatible", "fixed-clock");
 	prop_u32(w, "#clock-cells", 0);
-	prop_u32(w, "clock-frequency", FDTGEN_UART_CLOCK_HZ);
+	prop_u32(w, "clock-frequency", FDTGEN_CLOCK_HZ);
 	prop_string(w, "clock-output-names", "clk24mhz");
 	prop_u32(w, "phandle", FDTGEN_PHANDLE_CLOCK);
 	end(w);
-
-	path[0] = '/';
-	unit_name(path + 1, "pl011", d->uart.reg.base);
-	begin(w, path + 1);
-	prop(w, "compatible", compatible, (int)sizeof(compatible));
-	prop_reg(w, &d->uart.reg, 1);
-	prop_irq(w, FDTGEN_IRQ_SPI, d->uart.spi, d->uart.irq_type);
-	prop(w, "clocks", clocks, (int)sizeof(clocks));
-	prop(w, "clock-names", clock_names, (int)sizeof(clock_names));
-	end(w);
 }
 
-static void write_virtio(struct writer *w, const struct fdtgen_desc *d)
+/* Device d's node; path gets its path if it is the first console (path still empty). */
+static void write_device(struct writer *w, const struct fdtgen_device *d, char *path)
 {
 	char name[NAME_MAX_LEN];
 
-	for (unsigned i = 0; i < d->virtio_count; i++) {
-		const struct fdtgen_device *dev = &d->virtio[i];
+	unit_name(name, d->name, d->reg.base);
+	begin(w, name);
+	prop(w, "compatible", d->compatible, (int)d->compatible_len);
+	prop_reg(w, &d->reg, 1);
+	if (d->irq_type != FDTGEN_IRQ_NONE)
+		prop_irq(w, FDTGEN_IRQ_SPI, d->spi, d->irq_type);
+	if (d->clock_names_len != 0) {
+		fdt32_t clocks[FDTGEN_MAX_CLOCKS];
+		unsigned count = list_count(d->clock_names, d->clock_names_len);
 
-		unit_name(name, "virtio_mmio", dev->reg.base);
-		begin(w, name);
-		prop_string(w, "compatible", "virtio,mmio");
-		prop_reg(w, &dev->reg, 1);
-		prop_irq(w, FDTGEN_IRQ_SPI, dev->spi, dev->irq_type);
-		prop(w, "dma-coherent", NULL, 0);
-		end(w);
+		for (unsigned i = 0; i < count; i++)
+			clocks[i] = cpu_to_fdt32(FDTGEN_PHANDLE_CLOCK);
+		prop(w, "clocks", clocks, (int)(count * sizeof(clocks[0])));
+		prop(w, "clock-names", d->clock_names, (int)d->clock_names_len);
+	}
+	for (unsigned i = 0; i < d->prop_count; i++)
+		prop(w, d->props[i].name, d->props[i].value, (int)d->props[i].length);
+	end(w);
+	if (d->is_stdout && path[0] == '\0') {
+		path[0] = '/';
+		memcpy(path + 1, name, strlen(name) + 1);
 	}
 }
 
-static void write_chosen(struct writer *w, const struct fdtgen_desc *d, const char *uart_path)
+static void write_devices(struct writer *w, const struct fdtgen_desc *d, char *stdout_path)
+{
+	bool has_clocks = false;
+
+	for (unsigned i = 0; i < d->device_count; i++)
+		has_clocks = has_clocks || d->devices[i].clock_names_len != 0;
+	if (has_clocks)
+		write_clock(w);
+	for (unsigned i = 0; i < d->device_count; i++)
+		write_device(w, &d->devices[i], stdout_path);
+}
+
+static void write_chosen(struct writer *w, const struct fdtgen_desc *d, const char *stdout_path)
 {
 	begin(w, "chosen");
 	if (d->bootargs != NULL && d->bootargs[0] != '\0')
@@ -311,8 +351,8 @@ static void write_chosen(struct writer *w, const struct fdtgen_desc *d, const ch
 		prop_u64(w, "linux,initrd-start", d->initrd_start);
 		prop_u64(w, "linux,initrd-end", d->initrd_end);
 	}
-	if (d->has_uart)
-		prop_string(w, "stdout-path", uart_path);
+	if (stdout_path[0] != '\0')
+		prop_string(w, "stdout-path", stdout_path);
 	end(w);
 }
 
@@ -320,7 +360,7 @@ enum mica_error fdtgen_build(const struct fdtgen_desc *desc, void *buf, size_t s
 			     size_t *dtb_size)
 {
 	struct writer w = {.fdt = buf, .err = 0};
-	char uart_path[NAME_MAX_LEN + 1] = "";
+	char stdout_path[NAME_MAX_LEN + 1] = "";
 
 	if (desc == NULL || buf == NULL || !is_desc_ok(desc))
 		return MICA_ERR_INVALID_ARGUMENT;
@@ -340,10 +380,8 @@ enum mica_error fdtgen_build(const struct fdtgen_desc *desc, void *buf, size_t s
 	write_cpus(&w, desc);
 	write_gic(&w, desc);
 	write_timer(&w, desc);
-	if (desc->has_uart)
-		write_uart(&w, desc, uart_path);
-	write_virtio(&w, desc);
-	write_chosen(&w, desc, uart_path);
+	write_devices(&w, desc, stdout_path);
+	write_chosen(&w, desc, stdout_path);
 	end(&w);
 	if (w.err == 0)
 		w.err = fdt_finish(buf);

@@ -3,6 +3,8 @@
  */
 #include "guest.h"
 
+#include <formats/devkind.h>
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -46,6 +48,85 @@ static enum mica_error copy_in(const struct guest *g, uint64_t ipa, const void *
 	return MICA_OK;
 }
 
+_Static_assert(FDTGEN_MAX_DEVICES >= SYSDESC_DEVICE_MAX + SYSDESC_PASSTHROUGH_MAX,
+	       "the guest's device tree has room for every device and passthrough region");
+
+/* Names of passthrough nodes: the description's node name up to its '@'. */
+static char passthrough_names[SYSDESC_PASSTHROUGH_MAX][SYSDESC_PATH_MAX];
+
+/*
+ * Device dev's node, of kind k as its server declares it: the kind's
+ * name, compatible list, clocks and properties, the description's range
+ * and interrupt. Every device's line is level-sensitive.
+ */
+static struct fdtgen_device device_node(const struct vdev_kind *k, const struct sysdesc_device *dev)
+{
+	struct fdtgen_device fd = {
+		.name = k->node_name,
+		.compatible = k->compatible,
+		.compatible_len = devkind_list_length(k->compatible, sizeof(k->compatible)),
+		.reg = {dev->ipa.base, dev->ipa.size},
+		.spi = dev->intid ? dev->intid - 32 : 0,
+		.irq_type = dev->intid ? FDTGEN_IRQ_LEVEL_HIGH : FDTGEN_IRQ_NONE,
+		.clock_names = k->clock_names,
+		.clock_names_len = devkind_list_length(k->clock_names, sizeof(k->clock_names)),
+		.is_stdout = (k->flags & VDEV_KIND_STDOUT) != 0,
+	};
+
+	while (fd.prop_count < VDEV_KIND_PROPS_MAX && k->props[fd.prop_count].name[0] != '\0') {
+		const struct vdev_kind_prop *p = &k->props[fd.prop_count];
+
+		fd.props[fd.prop_count++] = (struct fdtgen_prop){p->name, p->value, p->length};
+	}
+	return fd;
+}
+
+/* Passthrough region i's node: what the description says, its interrupt level-sensitive. */
+static struct fdtgen_device passthrough_node(const struct sysdesc_vm *vm, unsigned i)
+{
+	const struct sysdesc_passthrough *pt = &vm->passthrough[i];
+	const char *at = strchr(pt->name, '@');
+	size_t len = at != NULL ? (size_t)(at - pt->name) : strlen(pt->name);
+
+	if (len >= sizeof(passthrough_names[i]))
+		len = sizeof(passthrough_names[i]) - 1;
+	memcpy(passthrough_names[i], pt->name, len);
+	passthrough_names[i][len] = '\0';
+	return (struct fdtgen_device){
+		.name = passthrough_names[i],
+		.compatible = pt->compatible,
+		.compatible_len = pt->compatible_len,
+		.reg = {pt->ipa.base, pt->ipa.size},
+		.spi = pt->intid ? pt->intid - 32 : 0,
+		.irq_type = pt->intid ? FDTGEN_IRQ_LEVEL_HIGH : FDTGEN_IRQ_NONE,
+	};
+}
+
+/*
+ * Every device and passthrough region of the VM into d. A device whose
+ * kind the boot page does not give well formed (the root task checked
+ * them all) leaves the tree unbuilt.
+ */
+static enum mica_error add_devices(const struct guest *g, struct fdtgen_desc *d, const char **why)
+{
+	const struct sysdesc_vm *vm = g->vm;
+	const struct vmm_boot *b = g->boot;
+
+	for (unsigned i = 0; i < vm->device_count; i++) {
+		unsigned kind = b->device_kind[i];
+
+		if (kind >= b->kind_count || kind >= VMM_KINDS_MAX ||
+		    devkind_check(&b->kinds[kind]) != NULL) {
+			*why = "the boot page gives a device no well-formed kind";
+			return MICA_ERR_INVALID_ARGUMENT;
+		}
+		d->devices[d->device_count++] = device_node(&b->kinds[kind], &vm->devices[i]);
+	}
+	for (unsigned i = 0; i < vm->passthrough_count; i++)
+		d->devices[d->device_count++] = passthrough_node(vm, i);
+	return MICA_OK;
+}
+
 static enum mica_error write_dtb(struct guest *g, const char **why)
 {
 	const struct sysdesc_vm *vm = g->vm;
@@ -73,20 +154,9 @@ static enum mica_error write_dtb(struct guest *g, const char **why)
 			(struct fdtgen_range){vm->regions[i].ipa.base, vm->regions[i].ipa.size};
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		d.cpu_mpidrs[i] = guest_vcpu_mpidr(i);
-	for (unsigned i = 0; i < vm->device_count; i++) {
-		const struct sysdesc_device *dev = &vm->devices[i];
-		struct fdtgen_device fd = {.reg = {dev->ipa.base, dev->ipa.size},
-					   .spi = dev->intid ? dev->intid - 32 : 0,
-					   .irq_type = FDTGEN_IRQ_LEVEL_HIGH};
-
-		if (strcmp(dev->compatible, "arm,pl011") == 0 && !d.has_uart) {
-			d.has_uart = true;
-			d.uart = fd;
-		} else if (strcmp(dev->compatible, "virtio,mmio") == 0 &&
-			   d.virtio_count < FDTGEN_MAX_VIRTIO) {
-			d.virtio[d.virtio_count++] = fd;
-		}
-	}
+	err = add_devices(g, &d, why);
+	if (err != MICA_OK)
+		return err;
 	if (buf == NULL) {
 		*why = "the device tree does not fit in guest RAM";
 		return MICA_ERR_RANGE;

@@ -4,7 +4,8 @@
  * talks PSCI over HVC, reads the GIC distributor and redistributors, starts
  * its second vCPU with CPU_ON and waits for it to turn itself off, and then
  * powers the VM off. It also checks that every memory region its device
- * tree lists is there. A failed check stops it with a store to an address
+ * tree lists is there, and that a passthrough region of the machine's
+ * PL031 (qemu.vmm-passthrough) is described and works. A failed check stops it with a store to an address
  * outside the guest-physical space whose bits name the line, which its VMM
  * reports (FAR) and the root task counts as a failed VM.
  */
@@ -68,6 +69,9 @@ static bool starts_with(const char *s, const char *prefix)
 	return true;
 }
 
+/* 2020-01-01 00:00:00 UTC: any real-time clock of today's machine reads past it. */
+#define RTC_2020 1577836800u
+
 /* The word at a holds another value and then its own again: RAM is there. */
 static void check_ram_word(uint64_t a)
 {
@@ -80,17 +84,37 @@ static void check_ram_word(uint64_t a)
 }
 
 /*
+ * A /rtc@ node, a passthrough of the machine's PL031 at INTID 34 (SPI 2):
+ * its compatible list starts "arm,pl031", its interrupt is SPI 2, level
+ * high, and its data register reads a time of this century.
+ */
+static void check_rtc_prop(const char *name, const uint8_t *value, uint32_t len, uint64_t *base)
+{
+	if (starts_with(name, "compatible"))
+		CHECK(len > 10 && starts_with((const char *)value, "arm,pl031"));
+	if (starts_with(name, "interrupts"))
+		CHECK(len == 12 && be32(value) == 0 && be32(value + 4) == 2 && be32(value + 8) == 4);
+	if (starts_with(name, "reg")) {
+		CHECK(len == 16 && be64(value + 8) == 0x1000);
+		*base = be64(value);
+	}
+}
+
+/*
  * Walk the device tree's structure block: every /memory@ node's regions
  * (two cells of address, two of size, as the VMM writes them) must be RAM
  * at their first, middle and last words; their number must be what
- * /chosen's bootargs say, if they say "regions=N".
+ * /chosen's bootargs say, if they say "regions=N". There is a /rtc@ node
+ * if and only if they say "rtc", and it is a working PL031.
  */
 static void check_memory(const uint8_t *fdt)
 {
 	const uint8_t *p = fdt + be32(fdt + 8);
 	const char *strings = (const char *)fdt + be32(fdt + 12);
 	const char *node = "";
-	unsigned depth = 0, regions = 0, expected = 0;
+	unsigned depth = 0, regions = 0, expected = 0, rtcs = 0;
+	bool wants_rtc = false;
+	uint64_t rtc_base = 0;
 
 	for (;;) {
 		uint32_t token = be32(p);
@@ -103,6 +127,7 @@ static void check_memory(const uint8_t *fdt)
 			while (name[len] != '\0')
 				len++;
 			node = ++depth == 2 ? name : node;
+			rtcs += depth == 2 && starts_with(name, "rtc@");
 			p += (len + 4) & ~UINT64_C(3);
 		} else if (token == FDT_END_NODE) {
 			depth--;
@@ -127,6 +152,11 @@ static void check_memory(const uint8_t *fdt)
 			    starts_with(name, "bootargs") &&
 			    starts_with((const char *)value, "regions="))
 				expected = (unsigned)(value[8] - '0');
+			if (depth == 2 && starts_with(node, "chosen") &&
+			    starts_with(name, "bootargs") && starts_with((const char *)value, "rtc"))
+				wants_rtc = true;
+			if (depth == 2 && starts_with(node, "rtc@"))
+				check_rtc_prop(name, value, len, &rtc_base);
 			p += 8 + ((len + 3) & ~UINT32_C(3));
 		} else if (token != FDT_NOP) {
 			CHECK(token == FDT_END);
@@ -135,6 +165,9 @@ static void check_memory(const uint8_t *fdt)
 	}
 	CHECK(regions > 0);
 	CHECK(expected == 0 || regions == expected);
+	CHECK(rtcs == (wants_rtc ? 1u : 0u));
+	if (rtcs > 0)
+		CHECK(rtc_base != 0 && *(volatile uint32_t *)rtc_base > RTC_2020);
 }
 
 static uint64_t psci(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)

@@ -3,20 +3,22 @@
 # a system description against its image's files: each case builds a small
 # description and files, runs the tool, and checks its status and message.
 #
-# usage: check-system.sh TOOL DTC ELF_GUEST
+# usage: check-system.sh TOOL DTC ELF_GUEST PL011_SERVER
 set -euo pipefail
 
 tool=$1
 dtc=$2
 elf_guest=$3
+pl011_server=$4
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 failures=0
 
 # A description with one VM "g" (kernel "k", optionally initrd "i") whose
-# memory property is $2, and a PL011 served by "uart", into $dir/$1.dtb.
+# memory property is $2, and a device of compatible $4 (a PL011 unless
+# given) served by "uart", into $dir/$1.dtb.
 description() {
-	local name=$1 memory=$2 initrd=${3:-}
+	local name=$1 memory=$2 initrd=${3:-} compatible=${4:-arm,pl011}
 	cat >"$dir/$name.dts" <<DTS
 /dts-v1/;
 / {
@@ -33,7 +35,7 @@ description() {
 				#address-cells = <2>;
 				#size-cells = <2>;
 				serial@9000000 {
-					compatible = "arm,pl011";
+					compatible = "$compatible";
 					server = "uart";
 					reg = <0x0 0x09000000 0x0 0x1000>;
 				};
@@ -82,16 +84,18 @@ head -c $((5 << 20)) /dev/zero >"$dir/raw5m"
 head -c $((6 << 20)) /dev/zero >"$dir/initrd6m"
 image_header "$dir/linux16m" 0 $((16 << 20)) 10
 image_header "$dir/linux-be" 0 $((1 << 20)) 1
-touch "$dir/vmm" "$dir/vdev_uart"
+touch "$dir/vmm"
 mem4m='memory = <0x0 0x40000000 0x0 0x00400000>;'
 mem8m='memory = <0x0 0x40000000 0x0 0x00800000>;'
-progs=(vmm="$dir/vmm" vdev_uart="$dir/vdev_uart")
+progs=(vmm="$dir/vmm" vdev_uart="$pl011_server")
 
 description small "$mem4m"
 description small-initrd "$mem8m" initrd
 description high 'memory = <0x0 0x50000000 0x0 0x00400000>;'
 description overlap 'memory = <0x0 0x40000000 0x0 0x00400000 0x0 0x40200000 0x0 0x1000>;'
 description on-gic 'memory = <0x0 0x40000000 0x0 0x00400000 0x0 0x08000000 0x0 0x1000>;'
+description typo "$mem4m" "" "arm,pl01l"
+description primecell "$mem4m" "" "arm,primecell"
 
 run "a raw kernel that fits" 0 "" system="$dir/small.dtb" k="$dir/raw4k" "${progs[@]}"
 run "an ELF kernel that fits" 0 "" system="$dir/small.dtb" k="$elf_guest" "${progs[@]}"
@@ -122,6 +126,18 @@ run "an invalid description" 1 "/vms/g: property 'memory': region 1 overlaps reg
 run "RAM on the guest's GIC" 1 \
 	"/vms/g: property 'memory': region 1 overlaps the guest's GIC distributor \(0x08000000\.\.0x0800ffff\)" \
 	system="$dir/on-gic.dtb" k="$dir/raw4k" "${progs[@]}"
+run "a compatible no server declares" 1 \
+	"typo.dtb: /vms/g/devices/serial@9000000: property 'compatible': server 'uart' \(program \"vdev_uart\"\) serves no \"arm,pl01l\", only \"arm,pl011\"$" \
+	system="$dir/typo.dtb" k="$dir/raw4k" "${progs[@]}"
+run "a compatible that is not the kind's first" 1 \
+	"/vms/g/devices/serial@9000000: property 'compatible': .*serves no \"arm,primecell\"" \
+	system="$dir/primecell.dtb" k="$dir/raw4k" "${progs[@]}"
+run "a server program that declares no kind" 1 \
+	"/servers/uart: property 'program': \"vdev_uart\" declares no device kind" \
+	system="$dir/small.dtb" k="$dir/raw4k" vmm="$dir/vmm" vdev_uart="$elf_guest"
+run "a server program that is not an ELF file" 1 \
+	"/servers/uart: property 'program': \"vdev_uart\" is not an AArch64 ELF executable" \
+	system="$dir/small.dtb" k="$dir/raw4k" vmm="$dir/vmm" vdev_uart="$dir/raw4k"
 run "an unreadable file" 1 "cannot read $dir/nothing" \
 	system="$dir/small.dtb" k="$dir/nothing" "${progs[@]}"
 run "a bad argument" 2 "bad argument 'oops'" oops

@@ -22,6 +22,39 @@
 static uint8_t dtb[BUF_SIZE];
 static size_t dtb_size;
 
+/* The devices as their servers declare them (the servers in servers/vdev). */
+static const char pl011_compatible[] = "arm,pl011\0arm,primecell";
+static const char pl011_clocks[] = "uartclk\0apb_pclk";
+static const char pl031_compatible[] = "arm,pl031\0arm,primecell";
+static const char pl031_clocks[] = "apb_pclk";
+static const char virtio_compatible[] = "virtio,mmio";
+static const uint8_t cells[8] = {0, 0, 0, 1, 0xca, 0xfe, 0xf0, 0x0d};
+
+static struct fdtgen_device pl011(uint64_t base, unsigned spi)
+{
+	return (struct fdtgen_device){.name = "pl011",
+				      .compatible = pl011_compatible,
+				      .compatible_len = sizeof(pl011_compatible),
+				      .reg = {base, 0x1000},
+				      .spi = spi,
+				      .irq_type = FDTGEN_IRQ_LEVEL_HIGH,
+				      .clock_names = pl011_clocks,
+				      .clock_names_len = sizeof(pl011_clocks),
+				      .is_stdout = true};
+}
+
+static struct fdtgen_device virtio(uint64_t base, unsigned spi)
+{
+	return (struct fdtgen_device){.name = "virtio_mmio",
+				      .compatible = virtio_compatible,
+				      .compatible_len = sizeof(virtio_compatible),
+				      .reg = {base, 0x200},
+				      .spi = spi,
+				      .irq_type = FDTGEN_IRQ_EDGE_RISING,
+				      .props = {{"dma-coherent", NULL, 0}},
+				      .prop_count = 1};
+}
+
 static struct fdtgen_desc virt_desc(void)
 {
 	struct fdtgen_desc d = {
@@ -34,11 +67,25 @@ static struct fdtgen_desc virt_desc(void)
 			.maintenance_ppi = 9},
 		.timer = {.secure_ppi = 13, .nonsecure_ppi = 14, .virtual_ppi = 11, .hyp_ppi = 10},
 		.psci = {.cpu_on = 0xc4000003, .cpu_off = 0x84000002},
-		.has_uart = true,
-		.uart = {{0x09000000, 0x1000}, 1, FDTGEN_IRQ_LEVEL_HIGH},
-		.virtio = {{{0x0a000000, 0x200}, 16, FDTGEN_IRQ_EDGE_RISING},
-			   {{0x0a000200, 0x200}, 17, FDTGEN_IRQ_EDGE_RISING}},
-		.virtio_count = 2,
+		.devices = {pl011(0x09000000, 1),
+			    virtio(0x0a000000, 16),
+			    virtio(0x0a000200, 17),
+			    {.name = "pl031",
+			     .compatible = pl031_compatible,
+			     .compatible_len = sizeof(pl031_compatible),
+			     .reg = {0x09010000, 0x1000},
+			     .spi = 2,
+			     .irq_type = FDTGEN_IRQ_LEVEL_HIGH,
+			     .clock_names = pl031_clocks,
+			     .clock_names_len = sizeof(pl031_clocks)},
+			    /* A passthrough region's: no interrupt, no clock, a property. */
+			    {.name = "scratch",
+			     .compatible = "mica,scratch\0generic",
+			     .compatible_len = sizeof("mica,scratch\0generic"),
+			     .reg = {0x80000000, 0x4000},
+			     .props = {{"mica,cells", cells, sizeof(cells)}},
+			     .prop_count = 1}},
+		.device_count = 5,
 		.bootargs = "console=ttyAMA0 earlycon",
 		.has_initrd = true,
 		.initrd_start = 0x48000000,
@@ -254,9 +301,97 @@ static void test_pl011_is_a_primecell_with_its_clocks_and_spi(void **state)
 	clock = fdt_node_offset_by_phandle(dtb, be32(p));
 	assert_true(clock >= 0);
 	assert_int_equal(fdt_node_check_compatible(dtb, clock, "fixed-clock"), 0);
-	assert_int_equal(be32(fdt_getprop(dtb, clock, "clock-frequency", NULL)),
-			 FDTGEN_UART_CLOCK_HZ);
+	assert_int_equal(be32(fdt_getprop(dtb, clock, "clock-frequency", NULL)), FDTGEN_CLOCK_HZ);
 	assert_int_equal(be32(fdt_getprop(dtb, clock, "#clock-cells", NULL)), 0);
+	assert_int_equal(clock, node("/apb-pclk"));
+}
+
+/* The names of node's properties, in the order the tree holds them, "," after each. */
+static void assert_property_order(const char *path, const char *want)
+{
+	char got[256] = "";
+	int off;
+
+	fdt_for_each_property_offset(off, dtb, node(path))
+	{
+		const char *name = NULL;
+
+		assert_non_null(fdt_getprop_by_offset(dtb, off, &name, NULL));
+		strcat(got, name);
+		strcat(got, ",");
+	}
+	assert_string_equal(got, want);
+}
+
+static void test_device_properties_come_in_a_fixed_order(void **state)
+{
+	assert_property_order("/pl011@9000000", "compatible,reg,interrupts,clocks,clock-names,");
+	assert_property_order("/virtio_mmio@a000000", "compatible,reg,interrupts,dma-coherent,");
+	assert_property_order("/pl031@9010000", "compatible,reg,interrupts,clocks,clock-names,");
+	assert_property_order("/scratch@80000000", "compatible,reg,mica,cells,");
+}
+
+static void test_a_pl031_names_the_clock_once_as_apb_pclk(void **state)
+{
+	static const uint32_t irq[] = {0, 2, 4};
+	const char *rtc = "/pl031@9010000";
+	int len;
+	const uint8_t *p;
+
+	assert_int_equal(fdt_node_check_compatible(dtb, node(rtc), "arm,pl031"), 0);
+	assert_int_equal(fdt_node_check_compatible(dtb, node(rtc), "arm,primecell"), 0);
+	assert_cells(rtc, "interrupts", irq, 3);
+	assert_string_prop(rtc, "clock-names", "apb_pclk");
+	p = prop(rtc, "clocks", &len);
+	assert_int_equal(len, 4);
+	assert_int_equal(fdt_node_offset_by_phandle(dtb, be32(p)), node("/apb-pclk"));
+}
+
+static void test_a_device_is_written_as_declared(void **state)
+{
+	const char *scratch = "/scratch@80000000";
+	int len;
+	const uint8_t *p = prop(scratch, "compatible", &len);
+
+	assert_int_equal(len, sizeof("mica,scratch\0generic"));
+	assert_memory_equal(p, "mica,scratch\0generic", len);
+	assert_false(has_prop(scratch, "interrupts"));
+	assert_false(has_prop(scratch, "clocks"));
+	assert_false(has_prop(scratch, "clock-names"));
+	p = prop(scratch, "mica,cells", &len);
+	assert_int_equal(len, sizeof(cells));
+	assert_memory_equal(p, cells, sizeof(cells));
+	p = prop(scratch, "reg", &len);
+	assert_int_equal(be64(p), 0x80000000);
+	assert_int_equal(be64(p + 8), 0x4000);
+}
+
+static void test_the_clock_is_there_only_when_a_device_names_one(void **state)
+{
+	struct fdtgen_desc d = virt_desc();
+
+	d.devices[0] = d.devices[1];
+	d.devices[1] = d.devices[4];
+	d.device_count = 2;
+	build(&d);
+	assert_int_equal(fdt_path_offset(dtb, "/apb-pclk"), -FDT_ERR_NOTFOUND);
+	assert_true(has_prop("/virtio_mmio@a000000", "dma-coherent"));
+	assert_false(has_prop("/chosen", "stdout-path"));
+}
+
+static void test_stdout_path_names_the_first_console(void **state)
+{
+	struct fdtgen_desc d = virt_desc();
+	const char *p;
+
+	d.devices[1] = pl011(0x09001000, 3);
+	build(&d);
+	p = fdt_getprop(dtb, node("/chosen"), "stdout-path", NULL);
+	assert_string_equal(p, "/pl011@9000000");
+	d.devices[0].is_stdout = false;
+	build(&d);
+	p = fdt_getprop(dtb, node("/chosen"), "stdout-path", NULL);
+	assert_string_equal(p, "/pl011@9001000");
 }
 
 static void test_virtio_nodes_have_reg_interrupts_and_dma_coherent(void **state)
@@ -297,10 +432,9 @@ static void test_chosen_omits_what_the_description_lacks(void **state)
 {
 	struct fdtgen_desc d = virt_desc();
 
-	d.has_uart = false;
 	d.has_initrd = false;
 	d.bootargs = NULL;
-	d.virtio_count = 0;
+	d.device_count = 0;
 	build(&d);
 	assert_false(has_prop("/chosen", "bootargs"));
 	assert_false(has_prop("/chosen", "linux,initrd-start"));
@@ -356,10 +490,23 @@ static void test_bad_descriptions_are_rejected(void **state)
 	REJECT(d.gic.maintenance_ppi = 16);
 	REJECT(d.gic.redist.size = 0);
 	REJECT(d.timer.virtual_ppi = 16);
-	REJECT(d.uart.spi = 988);
-	REJECT(d.uart.irq_type = 2);
-	REJECT(d.virtio[1].irq_type = 8);
-	REJECT(d.virtio_count = FDTGEN_MAX_VIRTIO + 1);
+	REJECT(d.devices[0].spi = 988);
+	REJECT(d.devices[0].irq_type = 2);
+	REJECT(d.devices[1].irq_type = 8);
+	REJECT(d.device_count = FDTGEN_MAX_DEVICES + 1);
+	REJECT(d.devices[0].name = NULL);
+	REJECT(d.devices[0].name = "");
+	REJECT(d.devices[0].compatible = NULL);
+	REJECT(d.devices[0].compatible_len = 0);
+	REJECT(d.devices[0].compatible_len = 3); /* Cut inside "arm,pl011". */
+	REJECT(d.devices[0].reg.size = 0);
+	REJECT(d.devices[0].clock_names_len = 2);
+	REJECT(d.devices[0].clock_names = NULL);
+	REJECT(d.devices[0].clock_names = "a\0b\0c\0d\0e\0f\0g\0h\0i";
+	       d.devices[0].clock_names_len = 18);
+	REJECT(d.devices[1].prop_count = FDTGEN_MAX_PROPS + 1);
+	REJECT(d.devices[1].props[0].name = NULL);
+	REJECT(d.devices[1].props[0].length = 4);
 	REJECT(d.initrd_end = d.initrd_start - 1);
 #undef REJECT
 	assert_int_equal(fdtgen_build(NULL, dtb, sizeof(dtb), &out), MICA_ERR_INVALID_ARGUMENT);
@@ -380,6 +527,11 @@ int main(void)
 		T(test_timer_lists_its_four_ppis_in_binding_order),
 		T(test_pl011_is_a_primecell_with_its_clocks_and_spi),
 		T(test_virtio_nodes_have_reg_interrupts_and_dma_coherent),
+		T(test_device_properties_come_in_a_fixed_order),
+		T(test_a_pl031_names_the_clock_once_as_apb_pclk),
+		T(test_a_device_is_written_as_declared),
+		T(test_the_clock_is_there_only_when_a_device_names_one),
+		T(test_stdout_path_names_the_first_console),
 		T(test_chosen_has_bootargs_initrd_and_stdout_path),
 		T(test_chosen_omits_what_the_description_lacks),
 		T(test_a_buffer_too_small_is_not_enough_memory),

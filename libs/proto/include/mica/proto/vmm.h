@@ -28,12 +28,19 @@
  * Its address space holds the boot page (read-only, at VMM_BOOT_VA, also
  * x0), the guest's files (read-only) and the VM's RAM (read-write) where
  * the boot page says.
+ *
+ * The boot page also carries the kind of each of the VM's devices, as its
+ * server declares it (<mica/proto/devkind.h>): the root task read them
+ * from the servers' ELF files and checked every device's compatible
+ * against them, and the VMM writes each device's node in the guest's
+ * device tree from its kind.
  */
 #ifndef MICA_PROTO_VMM_H
 #define MICA_PROTO_VMM_H
 
 #include <stdint.h>
 
+#include <mica/proto/devkind.h>
 #include <mica/sysdesc.h>
 
 #define VMM_BOOT_MAGIC UINT64_C(0x544f4f424d4d4d56) /* "VMMMBOOT" */
@@ -41,6 +48,8 @@
 #define VMM_BOOT_VA  UINT64_C(0x0000007ffe000000)
 #define VMM_FILES_VA UINT64_C(0x0000005000000000) /* The description, kernel and initrd. */
 #define VMM_RAM_VA   UINT64_C(0x0000004000000000) /* Guest RAM regions, one after another. */
+
+#define VMM_KINDS_MAX 8 /* Different kinds of device in one VM. */
 
 enum vmm_cap {
 	VMM_CAP_EP = 1,
@@ -85,6 +94,10 @@ struct vmm_boot {
 	struct vmm_boot_file initrd;
 	struct vmm_boot_region regions[SYSDESC_REGION_MAX];
 	uint8_t device_has_server[SYSDESC_DEVICE_MAX]; /* VMM_CAP_DEVICE(i) holds a capability. */
+	uint8_t device_kind[SYSDESC_DEVICE_MAX];       /* Device i is of kinds[device_kind[i]]. */
+	uint32_t kind_count;
+	uint32_t reserved;
+	struct vdev_kind kinds[VMM_KINDS_MAX];
 };
 
 _Static_assert(sizeof(struct vmm_boot) <= 4096, "the boot page is one page");
