@@ -35,6 +35,10 @@
 #define UART_PADDR UINT64_C(0x09000000)
 #define UART_INTID 33
 
+/* The machine's PL031 real-time clock (QEMU virt), read once for the wall-clock time. */
+#define RTC_PADDR UINT64_C(0x09010000)
+#define RTC_DR	  0x0u /* The data register: seconds since 1970, UTC. */
+
 /* Which device of each server's boot page is device d of VM v. */
 static uint32_t server_index_of[SYSDESC_VM_MAX][SYSDESC_DEVICE_MAX];
 
@@ -284,6 +288,40 @@ static enum mica_error check_kinds(struct system *s)
 	return MICA_OK;
 }
 
+/* The generic counter, which EL0 may read (CNTHCTL_EL2.EL0VCTEN). */
+static uint64_t counter(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v)::"memory");
+	return v;
+}
+
+/*
+ * Read the machine's real-time clock once, with the counter, for every
+ * server's wall clock (vdev_boot.wall_clock_*): the servers then need no
+ * device of the machine's, and a passthrough region may still give the
+ * RTC to a guest (make_passthrough uses the page read here). The reading
+ * is the second the RTC was in: up to a second behind.
+ */
+static void read_wall_clock(struct system *s)
+{
+	uint64_t frame = alloc_device_frame(RTC_PADDR);
+
+	s->wall_clock_counter = counter();
+	if (frame == 0 || process_map_here(frame, SCRATCH_PAGE_VA, MICA_RIGHT_READ, 0) != MICA_OK) {
+		printf("root: no real-time clock at 0x%llx; servers' wall clocks start at 0 "
+		       "(1970)\n",
+		       (unsigned long long)RTC_PADDR);
+		drop_cap(frame);
+		return;
+	}
+	s->wall_clock_s = *(volatile const uint32_t *)(SCRATCH_PAGE_VA + RTC_DR);
+	s->wall_clock_counter = counter();
+	(void)mica_frame_unmap(frame);
+	s->rtc_frame = frame;
+}
+
 /* Record frame as VM index's RAM at ipa (make_vm_objects maps it into the VM). */
 static enum mica_error add_ram_frame(struct system *s, unsigned index, struct alloc_ret frame,
 				     uint64_t ipa, unsigned bits)
@@ -431,17 +469,24 @@ static enum mica_error map_ram(struct system *s, const struct vm_rt *v, struct p
 	return MICA_OK;
 }
 
-/* The host's device pages of each passthrough region, mapped into the VM. */
-static enum mica_error make_passthrough(const struct vm_rt *v)
+/*
+ * The host's device pages of each passthrough region, mapped into the VM.
+ * The RTC's page, which the root task read the time from, is that frame.
+ */
+static enum mica_error make_passthrough(struct system *s, const struct vm_rt *v)
 {
 	for (unsigned i = 0; i < v->desc->passthrough_count; i++) {
 		const struct sysdesc_passthrough *pt = &v->desc->passthrough[i];
 
 		for (uint64_t off = 0; off < pt->ipa.size; off += PAGE) {
 			uint64_t pa = pt->host_physical + off;
-			struct alloc_ret f = alloc_device_frame_ret(pa);
+			bool is_rtc = pa == RTC_PADDR && s->rtc_frame != 0;
+			struct alloc_ret f = is_rtc ? (struct alloc_ret){MICA_OK, s->rtc_frame}
+						    : alloc_device_frame_ret(pa);
 			enum mica_error err = f.err;
 
+			if (is_rtc)
+				s->rtc_frame = 0; /* The VM's now. */
 			if (err == MICA_OK)
 				err = vm_map_frame(v->vm, f.cptr, pt->ipa.base + off, RW, 0);
 			if (err != MICA_OK) {
@@ -479,7 +524,7 @@ static enum mica_error make_vm_objects(struct system *s, unsigned index)
 			err = vm_map_frame(v->vm, f->cap, f->ipa, RW, MICA_MAP_EXECUTE);
 	}
 	if (err == MICA_OK)
-		err = make_passthrough(v);
+		err = make_passthrough(s, v);
 	return err;
 }
 
@@ -578,7 +623,10 @@ static enum mica_error plan_server(struct system *s, unsigned index)
 	struct server_rt *sv = &s->servers[index];
 	struct vdev_boot *b = &sv->boot;
 
-	*b = (struct vdev_boot){.magic = VDEV_BOOT_MAGIC, .crash_after = sv->desc->crash_after};
+	*b = (struct vdev_boot){.magic = VDEV_BOOT_MAGIC,
+				.crash_after = sv->desc->crash_after,
+				.wall_clock_s = s->wall_clock_s,
+				.wall_clock_counter = s->wall_clock_counter};
 	copy_name(b->server, sv->desc->name);
 	for (unsigned v = 0; v < s->desc.vm_count; v++) {
 		const struct sysdesc_vm *vm = &s->desc.vms[v];
@@ -938,6 +986,7 @@ enum mica_error system_build(struct system *s, const struct mica_boot_info *info
 		if (err != MICA_OK)
 			return err;
 	}
+	read_wall_clock(s);
 	s->fault_ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
 	if (s->fault_ep == 0)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;

@@ -78,6 +78,9 @@ struct system {
 	struct server_rt servers[SYSDESC_SERVER_MAX];
 	struct ram_frame ram[SYSTEM_MAX_RAM_FRAMES];
 	unsigned ram_count;
+	/* The wall-clock time every server's clock counts from (struct vdev_boot). */
+	uint64_t wall_clock_s, wall_clock_counter;
+	uint64_t rtc_frame; /* The machine's RTC page, once read; a passthrough may take it. */
 };
 
 /*

@@ -178,6 +178,24 @@ static void test_the_pl011_server_declares_a_primecell_console_with_two_clocks(v
 	free(elf);
 }
 
+static void test_the_pl031_server_declares_a_primecell_with_its_clock(void **state)
+{
+	size_t size;
+	uint8_t *elf = read_whole(PL031_SERVER_ELF, &size);
+	struct devkind_table t;
+	struct devkind_error err;
+	const struct vdev_kind *k;
+
+	assert_int_equal(devkind_read(elf, size, &t, &err), MICA_OK);
+	k = devkind_find(&t, "arm,pl031");
+	assert_non_null(k);
+	assert_memory_equal(k->compatible, "arm,pl031\0arm,primecell\0",
+			    sizeof("arm,pl031\0arm,primecell"));
+	assert_string_equal(k->clock_names, "apb_pclk");
+	assert_int_equal(k->flags, 0);
+	free(elf);
+}
+
 static void test_a_virtio_server_declares_coherent_dma(void **state)
 {
 	size_t size;
@@ -432,6 +450,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 			test_the_pl011_server_declares_a_primecell_console_with_two_clocks),
+		cmocka_unit_test(test_the_pl031_server_declares_a_primecell_with_its_clock),
 		cmocka_unit_test(test_a_virtio_server_declares_coherent_dma),
 		cmocka_unit_test(test_a_program_that_declares_nothing_is_refused),
 		cmocka_unit_test(test_find_matches_only_the_first_compatible_string),

@@ -39,6 +39,9 @@
  * so it arrives again), the notification, the disks, and each device's
  * state pages: VDEV_STATE_SIZE bytes, zero at the first start, read-write,
  * where an instance keeps what the next one resumes from.
+ *
+ * What a server serves, and how the guest's device tree describes it, the
+ * server itself declares in its ELF file (<mica/proto/devkind.h>).
  */
 #ifndef MICA_PROTO_VDEV_H
 #define MICA_PROTO_VDEV_H
@@ -126,6 +129,14 @@ struct vdev_boot {
 	uint32_t crash_after; /* Testing: fault after this many accesses (VDEV_CRASH_*). */
 	uint32_t vms_ended;   /* Bit v: VM v ended before this instance started. */
 	uint32_t reserved;
+	/*
+	 * The wall-clock time: the machine's real-time clock as the root task
+	 * read it at boot, in seconds since 1970-01-01 00:00:00 UTC (0: the
+	 * machine has none), and the generic counter (CNTVCT_EL0) when it
+	 * did. The library's clock counts on from them (vdev_time_ns).
+	 */
+	uint64_t wall_clock_s;
+	uint64_t wall_clock_counter;
 	struct vdev_boot_device devices[VDEV_MAX_DEVICES];
 };
 

@@ -1,0 +1,58 @@
+/*
+ * vdev_pl031: serves every "arm,pl031" device in its boot page, in every
+ * VM, with the PL031 real-time clock model (pl031.c). Each guest's clock
+ * reads the machine's wall-clock time (the library's clock) until the
+ * guest loads its own ("hwclock -w"), and then counts on from that.
+ */
+#include <stdint.h>
+
+#include <vdev/clock.h>
+#include <vdev/vdev.h>
+
+#include "pl031.h"
+
+/*
+ * The guest's node: /pl031@BASE with the PL031 binding's compatible, reg
+ * and interrupts from the description, and the clock the AMBA bus needs to
+ * probe a primecell.
+ */
+VDEV_DEVICE_KIND(pl031_kind, .compatible = "arm,pl031\0arm,primecell", .node_name = "pl031",
+		 .clock_names = "apb_pclk");
+
+static struct pl031 rtcs[VDEV_MAX_DEVICES];
+
+/* The machine's time in whole seconds, which the model counts in. */
+static uint64_t now(const struct vdev_device *d)
+{
+	return vdev_time_ns(d->server) / VDEV_NS_PER_S;
+}
+
+static enum mica_error init(struct vdev_device *d)
+{
+	const struct pl031_ops ops = {.irq = vdev_line_callback, .ctx = d};
+
+	if (!vdev_is_compatible(d, "arm,pl031") || d->boot->ipa_size < PL031_MMIO_SIZE)
+		return MICA_ERR_NOT_FOUND;
+	pl031_init(&rtcs[d->index], &ops, now(d));
+	d->model = &rtcs[d->index];
+	return MICA_OK;
+}
+
+static enum mica_error mmio_read(struct vdev_device *d, uint64_t offset, unsigned size,
+				 uint64_t *value)
+{
+	return pl031_read(d->model, now(d), offset, size, value);
+}
+
+static enum mica_error mmio_write(struct vdev_device *d, uint64_t offset, unsigned size,
+				  uint64_t value)
+{
+	return pl031_write(d->model, now(d), offset, size, value);
+}
+
+static const struct vdev_ops ops = {.init = init, .mmio_read = mmio_read, .mmio_write = mmio_write};
+
+int main(uint64_t boot)
+{
+	return vdev_main(boot, &ops);
+}
