@@ -160,17 +160,20 @@ endfunction()
 # mica_add_qemu_test(NAME IMAGE image [TIMEOUT s] [STATUS n] [SMP n]
 #                    [TCG_THREAD single|multi] [MEM m]
 #                    [NO_VIRT] [ICOUNT] [NO_FINISHED] [EXPECT regex...]
-#                    [REJECT regex...] [SEND_AFTER regex text...])
+#                    [EXPECT_NOW regex...] [REJECT regex...]
+#                    [SEND_AFTER regex text...])
 # Boots NAME's image in QEMU through tools/qemu-run, labelled "qemu". It
 # passes only if the serial log has FINISHED (unless NO_FINISHED), no FAIL
 # line, every EXPECT pattern and no REJECT pattern, and QEMU exits with
-# STATUS (default 0). SEND_AFTER takes pairs: once a line matches regex,
+# STATUS (default 0). Each EXPECT_NOW pattern captures a time in seconds
+# since 1970 that must lie within a minute of the host's clock during the
+# run (a guest's date). SEND_AFTER takes pairs: once a line matches regex,
 # text (with printf %b escapes) is typed on the serial input, in order.
 # TCG_THREAD single runs every emulated CPU on one host thread (see
 # tools/qemu-run --help and docs/testing.md).
 function(mica_add_qemu_test name)
   cmake_parse_arguments(P "NO_VIRT;ICOUNT;NO_FINISHED"
-      "IMAGE;TIMEOUT;STATUS;SMP;TCG_THREAD;MEM" "EXPECT;REJECT;SEND_AFTER" ${ARGN})
+      "IMAGE;TIMEOUT;STATUS;SMP;TCG_THREAD;MEM" "EXPECT;EXPECT_NOW;REJECT;SEND_AFTER" ${ARGN})
   if(NOT P_TIMEOUT)
     set(P_TIMEOUT 60)
   endif()
@@ -200,6 +203,9 @@ function(mica_add_qemu_test name)
   endif()
   foreach(re ${P_EXPECT})
     list(APPEND args --expect ${re})
+  endforeach()
+  foreach(re ${P_EXPECT_NOW})
+    list(APPEND args --expect-now ${re})
   endforeach()
   foreach(re ${P_REJECT})
     list(APPEND args --reject "${re}")

@@ -34,14 +34,15 @@ int main(const struct mica_boot_info *info)
 		return check_finish("sysdesc");
 	}
 	CHECK_EQ(desc.vm_count, 1);
-	CHECK_EQ(desc.server_count, 2);
+	CHECK_EQ(desc.server_count, 3);
 	CHECK(strcmp(vm->name, "linux") == 0);
 	CHECK_EQ(vm->vcpu_count, 4);
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		CHECK_EQ(vm->vcpu_affinity[i], i);
-	CHECK_EQ(vm->device_count, 2);
+	CHECK_EQ(vm->device_count, 3);
 	CHECK_EQ(vm->devices[0].intid, 33);
 	CHECK(vm->devices[1].file != NULL && strcmp(vm->devices[1].file, "disk") == 0);
+	CHECK(strcmp(vm->devices[2].compatible, "arm,pl031") == 0);
 	printf("sysdesc: %u VMs; '%s' has %u vCPUs, %u devices and %llu MiB of RAM\n",
 	       desc.vm_count, vm->name, vm->vcpu_count, vm->device_count,
 	       (unsigned long long)(vm->regions[0].ipa.size >> 20));
