@@ -68,11 +68,28 @@ endfunction()
 
 # mica_add_device_server(NAME SOURCES src...)
 # A device server (servers/vdev): a user program on the device-server
-# library, whose main calls vdev_main() with its callbacks.
+# library, whose main calls vdev_main() with its callbacks, and which
+# declares the kinds of device it serves (VDEV_DEVICE_KIND). It joins the
+# list mica_device_server_files gives, so the images that take that list
+# (the default one, and the Linux test systems) carry it under its NAME.
 function(mica_add_device_server name)
   cmake_parse_arguments(P "" "" "SOURCES" ${ARGN})
   mica_add_user_program(${name} SOURCES ${P_SOURCES})
   target_link_libraries(${name} PRIVATE mica_vdev)
+  set_property(GLOBAL APPEND PROPERTY MICA_DEVICE_SERVERS ${name})
+endfunction()
+
+# mica_device_server_files(VAR)
+# Sets VAR to the boot-archive entries (NAME=path) of every device server
+# added so far, for mica_add_image's FILES: a description may then name any
+# of them as a server's program.
+function(mica_device_server_files var)
+  get_property(servers GLOBAL PROPERTY MICA_DEVICE_SERVERS)
+  set(files)
+  foreach(server ${servers})
+    list(APPEND files ${server}=$<TARGET_FILE:${server}>)
+  endforeach()
+  set(${var} ${files} PARENT_SCOPE)
 endfunction()
 
 # mica_add_image(NAME ROOT program [KERNEL variant] [NO_SYSTEM_CHECK]
