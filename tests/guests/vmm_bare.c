@@ -5,9 +5,9 @@
  * its second vCPU with CPU_ON and waits for it to turn itself off, and then
  * powers the VM off. It also checks that every memory region its device
  * tree lists is there, and that a passthrough region of the machine's
- * PL031 (qemu.vmm-passthrough) is described and works. A failed check stops it with a store to an address
- * outside the guest-physical space whose bits name the line, which its VMM
- * reports (FAR) and the root task counts as a failed VM.
+ * PL031 (qemu.vmm-passthrough) is described and works. A failed check stops it with a store to an
+ * address outside the guest-physical space whose bits name the line, which its VMM reports (FAR)
+ * and the root task counts as a failed VM.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -93,7 +93,8 @@ static void check_rtc_prop(const char *name, const uint8_t *value, uint32_t len,
 	if (starts_with(name, "compatible"))
 		CHECK(len > 10 && starts_with((const char *)value, "arm,pl031"));
 	if (starts_with(name, "interrupts"))
-		CHECK(len == 12 && be32(value) == 0 && be32(value + 4) == 2 && be32(value + 8) == 4);
+		CHECK(len == 12 && be32(value) == 0 && be32(value + 4) == 2 &&
+		      be32(value + 8) == 4);
 	if (starts_with(name, "reg")) {
 		CHECK(len == 16 && be64(value + 8) == 0x1000);
 		*base = be64(value);
@@ -153,7 +154,8 @@ static void check_memory(const uint8_t *fdt)
 			    starts_with((const char *)value, "regions="))
 				expected = (unsigned)(value[8] - '0');
 			if (depth == 2 && starts_with(node, "chosen") &&
-			    starts_with(name, "bootargs") && starts_with((const char *)value, "rtc"))
+			    starts_with(name, "bootargs") &&
+			    starts_with((const char *)value, "rtc"))
 				wants_rtc = true;
 			if (depth == 2 && starts_with(node, "rtc@"))
 				check_rtc_prop(name, value, len, &rtc_base);

@@ -27,12 +27,12 @@
 #define EH_SHENTSIZE 58
 #define EH_SHNUM     60
 #define EH_SHSTRNDX  62
-#define EH_SIZE	     64u
+#define EH_SIZE	     ((size_t)64)
 #define SH_NAME	     0
 #define SH_TYPE	     4
 #define SH_OFFSET    24
 #define SH_SIZE	     32
-#define SH_ENTSIZE   64u
+#define SH_ENTSIZE   ((size_t)64)
 #define SHT_PROGBITS 1
 #define SHT_STRTAB   3
 #define SHT_NOBITS   8

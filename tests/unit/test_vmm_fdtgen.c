@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -310,15 +311,18 @@ static void test_pl011_is_a_primecell_with_its_clocks_and_spi(void **state)
 static void assert_property_order(const char *path, const char *want)
 {
 	char got[256] = "";
+	size_t len = 0;
 	int off;
 
 	fdt_for_each_property_offset(off, dtb, node(path))
 	{
 		const char *name = NULL;
+		int n;
 
 		assert_non_null(fdt_getprop_by_offset(dtb, off, &name, NULL));
-		strcat(got, name);
-		strcat(got, ",");
+		n = snprintf(got + len, sizeof(got) - len, "%s,", name);
+		assert_true(n > 0 && (size_t)n < sizeof(got) - len);
+		len += (size_t)n;
 	}
 	assert_string_equal(got, want);
 }

@@ -107,7 +107,12 @@ _Static_assert(sizeof(struct vdev_kind) % 8 == 0, "kinds lie back to back, 8-byt
 		       aligned(8))) static const struct vdev_kind name = {                         \
 		.magic = VDEV_KIND_MAGIC, __VA_ARGS__}
 
-/* Entries of a kind's props: a property that is only present, one cell, one string. */
+/*
+ * Entries of a kind's props: a property that is only present, one cell, one
+ * string. The name and the string stay bare: a char array takes a string
+ * literal, not one in parentheses, hence the NOLINTs.
+ */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define VDEV_PROP_EMPTY(prop_name)                                                                 \
 	{                                                                                          \
 		.name = prop_name, .length = 0                                                     \
@@ -122,5 +127,6 @@ _Static_assert(sizeof(struct vdev_kind) % 8 == 0, "kinds lie back to back, 8-byt
 	{                                                                                          \
 		.name = prop_name, .length = sizeof(s), .value = s                                 \
 	}
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 #endif
