@@ -15,6 +15,12 @@
  *
  * The line is RIS & IMSC (MIS), reported when it changes after any access.
  * RIS stays set until ICR clears it, whatever the counter does next.
+ *
+ * Every access is safe to apply twice, as a restarted server may see the
+ * access its last instance had in hand again: reads change nothing but
+ * what time has changed, MR, IMSC and ICR writes store the same again, and
+ * an LR write loads the counter with the same value, at the time it is
+ * applied.
  */
 #include "pl031.h"
 
@@ -59,6 +65,14 @@ void pl031_init(struct pl031 *r, const struct pl031_ops *ops, uint64_t now)
 {
 	*r = (struct pl031){.ops = *ops};
 	r->seen = pl031_counter(r, now);
+}
+
+void pl031_resume(struct pl031 *r, const struct pl031_ops *ops)
+{
+	r->ops = *ops;
+	r->line = r->is_alarm && r->is_unmasked;
+	if (r->ops.irq != NULL)
+		r->ops.irq(r->ops.ctx, r->line);
 }
 
 void pl031_update(struct pl031 *r, uint64_t now)

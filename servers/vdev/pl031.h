@@ -67,6 +67,15 @@ struct pl031 {
 void pl031_init(struct pl031 *r, const struct pl031_ops *ops, uint64_t now);
 
 /*
+ * A restarted server takes over r from the state its last instance left
+ * (r lives in the device's recoverable state): the guest's clock (its
+ * offset), MR, LR, the alarm and its mask are kept, ops is attached again,
+ * and the line is reported as the registers make it, whatever was reported
+ * before.
+ */
+void pl031_resume(struct pl031 *r, const struct pl031_ops *ops);
+
+/*
  * A guest load of size bytes at offset, at machine time now. Only aligned
  * 32-bit accesses are served. Errors: MICA_ERR_RANGE past the 4 KiB frame,
  * MICA_ERR_INVALID_ARGUMENT for another width, MICA_ERR_ALIGNMENT for an

@@ -2,7 +2,8 @@
  * vdev_pl031: serves every "arm,pl031" device in its boot page, in every
  * VM, with the PL031 real-time clock model (pl031.c). Each guest's clock
  * reads the machine's wall-clock time (the library's clock) until the
- * guest loads its own ("hwclock -w"), and then counts on from that.
+ * guest loads its own ("hwclock -w"), and then counts on from that, across
+ * the server's restarts.
  */
 #include <stdint.h>
 
@@ -19,7 +20,7 @@
 VDEV_DEVICE_KIND(pl031_kind, .compatible = "arm,pl031\0arm,primecell", .node_name = "pl031",
 		 .clock_names = "apb_pclk");
 
-static struct pl031 rtcs[VDEV_MAX_DEVICES];
+static struct pl031 rtcs[VDEV_MAX_DEVICES]; /* For devices without state pages. */
 
 /* The machine's time in whole seconds, which the model counts in. */
 static uint64_t now(const struct vdev_device *d)
@@ -27,14 +28,21 @@ static uint64_t now(const struct vdev_device *d)
 	return vdev_time_ns(d->server) / VDEV_NS_PER_S;
 }
 
+/* The clock lives in the device's recoverable state: a restart resumes it. */
 static enum mica_error init(struct vdev_device *d)
 {
 	const struct pl031_ops ops = {.irq = vdev_line_callback, .ctx = d};
+	struct pl031 *r = vdev_state(d, struct pl031);
 
 	if (!vdev_is_compatible(d, "arm,pl031") || d->boot->ipa_size < PL031_MMIO_SIZE)
 		return MICA_ERR_NOT_FOUND;
-	pl031_init(&rtcs[d->index], &ops, now(d));
-	d->model = &rtcs[d->index];
+	if (r == NULL)
+		r = &rtcs[d->index];
+	if (d->is_resumed)
+		pl031_resume(r, &ops);
+	else
+		pl031_init(r, &ops, now(d));
+	d->model = r;
 	return MICA_OK;
 }
 

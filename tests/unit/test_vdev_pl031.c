@@ -214,6 +214,47 @@ static void test_a_machine_clock_set_back_matches_nothing(void **state)
 	assert_int_equal(rd(RIS), 1);
 }
 
+static void test_a_resumed_clock_keeps_its_time_and_reports_its_line(void **state)
+{
+	const struct pl031_ops ops = {.irq = irq, .ctx = &sink};
+	struct pl031 copy;
+
+	wr(LR, 1000);
+	wr(MR, 1010);
+	wr(IMSC, 1);
+	now += 10;
+	pl031_update(&rtc, now);
+	assert_int_equal(sink.level_count, 1);
+	/* A new instance finds the same bytes, and attaches its own callbacks. */
+	memcpy(&copy, &rtc, sizeof(copy));
+	memset(&copy.ops, 0xa5, sizeof(copy.ops));
+	pl031_resume(&copy, &ops);
+	assert_int_equal(sink.level_count, 2);
+	assert_true(sink.levels[1]);
+	now += 5;
+	assert_int_equal(pl031_counter(&copy, now), 1015);
+	assert_int_equal(pl031_write(&copy, now, ICR, 4, 1), MICA_OK);
+	assert_int_equal(sink.level_count, 3);
+	assert_false(sink.levels[2]);
+}
+
+static void test_every_write_is_safe_to_apply_twice(void **state)
+{
+	wr(LR, 5000);
+	wr(LR, 5000);
+	assert_int_equal(rd(DR), 5000);
+	wr(MR, 5002);
+	wr(MR, 5002);
+	wr(IMSC, 1);
+	wr(IMSC, 1);
+	now += 2;
+	assert_int_equal(rd(MIS), 1);
+	wr(ICR, 1);
+	wr(ICR, 1);
+	assert_int_equal(rd(RIS), 0);
+	assert_int_equal(sink.level_count, 2);
+}
+
 static void test_the_primecell_identification_is_a_pl031s(void **state)
 {
 	static const uint32_t want[8] = {0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
@@ -263,6 +304,9 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(test_the_alarm_matches_across_the_counters_wrap, setup),
 		cmocka_unit_test_setup(test_a_machine_clock_set_back_matches_nothing, setup),
+		cmocka_unit_test_setup(test_a_resumed_clock_keeps_its_time_and_reports_its_line,
+				       setup),
+		cmocka_unit_test_setup(test_every_write_is_safe_to_apply_twice, setup),
 		cmocka_unit_test_setup(test_the_primecell_identification_is_a_pl031s, setup),
 		cmocka_unit_test_setup(test_only_aligned_words_inside_the_frame_are_served, setup),
 	};
