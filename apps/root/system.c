@@ -10,6 +10,7 @@
 #include <formats/archive.h>
 #include <mica/abi/objects.h>
 #include <mica/alloc.h>
+#include <mica/counter.h>
 #include <mica/kobj.h>
 #include <mica/print.h>
 #include <mica/sys.h>
@@ -288,15 +289,6 @@ static enum mica_error check_kinds(struct system *s)
 	return MICA_OK;
 }
 
-/* The generic counter, which EL0 may read (CNTHCTL_EL2.EL0VCTEN). */
-static uint64_t counter(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v)::"memory");
-	return v;
-}
-
 /*
  * Read the machine's real-time clock once, with the counter, for every
  * server's wall clock (vdev_boot.wall_clock_*): the servers then need no
@@ -308,7 +300,7 @@ static void read_wall_clock(struct system *s)
 {
 	uint64_t frame = alloc_device_frame(RTC_PADDR);
 
-	s->wall_clock_counter = counter();
+	s->wall_clock_counter = mica_counter();
 	if (frame == 0 || process_map_here(frame, SCRATCH_PAGE_VA, MICA_RIGHT_READ, 0) != MICA_OK) {
 		printf("root: no real-time clock at 0x%llx; servers' wall clocks start at 0 "
 		       "(1970)\n",
@@ -317,7 +309,7 @@ static void read_wall_clock(struct system *s)
 		return;
 	}
 	s->wall_clock_s = *(volatile const uint32_t *)(SCRATCH_PAGE_VA + RTC_DR);
-	s->wall_clock_counter = counter();
+	s->wall_clock_counter = mica_counter();
 	(void)mica_frame_unmap(frame);
 	s->rtc_frame = frame;
 }

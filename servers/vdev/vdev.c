@@ -6,6 +6,7 @@
 #include <vdev/vdev.h>
 
 #include <mica/abi/exit.h>
+#include <mica/counter.h>
 #include <mica/print.h>
 #include <mica/sys.h>
 
@@ -22,31 +23,14 @@ static enum mica_error send_line(struct vdev_device *d, bool level)
 	return mica_msg_length(m.info) > 0 ? (enum mica_error)mr[0] : MICA_OK;
 }
 
-/* The generic counter and its frequency, which EL0 may read (CNTHCTL_EL2.EL0VCTEN). */
-static uint64_t counter(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v)::"memory");
-	return v;
-}
-
-static uint64_t counter_hz(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-}
-
 uint64_t vdev_clock_ns(void)
 {
-	return vdev_ticks_to_ns(counter(), counter_hz());
+	return vdev_ticks_to_ns(mica_counter(), mica_counter_hz());
 }
 
 uint64_t vdev_time_ns(const struct vdev_server *s)
 {
-	return vdev_time_at(s->boot, counter(), counter_hz());
+	return vdev_time_at(s->boot, mica_counter(), mica_counter_hz());
 }
 
 static void log_line(const struct vdev_server *s, const char *what)

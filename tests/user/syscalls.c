@@ -3,6 +3,7 @@
  * errors and change nothing, registers survive a system call, and the
  * kernel's tick preempts a spinning thread without disturbing it.
  */
+#include <mica/counter.h>
 #include <mica/print.h>
 #include <mica/sys.h>
 
@@ -65,22 +66,6 @@ static int registers_survive_syscall(void)
 	return (int)bad;
 }
 
-static uint64_t counter(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v));
-	return v;
-}
-
-static uint64_t counter_hz(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-}
-
 int main(void)
 {
 	static const char msg[] = "syscalls: debug write of an exact length\n";
@@ -101,10 +86,10 @@ int main(void)
 	CHECK(registers_survive_syscall() == 0);
 
 	/* Spin for 200 ms of counter time: the tick preempts us meanwhile. */
-	uint64_t end = counter() + counter_hz() / 5;
+	uint64_t end = mica_counter() + mica_counter_hz() / 5;
 	uint64_t spins = 0;
 
-	while (counter() < end)
+	while (mica_counter() < end)
 		spins++;
 	CHECK(spins > 0);
 	printf("syscalls: spun %llu times\n", (unsigned long long)spins);
