@@ -25,6 +25,13 @@ struct invocation {
 	unsigned result_count;
 };
 
+/* The extra capability i, required to be of type (MICA_OBJ_NULL: any). */
+MUST_CHECK enum mica_error invoke_extra_cap(const struct invocation *inv, unsigned i,
+					    enum mica_object_type type, struct slot **out);
+
+/* The TCB invocations (invoke_tcb.c). */
+MUST_CHECK enum mica_error invoke_tcb(struct invocation *inv);
+
 /* Decode and perform inv; returns the error for the caller's x6. */
 MUST_CHECK enum mica_error invoke(struct invocation *inv);
 
