@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "alarm.h"
 #include "cnode.h"
 #include "invoke.h"
 #include "ipc.h"
@@ -300,6 +301,23 @@ static enum mica_error invoke_asid_control(struct invocation *inv)
 	return err;
 }
 
+/* Only a waiter (read) that may also signal (write) sets its notification's alarm. */
+static enum mica_error invoke_notification(struct invocation *inv)
+{
+	struct notification *n = (struct notification *)inv->slot->cap.object;
+
+	if (inv->label != MICA_NOTIFICATION_SET_ALARM)
+		return MICA_ERR_ILLEGAL_OPERATION;
+	if ((inv->slot->cap.rights & (MICA_RIGHT_READ | MICA_RIGHT_WRITE)) !=
+	    (MICA_RIGHT_READ | MICA_RIGHT_WRITE))
+		return MICA_ERR_NO_RIGHTS;
+	if (inv->arg[0] == 0)
+		alarm_cancel(n);
+	else
+		alarm_set(n, inv->arg[0], inv->arg[1]);
+	return MICA_OK;
+}
+
 enum mica_error invoke(struct invocation *inv)
 {
 	switch ((enum mica_object_type)inv->slot->cap.type) {
@@ -325,9 +343,10 @@ enum mica_error invoke(struct invocation *inv)
 		return vcpu_invoke(inv, (struct vcpu *)inv->slot->cap.object);
 	case MICA_OBJ_ASID_CONTROL:
 		return invoke_asid_control(inv);
+	case MICA_OBJ_NOTIFICATION:
+		return invoke_notification(inv);
 	case MICA_OBJ_ASID_POOL:
 	case MICA_OBJ_ENDPOINT:
-	case MICA_OBJ_NOTIFICATION:
 	case MICA_OBJ_REPLY:
 	case MICA_OBJ_VSPACE:
 	case MICA_OBJ_TYPE_COUNT:

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "alarm.h"
 #include "ipc.h"
 #include "irq.h"
 #include "objects.h"
@@ -130,6 +131,7 @@ void object_cap_removed(const struct cap *cap, bool final)
 		break;
 	case MICA_OBJ_NOTIFICATION:
 		irq_forget_notification((struct notification *)cap->object);
+		alarm_cancel((struct notification *)cap->object);
 		notification_destroy((struct notification *)cap->object);
 		break;
 	case MICA_OBJ_REPLY:

@@ -168,6 +168,10 @@ static void sys_send(struct tcb *t, bool is_call, bool blocking)
 		return;
 	}
 	case MICA_OBJ_NOTIFICATION:
+		if (is_call) {
+			sys_invoke(t, s, info);
+			return;
+		}
 		if (!(rights & MICA_RIGHT_WRITE)) {
 			ipc_set_result(t, MICA_ERR_NO_RIGHTS, 0, 0);
 			return;

@@ -713,7 +713,7 @@ static enum mica_error start_server(struct system *s, unsigned index)
 	if (err == MICA_OK)
 		err = process_copy_cap(p, VDEV_CAP_EP, sv->ep, RW);
 	if (err == MICA_OK)
-		err = process_copy_cap(p, VDEV_CAP_NTFN, sv->ntfn, MICA_RIGHT_READ);
+		err = process_copy_cap(p, VDEV_CAP_NTFN, sv->ntfn, RW); /* RW: its alarm. */
 	if (err == MICA_OK) {
 		uint64_t reply = alloc_object(MICA_OBJ_REPLY, 0);
 

@@ -105,6 +105,9 @@ uint64_t arch_cycles(void);
 uint64_t arch_counter(void);
 uint64_t arch_counter_hz(void);
 
+/* Make this CPU's timer interrupt come no later than the counter reaches at (alarm.h). */
+void arch_timer_wake_by(uint64_t at);
+
 /* User threads ------------------------------------------------------------------------- */
 
 /* A fresh user context that starts at entry with stack sp and arg in the first argument. */

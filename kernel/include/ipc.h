@@ -30,6 +30,10 @@ struct notification {
 	uint64_t word;		   /* Pending badge bits. */
 	bool pending;		   /* A signal is pending (even one with badge 0). */
 	struct tcb *bound;	   /* The TCB this notification is bound to, if any. */
+	/* Its alarm (alarm.h): due when the counter reaches alarm_at; 0 if unarmed. */
+	uint64_t alarm_at;
+	uint64_t alarm_bits;
+	struct notification *alarm_next;
 };
 
 struct reply {

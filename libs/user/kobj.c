@@ -272,6 +272,11 @@ enum mica_error mica_irq_handler_clear(uint64_t handler)
 	return mica_invoke(handler, MICA_IRQ_HANDLER_CLEAR, 0, NULL, 0, no_caps, NULL, 0);
 }
 
+enum mica_error mica_notification_set_alarm(uint64_t ntfn, uint64_t at, uint64_t bits)
+{
+	return INVOKE0(ntfn, MICA_NOTIFICATION_SET_ALARM, at, bits);
+}
+
 enum mica_error mica_vcpu_set_entry(uint64_t vcpu, uint64_t pc, uint64_t x0)
 {
 	return INVOKE0(vcpu, MICA_VCPU_SET_ENTRY, pc, x0);

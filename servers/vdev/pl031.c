@@ -61,6 +61,15 @@ static void look(struct pl031 *r, uint64_t now)
 	r->seen = counter;
 }
 
+uint64_t pl031_next_alarm(const struct pl031 *r, uint64_t now)
+{
+	uint32_t ahead = r->mr - pl031_counter(r, now);
+
+	if (!r->is_unmasked || r->is_alarm || ahead == 0 || ahead >= UINT32_C(0x80000000))
+		return 0;
+	return now + ahead;
+}
+
 void pl031_init(struct pl031 *r, const struct pl031_ops *ops, uint64_t now)
 {
 	*r = (struct pl031){.ops = *ops};

@@ -91,10 +91,18 @@ enum mica_error pl031_write(struct pl031 *r, uint64_t now, uint64_t offset, unsi
 /*
  * Bring r up to machine time now: if the counter has reached MR since it
  * was last looked at, the alarm is raised (and the line, if unmasked).
- * Every access does this first; a server with a timer would also call it
- * when the counter reaches MR.
+ * Every access does this first; a server calls it also when its timer
+ * for pl031_next_alarm goes off.
  */
 void pl031_update(struct pl031 *r, uint64_t now);
+
+/*
+ * After pl031_update(r, now): the machine time at which the counter next
+ * reaches MR and so raises the line, for a server's timer; 0 if nothing
+ * is to come (the alarm masked or already raised, or MR not ahead within
+ * half the counter's range).
+ */
+uint64_t pl031_next_alarm(const struct pl031 *r, uint64_t now);
 
 /* The counter at machine time now, as DR reads. */
 uint32_t pl031_counter(const struct pl031 *r, uint64_t now);

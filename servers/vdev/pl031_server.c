@@ -3,7 +3,9 @@
  * VM, with the PL031 real-time clock model (pl031.c). Each guest's clock
  * reads the machine's wall-clock time (the library's clock) until the
  * guest loads its own ("hwclock -w"), and then counts on from that, across
- * the server's restarts.
+ * the server's restarts. An unmasked alarm raises the guest's interrupt
+ * when its second comes, by the library's timer, whether or not the guest
+ * looks.
  */
 #include <stdint.h>
 
@@ -28,6 +30,23 @@ static uint64_t now(const struct vdev_device *d)
 	return vdev_time_ns(d->server) / VDEV_NS_PER_S;
 }
 
+/* Set d's timer for the next alarm the guest would see, if any (the model is up to date). */
+static void set_timer(struct vdev_device *d, uint64_t now_s)
+{
+	uint64_t at = pl031_next_alarm(d->model, now_s);
+
+	vdev_timer_set(d, at == 0 ? 0 : vdev_clock_at_time(d->server, at * VDEV_NS_PER_S));
+}
+
+/* The second the timer was set for, or a restart: the alarm is raised if due, and timed again. */
+static void timer(struct vdev_device *d)
+{
+	uint64_t now_s = now(d);
+
+	pl031_update(d->model, now_s);
+	set_timer(d, now_s);
+}
+
 /* The clock lives in the device's recoverable state: a restart resumes it. */
 static enum mica_error init(struct vdev_device *d)
 {
@@ -43,6 +62,7 @@ static enum mica_error init(struct vdev_device *d)
 	else
 		pl031_init(r, &ops, now(d));
 	d->model = r;
+	timer(d);
 	return MICA_OK;
 }
 
@@ -52,13 +72,20 @@ static enum mica_error mmio_read(struct vdev_device *d, uint64_t offset, unsigne
 	return pl031_read(d->model, now(d), offset, size, value);
 }
 
+/* A write can move the counter, MR or the mask: the timer follows. */
 static enum mica_error mmio_write(struct vdev_device *d, uint64_t offset, unsigned size,
 				  uint64_t value)
 {
-	return pl031_write(d->model, now(d), offset, size, value);
+	uint64_t now_s = now(d);
+	enum mica_error err = pl031_write(d->model, now_s, offset, size, value);
+
+	if (err == MICA_OK)
+		set_timer(d, now_s);
+	return err;
 }
 
-static const struct vdev_ops ops = {.init = init, .mmio_read = mmio_read, .mmio_write = mmio_write};
+static const struct vdev_ops ops = {
+	.init = init, .mmio_read = mmio_read, .mmio_write = mmio_write, .timer = timer};
 
 int main(uint64_t boot)
 {

@@ -117,6 +117,48 @@ static struct vdev_answer mmio(struct vdev_server *s, struct vdev_device *d,
 	return reply(MICA_EXIT_RESUME, 1);
 }
 
+/* Keep the earliest device timer armed as the kernel's alarm. */
+static void arm_earliest(struct vdev_server *s)
+{
+	uint64_t first = 0;
+
+	for (unsigned i = 0; i < s->device_count; i++) {
+		uint64_t at = s->devices[i].timer_ns;
+
+		if (at != 0 && (first == 0 || at < first))
+			first = at;
+	}
+	if (first == s->armed_ns)
+		return;
+	s->armed_ns = first;
+	if (s->env.arm != NULL)
+		s->env.arm(s, first);
+}
+
+void vdev_timer_set(struct vdev_device *d, uint64_t at_ns)
+{
+	d->timer_ns = at_ns;
+	arm_earliest(d->server);
+}
+
+/* The alarm went off (or another bit woke the server early): every due timer's callback. */
+static void fire_timers(struct vdev_server *s)
+{
+	uint64_t now = s->env.clock_ns != NULL ? s->env.clock_ns() : 0;
+
+	s->armed_ns = 0; /* Gone off: arm_earliest asks again for whatever is left. */
+	for (unsigned i = 0; i < s->device_count; i++) {
+		struct vdev_device *d = &s->devices[i];
+
+		if (d->timer_ns == 0 || d->timer_ns > now)
+			continue;
+		d->timer_ns = 0;
+		if (s->ops->timer != NULL)
+			s->ops->timer(d);
+	}
+	arm_earliest(s);
+}
+
 struct vdev_answer vdev_server_handle(struct vdev_server *s, uint64_t badge, uint64_t info,
 				      uint64_t mr[MICA_MSG_REGISTERS])
 {
@@ -131,6 +173,8 @@ struct vdev_answer vdev_server_handle(struct vdev_server *s, uint64_t badge, uin
 			    (badge & VDEV_NTFN_VM_ENDED(d->boot->vm_index)) != 0)
 				d->is_vm_ended = true;
 		}
+		if ((badge & VDEV_NTFN_TIMER) != 0)
+			fire_timers(s);
 		if (s->ops->notified != NULL)
 			s->ops->notified(s, badge);
 		return (struct vdev_answer){.is_reply = false};

@@ -7,6 +7,7 @@
 
 #include <mica/abi/exit.h>
 #include <mica/counter.h>
+#include <mica/kobj.h>
 #include <mica/print.h>
 #include <mica/sys.h>
 
@@ -33,9 +34,28 @@ uint64_t vdev_time_ns(const struct vdev_server *s)
 	return vdev_time_at(s->boot, mica_counter(), mica_counter_hz());
 }
 
+uint64_t vdev_clock_at_time(const struct vdev_server *s, uint64_t time_ns)
+{
+	return vdev_clock_at(s->boot, time_ns, mica_counter_hz());
+}
+
 static void log_line(const struct vdev_server *s, const char *what)
 {
 	printf("vdev %s: %s\n", s->boot->server, what);
+}
+
+/* The kernel's alarm on the server's notification, at the counter's first tick past at_ns. */
+static void arm(const struct vdev_server *s, uint64_t at_ns)
+{
+	uint64_t at = at_ns == 0 ? 0 : vdev_ns_to_ticks(at_ns, mica_counter_hz());
+	enum mica_error err;
+
+	if (at_ns != 0 && at == 0)
+		at = 1; /* Counter 0 would disarm it; this is as due. */
+	err = mica_notification_set_alarm(VDEV_CAP_NTFN, at, VDEV_NTFN_TIMER);
+	if (err != MICA_OK)
+		printf("vdev %s: cannot set the kernel's alarm (error %d)\n", s->boot->server,
+		       (int)err);
 }
 
 /*
@@ -60,7 +80,8 @@ int vdev_main(uint64_t boot_va, const struct vdev_ops *ops)
 {
 	static struct vdev_server server;
 	const struct vdev_boot *boot = (const struct vdev_boot *)(uintptr_t)boot_va;
-	const struct vdev_env env = {.send_line = send_line, .log = log_line};
+	const struct vdev_env env = {
+		.send_line = send_line, .log = log_line, .clock_ns = vdev_clock_ns, .arm = arm};
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
 	unsigned served = 0, accesses = 0;
 	struct mica_msg m;

@@ -169,6 +169,28 @@ static void test_update_raises_the_line_without_an_access(void **state)
 	assert_true(sink.levels[0]);
 }
 
+/* What a server's timer waits for: the second MR comes, and only while it would raise the line. */
+static void test_the_next_alarm_is_when_the_counter_reaches_an_unmasked_mr(void **state)
+{
+	wr(MR, (uint32_t)(T0 + 10));
+	assert_int_equal(pl031_next_alarm(&rtc, now), 0); /* Masked. */
+	wr(IMSC, 1);
+	assert_int_equal(pl031_next_alarm(&rtc, now), T0 + 10);
+	/* A guest clock of its own: MR is in its time, the answer in the machine's. */
+	wr(LR, (uint32_t)(T0 + 5));
+	assert_int_equal(pl031_next_alarm(&rtc, now), T0 + 5);
+	now += 5;
+	pl031_update(&rtc, now);
+	assert_true(sink.levels[0]);
+	assert_int_equal(pl031_next_alarm(&rtc, now), 0); /* Raised: nothing more to come. */
+	wr(ICR, 1);
+	/* MR is the counter now, matched already: the next match is a wrap away, past what counts.
+	 */
+	assert_int_equal(pl031_next_alarm(&rtc, now), 0);
+	wr(MR, (uint32_t)(T0 + 10 + 60)); /* The counter reads T0 + 10 now. */
+	assert_int_equal(pl031_next_alarm(&rtc, now), now + 60);
+}
+
 static void test_mr_behind_the_counter_waits_for_the_counter_to_wrap(void **state)
 {
 	wr(MR, (uint32_t)(T0 - 1));
@@ -287,6 +309,8 @@ static void test_only_aligned_words_inside_the_frame_are_served(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(
+			test_the_next_alarm_is_when_the_counter_reaches_an_unmasked_mr, setup),
 		cmocka_unit_test_setup(test_the_counter_reads_the_machines_time_and_counts_with_it,
 				       setup),
 		cmocka_unit_test_setup(test_loading_the_counter_moves_this_clock_and_it_counts_on,

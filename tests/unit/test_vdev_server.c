@@ -1,7 +1,7 @@
 /*
  * Unit tests for servers/vdev/server.c, the device-server library's
  * message handling: the boot page, MMIO exits to device callbacks,
- * notifications, bad messages, and interrupt lines to the VMM, all
+ * notifications, bad messages, interrupt lines to the VMM and timers, all
  * without system calls (struct vdev_env is faked).
  */
 #include <setjmp.h>
@@ -37,6 +37,11 @@ static struct {
 	bool last_level;
 	enum mica_error line_result;
 	unsigned logs;
+	uint64_t now;	     /* What the clock reads. */
+	uint64_t armed;	     /* The alarm last asked for (0: none). */
+	unsigned arms;	     /* How often it was asked for. */
+	unsigned timers[8];  /* Devices whose timer callback ran, in order. */
+	unsigned timer_runs; /* How many ran. */
 } seen;
 
 static void setup_cb(struct vdev_server *s)
@@ -89,12 +94,33 @@ static void log_cb(const struct vdev_server *s, const char *what)
 	seen.logs++;
 }
 
+static uint64_t clock_cb(void)
+{
+	return seen.now;
+}
+
+static void arm_cb(const struct vdev_server *s, uint64_t at)
+{
+	seen.arms++;
+	seen.armed = at;
+}
+
+static void timer_cb(struct vdev_device *d)
+{
+	assert_int_equal(d->timer_ns, 0); /* No longer set when it runs, so it may set it again. */
+	if (seen.timer_runs < 8)
+		seen.timers[seen.timer_runs] = d->index;
+	seen.timer_runs++;
+}
+
 static const struct vdev_ops ops = {.setup = setup_cb,
 				    .init = init_cb,
 				    .mmio_read = read_cb,
 				    .mmio_write = write_cb,
-				    .notified = notified_cb};
-static const struct vdev_env env = {.send_line = send_line, .log = log_cb};
+				    .notified = notified_cb,
+				    .timer = timer_cb};
+static const struct vdev_env env = {
+	.send_line = send_line, .log = log_cb, .clock_ns = clock_cb, .arm = arm_cb};
 
 static void device(unsigned i, const char *compatible, uint64_t base, uint32_t intid)
 {
@@ -398,6 +424,74 @@ static void test_compatible_must_match_exactly(void **state)
 	assert_false(vdev_is_compatible(&server.devices[0], "test,good2"));
 }
 
+/* The alarm a server gets woken by: its notification's bit, as the loop hands it over. */
+static void alarm_goes_off(void)
+{
+	uint64_t mr[4] = {0};
+	struct vdev_answer a = vdev_server_handle(&server, VDEV_NTFN_TIMER,
+						  mica_msg_info(MICA_LABEL_NOTIFICATION, 0, 0), mr);
+
+	assert_false(a.is_reply);
+}
+
+static void test_the_earliest_device_timer_is_the_alarm_and_each_fires_once_in_order(void **state)
+{
+	seen.now = 1000;
+	vdev_timer_set(&server.devices[3], 5000);
+	assert_int_equal(seen.armed, 5000);
+	vdev_timer_set(&server.devices[0], 3000);
+	assert_int_equal(seen.armed, 3000);
+	/* A later one changes nothing the kernel needs to hear. */
+	vdev_timer_set(&server.devices[1], 9000);
+	assert_int_equal(seen.arms, 2);
+	/* Woken early (another bit, or the clocks' rounding): nothing is due yet. */
+	seen.now = 2999;
+	alarm_goes_off();
+	assert_int_equal(seen.timer_runs, 0);
+	assert_int_equal(seen.armed, 3000);
+	seen.now = 6000;
+	alarm_goes_off();
+	assert_int_equal(seen.timer_runs, 2);
+	assert_int_equal(seen.timers[0], 0);
+	assert_int_equal(seen.timers[1], 3);
+	assert_int_equal(seen.armed, 9000);
+	seen.now = 9000;
+	alarm_goes_off();
+	assert_int_equal(seen.timer_runs, 3);
+	assert_int_equal(seen.timers[2], 1);
+	/* The alarm that went off is gone: nothing to disarm. */
+	assert_int_equal(seen.arms, 4);
+	/* Nothing set: a stray wake-up runs no callback. */
+	alarm_goes_off();
+	assert_int_equal(seen.timer_runs, 3);
+}
+
+static void test_cancelling_the_earliest_timer_moves_the_alarm_and_the_last_disarms_it(void **state)
+{
+	vdev_timer_set(&server.devices[0], 100);
+	vdev_timer_set(&server.devices[3], 200);
+	vdev_timer_set(&server.devices[0], 0);
+	assert_int_equal(seen.armed, 200);
+	vdev_timer_set(&server.devices[3], 0);
+	assert_int_equal(seen.armed, 0);
+	seen.now = 1000;
+	alarm_goes_off();
+	assert_int_equal(seen.timer_runs, 0);
+}
+
+/* The timer bit comes with others: the timers run and notified still sees every bit. */
+static void test_a_timer_bit_among_others_reaches_notified_too(void **state)
+{
+	uint64_t mr[4] = {0};
+
+	vdev_timer_set(&server.devices[0], 10);
+	seen.now = 10;
+	(void)vdev_server_handle(&server, VDEV_NTFN_TIMER | VDEV_NTFN_UART,
+				 mica_msg_info(MICA_LABEL_NOTIFICATION, 0, 0), mr);
+	assert_int_equal(seen.timer_runs, 1);
+	assert_int_equal(seen.notified_bits, VDEV_NTFN_TIMER | VDEV_NTFN_UART);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -420,6 +514,9 @@ int main(void)
 		T(test_devices_without_an_interrupt_send_nothing),
 		T(test_refused_line_messages_are_counted_and_logged_once),
 		T(test_compatible_must_match_exactly),
+		T(test_the_earliest_device_timer_is_the_alarm_and_each_fires_once_in_order),
+		T(test_cancelling_the_earliest_timer_moves_the_alarm_and_the_last_disarms_it),
+		T(test_a_timer_bit_among_others_reaches_notified_too),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

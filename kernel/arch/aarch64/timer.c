@@ -1,9 +1,12 @@
 /*
- * The kernel's periodic tick on the EL2 physical timer (CNTHP_*_EL2, Arm
- * ARM D11.2), which with E2H=1 is the hypervisor's own and leaves the EL1
- * physical and virtual timers to guests: each vCPU has both, switched with
- * its state (vcpu.c), their PPIs delivered by the kernel (vgic.c).
+ * The kernel's periodic tick, and the alarms of alarm.h, on the EL2
+ * physical timer (CNTHP_*_EL2, Arm ARM D11.2), which with E2H=1 is the
+ * hypervisor's own and leaves the EL1 physical and virtual timers to
+ * guests: each vCPU has both, switched with its state (vcpu.c), their PPIs
+ * delivered by the kernel (vgic.c). Each CPU's compare value is its next
+ * tick or the earliest alarm, whichever comes first.
  */
+#include "alarm.h"
 #include "arch/internal.h"
 #include "arch/sysreg.h"
 #include "print.h"
@@ -12,6 +15,7 @@
 
 static uint32_t tick_intid;
 static uint64_t tick_period;
+static uint64_t next_tick[PLATFORM_MAX_CPUS];
 
 uint64_t arch_counter(void)
 {
@@ -42,7 +46,8 @@ void arch_timer_init(const struct platform *p, unsigned hz)
  */
 void timer_init_this_cpu(void)
 {
-	sysreg_write(cnthp_cval_el2, arch_counter() + tick_period);
+	next_tick[arch_cpu_index()] = arch_counter() + tick_period;
+	sysreg_write(cnthp_cval_el2, next_tick[arch_cpu_index()]);
 	sysreg_write(cnthp_ctl_el2, CNT_CTL_ENABLE);
 	isb();
 	gic_enable_ppi(tick_intid);
@@ -58,15 +63,29 @@ uint32_t timer_intid(void)
 	return tick_intid;
 }
 
-/* Re-arm relative to the last deadline, so ticks do not drift. */
+void arch_timer_wake_by(uint64_t at)
+{
+	if (at < sysreg_read(cnthp_cval_el2)) {
+		sysreg_write(cnthp_cval_el2, at);
+		isb();
+	}
+}
+
+/* Fire the alarms due; tick if it is time, re-armed from the last tick so ticks do not drift. */
 void timer_handle(void)
 {
-	uint64_t next = sysreg_read(cnthp_cval_el2) + tick_period;
+	uint64_t *tick = &next_tick[arch_cpu_index()];
 	uint64_t now = arch_counter();
+	uint64_t next = alarm_fire(now);
+	bool is_tick = now >= *tick;
 
-	if (next <= now)
-		next = now + tick_period;
-	sysreg_write(cnthp_cval_el2, next);
+	if (is_tick) {
+		*tick += tick_period;
+		if (*tick <= now)
+			*tick = now + tick_period;
+	}
+	sysreg_write(cnthp_cval_el2, next < *tick ? next : *tick);
 	isb();
-	sched_tick();
+	if (is_tick)
+		sched_tick();
 }

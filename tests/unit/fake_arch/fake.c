@@ -148,9 +148,18 @@ uint64_t arch_cycles(void)
 	return cycles += 100;
 }
 
+uint64_t fake_counter;
+uint64_t fake_timer_wake_by = UINT64_MAX;
+
 uint64_t arch_counter(void)
 {
-	return 0;
+	return fake_counter;
+}
+
+void arch_timer_wake_by(uint64_t at)
+{
+	if (at < fake_timer_wake_by)
+		fake_timer_wake_by = at;
 }
 
 uint64_t arch_counter_hz(void)

@@ -80,6 +80,9 @@ enum mica_error mica_irq_handler_set_notification(uint64_t handler, uint64_t ntf
 enum mica_error mica_irq_handler_clear(uint64_t handler);
 enum mica_error mica_irq_handler_set_vcpu(uint64_t handler, uint64_t vcpu, unsigned priority);
 
+/* Signal ntfn with bits once the counter (<mica/counter.h>) reaches at; 0 disarms. */
+enum mica_error mica_notification_set_alarm(uint64_t ntfn, uint64_t at, uint64_t bits);
+
 /* VCPU and VM invocations (<mica/abi/invocation.h>, <mica/abi/vcpu.h>). */
 enum mica_error mica_vcpu_set_entry(uint64_t vcpu, uint64_t pc, uint64_t x0);
 enum mica_error mica_vcpu_get_state(uint64_t vcpu, uint64_t *state);

@@ -8,10 +8,7 @@
  * needs no device of the machine's to know the time, and every server
  * agrees on it.
  *
- * There is no timer: the kernel gives a host thread no way to wait with a
- * deadline (no receive with a timeout, no timer that signals a
- * notification), so a server cannot be woken at a time of its choosing,
- * only by a guest's access or a notification (docs/device-servers.md).
+ * Timers count by vdev_clock_ns: vdev_timer_set in vdev/vdev.h.
  */
 #ifndef MICA_VDEV_CLOCK_H
 #define MICA_VDEV_CLOCK_H
@@ -34,10 +31,22 @@ uint64_t vdev_clock_ns(void);
  */
 uint64_t vdev_time_ns(const struct vdev_server *s);
 
+/*
+ * The reading of vdev_clock_ns at which the wall clock (vdev_time_ns)
+ * reads time_ns, or a little after: for a timer at a wall-clock time.
+ */
+uint64_t vdev_clock_at_time(const struct vdev_server *s, uint64_t time_ns);
+
 /* The pure parts, for tests: ticks of a counter of hz in nanoseconds (0 if hz is 0), */
 uint64_t vdev_ticks_to_ns(uint64_t ticks, uint64_t hz);
 
-/* and the wall-clock time by boot's reading when the counter (of hz) reads counter. */
+/* the first count of a counter of hz at which ns nanoseconds have passed (saturating), */
+uint64_t vdev_ns_to_ticks(uint64_t ns, uint64_t hz);
+
+/* the wall-clock time by boot's reading when the counter (of hz) reads counter, */
 uint64_t vdev_time_at(const struct vdev_boot *boot, uint64_t counter, uint64_t hz);
+
+/* and vdev_clock_at_time by boot's reading (never 0, which is no time). */
+uint64_t vdev_clock_at(const struct vdev_boot *boot, uint64_t time_ns, uint64_t hz);
 
 #endif

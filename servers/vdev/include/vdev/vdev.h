@@ -20,10 +20,18 @@
  *     injecting an abort). Accesses outside the device's range, and to a
  *     device whose init failed, are declined without calling the device.
  *   - A notification (MICA_LABEL_NOTIFICATION) goes to ops->notified with
- *     the signalled bits (VDEV_NTFN_UART for the machine's UART).
+ *     the signalled bits (VDEV_NTFN_UART for the machine's UART), after
+ *     ops->timer for each device whose timer is due.
  *   - Anything else (an unknown badge, another label) is answered with the
  *     label MICA_ERR_INVALID_ARGUMENT, counted and logged once; the server
  *     goes on.
+ *
+ * Timers. Each device has one: vdev_timer_set(d, at) has ops->timer(d)
+ * called once vdev_clock_ns() reaches at (a time past: at once, from the
+ * loop). The library keeps the earliest one armed as the kernel's alarm
+ * on the server's notification (MICA_NOTIFICATION_SET_ALARM, bit
+ * VDEV_NTFN_TIMER), so a server waits for a guest, an interrupt or a
+ * deadline alike, and nothing runs while none is due.
  *
  * A device raises and lowers its interrupt with vdev_set_line (or
  * vdev_line_callback, which fits the models' callbacks): the library sends
@@ -45,7 +53,8 @@
  *     instance may have applied before it crashed), and work that was in
  *     flight is redone on resume (virtio does both: virtio.h).
  *   - On resume init sets the device's line again: the library sends that
- *     level whatever it last sent.
+ *     level whatever it last sent. It sets the device's timer again too:
+ *     timers are not kept (a deadline belongs in the state).
  *
  * The message handling (vdev_server_init, vdev_server_handle,
  * vdev_set_line) makes no system call itself, so it is unit-tested on the
@@ -81,6 +90,7 @@ struct vdev_device {
 	bool line;	      /* The level last sent to the VMM. */
 	bool is_line_unknown; /* Resumed: the next level is sent whatever it is. */
 	bool is_vm_ended;     /* Its VM has ended: line changes are no longer sent. */
+	uint64_t timer_ns;    /* When its timer goes off, by vdev_clock_ns (0: not set). */
 };
 
 /*
@@ -97,6 +107,7 @@ struct vdev_device {
  *           device's range (offset + size <= ipa_size). MICA_OK completes
  *           it; an error declines it (see above).
  * notified  Bits signalled on the server's notification.
+ * timer     Device d's timer went off (vdev_timer_set); it is no longer set.
  */
 struct vdev_ops {
 	void (*setup)(struct vdev_server *s);
@@ -106,6 +117,7 @@ struct vdev_ops {
 	enum mica_error (*mmio_write)(struct vdev_device *d, uint64_t offset, unsigned size,
 				      uint64_t value);
 	void (*notified)(struct vdev_server *s, uint64_t bits);
+	void (*timer)(struct vdev_device *d);
 };
 
 /* How the library reaches the VMM and the log: system calls, or a test's fakes. */
@@ -114,6 +126,9 @@ struct vdev_env {
 	enum mica_error (*send_line)(struct vdev_device *d, bool level);
 	/* Print one line about something wrong (no newline). */
 	void (*log)(const struct vdev_server *s, const char *what);
+	/* The clock timers count by (vdev_clock_ns), and arming the alarm for at (0: none). */
+	uint64_t (*clock_ns)(void);
+	void (*arm)(const struct vdev_server *s, uint64_t at_ns);
 };
 
 struct vdev_server {
@@ -125,6 +140,7 @@ struct vdev_server {
 	uint64_t declined;     /* Accesses answered with an error (handed to the VMM). */
 	uint64_t bad_messages; /* Messages that were not ours to serve. */
 	uint64_t line_errors;  /* Line messages the VMM refused. */
+	uint64_t armed_ns;     /* The alarm asked of env.arm (0: none). */
 	bool has_logged_bad_message;
 	bool has_logged_line_error;
 };
@@ -157,6 +173,9 @@ void vdev_set_line(struct vdev_device *d, bool level);
 
 /* vdev_set_line for a model's line callback: ctx is the struct vdev_device. */
 void vdev_line_callback(void *ctx, bool level);
+
+/* Have ops->timer(d) called once vdev_clock_ns() reaches at_ns (0: cancel). Replaces d's timer. */
+void vdev_timer_set(struct vdev_device *d, uint64_t at_ns);
 
 /*
  * Device d's recoverable state as a type (see the top of this file): NULL

@@ -20,6 +20,10 @@ extern unsigned fake_unmap_count;
 extern unsigned fake_vmid_flushes; /* arch_vmid_flush_all calls. */
 extern uint16_t fake_vmid_held[];  /* arch_vmid_held: the VM each CPU last ran. */
 extern bool fake_irq_enabled[1024];
+/* What arch_counter reads, and the earliest time arch_timer_wake_by was asked for. */
+extern uint64_t fake_counter;
+extern uint64_t fake_timer_wake_by;
+
 /* If not 0, every fake_preempt_every-th preemption point finds an interrupt pending. */
 extern unsigned fake_preempt_every;
 /* The list registers the fake GIC has (4, like QEMU's), and arch_vgic_idle calls. */

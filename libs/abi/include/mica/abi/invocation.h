@@ -188,6 +188,16 @@ enum mica_invocation {
 	 * from it are gone.
 	 */
 	MICA_ASID_CONTROL_MAKE_POOL = 90,
+
+	/*
+	 * Notification (with read and write rights, else MICA_ERR_NO_RIGHTS).
+	 * SET_ALARM: MR0 a counter value (CNTPCT, at <mica/counter.h>'s rate),
+	 * MR1 badge bits: once the counter reaches MR0 the notification is
+	 * signalled with MR1, as if by a signal (a time already past: at once).
+	 * One alarm per notification: setting it replaces the one armed; MR0 0
+	 * disarms it. Deleting the notification disarms it too.
+	 */
+	MICA_NOTIFICATION_SET_ALARM = 100,
 };
 
 /* Targets of MICA_VM_BIND_SGI: the affinities 0.0.0.0 to 0.0.0.15. */

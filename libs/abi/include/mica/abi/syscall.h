@@ -37,7 +37,8 @@ enum mica_syscall {
 	 *
 	 * SEND and NBSEND on an endpoint (needs write), a notification
 	 * (signal; needs write) or a reply object (answer its caller). CALL on an endpoint (needs
-	 * write and grant-reply) waits for the reply; CALL on any other object is an invocation
+	 * write and grant-reply) waits for the reply; CALL on any other object but a reply object
+	 * (which it answers, as SEND) is an invocation
 	 * (<mica/abi/invocation.h>). RECV and NBRECV on an endpoint (needs read) or a notification
 	 * (wait or poll; needs read). REPLY_RECV replies through the reply object, then receives.
 	 */

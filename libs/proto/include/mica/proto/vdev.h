@@ -14,9 +14,11 @@
  *                   that badge, index being the device's place in
  *                   vdev_boot.devices.
  *   VDEV_CAP_NTFN   a notification bound to its thread: physical interrupts
- *                   (the console UART's) signal it, and it arrives on
- *                   VDEV_CAP_EP as a MICA_LABEL_NOTIFICATION message whose
- *                   badge is the signalled bits.
+ *                   (the console UART's) and its own alarm (it holds read
+ *                   and write, for MICA_NOTIFICATION_SET_ALARM) signal it,
+ *                   and it arrives on VDEV_CAP_EP as a
+ *                   MICA_LABEL_NOTIFICATION message whose badge is the
+ *                   signalled bits.
  *   VDEV_CAP_REPLY  its reply object.
  *   VDEV_CAP_UART_IRQ  (only a server with vdev_boot.uart_va set) the
  *                   IRQHandler of the machine's UART, set to signal
@@ -88,6 +90,7 @@ enum vdev_cap {
  * then go nowhere, and a console stops taking input for it.
  */
 #define VDEV_NTFN_UART	      (UINT64_C(1) << 0)
+#define VDEV_NTFN_TIMER	      (UINT64_C(1) << 1) /* The library's alarm (vdev_timer_set). */
 #define VDEV_MAX_VMS	      8
 #define VDEV_NTFN_VM_ENDED(v) (UINT64_C(1) << (8 + (v)))
 

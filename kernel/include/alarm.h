@@ -1,0 +1,24 @@
+/*
+ * Alarms: a notification signals itself at a time its waiter chose
+ * (MICA_NOTIFICATION_SET_ALARM), so that a user thread can sleep, time out
+ * or do periodic work with no timer of its own. One alarm per
+ * notification; the kernel keeps the armed ones in one list, earliest
+ * first, and each CPU's timer fires them (arch_timer_wake_by).
+ */
+#ifndef MICA_ALARM_H
+#define MICA_ALARM_H
+
+#include "ipc.h"
+
+#include <stdint.h>
+
+/* Arm n to be signalled with bits once the counter reaches at (replacing its alarm). */
+void alarm_set(struct notification *n, uint64_t at, uint64_t bits);
+
+/* Disarm n's alarm, if it has one (also as n is destroyed). */
+void alarm_cancel(struct notification *n);
+
+/* Signal every alarm due at now; returns when the next is due (UINT64_MAX: none). */
+uint64_t alarm_fire(uint64_t now);
+
+#endif
