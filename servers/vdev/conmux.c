@@ -25,10 +25,55 @@ static void emit_str(struct conmux *m, const char *s)
 		m->emit(m->ctx, (uint8_t)*s++);
 }
 
-static void emit_bytes(struct conmux *m, const uint8_t *bytes, size_t len)
+#define ESC 0x1bu
+
+static void forget_asker(struct conmux *m, unsigned member)
 {
-	for (size_t i = 0; i < len; i++)
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < m->asker_count; i++)
+		if (m->askers[i] != member)
+			m->askers[kept++] = m->askers[i];
+	m->asker_count = kept;
+}
+
+/* member's query went out on the terminal: its answer is due after the open ones'. */
+static void asked(struct conmux *m, unsigned member)
+{
+	forget_asker(m, member);
+	if (m->asker_count == CONMUX_ASKERS) {
+		m->asker_count--;
+		for (unsigned i = 0; i < m->asker_count; i++)
+			m->askers[i] = m->askers[i + 1];
+	}
+	m->askers[m->asker_count++] = member;
+}
+
+/*
+ * Watch member's output as it goes out for a query: ESC [, parameter and
+ * intermediate bytes (0x20-0x3f), and a final byte n or c.
+ */
+static void scan(struct conmux *m, unsigned member, uint8_t ch)
+{
+	uint8_t *state = &m->scan[member];
+
+	if (*state == 2 && ch >= 0x20 && ch <= 0x3f)
+		return;
+	if (*state == 2 && (ch == 'n' || ch == 'c'))
+		asked(m, member);
+	if (*state == 1 && ch == '[')
+		*state = 2;
+	else
+		*state = ch == ESC ? 1 : 0;
+}
+
+/* Bytes of member's output onto the console. */
+static void emit_bytes(struct conmux *m, unsigned member, const uint8_t *bytes, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		scan(m, member, bytes[i]);
 		m->emit(m->ctx, bytes[i]);
+	}
 }
 
 /* Start a line of member's output on the console. */
@@ -67,7 +112,7 @@ static void emit_lines(struct conmux *m, unsigned member)
 		if (held->bytes[i] != '\n')
 			continue;
 		emit_prefix(m, member);
-		emit_bytes(m, &held->bytes[start], i + 1 - start);
+		emit_bytes(m, member, &held->bytes[start], i + 1 - start);
 		m->is_at_line_start = true;
 		start = i + 1;
 	}
@@ -97,7 +142,7 @@ static void emit_unfinished(struct conmux *m, unsigned member)
 	if (held->len == 0)
 		return;
 	emit_prefix(m, member);
-	emit_bytes(m, held->bytes, held->len);
+	emit_bytes(m, member, held->bytes, held->len);
 	held->len = 0;
 }
 
@@ -141,7 +186,7 @@ void conmux_output(struct conmux *m, unsigned member, const uint8_t *buf, size_t
 		}
 		if (m->is_at_line_start)
 			emit_prefix(m, member);
-		m->emit(m->ctx, buf[i]);
+		emit_bytes(m, member, &buf[i], 1);
 		if (buf[i] == '\n') {
 			/* The line ended: what waited for it goes out. */
 			m->is_at_line_start = true;
@@ -175,15 +220,68 @@ static void move_focus(struct conmux *m)
 	emit_str(m, "[mica] no VM takes input any more\r\n");
 }
 
-int conmux_input(struct conmux *m, uint8_t ch)
+/* The bytes gathered so far, for member (-1: the focus, if it is live). */
+static struct conmux_delivery deliver_answer(struct conmux *m, int member)
 {
-	if (m->count == 0)
-		return -1;
-	if (ch == CONMUX_SWITCH) {
-		move_focus(m);
-		return -1;
+	struct conmux_delivery d = {.member = -1};
+
+	if (member < 0 && !m->is_ended[m->focus])
+		member = (int)m->focus;
+	if (member >= 0) {
+		d.member = member;
+		d.len = m->answer_len;
+		memcpy(d.bytes, m->answer, m->answer_len);
 	}
-	return m->is_ended[m->focus] ? -1 : (int)m->focus;
+	m->answer_len = 0;
+	return d;
+}
+
+/* ch, typed while an escape sequence is gathered: the sequence so far, once it is decided. */
+static struct conmux_delivery gather(struct conmux *m, uint8_t ch)
+{
+	struct conmux_delivery none = {.member = -1};
+	unsigned n = m->answer_len;
+
+	m->answer[m->answer_len++] = ch;
+	if (n == 0)
+		return none; /* The ESC. */
+	if (n == 1 ? ch != '[' : ch < 0x20 || ch > 0x7e)
+		return deliver_answer(m, -1); /* Not a control sequence: typed keys. */
+	if (n >= 2 && ch >= 0x40) {
+		if ((ch == 'R' || ch == 'n' || ch == 'c') && m->asker_count > 0) {
+			unsigned asker = m->askers[0];
+
+			forget_asker(m, asker);
+			return deliver_answer(m, (int)asker);
+		}
+		return deliver_answer(m, -1);
+	}
+	if (m->answer_len == CONMUX_ANSWER_MAX)
+		return deliver_answer(m, -1);
+	return none;
+}
+
+struct conmux_delivery conmux_input(struct conmux *m, uint8_t ch)
+{
+	struct conmux_delivery d = {.member = -1};
+
+	if (m->count == 0)
+		return d;
+	if (ch == CONMUX_SWITCH) {
+		/* What was gathered is the old focus's, as typed. */
+		if (m->answer_len > 0)
+			d = deliver_answer(m, -1);
+		move_focus(m);
+		return d;
+	}
+	if (m->answer_len > 0 || (ch == ESC && m->asker_count > 0))
+		return gather(m, ch);
+	if (!m->is_ended[m->focus]) {
+		d.member = (int)m->focus;
+		d.len = 1;
+		d.bytes[0] = ch;
+	}
+	return d;
 }
 
 void conmux_end(struct conmux *m, unsigned member)
@@ -192,6 +290,7 @@ void conmux_end(struct conmux *m, unsigned member)
 		return;
 	m->is_ended[member] = true;
 	flush(m, member);
+	forget_asker(m, member);
 	if (m->focus == member)
 		move_focus(m);
 }

@@ -14,7 +14,7 @@
  *     line ends or is broken, right after it.
  *   - An unfinished line of a member without the focus waits for its '\n':
  *     a prompt shows once its member has the focus, or completes the line.
- *     (The server has no timer, so nothing puts it out when idle.)
+ *     (Nothing puts it out when idle: a prompt is the focus's to show.)
  *   - Bounded: a buffer that fills up goes out at once. If it holds
  *     complete lines, they go out, and its unfinished rest stays; if it is
  *     all one unfinished line, that goes out as a line of its own, broken
@@ -34,6 +34,21 @@
  * unfinished line broken with "\r\n"), gives up the focus as Ctrl-] would
  * move it, and is skipped from then on; anything it still writes goes out
  * in the same way at once, as nothing would end its line.
+ *
+ * Terminal answers. A guest may ask the terminal something (ESC [ 6 n, the
+ * cursor position; ESC [ 5 n, its status; ESC [ c, what it is), and the
+ * terminal answers as if typed: ESC [ ... R, n or c. The answer belongs to
+ * the guest that asked, which need not have the focus. So the console
+ * remembers, in the order they went out, the members whose queries it put
+ * on the terminal (up to CONMUX_ASKERS; a member's new query while one is
+ * open replaces it, and an older one is forgotten when there are more).
+ * While any is remembered, an escape sequence typed on the console is
+ * gathered (up to CONMUX_ANSWER_MAX bytes) before it goes anywhere: a
+ * control sequence ending in R, n or c answers the oldest query and goes
+ * to its member; anything else (an arrow key, a lone ESC followed by a
+ * key) goes to the focus as typed. With no query open, every byte goes to
+ * the focus at once, ESC too. A lone ESC typed while a query is open waits
+ * for the next key.
  */
 #ifndef MICA_VDEV_CONMUX_H
 #define MICA_VDEV_CONMUX_H
@@ -44,8 +59,17 @@
 
 #include <mica/proto/vdev.h>
 
-#define CONMUX_SWITCH	 0x1du /* Ctrl-] */
-#define CONMUX_LINE_SIZE 256u  /* Bytes a member's line buffer holds. */
+#define CONMUX_SWITCH	  0x1du /* Ctrl-] */
+#define CONMUX_LINE_SIZE  256u	/* Bytes a member's line buffer holds. */
+#define CONMUX_ASKERS	  4u	/* Terminal queries remembered. */
+#define CONMUX_ANSWER_MAX 16u	/* The longest answer gathered. */
+
+/* What one typed character gives: len bytes for member (len 0: nothing yet, or nothing). */
+struct conmux_delivery {
+	int member;
+	unsigned len;
+	uint8_t bytes[CONMUX_ANSWER_MAX];
+};
 
 /* A member's output that the console has not shown yet. */
 struct conmux_line {
@@ -63,6 +87,11 @@ struct conmux {
 	unsigned focus;
 	/* If not, the focus member's unfinished line is open on the console. */
 	bool is_at_line_start;
+	uint8_t scan[VDEV_MAX_DEVICES]; /* How far each member's output is into a query. */
+	unsigned askers[CONMUX_ASKERS]; /* Members whose queries are open, oldest first. */
+	unsigned asker_count;
+	uint8_t answer[CONMUX_ANSWER_MAX]; /* An escape sequence typed, being gathered. */
+	unsigned answer_len;
 };
 
 void conmux_init(struct conmux *m, void (*emit)(void *ctx, uint8_t ch), void *ctx);
@@ -78,14 +107,15 @@ int conmux_add(struct conmux *m, const char *vm);
 void conmux_output(struct conmux *m, unsigned member, const uint8_t *buf, size_t len);
 
 /*
- * A character typed on the console: the member it is for, or -1 if it was
- * the switch or no live member has the focus (or there are no members).
+ * A character typed on the console: what it gives to which member (as
+ * said above). Nothing for the switch, while an answer is being gathered,
+ * or when no live member has the focus (or there are no members).
  */
-int conmux_input(struct conmux *m, uint8_t ch);
+struct conmux_delivery conmux_input(struct conmux *m, uint8_t ch);
 
 /*
- * member's VM has ended: what it holds goes out, and it takes no more
- * input. If it had the focus, the focus moves to the next live member,
+ * member's VM has ended: what it holds goes out, it takes no more input
+ * and its open queries are forgotten. If it had the focus, the focus moves to the next live member,
  * which is announced, or, with none left, the console says that no VM
  * takes input.
  */

@@ -4,8 +4,9 @@
  * machine's console in whole lines, each prefixed with its VM's name
  * (conmux.h says when a line shows, and when it is broken); input typed
  * on the machine's console goes to the guest UART with the focus (Ctrl-]
- * moves it). A character that finds the guest's receive FIFO full is lost
- * and flagged as an overrun, as on hardware.
+ * moves it), as fast as the guest empties its receive FIFO: what does not
+ * fit waits in the console's queue, kept with the UART in the device's
+ * recoverable state (vdev/console.h), so nothing typed or pasted is lost.
  */
 #include <stdint.h>
 
@@ -23,7 +24,13 @@ VDEV_DEVICE_KIND(pl011_kind, .compatible = "arm,pl011\0arm,primecell", .node_nam
 		 .clock_names = "uartclk\0apb_pclk",
 		 .flags = VDEV_KIND_STDOUT | VDEV_KIND_MACHINE_UART);
 
-static struct pl011 uarts[VDEV_MAX_DEVICES]; /* For devices without state pages. */
+/* A device's recoverable state: the UART, and the input waiting for its receive FIFO. */
+struct pl011_kept {
+	struct pl011 uart;
+	struct vdev_console_input input;
+};
+
+static struct pl011_kept uarts[VDEV_MAX_DEVICES]; /* For devices without state pages. */
 static struct vdev_console console;
 
 static void tx(void *ctx, uint8_t ch)
@@ -31,27 +38,33 @@ static void tx(void *ctx, uint8_t ch)
 	vdev_console_output(&console, ctx, &ch, 1);
 }
 
-static void input(struct vdev_device *d, uint8_t ch)
+/* Input for the guest: as much as its receive FIFO has room for. */
+static size_t input(struct vdev_device *d, const uint8_t *buf, size_t len)
 {
-	(void)pl011_rx_push(d->model, ch);
+	size_t n = 0;
+
+	while (n < len && pl011_rx_space(d->model) > 0)
+		(void)pl011_rx_push(d->model, buf[n++]);
+	return n;
 }
 
 /* The UART lives in the device's recoverable state: a restart resumes it (pl011.h). */
 static enum mica_error init(struct vdev_device *d)
 {
 	const struct pl011_ops ops = {.tx = tx, .irq = vdev_line_callback, .ctx = d};
-	struct pl011 *u = vdev_state(d, struct pl011);
+	struct pl011_kept *k = vdev_state(d, struct pl011_kept);
 
 	if (!vdev_is_compatible(d, "arm,pl011") || d->boot->ipa_size < PL011_MMIO_SIZE)
 		return MICA_ERR_NOT_FOUND;
-	if (u == NULL)
-		u = &uarts[d->index];
+	if (k == NULL)
+		k = &uarts[d->index];
 	if (d->is_resumed)
-		pl011_resume(u, &ops);
+		pl011_resume(&k->uart, &ops);
 	else
-		pl011_init(u, &ops);
-	d->model = u;
-	vdev_console_add(&console, d);
+		pl011_init(&k->uart, &ops);
+	d->model = &k->uart;
+	vdev_console_add(&console, d, &k->input);
+	vdev_console_take_input(&console, d);
 	return MICA_OK;
 }
 
@@ -61,10 +74,14 @@ static void setup(struct vdev_server *s)
 	vdev_console_start(&console);
 }
 
+/* A read of the data register makes room in the receive FIFO: input that waits moves up. */
 static enum mica_error mmio_read(struct vdev_device *d, uint64_t offset, unsigned size,
 				 uint64_t *value)
 {
-	return pl011_read(d->model, offset, size, value);
+	enum mica_error err = pl011_read(d->model, offset, size, value);
+
+	vdev_console_take_input(&console, d);
+	return err;
 }
 
 static enum mica_error mmio_write(struct vdev_device *d, uint64_t offset, unsigned size,
@@ -78,12 +95,18 @@ static void notified(struct vdev_server *s, uint64_t bits)
 	vdev_console_notified(&console, bits);
 }
 
+static void timer(struct vdev_device *d)
+{
+	vdev_console_timer(&console, d);
+}
+
 static const struct vdev_ops ops = {
 	.setup = setup,
 	.init = init,
 	.mmio_read = mmio_read,
 	.mmio_write = mmio_write,
 	.notified = notified,
+	.timer = timer,
 };
 
 int main(uint64_t boot)

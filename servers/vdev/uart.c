@@ -1,7 +1,8 @@
 /*
  * The machine's UART, a PL011, as console servers drive it (see
  * vdev/vdev.h): polled output, input drained from the receive FIFO when
- * its interrupt arrives. The register page is device memory mapped at
+ * its interrupt arrives, the interrupt masked while the input has nowhere
+ * to go (vdev/console.h). The register page is device memory mapped at
  * uart_va; every access is a single volatile 32-bit load or store.
  */
 #include <vdev/vdev.h>
@@ -27,7 +28,13 @@ int vdev_uart_getc(uint64_t uart_va)
 	return (int)(*reg(uart_va, PL011_DR) & 0xffu);
 }
 
-void vdev_uart_enable_rx_interrupt(uint64_t uart_va)
+void vdev_uart_set_rx_interrupt(uint64_t uart_va, bool on)
 {
-	*reg(uart_va, PL011_IMSC) |= PL011_INT_RX | PL011_INT_RT;
+	uint32_t imsc = *reg(uart_va, PL011_IMSC);
+
+	if (on)
+		imsc |= PL011_INT_RX | PL011_INT_RT;
+	else
+		imsc &= ~(PL011_INT_RX | PL011_INT_RT);
+	*reg(uart_va, PL011_IMSC) = imsc;
 }

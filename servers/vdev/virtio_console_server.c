@@ -25,9 +25,14 @@ static void output(void *ctx, const uint8_t *buf, size_t len)
 	vdev_console_output(&console, ctx, buf, len);
 }
 
-static void input(struct vdev_device *d, uint8_t ch)
+/* Input for the guest: as much as the model's pending queue takes (the rest waits in the
+ * console's). */
+static size_t input(struct vdev_device *d, const uint8_t *buf, size_t len)
 {
-	(void)virtio_console_input(d->model, &ch, 1);
+	struct virtio_console *c = d->model;
+	size_t room = VIRTIO_CONSOLE_PENDING - c->pending_count;
+
+	return virtio_console_input(c, buf, len < room ? len : room);
 }
 
 static void setup(struct vdev_server *s)
@@ -46,7 +51,7 @@ static enum mica_error init(struct vdev_device *d)
 		return MICA_ERR_NOT_FOUND;
 	virtio_console_init(&consoles[d->index], &d->ram, &irq, &out);
 	d->model = &consoles[d->index];
-	vdev_console_add(&console, d);
+	vdev_console_add(&console, d, NULL);
 	return MICA_OK;
 }
 
@@ -62,13 +67,20 @@ static enum mica_error mmio_write(struct vdev_device *d, uint64_t offset, unsign
 				  uint64_t value)
 {
 	struct virtio_console *c = d->model;
+	enum mica_error err = virtio_mmio_write(&c->mmio, offset, size, value);
 
-	return virtio_mmio_write(&c->mmio, offset, size, value);
+	vdev_console_take_input(&console, d); /* A notify may have given receive buffers. */
+	return err;
 }
 
 static void notified(struct vdev_server *s, uint64_t bits)
 {
 	vdev_console_notified(&console, bits);
+}
+
+static void timer(struct vdev_device *d)
+{
+	vdev_console_timer(&console, d);
 }
 
 static const struct vdev_ops ops = {
@@ -77,6 +89,7 @@ static const struct vdev_ops ops = {
 	.mmio_read = mmio_read,
 	.mmio_write = mmio_write,
 	.notified = notified,
+	.timer = timer,
 };
 
 int main(uint64_t boot)

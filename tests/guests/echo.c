@@ -3,7 +3,10 @@
  * a PL011 of its own served by the same PL011 server, so that the machine's
  * console input reaches it only while it has the focus. It says it is up,
  * then answers each line typed to it with "echo: got LINE", and powers the
- * VM off (PSCI SYSTEM_OFF) on "quit".
+ * VM off (PSCI SYSTEM_OFF) on "quit". On "ask" it asks the terminal where
+ * its cursor is (ESC [ 6 n) and reports the answer (ESC [ ROW ; COL R)
+ * when it comes, as "echo: terminal answered ROW;COL", whether or not it
+ * has the focus then.
  *
  * Input arrives by the UART's receive interrupt, an SPI that goes through
  * the VMM's emulated distributor; meanwhile the guest's virtual timer ticks
@@ -58,6 +61,8 @@
 #define LINE_SIZE  64u
 #define UART_PRIO  0xa0u
 #define QUIT_LINE  "quit"
+#define ASK_LINE   "ask"
+#define ESC	   '\x1b'
 #define MAX_DIGITS 20u
 
 void guest_main(void);
@@ -171,8 +176,9 @@ static bool str_equal(const char *a, const char *b)
 void guest_main(void)
 {
 	uint64_t start = guest_ticks();
-	char line[LINE_SIZE + 1];
-	unsigned len = 0;
+	char line[LINE_SIZE + 1], answer[LINE_SIZE + 1];
+	unsigned len = 0, answer_len = 0;
+	bool is_in_answer = false;
 
 	tick_period = guest_tick_hz() / TICK_HZ;
 	guest_vectors_install();
@@ -196,6 +202,24 @@ void guest_main(void)
 		}
 		ch = (char)rx_buf[rx_tail % RX_SIZE];
 		rx_tail++;
+		/* ESC [ ... R: the terminal's answer; the parameters are kept. */
+		if (ch == ESC) {
+			is_in_answer = true;
+			answer_len = 0;
+			continue;
+		}
+		if (is_in_answer) {
+			if (ch == 'R') {
+				answer[answer_len] = '\0';
+				uart_puts("echo: terminal answered ");
+				uart_puts(answer);
+				uart_puts("\r\n");
+				is_in_answer = false;
+			} else if (ch != '[' && answer_len < LINE_SIZE) {
+				answer[answer_len++] = ch;
+			}
+			continue;
+		}
 		if (ch != '\r' && ch != '\n') {
 			if (len < LINE_SIZE)
 				line[len++] = ch;
@@ -207,6 +231,10 @@ void guest_main(void)
 		len = 0;
 		if (str_equal(line, QUIT_LINE))
 			break;
+		if (str_equal(line, ASK_LINE)) {
+			uart_puts("echo: asking where the cursor is\x1b[6n\r\n");
+			continue;
+		}
 		uart_puts("echo: got ");
 		uart_puts(line);
 		uart_puts(" after ");

@@ -1,7 +1,8 @@
 /*
  * Unit tests for servers/vdev/conmux.c: the machine's console shared by
- * several guests, with a prefix per line, whole lines, and an input focus.
- * Each test checks what a user sees on the console.
+ * several guests, with a prefix per line, whole lines, an input focus, and
+ * terminal answers for the guest that asked. Each test checks what a user
+ * sees on the console, or what a guest gets of what is typed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +35,42 @@ static int setup(void **state)
 	assert_int_equal(conmux_add(&mux, "linux"), 0);
 	assert_int_equal(conmux_add(&mux, "rtos"), 1);
 	return 0;
+}
+
+/* Who gets a typed character on its own: its member, or -1 for nobody. */
+static int typed(struct conmux *m, uint8_t ch)
+{
+	struct conmux_delivery d = conmux_input(m, ch);
+
+	if (d.member < 0 || d.len == 0)
+		return -1;
+	assert_int_equal(d.len, 1);
+	assert_int_equal(d.bytes[0], ch);
+	return d.member;
+}
+
+/*
+ * Type s; what each member got, as text: got[i] for member i. Returns how
+ * many characters gave nothing at once (gathered, or the switch).
+ */
+static char got[4][64];
+
+static unsigned type(const char *s)
+{
+	unsigned none = 0;
+
+	memset(got, 0, sizeof(got));
+	for (; *s != '\0'; s++) {
+		struct conmux_delivery d = conmux_input(&mux, (uint8_t)*s);
+
+		if (d.len == 0) {
+			none++;
+			continue;
+		}
+		assert_true(d.member >= 0 && d.member < 4);
+		strncat(got[d.member], (const char *)d.bytes, d.len);
+	}
+	return none;
 }
 
 static void out(unsigned member, const char *s)
@@ -91,8 +128,8 @@ static void test_two_guests_writing_byte_by_byte_give_whole_lines(void **state)
 static void test_guests_without_the_focus_give_whole_lines(void **state)
 {
 	assert_int_equal(conmux_add(&mux, "third"), 2);
-	(void)conmux_input(&mux, CONMUX_SWITCH);
-	(void)conmux_input(&mux, CONMUX_SWITCH);
+	(void)typed(&mux, CONMUX_SWITCH);
+	(void)typed(&mux, CONMUX_SWITCH);
 	clear_screen();
 	out_interleaved(0, "one\r\nthree and four\r\n", 1, "two and more\r\n");
 	assert_string_equal(screen,
@@ -188,14 +225,14 @@ static void test_moving_the_focus_puts_out_held_lines(void **state)
 {
 	out(0, "/ # ");
 	out(1, "tick\r\nrtos> ");
-	(void)conmux_input(&mux, CONMUX_SWITCH);
+	(void)typed(&mux, CONMUX_SWITCH);
 	out(1, "x");
 	assert_string_equal(screen, "[linux] / # \r\n[rtos] tick\r\n[mica] input to rtos\r\n"
 				    "[rtos] rtos> x");
 	clear_screen();
 	out(0, "late\r\n");
 	assert_int_equal(screen_len, 0);
-	(void)conmux_input(&mux, CONMUX_SWITCH);
+	(void)typed(&mux, CONMUX_SWITCH);
 	assert_string_equal(screen, "\r\n[linux] late\r\n[mica] input to linux\r\n");
 }
 
@@ -208,18 +245,18 @@ static void test_finished_lines_are_not_broken_again(void **state)
 
 static void test_input_goes_to_the_focus_and_ctrl_bracket_moves_it(void **state)
 {
-	assert_int_equal(conmux_input(&mux, 'a'), 0);
-	assert_int_equal(conmux_input(&mux, 0x1d), -1);
+	assert_int_equal(typed(&mux, 'a'), 0);
+	assert_int_equal(typed(&mux, 0x1d), -1);
 	assert_string_equal(screen, "[mica] input to rtos\r\n");
-	assert_int_equal(conmux_input(&mux, 'b'), 1);
-	assert_int_equal(conmux_input(&mux, 0x1d), -1);
-	assert_int_equal(conmux_input(&mux, 'c'), 0);
+	assert_int_equal(typed(&mux, 'b'), 1);
+	assert_int_equal(typed(&mux, 0x1d), -1);
+	assert_int_equal(typed(&mux, 'c'), 0);
 }
 
 static void test_the_switch_message_gets_a_line_of_its_own(void **state)
 {
 	out(0, "login: ");
-	(void)conmux_input(&mux, 0x1d);
+	(void)typed(&mux, 0x1d);
 	out(0, "x");
 	assert_string_equal(screen, "[linux] login: \r\n[mica] input to rtos\r\n");
 	out(0, "\r\n");
@@ -231,8 +268,8 @@ static void test_no_members_take_no_input(void **state)
 	struct conmux empty;
 
 	conmux_init(&empty, emit, NULL);
-	assert_int_equal(conmux_input(&empty, 'a'), -1);
-	assert_int_equal(conmux_input(&empty, 0x1d), -1);
+	assert_int_equal(typed(&empty, 'a'), -1);
+	assert_int_equal(typed(&empty, 0x1d), -1);
 	assert_int_equal(screen_len, 0);
 }
 
@@ -252,14 +289,14 @@ static void test_an_ended_vm_gives_up_the_focus(void **state)
 	out(0, "half a line");
 	conmux_end(&mux, 0);
 	assert_string_equal(screen, "[linux] half a line\r\n[mica] input to rtos\r\n");
-	assert_int_equal(conmux_input(&mux, 'a'), 1);
+	assert_int_equal(typed(&mux, 'a'), 1);
 	/* Ending it again, or a VM without the focus, says nothing. */
 	screen_len = 0;
 	screen[0] = '\0';
 	conmux_end(&mux, 0);
 	conmux_end(&mux, 2);
 	assert_int_equal(screen_len, 0);
-	assert_int_equal(conmux_input(&mux, 'b'), 1);
+	assert_int_equal(typed(&mux, 'b'), 1);
 }
 
 /* Ctrl-] skips ended consoles; with all ended, input goes nowhere. */
@@ -268,17 +305,88 @@ static void test_the_switch_skips_ended_vms(void **state)
 	assert_int_equal(conmux_add(&mux, "third"), 2);
 	conmux_end(&mux, 1);
 	assert_int_equal(screen_len, 0); /* rtos did not have the focus. */
-	assert_int_equal(conmux_input(&mux, 0x1d), -1);
+	assert_int_equal(typed(&mux, 0x1d), -1);
 	assert_string_equal(screen, "[mica] input to third\r\n");
-	assert_int_equal(conmux_input(&mux, 0x1d), -1);
-	assert_int_equal(conmux_input(&mux, 'x'), 0);
+	assert_int_equal(typed(&mux, 0x1d), -1);
+	assert_int_equal(typed(&mux, 'x'), 0);
 	conmux_end(&mux, 2);
 	conmux_end(&mux, 0);
 	assert_non_null(strstr(screen, "[mica] no VM takes input any more\r\n"));
-	assert_int_equal(conmux_input(&mux, 'x'), -1);
-	assert_int_equal(conmux_input(&mux, 0x1d), -1);
-	assert_int_equal(conmux_input(&mux, 'y'), -1);
+	assert_int_equal(typed(&mux, 'x'), -1);
+	assert_int_equal(typed(&mux, 0x1d), -1);
+	assert_int_equal(typed(&mux, 'y'), -1);
 	conmux_end(&mux, 7); /* Not a member: ignored. */
+}
+
+/* rtos, without the focus, asks where its cursor is; the terminal's answer is rtos's. */
+static void test_a_terminal_answer_goes_to_the_console_that_asked(void **state)
+{
+	out(1, "size?\x1b[6n\n");
+	assert_string_equal(screen, "[rtos] size?\x1b[6n\n");
+	assert_int_equal(type("\x1b[24;80R"), 7);
+	assert_string_equal(got[1], "\x1b[24;80R");
+	assert_string_equal(got[0], "");
+	/* Answered: what is typed next is the focus's again, escape sequences too. */
+	type("ls\x1b[A");
+	assert_string_equal(got[0], "ls\x1b[A");
+	assert_string_equal(got[1], "");
+}
+
+/* While a query is open, keys that are not an answer still reach the focus, whole and in order. */
+static void test_keys_typed_while_a_query_is_open_go_to_the_focus(void **state)
+{
+	out(1, "\x1b[c\n"); /* What terminal is this? */
+	type("a\x1b[Ab\x1bxc");
+	assert_string_equal(got[0], "a\x1b[Ab\x1bxc");
+	assert_string_equal(got[1], "");
+	/* Still open: the answer, when it comes, is rtos's. */
+	type("\x1b[?1;2c");
+	assert_string_equal(got[1], "\x1b[?1;2c");
+}
+
+/* Queries are answered in the order they reached the terminal, which a held line can delay. */
+static void test_answers_follow_the_order_the_queries_went_out(void **state)
+{
+	out(1, "\x1b[6n"); /* Held: rtos's line is unfinished. */
+	out(0, "\x1b[6n"); /* linux has the focus: out at once. */
+	out(1, "\n");	   /* Complete, but waits for linux's open line. */
+	out(0, "\n");	   /* Now rtos's goes out. */
+	assert_string_equal(screen, "[linux] \x1b[6n\n[rtos] \x1b[6n\n");
+	type("\x1b[1;1R\x1b[2;2R");
+	assert_string_equal(got[0], "\x1b[1;1R");
+	assert_string_equal(got[1], "\x1b[2;2R");
+}
+
+/* A member that asks again has one query open; an ended one's is forgotten. */
+static void test_asking_again_or_ending_leaves_no_stale_query(void **state)
+{
+	out(1, "\x1b[6n\n\x1b[6n\n");
+	type("\x1b[1;1R");
+	assert_string_equal(got[1], "\x1b[1;1R");
+	type("\x1b[2;2R"); /* No query open: the focus's, as typed. */
+	assert_string_equal(got[0], "\x1b[2;2R");
+	out(1, "\x1b[5n\n");
+	conmux_end(&mux, 1);
+	type("\x1b[0n");
+	assert_string_equal(got[0], "\x1b[0n");
+}
+
+/* Ctrl-] in the middle of a gathered sequence: what was typed before it is the old focus's. */
+static void test_the_switch_inside_an_answer_hands_over_what_was_typed(void **state)
+{
+	out(1, "\x1b[6n\n");
+	type("\x1b[1\x1dz");
+	assert_string_equal(got[0], "\x1b[1");
+	assert_string_equal(got[1], "z");
+}
+
+/* Output that only looks like a query (another final byte, a broken sequence) opens none. */
+static void test_other_control_sequences_open_no_query(void **state)
+{
+	out(1, "\x1b[2J\x1b[1;31mred\x1b[0m \x1b"
+	       "6n [6n\n");
+	type("\x1b[1;1R");
+	assert_string_equal(got[0], "\x1b[1;1R");
 }
 
 #define T(f) cmocka_unit_test_setup(f, setup)
@@ -302,6 +410,12 @@ int main(void)
 		T(test_members_are_limited_and_unknown_ones_print_nothing),
 		T(test_an_ended_vm_gives_up_the_focus),
 		T(test_the_switch_skips_ended_vms),
+		T(test_a_terminal_answer_goes_to_the_console_that_asked),
+		T(test_keys_typed_while_a_query_is_open_go_to_the_focus),
+		T(test_answers_follow_the_order_the_queries_went_out),
+		T(test_asking_again_or_ending_leaves_no_stale_query),
+		T(test_the_switch_inside_an_answer_hands_over_what_was_typed),
+		T(test_other_control_sequences_open_no_query),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -200,10 +200,10 @@ int vdev_main(uint64_t boot_va, const struct vdev_ops *ops);
 /*
  * The machine's UART (a PL011) at uart_va, for console servers: write one
  * byte (waiting while the transmit FIFO is full), read one (-1 when the
- * receive FIFO is empty), and unmask its receive interrupts.
+ * receive FIFO is empty), and unmask or mask its receive interrupts.
  */
 void vdev_uart_putc(uint64_t uart_va, uint8_t ch);
 int vdev_uart_getc(uint64_t uart_va);
-void vdev_uart_enable_rx_interrupt(uint64_t uart_va);
+void vdev_uart_set_rx_interrupt(uint64_t uart_va, bool on);
 
 #endif
