@@ -92,23 +92,43 @@ function(mica_device_server_files var)
   set(${var} ${files} PARENT_SCOPE)
 endfunction()
 
+# mica_add_kernel_image(VARIANT)
+# The kernel build VARIANT (an object library of kernel/CMakeLists.txt)
+# linked alone, as VARIANT.elf (its symbols, for a debugger), and its arm64
+# Image, build/VARIANT.img, to which mica_add_image appends boot archives.
+function(mica_add_kernel_image variant)
+  add_executable(${variant}.elf $<TARGET_OBJECTS:${variant}>)
+  set_target_properties(${variant}.elf PROPERTIES SUFFIX ""
+      RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+  target_link_libraries(${variant}.elf PRIVATE mica_formats_kernel mica_base_kernel
+      mica_kernel_flags)
+  target_link_options(${variant}.elf PRIVATE -Wl,-T,${MICA_KERNEL_LDS})
+  set_property(TARGET ${variant}.elf APPEND PROPERTY LINK_DEPENDS ${MICA_KERNEL_LDS})
+  add_custom_command(TARGET ${variant}.elf POST_BUILD
+      COMMAND ${MICA_OBJCOPY} -O binary $<TARGET_FILE:${variant}.elf>
+              ${CMAKE_BINARY_DIR}/${variant}.img
+      BYPRODUCTS ${CMAKE_BINARY_DIR}/${variant}.img
+      COMMENT "Writing the kernel's arm64 Image ${variant}.img")
+endfunction()
+
 # mica_add_image(NAME ROOT program [KERNEL variant] [NO_SYSTEM_CHECK]
 #                [FILES name=path ...])
-# A bootable arm64 Image, NAME.img: the kernel plus a boot archive holding
-# the root task ("root") and any further files. With a system description
-# among them ("system"), mica_check_system checks it against the other
-# files first, and a problem stops the build; NO_SYSTEM_CHECK is for a root
-# task that only reads the description and builds nothing from it. KERNEL
-# picks the kernel build (kernel/CMakeLists.txt): mica_kernel (the default),
-# mica_kernel_test or mica_kernel_bench.
+# A bootable arm64 Image, NAME.img: the kernel's Image with a boot archive
+# appended (mica_mkarchive --kernel), holding the root task ("root") and
+# any further files. With a system description among them ("system"),
+# mica_check_system checks it against the other files first, and a problem
+# stops the build; NO_SYSTEM_CHECK is for a root task that only reads the
+# description and builds nothing from it. KERNEL picks the kernel build
+# (kernel/CMakeLists.txt): mica_kernel (the default), mica_kernel_test or
+# mica_kernel_bench. Nothing is linked per image: packing takes a moment.
 function(mica_add_image name)
   cmake_parse_arguments(P "NO_SYSTEM_CHECK" "ROOT;KERNEL" "FILES" ${ARGN})
   if(NOT P_KERNEL)
     set(P_KERNEL mica_kernel)
   endif()
-  set(archive ${CMAKE_CURRENT_BINARY_DIR}/${name}.mar)
+  set(image ${CMAKE_BINARY_DIR}/${name}.img)
   set(entries root=$<TARGET_FILE:${P_ROOT}>)
-  set(deps ${P_ROOT} mica_mkarchive mica_check_system)
+  set(deps ${P_ROOT} mica_mkarchive mica_check_system ${P_KERNEL}.elf)
   foreach(f ${P_FILES})
     list(APPEND entries ${f})
     string(REGEX REPLACE "^[^=]*=" "" path ${f})
@@ -118,36 +138,12 @@ function(mica_add_image name)
   if(P_NO_SYSTEM_CHECK)
     set(check)
   endif()
-  add_custom_command(OUTPUT ${archive}
+  add_custom_command(OUTPUT ${image}
       ${check}
-      COMMAND mica_mkarchive ${archive} ${entries}
+      COMMAND mica_mkarchive --kernel ${CMAKE_BINARY_DIR}/${P_KERNEL}.img ${image} ${entries}
       DEPENDS ${deps}
-      COMMENT "Checking and packing boot archive ${name}.mar")
-
-  set(incbin ${CMAKE_CURRENT_BINARY_DIR}/${name}_archive.S)
-  file(WRITE ${incbin}
-      "/* Generated: the boot archive of image ${name}. */\n"
-      "    .section .archive, \"a\"\n"
-      "    .balign 4096\n"
-      "    .global __archive_start\n"
-      "__archive_start:\n"
-      "    .incbin \"${archive}\"\n"
-      "    .global __archive_end\n"
-      "__archive_end:\n")
-  set_source_files_properties(${incbin} PROPERTIES OBJECT_DEPENDS ${archive})
-
-  add_executable(${name}.elf ${incbin} $<TARGET_OBJECTS:${P_KERNEL}>)
-  set_target_properties(${name}.elf PROPERTIES SUFFIX "")
-  target_link_libraries(${name}.elf PRIVATE mica_formats_kernel mica_base_kernel
-      mica_kernel_flags)
-  target_link_options(${name}.elf PRIVATE -Wl,-T,${MICA_KERNEL_LDS})
-  set_property(TARGET ${name}.elf APPEND PROPERTY LINK_DEPENDS ${MICA_KERNEL_LDS})
-  add_custom_command(TARGET ${name}.elf POST_BUILD
-      COMMAND ${MICA_OBJCOPY} -O binary $<TARGET_FILE:${name}.elf>
-              ${CMAKE_BINARY_DIR}/${name}.img
-      BYPRODUCTS ${CMAKE_BINARY_DIR}/${name}.img
-      COMMENT "Writing arm64 Image ${name}.img")
-  add_custom_target(${name}.image ALL DEPENDS ${name}.elf)
+      COMMENT "Checking and packing image ${name}.img")
+  add_custom_target(${name}.image ALL DEPENDS ${image})
 endfunction()
 
 # mica_add_dtb(NAME DTS source OUTPUT blob)

@@ -2,7 +2,13 @@
  * mica_mkarchive: pack files into a Mica boot archive (format in
  * <mica/abi/archive.h>).
  *
- *   mica_mkarchive OUT name=path [name=path ...]
+ *   mica_mkarchive [--kernel KERNEL] OUT name=path [name=path ...]
+ *
+ * With --kernel, OUT is a bootable image instead: the kernel's arm64 Image
+ * (KERNEL), zero-padded to the size its header gives (image_size: the
+ * kernel with its .bss), then the archive, and the header's image_size
+ * made to count the archive too. The kernel finds the archive there, and
+ * a bootloader keeps the whole image clear of the device tree and initrd.
  *
  * The archive holds the files in the order given, each at an offset that is
  * a multiple of MICA_ARCHIVE_ALIGN, and is itself padded to such a multiple
@@ -43,15 +49,31 @@ struct input {
 	uint64_t offset;
 };
 
+/* The arm64 Image header (Linux's booting.rst): where image_size and the magic are. */
+#define IMAGE_SIZE_AT  16u
+#define IMAGE_MAGIC_AT 56u
+#define IMAGE_HEADER   64u
+
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: " PROG " OUT name=path [name=path ...]\n"
+		"usage: " PROG " [--kernel KERNEL] OUT name=path [name=path ...]\n"
 		"\n"
 		"Pack the given files, in order, into the Mica boot archive OUT.\n"
 		"Each name must be 1 to %u bytes long and unique; each file starts\n"
-		"at a multiple of %u bytes from the start of the archive.\n",
+		"at a multiple of %u bytes from the start of the archive.\n"
+		"With --kernel, OUT is a bootable arm64 Image: KERNEL (the kernel's\n"
+		"Image) with the archive appended.\n",
 		MICA_ARCHIVE_NAME_MAX - 1, MICA_ARCHIVE_ALIGN);
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -253,6 +275,45 @@ static bool copy_input(FILE *out, const char *out_path, const struct input *in)
 	return true;
 }
 
+/*
+ * The kernel's Image, whole, with image_size counting the archive of total
+ * bytes that follows, then zeros to where the archive starts.
+ */
+static bool write_kernel(FILE *out, const char *out_path, struct input *kernel, uint64_t total)
+{
+	uint8_t *bytes = malloc(kernel->size > 0 ? kernel->size : 1);
+	uint64_t room, pos = kernel->size;
+	bool ok = bytes != NULL;
+
+	if (!ok)
+		fprintf(stderr, PROG ": out of memory\n");
+	if (ok && fread(bytes, 1, kernel->size, kernel->file) != kernel->size) {
+		fprintf(stderr, PROG ": %s: cannot read it whole\n", kernel->path);
+		ok = false;
+	}
+	if (ok &&
+	    (kernel->size < IMAGE_HEADER || memcmp(bytes + IMAGE_MAGIC_AT, "ARM\x64", 4) != 0)) {
+		fprintf(stderr, PROG ": %s: not an arm64 Image (no ARM\\x64 magic)\n",
+			kernel->path);
+		ok = false;
+	}
+	room = ok ? get_le64(bytes + IMAGE_SIZE_AT) : 0;
+	if (ok &&
+	    (room < kernel->size || room % MICA_ARCHIVE_ALIGN != 0 || total > UINT64_MAX - room)) {
+		fprintf(stderr,
+			PROG ": %s: image_size %llu is not a page multiple past its %llu bytes\n",
+			kernel->path, (unsigned long long)room, (unsigned long long)kernel->size);
+		ok = false;
+	}
+	if (ok) {
+		put_le64(bytes + IMAGE_SIZE_AT, room + total);
+		ok = write_bytes(out, out_path, bytes, kernel->size) &&
+		     pad_to(out, out_path, &pos, room);
+	}
+	free(bytes);
+	return ok;
+}
+
 static bool write_archive(FILE *out, const char *out_path, const struct input *inputs, size_t count,
 			  uint64_t total)
 {
@@ -301,9 +362,10 @@ static FILE *create_temp(const char *out_path, char *tmp_path)
 	return out;
 }
 
-/* Write the archive to a temporary file, then rename it over out_path. */
-static bool emit_archive(const char *out_path, const struct input *inputs, size_t count,
-			 uint64_t total)
+/* Write the archive (after the kernel, if any) to a temporary file, then rename it over out_path.
+ */
+static bool emit_archive(const char *out_path, struct input *kernel, const struct input *inputs,
+			 size_t count, uint64_t total)
 {
 	static const char suffix[] = ".tmpXXXXXX";
 	size_t out_len = strlen(out_path);
@@ -321,7 +383,8 @@ static bool emit_archive(const char *out_path, const struct input *inputs, size_
 
 	if (out == NULL)
 		goto done;
-	ok = write_archive(out, out_path, inputs, count, total);
+	ok = (kernel == NULL || write_kernel(out, out_path, kernel, total)) &&
+	     write_archive(out, out_path, inputs, count, total);
 	if (fclose(out) != 0 && ok) {
 		fprintf(stderr, PROG ": %s: %s\n", tmp_path, strerror(errno));
 		ok = false;
@@ -343,13 +406,20 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (argc < 3) {
+	struct input kernel = {0};
+	int first = 1;
+
+	if (argc >= 3 && strcmp(argv[1], "--kernel") == 0) {
+		kernel.path = argv[2];
+		first = 3;
+	}
+	if (argc < first + 2) {
 		usage(stderr);
 		return 2;
 	}
 
-	const char *out_path = argv[1];
-	size_t count = (size_t)argc - 2;
+	const char *out_path = argv[first];
+	size_t count = (size_t)(argc - first - 1);
 
 	if (count > UINT32_MAX) {
 		fprintf(stderr, PROG ": too many files\n");
@@ -363,18 +433,23 @@ int main(int argc, char **argv)
 	if (!ok)
 		fprintf(stderr, PROG ": out of memory\n");
 	for (size_t i = 0; ok && i < count; i++)
-		ok = parse_input(argv[i + 2], &inputs[i], inputs, i);
+		ok = parse_input(argv[first + 1 + (int)i], &inputs[i], inputs, i);
 	for (size_t i = 0; ok && i < count; i++)
 		ok = open_input(&inputs[i]);
+	if (ok && kernel.path != NULL)
+		ok = open_input(&kernel);
 	if (ok)
 		ok = lay_out(inputs, count, &total);
 	if (ok)
-		ok = emit_archive(out_path, inputs, count, total);
+		ok = emit_archive(out_path, kernel.path != NULL ? &kernel : NULL, inputs, count,
+				  total);
 
 	for (size_t i = 0; inputs != NULL && i < count; i++) {
 		if (inputs[i].file != NULL)
 			fclose(inputs[i].file);
 	}
+	if (kernel.file != NULL)
+		fclose(kernel.file);
 	free(inputs);
 	return ok ? 0 : 1;
 }

@@ -173,12 +173,24 @@ void arch_boot_info(paddr_t dtb, paddr_t image, struct boot_info *out)
 {
 	(void)dtb;
 	out->platform = &boot_platform;
+	/* The boot archive follows the kernel; the loaded header's image_size counts both. */
+	uint64_t kernel = (uintptr_t)__kernel_end - (uintptr_t)__image_start;
+	uint64_t size = *(const volatile uint64_t *)(__image_start + IMAGE_SIZE_OFFSET);
+	bool is_in_ram = false;
+
+	for (size_t i = 0; i < boot_platform.mem_count; i++) {
+		const struct mem_range *m = &boot_platform.mem[i];
+
+		if (pa_addr(image) >= m->base && pa_addr(image) - m->base <= m->size &&
+		    size <= m->size - (pa_addr(image) - m->base))
+			is_in_ram = true;
+	}
+	if (size < kernel || !is_in_ram)
+		size = kernel; /* No archive: the root task's absence says so. */
 	out->image_start = image;
-	out->image_end =
-		pa_init(pa_addr(image) + ((uintptr_t)__image_end - (uintptr_t)__image_start));
-	out->archive =
-		pa_init(pa_addr(image) + ((uintptr_t)__archive_start - (uintptr_t)__image_start));
-	out->archive_size = (size_t)((uintptr_t)__archive_end - (uintptr_t)__archive_start);
+	out->image_end = pa_init(pa_addr(image) + size);
+	out->archive = pa_init(pa_addr(image) + kernel);
+	out->archive_size = (size_t)(size - kernel);
 }
 
 void arch_irq_init(const struct platform *p)

@@ -46,7 +46,7 @@ func _start
 	b	primary_entry
 	.long	0
 	.quad	0			/* text_offset */
-	.quad	__image_size		/* image_size, including .bss and the archive */
+	.quad	__kernel_size		/* image_size, with .bss; mica_mkarchive adds the archive */
 	.quad	0xa			/* flags: LE, 4 KiB pages, anywhere in RAM */
 	.quad	0, 0, 0
 	.ascii	"ARM\x64"		/* magic */

@@ -31,7 +31,10 @@ extern pte_t io_l2[PTE_ENTRIES];
 
 /* Linker-script symbols (kernel.ld). */
 extern char __image_start[], __text_end[], __rodata_end[], __kernel_end[];
-extern char __archive_start[], __archive_end[], __image_end[];
+
+/* Where the arm64 Image header (head.S) keeps image_size. */
+#define IMAGE_SIZE_OFFSET 16
+
 
 void early_boot(uint64_t dtb_pa, uint64_t image_pa);
 
