@@ -60,7 +60,16 @@ function(mica_add_user_program name)
   set_target_properties(${name} PROPERTIES SUFFIX ".elf")
   target_link_libraries(${name} PRIVATE mica_user mica_formats_user mica_base_user
       mica_target_flags)
-  target_link_options(${name} PRIVATE
+  # Each program at an address of its own (16 MiB apart from 256 MiB up), so
+  # that a debugger can hold every program's symbols at once (tools/run --gdb).
+  get_property(count GLOBAL PROPERTY MICA_USER_PROGRAM_COUNT)
+  if(NOT count)
+    set(count 0)
+  endif()
+  math(EXPR base "0x10000000 + ${count} * 0x1000000" OUTPUT_FORMAT HEXADECIMAL)
+  math(EXPR count "${count} + 1")
+  set_property(GLOBAL PROPERTY MICA_USER_PROGRAM_COUNT ${count})
+  target_link_options(${name} PRIVATE -Wl,--defsym=__user_base=${base}
       -Wl,-T,${CMAKE_SOURCE_DIR}/libs/user/user.ld)
   set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS
       ${CMAKE_SOURCE_DIR}/libs/user/user.ld)
