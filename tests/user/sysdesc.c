@@ -1,7 +1,8 @@
 /*
  * The system-description parser on the target: libs/sysdesc and the arm64
- * libfdt linked into an EL0 program, reading the default system's
- * description (apps/root/system.dts, compiled) from the boot archive. The
+ * libfdt linked into an EL0 program, reading a description like the
+ * default system's (tests/qemu/systems/sysdesc.dts, compiled) from the
+ * boot archive. The
  * host unit tests check the parser's logic; this checks that it links and
  * runs at EL0 (no FP/SIMD, which EL0 may not use yet) and that an error
  * reaches the console naming the node.
