@@ -345,8 +345,10 @@ void ipc_cancel(struct tcb *t)
 	}
 	t->blocked_on = NULL;
 	/* A vCPU's exit that will not be answered now is over: InjectUndef must not use it. */
-	if (t->vcpu != NULL && t->send_is_fault)
+	if (t->vcpu != NULL && t->send_is_fault && t->vcpu->exit.label != MICA_EXIT_RESUME) {
+		vcpu_exit_over(t->vcpu);
 		t->vcpu->exit.label = MICA_EXIT_RESUME;
+	}
 	t->send_is_fault = false;
 	if (t->reply != NULL) {
 		t->reply->holder = NULL;

@@ -189,6 +189,7 @@ static struct arch_regs *answer_guest(struct tcb *t, struct tcb *c, struct endpo
 	} else if (c->vcpu->exit.label != MICA_EXIT_FAULT) {
 		vcpu_exit_complete(c, n > 0 ? arch_regs_get_mr(&t->regs, 0) : 0);
 	}
+	vcpu_exit_over(c->vcpu);
 	c->vcpu->exit.label = MICA_EXIT_RESUME;
 	c->send_is_fault = false;
 	wait_again(t, ep, reply);
@@ -286,6 +287,7 @@ struct arch_regs *fastpath_guest_hvc(struct arch_regs *regs)
 
 	t->send_is_fault = true;
 	t->vcpu->exit = (struct vcpu_exit){.label = MICA_EXIT_HYPERCALL};
+	vcpu_exit_sent(t->vcpu);
 	bind_caller(t, r, reply);
 
 	r->state = THREAD_RUNNABLE;
@@ -319,6 +321,7 @@ struct arch_regs *fastpath_guest_exit(struct arch_regs *regs)
 	if (e.label == MICA_EXIT_SYSREG && arch_sgi_write(words, &sgi, &targets) &&
 	    vgic_send_sgi(vm_of(vm_cap), sgi, targets)) {
 		/* An SGI the VM routes itself: done, no exit (a target here may run now). */
+		t->vcpu->stats[MICA_VCPU_STAT_SGI_DIRECT]++;
 		arch_regs_skip(regs, e.insn_len);
 		return schedule();
 	}
@@ -345,6 +348,7 @@ struct arch_regs *fastpath_guest_exit(struct arch_regs *regs)
 	arch_regs_set_ipc_result(&r->regs, MICA_OK, ep_cap->data, mica_msg_info(e.label, 0, 4));
 
 	t->vcpu->exit = e;
+	vcpu_exit_sent(t->vcpu);
 	t->send_is_fault = true;
 	bind_caller(t, r, reply);
 

@@ -138,6 +138,7 @@ void vcpu_wait(struct tcb *t, bool is_wfe)
 {
 	struct vcpu *v = t->vcpu;
 
+	v->stats[MICA_VCPU_STAT_WFX]++;
 	if (vgic_has_pending(v))
 		return; /* The guest continues at once. */
 	/* vcpu state: Blocked */
@@ -253,7 +254,7 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 	 * settings are memory the kernel reads under its lock).
 	 */
 	if (inv->label != MICA_VCPU_GET_STATE && inv->label != MICA_VCPU_INJECT_IRQ &&
-	    inv->label != MICA_VCPU_SET_SGI)
+	    inv->label != MICA_VCPU_SET_SGI && inv->label != MICA_VCPU_GET_STATS)
 		smp_claim_vcpu(v);
 	loaded = vcpu_is_loaded(v);
 
@@ -265,6 +266,11 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 	case MICA_VCPU_GET_STATE:
 		inv->result[0] = vcpu_state(v);
 		inv->result_count = 1;
+		return MICA_OK;
+	case MICA_VCPU_GET_STATS:
+		for (unsigned i = 0; i < MICA_VCPU_STAT_COUNT; i++)
+			inv->result[i] = v->stats[i];
+		inv->result_count = MICA_VCPU_STAT_COUNT;
 		return MICA_OK;
 	case MICA_VCPU_READ_REG:
 		if (inv->length < 1)
@@ -346,6 +352,7 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 void vcpu_exit(struct tcb *t, const struct vcpu_exit *e, const uint64_t *words, unsigned count)
 {
 	t->vcpu->exit = *e;
+	vcpu_exit_sent(t->vcpu);
 	if (t->slots[TCB_SLOT_FAULT_EP].cap.type != MICA_OBJ_ENDPOINT)
 		kprintf("mica: vCPU thread \"%s\" exited (label %u) with no VMM to tell\n", t->name,
 			e->label);
@@ -365,6 +372,7 @@ void vcpu_exit_mmio(struct tcb *t, const struct vcpu_exit *e, const uint64_t *wo
 	}
 	t->vcpu->exit = *e;
 	t->vcpu->exit.to_server = true;
+	vcpu_exit_sent(t->vcpu);
 	thread_fault_to(t, server, e->label, words, 4);
 }
 
@@ -387,6 +395,7 @@ void vcpu_exit_retry(struct tcb *t)
 
 	if (!e->to_server)
 		return;
+	vcpu_exit_over(t->vcpu);
 	e->to_server = false;
 	e->label = MICA_EXIT_RESUME;
 	sched_wake(t);
@@ -408,6 +417,7 @@ bool vcpu_exit_answered(struct tcb *t, uint64_t info, const struct arch_regs *an
 	} else if (e->label == MICA_EXIT_MMIO || e->label == MICA_EXIT_SYSREG) {
 		vcpu_exit_complete(t, n > 0 ? arch_regs_get_mr(answer, 0) : 0);
 	}
+	vcpu_exit_over(t->vcpu);
 	e->label = MICA_EXIT_RESUME;
 	return true;
 }

@@ -144,6 +144,7 @@ static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit, 
 	if (g->count >= limit)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
 	queue_insert(g, irq);
+	v->stats[MICA_VCPU_STAT_INJECTED]++;
 	g->has_work = true;
 	vcpu_wake(v);
 	if (v->tcb != NULL)

@@ -14,6 +14,7 @@
 #include <arch/vcpu.h>
 
 #include <mica/abi/context.h>
+#include <mica/abi/exit.h>
 #include <mica/abi/vcpu.h>
 
 /*
@@ -49,11 +50,37 @@ struct vcpu {
 	/* MICA_VCPU_SET_SGI: the SGIs it takes straight from the sender (bit n: SGI n). */
 	uint16_t sgi_enabled;
 	uint8_t sgi_priority[VGIC_SGI_COUNT];
+	/* Exit statistics (enum mica_vcpu_stat): the exit in hand's kind and when it was sent. */
+	uint64_t stats[MICA_VCPU_STAT_COUNT];
+	uint64_t exit_at;
+	uint8_t exit_kind;
 };
 
 _Static_assert(sizeof(struct vcpu) <= (1u << MICA_VCPU_BITS), "VCPU fits its object");
 
 void vcpu_init(struct vcpu *v);
+
+/* v->exit was sent as a message: count it, and start its clock. */
+static inline void vcpu_exit_sent(struct vcpu *v)
+{
+	unsigned kind = MICA_VCPU_STAT_FAULT;
+
+	if (v->exit.label == MICA_EXIT_HYPERCALL)
+		kind = MICA_VCPU_STAT_HYPERCALL;
+	else if (v->exit.label == MICA_EXIT_MMIO)
+		kind = v->exit.to_server ? MICA_VCPU_STAT_MMIO_SERVER : MICA_VCPU_STAT_MMIO_VMM;
+	else if (v->exit.label == MICA_EXIT_SYSREG)
+		kind = MICA_VCPU_STAT_SYSREG;
+	v->exit_kind = (uint8_t)kind;
+	v->stats[kind]++;
+	v->exit_at = arch_counter();
+}
+
+/* The exit in hand is over (answered, or withdrawn): its time counts. */
+static inline void vcpu_exit_over(struct vcpu *v)
+{
+	v->stats[MICA_VCPU_STAT_EXIT_KINDS + v->exit_kind] += arch_counter() - v->exit_at;
+}
 
 /*
  * The lifecycle operations a VMM can ask for, and the state each leads to

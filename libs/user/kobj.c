@@ -2,6 +2,7 @@
  * Kernel object invocations, marshalled into the message layout of
  * <mica/abi/invocation.h>.
  */
+#include <mica/abi/vcpu.h>
 #include <mica/kobj.h>
 #include <mica/sys.h>
 
@@ -285,6 +286,12 @@ enum mica_error mica_vcpu_set_entry(uint64_t vcpu, uint64_t pc, uint64_t x0)
 enum mica_error mica_vcpu_get_state(uint64_t vcpu, uint64_t *state)
 {
 	return mica_invoke(vcpu, MICA_VCPU_GET_STATE, 0, NULL, 0, no_caps, state, 1);
+}
+
+enum mica_error mica_vcpu_get_stats(uint64_t vcpu, uint64_t *stats)
+{
+	return mica_invoke(vcpu, MICA_VCPU_GET_STATS, 0, NULL, 0, no_caps, stats,
+			   MICA_VCPU_STAT_COUNT);
 }
 
 enum mica_error mica_vcpu_read_reg(uint64_t vcpu, unsigned reg, uint64_t *value)

@@ -267,11 +267,17 @@ struct conmux_delivery conmux_input(struct conmux *m, uint8_t ch)
 
 	if (m->count == 0)
 		return d;
-	if (ch == CONMUX_SWITCH) {
-		/* What was gathered is the old focus's, as typed. */
+	if (ch == CONMUX_SWITCH || ch == CONMUX_STATS) {
+		/* What was gathered is the focus's, as typed. */
 		if (m->answer_len > 0)
 			d = deliver_answer(m, -1);
-		move_focus(m);
+		if (ch == CONMUX_SWITCH) {
+			move_focus(m);
+		} else {
+			cut_in(m);
+			emit_str(m, "[mica] exit statistics (Ctrl-T):\r\n");
+			d.wants_stats = true;
+		}
 		return d;
 	}
 	if (m->answer_len > 0 || (ch == ESC && m->asker_count > 0))

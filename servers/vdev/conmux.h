@@ -26,7 +26,9 @@
  * line with the prefix.
  *
  * Input: characters go to the console that has the focus; Ctrl-] (0x1d)
- * moves the focus to the next live member. The focus member's unfinished
+ * moves the focus to the next live member, and Ctrl-T (0x14) asks for
+ * every member VM's exit statistics (the delivery says so; the console
+ * server asks the VMMs). The focus member's unfinished
  * line is broken, every waiting complete line goes out, the move is
  * announced ("[mica] input to VM"), and the new focus member's unfinished
  * line, if it has one, follows on a line of its own and stays open.
@@ -60,6 +62,7 @@
 #include <mica/proto/vdev.h>
 
 #define CONMUX_SWITCH	  0x1du /* Ctrl-] */
+#define CONMUX_STATS	  0x14u /* Ctrl-T */
 #define CONMUX_LINE_SIZE  256u	/* Bytes a member's line buffer holds. */
 #define CONMUX_ASKERS	  4u	/* Terminal queries remembered. */
 #define CONMUX_ANSWER_MAX 16u	/* The longest answer gathered. */
@@ -69,6 +72,7 @@ struct conmux_delivery {
 	int member;
 	unsigned len;
 	uint8_t bytes[CONMUX_ANSWER_MAX];
+	bool wants_stats; /* Ctrl-T: show every member VM's exit statistics. */
 };
 
 /* A member's output that the console has not shown yet. */

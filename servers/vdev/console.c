@@ -102,6 +102,23 @@ static bool focus_is_full(const struct vdev_console *c)
 	return VDEV_CONSOLE_INPUT_SIZE - c->queues[focus]->count < CONMUX_ANSWER_MAX;
 }
 
+/* Ctrl-T: each member VM's VMM prints its exit statistics (VDEV_MSG_STATS), once per VM. */
+static void ask_for_stats(const struct vdev_console *c)
+{
+	uint32_t asked = 0;
+
+	for (unsigned i = 0; i < c->mux.count; i++) {
+		const struct vdev_boot_device *b = c->members[i]->boot;
+		uint64_t mr[MICA_MSG_REGISTERS] = {0};
+
+		if (c->mux.is_ended[i] || b->irq_cap == 0 || b->vm_index >= 32 ||
+		    (asked >> b->vm_index & 1) != 0)
+			continue;
+		asked |= UINT32_C(1) << b->vm_index;
+		(void)mica_call(b->irq_cap, mica_msg_info(VDEV_MSG_STATS, 0, 0), mr);
+	}
+}
+
 /*
  * Read the UART while the focus console has room. When it has none, stop
  * (mask the receive interrupts: the UART holds the rest) and time the
@@ -116,6 +133,8 @@ static void pull(struct vdev_console *c)
 
 		if (d.member >= 0 && d.len > 0)
 			put(c, (unsigned)d.member, d.bytes, d.len);
+		if (d.wants_stats)
+			ask_for_stats(c);
 	}
 	if (focus_is_full(c) && !c->is_held) {
 		c->is_held = true;

@@ -13,6 +13,7 @@
  */
 #include <mica/abi/exit.h>
 #include <mica/abi/vcpu.h>
+#include <mica/counter.h>
 #include <mica/kobj.h>
 #include <mica/print.h>
 #include <mica/proto/vdev.h>
@@ -26,6 +27,7 @@
 
 #include "guest.h"
 #include "psci.h"
+#include "stats.h"
 #include "vdebug.h"
 #include "vgicd.h"
 #include "vmm.h"
@@ -297,6 +299,37 @@ static struct answer vcpu_exit(unsigned vcpu, uint64_t label, const uint64_t *mr
 	}
 }
 
+static void print_line(void *ctx, const char *text)
+{
+	(void)ctx;
+	printf("vmm %s: %s\n", vmm.vm->name, text);
+}
+
+/*
+ * The VM as it is (why: "ended", or "asked" from the console's Ctrl-T):
+ * its state, vCPUs and devices, then each vCPU's exit statistics.
+ */
+static void print_stats(const char *why)
+{
+	uint64_t stats[MICA_VCPU_STAT_COUNT];
+
+	printf("vmm %s: %s: %s, %u vCPUs, devices:", vmm.vm->name, why, vm_state_names[vmm.state],
+	       vmm.vm->vcpu_count);
+	for (unsigned i = 0; i < vmm.vm->device_count; i++)
+		printf("%s %s (%s)", i ? "," : "", vmm.vm->devices[i].name,
+		       vmm.vm->devices[i].compatible);
+	printf("%s; %llu accesses to nothing\n", vmm.vm->device_count ? "" : " none",
+	       (unsigned long long)vmm.unmapped);
+	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++) {
+		enum mica_error err = mica_vcpu_get_stats(VMM_CAP_VCPU(i), stats);
+
+		if (err == MICA_OK)
+			stats_lines(i, stats, mica_counter_hz(), print_line, NULL);
+		else
+			printf("vmm %s: vCPU %u: no statistics (error %d)\n", vmm.vm->name, i, err);
+	}
+}
+
 /* A device server's interrupt line: answer MICA_OK, or an error for a device without one. */
 static struct answer irq_line(unsigned device, uint64_t label, const uint64_t *mr)
 {
@@ -305,6 +338,10 @@ static struct answer irq_line(unsigned device, uint64_t label, const uint64_t *m
 
 	if (label == VDEV_MSG_IRQ_LINE && device < vmm.vm->device_count && d->intid != 0)
 		err = vgicd_set_line(&vmm.gic, 0, d->intid, mr[0] != 0);
+	if (label == VDEV_MSG_STATS) {
+		print_stats("asked");
+		err = MICA_OK;
+	}
 	return (struct answer){.reply = true, .count = 1, .words = {(uint64_t)err}};
 }
 
@@ -368,6 +405,7 @@ int main(const struct vmm_boot *boot)
 	if (!boot_guest())
 		return 1;
 	serve();
+	print_stats("ended");
 	/* The root task hears of the end (as this process's exit) and reclaims the VM. */
 	return vmm.guest_failed ? 1 : 0;
 }

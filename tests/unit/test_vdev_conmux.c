@@ -389,6 +389,21 @@ static void test_other_control_sequences_open_no_query(void **state)
 	assert_string_equal(got[0], "\x1b[1;1R");
 }
 
+/* Ctrl-T asks for the statistics, on a line of its own, and goes to no guest. */
+static void test_ctrl_t_asks_for_statistics_and_reaches_no_guest(void **state)
+{
+	struct conmux_delivery d;
+
+	out(0, "$ ");
+	d = conmux_input(&mux, CONMUX_STATS);
+	assert_true(d.wants_stats);
+	assert_int_equal(d.len, 0);
+	assert_string_equal(screen, "[linux] $ \r\n[mica] exit statistics (Ctrl-T):\r\n");
+	/* Typing goes on to the focus as before. */
+	assert_int_equal(typed(&mux, 'a'), 0);
+	assert_false(conmux_input(&mux, 'b').wants_stats);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -416,6 +431,7 @@ int main(void)
 		T(test_asking_again_or_ending_leaves_no_stale_query),
 		T(test_the_switch_inside_an_answer_hands_over_what_was_typed),
 		T(test_other_control_sequences_open_no_query),
+		T(test_ctrl_t_asks_for_statistics_and_reaches_no_guest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

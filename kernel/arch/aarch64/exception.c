@@ -152,7 +152,10 @@ struct arch_regs *exception_user_sync(struct arch_regs *regs)
 
 struct arch_regs *exception_user_irq(struct arch_regs *regs)
 {
-	(void)regs;
+	const struct tcb *t = (const struct tcb *)regs;
+
+	if (t->vcpu != NULL)
+		t->vcpu->stats[MICA_VCPU_STAT_IRQ]++;
 	debug_stretch_begin();
 	handle_irq();
 	return to_user(schedule());

@@ -86,6 +86,8 @@ enum mica_error mica_notification_set_alarm(uint64_t ntfn, uint64_t at, uint64_t
 /* VCPU and VM invocations (<mica/abi/invocation.h>, <mica/abi/vcpu.h>). */
 enum mica_error mica_vcpu_set_entry(uint64_t vcpu, uint64_t pc, uint64_t x0);
 enum mica_error mica_vcpu_get_state(uint64_t vcpu, uint64_t *state);
+/* The kernel's exit statistics of vcpu: MICA_VCPU_STAT_COUNT words (enum mica_vcpu_stat). */
+enum mica_error mica_vcpu_get_stats(uint64_t vcpu, uint64_t *stats);
 enum mica_error mica_vcpu_read_reg(uint64_t vcpu, unsigned reg, uint64_t *value);
 enum mica_error mica_vcpu_write_reg(uint64_t vcpu, unsigned reg, uint64_t value);
 enum mica_error mica_vcpu_inject_irq(uint64_t vcpu, unsigned intid, unsigned priority,

@@ -145,6 +145,8 @@ enum mica_invocation {
 	 * disabled timer that fires stays pending, unseen, until enabled; one
 	 * disabled before the guest took it is withdrawn. Both enabled at 0x80
 	 * until set.
+	 * GET_STATS -> MR0.. the counts of enum mica_vcpu_stat
+	 * (MICA_VCPU_STAT_COUNT words), for exit statistics.
 	 */
 	MICA_VCPU_SET_ENTRY = 70,
 	MICA_VCPU_GET_STATE = 71,
@@ -156,6 +158,7 @@ enum mica_invocation {
 	MICA_VCPU_SET_SGI = 77,
 	MICA_VCPU_INJECT_ABORT = 78,
 	MICA_VCPU_SET_TIMERS = 79,
+	MICA_VCPU_GET_STATS = 69,
 
 	/*
 	 * VM. BIND_MMIO: MR0 base, MR1 size (bytes; the range must not wrap

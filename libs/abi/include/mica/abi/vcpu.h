@@ -86,4 +86,32 @@ enum mica_vcpu_reg {
 #define MICA_VCPU_TIMER_LINE(t)	  (1u << (t))
 #define MICA_VCPU_TIMER_ACTIVE(t) (1u << (8u + (t)))
 
+/*
+ * What the kernel counted of a vCPU since it was made, for exit statistics
+ * (MICA_VCPU_GET_STATS: MR0.. in this order). Exits that become messages
+ * are counted as they are sent, with the counter ticks from the exit to
+ * the answer that resumes the vCPU (the service time of the VMM or server,
+ * and of whatever ran before it); the rest the kernel handles itself.
+ */
+enum mica_vcpu_stat {
+	MICA_VCPU_STAT_HYPERCALL,   /* HVC and SMC, to the VMM. */
+	MICA_VCPU_STAT_MMIO_SERVER, /* MMIO to the device server bound there. */
+	MICA_VCPU_STAT_MMIO_VMM,    /* MMIO to the VMM (its GIC model, or where nothing is). */
+	MICA_VCPU_STAT_SYSREG,	    /* Trapped system registers, to the VMM. */
+	MICA_VCPU_STAT_FAULT,	    /* Anything else, to the VMM (an undecodable abort...). */
+	/* Counter ticks from each kind of exit above to its answer, in the same order. */
+	MICA_VCPU_STAT_TICKS_HYPERCALL,
+	MICA_VCPU_STAT_TICKS_MMIO_SERVER,
+	MICA_VCPU_STAT_TICKS_MMIO_VMM,
+	MICA_VCPU_STAT_TICKS_SYSREG,
+	MICA_VCPU_STAT_TICKS_FAULT,
+	MICA_VCPU_STAT_WFX,	   /* WFI and WFE, which the kernel waits out. */
+	MICA_VCPU_STAT_SGI_DIRECT, /* SGIs it sent that the kernel delivered without an exit. */
+	MICA_VCPU_STAT_IRQ,	   /* Physical interrupts that took the CPU from it. */
+	MICA_VCPU_STAT_INJECTED,   /* Virtual interrupts made pending for it. */
+	MICA_VCPU_STAT_COUNT,
+};
+
+#define MICA_VCPU_STAT_EXIT_KINDS 5u /* The message exits, HYPERCALL to FAULT. */
+
 #endif

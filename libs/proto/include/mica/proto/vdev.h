@@ -102,6 +102,12 @@ enum vdev_cap {
  * an error in MR0 if the device has no interrupt.
  */
 #define VDEV_MSG_IRQ_LINE 1
+/*
+ * Also through devices[i].irq_cap, as a Call with no words: the user asked
+ * for the VM's exit statistics (the console's Ctrl-T). The VMM prints them
+ * and answers label 0.
+ */
+#define VDEV_MSG_STATS 2
 
 /* One device this server emulates. Names are NUL-terminated. */
 struct vdev_boot_device {
