@@ -287,7 +287,7 @@ struct arch_regs *fastpath_guest_hvc(struct arch_regs *regs)
 
 	t->send_is_fault = true;
 	t->vcpu->exit = (struct vcpu_exit){.label = MICA_EXIT_HYPERCALL};
-	vcpu_exit_sent(t->vcpu);
+	vcpu_exit_sent_as(t->vcpu, MICA_VCPU_STAT_HYPERCALL);
 	bind_caller(t, r, reply);
 
 	r->state = THREAD_RUNNABLE;
@@ -348,7 +348,9 @@ struct arch_regs *fastpath_guest_exit(struct arch_regs *regs)
 	arch_regs_set_ipc_result(&r->regs, MICA_OK, ep_cap->data, mica_msg_info(e.label, 0, 4));
 
 	t->vcpu->exit = e;
-	vcpu_exit_sent(t->vcpu);
+	vcpu_exit_sent_as(t->vcpu, e.label == MICA_EXIT_SYSREG ? MICA_VCPU_STAT_SYSREG
+				   : e.to_server	       ? MICA_VCPU_STAT_MMIO_SERVER
+							       : MICA_VCPU_STAT_MMIO_VMM);
 	t->send_is_fault = true;
 	bind_caller(t, r, reply);
 

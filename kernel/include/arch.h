@@ -101,7 +101,7 @@ void arch_fp_load(const struct arch_fp *fp);
 /* The CPU's cycle counter (executed instructions under QEMU's -icount), for test builds. */
 uint64_t arch_cycles(void);
 
-/* The CPU's counter, and its frequency in Hz. */
+/* The CPU's counter, and its frequency in Hz (also inline in <arch/regs.h>: arch_stat_clock). */
 uint64_t arch_counter(void);
 uint64_t arch_counter_hz(void);
 

@@ -60,6 +60,14 @@ _Static_assert(sizeof(struct vcpu) <= (1u << MICA_VCPU_BITS), "VCPU fits its obj
 
 void vcpu_init(struct vcpu *v);
 
+/* v->exit was sent as a message of kind (enum mica_vcpu_stat): count it, and start its clock. */
+static inline void vcpu_exit_sent_as(struct vcpu *v, unsigned kind)
+{
+	v->exit_kind = (uint8_t)kind;
+	v->stats[kind]++;
+	v->exit_at = arch_stat_clock();
+}
+
 /* v->exit was sent as a message: count it, and start its clock. */
 static inline void vcpu_exit_sent(struct vcpu *v)
 {
@@ -71,15 +79,15 @@ static inline void vcpu_exit_sent(struct vcpu *v)
 		kind = v->exit.to_server ? MICA_VCPU_STAT_MMIO_SERVER : MICA_VCPU_STAT_MMIO_VMM;
 	else if (v->exit.label == MICA_EXIT_SYSREG)
 		kind = MICA_VCPU_STAT_SYSREG;
-	v->exit_kind = (uint8_t)kind;
-	v->stats[kind]++;
-	v->exit_at = arch_counter();
+	else if (v->exit.label == MICA_EXIT_VIRQ_EOI)
+		kind = MICA_VCPU_STAT_EOI;
+	vcpu_exit_sent_as(v, kind);
 }
 
 /* The exit in hand is over (answered, or withdrawn): its time counts. */
 static inline void vcpu_exit_over(struct vcpu *v)
 {
-	v->stats[MICA_VCPU_STAT_EXIT_KINDS + v->exit_kind] += arch_counter() - v->exit_at;
+	v->stats[MICA_VCPU_STAT_EXIT_KINDS + v->exit_kind] += arch_stat_clock() - v->exit_at;
 }
 
 /*

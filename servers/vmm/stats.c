@@ -4,7 +4,7 @@
 #include <base/fmt.h>
 
 static const char *const kind_names[MICA_VCPU_STAT_EXIT_KINDS] = {
-	"hvc", "mmio to servers", "mmio to the VMM", "sysreg", "other"};
+	"hvc", "mmio to servers", "mmio to the VMM", "sysreg", "eoi", "other"};
 
 /* Append the mean of ticks over count, in microseconds with one decimal, to buf at *at. */
 static void put_mean(char *buf, size_t *at, uint64_t ticks, uint64_t count, uint64_t hz)
@@ -34,11 +34,13 @@ void stats_lines(unsigned vcpu, const uint64_t stats[MICA_VCPU_STAT_COUNT], uint
 
 	fmt_snprintf(buf, sizeof(buf),
 		     "vCPU %u: %llu hvc, %llu mmio to servers, %llu mmio to the VMM, %llu sysreg, "
-		     "%llu other; %llu wfi/wfe, %llu direct SGIs, %llu interrupts, %llu injected",
+		     "%llu eoi, %llu other; %llu wfi/wfe, %llu direct SGIs, %llu interrupts, "
+		     "%llu injected",
 		     vcpu, (unsigned long long)stats[MICA_VCPU_STAT_HYPERCALL],
 		     (unsigned long long)stats[MICA_VCPU_STAT_MMIO_SERVER],
 		     (unsigned long long)stats[MICA_VCPU_STAT_MMIO_VMM],
 		     (unsigned long long)stats[MICA_VCPU_STAT_SYSREG],
+		     (unsigned long long)stats[MICA_VCPU_STAT_EOI],
 		     (unsigned long long)stats[MICA_VCPU_STAT_FAULT],
 		     (unsigned long long)stats[MICA_VCPU_STAT_WFX],
 		     (unsigned long long)stats[MICA_VCPU_STAT_SGI_DIRECT],

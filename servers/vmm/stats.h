@@ -6,10 +6,10 @@
  *
  * For each vCPU, two lines:
  *
- *   vCPU N: H hvc, S mmio to servers, M mmio to the VMM, R sysreg, F other;
- *           W wfi/wfe, D direct SGIs, I interrupts, J injected
+ *   vCPU N: H hvc, S mmio to servers, M mmio to the VMM, R sysreg, E eoi,
+ *           F other; W wfi/wfe, D direct SGIs, I interrupts, J injected
  *   vCPU N: each took hvc A us, mmio to servers B us, mmio to the VMM C us,
- *           sysreg D us, other E us
+ *           sysreg D us, eoi E us, other F us
  *
  * (each on one line), the second giving the mean time from exit to answer
  * of each kind in microseconds with one decimal, "-" for a kind with no

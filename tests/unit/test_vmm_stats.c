@@ -48,10 +48,10 @@ static void test_counts_and_mean_times_read_as_the_kernel_gave_them(void **state
 	stats_lines(3, s, HZ, collect, NULL);
 	assert_int_equal(line_count, 2);
 	assert_string_equal(lines[0], "vCPU 3: 11 hvc, 4000 mmio to servers, 6 mmio to the VMM, "
-				      "7 sysreg, 0 other; 300 wfi/wfe, 2 direct SGIs, "
+				      "7 sysreg, 0 eoi, 0 other; 300 wfi/wfe, 2 direct SGIs, "
 				      "120 interrupts, 99 injected");
 	assert_string_equal(lines[1], "vCPU 3: each took hvc 3.2 us, mmio to servers 1000.0 us, "
-				      "mmio to the VMM 0.0 us, sysreg 0.0 us, other -");
+				      "mmio to the VMM 0.0 us, sysreg 0.0 us, eoi -, other -");
 }
 
 /* Counts near the top of the range, and a counter rate of 0, print without a fault. */
@@ -67,7 +67,7 @@ static void test_huge_counts_and_no_rate_print_sensibly(void **state)
 	assert_int_equal(line_count, 2);
 	assert_non_null(strstr(lines[0], "18446744073709551615 hvc"));
 	assert_string_equal(lines[1], "vCPU 0: each took hvc -, mmio to servers -, "
-				      "mmio to the VMM -, sysreg -, other -");
+				      "mmio to the VMM -, sysreg -, eoi -, other -");
 	line_count = 0;
 	stats_lines(0, s, HZ, collect, NULL);
 	assert_non_null(strstr(lines[1], "hvc 0.0 us")); /* One tick each: 16 ns. */

@@ -98,12 +98,14 @@ enum mica_vcpu_stat {
 	MICA_VCPU_STAT_MMIO_SERVER, /* MMIO to the device server bound there. */
 	MICA_VCPU_STAT_MMIO_VMM,    /* MMIO to the VMM (its GIC model, or where nothing is). */
 	MICA_VCPU_STAT_SYSREG,	    /* Trapped system registers, to the VMM. */
+	MICA_VCPU_STAT_EOI,	    /* The guest ended an interrupt the VMM asked to hear of. */
 	MICA_VCPU_STAT_FAULT,	    /* Anything else, to the VMM (an undecodable abort...). */
 	/* Counter ticks from each kind of exit above to its answer, in the same order. */
 	MICA_VCPU_STAT_TICKS_HYPERCALL,
 	MICA_VCPU_STAT_TICKS_MMIO_SERVER,
 	MICA_VCPU_STAT_TICKS_MMIO_VMM,
 	MICA_VCPU_STAT_TICKS_SYSREG,
+	MICA_VCPU_STAT_TICKS_EOI,
 	MICA_VCPU_STAT_TICKS_FAULT,
 	MICA_VCPU_STAT_WFX,	   /* WFI and WFE, which the kernel waits out. */
 	MICA_VCPU_STAT_SGI_DIRECT, /* SGIs it sent that the kernel delivered without an exit. */
@@ -112,6 +114,6 @@ enum mica_vcpu_stat {
 	MICA_VCPU_STAT_COUNT,
 };
 
-#define MICA_VCPU_STAT_EXIT_KINDS 5u /* The message exits, HYPERCALL to FAULT. */
+#define MICA_VCPU_STAT_EXIT_KINDS 6u /* The message exits, HYPERCALL to FAULT. */
 
 #endif
