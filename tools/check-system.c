@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include <formats/devkind.h>
+#include <formats/elf.h>
 #include <mica/proto/vmm.h>
 #include <mica/sysdesc.h>
 
@@ -112,6 +113,15 @@ static struct file *need(const char *node, const char *property, const char *nam
 		return NULL;
 	}
 	return loaded(f);
+}
+
+/* A program the root task starts (f, called what): an AArch64 ELF executable it can load. */
+static void need_program(struct file *f, const char *what)
+{
+	struct elf_image elf;
+
+	if (loaded(f) != NULL && elf_parse(f->data, f->size, &elf) != MICA_OK)
+		problem("%s is not an AArch64 ELF executable", what);
 }
 
 /* Servers that serve a device: the root task starts only those. */
@@ -261,6 +271,10 @@ int main(int argc, char **argv)
 	}
 	if (desc.vm_count > 0 && entry("vmm") == NULL)
 		problem("/vms: no file \"vmm\" in the image (each VM's VMM runs it)");
+	else if (desc.vm_count > 0)
+		need_program(entry("vmm"), "/vms: file \"vmm\" (each VM's VMM)");
+	if (entry("root") != NULL)
+		need_program(entry("root"), "file \"root\" (the root task)");
 	for (uint32_t i = 0; i < desc.vm_count; i++)
 		check_vm(&desc.vms[i]);
 	for (uint32_t i = 0; i < desc.server_count; i++) {

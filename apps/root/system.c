@@ -4,6 +4,7 @@
  * VM's VMM, each process with exactly the capabilities its contract
  * (<mica/proto/vmm.h>, <mica/proto/vdev.h>) lists.
  */
+#include <base/errors.h>
 #include "system.h"
 
 #include <base/fmt.h>
@@ -388,9 +389,21 @@ static enum mica_error make_identity_ram(struct system *s, unsigned index)
 }
 
 /* Back each allocated RAM region of VM index with fresh frames. */
+/* The RAM the root task makes for a VM: every region but identity-mapped ones. */
+static uint64_t ram_bytes(const struct sysdesc_vm *desc)
+{
+	uint64_t total = 0;
+
+	for (unsigned r = 0; r < desc->region_count; r++)
+		if (!desc->regions[r].is_identity)
+			total += desc->regions[r].ipa.size;
+	return total;
+}
+
 static enum mica_error make_ram(struct system *s, unsigned index)
 {
 	const struct sysdesc_vm *desc = &s->desc.vms[index];
+	uint64_t made = 0; /* Bytes of the regions before this one. */
 
 	for (unsigned r = 0; r < desc->region_count; r++) {
 		const struct sysdesc_region *reg = &desc->regions[r];
@@ -407,10 +420,18 @@ static enum mica_error make_ram(struct system *s, unsigned index)
 						 0),
 				ipa, bits);
 
+			if (err == MICA_ERR_NOT_ENOUGH_MEMORY)
+				printf("root: VM \"%s\": out of memory making its RAM: it needs "
+				       "%llu MiB, "
+				       "%llu MiB made, %llu MiB left\n",
+				       desc->name, (unsigned long long)(ram_bytes(desc) >> 20),
+				       (unsigned long long)((made + ipa - reg->ipa.base) >> 20),
+				       (unsigned long long)(alloc_free_bytes() >> 20));
 			if (err != MICA_OK)
 				return err;
 			ipa += UINT64_C(1) << bits;
 		}
+		made += reg->ipa.size;
 	}
 	return MICA_OK;
 }
@@ -482,9 +503,9 @@ static enum mica_error make_passthrough(struct system *s, const struct vm_rt *v)
 			if (err == MICA_OK)
 				err = vm_map_frame(v->vm, f.cptr, pt->ipa.base + off, RW, 0);
 			if (err != MICA_OK) {
-				printf("root: /vms/%s/passthrough/%s: cannot map 0x%llx (error "
-				       "%d)\n",
-				       v->desc->name, pt->name, (unsigned long long)pa, err);
+				printf("root: /vms/%s/passthrough/%s: cannot map 0x%llx (%s)\n",
+				       v->desc->name, pt->name, (unsigned long long)pa,
+				       mica_error_text(err));
 				return err;
 			}
 		}
@@ -753,8 +774,8 @@ static enum mica_error start_server(struct system *s, unsigned index)
 	if (err == MICA_OK)
 		err = process_start(p);
 	if (err != MICA_OK) {
-		printf("root: cannot start device server \"%s\" (error %d at %s)\n", sv->desc->name,
-		       err, p->failed_step ? p->failed_step : "setup");
+		printf("root: cannot start device server \"%s\" (%s at %s)\n", sv->desc->name,
+		       mica_error_text(err), p->failed_step ? p->failed_step : "setup");
 		process_destroy(p);
 		return err;
 	}
@@ -902,8 +923,8 @@ static enum mica_error start_vmm(struct system *s, unsigned index, const void *d
 		err = process_start(p);
 	drop_cap(reply);
 	if (err != MICA_OK) {
-		printf("root: cannot start the VMM of \"%s\" (error %d at %s)\n", v->desc->name,
-		       err, p->failed_step ? p->failed_step : "setup");
+		printf("root: cannot start the VMM of \"%s\" (%s at %s)\n", v->desc->name,
+		       mica_error_text(err), p->failed_step ? p->failed_step : "setup");
 		return err;
 	}
 	v->is_running = true;
@@ -985,8 +1006,8 @@ enum mica_error system_build(struct system *s, const struct mica_boot_info *info
 	for (unsigned i = 0; i < s->desc.vm_count; i++) {
 		err = make_vm_objects(s, i);
 		if (err != MICA_OK) {
-			printf("root: cannot make VM \"%s\" (error %d)\n", s->desc.vms[i].name,
-			       err);
+			printf("root: cannot make VM \"%s\" (%s)\n", s->desc.vms[i].name,
+			       mica_error_text(err));
 			return err;
 		}
 	}

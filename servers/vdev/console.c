@@ -1,4 +1,5 @@
 /* The machine's serial console for console servers (see vdev/console.h). */
+#include <base/errors.h>
 #include <vdev/clock.h>
 #include <vdev/console.h>
 
@@ -175,7 +176,7 @@ void vdev_console_notified(struct vdev_console *c, uint64_t bits)
 	err = mica_irq_handler_ack(VDEV_CAP_UART_IRQ);
 	if (err != MICA_OK && !has_logged) {
 		has_logged = true;
-		printf("vdev: cannot acknowledge the UART interrupt (error %d)\n", (int)err);
+		printf("vdev: cannot acknowledge the UART interrupt (%s)\n", mica_error_text(err));
 	}
 }
 

@@ -2,6 +2,7 @@
  * The device-server library's loop on the target (see vdev/vdev.h): the
  * system calls around the message handling in server.c.
  */
+#include <base/errors.h>
 #include <vdev/clock.h>
 #include <vdev/vdev.h>
 
@@ -54,8 +55,8 @@ static void arm(const struct vdev_server *s, uint64_t at_ns)
 		at = 1; /* Counter 0 would disarm it; this is as due. */
 	err = mica_notification_set_alarm(VDEV_CAP_NTFN, at, VDEV_NTFN_TIMER);
 	if (err != MICA_OK)
-		printf("vdev %s: cannot set the kernel's alarm (error %d)\n", s->boot->server,
-		       (int)err);
+		printf("vdev %s: cannot set the kernel's alarm (%s)\n", s->boot->server,
+		       mica_error_text(err));
 }
 
 /*

@@ -11,6 +11,7 @@
  * or a guest fault it cannot serve); SYSTEM_RESET goes back to Initial and
  * boots again from the same files.
  */
+#include <base/errors.h>
 #include <mica/abi/exit.h>
 #include <mica/abi/vcpu.h>
 #include <mica/counter.h>
@@ -63,8 +64,8 @@ static void direct_sgis(void *ctx, unsigned vcpu, uint16_t enabled, const uint8_
 
 	(void)ctx;
 	if (err != MICA_OK)
-		printf("vmm %s: cannot pass SGIs to vCPU %u directly (error %d)\n", vmm.vm->name,
-		       vcpu, err);
+		printf("vmm %s: cannot pass SGIs to vCPU %u directly (%s)\n", vmm.vm->name, vcpu,
+		       mica_error_text(err));
 }
 
 /* Start vCPU i at pc with x0, MMU off, as PSCI CPU_ON and a boot require. */
@@ -114,8 +115,8 @@ static void kernel_ppis(void *ctx, unsigned vcpu, uint32_t enabled, const uint8_
 
 	(void)ctx;
 	if (err != MICA_OK)
-		printf("vmm %s: cannot set vCPU %u's timer interrupts (error %d)\n", vmm.vm->name,
-		       vcpu, err);
+		printf("vmm %s: cannot set vCPU %u's timer interrupts (%s)\n", vmm.vm->name, vcpu,
+		       mica_error_text(err));
 }
 
 /* The kernel knows a timer's line and whether the guest has its interrupt active. */
@@ -162,11 +163,11 @@ static bool boot_guest(void)
 		mpidrs[i] = guest_vcpu_mpidr(i);
 	err = guest_load(&vmm.guest, &why);
 	if (err != MICA_OK && why.property != NULL)
-		printf("vmm %s: cannot load the guest: /vms/%s: property '%s': %s (error %d)\n",
-		       vmm.vm->name, vmm.vm->name, why.property, why.why, err);
+		printf("vmm %s: cannot load the guest: /vms/%s: property '%s': %s (%s)\n",
+		       vmm.vm->name, vmm.vm->name, why.property, why.why, mica_error_text(err));
 	else if (err != MICA_OK)
-		printf("vmm %s: cannot load the guest: %s (error %d)\n", vmm.vm->name, why.why,
-		       err);
+		printf("vmm %s: cannot load the guest: %s (%s)\n", vmm.vm->name, why.why,
+		       mica_error_text(err));
 	if (err != MICA_OK)
 		return false;
 	/* A reset (or none yet) keeps the devices' line levels. */
@@ -175,7 +176,7 @@ static bool boot_guest(void)
 	if (err == MICA_OK)
 		err = start_vcpu(0, vmm.guest.entry, vmm.guest.x0);
 	if (err != MICA_OK) {
-		printf("vmm %s: cannot start vCPU 0 (error %d)\n", vmm.vm->name, err);
+		printf("vmm %s: cannot start vCPU 0 (%s)\n", vmm.vm->name, mica_error_text(err));
 		return false;
 	}
 	set_state(VM_RUNNING);
@@ -200,8 +201,8 @@ static void bind_sgi_targets(void)
 		(void)mica_vm_unbind_sgi(VMM_CAP_VM, (unsigned)mpidr);
 		err = mica_vm_bind_sgi(VMM_CAP_VM, (unsigned)mpidr, VMM_CAP_VCPU(i));
 		if (err != MICA_OK)
-			printf("vmm %s: SGIs to vCPU %u go through the VMM (error %d)\n",
-			       vmm.vm->name, i, err);
+			printf("vmm %s: SGIs to vCPU %u go through the VMM (%s)\n", vmm.vm->name, i,
+			       mica_error_text(err));
 	}
 }
 
@@ -219,8 +220,8 @@ static void bind_devices(void)
 		}
 		err = mica_vm_bind_mmio(VMM_CAP_VM, d->ipa.base, d->ipa.size, VMM_CAP_DEVICE(i));
 		if (err != MICA_OK)
-			printf("vmm %s: cannot bind %s to its server (error %d)\n", vmm.vm->name,
-			       d->name, err);
+			printf("vmm %s: cannot bind %s to its server (%s)\n", vmm.vm->name, d->name,
+			       mica_error_text(err));
 	}
 	for (unsigned i = 0; i < vmm.vm->passthrough_count; i++) {
 		if (vmm.vm->passthrough[i].intid == 0)
@@ -245,8 +246,8 @@ static struct answer hypercall(unsigned vcpu, const uint64_t *mr)
 		err = start_vcpu(r.action.vcpu, r.action.entry, r.action.context);
 		if (psci_cpu_on_done(&vmm.psci, r.action.vcpu, err == MICA_OK) != MICA_OK ||
 		    err != MICA_OK)
-			printf("vmm %s: CPU_ON of vCPU %u failed (error %d)\n", vmm.vm->name,
-			       r.action.vcpu, err);
+			printf("vmm %s: CPU_ON of vCPU %u failed (%s)\n", vmm.vm->name,
+			       r.action.vcpu, mica_error_text(err));
 		break;
 	case PSCI_ACTION_CPU_OFF:
 		(void)mica_tcb_suspend(VMM_CAP_TCB(vcpu));
@@ -326,7 +327,8 @@ static void print_stats(const char *why)
 		if (err == MICA_OK)
 			stats_lines(i, stats, mica_counter_hz(), print_line, NULL);
 		else
-			printf("vmm %s: vCPU %u: no statistics (error %d)\n", vmm.vm->name, i, err);
+			printf("vmm %s: vCPU %u: no statistics (%s)\n", vmm.vm->name, i,
+			       mica_error_text(err));
 	}
 }
 

@@ -4,6 +4,7 @@
  * restarting, and where nothing is), system registers (idregs.h, the debug
  * model vdebug.h) and the aborts the kernel could not decode.
  */
+#include <base/errors.h>
 #include <mica/abi/exit.h>
 #include <mica/abi/vcpu.h>
 #include <mica/kobj.h>
@@ -69,8 +70,8 @@ static struct answer unmapped(unsigned vcpu, uint64_t ipa, const char *what, boo
 		err = mica_vcpu_inject_abort(VMM_CAP_VCPU(vcpu));
 		if (err == MICA_OK)
 			return resume_with(0);
-		printf("vmm %s: cannot give vCPU %u an external abort (error %d)\n", vmm.vm->name,
-		       vcpu, err);
+		printf("vmm %s: cannot give vCPU %u an external abort (%s)\n", vmm.vm->name, vcpu,
+		       mica_error_text(err));
 		return vmm_stop();
 	case SYSDESC_UNMAPPED_READ_AS_ZERO:
 		return resume_with(0);
@@ -137,8 +138,8 @@ static struct answer debug_register(unsigned vcpu, uint64_t enc, bool is_write, 
 		return resume_with(0);
 	}
 	if (err != MICA_OK)
-		printf("vmm %s: vCPU %u: cannot reach debug register 0x%llx (error %d)\n",
-		       vmm.vm->name, vcpu, (unsigned long long)enc, err);
+		printf("vmm %s: vCPU %u: cannot reach debug register 0x%llx (%s)\n", vmm.vm->name,
+		       vcpu, (unsigned long long)enc, mica_error_text(err));
 	return resume_with(value);
 }
 

@@ -84,7 +84,7 @@ head -c $((5 << 20)) /dev/zero >"$dir/raw5m"
 head -c $((6 << 20)) /dev/zero >"$dir/initrd6m"
 image_header "$dir/linux16m" 0 $((16 << 20)) 10
 image_header "$dir/linux-be" 0 $((1 << 20)) 1
-touch "$dir/vmm"
+cp "$pl011_server" "$dir/vmm" # Any AArch64 program will do: it is not run.
 mem4m='memory = <0x0 0x40000000 0x0 0x00400000>;'
 mem8m='memory = <0x0 0x40000000 0x0 0x00800000>;'
 progs=(vmm="$dir/vmm" vdev_uart="$pl011_server")
@@ -138,6 +138,12 @@ run "a server program that declares no kind" 1 \
 run "a server program that is not an ELF file" 1 \
 	"/servers/uart: property 'program': \"vdev_uart\" is not an AArch64 ELF executable" \
 	system="$dir/small.dtb" k="$dir/raw4k" vmm="$dir/vmm" vdev_uart="$dir/raw4k"
+run "a VMM that is not an AArch64 program" 1 \
+	"/vms: file \"vmm\" \(each VM's VMM\) is not an AArch64 ELF executable" \
+	system="$dir/small.dtb" k="$dir/raw4k" vmm="$dir/raw4k" vdev_uart="$pl011_server"
+run "a root task built for the host" 1 \
+	"file \"root\" \(the root task\) is not an AArch64 ELF executable" \
+	system="$dir/small.dtb" k="$dir/raw4k" root="$(type -P true)" "${progs[@]}"
 run "an unreadable file" 1 "cannot read $dir/nothing" \
 	system="$dir/small.dtb" k="$dir/nothing" "${progs[@]}"
 run "a bad argument" 2 "bad argument 'oops'" oops

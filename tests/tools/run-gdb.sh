@@ -11,14 +11,17 @@ mkdir -p "$logs"
 "$run" --build-dir "$build" --gdb --log "$logs/run-gdb.log" --timeout 90 --no-finished \
 	>"$logs/run-gdb.out" 2>&1 &
 qemu=$!
+script=
 for ((i = 0; i < 300; i++)); do
-	if (exec 3<>/dev/tcp/127.0.0.1/1234) 2>/dev/null; then
+	script=$(sed -n 's/^  gdb-multiarch -x //p' "$logs/run-gdb.out")
+	if [[ -n $script ]] && (exec 3<>/dev/tcp/127.0.0.1/1234) 2>/dev/null; then
 		break
 	fi
 	kill -0 $qemu 2>/dev/null || { cat "$logs/run-gdb.out"; exit 1; }
 	sleep 0.2
 done
-timeout 80 gdb-multiarch -batch -x "$build/run/mica.gdb" \
+[[ -n $script ]] || { echo "run-gdb: tools/run said no gdb script"; cat "$logs/run-gdb.out"; exit 1; }
+timeout 80 gdb-multiarch -batch -x "$script" \
 	-ex 'break kernel_main' -ex continue -ex 'info symbol $pc' \
 	-ex 'break boot_guest' -ex continue -ex 'info symbol $pc' -ex kill \
 	>"$logs/run-gdb.gdb" 2>&1 || true
