@@ -96,6 +96,8 @@ void virtio_mmio_resume(struct virtio_mmio *v, const struct virtio_dev *dev,
 	v->line = v->interrupt_status != 0;
 	if (v->irq.set != NULL)
 		v->irq.set(v->irq.ctx, v->line);
+	if (v->dev.resume != NULL)
+		v->dev.resume(v->dev.dev);
 	if (!virtio_mmio_is_live(v) || !has_ready)
 		return;
 	/*

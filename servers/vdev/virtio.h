@@ -80,7 +80,11 @@
  * What a device model supplies. notify: the driver notified queue (ready,
  * with the device live: DRIVER_OK set, DEVICE_NEEDS_RESET clear). reset:
  * the driver reset the device (Status written 0); the transport has
- * already reset itself. dev is passed to both.
+ * already reset itself. resume (may be NULL): a restarted device server's
+ * transport has resumed its queues (virtio_mmio_resume), each ready one at
+ * the used idx its driver sees, and the device settles what its last
+ * instance left half done before anything is redone. dev is passed to
+ * each.
  */
 struct virtio_dev {
 	uint32_t device_id;
@@ -88,6 +92,7 @@ struct virtio_dev {
 	unsigned queue_count;
 	void (*notify)(void *dev, unsigned queue);
 	void (*reset)(void *dev);
+	void (*resume)(void *dev);
 	void *dev;
 };
 
@@ -129,12 +134,13 @@ void virtio_mmio_init(struct virtio_mmio *v, const struct virtio_dev *dev,
  * the device's recoverable state (vdev/vdev.h): dev, mem and irq are
  * attached again, every ready queue resumes at the used idx its driver
  * sees (virtq_resume; a queue that cannot is a DEVICE_NEEDS_RESET), the
- * line is set to what InterruptStatus says, and a live device redoes what
- * was in flight (dev's notify for each ready queue) and raises the
- * used-buffer interrupt, in case the last instance published chains but
- * crashed before announcing them. Everything else the driver set
- * (status, features, selectors, queue configuration, config generation)
- * is kept. The device model re-attaches its own pointers first.
+ * line is set to what InterruptStatus says, dev's resume is called, and a
+ * live device redoes what was in flight (dev's notify for each ready
+ * queue) and raises the used-buffer interrupt, in case the last instance
+ * published chains but crashed before announcing them. Everything else
+ * the driver set (status, features, selectors, queue configuration,
+ * config generation) is kept. The device model re-attaches its own
+ * pointers first.
  */
 void virtio_mmio_resume(struct virtio_mmio *v, const struct virtio_dev *dev,
 			const struct guest_mem *mem, const struct virtio_irq *irq);

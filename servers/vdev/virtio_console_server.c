@@ -17,7 +17,13 @@
 VDEV_DEVICE_KIND(virtio_kind, .compatible = "virtio,mmio", .node_name = "virtio_mmio",
 		 .flags = VDEV_KIND_GUEST_RAM, .props = {VDEV_PROP_EMPTY("dma-coherent")});
 
-static struct virtio_console consoles[VDEV_MAX_DEVICES];
+/* A device's recoverable state: the console, and the input waiting for its receive buffers. */
+struct virtio_console_kept {
+	struct virtio_console console;
+	struct vdev_console_input input;
+};
+
+static struct virtio_console_kept consoles[VDEV_MAX_DEVICES]; /* For devices without state pages. */
 static struct vdev_console console;
 
 static void output(void *ctx, const uint8_t *buf, size_t len)
@@ -30,7 +36,7 @@ static void output(void *ctx, const uint8_t *buf, size_t len)
 static size_t input(struct vdev_device *d, const uint8_t *buf, size_t len)
 {
 	struct virtio_console *c = d->model;
-	size_t room = VIRTIO_CONSOLE_PENDING - c->pending_count;
+	size_t room = VIRTIO_CONSOLE_PENDING - virtio_console_pending(c);
 
 	return virtio_console_input(c, buf, len < room ? len : room);
 }
@@ -41,17 +47,30 @@ static void setup(struct vdev_server *s)
 	vdev_console_start(&console);
 }
 
+/*
+ * The console lives in the device's recoverable state, so a restarted
+ * instance resumes it: the transport as the driver left it, input queued
+ * for the guest kept, chains in flight redone (virtio_console.h). It joins
+ * the machine's console first, as resuming may output a chain again.
+ */
 static enum mica_error init(struct vdev_device *d)
 {
 	const struct virtio_irq irq = {.set = vdev_line_callback, .ctx = d};
 	const struct virtio_console_out out = {.write = output, .ctx = d};
+	struct virtio_console_kept *k = vdev_state(d, struct virtio_console_kept);
 
 	if (!vdev_is_compatible(d, "virtio,mmio") || d->ram.size == 0 ||
 	    d->boot->ipa_size < VIRTIO_MMIO_SIZE)
 		return MICA_ERR_NOT_FOUND;
-	virtio_console_init(&consoles[d->index], &d->ram, &irq, &out);
-	d->model = &consoles[d->index];
-	vdev_console_add(&console, d, NULL);
+	if (k == NULL)
+		k = &consoles[d->index];
+	d->model = &k->console;
+	vdev_console_add(&console, d, &k->input);
+	if (d->is_resumed)
+		virtio_console_resume(&k->console, &d->ram, &irq, &out);
+	else
+		virtio_console_init(&k->console, &d->ram, &irq, &out);
+	vdev_console_take_input(&console, d);
 	return MICA_OK;
 }
 

@@ -163,6 +163,15 @@ static inline uint16_t drv_add(struct driver *d, unsigned q, const struct seg *s
 	return head;
 }
 
+/* The used idx of queue q, as the driver sees it. */
+static inline uint16_t drv_used_idx(unsigned q)
+{
+	uint16_t idx;
+
+	memcpy(&idx, drv_host(drv_used(q) + 2), 2);
+	return idx;
+}
+
 /* The next used element of queue q, if the device published one. */
 static inline bool drv_take_used(struct driver *d, unsigned q, uint32_t *id, uint32_t *len)
 {
