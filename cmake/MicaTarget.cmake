@@ -183,7 +183,7 @@ endfunction()
 #                    [TCG_THREAD single|multi] [MEM m]
 #                    [NO_VIRT] [ICOUNT] [NO_FINISHED] [EXPECT regex...]
 #                    [EXPECT_NOW regex...] [REJECT regex...]
-#                    [SEND_AFTER regex text...])
+#                    [SEND_AFTER regex text...] [CHECK command args...])
 # Boots NAME's image in QEMU through tools/qemu-run, labelled "qemu". It
 # passes only if the serial log has FINISHED (unless NO_FINISHED), no FAIL
 # line, every EXPECT pattern and no REJECT pattern, and QEMU exits with
@@ -191,17 +191,19 @@ endfunction()
 # since 1970 that must lie within a minute of the host's clock during the
 # run (a guest's date). SEND_AFTER takes pairs: once a line matches regex,
 # text (with printf %b escapes) is typed on the serial input, in order.
-# TCG_THREAD single runs every emulated CPU on one host thread (see
-# tools/qemu-run --help and docs/testing.md).
+# CHECK is a command that then judges the log too, given its path as the
+# last argument (tools/check-lines, say); it must exit 0. TCG_THREAD single
+# runs every emulated CPU on one host thread (see tools/qemu-run --help and
+# docs/testing.md).
 function(mica_add_qemu_test name)
   cmake_parse_arguments(P "NO_VIRT;ICOUNT;NO_FINISHED"
-      "IMAGE;TIMEOUT;STATUS;SMP;TCG_THREAD;MEM" "EXPECT;EXPECT_NOW;REJECT;SEND_AFTER" ${ARGN})
+      "IMAGE;TIMEOUT;STATUS;SMP;TCG_THREAD;MEM" "EXPECT;EXPECT_NOW;REJECT;SEND_AFTER;CHECK"
+      ${ARGN})
   if(NOT P_TIMEOUT)
     set(P_TIMEOUT 60)
   endif()
-  set(args --image ${CMAKE_BINARY_DIR}/${P_IMAGE}.img
-           --log ${CMAKE_BINARY_DIR}/qemu-logs/${name}.log
-           --timeout ${P_TIMEOUT})
+  set(log ${CMAKE_BINARY_DIR}/qemu-logs/${name}.log)
+  set(args --image ${CMAKE_BINARY_DIR}/${P_IMAGE}.img --log ${log} --timeout ${P_TIMEOUT})
   if(DEFINED P_STATUS)
     list(APPEND args --status ${P_STATUS})
   endif()
@@ -242,7 +244,20 @@ function(mica_add_qemu_test name)
     list(APPEND args --send-after "${re}" "${text}")
     math(EXPR send_count "${send_count} - 2")
   endwhile()
-  add_test(NAME qemu.${name} COMMAND ${MICA_QEMU_RUN} ${args})
+  if(P_CHECK)
+    # sh runs qemu-run ($0, with its arguments), then the check on the log
+    # whatever qemu-run said, so that a failure shows both verdicts.
+    list(APPEND P_CHECK ${log})
+    set(check)
+    foreach(word ${P_CHECK})
+      string(APPEND check " '${word}'")
+    endforeach()
+    add_test(NAME qemu.${name}
+        COMMAND sh -c "\"$0\" \"$@\"; status=$?;${check} || status=1; exit $status"
+        ${MICA_QEMU_RUN} ${args})
+  else()
+    add_test(NAME qemu.${name} COMMAND ${MICA_QEMU_RUN} ${args})
+  endif()
   math(EXPR ctest_timeout "${P_TIMEOUT} + 30")
   set_tests_properties(qemu.${name} PROPERTIES LABELS qemu
       TIMEOUT ${ctest_timeout})
