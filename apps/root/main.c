@@ -5,8 +5,9 @@
  * (system.c), and then supervises them: a device server that faults or
  * ends is rebuilt from the same boot page while its guests keep running
  * (the new instance resumes from its devices' state pages), up to
- * MAX_RESTARTS times, after which every VM with a device on it is stopped;
- * a VMM that ends (its guest powered off, or stopped on a fault) has its VM
+ * MAX_RESTARTS times; past that, or when the new instance cannot be built
+ * (out of memory, say), every VM with a device on it is stopped. A VMM
+ * that ends (its guest powered off, or stopped on a fault) has its VM
  * taken apart. When every VM has ended, the system powers off, with status
  * 0 if every guest powered off and 1 otherwise.
  */
@@ -120,13 +121,18 @@ int main(const struct mica_boot_info *info)
 			if (sv->boot.restarts >= MAX_RESTARTS) {
 				printf("root: device server \"%s\" restarted %u times; giving up\n",
 				       sv->desc->name, sv->boot.restarts);
-				running -= stop_vms_of(index);
-				status = 1;
-				continue;
-			}
-			if (system_restart_server(&sys, index) == MICA_OK)
+			} else if (system_restart_server(&sys, index) == MICA_OK) {
 				printf("root: device server \"%s\" restarted (%u)\n",
 				       sv->desc->name, sv->boot.restarts);
+				continue;
+			} else {
+				printf("root: device server \"%s\" could not be restarted; giving "
+				       "up\n",
+				       sv->desc->name);
+			}
+			/* Past the limit or not restartable: its VMs would wait for ever. */
+			running -= stop_vms_of(index);
+			status = 1;
 		} else if ((m.badge & ROOT_BADGE_VMM) && index < sys.desc.vm_count &&
 			   sys.vms[index].is_running) {
 			struct vm_rt *v = &sys.vms[index];

@@ -769,6 +769,11 @@ static enum mica_error start_server(struct system *s, unsigned index)
 		if (err == MICA_OK)
 			err = map_state(sv, i, p);
 	}
+	/* The testing aid fail-restart: this restart fails, half built, as if memory ran out. */
+	if (err == MICA_OK && b->restarts != 0 && b->restarts == sv->desc->fail_restart) {
+		err = MICA_ERR_NOT_ENOUGH_MEMORY;
+		p->failed_step = "fail-restart";
+	}
 	if (err == MICA_OK)
 		err = give_page(p, b, sizeof(*b), VDEV_BOOT_VA);
 	if (err == MICA_OK)

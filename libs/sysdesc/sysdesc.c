@@ -19,7 +19,7 @@
 static const char *const root_props[] = {"compatible", "model", "#address-cells", "#size-cells",
 					 NULL};
 static const char *const root_children[] = {"servers", "vms", NULL};
-static const char *const server_props[] = {"program", "crash-after", "cpu", NULL};
+static const char *const server_props[] = {"program", "crash-after", "fail-restart", "cpu", NULL};
 static const char *const vm_props[] = {"memory",       "memory-identity", "cpus",
 				       "cpu-affinity", "kernel",	  "initrd",
 				       "bootargs",     "unmapped-access", NULL};
@@ -107,6 +107,7 @@ static enum mica_error parse_servers(const struct reader *r, struct sysdesc *des
 		if (only_known(r, node, server_props, none) != MICA_OK ||
 		    reader_string(r, node, "program", false, false, &s->program) != MICA_OK ||
 		    optional_u32(r, node, "crash-after", &s->crash_after) != MICA_OK ||
+		    optional_u32(r, node, "fail-restart", &s->fail_restart) != MICA_OK ||
 		    optional_u32(r, node, "cpu", &s->cpu) != MICA_OK)
 			return MICA_ERR_MALFORMED;
 		desc->server_count++;

@@ -161,6 +161,7 @@ static void test_parse_reads_every_field_of_a_valid_description(void **state)
 	assert_string_equal(desc.servers[1].name, "virtio-blk");
 	assert_string_equal(desc.servers[1].program, "vdev_virtio_blk");
 	assert_int_equal(desc.servers[1].crash_after, 1000);
+	assert_int_equal(desc.servers[1].fail_restart, 2);
 	assert_int_equal(desc.servers[1].cpu, 3);
 	assert_int_equal(desc.vm_count, 2);
 
@@ -224,8 +225,9 @@ static void test_parse_gives_optional_properties_their_defaults(void **state)
 	const struct sysdesc_vm *vm = &desc.vms[1];
 
 	expect_valid(&b);
-	/* A server without crash-after never crashes on purpose, and runs on CPU 0. */
+	/* A server without the testing aids never crashes or fails on purpose; it runs on CPU 0. */
 	assert_int_equal(desc.servers[0].crash_after, 0);
+	assert_int_equal(desc.servers[0].fail_restart, 0);
 	assert_int_equal(desc.servers[0].cpu, 0);
 	assert_string_equal(vm->name, "bare");
 	assert_string_equal(vm->kernel, "guest");
@@ -432,6 +434,11 @@ static void test_parse_rejects_wrong_property_lengths(void **state)
 	set_bytes(&b, "/servers/virtio-blk", "crash-after", bytes, 2);
 	expect_error(&b, "/servers/virtio-blk", "crash-after",
 		     "is 2 bytes long, expected one cell (4)");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/servers/virtio-blk", "fail-restart", 1, 2);
+	expect_error(&b, "/servers/virtio-blk", "fail-restart",
+		     "is 8 bytes long, expected one cell (4)");
 }
 
 static void test_parse_rejects_strings_that_are_not_one_string(void **state)

@@ -66,6 +66,13 @@ struct sysdesc_server {
 	 */
 	uint32_t crash_after;
 	/*
+	 * A testing aid: the root task fails to build the server's restart
+	 * with this number (1: the first), as when memory runs out, so that
+	 * its handling of a failed restart can be tested; 0 (the default):
+	 * never.
+	 */
+	uint32_t fail_restart;
+	/*
 	 * The physical CPU its thread runs on, by its index in the machine's
 	 * /cpus; 0 (the default, the boot CPU) when absent. Whether the
 	 * machine has it is for the root task to check.
