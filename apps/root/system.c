@@ -1,11 +1,14 @@
 /*
  * Building the system from its description (system.h): for each VM its
- * objects, RAM and passthrough regions, then every device server, then each
- * VM's VMM, each process with exactly the capabilities its contract
- * (<mica/proto/vmm.h>, <mica/proto/vdev.h>) lists.
+ * objects, RAM and passthrough regions, then every device server
+ * (servers.c), then each VM's VMM, each process with exactly the
+ * capabilities its contract (<mica/proto/vmm.h>, <mica/proto/vdev.h>)
+ * lists.
  */
-#include <base/errors.h>
+#include "build.h"
 #include "system.h"
+
+#include <base/errors.h>
 
 #include <base/fmt.h>
 #include <formats/archive.h>
@@ -19,33 +22,20 @@
 
 #include <string.h>
 
-#define ROOT	   MICA_CAP_ROOT_CNODE
-#define RW	   (MICA_RIGHT_READ | MICA_RIGHT_WRITE)
-#define PAGE	   UINT64_C(0x1000)
-#define BLOCK	   UINT64_C(0x200000)
-#define PAGE_BITS  12
-#define BLOCK_BITS 21
-
 /* The root task's own windows for filling frames, away from libs/user's. */
 #define SCRATCH_PAGE_VA	 UINT64_C(0x0000006200000000)
 #define SCRATCH_BLOCK_VA UINT64_C(0x0000006240000000)
 
-#define VMM_STACK_PAGES	   16
-#define SERVER_STACK_PAGES 8
-
-/* The machine's UART, which the console server drives (QEMU virt). */
-#define UART_PADDR UINT64_C(0x09000000)
-#define UART_INTID 33
+#define VMM_STACK_PAGES 16
 
 /* The machine's PL031 real-time clock (QEMU virt), read once for the wall-clock time. */
 #define RTC_PADDR UINT64_C(0x09010000)
 #define RTC_DR	  0x0u /* The data register: seconds since 1970, UTC. */
 
-/* Which device of each server's boot page is device d of VM v. */
-static uint32_t server_index_of[SYSDESC_VM_MAX][SYSDESC_DEVICE_MAX];
+uint32_t server_index_of[SYSDESC_VM_MAX][SYSDESC_DEVICE_MAX];
 
 /* name into dst of VDEV_NAME_MAX bytes, cut short if need be, always terminated. */
-static void copy_name(char *dst, const char *name)
+void copy_name(char *dst, const char *name)
 {
 	size_t len = strlen(name);
 
@@ -55,7 +45,7 @@ static void copy_name(char *dst, const char *name)
 	dst[len] = '\0';
 }
 
-static const char *archive_file(const struct system *s, const char *name, uint64_t *size)
+const char *archive_file(const struct system *s, const char *name, uint64_t *size)
 {
 	struct archive_file f;
 
@@ -67,7 +57,7 @@ static const char *archive_file(const struct system *s, const char *name, uint64
 }
 
 /* A copy of cap in a fresh slot (with rights), or 0. */
-static uint64_t copy_cap(uint64_t cap, unsigned rights)
+uint64_t copy_cap(uint64_t cap, unsigned rights)
 {
 	uint64_t slot = alloc_slot();
 
@@ -79,7 +69,7 @@ static uint64_t copy_cap(uint64_t cap, unsigned rights)
 }
 
 /* A minted copy of an endpoint or notification with badge, in a fresh slot, or 0. */
-static uint64_t mint_cap(uint64_t cap, unsigned rights, uint64_t badge)
+uint64_t mint_cap(uint64_t cap, unsigned rights, uint64_t badge)
 {
 	uint64_t slot = alloc_slot();
 
@@ -90,14 +80,14 @@ static uint64_t mint_cap(uint64_t cap, unsigned rights, uint64_t badge)
 	return slot;
 }
 
-static void drop_cap(uint64_t slot)
+void drop_cap(uint64_t slot)
 {
 	if (slot != 0 && mica_cnode_delete(ROOT, slot, 64) == MICA_OK)
 		alloc_slot_free(slot);
 }
 
 /* Fill a frame of 2^bits bytes with len bytes of data (the rest zero) through a window here. */
-static enum mica_error fill_frame(uint64_t frame, unsigned bits, const void *data, uint64_t len)
+enum mica_error fill_frame(uint64_t frame, unsigned bits, const void *data, uint64_t len)
 {
 	uint64_t va = bits == BLOCK_BITS ? SCRATCH_BLOCK_VA : SCRATCH_PAGE_VA;
 	enum mica_error err = process_map_here(frame, va, RW, 0);
@@ -110,7 +100,7 @@ static enum mica_error fill_frame(uint64_t frame, unsigned bits, const void *dat
 }
 
 /* A page holding data (len bytes, at most one page) mapped read-only in p at va. */
-static enum mica_error give_page(struct process *p, const void *data, uint64_t len, uint64_t va)
+enum mica_error give_page(struct process *p, const void *data, uint64_t len, uint64_t va)
 {
 	uint64_t frame = alloc_object(MICA_OBJ_FRAME_4K, 0);
 	enum mica_error err =
@@ -441,9 +431,9 @@ static enum mica_error make_ram(struct system *s, unsigned index)
  * va; where each region went goes to regions[] (if not NULL). The copies'
  * slots go to kept[] when kept is not NULL.
  */
-static enum mica_error map_ram(struct system *s, const struct vm_rt *v, struct process *p,
-			       uint64_t va, struct vmm_boot_region *regions, uint64_t *kept,
-			       unsigned *kept_count, unsigned kept_max)
+enum mica_error map_ram(struct system *s, const struct vm_rt *v, struct process *p, uint64_t va,
+			struct vmm_boot_region *regions, uint64_t *kept, unsigned *kept_count,
+			unsigned kept_max)
 {
 	uint64_t next = va;
 
@@ -539,276 +529,6 @@ static enum mica_error make_vm_objects(struct system *s, unsigned index)
 	if (err == MICA_OK)
 		err = make_passthrough(s, v);
 	return err;
-}
-
-/*
- * The disk of device bd: a private copy of the archive file, in frames the
- * root task keeps, so that what the guest wrote survives a server's restart.
- */
-static enum mica_error make_disk(struct system *s, struct server_rt *sv,
-				 struct vdev_boot_device *bd, const char *file)
-{
-	uint64_t size = 0;
-	const char *data = archive_file(s, file, &size);
-
-	if (data == NULL) {
-		printf("root: device %s of VM %s: property 'file': no file \"%s\" in the boot "
-		       "archive\n",
-		       bd->name, bd->vm, file);
-		return MICA_ERR_NOT_FOUND;
-	}
-	bd->disk_va = VDEV_DISK_VA + (uint64_t)(bd - sv->boot.devices) * VDEV_RAM_STRIDE;
-	bd->disk_size = size;
-	sv->disk_first[bd - sv->boot.devices] = sv->disk_count;
-	for (uint64_t off = 0; off < size; off += BLOCK) {
-		uint64_t frame = alloc_object(MICA_OBJ_FRAME_2M, 0);
-		uint64_t len = size - off < BLOCK ? size - off : BLOCK;
-		enum mica_error err;
-
-		if (frame == 0 || sv->disk_count == SYSTEM_MAX_DISK_FRAMES)
-			return MICA_ERR_NOT_ENOUGH_MEMORY;
-		err = fill_frame(frame, BLOCK_BITS, data + off, len);
-		if (err != MICA_OK)
-			return err;
-		sv->disk[sv->disk_count++] = frame;
-	}
-	return MICA_OK;
-}
-
-/* Map copies of device bd's disk frames into p, writable. */
-static enum mica_error map_disk(struct server_rt *sv, const struct vdev_boot_device *bd,
-				struct process *p)
-{
-	unsigned count = (unsigned)((bd->disk_size + BLOCK - 1) / BLOCK);
-
-	for (unsigned i = 0; i < count; i++) {
-		uint64_t copy;
-
-		if (sv->mapped_count == sizeof(sv->mapped) / sizeof(sv->mapped[0]))
-			return MICA_ERR_NOT_ENOUGH_MEMORY;
-		copy = copy_cap(sv->disk[sv->disk_first[bd - sv->boot.devices] + i],
-				MICA_RIGHTS_ALL);
-		if (copy == 0)
-			return MICA_ERR_NOT_ENOUGH_MEMORY;
-		sv->mapped[sv->mapped_count++] = copy;
-		if (process_map_large(p, copy, bd->disk_va + i * BLOCK, RW, 0) != MICA_OK)
-			return MICA_ERR_NOT_ENOUGH_MEMORY;
-	}
-	return MICA_OK;
-}
-
-/* Device bd's state pages, zero (new frames are), made once: kept across restarts. */
-static enum mica_error make_state(struct server_rt *sv, struct vdev_boot_device *bd)
-{
-	unsigned i = (unsigned)(bd - sv->boot.devices);
-
-	bd->state_va = VDEV_STATE_VA + i * VDEV_STATE_SIZE;
-	for (unsigned n = 0; n < SYSTEM_STATE_PAGES; n++) {
-		sv->state[i][n] = alloc_object(MICA_OBJ_FRAME_4K, 0);
-		if (sv->state[i][n] == 0)
-			return MICA_ERR_NOT_ENOUGH_MEMORY;
-	}
-	return MICA_OK;
-}
-
-/* Map copies of device i's state pages into p, writable. */
-static enum mica_error map_state(struct server_rt *sv, unsigned i, struct process *p)
-{
-	for (unsigned n = 0; n < SYSTEM_STATE_PAGES; n++) {
-		uint64_t copy;
-
-		if (sv->mapped_count == sizeof(sv->mapped) / sizeof(sv->mapped[0]))
-			return MICA_ERR_NOT_ENOUGH_MEMORY;
-		copy = copy_cap(sv->state[i][n], MICA_RIGHTS_ALL);
-		if (copy == 0)
-			return MICA_ERR_NOT_ENOUGH_MEMORY;
-		sv->mapped[sv->mapped_count++] = copy;
-		if (process_map_frame(p, copy, sv->boot.devices[i].state_va + n * PAGE, RW, 0) !=
-		    MICA_OK)
-			return MICA_ERR_NOT_ENOUGH_MEMORY;
-	}
-	return MICA_OK;
-}
-
-/* The boot page of server i: every device that names it, over all VMs. */
-static enum mica_error plan_server(struct system *s, unsigned index)
-{
-	struct server_rt *sv = &s->servers[index];
-	struct vdev_boot *b = &sv->boot;
-
-	*b = (struct vdev_boot){.magic = VDEV_BOOT_MAGIC,
-				.crash_after = sv->desc->crash_after,
-				.wall_clock_s = s->wall_clock_s,
-				.wall_clock_counter = s->wall_clock_counter};
-	copy_name(b->server, sv->desc->name);
-	for (unsigned v = 0; v < s->desc.vm_count; v++) {
-		const struct sysdesc_vm *vm = &s->desc.vms[v];
-
-		for (unsigned d = 0; d < vm->device_count; d++) {
-			const struct sysdesc_device *dev = &vm->devices[d];
-			struct vdev_boot_device *bd = &b->devices[b->device_count];
-			const struct vdev_kind *kind;
-
-			if (dev->server != index)
-				continue;
-			/* check_kinds found every device's kind. */
-			kind = devkind_find(&sv->kinds, dev->compatible);
-			if (b->device_count == VDEV_MAX_DEVICES) {
-				printf("root: /servers/%s: serves more than %u devices\n",
-				       sv->desc->name, (unsigned)VDEV_MAX_DEVICES);
-				return MICA_ERR_RANGE;
-			}
-			server_index_of[v][d] = b->device_count;
-			copy_name(bd->vm, vm->name);
-			copy_name(bd->name, dev->name);
-			copy_name(bd->compatible, dev->compatible);
-			bd->ipa_base = dev->ipa.base;
-			bd->ipa_size = dev->ipa.size;
-			bd->intid = dev->intid;
-			bd->vm_index = v;
-			bd->irq_cap = dev->intid ? VDEV_CAP_DEVICE_FIRST + b->device_count : 0;
-			if ((kind->flags & VDEV_KIND_GUEST_RAM) != 0 && vm->region_count > 1) {
-				/* Its guest would put buffers where the server cannot see them. */
-				printf("root: /vms/%s/devices/%s: its server reaches guest memory "
-				       "in one memory region only, and VM %s has %u (not supported "
-				       "yet)\n",
-				       vm->name, dev->name, vm->name, vm->region_count);
-				return MICA_ERR_RANGE;
-			}
-			if ((kind->flags & VDEV_KIND_GUEST_RAM) != 0) {
-				bd->ram_ipa = vm->regions[0].ipa.base;
-				bd->ram_size = vm->regions[0].ipa.size;
-				bd->ram_va = VDEV_RAM_VA + b->device_count * VDEV_RAM_STRIDE;
-			}
-			if (dev->file != NULL && make_disk(s, sv, bd, dev->file) != MICA_OK)
-				return MICA_ERR_NOT_FOUND;
-			if (make_state(sv, bd) != MICA_OK)
-				return MICA_ERR_NOT_ENOUGH_MEMORY;
-			if ((kind->flags & VDEV_KIND_MACHINE_UART) != 0 && b->uart_va == 0) {
-				b->uart_va = VDEV_UART_VA;
-				b->uart_intid = UART_INTID;
-			}
-			b->device_count++;
-		}
-	}
-	return MICA_OK;
-}
-
-/* The console server's UART frame and interrupt, made once and kept across restarts. */
-static enum mica_error make_uart(struct server_rt *sv)
-{
-	uint64_t badged;
-	enum mica_error err;
-
-	sv->uart_frame = alloc_device_frame(UART_PADDR);
-	sv->uart_irq = alloc_slot();
-	badged = mint_cap(sv->ntfn, MICA_RIGHT_WRITE, VDEV_NTFN_UART);
-	if (sv->uart_frame == 0 || sv->uart_irq == 0 || badged == 0)
-		return MICA_ERR_NOT_ENOUGH_MEMORY;
-	err = mica_irq_control_get(MICA_CAP_IRQ_CONTROL, UART_INTID, ROOT, sv->uart_irq, 64);
-	if (err == MICA_OK)
-		err = mica_irq_handler_set_notification(sv->uart_irq, badged);
-	return err;
-}
-
-/* Build server index's process from its boot page, and start it. */
-static enum mica_error start_server(struct system *s, unsigned index)
-{
-	struct server_rt *sv = &s->servers[index];
-	struct vdev_boot *b = &sv->boot;
-	struct process_config cfg = {.name = sv->desc->name,
-				     .priority = SYSTEM_PRIORITY,
-				     .stack_pages = SERVER_STACK_PAGES,
-				     .arg = VDEV_BOOT_VA,
-				     .cpu = sv->desc->cpu};
-	uint64_t fault_ep = mint_cap(s->fault_ep, MICA_RIGHTS_ALL, ROOT_BADGE_SERVER | index);
-	struct process *p = &sv->proc;
-	enum mica_error err = fault_ep ? MICA_OK : MICA_ERR_NOT_ENOUGH_MEMORY;
-
-	cfg.fault_ep = fault_ep;
-	if (err == MICA_OK)
-		err = process_image_from_archive(s->info, sv->desc->program, &cfg);
-	if (err == MICA_OK)
-		err = process_create(p, &cfg);
-	drop_cap(fault_ep); /* The thread holds its own copy now. */
-	if (err == MICA_OK)
-		err = process_copy_cap(p, VDEV_CAP_EP, sv->ep, RW);
-	if (err == MICA_OK)
-		err = process_copy_cap(p, VDEV_CAP_NTFN, sv->ntfn, RW); /* RW: its alarm. */
-	if (err == MICA_OK) {
-		uint64_t reply = alloc_object(MICA_OBJ_REPLY, 0);
-
-		err = reply ? process_copy_cap(p, VDEV_CAP_REPLY, reply, MICA_RIGHTS_ALL)
-			    : MICA_ERR_NOT_ENOUGH_MEMORY;
-		drop_cap(reply);
-	}
-	if (err == MICA_OK)
-		err = mica_tcb_bind_notification(p->tcb, sv->ntfn);
-	if (err == MICA_OK && b->uart_va != 0) {
-		err = process_copy_cap(p, VDEV_CAP_UART_IRQ, sv->uart_irq, MICA_RIGHTS_ALL);
-		if (err == MICA_OK)
-			err = process_map_frame(p, sv->uart_frame, VDEV_UART_VA, RW, 0);
-	}
-	for (unsigned i = 0; err == MICA_OK && i < b->device_count; i++) {
-		struct vdev_boot_device *bd = &b->devices[i];
-		const struct vm_rt *v = &s->vms[bd->vm_index];
-		unsigned d;
-
-		for (d = 0; d < v->desc->device_count; d++)
-			if (v->desc->devices[d].server == index &&
-			    server_index_of[bd->vm_index][d] == i)
-				break;
-		if (bd->irq_cap != 0)
-			err = process_mint_cap(p, bd->irq_cap, v->ep, RW | MICA_RIGHT_GRANT_REPLY,
-					       VMM_BADGE_DEVICE | d);
-		if (err == MICA_OK && bd->ram_size != 0)
-			err = map_ram(s, v, p, bd->ram_va, NULL, sv->mapped, &sv->mapped_count,
-				      sizeof(sv->mapped) / sizeof(sv->mapped[0]));
-		if (err == MICA_OK && bd->disk_size != 0)
-			err = map_disk(sv, bd, p);
-		if (err == MICA_OK)
-			err = map_state(sv, i, p);
-	}
-	/* The testing aid fail-restart: this restart fails, half built, as if memory ran out. */
-	if (err == MICA_OK && b->restarts != 0 && b->restarts == sv->desc->fail_restart) {
-		err = MICA_ERR_NOT_ENOUGH_MEMORY;
-		p->failed_step = "fail-restart";
-	}
-	if (err == MICA_OK)
-		err = give_page(p, b, sizeof(*b), VDEV_BOOT_VA);
-	if (err == MICA_OK)
-		err = process_start(p);
-	if (err != MICA_OK) {
-		printf("root: cannot start device server \"%s\" (%s at %s)\n", sv->desc->name,
-		       mica_error_text(err), p->failed_step ? p->failed_step : "setup");
-		process_destroy(p);
-		return err;
-	}
-	sv->is_running = true;
-	return MICA_OK;
-}
-
-void system_stop_server(struct system *s, unsigned index)
-{
-	struct server_rt *sv = &s->servers[index];
-
-	/* An exit the server had goes back to its guest, which retries it. */
-	process_destroy(&sv->proc);
-	if (sv->boot.uart_va != 0)
-		(void)mica_frame_unmap(sv->uart_frame);
-	for (unsigned i = 0; i < sv->mapped_count; i++)
-		drop_cap(sv->mapped[i]);
-	sv->mapped_count = 0;
-	sv->is_running = false;
-}
-
-enum mica_error system_restart_server(struct system *s, unsigned index)
-{
-	struct server_rt *sv = &s->servers[index];
-
-	system_stop_server(s, index);
-	sv->boot.restarts++;
-	return start_server(s, index);
 }
 
 static enum mica_error give_vmm_files(struct system *s, struct vm_rt *v, const void *dtb,
