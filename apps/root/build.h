@@ -1,7 +1,8 @@
 /*
- * What the root task's two builders share (system.c: the VMs and their
- * VMMs; servers.c: the device servers): capability and frame helpers,
- * and where each device sits in its server's boot page.
+ * What the root task's builders share (system.c: the system and the VMMs;
+ * vms.c: each VM's objects and memory; servers.c: the device servers):
+ * capability and frame helpers, and where each device sits in its
+ * server's boot page.
  */
 #ifndef MICA_ROOT_BUILD_H
 #define MICA_ROOT_BUILD_H
@@ -20,6 +21,9 @@
 #define BLOCK	   UINT64_C(0x200000)
 #define PAGE_BITS  12
 #define BLOCK_BITS 21
+
+/* The machine's PL031 real-time clock (QEMU virt), read once for the wall-clock time. */
+#define RTC_PADDR UINT64_C(0x09010000)
 
 /* The machine's UART, which the console server drives (QEMU virt). */
 #define UART_PADDR UINT64_C(0x09000000)
@@ -46,6 +50,10 @@ enum mica_error give_page(struct process *p, const void *data, uint64_t len, uin
 enum mica_error map_ram(struct system *s, const struct vm_rt *v, struct process *p, uint64_t va,
 			struct vmm_boot_region *regions, uint64_t *kept, unsigned *kept_count,
 			unsigned kept_max);
+
+/* vms.c: VM index's identity-mapped RAM (before anything else takes it), then its objects. */
+enum mica_error make_identity_ram(struct system *s, unsigned index);
+enum mica_error make_vm_objects(struct system *s, unsigned index);
 
 /* servers.c: plan server index's boot page, make the console's UART, start it. */
 enum mica_error plan_server(struct system *s, unsigned index);
