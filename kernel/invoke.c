@@ -301,15 +301,21 @@ static enum mica_error invoke_asid_control(struct invocation *inv)
 	return err;
 }
 
-/* Only a waiter (read) that may also signal (write) sets its notification's alarm. */
+/*
+ * Only a waiter (read) that may also signal (write) sets its notification's
+ * alarm, and a badged capability only with bits of its badge, which is all
+ * it could signal.
+ */
 static enum mica_error invoke_notification(struct invocation *inv)
 {
 	struct notification *n = (struct notification *)inv->slot->cap.object;
+	uint64_t badge = inv->slot->cap.data;
 
 	if (inv->label != MICA_NOTIFICATION_SET_ALARM)
 		return MICA_ERR_ILLEGAL_OPERATION;
 	if ((inv->slot->cap.rights & (MICA_RIGHT_READ | MICA_RIGHT_WRITE)) !=
-	    (MICA_RIGHT_READ | MICA_RIGHT_WRITE))
+		    (MICA_RIGHT_READ | MICA_RIGHT_WRITE) ||
+	    (badge != 0 && (inv->arg[1] & ~badge) != 0))
 		return MICA_ERR_NO_RIGHTS;
 	if (inv->arg[0] == 0)
 		alarm_cancel(n);

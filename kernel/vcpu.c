@@ -3,6 +3,8 @@
  * state, and exits: handing them to the VMM or to a bound device server,
  * and completing them when the answer comes.
  */
+#include <string.h>
+
 #include "invoke.h"
 #include "ipc.h"
 #include "irq.h"
@@ -107,8 +109,9 @@ void vcpu_unbind(struct vcpu *v)
 	arch_regs_init_user(&t->regs, 0, 0, 0);
 	thread_forget_fp(t);
 	vcpu_reset(v);
-	/* Its guest's GIC settings too: the next VMM says what it takes. */
+	/* Its guest's GIC settings and statistics too: the next VMM says what it takes. */
 	v->sgi_enabled = 0;
+	memset(v->stats, 0, sizeof(v->stats));
 }
 
 void vcpu_destroy(struct vcpu *v)
@@ -384,6 +387,9 @@ void vcpu_exit_lost(struct tcb *t)
 	if (!e->to_server)
 		return;
 	e->to_server = false;
+	/* Declined by the server: from here on, an exit to the VMM. */
+	vcpu_exit_over(t->vcpu);
+	vcpu_exit_sent_as(t->vcpu, MICA_VCPU_STAT_MMIO_VMM);
 	for (unsigned i = 0; i < t->fault_count; i++)
 		words[i] = t->fault_mr[i];
 	thread_fault(t, e->label, words, t->fault_count);

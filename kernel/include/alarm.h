@@ -2,8 +2,9 @@
  * Alarms: a notification signals itself at a time its waiter chose
  * (MICA_NOTIFICATION_SET_ALARM), so that a user thread can sleep, time out
  * or do periodic work with no timer of its own. One alarm per
- * notification; the kernel keeps the armed ones in one list, earliest
- * first, and each CPU's timer fires them (arch_timer_wake_by).
+ * notification; the kernel keeps the armed ones in one heap, earliest
+ * first, and the boot CPU's timer (or the arming CPU's) fires them
+ * (arch_timer_wake_by).
  */
 #ifndef MICA_ALARM_H
 #define MICA_ALARM_H
@@ -18,7 +19,10 @@ void alarm_set(struct notification *n, uint64_t at, uint64_t bits);
 /* Disarm n's alarm, if it has one (also as n is destroyed). */
 void alarm_cancel(struct notification *n);
 
-/* Signal every alarm due at now; returns when the next is due (UINT64_MAX: none). */
+/*
+ * Signal the alarms due at now, at most a burst of them; returns when the
+ * next is due (now if more are due already; UINT64_MAX: none).
+ */
 uint64_t alarm_fire(uint64_t now);
 
 #endif

@@ -33,7 +33,8 @@ struct notification {
 	/* Its alarm (alarm.h): due when the counter reaches alarm_at; 0 if unarmed. */
 	uint64_t alarm_at;
 	uint64_t alarm_bits;
-	struct notification *alarm_next;
+	/* Its place in the heap of armed alarms: first child, next sibling, and prev. */
+	struct notification *alarm_child, *alarm_sibling, *alarm_prev;
 };
 
 struct reply {

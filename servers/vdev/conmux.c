@@ -27,44 +27,87 @@ static void emit_str(struct conmux *m, const char *s)
 
 #define ESC 0x1bu
 
-static void forget_asker(struct conmux *m, unsigned member)
+/* Forget member's open query of kind (0: of every kind). */
+static void forget_asker(struct conmux *m, unsigned member, uint8_t kind)
 {
 	unsigned kept = 0;
 
 	for (unsigned i = 0; i < m->asker_count; i++)
-		if (m->askers[i] != member)
+		if (m->askers[i].member != member || (kind != 0 && m->askers[i].kind != kind))
 			m->askers[kept++] = m->askers[i];
 	m->asker_count = kept;
 }
 
-/* member's query went out on the terminal: its answer is due after the open ones'. */
-static void asked(struct conmux *m, unsigned member)
+/* member's query, answered by a sequence ending in kind, went out: it is due after the others. */
+static void asked(struct conmux *m, unsigned member, uint8_t kind)
 {
-	forget_asker(m, member);
+	forget_asker(m, member, kind);
 	if (m->asker_count == CONMUX_ASKERS) {
 		m->asker_count--;
 		for (unsigned i = 0; i < m->asker_count; i++)
 			m->askers[i] = m->askers[i + 1];
 	}
-	m->askers[m->asker_count++] = member;
+	m->askers[m->asker_count++] = (struct conmux_asker){(uint8_t)member, kind};
+}
+
+static bool params_are(const struct conmux *m, unsigned member, const char *s)
+{
+	return m->scan_len[member] == strlen(s) &&
+	       memcmp(m->scan_param[member], s, m->scan_len[member]) == 0;
 }
 
 /*
- * Watch member's output as it goes out for a query: ESC [, parameter and
- * intermediate bytes (0x20-0x3f), and a final byte n or c.
+ * Watch member's output as it goes out for a query a terminal answers:
+ * ESC [ 6 n (answered ESC [ row ; column R), ESC [ 5 n (ESC [ 0 n), ESC [ c,
+ * ESC [ 0 c or ESC [ > c (ESC [ ? ... c or ESC [ > ... c). Any other
+ * control sequence, which no terminal answers, opens nothing.
  */
 static void scan(struct conmux *m, unsigned member, uint8_t ch)
 {
 	uint8_t *state = &m->scan[member];
 
-	if (*state == 2 && ch >= 0x20 && ch <= 0x3f)
+	if (*state == 2 && ch >= 0x20 && ch <= 0x3f) {
+		if (m->scan_len[member] < sizeof(m->scan_param[member]))
+			m->scan_param[member][m->scan_len[member]] = ch;
+		m->scan_len[member]++;
 		return;
-	if (*state == 2 && (ch == 'n' || ch == 'c'))
-		asked(m, member);
+	}
+	if (*state == 2 && ch == 'n' && params_are(m, member, "6"))
+		asked(m, member, 'R');
+	else if (*state == 2 && ch == 'n' && params_are(m, member, "5"))
+		asked(m, member, 'n');
+	else if (*state == 2 && ch == 'c' &&
+		 (params_are(m, member, "") || params_are(m, member, "0") ||
+		  params_are(m, member, ">") || params_are(m, member, ">0")))
+		asked(m, member, 'c');
+	m->scan_len[member] = 0;
 	if (*state == 1 && ch == '[')
 		*state = 2;
 	else
 		*state = ch == ESC ? 1 : 0;
+}
+
+/* Is the gathered sequence, ending in final, shaped as an answer of that kind? */
+static bool is_answer(const struct conmux *m, uint8_t final)
+{
+	const uint8_t *p = &m->answer[2]; /* After ESC [. */
+	unsigned len = m->answer_len - 3, digits = 0, semis = 0;
+
+	if (final == 'c')
+		return len > 0 && (p[0] == '?' || p[0] == '>');
+	if (final == 'n')
+		return len == 1 && p[0] == '0';
+	for (unsigned i = 0; i < len; i++) {
+		if (p[i] == ';' && digits > 0 && semis == 0) {
+			semis++;
+			digits = 0;
+		} else if (p[i] >= '0' && p[i] <= '9') {
+			digits++;
+		} else {
+			return false;
+		}
+	}
+	return semis == 1 && digits > 0; /* R: row ; column. */
 }
 
 /* Bytes of member's output onto the console. */
@@ -248,11 +291,14 @@ static struct conmux_delivery gather(struct conmux *m, uint8_t ch)
 	if (n == 1 ? ch != '[' : ch < 0x20 || ch > 0x7e)
 		return deliver_answer(m, -1); /* Not a control sequence: typed keys. */
 	if (n >= 2 && ch >= 0x40) {
-		if ((ch == 'R' || ch == 'n' || ch == 'c') && m->asker_count > 0) {
-			unsigned asker = m->askers[0];
+		/* The oldest open query of the kind this answers, if it is shaped as one. */
+		for (unsigned i = 0; i < m->asker_count && is_answer(m, ch); i++) {
+			if (m->askers[i].kind == ch) {
+				unsigned asker = m->askers[i].member;
 
-			forget_asker(m, asker);
-			return deliver_answer(m, (int)asker);
+				forget_asker(m, asker, ch);
+				return deliver_answer(m, (int)asker);
+			}
 		}
 		return deliver_answer(m, -1);
 	}
@@ -296,7 +342,7 @@ void conmux_end(struct conmux *m, unsigned member)
 		return;
 	m->is_ended[member] = true;
 	flush(m, member);
-	forget_asker(m, member);
+	forget_asker(m, member, 0);
 	if (m->focus == member)
 		move_focus(m);
 }

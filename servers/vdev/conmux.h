@@ -38,19 +38,24 @@
  * in the same way at once, as nothing would end its line.
  *
  * Terminal answers. A guest may ask the terminal something (ESC [ 6 n, the
- * cursor position; ESC [ 5 n, its status; ESC [ c, what it is), and the
- * terminal answers as if typed: ESC [ ... R, n or c. The answer belongs to
- * the guest that asked, which need not have the focus. So the console
+ * cursor position; ESC [ 5 n, its status; ESC [ c, ESC [ 0 c or ESC [ > c,
+ * what it is), and the terminal answers as if typed: ESC [ row ; column R,
+ * ESC [ 0 n, ESC [ ? ... c or ESC [ > ... c. The answer belongs to the
+ * guest that asked, which need not have the focus. So the console
  * remembers, in the order they went out, the members whose queries it put
- * on the terminal (up to CONMUX_ASKERS; a member's new query while one is
- * open replaces it, and an older one is forgotten when there are more).
+ * on the terminal, and of which kind (up to CONMUX_ASKERS; a member's new
+ * query of a kind while one is open replaces it, and an older one is
+ * forgotten when there are more). Only these queries count: one no
+ * terminal answers (ESC [ 99 n, say) cannot hold answers meant for others.
  * While any is remembered, an escape sequence typed on the console is
- * gathered (up to CONMUX_ANSWER_MAX bytes) before it goes anywhere: a
- * control sequence ending in R, n or c answers the oldest query and goes
- * to its member; anything else (an arrow key, a lone ESC followed by a
+ * gathered (up to CONMUX_ANSWER_MAX bytes) before it goes anywhere: one
+ * shaped as an answer of an open query's kind goes to the oldest such
+ * query's member; anything else (an arrow key, a lone ESC followed by a
  * key) goes to the focus as typed. With no query open, every byte goes to
  * the focus at once, ESC too. A lone ESC typed while a query is open waits
- * for the next key.
+ * for the next key; a key the terminal sends in an answer's shape
+ * (xterm's Shift-F3 is ESC [ 1 ; 2 R) goes to the asker then, as a
+ * terminal could not tell them apart either.
  */
 #ifndef MICA_VDEV_CONMUX_H
 #define MICA_VDEV_CONMUX_H
@@ -66,6 +71,12 @@
 #define CONMUX_LINE_SIZE  256u	/* Bytes a member's line buffer holds. */
 #define CONMUX_ASKERS	  4u	/* Terminal queries remembered. */
 #define CONMUX_ANSWER_MAX 16u	/* The longest answer gathered. */
+
+/* An open terminal query: whose, and the final byte of the answer it awaits (R, n or c). */
+struct conmux_asker {
+	uint8_t member;
+	uint8_t kind;
+};
 
 /* What one typed character gives: len bytes for member (len 0: nothing yet, or nothing). */
 struct conmux_delivery {
@@ -91,8 +102,10 @@ struct conmux {
 	unsigned focus;
 	/* If not, the focus member's unfinished line is open on the console. */
 	bool is_at_line_start;
-	uint8_t scan[VDEV_MAX_DEVICES]; /* How far each member's output is into a query. */
-	unsigned askers[CONMUX_ASKERS]; /* Members whose queries are open, oldest first. */
+	uint8_t scan[VDEV_MAX_DEVICES];		 /* How far each member's output is into a query. */
+	uint8_t scan_param[VDEV_MAX_DEVICES][4]; /* Its parameters so far (the first 4). */
+	uint8_t scan_len[VDEV_MAX_DEVICES];
+	struct conmux_asker askers[CONMUX_ASKERS]; /* Open queries, oldest first. */
 	unsigned asker_count;
 	uint8_t answer[CONMUX_ANSWER_MAX]; /* An escape sequence typed, being gathered. */
 	unsigned answer_len;

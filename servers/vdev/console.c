@@ -71,7 +71,8 @@ static void feed(struct vdev_console *c, unsigned member)
 			took = n;
 		q->head = (uint32_t)((q->head + took) % VDEV_CONSOLE_INPUT_SIZE);
 		q->count -= (uint32_t)took;
-		c->taken += took;
+		if (member == c->mux.focus)
+			c->taken += took;
 		if (took < n)
 			break;
 	}
@@ -188,19 +189,20 @@ void vdev_console_timer(struct vdev_console *c, struct vdev_device *d)
 
 	if (!c->is_held || member < 0 || (unsigned)member != c->mux.focus)
 		return;
-	if (c->taken != c->taken_before) {
-		/* It reads, if slowly: wait on. */
+	q = c->queues[member];
+	if (c->taken - c->taken_before >= VDEV_CONSOLE_INPUT_SIZE / 2) {
+		/* It read half a queue's worth: slow, not stuck. Wait on. */
 		c->taken_before = c->taken;
 		vdev_timer_set(d, vdev_clock_ns() + VDEV_CONSOLE_STALL_NS);
 		return;
 	}
-	q = c->queues[member];
 	c->dropped += q->count;
 	if (!has_logged) {
 		has_logged = true;
-		printf("vdev %s: %s's console took no input for 2 s: dropped %u bytes typed for "
-		       "it\n",
-		       d->server->boot->server, d->boot->vm, (unsigned)q->count);
+		printf("vdev %s: %s's console read less than %u bytes in 2 s: dropped %u bytes "
+		       "typed for it\n",
+		       d->server->boot->server, d->boot->vm, VDEV_CONSOLE_INPUT_SIZE / 2,
+		       (unsigned)q->count);
 	}
 	q->count = 0;
 	pull(c);

@@ -341,7 +341,14 @@ static struct answer irq_line(unsigned device, uint64_t label, const uint64_t *m
 	if (label == VDEV_MSG_IRQ_LINE && device < vmm.vm->device_count && d->intid != 0)
 		err = vgicd_set_line(&vmm.gic, 0, d->intid, mr[0] != 0);
 	if (label == VDEV_MSG_STATS) {
-		print_stats("asked");
+		/* At most once a second: a server asking in a loop gets its answer, not a flood. */
+		static uint64_t last;
+		uint64_t now = mica_counter();
+
+		if (last == 0 || now - last >= mica_counter_hz()) {
+			print_stats("asked");
+			last = now;
+		}
 		err = MICA_OK;
 	}
 	return (struct answer){.reply = true, .count = 1, .words = {(uint64_t)err}};

@@ -37,5 +37,8 @@ expect "RAM not in 2 MiB steps" "--mem: 3145728 bytes is not a non-zero multiple
 expect "no such VM" "--vm: the description has no VM 'nope'" --vm nope
 expect "a kernel that is not there" "--kernel: cannot read '$dir/none'" --kernel "$dir/none"
 expect "a description that does not compile" "--system: dtc cannot compile" --system "$dir/noise"
+expect "a server on a CPU --smp takes away" \
+	"--smp 2: /servers/virtio-blk: property 'cpu' is 2, a CPU the machine will not have" \
+	--system "$(dirname "$run")/../tests/qemu/systems/linux.dts" --smp 2
 ((failures == 0)) && echo "tools/run refused each, saying why"
 exit $((failures > 0))

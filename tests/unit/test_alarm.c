@@ -6,7 +6,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -42,7 +44,8 @@ static int reset(void **state)
 
 static int teardown(void **state)
 {
-	alarm_fire(UINT64_MAX); /* No alarm outlives its world. */
+	while (alarm_fire(UINT64_MAX - 1) != UINT64_MAX)
+		; /* No alarm outlives its world. */
 	return world_teardown(state);
 }
 
@@ -167,7 +170,7 @@ static void test_a_deleted_notifications_alarm_never_fires(void **state)
 	struct notification *n;
 
 	(void)state;
-	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_UNTYPED, 6,
+	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_UNTYPED, 7,
 					&slot(SLOT_ROOT)->cap, SLOT_SMALL, 1, NULL),
 			 MICA_OK);
 	assert_int_equal(untyped_retype(slot(SLOT_SMALL), MICA_OBJ_NOTIFICATION, 0,
@@ -178,7 +181,7 @@ static void test_a_deleted_notifications_alarm_never_fires(void **state)
 	slot_delete(slot(SLOT_A));
 	assert_int_equal(alarm_fire(50), UINT64_MAX);
 	slot_delete(slot(SLOT_SMALL));
-	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_UNTYPED, 6,
+	assert_int_equal(untyped_retype(slot(SLOT_UNTYPED), MICA_OBJ_UNTYPED, 7,
 					&slot(SLOT_ROOT)->cap, SLOT_SMALL, 1, NULL),
 			 MICA_OK);
 	assert_int_equal(untyped_retype(slot(SLOT_SMALL), MICA_OBJ_NOTIFICATION, 0,
@@ -188,6 +191,67 @@ static void test_a_deleted_notifications_alarm_never_fires(void **state)
 	assert_int_equal(alarm_fire(UINT64_MAX - 1), UINT64_MAX);
 	assert_int_equal(t->state, THREAD_BLOCKED_NTFN);
 	assert_false(n->pending);
+}
+
+/*
+ * Many alarms, armed in a scrambled order, some disarmed and some set
+ * again: at each due time exactly those due and still armed have gone off.
+ */
+static void test_many_alarms_fire_in_time_order_whatever_order_they_were_set(void **state)
+{
+	enum { N = 1500 };
+	struct notification *n = calloc(N, sizeof(*n));
+	uint64_t at[N], seed = 12345, last = 0;
+	bool armed[N];
+
+	(void)state;
+	assert_non_null(n);
+	for (unsigned i = 0; i < N; i++) {
+		seed = seed * 6364136223846793005u + 1442695040888963407u;
+		at[i] = 1 + (seed >> 33) % 500; /* Many equal times among them. */
+		armed[i] = true;
+		alarm_set(&n[i], at[i], 1);
+	}
+	for (unsigned i = 0; i < N; i += 3) {
+		alarm_cancel(&n[i]);
+		armed[i] = false;
+	}
+	for (unsigned i = 1; i < N; i += 7) {
+		at[i] = 250; /* Moved. */
+		alarm_set(&n[i], at[i], 1);
+		armed[i] = true;
+	}
+	for (uint64_t t = 1; t <= 500; t++) {
+		uint64_t next;
+
+		while ((next = alarm_fire(t)) == t)
+			; /* More than a burst were due. */
+		assert_true(next > t);
+		for (unsigned i = 0; i < N; i++)
+			assert_int_equal(n[i].pending, armed[i] && at[i] <= t);
+		last = t;
+	}
+	assert_int_equal(last, 500);
+	assert_int_equal(alarm_fire(UINT64_MAX - 1), UINT64_MAX);
+	free(n);
+}
+
+/* One timer interrupt fires at most a burst of alarms; the rest at once after. */
+static void test_a_timer_interrupt_fires_a_burst_and_asks_to_come_back(void **state)
+{
+	struct notification n[20] = {0};
+	unsigned pending = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 20; i++)
+		alarm_set(&n[i], 5, 1);
+	assert_int_equal(alarm_fire(5), 5);
+	for (unsigned i = 0; i < 20; i++)
+		pending += n[i].pending;
+	assert_int_equal(pending, 16);
+	assert_int_equal(alarm_fire(5), UINT64_MAX);
+	for (unsigned i = 0; i < 20; i++)
+		assert_true(n[i].pending);
 }
 
 int main(void)
@@ -208,6 +272,12 @@ int main(void)
 			test_only_a_capability_with_read_and_write_sets_an_alarm, reset, teardown),
 		cmocka_unit_test_setup_teardown(test_a_deleted_notifications_alarm_never_fires,
 						reset, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_many_alarms_fire_in_time_order_whatever_order_they_were_set, reset,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_timer_interrupt_fires_a_burst_and_asks_to_come_back, reset,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

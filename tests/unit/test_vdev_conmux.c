@@ -389,6 +389,31 @@ static void test_other_control_sequences_open_no_query(void **state)
 	assert_string_equal(got[0], "\x1b[1;1R");
 }
 
+/*
+ * A query no terminal answers opens nothing, so it cannot take the answer
+ * another guest's real query gets; and an answer goes to the query of its
+ * own kind, whatever the order of other kinds.
+ */
+static void test_a_fake_query_cannot_steal_an_answer_and_kinds_are_matched(void **state)
+{
+	out(1, "\x1b[99n\x1b[6x\n"); /* rtos: no real query. */
+	out(0, "\x1b[6n");	     /* linux, the focus: where is my cursor? */
+	type("\x1b[24;80R");
+	assert_string_equal(got[0], "\x1b[24;80R");
+	assert_string_equal(got[1], "");
+	out(0, "\n");
+	out(1, "\x1b[6n\n"); /* rtos asks where its cursor is... */
+	out(0, "\x1b[c");    /* ...then linux what the terminal is. */
+	type("\x1b[?1;2c");  /* The terminal answers linux's first: a c for the c. */
+	assert_string_equal(got[0], "\x1b[?1;2c");
+	type("\x1b[5;5R");
+	assert_string_equal(got[1], "\x1b[5;5R");
+	/* Not shaped as an answer: a key for the focus. */
+	out(1, "\x1b[6n\n");
+	type("\x1b[1;2;3R");
+	assert_string_equal(got[0], "\x1b[1;2;3R");
+}
+
 /* Ctrl-T asks for the statistics, on a line of its own, and goes to no guest. */
 static void test_ctrl_t_asks_for_statistics_and_reaches_no_guest(void **state)
 {
@@ -432,6 +457,7 @@ int main(void)
 		T(test_the_switch_inside_an_answer_hands_over_what_was_typed),
 		T(test_other_control_sequences_open_no_query),
 		T(test_ctrl_t_asks_for_statistics_and_reaches_no_guest),
+		T(test_a_fake_query_cannot_steal_an_answer_and_kinds_are_matched),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

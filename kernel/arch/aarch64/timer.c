@@ -3,8 +3,9 @@
  * physical timer (CNTHP_*_EL2, Arm ARM D11.2), which with E2H=1 is the
  * hypervisor's own and leaves the EL1 physical and virtual timers to
  * guests: each vCPU has both, switched with its state (vcpu.c), their PPIs
- * delivered by the kernel (vgic.c). Each CPU's compare value is its next
- * tick or the earliest alarm, whichever comes first.
+ * delivered by the kernel (vgic.c). The boot CPU's compare value is its
+ * next tick or the earliest alarm, whichever comes first; another CPU's is
+ * its next tick, or sooner for an alarm it armed (arch_timer_wake_by).
  */
 #include "alarm.h"
 #include "arch/internal.h"
@@ -79,6 +80,9 @@ void timer_handle(void)
 	uint64_t next = alarm_fire(now);
 	bool is_tick = now >= *tick;
 
+	/* The boot CPU keeps the time for alarms; another fires those due when it wakes. */
+	if (arch_cpu_index() != 0 && next > now)
+		next = UINT64_MAX;
 	if (is_tick) {
 		*tick += tick_period;
 		if (*tick <= now)

@@ -156,6 +156,11 @@ uint64_t arch_counter(void)
 	return fake_counter;
 }
 
+uint64_t arch_stat_clock(void)
+{
+	return fake_counter;
+}
+
 void arch_timer_wake_by(uint64_t at)
 {
 	if (at < fake_timer_wake_by)

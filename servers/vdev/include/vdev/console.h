@@ -15,10 +15,15 @@
  * machine's UART (its receive interrupts masked), so what is typed or
  * pasted waits in the UART and in QEMU's input instead of being lost. The
  * server calls vdev_console_take_input after each guest access, and the
- * queue moves on as the guest reads. A guest that takes nothing for
- * VDEV_CONSOLE_STALL_NS while its queue is full does not hold up the
- * console for ever: what waits for it is dropped (counted, and said once),
- * and reading goes on.
+ * queue moves on as the guest reads. A guest that reads less than half a
+ * queue's worth in each VDEV_CONSOLE_STALL_NS while the console waits for
+ * it does not hold up the console for ever, nor does one that reads a byte
+ * now and then: what waits for it is dropped (counted, and said once), and
+ * reading goes on, Ctrl-] too. A server that crashes while it hands input
+ * to its guest may hand the same bytes again once restarted (the guest's
+ * side is recoverable state, the queue's head moves after it); and bytes
+ * read from the UART but not yet queued, or gathered as a terminal answer,
+ * are lost with the crash.
  *
  * A server calls vdev_console_init and vdev_console_start from its setup
  * callback, vdev_console_add from its init callback for each console
@@ -59,9 +64,9 @@ struct vdev_console {
 	struct vdev_console_input own[VDEV_MAX_DEVICES];     /* For members without one kept. */
 	vdev_console_input_fn input;
 	bool is_held;	       /* The UART is not read: the focus console's queue is full. */
-	uint64_t taken;	       /* Bytes the guests have taken, for the stall check. */
-	uint64_t taken_before; /* taken when the stall timer was set. */
-	uint64_t dropped;      /* Bytes dropped for guests that took nothing. */
+	uint64_t taken;	       /* Bytes the focus guests have taken, for the stall check. */
+	uint64_t taken_before; /* taken when the stall timer was last set. */
+	uint64_t dropped;      /* Bytes dropped for guests that read too little. */
 };
 
 /* Set c up for server s's UART, with input going to input. */

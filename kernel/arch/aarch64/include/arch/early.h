@@ -35,7 +35,6 @@ extern char __image_start[], __text_end[], __rodata_end[], __kernel_end[];
 /* Where the arm64 Image header (head.S) keeps image_size. */
 #define IMAGE_SIZE_OFFSET 16
 
-
 void early_boot(uint64_t dtb_pa, uint64_t image_pa);
 
 #endif

@@ -195,7 +195,8 @@ enum mica_invocation {
 	/*
 	 * Notification (with read and write rights, else MICA_ERR_NO_RIGHTS).
 	 * SET_ALARM: MR0 a counter value (CNTPCT, at <mica/counter.h>'s rate),
-	 * MR1 badge bits: once the counter reaches MR0 the notification is
+	 * MR1 badge bits (a badged capability's bits only, else
+	 * MICA_ERR_NO_RIGHTS): once the counter reaches MR0 the notification is
 	 * signalled with MR1, as if by a signal (a time already past: at once).
 	 * One alarm per notification: setting it replaces the one armed; MR0 0
 	 * disarms it. Deleting the notification disarms it too.

@@ -31,7 +31,7 @@ enum mica_object_type {
 #define MICA_SLOT_BITS	       6
 #define MICA_TCB_BITS	       11
 #define MICA_ENDPOINT_BITS     5
-#define MICA_NOTIFICATION_BITS 6
+#define MICA_NOTIFICATION_BITS 7
 #define MICA_REPLY_BITS	       5
 #define MICA_PAGE_BITS	       12
 #define MICA_LARGE_PAGE_BITS   21

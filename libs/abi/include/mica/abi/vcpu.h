@@ -87,7 +87,8 @@ enum mica_vcpu_reg {
 #define MICA_VCPU_TIMER_ACTIVE(t) (1u << (8u + (t)))
 
 /*
- * What the kernel counted of a vCPU since it was made, for exit statistics
+ * What the kernel counted of a vCPU since it was made or last unbound from
+ * its thread, for exit statistics
  * (MICA_VCPU_GET_STATS: MR0.. in this order). Exits that become messages
  * are counted as they are sent, with the counter ticks from the exit to
  * the answer that resumes the vCPU (the service time of the VMM or server,

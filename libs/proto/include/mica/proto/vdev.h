@@ -104,8 +104,8 @@ enum vdev_cap {
 #define VDEV_MSG_IRQ_LINE 1
 /*
  * Also through devices[i].irq_cap, as a Call with no words: the user asked
- * for the VM's exit statistics (the console's Ctrl-T). The VMM prints them
- * and answers label 0.
+ * for the VM's exit statistics (the console's Ctrl-T). The VMM prints them,
+ * at most once a second however often it is asked, and answers label 0.
  */
 #define VDEV_MSG_STATS 2
 
