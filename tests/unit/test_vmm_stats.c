@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -22,7 +23,7 @@ static void collect(void *ctx, const char *text)
 	(void)ctx;
 	assert_true(line_count < 2);
 	assert_true(strlen(text) < STATS_LINE_MAX);
-	strcpy(lines[line_count++], text);
+	snprintf(lines[line_count++], STATS_LINE_MAX, "%s", text);
 }
 
 static void test_counts_and_mean_times_read_as_the_kernel_gave_them(void **state)
@@ -40,10 +41,10 @@ static void test_counts_and_mean_times_read_as_the_kernel_gave_them(void **state
 	s[MICA_VCPU_STAT_IRQ] = 120;
 	s[MICA_VCPU_STAT_INJECTED] = 99;
 	/* 11 hypercalls of 3.2 us: 200 ticks of 16 ns each. */
-	s[MICA_VCPU_STAT_TICKS_HYPERCALL] = 11 * 200;
+	s[MICA_VCPU_STAT_TICKS_HYPERCALL] = UINT64_C(11) * 200;
 	/* 4000 MMIO exits of 1 ms each, 250 s in all: no overflow on the way. */
 	s[MICA_VCPU_STAT_TICKS_MMIO_SERVER] = 4000 * (HZ / 1000);
-	s[MICA_VCPU_STAT_TICKS_MMIO_VMM] = 6 * 3;
+	s[MICA_VCPU_STAT_TICKS_MMIO_VMM] = UINT64_C(6) * 3;
 	s[MICA_VCPU_STAT_TICKS_SYSREG] = 0;
 	stats_lines(3, s, HZ, collect, NULL);
 	assert_int_equal(line_count, 2);
