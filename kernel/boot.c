@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include <base/errors.h>
 #include <formats/archive.h>
 #include "bootmem.h"
 #include "boot.h"
@@ -237,9 +238,14 @@ enum mica_error boot_root_task(const struct boot_info *boot, unsigned tick_hz)
 	size_t free_count;
 	enum mica_error err;
 
+	if (boot->archive_size == 0) {
+		kprintf("mica: the image carries no boot archive (its header's image_size counts "
+			"none, or runs past RAM): pack one with mica_mkarchive --kernel\n");
+		return MICA_ERR_NOT_FOUND;
+	}
 	err = archive_check(archive, boot->archive_size);
 	if (err != MICA_OK) {
-		kprintf("mica: the boot archive is malformed (error %d)\n", err);
+		kprintf("mica: the boot archive is malformed (%s)\n", mica_error_text(err));
 		return err;
 	}
 	if (archive_find(archive, boot->archive_size, "root", &file) != MICA_OK) {
