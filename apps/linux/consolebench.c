@@ -11,21 +11,15 @@
  * so the ticks give the instructions the whole machine executed to move
  * those bytes: the guest's, and under Mica the kernel's and servers' too.
  *
- * A static program without a C library: the system calls are made here.
+ * A static program without a C library (linux_sys.h).
  */
 #include <base/fmt.h>
+
+#include "linux_sys.h"
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Linux's arm64 system-call numbers (include/uapi/asm-generic/unistd.h). */
-enum syscall_number {
-	SYS_IOCTL = 29,
-	SYS_OPENAT = 56,
-	SYS_WRITE = 64,
-	SYS_EXIT_GROUP = 94,
-};
 
 #define AT_FDCWD  (-100)
 #define O_WRONLY  01
@@ -34,48 +28,27 @@ enum syscall_number {
 #define LINE_SIZE 64u
 #define CHUNK_MAX 4096u
 
-static long syscall3(long nr, long a, long b, long c)
-{
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-
-	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
-	return x0;
-}
-
-static long syscall4(long nr, long a, long b, long c, long d)
-{
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-
-	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
-	return x0;
-}
-
+/* Prints "mica-guest: consolebench: " and fmt. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
-	char line[160];
 	va_list ap;
-	size_t n;
 
 	va_start(ap, fmt);
-	n = (size_t)fmt_vsnprintf(line, sizeof(line), fmt, ap);
+	linux_print_line("mica-guest: consolebench: ", fmt, ap);
 	va_end(ap);
-	if (n >= sizeof(line))
-		n = sizeof(line) - 1;
-	(void)syscall3(SYS_WRITE, 1, (long)line, (long)n);
 }
 
-static __attribute__((noreturn)) void leave(int status)
+/* Prints "FAIL mica-guest: consolebench: " and fmt, and ends with status. */
+static _Noreturn void fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static _Noreturn void fail(int status, const char *fmt, ...)
 {
-	(void)syscall3(SYS_EXIT_GROUP, status, 0, 0);
-	for (;;)
-		;
+	va_list ap;
+
+	va_start(ap, fmt);
+	linux_print_line("FAIL mica-guest: consolebench: ", fmt, ap);
+	va_end(ap);
+	linux_exit(status);
 }
 
 static uint64_t counter(void)
@@ -124,32 +97,25 @@ void cmain(const long *sp)
 			chunk = parse(argv[3]);
 	}
 	if (bytes == 0 || chunk == 0 || chunk > CHUNK_MAX) {
-		say("FAIL mica-guest: consolebench: usage: consolebench DEVICE BYTES [CHUNK]\n");
-		leave(2);
+		fail(2, "usage: consolebench DEVICE BYTES [CHUNK]");
 	}
-	fd = syscall4(SYS_OPENAT, AT_FDCWD, (long)argv[1], O_WRONLY | O_NOCTTY, 0);
-	if (fd < 0) {
-		say("FAIL mica-guest: consolebench: cannot open %s (error %ld)\n", argv[1], -fd);
-		leave(1);
-	}
+	fd = linux_syscall(SYS_OPENAT, AT_FDCWD, (long)argv[1], O_WRONLY | O_NOCTTY, 0, 0);
+	if (fd < 0)
+		fail(1, "cannot open %s (error %ld)", argv[1], -fd);
 	for (unsigned i = 0; i < CHUNK_MAX; i++)
 		text[i] = i % LINE_SIZE == LINE_SIZE - 1 ? '\n' : (char)('a' + i % 26);
 	start = counter();
 	for (uint64_t sent = 0; sent < bytes;) {
 		uint64_t n = bytes - sent < chunk ? bytes - sent : chunk;
-		long done = syscall3(SYS_WRITE, fd, (long)text, (long)n);
+		long done = linux_syscall(SYS_WRITE, fd, (long)text, (long)n, 0, 0);
 
-		if (done <= 0) {
-			say("FAIL mica-guest: consolebench: write to %s failed (%ld)\n", argv[1],
-			    done);
-			leave(1);
-		}
+		if (done <= 0)
+			fail(1, "write to %s failed (%ld)", argv[1], done);
 		sent += (uint64_t)done;
 	}
-	(void)syscall3(SYS_IOCTL, fd, TCSBRK, 1);
+	(void)linux_syscall(SYS_IOCTL, fd, TCSBRK, 1, 0, 0);
 	ticks = counter() - start;
-	say("mica-guest: consolebench: %s %llu bytes in %llu %llu ticks at %llu Hz\n", argv[1],
-	    (unsigned long long)bytes, (unsigned long long)chunk, (unsigned long long)ticks,
-	    (unsigned long long)counter_hz());
-	leave(0);
+	say("%s %llu bytes in %llu %llu ticks at %llu Hz", argv[1], (unsigned long long)bytes,
+	    (unsigned long long)chunk, (unsigned long long)ticks, (unsigned long long)counter_hz());
+	linux_exit(0);
 }

@@ -24,20 +24,12 @@
  */
 #include <base/fmt.h>
 
+#include "linux_sys.h"
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Linux's arm64 system-call numbers (include/uapi/asm-generic/unistd.h). */
-enum syscall_number {
-	SYS_WRITE = 64,
-	SYS_EXIT_GROUP = 94,
-	SYS_PTRACE = 117,
-	SYS_KILL = 129,
-	SYS_CLONE = 220,
-	SYS_WAIT4 = 260,
-};
 
 /* The ptrace requests used (include/uapi/linux/ptrace.h). */
 enum ptrace_request {
@@ -187,55 +179,10 @@ enum child_exit {
 	CHILD_STORE_LOST = 4,
 };
 
-/*
- * A Linux system call: its number in x8, up to five arguments from x0, the
- * result in x0 (a negative errno on failure); nothing else changes.
- */
-static long syscall5(long number, long a0, long a1, long a2, long a3, long a4)
-{
-	register long x8 __asm__("x8") = number;
-	register long x0 __asm__("x0") = a0;
-	register long x1 __asm__("x1") = a1;
-	register long x2 __asm__("x2") = a2;
-	register long x3 __asm__("x3") = a3;
-	register long x4 __asm__("x4") = a4;
-
-	__asm__ volatile("svc #0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4)
-			 : "memory");
-	return x0;
-}
-
-static _Noreturn void sys_exit(int status)
-{
-	syscall5(SYS_EXIT_GROUP, status, 0, 0, 0, 0);
-	__builtin_unreachable();
-}
-
 /* The raw system call: 0 or a negative errno, never PTRACE_PEEK's data. */
 static long sys_ptrace(long request, int pid, uintptr_t addr, void *data)
 {
-	return syscall5(SYS_PTRACE, request, pid, (long)addr, (long)data, 0);
-}
-
-/*
- * Writes one line: lead, then fmt formatted, then a newline, in one
- * write() so that it is not split by the kernel's own messages. A line
- * too long for the buffer is cut short.
- */
-static void print_line(const char *lead, const char *fmt, va_list ap)
-{
-	char line[256];
-	size_t len = (size_t)fmt_snprintf(line, sizeof(line), "%s", lead);
-	int more = fmt_vsnprintf(line + len, sizeof(line) - len, fmt, ap);
-
-	len += (size_t)more;
-	if (len > sizeof(line) - 1) {
-		len = sizeof(line) - 1;
-	}
-	line[len] = '\n';
-	syscall5(SYS_WRITE, 1, (long)line, (long)len + 1, 0, 0);
+	return linux_syscall(SYS_PTRACE, request, pid, (long)addr, (long)data, 0);
 }
 
 /* Prints "mica-guest: hwdebug: " and fmt. */
@@ -245,7 +192,7 @@ static void say(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	print_line("mica-guest: hwdebug: ", fmt, ap);
+	linux_print_line("mica-guest: hwdebug: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -256,7 +203,7 @@ static bool fail(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	print_line("FAIL mica-guest: hwdebug: ", fmt, ap);
+	linux_print_line("FAIL mica-guest: hwdebug: ", fmt, ap);
 	va_end(ap);
 	return false;
 }
@@ -269,12 +216,12 @@ static bool fail(const char *fmt, ...)
 static _Noreturn void child_main(void)
 {
 	if (sys_ptrace(PTRACE_TRACEME, 0, 0, NULL) != 0) {
-		sys_exit(CHILD_TRACEME_FAILED);
+		linux_exit(CHILD_TRACEME_FAILED);
 	}
 	hwdebug_stop_and_step();
 	hwdebug_breakpoint_target();
 	hwdebug_store(&watched, WATCHED_VALUE);
-	sys_exit(watched == WATCHED_VALUE ? CHILD_OK : CHILD_STORE_LOST);
+	linux_exit(watched == WATCHED_VALUE ? CHILD_OK : CHILD_STORE_LOST);
 }
 
 /* A traced child, and whether it has been waited for after it ended. */
@@ -324,7 +271,7 @@ static void describe_status(int status, char *buf, size_t size)
 /* Waits for the child to change state; what names the wait in a failure. */
 static bool wait_child(struct child *c, int *status, const char *what)
 {
-	long ret = syscall5(SYS_WAIT4, c->pid, (long)status, 0, 0, 0);
+	long ret = linux_syscall(SYS_WAIT4, c->pid, (long)status, 0, 0, 0);
 
 	if (ret != c->pid) {
 		return fail("%s: wait4 returned %ld", what, ret);
@@ -412,7 +359,7 @@ static bool start_child(struct child *c, const char *what)
 	struct user_regs regs = {0};
 	char how[64];
 	int status = 0;
-	long pid = syscall5(SYS_CLONE, LINUX_SIGCHLD, 0, 0, 0, 0);
+	long pid = linux_syscall(SYS_CLONE, LINUX_SIGCHLD, 0, 0, 0, 0);
 
 	if (pid < 0) {
 		return fail("%s: clone: error %ld", what, pid);
@@ -446,7 +393,7 @@ static void end_child(struct child *c)
 	int status = 0;
 
 	while (!c->is_reaped) {
-		syscall5(SYS_KILL, c->pid, LINUX_SIGKILL, 0, 0, 0);
+		linux_syscall(SYS_KILL, c->pid, LINUX_SIGKILL, 0, 0, 0);
 		if (!wait_child(c, &status, "ending the child")) {
 			return;
 		}

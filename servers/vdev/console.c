@@ -83,11 +83,7 @@ static void put(struct vdev_console *c, unsigned member, const uint8_t *bytes, s
 {
 	struct vdev_console_input *q = c->queues[member];
 
-	for (size_t i = 0; i < len; i++) {
-		if (q->count == VDEV_CONSOLE_INPUT_SIZE) {
-			c->dropped++;
-			continue;
-		}
+	for (size_t i = 0; i < len && q->count < VDEV_CONSOLE_INPUT_SIZE; i++) {
 		q->bytes[(q->head + q->count) % VDEV_CONSOLE_INPUT_SIZE] = bytes[i];
 		q->count++;
 	}
@@ -196,7 +192,6 @@ void vdev_console_timer(struct vdev_console *c, struct vdev_device *d)
 		vdev_timer_set(d, vdev_clock_ns() + VDEV_CONSOLE_STALL_NS);
 		return;
 	}
-	c->dropped += q->count;
 	if (!has_logged) {
 		has_logged = true;
 		printf("vdev %s: %s's console read less than %u bytes in 2 s: dropped %u bytes "
@@ -206,4 +201,9 @@ void vdev_console_timer(struct vdev_console *c, struct vdev_device *d)
 	}
 	q->count = 0;
 	pull(c);
+	if (c->is_held) {
+		/* Full again from the backlog: the next wait is timed anew. */
+		c->taken_before = c->taken;
+		vdev_timer_set(d, vdev_clock_ns() + VDEV_CONSOLE_STALL_NS);
+	}
 }

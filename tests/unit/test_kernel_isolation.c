@@ -251,6 +251,18 @@ static void test_set_space_refuses_a_vspace_for_a_vcpu_thread_that_may_run(void 
  * Item 3 and 9: a thread whose VCPU is deleted stops and is a host thread
  * from then on, at EL0; the VCPU, bound again, starts from reset.
  */
+/* What VCPU GetStats answers the caller for the VCPU in slot vcpu. */
+static const uint64_t *stats_of(struct tcb *caller, unsigned vcpu)
+{
+	static struct invocation inv;
+
+	inv = (struct invocation){
+		.caller = caller, .slot = slot(vcpu), .label = MICA_VCPU_GET_STATS};
+	assert_int_equal(invoke(&inv), MICA_OK);
+	assert_int_equal(inv.result_count, MICA_VCPU_STAT_COUNT);
+	return inv.result;
+}
+
 static void test_unbinding_leaves_a_host_thread_and_a_vcpu_with_nothing_of_its_guest(void **state)
 {
 	struct tcb *root = make_thread(200);
@@ -293,11 +305,15 @@ static void test_unbinding_leaves_a_host_thread_and_a_vcpu_with_nothing_of_its_g
 	assert_int_equal(call(root, tcb_slot(t2), MICA_TCB_BIND_VCPU, NULL, 0, &vcpu, 1), MICA_OK);
 	assert_int_equal(call(root, SLOT_C, MICA_VCPU_WRITE_REG, write, 2, NULL, 0), MICA_OK);
 	assert_int_equal(call(root, SLOT_C, MICA_VCPU_INJECT_IRQ, irq, 3, NULL, 0), MICA_OK);
+	assert_int_equal(stats_of(root, SLOT_C)[MICA_VCPU_STAT_INJECTED], 1);
 	slot_delete(slot(tcb_slot(t2)));
 	assert_null(v->tcb);
 	assert_int_equal(v->arch.reg[MICA_VCPU_REG_TPIDR_EL1], 0);
 	assert_int_equal(v->vgic.count, 0);
 	assert_false(vgic_has_pending(v));
+	/* Nor its exit statistics: the next VMM to bind it reads none of the last guest's. */
+	for (unsigned i = 0; i < MICA_VCPU_STAT_COUNT; i++)
+		assert_int_equal(stats_of(root, SLOT_C)[i], 0);
 }
 
 /*

@@ -18,7 +18,7 @@
  * queue moves on as the guest reads. A guest that reads less than half a
  * queue's worth in each VDEV_CONSOLE_STALL_NS while the console waits for
  * it does not hold up the console for ever, nor does one that reads a byte
- * now and then: what waits for it is dropped (counted, and said once), and
+ * now and then: what waits for it is dropped (and said, the first time), and
  * reading goes on, Ctrl-] too. A server that crashes while it hands input
  * to its guest may hand the same bytes again once restarted (the guest's
  * side is recoverable state, the queue's head moves after it); and bytes
@@ -66,7 +66,6 @@ struct vdev_console {
 	bool is_held;	       /* The UART is not read: the focus console's queue is full. */
 	uint64_t taken;	       /* Bytes the focus guests have taken, for the stall check. */
 	uint64_t taken_before; /* taken when the stall timer was last set. */
-	uint64_t dropped;      /* Bytes dropped for guests that read too little. */
 };
 
 /* Set c up for server s's UART, with input going to input. */

@@ -1,0 +1,41 @@
+/* Linux system calls for the guest's own programs (linux_sys.h). */
+#include "linux_sys.h"
+
+#include <base/fmt.h>
+
+#include <stddef.h>
+
+long linux_syscall(long number, long a0, long a1, long a2, long a3, long a4)
+{
+	register long x8 __asm__("x8") = number;
+	register long x0 __asm__("x0") = a0;
+	register long x1 __asm__("x1") = a1;
+	register long x2 __asm__("x2") = a2;
+	register long x3 __asm__("x3") = a3;
+	register long x4 __asm__("x4") = a4;
+
+	__asm__ volatile("svc #0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4)
+			 : "memory");
+	return x0;
+}
+
+_Noreturn void linux_exit(int status)
+{
+	linux_syscall(SYS_EXIT_GROUP, status, 0, 0, 0, 0);
+	__builtin_unreachable();
+}
+
+void linux_print_line(const char *lead, const char *fmt, va_list ap)
+{
+	char line[256];
+	size_t len = (size_t)fmt_snprintf(line, sizeof(line), "%s", lead);
+	int more = fmt_vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+
+	len += (size_t)more;
+	if (len > sizeof(line) - 1)
+		len = sizeof(line) - 1;
+	line[len] = '\n';
+	linux_syscall(SYS_WRITE, 1, (long)line, (long)len + 1, 0, 0);
+}

@@ -1,0 +1,39 @@
+/*
+ * What the Linux guest's own static programs (hwdebug, consolebench) need
+ * of Linux without a C library: its arm64 system calls, and a line of
+ * output in one write().
+ */
+#ifndef MICA_APPS_LINUX_SYS_H
+#define MICA_APPS_LINUX_SYS_H
+
+#include <stdarg.h>
+
+/* Linux's arm64 system-call numbers (include/uapi/asm-generic/unistd.h). */
+enum linux_syscall_number {
+	SYS_IOCTL = 29,
+	SYS_OPENAT = 56,
+	SYS_WRITE = 64,
+	SYS_EXIT_GROUP = 94,
+	SYS_PTRACE = 117,
+	SYS_KILL = 129,
+	SYS_CLONE = 220,
+	SYS_WAIT4 = 260,
+};
+
+/*
+ * A Linux system call: its number in x8, up to five arguments from x0, the
+ * result in x0 (a negative errno on failure); nothing else changes.
+ */
+long linux_syscall(long number, long a0, long a1, long a2, long a3, long a4);
+
+/* The process ends with status. */
+_Noreturn void linux_exit(int status);
+
+/*
+ * Writes one line to standard output: lead, then fmt formatted, then a
+ * newline, in one write() so that it is not split by the kernel's own
+ * messages. A line too long for the buffer is cut short.
+ */
+void linux_print_line(const char *lead, const char *fmt, va_list ap);
+
+#endif
