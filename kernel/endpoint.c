@@ -12,6 +12,7 @@
 #include "cnode.h"
 #include "ipc.h"
 #include "vcpu.h"
+#include "virq.h"
 
 #include <mica/abi/context.h>
 #include <mica/abi/exit.h>
@@ -396,6 +397,10 @@ void notification_signal(struct notification *n, uint64_t badge)
 {
 	struct tcb *b = n->bound;
 
+	if (n->virq_vcpu != NULL) {
+		virq_signal(n, badge);
+		return;
+	}
 	if (n->queue.head != NULL) {
 		struct tcb *w = n->queue.head;
 
@@ -428,6 +433,11 @@ void notification_signal(struct notification *n, uint64_t badge)
  */
 void notification_wait(struct tcb *t, struct notification *n, bool blocking)
 {
+	if (n->virq_vcpu != NULL) {
+		/* Its signals go to a vCPU (virq.h): nobody else may wait for them. */
+		ipc_set_result(t, MICA_ERR_ILLEGAL_OPERATION, 0, 0);
+		return;
+	}
 	if (n->pending) {
 		ipc_set_result(t, MICA_OK, n->word, 0);
 		n->word = 0;

@@ -13,6 +13,7 @@
 #include "irq.h"
 #include "untyped.h"
 #include "vcpu.h"
+#include "virq.h"
 #include "vm.h"
 #include "vspace.h"
 
@@ -310,12 +311,31 @@ static enum mica_error invoke_notification(struct invocation *inv)
 {
 	struct notification *n = (struct notification *)inv->slot->cap.object;
 	uint64_t badge = inv->slot->cap.data;
+	struct slot *vcpu;
+	enum mica_error err;
 
-	if (inv->label != MICA_NOTIFICATION_SET_ALARM)
+	if (inv->label != MICA_NOTIFICATION_SET_ALARM && inv->label != MICA_NOTIFICATION_BIND_VIRQ &&
+	    inv->label != MICA_NOTIFICATION_UNBIND_VIRQ)
 		return MICA_ERR_ILLEGAL_OPERATION;
 	if ((inv->slot->cap.rights & (MICA_RIGHT_READ | MICA_RIGHT_WRITE)) !=
-		    (MICA_RIGHT_READ | MICA_RIGHT_WRITE) ||
-	    (badge != 0 && (inv->arg[1] & ~badge) != 0))
+	    (MICA_RIGHT_READ | MICA_RIGHT_WRITE))
+		return MICA_ERR_NO_RIGHTS;
+	if (inv->label == MICA_NOTIFICATION_UNBIND_VIRQ) {
+		if (n->virq_vcpu == NULL)
+			return MICA_ERR_NOT_FOUND;
+		virq_unbind(n);
+		return MICA_OK;
+	}
+	if (inv->label == MICA_NOTIFICATION_BIND_VIRQ) {
+		if (inv->length < 3)
+			return MICA_ERR_TRUNCATED;
+		err = invoke_extra_cap(inv, 0, MICA_OBJ_VCPU, &vcpu);
+		if (err != MICA_OK)
+			return err;
+		return virq_bind(n, (struct vcpu *)vcpu->cap.object, inv->arg[0], inv->arg[1],
+				 inv->arg[2]);
+	}
+	if (badge != 0 && (inv->arg[1] & ~badge) != 0)
 		return MICA_ERR_NO_RIGHTS;
 	if (inv->arg[0] == 0)
 		alarm_cancel(n);

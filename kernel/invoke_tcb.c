@@ -191,7 +191,8 @@ enum mica_error invoke_tcb(struct invocation *inv)
 		if (!(ntfn->cap.rights & MICA_RIGHT_READ))
 			return MICA_ERR_NO_RIGHTS;
 		if (t->bound_notification != NULL ||
-		    ((struct notification *)ntfn->cap.object)->bound != NULL)
+		    ((struct notification *)ntfn->cap.object)->bound != NULL ||
+		    ((struct notification *)ntfn->cap.object)->virq_vcpu != NULL)
 			return MICA_ERR_ILLEGAL_OPERATION;
 		notification_bind((struct notification *)ntfn->cap.object, t);
 		return MICA_OK;

@@ -12,6 +12,7 @@
 #include "sched.h"
 #include "smp.h"
 #include "vcpu.h"
+#include "virq.h"
 #include "vm.h"
 
 #include <mica/abi/exit.h>
@@ -103,6 +104,7 @@ void vcpu_unbind(struct vcpu *v)
 	if (t == NULL)
 		return;
 	thread_suspend(t);
+	virq_forget_vcpu(v); /* The next VMM binds its own. */
 	v->state = (uint8_t)vcpu_next_state(vcpu_state(v), VCPU_OP_UNBIND);
 	t->vcpu = NULL;
 	v->tcb = NULL;
@@ -117,6 +119,7 @@ void vcpu_unbind(struct vcpu *v)
 void vcpu_destroy(struct vcpu *v)
 {
 	vcpu_unbind(v);
+	virq_forget_vcpu(v);
 	irq_forget_vcpu(v);
 	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++)
 		if (sched_cpus[cpu].loaded_vcpu == v)

@@ -158,7 +158,7 @@ enum mica_error vgic_inject(struct vcpu *v, unsigned intid, unsigned priority, u
 		return MICA_ERR_INVALID_ARGUMENT;
 	/* From a VMM's invocation: it goes on serving, the vCPU runs next. */
 	return add(v, (struct vgic_irq){(uint16_t)intid, (uint8_t)priority, (uint8_t)flags},
-		   VGIC_QUEUE_CAPACITY - VGIC_HW_LINES, true);
+		   VGIC_VMM_ENTRIES, true);
 }
 
 /* The vCPU bound as SGI target n, if it takes SGI intid and has room for it. */
@@ -169,7 +169,7 @@ static struct vcpu *sgi_target(const struct vm *vm, unsigned n, unsigned intid)
 
 	if (c->type != MICA_OBJ_VCPU || !(v->sgi_enabled & (1u << intid)))
 		return NULL;
-	if (v->vgic.count >= VGIC_QUEUE_CAPACITY - VGIC_HW_LINES && queue_find(&v->vgic, intid) < 0)
+	if (v->vgic.count >= VGIC_VMM_ENTRIES && queue_find(&v->vgic, intid) < 0)
 		return NULL;
 	return v;
 }
@@ -186,9 +186,15 @@ bool vgic_send_sgi(const struct vm *vm, unsigned intid, uint32_t targets)
 
 		/* Room was checked: add() cannot fail. */
 		(void)add(v, (struct vgic_irq){(uint16_t)intid, v->sgi_priority[intid], 0},
-			  VGIC_QUEUE_CAPACITY - VGIC_HW_LINES, false);
+			  VGIC_VMM_ENTRIES, false);
 	}
 	return true;
+}
+
+bool vgic_inject_bound(struct vcpu *v, unsigned intid, unsigned priority)
+{
+	return add(v, (struct vgic_irq){(uint16_t)intid, (uint8_t)priority, 0},
+		   VGIC_QUEUE_CAPACITY - VGIC_HW_LINES, false) == MICA_OK;
 }
 
 /* Interrupts behind a masked line take the reserved entries; one always fits. */

@@ -442,19 +442,24 @@ static void bench_virtual_ipi(const struct mica_boot_info *info, bool routed)
  * first instruction of the guest's handler (tests/guests/bench_virq.c). The
  * guest, of higher priority, waits in WFI; the injection wakes it and it
  * runs at once. It reports its handler's entry count with its next
- * hypercall.
+ * hypercall. by_line: the interrupt comes instead from a signal of a
+ * notification bound to it (MICA_NOTIFICATION_BIND_VIRQ), as a device
+ * server raises a virtio device's line.
  */
-static void bench_virq_inject(const struct mica_boot_info *info)
+static void bench_virq_inject(const struct mica_boot_info *info, bool by_line)
 {
 	uint64_t vm = make(MICA_OBJ_VM, 0);
 	uint64_t vcpu = make(MICA_OBJ_VCPU, 0);
 	uint64_t tcb = make(MICA_OBJ_TCB, 0);
 	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
 	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
+	uint64_t line = by_line ? make(MICA_OBJ_NOTIFICATION, 0) : 0;
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
 	struct mica_msg m;
 
-	if (!start_guest(info, "guest_virq", vm, vcpu, tcb, vmm_ep, 150)) {
+	if (!start_guest(info, "guest_virq", vm, vcpu, tcb, vmm_ep, 150) ||
+	    (by_line && mica_notification_bind_virq(line, vcpu, GUEST_SPI, 0x80,
+						    MICA_VIRQ_BIND_ENABLED) != MICA_OK)) {
 		printf("FAIL bench: cannot build the interrupt benchmark guest\n");
 		return;
 	}
@@ -465,7 +470,10 @@ static void bench_virq_inject(const struct mica_boot_info *info)
 
 		(void)mica_send(vmm_reply, mica_msg_info(0, 0, 0), mr); /* It runs to its WFI. */
 		t0 = counter();
-		(void)mica_vcpu_inject_irq(vcpu, GUEST_SPI, 0x80, 0);
+		if (by_line)
+			(void)mica_signal(line);
+		else
+			(void)mica_vcpu_inject_irq(vcpu, GUEST_SPI, 0x80, 0);
 		m = mica_recv(vmm_ep, vmm_reply, mr);
 		if (i >= 0)
 			samples[i] = mr[1] - t0 - overhead;
@@ -475,7 +483,7 @@ static void bench_virq_inject(const struct mica_boot_info *info)
 		       (unsigned long long)mica_msg_label(m.info));
 		return;
 	}
-	report("virq_inject_to_guest_handler");
+	report(by_line ? "virq_line_signal_to_guest_handler" : "virq_inject_to_guest_handler");
 	(void)mica_tcb_suspend(tcb);
 }
 
@@ -609,7 +617,8 @@ int main(void)
 	bench_call_cross_as();
 	bench_signal();
 	bench_guest_exits(info, false);
-	bench_virq_inject(info);
+	bench_virq_inject(info, false);
+	bench_virq_inject(info, true);
 	bench_vm_switch(info);
 	printf("FINISHED\n");
 	return 0;

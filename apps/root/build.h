@@ -54,6 +54,12 @@ enum mica_error map_ram(struct system *s, const struct vm_rt *v, struct process 
 /* vms.c: VM index's identity-mapped RAM (before anything else takes it), then its objects. */
 enum mica_error make_identity_ram(struct system *s, unsigned index);
 enum mica_error make_vm_objects(struct system *s, unsigned index);
+/*
+ * Device d of VM index's line notification (VDEV_KIND_EDGE_LINE), made on
+ * first use and kept for the VMM and every instance of the server; 0 if it
+ * cannot be made.
+ */
+uint64_t device_line(struct system *s, unsigned index, unsigned d);
 
 /* servers.c: plan server index's boot page, make the console's UART, start it. */
 enum mica_error plan_server(struct system *s, unsigned index);

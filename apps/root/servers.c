@@ -144,6 +144,9 @@ enum mica_error plan_server(struct system *s, unsigned index)
 			bd->intid = dev->intid;
 			bd->vm_index = v;
 			bd->irq_cap = dev->intid ? VDEV_CAP_DEVICE_FIRST + b->device_count : 0;
+			bd->line_cap = dev->intid && (kind->flags & VDEV_KIND_EDGE_LINE) != 0
+					       ? VDEV_CAP_LINE_FIRST + b->device_count
+					       : 0;
 			if ((kind->flags & VDEV_KIND_GUEST_RAM) != 0 && vm->region_count > 1) {
 				/* Its guest would put buffers where the server cannot see them. */
 				printf("root: /vms/%s/devices/%s: its server reaches guest memory "
@@ -238,6 +241,13 @@ enum mica_error start_server(struct system *s, unsigned index)
 		if (bd->irq_cap != 0)
 			err = process_mint_cap(p, bd->irq_cap, v->ep, RW | MICA_RIGHT_GRANT_REPLY,
 					       VMM_BADGE_DEVICE | d);
+		if (err == MICA_OK && bd->line_cap != 0) {
+			uint64_t line = device_line(s, bd->vm_index, d);
+
+			/* Write only: it may raise the line, not rebind it. */
+			err = line ? process_copy_cap(p, bd->line_cap, line, MICA_RIGHT_WRITE)
+				   : MICA_ERR_NOT_ENOUGH_MEMORY;
+		}
 		if (err == MICA_OK && bd->ram_size != 0)
 			err = map_ram(s, v, p, bd->ram_va, NULL, sv->mapped, &sv->mapped_count,
 				      sizeof(sv->mapped) / sizeof(sv->mapped[0]));

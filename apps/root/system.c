@@ -401,6 +401,12 @@ static enum mica_error start_vmm(struct system *s, unsigned index, const void *d
 		err = process_mint_cap(p, VMM_CAP_DEVICE(d), sv->ep, RW | MICA_RIGHT_GRANT_REPLY,
 				       VDEV_BADGE_DEVICE | server_index_of[index][d]);
 		v->boot.device_has_server[d] = err == MICA_OK;
+		if (err == MICA_OK && sv->boot.devices[server_index_of[index][d]].line_cap != 0) {
+			uint64_t line = device_line(s, index, d);
+
+			err = line ? process_copy_cap(p, VMM_CAP_LINE(d), line, MICA_RIGHTS_ALL)
+				   : MICA_ERR_NOT_ENOUGH_MEMORY;
+		}
 	}
 	for (unsigned i = 0; err == MICA_OK && i < v->desc->passthrough_count; i++) {
 		uint64_t intid = v->desc->passthrough[i].intid;

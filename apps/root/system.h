@@ -45,6 +45,8 @@ struct vm_rt {
 	uint64_t vm, ep;
 	uint64_t vcpus[SYSDESC_VCPU_MAX];
 	uint64_t tcbs[SYSDESC_VCPU_MAX];
+	/* Each device's line notification (VDEV_KIND_EDGE_LINE), made once; 0: none yet. */
+	uint64_t lines[SYSDESC_DEVICE_MAX];
 	struct vmm_boot boot;
 	struct process vmm;
 	bool is_running;

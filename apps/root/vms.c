@@ -210,6 +210,15 @@ static enum mica_error make_passthrough(struct system *s, const struct vm_rt *v)
 	return MICA_OK;
 }
 
+uint64_t device_line(struct system *s, unsigned index, unsigned d)
+{
+	struct vm_rt *v = &s->vms[index];
+
+	if (v->lines[d] == 0)
+		v->lines[d] = alloc_object(MICA_OBJ_NOTIFICATION, 0);
+	return v->lines[d];
+}
+
 /* VM index's objects, its allocated RAM, and all its RAM and passthrough regions mapped. */
 enum mica_error make_vm_objects(struct system *s, unsigned index)
 {

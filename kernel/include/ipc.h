@@ -35,6 +35,11 @@ struct notification {
 	uint64_t alarm_bits;
 	/* Its place in the heap of armed alarms: first child, next sibling, and prev. */
 	struct notification *alarm_child, *alarm_sibling, *alarm_prev;
+	/* The vCPU whose virtual interrupt it raises (virq.h), or NULL, and how. */
+	struct vcpu *virq_vcpu;
+	uint16_t virq_intid;
+	uint8_t virq_priority;
+	bool virq_enabled;
 };
 
 struct reply {

@@ -50,6 +50,8 @@ struct vcpu {
 	/* MICA_VCPU_SET_SGI: the SGIs it takes straight from the sender (bit n: SGI n). */
 	uint16_t sgi_enabled;
 	uint8_t sgi_priority[VGIC_SGI_COUNT];
+	/* The notifications bound to its virtual interrupts (virq.h); NULL: a free entry. */
+	struct notification *virq_bound[VGIC_BOUND_LINES];
 	/* Exit statistics (enum mica_vcpu_stat): the exit in hand's kind and when it was sent. */
 	uint64_t stats[MICA_VCPU_STAT_COUNT];
 	uint64_t exit_at;

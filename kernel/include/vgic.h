@@ -22,13 +22,16 @@
 #define VGIC_INTID_COUNT    1020 /* Virtual SGIs, PPIs and SPIs: 0..1019. */
 #define VGIC_SGI_COUNT	    16	 /* INTIDs 0..15. */
 #define VGIC_MAX_LRS	    16	 /* The architecture's most list registers. */
-#define VGIC_QUEUE_CAPACITY 32
+#define VGIC_QUEUE_CAPACITY 48
 /*
  * Queue entries kept for interrupts backed by a physical line (the
- * guest's timer and passthrough lines, each at most once), so that one
- * never finds the queue full: the VMM may fill only the rest.
+ * guest's timer and passthrough lines, each at most once), and for those
+ * of notifications bound to the vCPU (virq.h), so that none finds the
+ * queue full: the VMM and SGIs fill only the rest.
  */
-#define VGIC_HW_LINES 8
+#define VGIC_HW_LINES	 8
+#define VGIC_BOUND_LINES 16
+#define VGIC_VMM_ENTRIES (VGIC_QUEUE_CAPACITY - VGIC_HW_LINES - VGIC_BOUND_LINES)
 
 /* The guest's timers, whose PPIs the kernel delivers itself (bit n of timers_masked: timer n). */
 enum vgic_timer {
@@ -127,6 +130,13 @@ void vgic_reset(struct vcpu *v);
 
 /* Withdraw intid from v if the guest has not acknowledged it yet. */
 void vgic_clear(struct vcpu *v, unsigned intid);
+
+/*
+ * A notification bound to v signalled intid (virq.h): pending at priority.
+ * False if the queue had no room, which cannot happen while v has at most
+ * VGIC_BOUND_LINES INTIDs bound.
+ */
+MUST_CHECK bool vgic_inject_bound(struct vcpu *v, unsigned intid, unsigned priority);
 
 /* A physical line passed through to v fired (it is masked now). */
 void vgic_inject_passthrough(struct vcpu *v, unsigned intid, unsigned priority);

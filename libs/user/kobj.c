@@ -278,6 +278,19 @@ enum mica_error mica_notification_set_alarm(uint64_t ntfn, uint64_t at, uint64_t
 	return INVOKE0(ntfn, MICA_NOTIFICATION_SET_ALARM, at, bits);
 }
 
+enum mica_error mica_notification_bind_virq(uint64_t ntfn, uint64_t vcpu, unsigned intid,
+					    unsigned priority, unsigned flags)
+{
+	const uint64_t caps[] = {vcpu};
+
+	return INVOKE(ntfn, MICA_NOTIFICATION_BIND_VIRQ, caps, intid, priority, flags);
+}
+
+enum mica_error mica_notification_unbind_virq(uint64_t ntfn)
+{
+	return INVOKE0(ntfn, MICA_NOTIFICATION_UNBIND_VIRQ, 0);
+}
+
 enum mica_error mica_vcpu_set_entry(uint64_t vcpu, uint64_t pc, uint64_t x0)
 {
 	return INVOKE0(vcpu, MICA_VCPU_SET_ENTRY, pc, x0);

@@ -7,14 +7,25 @@
 #include <mica/print.h>
 #include <mica/sys.h>
 
+/* Out with the output gathered for the kernel's debug write. */
+static void flush_out(struct vdev_console *c)
+{
+	if (c->out_len != 0)
+		(void)sys_debug_write(c->out, c->out_len);
+	c->out_len = 0;
+}
+
 static void emit(void *ctx, uint8_t ch)
 {
-	const struct vdev_console *c = ctx;
+	struct vdev_console *c = ctx;
 
-	if (c->uart_va != 0)
+	if (c->uart_va != 0) {
 		vdev_uart_putc(c->uart_va, ch);
-	else
-		(void)sys_debug_write(&ch, 1);
+		return;
+	}
+	c->out[c->out_len++] = ch;
+	if (c->out_len == sizeof(c->out))
+		flush_out(c);
 }
 
 void vdev_console_init(struct vdev_console *c, const struct vdev_server *s,
@@ -55,6 +66,7 @@ void vdev_console_output(struct vdev_console *c, const struct vdev_device *d, co
 {
 	if (d->index < VDEV_MAX_DEVICES && c->member_of[d->index] >= 0)
 		conmux_output(&c->mux, (unsigned)c->member_of[d->index], buf, len);
+	flush_out(c);
 }
 
 /* Hand member's guest what waits for it, as much as it takes. */
@@ -164,6 +176,7 @@ void vdev_console_notified(struct vdev_console *c, uint64_t bits)
 	for (unsigned i = 0; i < c->mux.count; i++)
 		if (c->members[i]->is_vm_ended)
 			conmux_end(&c->mux, i);
+	flush_out(c);
 	if (c->uart_va == 0)
 		return;
 	if ((bits & VDEV_NTFN_UART) != 0 || c->is_held)

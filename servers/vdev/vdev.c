@@ -12,11 +12,19 @@
 #include <mica/print.h>
 #include <mica/sys.h>
 
-/* A Call to the device's VMM: VDEV_MSG_IRQ_LINE, MR0 the level. */
+/*
+ * The device's line changed: an edge-triggered one (VDEV_KIND_EDGE_LINE)
+ * signals the kernel on the way up and says nothing on the way down; any
+ * other is a Call to the device's VMM, VDEV_MSG_IRQ_LINE with the level.
+ */
 static enum mica_error send_line(struct vdev_device *d, bool level)
 {
 	uint64_t mr[MICA_MSG_REGISTERS] = {level ? 1u : 0u, 0, 0, 0};
-	struct mica_msg m = mica_call(d->boot->irq_cap, mica_msg_info(VDEV_MSG_IRQ_LINE, 0, 1), mr);
+	struct mica_msg m;
+
+	if (d->boot->line_cap != 0)
+		return level ? mica_signal(d->boot->line_cap) : MICA_OK;
+	m = mica_call(d->boot->irq_cap, mica_msg_info(VDEV_MSG_IRQ_LINE, 0, 1), mr);
 
 	if (m.err != MICA_OK)
 		return m.err;

@@ -16,8 +16,10 @@
  *     (Status 0) clears it.
  *   - QueueNotify is ignored unless the device is live and the queue
  *     ready; it is an index, not a write of data.
- *   - The interrupt line is level-sensitive: high while InterruptStatus is
- *     non-zero, lowered when the driver acknowledges every bit.
+ *   - The interrupt line is high while InterruptStatus is non-zero, and
+ *     lowered when the driver acknowledges every bit; the guest's tree
+ *     says edge-triggered (as QEMU's virt machine does), so each rise is
+ *     one interrupt.
  *   - Configuration space is read-only (no feature this library offers
  *     makes a field writable); writes there are ignored and counted.
  *   - There are no shared-memory regions: SHMLen and SHMBase read all ones.

@@ -57,7 +57,8 @@ static char passthrough_names[SYSDESC_PASSTHROUGH_MAX][SYSDESC_PATH_MAX];
 /*
  * Device dev's node, of kind k as its server declares it: the kind's
  * name, compatible list, clocks and properties, the description's range
- * and interrupt. Every device's line is level-sensitive.
+ * and interrupt: edge-triggered if the kind raises it through the kernel
+ * (VDEV_KIND_EDGE_LINE), else level-sensitive.
  */
 static struct fdtgen_device device_node(const struct vdev_kind *k, const struct sysdesc_device *dev)
 {
@@ -67,7 +68,9 @@ static struct fdtgen_device device_node(const struct vdev_kind *k, const struct 
 		.compatible_len = devkind_list_length(k->compatible, sizeof(k->compatible)),
 		.reg = {dev->ipa.base, dev->ipa.size},
 		.spi = dev->intid ? dev->intid - 32 : 0,
-		.irq_type = dev->intid ? FDTGEN_IRQ_LEVEL_HIGH : FDTGEN_IRQ_NONE,
+		.irq_type = !dev->intid				 ? FDTGEN_IRQ_NONE
+			    : (k->flags & VDEV_KIND_EDGE_LINE) != 0 ? FDTGEN_IRQ_EDGE_RISING
+								    : FDTGEN_IRQ_LEVEL_HIGH,
 		.clock_names = k->clock_names,
 		.clock_names_len = devkind_list_length(k->clock_names, sizeof(k->clock_names)),
 		.is_stdout = (k->flags & VDEV_KIND_STDOUT) != 0,

@@ -99,6 +99,19 @@ static void stop_all_vcpus(void)
 		(void)mica_tcb_suspend(VMM_CAP_TCB(i));
 }
 
+/*
+ * Device d's interrupt reaches the guest through the kernel: its kind says
+ * so, and the root task gave this VMM its line notification with its server.
+ */
+static bool has_kernel_line(unsigned d)
+{
+	unsigned kind = vmm.boot->device_kind[d];
+
+	return vmm.vm->devices[d].intid >= 32u && vmm.boot->device_has_server[d] &&
+	       kind < vmm.boot->kind_count && kind < VMM_KINDS_MAX &&
+	       (vmm.boot->kinds[kind].flags & VDEV_KIND_EDGE_LINE) != 0;
+}
+
 /* The GIC model, set up once; each boot resets it. */
 /*
  * The guest's timers, whose PPIs the kernel delivers (QEMU virt's: the
@@ -132,6 +145,24 @@ static unsigned kernel_ppi_state(void *ctx, unsigned vcpu, unsigned intid)
 	       ((irqs & MICA_VCPU_TIMER_ACTIVE(t)) ? VGICD_PPI_ACTIVE : 0);
 }
 
+/*
+ * Device d's line, which its server raises through the kernel: bound to
+ * the vCPU the guest routes it to while the guest takes it.
+ */
+static void kernel_spi(void *ctx, unsigned intid, unsigned vcpu, uint8_t prio, bool is_open)
+{
+	enum mica_error err = MICA_ERR_NOT_FOUND;
+
+	(void)ctx;
+	for (unsigned d = 0; d < vmm.vm->device_count; d++)
+		if (vmm.vm->devices[d].intid == intid && has_kernel_line(d))
+			err = mica_notification_bind_virq(VMM_CAP_LINE(d), VMM_CAP_VCPU(vcpu), intid,
+							  prio, is_open ? MICA_VIRQ_BIND_ENABLED : 0);
+	if (err != MICA_OK)
+		printf("vmm %s: cannot bind INTID %u to vCPU %u (%s)\n", vmm.vm->name, intid, vcpu,
+		       mica_error_text(err));
+}
+
 static enum mica_error setup_gic(void)
 {
 	struct vgicd_config gcfg = {
@@ -145,10 +176,17 @@ static enum mica_error setup_gic(void)
 				      .clear = clear,
 				      .direct_sgis = direct_sgis,
 				      .kernel_ppis = kernel_ppis,
-				      .kernel_ppi_state = kernel_ppi_state};
+				      .kernel_ppi_state = kernel_ppi_state,
+				      .kernel_spi = kernel_spi};
 
 	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++)
 		gcfg.mpidrs[i] = guest_vcpu_mpidr(i);
+	for (unsigned d = 0; d < vmm.vm->device_count; d++) {
+		unsigned spi = vmm.vm->devices[d].intid - 32u;
+
+		if (has_kernel_line(d) && spi < VGICD_MAX_SPIS)
+			gcfg.kernel_spis[spi / 32u] |= 1u << (spi % 32u);
+	}
 	return vgicd_init(&vmm.gic, &gcfg, &ops);
 }
 

@@ -29,6 +29,13 @@
  *     forwarded: the model passes their enables and priorities to the
  *     kernel (ops.kernel_ppis), and reads of their pending and active bits
  *     show what the kernel says of them (ops.kernel_ppi_state).
+ *   - The SPIs the kernel delivers itself (vgicd_config.kernel_spis: a
+ *     device server's signal of a notification the kernel has bound to the
+ *     guest's interrupt) are edge-triggered and never forwarded either:
+ *     the model tells the kernel whether the guest takes each, on which
+ *     vCPU and at which priority (ops.kernel_spi). Their pending and active
+ *     states are the kernel's and read as clear; writes of those states
+ *     and of their configuration are ignored.
  *   - A priority change applies from the next injection on.
  */
 #include "vgicd.h"
@@ -85,6 +92,22 @@ static bool is_group_enabled(const struct vgicd *g, const struct vgicd_irq *irq)
 	return (g->ctlr & (irq->is_group1 ? GICD_CTLR_ENABLE_G1 : GICD_CTLR_ENABLE_G0)) != 0;
 }
 
+/* Tell ops.kernel_spi where and whether kernel SPI r goes now, if that changed. */
+static void tell_kernel_spi(struct vgicd *g, struct irq_ref r, bool is_open, int target)
+{
+	struct vgicd_irq *irq = r.irq;
+	uint8_t vcpu = is_open ? (uint8_t)target : 0;
+
+	if (irq->has_told && irq->told_open == is_open && irq->told_vcpu == vcpu &&
+	    irq->told_prio == irq->priority)
+		return;
+	irq->has_told = true;
+	irq->told_open = is_open;
+	irq->told_vcpu = vcpu;
+	irq->told_prio = irq->priority;
+	g->ops.kernel_spi(g->ops.ctx, r.intid, vcpu, irq->priority, is_open);
+}
+
 /*
  * Bring the vCPU's view of one interrupt in line with the model, after any
  * change to it (see the top of this file).
@@ -96,8 +119,12 @@ void sync(struct vgicd *g, struct irq_ref r)
 	bool is_open =
 		irq->is_enabled && !irq->is_active && is_group_enabled(g, irq) && target >= 0;
 
-	if (irq->is_kernels)
-		return; /* The kernel delivers it (sync_kernel_ppis tells it how). */
+	if (irq->is_kernels) {
+		/* The kernel delivers it: sync_kernel_ppis tells it how, or here for an SPI. */
+		if (r.intid >= VGICD_PRIVATE)
+			tell_kernel_spi(g, r, is_open, target);
+		return;
+	}
 	if (irq->is_forwarded && (!is_open || target != irq->forwarded_to)) {
 		g->ops.clear(g->ops.ctx, irq->forwarded_to, r.intid);
 		irq->is_forwarded = false;
@@ -201,6 +228,9 @@ static enum mica_error check_config(const struct vgicd_config *cfg, const struct
 		return MICA_ERR_INVALID_ARGUMENT;
 	if ((cfg->kernel_ppis & ((1u << SGI_COUNT) - 1u)) != 0)
 		return MICA_ERR_INVALID_ARGUMENT;
+	for (unsigned w = 0; w < VGICD_MAX_SPIS / 32u; w++)
+		if (cfg->kernel_spis[w] != 0 && (ops->kernel_spi == NULL || w >= cfg->spi_count / 32u))
+			return MICA_ERR_INVALID_ARGUMENT;
 	for (unsigned i = 0; i < cfg->vcpu_count; i++) {
 		if (cfg->mpidrs[i] & ~IROUTER_AFFINITY_MASK)
 			return MICA_ERR_INVALID_ARGUMENT;
@@ -238,6 +268,12 @@ enum mica_error vgicd_init(struct vgicd *g, const struct vgicd_config *cfg,
 		for (unsigned i = SGI_COUNT; i < VGICD_PRIVATE; i++)
 			g->redists[v].private_irqs[i].is_kernels = (cfg->kernel_ppis >> i) & 1u;
 	}
+	for (unsigned i = 0; i < cfg->spi_count; i++) {
+		bool is_kernels = (cfg->kernel_spis[i / 32u] >> (i % 32u)) & 1u;
+
+		g->spis[i].is_kernels = is_kernels;
+		g->spis[i].is_edge = is_kernels;
+	}
 	return MICA_OK;
 }
 
@@ -257,6 +293,9 @@ void vgicd_reset(struct vgicd *g)
 	/* And no SGI reaches a vCPU directly, nor the kernel's PPIs a vCPU at all. */
 	sync_direct_sgis(g);
 	sync_kernel_ppis(g);
+	for (unsigned i = 0; i < g->cfg.spi_count; i++)
+		if (g->spis[i].is_kernels)
+			sync(g, lookup(g, 0, INTID_SPI + i));
 }
 
 enum mica_error vgicd_set_line(struct vgicd *g, unsigned vcpu, unsigned intid, bool level)
@@ -269,6 +308,8 @@ enum mica_error vgicd_set_line(struct vgicd *g, unsigned vcpu, unsigned intid, b
 	r = lookup(g, intid < VGICD_PRIVATE ? vcpu : 0, intid);
 	if (r.irq == NULL)
 		return MICA_ERR_RANGE;
+	if (r.irq->is_kernels)
+		return MICA_ERR_INVALID_ARGUMENT; /* Raised through the kernel, not the model. */
 	was = r.irq->line;
 	r.irq->line = level;
 	if (r.irq->is_edge && level && !was)

@@ -69,6 +69,16 @@ struct vgicd_ops {
 	void (*kernel_ppis)(void *ctx, unsigned vcpu, uint32_t enabled,
 			    const uint8_t prio[VGICD_PRIVATE]);
 	unsigned (*kernel_ppi_state)(void *ctx, unsigned vcpu, unsigned intid);
+	/*
+	 * For the SPIs the kernel delivers itself (vgicd_config.kernel_spis:
+	 * raised by a device server's signal, MICA_NOTIFICATION_BIND_VIRQ),
+	 * which the model never injects. Required if there are any: whether
+	 * the guest takes intid now (enabled, in an enabled group, routed to
+	 * an existing vCPU), on which vCPU
+	 * (0 when none), at which priority. Called whenever that changes, and
+	 * for each after a reset.
+	 */
+	void (*kernel_spi)(void *ctx, unsigned intid, unsigned vcpu, uint8_t prio, bool is_open);
 	void *ctx;
 };
 
@@ -83,6 +93,8 @@ struct vgicd_config {
 	unsigned vcpu_count;
 	uint64_t mpidrs[VGICD_MAX_VCPUS]; /* Each vCPU's affinity (Aff3..Aff0). */
 	uint32_t kernel_ppis;		  /* PPIs the kernel delivers (bit n: INTID n, 16..31). */
+	/* SPIs the kernel delivers, edge-triggered (word w bit n: INTID 32 + 32w + n). */
+	uint32_t kernel_spis[VGICD_MAX_SPIS / 32u];
 };
 
 /* One interrupt's state at the distributor or a redistributor. */
@@ -95,8 +107,11 @@ struct vgicd_irq {
 	bool line;	   /* The input line's level (level-sensitive interrupts). */
 	bool is_active;	   /* Set through ISACTIVER; the kernel's PPIs: what it says. */
 	bool is_forwarded; /* Injected into forwarded_to and not yet EOI'd or cleared. */
-	bool is_kernels;   /* Delivered by the kernel (vgicd_config.kernel_ppis). */
+	bool is_kernels;   /* Delivered by the kernel (vgicd_config.kernel_ppis, kernel_spis). */
 	uint8_t forwarded_to;
+	/* A kernel SPI: what ops.kernel_spi last said (has_told: it has been called). */
+	bool has_told, told_open;
+	uint8_t told_vcpu, told_prio;
 	uint64_t route; /* SPIs: GICD_IROUTER (Aff3..Aff0, IRM). */
 };
 
@@ -165,7 +180,7 @@ enum mica_error vgicd_write(struct vgicd *g, uint64_t addr, unsigned size, uint6
  * while high; for an edge-triggered one a rise makes it pending. vcpu names
  * the redistributor for a PPI (INTID 16..31) and is ignored for SPIs.
  * Errors: MICA_ERR_RANGE for an SGI, an INTID past the SPIs, or a vCPU out
- * of range.
+ * of range; MICA_ERR_INVALID_ARGUMENT for one the kernel delivers.
  */
 enum mica_error vgicd_set_line(struct vgicd *g, unsigned vcpu, unsigned intid, bool level)
 	__attribute__((warn_unused_result));

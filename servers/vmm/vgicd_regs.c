@@ -119,8 +119,9 @@ static void field_write(struct vgicd *g, struct irq_ref r, enum irq_field field,
 	struct vgicd_irq *irq = r.irq;
 
 	/*
-	 * The kernel's PPIs: their pending and active states are the kernel's
-	 * (a timer's line, the list registers), and they are level-sensitive.
+	 * The kernel's PPIs and SPIs: their pending and active states are the
+	 * kernel's (a timer's line, a notification, the list registers), and
+	 * their trigger is fixed (a timer's level, a notification's edge).
 	 */
 	if (irq->is_kernels && field != FIELD_GROUP && field != FIELD_SET_ENABLE &&
 	    field != FIELD_CLEAR_ENABLE && field != FIELD_PRIORITY)
@@ -208,7 +209,7 @@ static enum mica_error array_access(struct vgicd *g, const struct irq_array *a, 
 			r = lookup(g, vcpu, intid);
 		if (r.irq == NULL)
 			continue;
-		if (!is_write && r.irq->is_kernels)
+		if (!is_write && r.irq->is_kernels && intid < VGICD_PRIVATE)
 			read_kernel_ppi(g, r, a->field);
 		if (is_write)
 			field_write(g, r, a->field, (uint32_t)(*value >> (i * a->bits)) & mask);

@@ -2237,7 +2237,7 @@ static bool sgi_routable(const struct vm *vm, unsigned intid, uint32_t targets)
 			return false;
 		for (unsigned i = 0; i < v->vgic.count; i++)
 			queued |= v->vgic.queue[i].intid == intid;
-		if (!queued && v->vgic.count >= VGIC_QUEUE_CAPACITY - VGIC_HW_LINES)
+		if (!queued && v->vgic.count >= VGIC_VMM_ENTRIES)
 			return false;
 	}
 	return true;

@@ -196,6 +196,7 @@ static void test_the_pl031_server_declares_a_primecell_with_its_clock(void **sta
 	free(elf);
 }
 
+/* Its DMA is coherent, and its line edge-triggered, raised through the kernel. */
 static void test_a_virtio_server_declares_coherent_dma(void **state)
 {
 	size_t size;
@@ -208,7 +209,7 @@ static void test_a_virtio_server_declares_coherent_dma(void **state)
 	k = devkind_find(&t, "virtio,mmio");
 	assert_non_null(k);
 	assert_string_equal(k->node_name, "virtio_mmio");
-	assert_int_equal(k->flags, VDEV_KIND_GUEST_RAM);
+	assert_int_equal(k->flags, VDEV_KIND_GUEST_RAM | VDEV_KIND_EDGE_LINE);
 	assert_int_equal(k->clock_names[0], '\0');
 	assert_string_equal(k->props[0].name, "dma-coherent");
 	assert_int_equal(k->props[0].length, 0);
@@ -322,7 +323,7 @@ static void test_check_refuses_unknown_flags_and_reserved_bits(void **state)
 {
 	struct vdev_kind k = good_kind();
 
-	k.flags = 8;
+	k.flags = 16; /* Past VDEV_KIND_EDGE_LINE. */
 	expect_refused(&k, "unknown flags");
 	k = good_kind();
 	k.reserved = 1;

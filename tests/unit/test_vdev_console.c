@@ -3,7 +3,8 @@
  * against a fake machine UART and fake guests: what a user typing sees
  * reach each VM. A guest that reads its input slowly, or not at all, must
  * not keep another VM from its input for more than the stall time, and
- * nothing is lost while guests keep up.
+ * nothing is lost while guests keep up. And the output of a console
+ * without a UART, through the kernel's debug write.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -67,10 +68,17 @@ struct mica_msg mica_call(uint64_t cptr, uint64_t info, uint64_t mr[MICA_MSG_REG
 	return (struct mica_msg){.err = MICA_OK};
 }
 
+/* What went through the kernel's debug write, and in how many calls. */
+static char debug_out[16384];
+static size_t debug_len;
+static unsigned debug_calls;
+
 enum mica_error sys_debug_write(const void *buf, size_t len)
 {
-	(void)buf;
-	(void)len;
+	assert_true(len > 0 && debug_len + len <= sizeof(debug_out));
+	memcpy(&debug_out[debug_len], buf, len);
+	debug_len += len;
+	debug_calls++;
 	return MICA_OK;
 }
 
@@ -189,11 +197,57 @@ static void test_a_slow_reader_cannot_keep_input_from_another_vm(void **state)
 	assert_true(rx_interrupt);		   /* And the console reads on. */
 }
 
+/*
+ * A console without the machine's UART (virtio-console's server) puts its
+ * guest's output out through the kernel's debug write whole, in order and
+ * with the VM's prefix, a buffer of it per system call, not a byte.
+ */
+static void test_output_without_a_uart_goes_out_whole_a_buffer_per_call(void **state)
+{
+	static const char line[] = "0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQ\n";
+	size_t sent = 0;
+
+	(void)state;
+	boot.uart_va = 0;
+	vdev_console_init(&console, &server, guest_input);
+	vdev_console_add(&console, &dev[0], NULL);
+	debug_len = 0;
+	debug_calls = 0;
+	for (unsigned i = 0; i < 64; i++) {
+		vdev_console_output(&console, &dev[0], (const uint8_t *)line, sizeof(line) - 1);
+		sent += sizeof(line) - 1;
+	}
+	/* Each line as it was, with its prefix, and all of it out once the call returned. */
+	assert_int_equal(debug_len, 64 * (strlen("[slow] ") + sizeof(line) - 1));
+	for (unsigned i = 0; i < 64; i++) {
+		const char *at = &debug_out[i * (strlen("[slow] ") + sizeof(line) - 1)];
+
+		assert_memory_equal(at, "[slow] ", strlen("[slow] "));
+		assert_memory_equal(at + strlen("[slow] "), line, sizeof(line) - 1);
+	}
+	assert_true(debug_calls <= 64u + debug_len / VDEV_CONSOLE_OUT_SIZE);
+	assert_true(debug_calls < sent / 8);
+
+	/* A write larger than the buffer is cut into full buffers, nothing lost. */
+	debug_len = 0;
+	debug_calls = 0;
+	{
+		static uint8_t big[3 * VDEV_CONSOLE_OUT_SIZE + 7];
+
+		memset(big, 'x', sizeof(big));
+		vdev_console_output(&console, &dev[0], big, sizeof(big));
+		assert_int_equal(debug_len, strlen("[slow] ") + sizeof(big));
+		assert_int_equal(debug_calls, 4);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_a_paste_reaches_a_guest_that_keeps_up_whole, setup),
 		cmocka_unit_test_setup(test_a_slow_reader_cannot_keep_input_from_another_vm, setup),
+		cmocka_unit_test_setup(test_output_without_a_uart_goes_out_whole_a_buffer_per_call,
+				       setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -155,7 +155,7 @@ static void test_an_intid_already_pending_is_not_queued_twice(void **state)
 
 static void test_a_full_queue_refuses_the_vmm_but_keeps_room_for_lines(void **state)
 {
-	unsigned room = VGIC_QUEUE_CAPACITY - VGIC_HW_LINES;
+	unsigned room = VGIC_VMM_ENTRIES;
 
 	(void)state;
 	for (unsigned i = 0; i < room; i++)

@@ -849,6 +849,144 @@ test_the_kernels_ppis_are_the_kernels_and_the_guest_sees_their_lines_and_active_
 	assert_int_equal(kernel_enabled, 0);
 }
 
+/* The kernel's SPIs (device lines raised through the kernel), as a VMM with kernel_spi sees them. */
+struct told {
+	unsigned intid, vcpu;
+	uint8_t prio;
+	bool is_open;
+};
+
+static struct told told[16];
+static unsigned told_count;
+
+static void fake_kernel_spi(void *ctx, unsigned intid, unsigned vcpu, uint8_t prio, bool is_open)
+{
+	(void)ctx;
+	assert_true(told_count < 16);
+	told[told_count++] = (struct told){intid, vcpu, prio, is_open};
+}
+
+static const struct vgicd_ops spi_ops = {
+	.inject = fake_inject, .clear = fake_clear, .kernel_spi = fake_kernel_spi};
+
+/* SPIs 40 and 70 (both words' bits) are the kernel's. */
+static void setup_kernel_spis(void)
+{
+	struct vgicd_config cfg = config();
+
+	cfg.kernel_spis[0] = 1u << (40 - 32);
+	cfg.kernel_spis[1] = 1u << (70 - 64);
+	told_count = 0;
+	assert_int_equal(vgicd_init(&g, &cfg, &spi_ops), MICA_OK);
+}
+
+/* The last thing the kernel was told about SPI intid must be this (and there must be one). */
+static void expect_told(unsigned intid, bool is_open, unsigned vcpu, uint8_t prio)
+{
+	for (unsigned i = told_count; i-- > 0;) {
+		if (told[i].intid != intid)
+			continue;
+		assert_int_equal(told[i].is_open, is_open);
+		if (is_open) {
+			assert_int_equal(told[i].vcpu, vcpu);
+			assert_int_equal(told[i].prio, prio);
+		}
+		return;
+	}
+	fail_msg("the kernel was told nothing of INTID %u", intid);
+}
+
+/*
+ * A kernel SPI is edge-triggered and never injected by the model: the
+ * kernel hears where and whether the guest takes it as the guest enables,
+ * routes, prioritises, disables it and its group, and only when that
+ * changes.
+ */
+static void test_the_kernels_spis_follow_the_guests_enable_route_and_priority(void **state)
+{
+	(void)state;
+	setup_kernel_spis();
+	assert_int_equal(told_count, 0); /* Nothing to say before the guest does anything. */
+	assert_int_equal(rd32(GICD + ICFGR + 4 * (40 / 16)) >> (40 % 16 * 2) & 2u, 2u);
+
+	wr32(GICD + CTLR, CTLR_G1);
+	set_up_spi(40, 0x60, 0x1); /* Group 1, priority 0x60, to the vCPU of Aff0 1, enabled. */
+	expect_told(40, true, 1, 0x60);
+	wr(GICD + IROUTER_N(40), 8, 0x100);
+	expect_told(40, true, 2, 0x60);
+	wr(GICD + IPRIORITYR + 40, 1, 0x20);
+	expect_told(40, true, 2, 0x20);
+
+	/* Nothing changes, nothing is said. */
+	told_count = 0;
+	wr(GICD + IPRIORITYR + 40, 1, 0x20);
+	wr32(GICD + ISENABLER + 4, 1u << (40 - 32));
+	assert_int_equal(told_count, 0);
+
+	/* Closed: disabled, its group disabled, routed to no vCPU. */
+	wr32(GICD + ICENABLER + 4, 1u << (40 - 32));
+	expect_told(40, false, 0, 0);
+	wr32(GICD + ISENABLER + 4, 1u << (40 - 32));
+	expect_told(40, true, 2, 0x20);
+	wr32(GICD + CTLR, 0);
+	expect_told(40, false, 0, 0);
+	wr32(GICD + CTLR, CTLR_G1);
+	expect_told(40, true, 2, 0x20);
+	wr(GICD + IROUTER_N(40), 8, 0x7);
+	expect_told(40, false, 0, 0);
+
+	/* The other word's SPI is the kernel's too; the model injected nothing. */
+	set_up_spi(70, 0x90, 0x0);
+	expect_told(70, true, 0, 0x90);
+	expect_nothing_more();
+}
+
+/*
+ * The guest cannot make a kernel SPI level-sensitive, pending or active
+ * through the model, and reads it as neither pending nor active; a line
+ * message for it is refused. After a reset the kernel hears it is closed.
+ */
+static void test_the_kernels_spis_stay_edge_and_the_models_writes_do_not_reach_them(void **state)
+{
+	(void)state;
+	setup_kernel_spis();
+	wr32(GICD + CTLR, CTLR_G1);
+	set_up_spi(40, 0x60, 0x0);
+	wr32(GICD + ICFGR + 4 * (40 / 16), 0);
+	assert_int_equal(rd32(GICD + ICFGR + 4 * (40 / 16)) >> (40 % 16 * 2) & 2u, 2u);
+	wr32(GICD + ISPENDR + 4, 1u << (40 - 32));
+	wr32(GICD + ISACTIVER + 4, 1u << (40 - 32));
+	assert_int_equal(rd32(GICD + ISPENDR + 4) & 1u << (40 - 32), 0);
+	assert_int_equal(rd32(GICD + ISACTIVER + 4) & 1u << (40 - 32), 0);
+	assert_int_equal(vgicd_set_line(&g, 0, 40, true), MICA_ERR_INVALID_ARGUMENT);
+	assert_int_equal(rd32(GICD + ISPENDR + 4) & 1u << (40 - 32), 0);
+	expect_nothing_more();
+
+	told_count = 0;
+	vgicd_reset(&g);
+	expect_told(40, false, 0, 0);
+	expect_told(70, false, 0, 0);
+	wr32(GICD + CTLR, CTLR_G1);
+	set_up_spi(40, 0x60, 0x0);
+	expect_told(40, true, 0, 0x60);
+	expect_nothing_more();
+}
+
+/* Kernel SPIs need the hook, and must lie among the model's SPIs. */
+static void test_init_rejects_kernel_spis_without_the_hook_or_past_the_spis(void **state)
+{
+	struct vgicd_config cfg = config();
+
+	(void)state;
+	cfg.kernel_spis[0] = 1;
+	assert_int_equal(vgicd_init(&g, &cfg, &ops), MICA_ERR_INVALID_ARGUMENT);
+	cfg.kernel_spis[0] = 0;
+	cfg.kernel_spis[2] = 1; /* INTID 96: past this config's 64 SPIs. */
+	assert_int_equal(vgicd_init(&g, &cfg, &spi_ops), MICA_ERR_INVALID_ARGUMENT);
+	cfg.kernel_spis[2] = 0;
+	assert_int_equal(vgicd_init(&g, &cfg, &spi_ops), MICA_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -888,6 +1026,9 @@ int main(void)
 		T(test_sgi1r_with_irm_targets_everyone_but_the_sender),
 		T(test_a_refused_injection_is_retried_at_the_next_eoi),
 		T(test_init_rejects_bad_configs),
+		T(test_the_kernels_spis_follow_the_guests_enable_route_and_priority),
+		T(test_the_kernels_spis_stay_edge_and_the_models_writes_do_not_reach_them),
+		T(test_init_rejects_kernel_spis_without_the_hook_or_past_the_spis),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,6 +82,10 @@ enum mica_error mica_irq_handler_set_vcpu(uint64_t handler, uint64_t vcpu, unsig
 
 /* Signal ntfn with bits once the counter (<mica/counter.h>) reaches at; 0 disarms. */
 enum mica_error mica_notification_set_alarm(uint64_t ntfn, uint64_t at, uint64_t bits);
+/* Signals of ntfn raise SPI intid in vcpu (flags: MICA_VIRQ_BIND_*), and no longer. */
+enum mica_error mica_notification_bind_virq(uint64_t ntfn, uint64_t vcpu, unsigned intid,
+					    unsigned priority, unsigned flags);
+enum mica_error mica_notification_unbind_virq(uint64_t ntfn);
 
 /* VCPU and VM invocations (<mica/abi/invocation.h>, <mica/abi/vcpu.h>). */
 enum mica_error mica_vcpu_set_entry(uint64_t vcpu, uint64_t pc, uint64_t x0);

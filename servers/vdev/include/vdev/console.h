@@ -55,6 +55,8 @@ struct vdev_console_input {
 /* What the guest side takes of len bytes of input now (the rest waits). */
 typedef size_t (*vdev_console_input_fn)(struct vdev_device *d, const uint8_t *buf, size_t len);
 
+#define VDEV_CONSOLE_OUT_SIZE 256
+
 struct vdev_console {
 	struct conmux mux;
 	uint64_t uart_va;
@@ -66,6 +68,12 @@ struct vdev_console {
 	bool is_held;	       /* The UART is not read: the focus console's queue is full. */
 	uint64_t taken;	       /* Bytes the focus guests have taken, for the stall check. */
 	uint64_t taken_before; /* taken when the stall timer was last set. */
+	/*
+	 * Without a UART, output goes through the kernel's debug write: a
+	 * system call per VDEV_CONSOLE_OUT_SIZE bytes, not per byte.
+	 */
+	uint16_t out_len;
+	uint8_t out[VDEV_CONSOLE_OUT_SIZE];
 };
 
 /* Set c up for server s's UART, with input going to input. */

@@ -34,9 +34,11 @@
  * deadline alike, and nothing runs while none is due.
  *
  * A device raises and lowers its interrupt with vdev_set_line (or
- * vdev_line_callback, which fits the models' callbacks): the library sends
- * the VMM VDEV_MSG_IRQ_LINE through devices[i].irq_cap, and only when the
- * level changes.
+ * vdev_line_callback, which fits the models' callbacks), and the library
+ * passes on only changes of level: for a kind with VDEV_KIND_EDGE_LINE
+ * (virtio's) a rise is a signal of devices[i].line_cap, which the kernel
+ * turns into the guest's interrupt without the VMM; for any other kind
+ * each change is VDEV_MSG_IRQ_LINE to the VMM through devices[i].irq_cap.
  *
  * Recoverable state. The root task keeps VDEV_STATE_SIZE bytes for each
  * device across the server's restarts (d->state, zero at the first

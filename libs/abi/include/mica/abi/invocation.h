@@ -202,7 +202,31 @@ enum mica_invocation {
 	 * disarms it. Deleting the notification disarms it too.
 	 */
 	MICA_NOTIFICATION_SET_ALARM = 100,
+	/*
+	 * BIND_VIRQ: CAP0 a VCPU, MR0 an SPI's INTID (32..1019), MR1 its
+	 * priority (0 highest..255), MR2 MICA_VIRQ_BIND_* flags. From then on a
+	 * signal of the notification makes that interrupt pending in that vCPU,
+	 * as an edge on its line would, and wakes no thread: a device server or
+	 * another VM interrupts the guest without its VMM, whose GIC model says
+	 * where the guest routes the interrupt and whether it is enabled
+	 * (MICA_VIRQ_BIND_ENABLED). While not enabled, signals wait in the
+	 * notification (any number of them, one interrupt) and go in once it
+	 * is; one that waited before the binding counts too. Binding again
+	 * moves it (another vCPU, INTID or priority). At most
+	 * MICA_VCPU_VIRQ_BINDINGS notifications are bound to one vCPU
+	 * (MICA_ERR_NOT_ENOUGH_MEMORY). MICA_ERR_ILLEGAL_OPERATION if a thread
+	 * waits on the notification or has it bound (MICA_TCB_BIND_NOTIFICATION);
+	 * while it is bound here, a wait on it fails the same way. The binding
+	 * ends with UNBIND_VIRQ (MICA_ERR_NOT_FOUND if none), the deletion of
+	 * either object, or the vCPU's unbinding from its thread.
+	 */
+	MICA_NOTIFICATION_BIND_VIRQ = 101,
+	MICA_NOTIFICATION_UNBIND_VIRQ = 102,
 };
+
+/* MR2 of MICA_NOTIFICATION_BIND_VIRQ. */
+#define MICA_VIRQ_BIND_ENABLED 1u /* The guest takes it now: signals go in at once. */
+#define MICA_VCPU_VIRQ_BINDINGS 16u
 
 /* Targets of MICA_VM_BIND_SGI: the affinities 0.0.0.0 to 0.0.0.15. */
 #define MICA_VM_SGI_TARGETS 16u

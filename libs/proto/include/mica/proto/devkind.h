@@ -57,11 +57,22 @@
  * MACHINE_UART  The server puts the device's output on the machine's
  *               console: the root task maps the machine's UART
  *               (vdev_boot.uart_va) and gives the server its interrupt.
+ * EDGE_LINE     The device's interrupt is edge-triggered (rising, in the
+ *               guest's tree) and reaches the guest without its VMM: the
+ *               root task gives the server a notification
+ *               (vdev_boot_device.line_cap) that the VMM binds to the
+ *               guest's virtual interrupt (MICA_NOTIFICATION_BIND_VIRQ)
+ *               wherever and whenever the guest has it enabled, and the
+ *               library signals it when the device's line rises. Without
+ *               it a line is level-sensitive, each change a Call to the
+ *               VMM, and every interrupt ends with an exit to it.
  */
 #define VDEV_KIND_STDOUT       (UINT32_C(1) << 0)
 #define VDEV_KIND_GUEST_RAM    (UINT32_C(1) << 1)
 #define VDEV_KIND_MACHINE_UART (UINT32_C(1) << 2)
-#define VDEV_KIND_FLAGS	       (VDEV_KIND_STDOUT | VDEV_KIND_GUEST_RAM | VDEV_KIND_MACHINE_UART)
+#define VDEV_KIND_EDGE_LINE    (UINT32_C(1) << 3)
+#define VDEV_KIND_FLAGS                                                                            \
+	(VDEV_KIND_STDOUT | VDEV_KIND_GUEST_RAM | VDEV_KIND_MACHINE_UART | VDEV_KIND_EDGE_LINE)
 
 /*
  * A property the guest's node has besides those above: its name, and its

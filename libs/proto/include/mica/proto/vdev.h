@@ -25,6 +25,9 @@
  *                   VDEV_CAP_NTFN with bit VDEV_NTFN_UART.
  *   devices[i].irq_cap  an endpoint to device i's VMM, badged for device i
  *                   alone: how it raises and lowers that device's line.
+ *   devices[i].line_cap  a notification (write only) whose signal raises
+ *                   device i's edge-triggered interrupt in its guest
+ *                   (VDEV_KIND_EDGE_LINE), instead.
  *
  * Its address space holds, besides its program: the boot page (read-only,
  * its address in x0, so main's argument), device i's guest RAM at
@@ -78,6 +81,7 @@ enum vdev_cap {
 	VDEV_CAP_REPLY = 3,
 	VDEV_CAP_UART_IRQ = 4,
 	VDEV_CAP_DEVICE_FIRST = 16, /* devices[i].irq_cap is VDEV_CAP_DEVICE_FIRST + i. */
+	VDEV_CAP_LINE_FIRST = 32,   /* devices[i].line_cap is VDEV_CAP_LINE_FIRST + i. */
 };
 
 /* The badge of device i's MMIO exits on VDEV_CAP_EP. */
@@ -119,6 +123,7 @@ struct vdev_boot_device {
 	uint32_t intid;	    /* The SPI it raises; 0 when none. */
 	uint32_t vm_index;  /* Which VM of the description (devices of one VM share it). */
 	uint64_t irq_cap;   /* See above; 0 when intid is 0. */
+	uint64_t line_cap;  /* See above; 0 when intid is 0 or the kind has no EDGE_LINE. */
 	uint64_t ram_ipa;   /* Guest RAM mapped for it: guest-physical base, */
 	uint64_t ram_size;  /*   size (0: none), */
 	uint64_t ram_va;    /*   and where in this server's address space. */
