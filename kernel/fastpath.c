@@ -14,6 +14,7 @@
 #include "sched.h"
 
 #include <mica/abi/exit.h>
+#include <mica/abi/hypercall.h>
 #include <mica/abi/syscall.h>
 
 /* Always empty: what a lookup the fastpath cannot do returns, so type checks fail. */
@@ -271,7 +272,9 @@ struct arch_regs *fastpath_guest_hvc(struct arch_regs *regs)
 	struct reply *reply;
 	struct tcb *r;
 
-	r = t->vcpu != NULL ? exit_receiver(t, ep_cap) : NULL;
+	/* A doorbell is the kernel's to answer, on the slow path (arch_guest_exit). */
+	r = t->vcpu != NULL && t->regs.x[0] != MICA_HVC_RING_DOORBELL ? exit_receiver(t, ep_cap)
+								    : NULL;
 	rbuf = r != NULL ? tcb_ipc_buffer(r) : NULL;
 	if (rbuf == NULL)
 		return exception_user_sync(regs);

@@ -262,20 +262,30 @@ static enum mica_error invoke_vm(struct invocation *inv)
 		if (inv->length < 1)
 			return MICA_ERR_TRUNCATED;
 		return vm_unbind_mmio(vm, inv->arg[0]);
-	case MICA_VM_BIND_SGI: {
-		struct slot *vcpu;
+	case MICA_VM_BIND_SGI:
+	case MICA_VM_BIND_DOORBELL: {
+		bool is_sgi = inv->label == MICA_VM_BIND_SGI;
+		struct slot *src;
 
 		if (inv->length < 1)
 			return MICA_ERR_TRUNCATED;
-		err = invoke_extra_cap(inv, 0, MICA_OBJ_VCPU, &vcpu);
+		err = invoke_extra_cap(inv, 0, is_sgi ? MICA_OBJ_VCPU : MICA_OBJ_NOTIFICATION, &src);
 		if (err != MICA_OK)
 			return err;
-		return vm_bind_sgi(vm, inv->arg[0], vcpu);
+		if (!is_sgi && !(src->cap.rights & MICA_RIGHT_WRITE))
+			return MICA_ERR_NO_RIGHTS;
+		return is_sgi ? vm_bind(vm->sgi_vcpu, VM_SGI_TARGETS, inv->arg[0], src,
+					MICA_RIGHTS_ALL)
+			      : vm_bind(vm->doorbell, VM_DOORBELLS, inv->arg[0], src,
+					MICA_RIGHT_WRITE);
 	}
 	case MICA_VM_UNBIND_SGI:
+	case MICA_VM_UNBIND_DOORBELL:
 		if (inv->length < 1)
 			return MICA_ERR_TRUNCATED;
-		return vm_unbind_sgi(vm, inv->arg[0]);
+		return inv->label == MICA_VM_UNBIND_SGI
+			       ? vm_unbind(vm->sgi_vcpu, VM_SGI_TARGETS, inv->arg[0])
+			       : vm_unbind(vm->doorbell, VM_DOORBELLS, inv->arg[0]);
 	default:
 		return MICA_ERR_ILLEGAL_OPERATION;
 	}

@@ -16,6 +16,7 @@
 #include "vm.h"
 
 #include <mica/abi/exit.h>
+#include <mica/abi/hypercall.h>
 #include <mica/abi/invocation.h>
 
 /* Each CPU's vCPUs blocked in WFI or WFE, linked through wait_next. */
@@ -124,6 +125,21 @@ void vcpu_destroy(struct vcpu *v)
 	for (unsigned cpu = 0; cpu < PLATFORM_MAX_CPUS; cpu++)
 		if (sched_cpus[cpu].loaded_vcpu == v)
 			sched_cpus[cpu].loaded_vcpu = NULL;
+}
+
+int64_t vcpu_ring_doorbell(struct tcb *t, uint64_t n)
+{
+	const struct cap *vm = tcb_vspace(t);
+	const struct cap *c;
+
+	t->vcpu->stats[MICA_VCPU_STAT_DOORBELL]++;
+	if (vm == NULL || vm->type != MICA_OBJ_VM || n >= VM_DOORBELLS)
+		return MICA_HVC_INVALID_PARAMETER;
+	c = &vm_of(vm)->doorbell[n].cap;
+	if (c->type != MICA_OBJ_NOTIFICATION)
+		return MICA_HVC_INVALID_PARAMETER;
+	notification_signal((struct notification *)c->object, c->data);
+	return MICA_HVC_SUCCESS;
 }
 
 void vcpu_switch_to(struct tcb *t)
@@ -305,7 +321,7 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 			return MICA_ERR_TRUNCATED;
 		if (inv->arg[0] >= VGIC_INTID_COUNT)
 			return MICA_ERR_INVALID_ARGUMENT;
-		vgic_clear(v, (unsigned)inv->arg[0]);
+		(void)vgic_clear(v, (unsigned)inv->arg[0]);
 		return MICA_OK;
 	case MICA_VCPU_SET_SGI:
 		if (inv->length < 3)

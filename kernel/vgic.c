@@ -194,7 +194,7 @@ bool vgic_send_sgi(const struct vm *vm, unsigned intid, uint32_t targets)
 bool vgic_inject_bound(struct vcpu *v, unsigned intid, unsigned priority)
 {
 	return add(v, (struct vgic_irq){(uint16_t)intid, (uint8_t)priority, 0},
-		   VGIC_QUEUE_CAPACITY - VGIC_HW_LINES, false) == MICA_OK;
+		   VGIC_QUEUE_CAPACITY, false) == MICA_OK;
 }
 
 /* Interrupts behind a masked line take the reserved entries; one always fits. */
@@ -342,10 +342,11 @@ void vgic_reset(struct vcpu *v)
 	g->passthrough_count = passthrough_count;
 }
 
-void vgic_clear(struct vcpu *v, unsigned intid)
+bool vgic_clear(struct vcpu *v, unsigned intid)
 {
 	struct vgic *g = &v->vgic;
 	int i = queue_find(g, intid);
+	bool was = i >= 0;
 
 	if (i >= 0) {
 		unsigned flags = g->queue[i].flags;
@@ -368,8 +369,10 @@ void vgic_clear(struct vcpu *v, unsigned intid)
 		g->lr_flags[n] = 0;
 		arch_vgic_lr_set(&v->arch, n, (struct vgic_lr){0});
 		line_done(v, intid, flags);
+		was = true;
 	}
 	update_work(g);
+	return was;
 }
 
 bool vgic_has_pending(struct vcpu *v)

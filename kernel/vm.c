@@ -45,21 +45,22 @@ enum mica_error vm_unbind_mmio(struct vm *vm, uint64_t base)
 	return MICA_ERR_NOT_FOUND;
 }
 
-enum mica_error vm_bind_sgi(struct vm *vm, uint64_t target, struct slot *vcpu)
+enum mica_error vm_bind(struct slot *slots, unsigned count, uint64_t n, struct slot *src,
+			unsigned rights)
 {
-	if (target >= VM_SGI_TARGETS)
+	if (n >= count)
 		return MICA_ERR_RANGE;
-	if (!slot_is_empty(&vm->sgi_vcpu[target]))
+	if (!slot_is_empty(&slots[n]))
 		return MICA_ERR_DELETE_FIRST;
-	return cnode_copy(&vm->sgi_vcpu[target], vcpu, MICA_RIGHTS_ALL, false, 0);
+	return cnode_copy(&slots[n], src, rights, false, 0);
 }
 
-enum mica_error vm_unbind_sgi(struct vm *vm, uint64_t target)
+enum mica_error vm_unbind(struct slot *slots, unsigned count, uint64_t n)
 {
-	if (target >= VM_SGI_TARGETS)
+	if (n >= count)
 		return MICA_ERR_RANGE;
-	if (slot_is_empty(&vm->sgi_vcpu[target]))
+	if (slot_is_empty(&slots[n]))
 		return MICA_ERR_NOT_FOUND;
-	slot_delete(&vm->sgi_vcpu[target]);
+	slot_delete(&slots[n]);
 	return MICA_OK;
 }

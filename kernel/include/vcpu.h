@@ -157,6 +157,9 @@ static inline bool vcpu_has_work(const struct vcpu *v)
  */
 void vcpu_wait(struct tcb *t, bool is_wfe);
 
+/* t's guest rings doorbell n of its VM (MICA_HVC_RING_DOORBELL): the hypercall's result. */
+int64_t vcpu_ring_doorbell(struct tcb *t, uint64_t n);
+
 /* A vCPU waiting in WFI/WFE runs again (nothing if it is not waiting). */
 void vcpu_wake(struct vcpu *v);
 

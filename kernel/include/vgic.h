@@ -128,13 +128,18 @@ MUST_CHECK bool vgic_send_sgi(const struct vm *vm, unsigned intid, uint32_t targ
  */
 void vgic_reset(struct vcpu *v);
 
-/* Withdraw intid from v if the guest has not acknowledged it yet. */
-void vgic_clear(struct vcpu *v, unsigned intid);
+/*
+ * Withdraw intid from v if the guest has not acknowledged it yet; true if
+ * it was pending (and is no more).
+ */
+bool vgic_clear(struct vcpu *v, unsigned intid);
 
 /*
  * A notification bound to v signalled intid (virq.h): pending at priority.
- * False if the queue had no room, which cannot happen while v has at most
- * VGIC_BOUND_LINES INTIDs bound.
+ * False if the queue had no room, which cannot happen: the VMM and SGIs
+ * take at most VGIC_VMM_ENTRIES, bound lines at most VGIC_BOUND_LINES
+ * (virq.c takes back what a binding that moves or ends left), physical
+ * lines the rest.
  */
 MUST_CHECK bool vgic_inject_bound(struct vcpu *v, unsigned intid, unsigned priority);
 

@@ -19,7 +19,10 @@
 MUST_CHECK enum mica_error virq_bind(struct notification *n, struct vcpu *v, uint64_t intid,
 				     uint64_t priority, uint64_t flags);
 
-/* n raises nothing any more (deleted, or UNBIND_VIRQ); a waiting signal stays pending. */
+/*
+ * n raises nothing any more (deleted, or UNBIND_VIRQ): an interrupt of its
+ * the guest has not taken is withdrawn, and waits in n as a signal.
+ */
 void virq_unbind(struct notification *n);
 
 /* v is deleted or leaves its thread: every notification bound to it is unbound. */

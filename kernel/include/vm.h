@@ -1,10 +1,11 @@
 /*
  * VM objects: a guest's stage-2 root table (the first page, what the
  * translation code walks) and, in the page after it, what the kernel keeps
- * about the VM: the guest-physical ranges bound to device servers, and the
- * vCPUs its guest's SGIs reach without an exit. Each binding holds its own
- * copy of the endpoint's or vCPU's capability, so it dies with the object
- * and the object cannot vanish while the binding refers to it.
+ * about the VM: the guest-physical ranges bound to device servers, the
+ * vCPUs its guest's SGIs reach without an exit, and the notifications its
+ * doorbells signal. Each binding holds its own copy of the endpoint's,
+ * vCPU's or notification's capability, so it dies with the object and the
+ * object cannot vanish while the binding refers to it.
  */
 #ifndef MICA_VM_H
 #define MICA_VM_H
@@ -15,7 +16,8 @@
 
 #define VM_MMIO_RANGES 24
 #define VM_SGI_TARGETS MICA_VM_SGI_TARGETS
-#define VM_SLOTS       (VM_MMIO_RANGES + VM_SGI_TARGETS)
+#define VM_DOORBELLS   MICA_VM_DOORBELLS
+#define VM_SLOTS       (VM_MMIO_RANGES + VM_SGI_TARGETS + VM_DOORBELLS)
 
 struct vm {
 	/* The capabilities the VM holds, all deleted with it. */
@@ -25,6 +27,7 @@ struct vm {
 			struct slot
 				mmio_ep[VM_MMIO_RANGES]; /* The bound endpoints; empty: unused. */
 			struct slot sgi_vcpu[VM_SGI_TARGETS]; /* MICA_VM_BIND_SGI's vCPUs. */
+			struct slot doorbell[VM_DOORBELLS];   /* MICA_VM_BIND_DOORBELL's. */
 		};
 	};
 	uint64_t mmio_base[VM_MMIO_RANGES];
@@ -55,13 +58,16 @@ MUST_CHECK enum mica_error vm_bind_mmio(struct vm *vm, uint64_t base, uint64_t s
 MUST_CHECK enum mica_error vm_unbind_mmio(struct vm *vm, uint64_t base);
 
 /*
- * Make target (MICA_VM_BIND_SGI) name a copy of the VCPU capability in
- * vcpu: MICA_ERR_RANGE past the targets, MICA_ERR_DELETE_FIRST if bound.
+ * Make slots[n] (of count: an SGI target, a doorbell) hold a copy of the
+ * capability in src with rights: MICA_ERR_RANGE past count,
+ * MICA_ERR_DELETE_FIRST if it holds one.
  */
-MUST_CHECK enum mica_error vm_bind_sgi(struct vm *vm, uint64_t target, struct slot *vcpu);
+MUST_CHECK enum mica_error vm_bind(struct slot *slots, unsigned count, uint64_t n,
+				   struct slot *src, unsigned rights);
 
-/* Drop target's binding; MICA_ERR_NOT_FOUND if it has none. */
-MUST_CHECK enum mica_error vm_unbind_sgi(struct vm *vm, uint64_t target);
+/* Empty slots[n]; MICA_ERR_NOT_FOUND if it is empty. */
+MUST_CHECK enum mica_error vm_unbind(struct slot *slots, unsigned count, uint64_t n);
+
 
 /* The endpoint capability bound to the range holding ipa, or NULL. */
 static inline __attribute__((always_inline)) const struct cap *vm_mmio_server(const struct vm *vm,

@@ -63,7 +63,7 @@ enum mica_error sysdesc_check_new_region(const struct reader *r, int vm_node,
  * device_count devices and its first passthrough_count passthrough regions.
  */
 static enum mica_error check_item(const struct reader *r, int node, const struct sysdesc_vm *vm,
-				  struct sysdesc_ipa_range ipa, uint32_t intid,
+				  struct sysdesc_ipa_range ipa, const char *reg_prop, uint32_t intid,
 				  uint32_t device_count, uint32_t passthrough_count)
 {
 	for (uint32_t i = 0; i < vm->region_count; i++) {
@@ -71,14 +71,14 @@ static enum mica_error check_item(const struct reader *r, int node, const struct
 		const char *name = region_origin(vm, i, &index);
 
 		if (sysdesc_ranges_overlap(vm->regions[i].ipa, ipa))
-			return reader_fail(r, node, "reg", "overlaps region %u of '%s'", index,
+			return reader_fail(r, node, reg_prop, "overlaps region %u of '%s'", index,
 					   name);
 	}
 	for (uint32_t i = 0; i < device_count; i++) {
 		const struct sysdesc_device *d = &vm->devices[i];
 
 		if (sysdesc_ranges_overlap(d->ipa, ipa))
-			return reader_fail(r, node, "reg", "overlaps device '%s'", d->name);
+			return reader_fail(r, node, reg_prop, "overlaps device '%s'", d->name);
 		if (intid != 0 && d->intid == intid)
 			return reader_fail(r, node, "interrupt",
 					   "INTID %u is also used by device '%s'", intid, d->name);
@@ -87,7 +87,7 @@ static enum mica_error check_item(const struct reader *r, int node, const struct
 		const struct sysdesc_passthrough *p = &vm->passthrough[i];
 
 		if (sysdesc_ranges_overlap(p->ipa, ipa))
-			return reader_fail(r, node, "reg", "overlaps passthrough '%s'", p->name);
+			return reader_fail(r, node, reg_prop, "overlaps passthrough '%s'", p->name);
 		if (intid != 0 && p->intid == intid)
 			return reader_fail(r, node, "interrupt",
 					   "INTID %u is also used by passthrough '%s'", intid,
@@ -101,7 +101,7 @@ enum mica_error sysdesc_check_new_device(const struct reader *r, int item_node,
 {
 	const struct sysdesc_device *d = &vm->devices[vm->device_count - 1];
 
-	return check_item(r, item_node, vm, d->ipa, d->intid, vm->device_count - 1, 0);
+	return check_item(r, item_node, vm, d->ipa, "reg", d->intid, vm->device_count - 1, 0);
 }
 
 enum mica_error sysdesc_check_new_passthrough(const struct reader *r, int item_node,
@@ -109,7 +109,7 @@ enum mica_error sysdesc_check_new_passthrough(const struct reader *r, int item_n
 {
 	const struct sysdesc_passthrough *p = &vm->passthrough[vm->passthrough_count - 1];
 
-	return check_item(r, item_node, vm, p->ipa, p->intid, vm->device_count,
+	return check_item(r, item_node, vm, p->ipa, "reg", p->intid, vm->device_count,
 			  vm->passthrough_count - 1);
 }
 
@@ -142,6 +142,17 @@ static bool overlaps_platform(const struct sysdesc_vm *vm, struct sysdesc_ipa_ra
 		return true;
 	}
 	return false;
+}
+
+enum mica_error sysdesc_check_item(const struct reader *r, int node, const struct sysdesc_vm *vm,
+				   struct sysdesc_ipa_range ipa, const char *reg_prop, uint32_t intid)
+{
+	char what[WHAT_MAX];
+
+	if (overlaps_platform(vm, ipa, what, sizeof(what)))
+		return reader_fail(r, node, reg_prop, "overlaps %s", what);
+	return check_item(r, node, vm, ipa, reg_prop, intid, vm->device_count,
+			  vm->passthrough_count);
 }
 
 /* The node of the item called name in the container (devices, passthrough) of vm_node. */

@@ -114,6 +114,19 @@ enum mica_error sysdesc_check_host_physical(const struct reader *r, const struct
 	__attribute__((warn_unused_result));
 
 /*
+ * A new item of vm at node, its range ipa read from property reg_prop:
+ * checked against the VM's regions, the guest platform's fixed regions, its
+ * devices and passthrough regions (ranges and interrupts).
+ */
+enum mica_error sysdesc_check_item(const struct reader *r, int node, const struct sysdesc_vm *vm,
+				   struct sysdesc_ipa_range ipa, const char *reg_prop,
+				   uint32_t intid) __attribute__((warn_unused_result));
+
+/* /channels (channels.c), once every VM is read. */
+enum mica_error sysdesc_parse_channels(const struct reader *r, struct sysdesc *desc)
+	__attribute__((warn_unused_result));
+
+/*
  * No memory region, device or passthrough region of the VM at vm_node
  * overlaps a fixed region of the guest platform (<mica/guest_platform.h>).
  * Checked once the VM is read, as the redistributors' range depends on its

@@ -18,7 +18,7 @@
 
 static const char *const root_props[] = {"compatible", "model", "#address-cells", "#size-cells",
 					 NULL};
-static const char *const root_children[] = {"servers", "vms", NULL};
+static const char *const root_children[] = {"servers", "vms", "channels", NULL};
 static const char *const server_props[] = {"program", "crash-after", "fail-restart", "cpu", NULL};
 static const char *const vm_props[] = {"memory",       "memory-identity", "cpus",
 				       "cpu-affinity", "kernel",	  "initrd",
@@ -308,7 +308,7 @@ static enum mica_error parse_vm(const struct reader *r, int node, struct sysdesc
 	return MICA_OK;
 }
 
-/* The root: "mica,system", then /servers (first: devices name them), then /vms. */
+/* The root: "mica,system", then /servers (first: devices name them), /vms, /channels. */
 static enum mica_error parse_root(const struct reader *r, struct sysdesc *desc)
 {
 	int compatible = fdt_node_check_compatible(r->fdt, 0, "mica,system");
@@ -337,6 +337,8 @@ static enum mica_error parse_root(const struct reader *r, struct sysdesc *desc)
 	}
 	if (desc->vm_count == 0)
 		return reader_fail(r, vms, NULL, "no VMs");
+	if (sysdesc_parse_channels(r, desc) != MICA_OK)
+		return MICA_ERR_MALFORMED;
 	return sysdesc_check_host_physical(r, desc);
 }
 

@@ -382,6 +382,13 @@ enum mica_error mica_vm_bind_sgi(uint64_t vm, unsigned target, uint64_t vcpu)
 	return INVOKE(vm, MICA_VM_BIND_SGI, caps, target);
 }
 
+enum mica_error mica_vm_bind_doorbell(uint64_t vm, unsigned n, uint64_t ntfn)
+{
+	const uint64_t caps[] = {ntfn};
+
+	return INVOKE(vm, MICA_VM_BIND_DOORBELL, caps, n);
+}
+
 enum mica_error mica_vm_unbind_sgi(uint64_t vm, unsigned target)
 {
 	return INVOKE0(vm, MICA_VM_UNBIND_SGI, target);

@@ -35,7 +35,7 @@ void stats_lines(unsigned vcpu, const uint64_t stats[MICA_VCPU_STAT_COUNT], uint
 	fmt_snprintf(buf, sizeof(buf),
 		     "vCPU %u: %llu hvc, %llu mmio to servers, %llu mmio to the VMM, %llu sysreg, "
 		     "%llu eoi, %llu other; %llu wfi/wfe, %llu direct SGIs, %llu interrupts, "
-		     "%llu injected",
+		     "%llu injected, %llu doorbells",
 		     vcpu, (unsigned long long)stats[MICA_VCPU_STAT_HYPERCALL],
 		     (unsigned long long)stats[MICA_VCPU_STAT_MMIO_SERVER],
 		     (unsigned long long)stats[MICA_VCPU_STAT_MMIO_VMM],
@@ -45,7 +45,8 @@ void stats_lines(unsigned vcpu, const uint64_t stats[MICA_VCPU_STAT_COUNT], uint
 		     (unsigned long long)stats[MICA_VCPU_STAT_WFX],
 		     (unsigned long long)stats[MICA_VCPU_STAT_SGI_DIRECT],
 		     (unsigned long long)stats[MICA_VCPU_STAT_IRQ],
-		     (unsigned long long)stats[MICA_VCPU_STAT_INJECTED]);
+		     (unsigned long long)stats[MICA_VCPU_STAT_INJECTED],
+		     (unsigned long long)stats[MICA_VCPU_STAT_DOORBELL]);
 	line(ctx, buf);
 	at = (size_t)fmt_snprintf(buf, sizeof(buf), "vCPU %u: each took", vcpu);
 	for (unsigned k = 0; k < MICA_VCPU_STAT_EXIT_KINDS && at < sizeof(buf); k++) {

@@ -34,8 +34,10 @@
  *     guest's interrupt) are edge-triggered and never forwarded either:
  *     the model tells the kernel whether the guest takes each, on which
  *     vCPU and at which priority (ops.kernel_spi). Their pending and active
- *     states are the kernel's and read as clear; writes of those states
- *     and of their configuration are ignored.
+ *     states are the kernel's and read as clear, but for a pending state
+ *     the guest sets through ISPENDR (Linux replays an edge so), which the
+ *     model forwards as any; writes of their active state and
+ *     configuration are ignored.
  *   - A priority change applies from the next injection on.
  */
 #include "vgicd.h"
@@ -121,9 +123,10 @@ void sync(struct vgicd *g, struct irq_ref r)
 
 	if (irq->is_kernels) {
 		/* The kernel delivers it: sync_kernel_ppis tells it how, or here for an SPI. */
-		if (r.intid >= VGICD_PRIVATE)
-			tell_kernel_spi(g, r, is_open, target);
-		return;
+		if (r.intid < VGICD_PRIVATE)
+			return;
+		tell_kernel_spi(g, r, is_open, target);
+		/* Only a pending state set through ISPENDR is the model's to forward, below. */
 	}
 	if (irq->is_forwarded && (!is_open || target != irq->forwarded_to)) {
 		g->ops.clear(g->ops.ctx, irq->forwarded_to, r.intid);

@@ -121,10 +121,13 @@ static void field_write(struct vgicd *g, struct irq_ref r, enum irq_field field,
 	/*
 	 * The kernel's PPIs and SPIs: their pending and active states are the
 	 * kernel's (a timer's line, a notification, the list registers), and
-	 * their trigger is fixed (a timer's level, a notification's edge).
+	 * their trigger is fixed (a timer's level, a notification's edge). An
+	 * SPI's pending state set or cleared through the model is the model's.
 	 */
 	if (irq->is_kernels && field != FIELD_GROUP && field != FIELD_SET_ENABLE &&
-	    field != FIELD_CLEAR_ENABLE && field != FIELD_PRIORITY)
+	    field != FIELD_CLEAR_ENABLE && field != FIELD_PRIORITY &&
+	    !(r.intid >= VGICD_PRIVATE &&
+	      (field == FIELD_SET_PENDING || field == FIELD_CLEAR_PENDING)))
 		return;
 	switch (field) {
 	case FIELD_GROUP:

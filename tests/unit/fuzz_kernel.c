@@ -2786,7 +2786,8 @@ static void seed_sgi_targets(void)
 
 		must(vcpu_invoke(&sgi, (struct vcpu *)root_slots[first_vcpu + i].cap.object),
 		     "vCPU SGIs");
-		must(vm_bind_sgi(vm_of(&root_slots[vm].cap), i, &root_slots[first_vcpu + i]),
+		must(vm_bind(vm_of(&root_slots[vm].cap)->sgi_vcpu, VM_SGI_TARGETS, i,
+			     &root_slots[first_vcpu + i], MICA_RIGHTS_ALL),
 		     "SGI target");
 	}
 }

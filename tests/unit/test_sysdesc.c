@@ -216,6 +216,21 @@ static void test_parse_reads_every_field_of_a_valid_description(void **state)
 	assert_int_equal(vm->passthrough[1].ipa.base, 0x80000000);
 	assert_int_equal(vm->passthrough[1].ipa.size, 0x4000);
 	assert_int_equal(vm->passthrough[1].intid, 0);
+
+	assert_int_equal(desc.channel_count, 1);
+	assert_string_equal(desc.channels[0].name, "ping");
+	assert_int_equal(desc.channels[0].size, 0x4000);
+	assert_int_equal(desc.channels[0].end_count, 2);
+	assert_int_equal(desc.channels[0].ends[0].vm, 0);
+	assert_int_equal(desc.channels[0].ends[0].ipa, 0x50000000);
+	assert_int_equal(desc.channels[0].ends[0].intid, 60);
+	assert_int_equal(desc.channels[0].ends[0].doorbell, 2);
+	assert_false(desc.channels[0].ends[0].is_read_only);
+	assert_int_equal(desc.channels[0].ends[1].vm, 1);
+	assert_int_equal(desc.channels[0].ends[1].ipa, 0x50000000);
+	assert_int_equal(desc.channels[0].ends[1].intid, 40);
+	assert_int_equal(desc.channels[0].ends[1].doorbell, 0);
+	assert_true(desc.channels[0].ends[1].is_read_only);
 	free(b.data);
 }
 
@@ -548,8 +563,12 @@ static void test_parse_rejects_unknown_properties_and_nodes(void **state)
 	expect_error(&b, "/vms/linux/device", "", "unknown node");
 
 	b = edit(VALID);
-	add_node(&b, "/", "channels");
-	expect_error(&b, "/channels", "", "unknown node");
+	add_node(&b, "/", "channel");
+	expect_error(&b, "/channel", "", "unknown node");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping/linux", "size", 0, 0x1000);
+	expect_error(&b, "/channels/ping/linux", "size", "unknown property");
 }
 
 /* --- References ---------------------------------------------------------------------------- */
@@ -966,6 +985,139 @@ static void test_parse_rejects_too_many_passthrough_regions(void **state)
 
 /* --- Error text ---------------------------------------------------------------------------- */
 
+/* --- Channels ------------------------------------------------------------------------------ */
+
+/* Each end's range, interrupt and doorbell against its own VM. */
+static void test_parse_rejects_a_channel_end_that_meets_its_vms_items(void **state)
+{
+	struct blob b = edit(VALID);
+
+	(void)state;
+	add_node(&b, "/channels/ping", "nobody");
+	expect_error(&b, "/channels/ping/nobody", "", "no VM 'nobody' in /vms");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping/linux", "address", 0, 0x4fffe000);
+	expect_error(&b, "/channels/ping/linux", "address", "overlaps region 0 of 'memory'");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping/bare", "address", 0, 0x09000000);
+	expect_error(&b, "/channels/ping/bare", "address", "overlaps device 'serial@9000000'");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping/linux", "address", 0, 0x09010000);
+	expect_error(&b, "/channels/ping/linux", "address", "overlaps passthrough 'rtc@9010000'");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping/bare", "address", 0, 0x08000000);
+	expect_error(&b, "/channels/ping/bare", "address",
+		     "overlaps the guest's GIC distributor (0x08000000..0x0800ffff)");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping/linux", "interrupt", 48);
+	expect_error(&b, "/channels/ping/linux", "interrupt",
+		     "INTID 48 is also used by device 'virtio@a000000'");
+
+	b = edit(VALID);
+	delete_prop(&b, "/channels/ping/bare", "interrupt");
+	expect_error(&b, "/channels/ping/bare", "interrupt", "missing (the doorbells ring it)");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping/bare", "interrupt", 16);
+	expect_error(&b, "/channels/ping/bare", "interrupt", "INTID 16 is not an SPI (32 to 1019)");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping/bare", "doorbell", 16);
+	expect_error(&b, "/channels/ping/bare", "doorbell",
+		     "doorbells 16..16: a VM has doorbells 0..15");
+
+	b = edit(VALID);
+	delete_prop(&b, "/channels/ping/bare", "doorbell");
+	expect_error(&b, "/channels/ping/bare", "doorbell", "missing");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping/linux", "address", 0xffffffff, 0xffffe000);
+	expect_error(&b, "/channels/ping/linux", "address",
+		     "the channel's 0x4000 bytes from here wrap past the top of the address space");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping/linux", "address", 0, 0x50000800);
+	expect_error(&b, "/channels/ping/linux", "address", "0x50000800 is not 4 KiB aligned");
+}
+
+/* The channel as a whole: its size, its ends, and names. */
+static void test_parse_rejects_a_channel_without_two_ends_or_a_page_size(void **state)
+{
+	struct blob b = edit(VALID);
+
+	(void)state;
+	SET_CELLS(&b, "/channels/ping", "size", 0, 0x4100);
+	expect_error(&b, "/channels/ping", "size", "0x4100 is not 4 KiB aligned");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping", "size", 0, 0);
+	expect_error(&b, "/channels/ping", "size", "is 0");
+
+	b = edit(VALID);
+	delete_prop(&b, "/channels/ping", "size");
+	expect_error(&b, "/channels/ping", "size", "missing");
+
+	b = edit(VALID);
+	assert_int_equal(fdt_del_node(b.data, node(&b, "/channels/ping/bare")), 0);
+	expect_error(&b, "/channels/ping", "", "1 end: a channel joins two VMs or more");
+
+	b = edit(VALID);
+	set_bytes(&b, "/channels/ping/linux", "read-only", NULL, 0);
+	expect_error(&b, "/channels/ping", "", "every end is read-only");
+
+	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping", "interrupt", 40);
+	expect_error(&b, "/channels/ping", "interrupt", "unknown property");
+}
+
+/*
+ * A second channel's ends against the first's in the same VM. libfdt adds
+ * a node as its parent's first child, so pong is read before ping, and
+ * ping's ends are the ones found at fault.
+ */
+static void test_parse_rejects_channels_that_meet_in_a_vm(void **state)
+{
+	static const char *const ends[] = {"/channels/pong/linux", "/channels/pong/bare"};
+	struct blob b;
+
+	(void)state;
+	for (int k = 0; k < 4; k++) {
+		b = edit(VALID);
+		add_node(&b, "/channels", "pong");
+		SET_CELLS(&b, "/channels/pong", "size", 0, 0x1000);
+		for (int e = 0; e < 2; e++) {
+			add_node(&b, "/channels/pong", e == 0 ? "linux" : "bare");
+			SET_CELLS(&b, ends[e], "address", 0, 0x60000000);
+			SET_CELLS(&b, ends[e], "interrupt", 70);
+			SET_CELLS(&b, ends[e], "doorbell", 5);
+		}
+		if (k == 0) {
+			expect_valid(&b);
+			assert_int_equal(desc.channel_count, 2);
+			free(b.data);
+			continue;
+		}
+		if (k == 1) {
+			SET_CELLS(&b, ends[0], "address", 0, 0x50003000);
+			expect_error(&b, "/channels/ping/linux", "address",
+				     "overlaps /channels/pong/linux");
+		} else if (k == 2) {
+			SET_CELLS(&b, ends[0], "interrupt", 60);
+			expect_error(&b, "/channels/ping/linux", "interrupt",
+				     "INTID 60 is also used by /channels/pong/linux");
+		} else {
+			SET_CELLS(&b, ends[1], "doorbell", 0);
+			expect_error(&b, "/channels/ping/bare", "doorbell",
+				     "doorbells 0..0 meet those of /channels/pong/bare");
+		}
+	}
+}
+
 static void test_error_format_names_node_and_property(void **state)
 {
 	struct blob b = load("sysdesc_overlap");
@@ -1050,6 +1202,9 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects_too_many_regions),
 		cmocka_unit_test(test_parse_rejects_too_many_devices_and_servers),
 		cmocka_unit_test(test_parse_rejects_too_many_passthrough_regions),
+		cmocka_unit_test(test_parse_rejects_a_channel_end_that_meets_its_vms_items),
+		cmocka_unit_test(test_parse_rejects_a_channel_without_two_ends_or_a_page_size),
+		cmocka_unit_test(test_parse_rejects_channels_that_meet_in_a_vm),
 		cmocka_unit_test(test_error_format_names_node_and_property),
 		cmocka_unit_test(test_error_names_a_deep_node_by_its_name),
 	};

@@ -219,10 +219,10 @@ static void test_clear_withdraws_queued_and_pending_but_not_active(void **state)
 		inject(40 + i, 0x10 * i, 0);
 	assert_true(vgic_enter(&vcpu));
 	lr(lr_of(40))->state = VGIC_LR_ACTIVE;
-	vgic_clear(&vcpu, 40); /* Active: the guest has it. */
-	vgic_clear(&vcpu, 41); /* Pending in a list register. */
-	vgic_clear(&vcpu, 45); /* Queued. */
-	vgic_clear(&vcpu, 99); /* Never injected. */
+	assert_false(vgic_clear(&vcpu, 40)); /* Active: the guest has it. */
+	assert_true(vgic_clear(&vcpu, 41));  /* Pending in a list register. */
+	assert_true(vgic_clear(&vcpu, 45));  /* Queued. */
+	assert_false(vgic_clear(&vcpu, 99)); /* Never injected. */
 	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_ACTIVE);
 	assert_int_equal(lr_holding(41), -1);
 	assert_int_equal(vcpu.vgic.count, 1);

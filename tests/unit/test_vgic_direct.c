@@ -1,11 +1,21 @@
 /*
- * Unit tests of a guest's SGIs routed in the kernel (kernel/vgic.c
- * vgic_send_sgi, kernel/vm.c, MICA_VM_BIND_SGI, MICA_VM_UNBIND_SGI and
- * MICA_VCPU_SET_SGI), on four fake CPUs, as their users see them: the VMM
- * binds vCPUs as its VM's SGI targets and says which SGIs each takes, at
- * which priority; a guest's write of ICC_SGI1R_EL1 then makes the SGI
- * pending on every vCPU it names, or on none (the write then goes to the
- * VMM); and the bindings go with the capabilities they hold.
+ * Unit tests of the virtual interrupts the kernel delivers without the
+ * VMM, on four fake CPUs, as their users see them:
+ *
+ * - A guest's SGIs routed in the kernel (kernel/vgic.c vgic_send_sgi,
+ *   kernel/vm.c, MICA_VM_BIND_SGI, MICA_VM_UNBIND_SGI and
+ *   MICA_VCPU_SET_SGI): the VMM binds vCPUs as its VM's SGI targets and
+ *   says which SGIs each takes, at which priority; a guest's write of
+ *   ICC_SGI1R_EL1 then makes the SGI pending on every vCPU it names, or on
+ *   none (the write then goes to the VMM); and the bindings go with the
+ *   capabilities they hold.
+ * - Virtual lines (kernel/virq.c, MICA_NOTIFICATION_BIND_VIRQ and
+ *   MICA_NOTIFICATION_UNBIND_VIRQ): the VMM binds a notification to an SPI
+ *   of a vCPU; a server's signal of it then makes that SPI pending in the
+ *   vCPU, once however many signals come, and only while the VMM says the
+ *   guest has it enabled; the queue keeps room for such lines whatever the
+ *   VMM has injected; and a binding ends with either object, or with the
+ *   guest's thread.
  *
  * The test acts as the VMM, a thread of the highest priority on CPU 0 that
  * invokes capabilities through the system call. The fake arch decodes no
@@ -13,8 +23,10 @@
  * has decoded one: vgic_send_sgi on the sending CPU, then schedule(). Guests
  * are threads bound to the vCPUs, each running on a CPU of its own; the
  * test plays them by changing their list registers as the GIC would.
- * Objects that die are poisoned for ASan, so that a route left to a dead
- * vCPU fails the test where it is used.
+ * Servers and waiters are threads without a vCPU that make their system
+ * calls on the CPU they are placed on (CPU 3 unless a test says otherwise).
+ * Objects that die are poisoned for ASan, so that a route or a binding left
+ * to a dead object fails the test where it is used.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +43,7 @@
 #include "debug.h"
 #include "fake.h"
 #include "ipc.h"
+#include "irq.h"
 #include "sched.h"
 #include "smp.h"
 #include "untyped.h"
@@ -48,7 +61,7 @@
 #define SLOT_VMM_IPC	    42
 #define SLOT_FIRST_VCPU	    50 /* vCPU i's capability: SLOT_FIRST_VCPU + i. */
 #define GUEST_PRIORITY	    100
-#define ROOM		    (VGIC_QUEUE_CAPACITY - VGIC_HW_LINES) /* What the VMM may queue. */
+#define ROOM		    (VGIC_VMM_ENTRIES) /* What the VMM may queue. */
 #define ROOT_DEPTH	    64
 #define SGI_PRIORITIES_LOW  UINT64_C(0x8877665544332211) /* SGI n (0..7): 0x11 * (n + 1). */
 #define SGI_PRIORITIES_HIGH UINT64_C(0xf0e0d0c0b0a09080) /* SGI 8 + n: 0x80 + 0x10 * n. */
@@ -954,26 +967,941 @@ static void test_set_sgi_refuses_sgis_past_15_and_short_messages_and_changes_not
 	assert_invariants();
 }
 
-#define SGI_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+/* Virtual lines -------------------------------------------------------------------------------- */
+
+#define SLOT_SIGNAL_ONLY 110 /* A copy of a line that may only signal it, badged SIGNAL_BADGE. */
+#define SLOT_WAIT_ONLY	 111 /* A copy of a line that may only wait on it. */
+#define SLOT_FIRST_LINE	 120 /* A test's notification j: SLOT_FIRST_LINE + j. */
+#define SIGNAL_BADGE	 0x4
+#define THREAD_CPU	 3 /* Where servers and waiters run. */
+#define SERVER_PRIORITY	 50
+#define WAITER_PRIORITY	 60 /* A waiter woken runs before a server. */
+
+/* A new notification at SLOT_FIRST_LINE + j. */
+static struct notification *make_line(unsigned j)
+{
+	retype(SLOT_UNTYPED, MICA_OBJ_NOTIFICATION, 0, SLOT_FIRST_LINE + j);
+	return (struct notification *)root_slots[SLOT_FIRST_LINE + j].cap.object;
+}
+
+/* The capability address of the test's notification j. */
+static uint64_t line(unsigned j)
+{
+	return SLOT_FIRST_LINE + j;
+}
+
+/* The VMM binds the notification at ntfn to SPI intid of vCPU i. */
+static enum mica_error bind_virq(uint64_t ntfn, unsigned i, uint64_t intid, uint64_t priority,
+				 uint64_t flags)
+{
+	const uint64_t words[3] = {intid, priority, flags};
+	const uint64_t vcpu = SLOT_FIRST_VCPU + i;
+
+	return call(ntfn, MICA_NOTIFICATION_BIND_VIRQ, 3, words, 1, &vcpu);
+}
+
+static enum mica_error unbind_virq(uint64_t ntfn)
+{
+	return call(ntfn, MICA_NOTIFICATION_UNBIND_VIRQ, 0, NULL, 0, NULL);
+}
+
+/* The VMM mints a copy of the capability at from into the empty slot to. */
+static void mint(unsigned to, uint64_t from, uint64_t rights, uint64_t badge)
+{
+	const uint64_t words[6] = {to, ROOT_DEPTH, from, ROOT_DEPTH, rights, badge};
+	const uint64_t root = SLOT_ROOT;
+
+	assert_int_equal(call(SLOT_ROOT, MICA_CNODE_MINT, 6, words, 1, &root), MICA_OK);
+}
+
+/* A thread that runs no vCPU, placed on cpu and started by the VMM; cpu then chooses again. */
+static struct tcb *start_thread(uint8_t priority, unsigned cpu)
+{
+	struct tcb *t = make_thread(priority);
+	uint64_t tcb = cptr_of(t);
+	const uint64_t where = cpu;
+
+	assert_int_equal(call(tcb, MICA_TCB_SET_AFFINITY, 1, &where, 0, NULL), MICA_OK);
+	assert_int_equal(call(tcb, MICA_TCB_RESUME, 0, NULL, 0, NULL), MICA_OK);
+	(void)schedule_on(cpu);
+	return t;
+}
+
+/*
+ * t, which its CPU runs, makes system call nr (a Send or a Receive) on the
+ * capability at cptr, with no message: what that CPU runs next, or NULL if
+ * it idles. The test goes on as the CPU it was.
+ */
+static struct tcb *sys_from(struct tcb *t, uint64_t nr, uint64_t cptr)
+{
+	unsigned was = fake_cpu_now;
+	struct tcb *volatile next = NULL;
+	jmp_buf idle;
+
+	fake_cpu_switch(t->cpu);
+	if (setjmp(idle) == 0) {
+		fake_idle_jump = &idle;
+		next = sys(t, false, nr, cptr, mica_msg_info(0, 0, 0), 0, NULL);
+	}
+	fake_idle_jump = NULL;
+	fake_cpu_switch(was);
+	return next;
+}
+
+/* t signals the notification at cptr, and goes on running: nobody woke to take its CPU. */
+static void signal_from(struct tcb *t, uint64_t cptr)
+{
+	assert_ptr_equal(sys_from(t, MICA_SYS_SEND, cptr), t);
+	assert_int_equal(t->regs.x[6], MICA_OK);
+}
+
+/* t waits on the notification at cptr, and blocks. */
+static void wait_from(struct tcb *t, uint64_t cptr)
+{
+	(void)sys_from(t, MICA_SYS_RECV, cptr);
+	assert_int_equal(t->state, THREAD_BLOCKED_NTFN);
+}
+
+/* t, woken or answered at once, got a signal with these badge bits. */
+static void assert_got_signal(const struct tcb *t, uint64_t bits)
+{
+	assert_int_equal(t->state, THREAD_RUNNABLE);
+	assert_int_equal(t->regs.x[6], MICA_OK);
+	assert_int_equal(t->regs.x[0], bits);
+}
+
+/*
+ * A server's signal of a bound line makes its SPI pending in the vCPU, at
+ * the priority the VMM gave, asking nothing of the guest's deactivation:
+ * the guest takes it without an exit to its VMM. The CPU that holds the
+ * vCPU is kicked to take it in; a guest waiting for an interrupt is woken.
+ */
+static void test_a_signal_makes_the_line_pending_in_the_guest_without_its_vmm(void **state)
+{
+	struct endpoint *ep = (struct endpoint *)root_slots[SLOT_EP].cap.object;
+	unsigned before[CPU_COUNT];
+	struct tcb *g, *server;
+	const struct vgic_irq *q;
+	struct fake_lr *lr;
+
+	(void)state;
+	(void)make_line(0);
+	assert_int_equal(bind_virq(line(0), 0, 48, 0xa0, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	g = start_guest(0, 1);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	for (unsigned cpu = 0; cpu < CPU_COUNT; cpu++)
+		before[cpu] = kicks(cpu);
+
+	/* CPU 1 holds the vCPU: it waits in the queue, and CPU 1 alone is kicked. */
+	signal_from(server, line(0));
+	q = queued(vcpus[0], 48);
+	assert_non_null(q);
+	assert_int_equal(q->priority, 0xa0);
+	assert_int_equal(q->flags, 0);
+	assert_int_equal(kicks(1), before[1] + 1);
+	assert_int_equal(kicks(0), before[0]);
+	assert_int_equal(kicks(2), before[2]);
+	assert_int_equal(kicks(3), before[3]);
+	assert_ptr_equal(schedule_on(1), g);
+	lr = lr_holding(vcpus[0], 48);
+	assert_non_null(lr);
+	assert_int_equal(lr->state, VGIC_LR_PENDING);
+	assert_int_equal(lr->priority, 0xa0);
+	assert_false(lr->eoi);
+	assert_int_equal(times_pending(vcpus[0], 48), 1);
+
+	/* The guest acknowledges and deactivates it: nothing owed, no exit. */
+	lr->state = VGIC_LR_ACTIVE;
+	lr->state = VGIC_LR_INVALID;
+	fake_cpu_switch(1);
+	vgic_maintenance();
+	fake_cpu_switch(0);
+	assert_ptr_equal(schedule_on(1), g);
+	assert_int_equal(g->state, THREAD_RUNNABLE);
+	assert_int_equal(vcpus[0]->vgic.eoi_owed_count, 0);
+	assert_false(vcpus[0]->vgic.has_work);
+	assert_null(ep->queue.head);
+
+	/* Waiting in WFI (its CPU idle): woken, its CPU kicked, and the line taken in. */
+	fake_cpu_switch(1);
+	vcpu_wait(g, false);
+	fake_cpu_switch(0);
+	assert_int_equal(g->state, THREAD_BLOCKED_WFI);
+	assert_null(schedule_on(1));
+	before[1] = kicks(1);
+	signal_from(server, line(0));
+	assert_int_equal(g->state, THREAD_RUNNABLE);
+	assert_true(kicks(1) > before[1]);
+	assert_ptr_equal(schedule_on(1), g);
+	lr = lr_holding(vcpus[0], 48);
+	assert_non_null(lr);
+	assert_int_equal(lr->state, VGIC_LR_PENDING);
+	assert_null(ep->queue.head);
+	assert_invariants();
+}
+
+/*
+ * A server that shares the guest's CPU and priority gives the guest that
+ * CPU at once when it raises the guest's line: the interrupt does not wait
+ * for the end of the server's time slice.
+ */
+static void test_a_server_of_the_guests_priority_on_its_cpu_lets_it_run_at_once(void **state)
+{
+	struct tcb *g, *server;
+	struct fake_lr *lr;
+
+	(void)state;
+	(void)make_line(0);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	g = start_guest(0, 1);
+	fake_cpu_switch(1);
+	vcpu_wait(g, false);
+	fake_cpu_switch(0);
+	server = start_thread(GUEST_PRIORITY, 1);
+	assert_ptr_equal(sched_cpus[1].current, server);
+
+	assert_ptr_equal(sys_from(server, MICA_SYS_SEND, line(0)), g);
+	assert_int_equal(server->regs.x[6], MICA_OK);
+	assert_int_equal(server->state, THREAD_RUNNABLE);
+	lr = lr_holding(vcpus[0], 40);
+	assert_non_null(lr);
+	assert_int_equal(lr->state, VGIC_LR_PENDING);
+	assert_invariants();
+}
+
+/*
+ * While the VMM says the guest has the line disabled, signals wait in the
+ * notification, however many come, and go in as one interrupt when it is
+ * enabled; a signal that came before the notification was bound waits the
+ * same way.
+ */
+static void test_signals_wait_while_the_line_is_disabled_and_go_in_once(void **state)
+{
+	struct tcb *server;
+
+	(void)state;
+	(void)make_line(0);
+	(void)make_line(1);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, 0), MICA_OK);
+	for (unsigned k = 0; k < 3; k++)
+		signal_from(server, line(0));
+	assert_int_equal(vcpus[0]->vgic.count, 0);
+	assert_int_equal(times_pending(vcpus[0], 40), 0);
+
+	/* Bound again, still disabled, at another priority: still nothing. */
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x30, 0), MICA_OK);
+	assert_int_equal(vcpus[0]->vgic.count, 0);
+	/* Enabled: once, at the priority it has now. */
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x30, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(vcpus[0]->vgic.count, 1);
+	assert_int_equal(times_pending(vcpus[0], 40), 1);
+	assert_int_equal(queued(vcpus[0], 40)->priority, 0x30);
+
+	/* What went in is spent: withdrawn, and enabled again, nothing comes back. */
+	assert_int_equal(
+		call(SLOT_FIRST_VCPU + 0, MICA_VCPU_CLEAR_IRQ, 1, &(uint64_t){40}, 0, NULL),
+		MICA_OK);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x30, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(times_pending(vcpus[0], 40), 0);
+	/* Disabled, signalled, enabled: once more. */
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x30, 0), MICA_OK);
+	signal_from(server, line(0));
+	assert_int_equal(times_pending(vcpus[0], 40), 0);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x30, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(times_pending(vcpus[0], 40), 1);
+
+	/* Signalled before it was bound: it waits through a disabled binding too. */
+	signal_from(server, line(1));
+	signal_from(server, line(1));
+	assert_int_equal(bind_virq(line(1), 1, 41, 0x50, 0), MICA_OK);
+	assert_int_equal(vcpus[1]->vgic.count, 0);
+	assert_int_equal(bind_virq(line(1), 1, 41, 0x50, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(vcpus[1]->vgic.count, 1);
+	assert_int_equal(times_pending(vcpus[1], 41), 1);
+	assert_int_equal(queued(vcpus[1], 41)->priority, 0x50);
+	assert_int_equal(vcpus[0]->vgic.count, 1);
+	assert_invariants();
+}
+
+/*
+ * A line already pending is not pending twice, whether it waits in the
+ * queue or in a list register, signalled from the CPU that holds the vCPU
+ * or from another; once the guest has acknowledged it, a signal makes it
+ * pending again behind the active one, and once the guest is done with
+ * it, pending again on its own.
+ */
+static void test_a_line_already_pending_is_not_pending_twice(void **state)
+{
+	struct tcb *g, *near, *far;
+	struct fake_lr *lr;
+
+	(void)state;
+	(void)make_line(0);
+	assert_int_equal(bind_virq(line(0), 0, 60, 0x50, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	g = start_guest(0, 3);
+	far = start_thread(SERVER_PRIORITY, 2);
+
+	/* Signalled from another CPU than the one that holds the vCPU: queued once. */
+	signal_from(far, line(0));
+	signal_from(far, line(0));
+	assert_int_equal(vcpus[0]->vgic.count, 1);
+	assert_int_equal(times_pending(vcpus[0], 60), 1);
+	assert_ptr_equal(schedule_on(3), g);
+	assert_int_equal(vcpus[0]->vgic.count, 0);
+	lr = lr_holding(vcpus[0], 60);
+	assert_non_null(lr);
+	assert_int_equal(lr->state, VGIC_LR_PENDING);
+
+	/* In a list register of CPU 3, where a server now runs: signalled there, it stays alone. */
+	near = start_thread(GUEST_PRIORITY + 10, 3);
+	assert_ptr_equal(sched_cpus[3].current, near);
+	assert_ptr_equal(sched_cpus[3].loaded_vcpu, vcpus[0]);
+	signal_from(near, line(0));
+	signal_from(near, line(0));
+	assert_int_equal(vcpus[0]->vgic.count, 0);
+	assert_int_equal(times_pending(vcpus[0], 60), 1);
+
+	/* From another CPU it waits in the queue, and merges when CPU 3 next enters the guest. */
+	signal_from(far, line(0));
+	assert_int_equal(call(cptr_of(near), MICA_TCB_SUSPEND, 0, NULL, 0, NULL), MICA_OK);
+	assert_ptr_equal(schedule_on(3), g);
+	assert_int_equal(vcpus[0]->vgic.count, 0);
+	assert_int_equal(times_pending(vcpus[0], 60), 1);
+
+	/* Acknowledged (active): the next signal is pending again, behind it. */
+	lr = lr_holding(vcpus[0], 60);
+	lr->state = VGIC_LR_ACTIVE;
+	signal_from(far, line(0));
+	assert_int_equal(times_pending(vcpus[0], 60), 1);
+	assert_ptr_equal(schedule_on(3), g);
+	assert_int_equal(lr->state, VGIC_LR_PENDING_ACTIVE);
+	assert_int_equal(vcpus[0]->vgic.count, 0);
+	assert_int_equal(times_pending(vcpus[0], 60), 1);
+
+	/* Both taken and done with: the next signal is pending again. */
+	lr->state = VGIC_LR_INVALID;
+	assert_int_equal(times_pending(vcpus[0], 60), 0);
+	signal_from(far, line(0));
+	assert_ptr_equal(schedule_on(3), g);
+	lr = lr_holding(vcpus[0], 60);
+	assert_non_null(lr);
+	assert_int_equal(lr->state, VGIC_LR_PENDING);
+	assert_int_equal(lr->priority, 0x50);
+	assert_int_equal(times_pending(vcpus[0], 60), 1);
+	assert_invariants();
+}
+
+/*
+ * Binding again moves the line: to another vCPU, INTID or priority. What
+ * the old vCPU's guest has not taken goes with it, and the next signal
+ * goes to the new one only.
+ */
+static void test_binding_again_moves_the_line(void **state)
+{
+	struct tcb *g0, *g1, *server;
+
+	(void)state;
+	(void)make_line(0);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	g0 = start_guest(0, 1);
+	g1 = start_guest(1, 2);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	signal_from(server, line(0));
+	assert_ptr_equal(schedule_on(1), g0);
+	assert_int_equal(times_pending(vcpus[0], 40), 1);
+
+	/*
+	 * To vCPU 1, at INTID 45 and another priority: the interrupt vCPU 0's
+	 * guest has not taken moves with it, raised where it goes.
+	 */
+	assert_int_equal(bind_virq(line(0), 1, 45, 0x60, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_ptr_equal(schedule_on(1), g0);
+	assert_ptr_equal(schedule_on(2), g1);
+	assert_int_equal(times_pending(vcpus[0], 40), 0);
+	assert_int_equal(times_pending(vcpus[0], 45), 0);
+	assert_int_equal(times_pending(vcpus[1], 40), 0);
+	assert_int_equal(times_pending(vcpus[1], 45), 1);
+	assert_int_equal(lr_holding(vcpus[1], 45)->priority, 0x60);
+	signal_from(server, line(0)); /* Pending already: one interrupt. */
+	assert_ptr_equal(schedule_on(2), g1);
+	assert_int_equal(times_pending(vcpus[1], 45), 1);
+
+	/*
+	 * Another INTID on the same vCPU, the old one taken (active): it stays
+	 * the guest's, and nothing is raised until the next signal.
+	 */
+	lr_holding(vcpus[1], 45)->state = VGIC_LR_ACTIVE;
+	assert_int_equal(bind_virq(line(0), 1, 46, 0x10, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_ptr_equal(schedule_on(2), g1);
+	assert_int_equal(lr_holding(vcpus[1], 45)->state, VGIC_LR_ACTIVE);
+	assert_int_equal(times_pending(vcpus[1], 46), 0);
+	signal_from(server, line(0));
+	assert_ptr_equal(schedule_on(2), g1);
+	assert_int_equal(times_pending(vcpus[1], 46), 1);
+	assert_int_equal(lr_holding(vcpus[1], 46)->priority, 0x10);
+	for (unsigned i = 0; i < VCPUS; i++)
+		assert_int_equal(vcpus[i]->vgic.count, 0);
+
+	/* Both taken and done with; back to vCPU 0, where the next signal goes only. */
+	lr_holding(vcpus[1], 45)->state = VGIC_LR_INVALID;
+	lr_holding(vcpus[1], 46)->state = VGIC_LR_INVALID;
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(times_pending(vcpus[0], 40), 0);
+	signal_from(server, line(0));
+	assert_ptr_equal(schedule_on(1), g0);
+	assert_ptr_equal(schedule_on(2), g1);
+	assert_int_equal(times_pending(vcpus[0], 40), 1);
+	assert_int_equal(times_pending(vcpus[1], 46), 0);
+	assert_int_equal(vcpus[1]->vgic.count, 0);
+	assert_invariants();
+}
+
+/*
+ * Disabling a line takes back the interrupt the guest has not taken; it
+ * waits, and goes in once the line is enabled again.
+ */
+static void test_disabling_a_line_takes_its_untaken_interrupt_back_until_enabled(void **state)
+{
+	struct tcb *g, *server;
+
+	(void)state;
+	(void)make_line(0);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	g = start_guest(0, 1);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	signal_from(server, line(0));
+	assert_ptr_equal(schedule_on(1), g);
+	assert_int_equal(times_pending(vcpus[0], 40), 1);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, 0), MICA_OK);
+	assert_ptr_equal(schedule_on(1), g);
+	assert_int_equal(times_pending(vcpus[0], 40), 0);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_ptr_equal(schedule_on(1), g);
+	assert_int_equal(times_pending(vcpus[0], 40), 1);
+	assert_invariants();
+}
+
+/*
+ * A line moved to another vCPU leaves nothing in the old one: that vCPU
+ * binds as many others as any vCPU, and forgetting its lines (its guest's
+ * thread deleted) neither unbinds the moved line from the new vCPU nor
+ * touches a moved line since deleted (poisoned).
+ */
+static void test_a_moved_line_leaves_nothing_in_its_old_vcpu(void **state)
+{
+	const unsigned lines = MICA_VCPU_VIRQ_BINDINGS;
+	struct notification *dead;
+	struct tcb *g0, *g1, *server;
+
+	(void)state;
+	(void)make_line(0);
+	dead = make_line(1);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(bind_virq(line(1), 0, 41, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	g0 = start_guest(0, 1);
+	g1 = start_guest(1, 2);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	assert_int_equal(bind_virq(line(0), 1, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(bind_virq(line(1), 1, 41, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(cnode_op(MICA_CNODE_DELETE, (unsigned)line(1)), MICA_OK);
+	poison(dead, MICA_NOTIFICATION_BITS);
+
+	/* vCPU 0 has its whole table. */
+	for (unsigned j = 2; j < lines + 2; j++) {
+		(void)make_line(j);
+		assert_int_equal(bind_virq(line(j), 0, 40 + j, 0x20, 0), MICA_OK);
+	}
+	(void)make_line(lines + 2);
+	assert_int_equal(bind_virq(line(lines + 2), 0, 99, 0x20, 0), MICA_ERR_NOT_ENOUGH_MEMORY);
+
+	/* vCPU 0 forgets its lines: line 0 is vCPU 1's still. */
+	assert_int_equal(cnode_op(MICA_CNODE_DELETE, (unsigned)cptr_of(g0)), MICA_OK);
+	poison(g0, MICA_TCB_BITS);
+	signal_from(server, line(0));
+	assert_ptr_equal(schedule_on(2), g1);
+	assert_int_equal(times_pending(vcpus[1], 40), 1);
+	assert_int_equal(times_pending(vcpus[0], 40), 0);
+	assert_int_equal(unbind_virq(line(2)), MICA_ERR_NOT_FOUND);
+	assert_int_equal(unbind_virq(line(0)), MICA_OK);
+	assert_invariants();
+}
+
+/*
+ * The VMM may fill only its share of a vCPU's queue: the lines bound to
+ * the vCPU, as many as may be, still find room for their interrupts. One
+ * notification more is refused, with nothing changed; binding one of them
+ * again takes no more room, and unbinding one makes room.
+ */
+static void test_the_queue_keeps_room_for_every_bound_line(void **state)
+{
+	const unsigned lines = MICA_VCPU_VIRQ_BINDINGS;
+	struct snapshot before;
+	struct tcb *server;
+
+	(void)state;
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	for (unsigned i = 0; i < ROOM; i++)
+		assert_int_equal(inject(0, 100 + i, 0x40, 0), MICA_OK);
+	assert_int_equal(inject(0, 200, 0x40, 0), MICA_ERR_NOT_ENOUGH_MEMORY);
+	for (unsigned j = 0; j < lines; j++) {
+		(void)make_line(j);
+		assert_int_equal(bind_virq(line(j), 0, 300 + j, 0x80, MICA_VIRQ_BIND_ENABLED),
+				 MICA_OK);
+	}
+	for (unsigned j = 0; j < lines; j++)
+		signal_from(server, line(j));
+	for (unsigned j = 0; j < lines; j++) {
+		assert_int_equal(times_pending(vcpus[0], 300 + j), 1);
+		assert_int_equal(queued(vcpus[0], 300 + j)->priority, 0x80);
+	}
+	assert_int_equal(vcpus[0]->vgic.count, ROOM + lines);
+	assert_int_equal(inject(0, 200, 0x40, 0), MICA_ERR_NOT_ENOUGH_MEMORY);
+
+	/* One more, with a signal waiting in it: refused, and nothing changes. */
+	(void)make_line(lines);
+	signal_from(server, line(lines));
+	snap(&before);
+	assert_int_equal(bind_virq(line(lines), 0, 400, 0x80, MICA_VIRQ_BIND_ENABLED),
+			 MICA_ERR_NOT_ENOUGH_MEMORY);
+	assert_unchanged(&before);
+	assert_int_equal(unbind_virq(line(lines)), MICA_ERR_NOT_FOUND);
+	assert_int_equal(sys_from(server, MICA_SYS_NBRECV, line(lines)), server);
+	assert_got_signal(server, 0);
+
+	/* Bound again to the same vCPU, one of them takes no more of its table. */
+	assert_int_equal(bind_virq(line(0), 0, 300, 0x90, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	signal_from(server, line(0));
+	assert_int_equal(times_pending(vcpus[0], 300), 1);
+	/* Unbound, one makes room in it for another, and takes its interrupt back. */
+	assert_int_equal(unbind_virq(line(1)), MICA_OK);
+	assert_int_equal(times_pending(vcpus[0], 301), 0);
+	assert_int_equal(bind_virq(line(lines), 0, 400, 0x80, 0), MICA_OK);
+	assert_int_equal(vcpus[0]->vgic.count, ROOM + lines - 1);
+	assert_invariants();
+}
+
+/*
+ * The room kept for bound lines is theirs whatever else the queue holds:
+ * with the VMM's share full and the guest's physical lines pending, every
+ * bound line still gets its interrupt in; and a line unbound or moved
+ * leaves no entry behind to take another's room.
+ */
+static void test_physical_lines_and_old_bindings_take_no_bound_lines_room(void **state)
+{
+	const unsigned lines = MICA_VCPU_VIRQ_BINDINGS;
+	struct tcb *server;
+
+	(void)state;
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	for (unsigned i = 0; i < ROOM; i++)
+		assert_int_equal(inject(0, 100 + i, 0x40, 0), MICA_OK);
+	for (unsigned p = 0; p < VGIC_PASSTHROUGH_MAX; p++) {
+		assert_int_equal(irq_handler_set_vcpu(500 + p, vcpus[0], 0x30), MICA_OK);
+		irq_deliver(500 + p);
+		assert_int_equal(times_pending(vcpus[0], 500 + p), 1);
+	}
+	for (unsigned j = 0; j < lines; j++) {
+		(void)make_line(j);
+		assert_int_equal(bind_virq(line(j), 0, 300 + j, 0x80, MICA_VIRQ_BIND_ENABLED),
+				 MICA_OK);
+		signal_from(server, line(j));
+	}
+	for (unsigned j = 0; j < lines; j++)
+		assert_int_equal(times_pending(vcpus[0], 300 + j), 1);
+
+	/* Line 0 unbound, a new one bound and signalled twice: in. */
+	assert_int_equal(unbind_virq(line(0)), MICA_OK);
+	(void)make_line(lines);
+	assert_int_equal(bind_virq(line(lines), 0, 400, 0x80, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	signal_from(server, line(lines));
+	signal_from(server, line(lines));
+	assert_int_equal(times_pending(vcpus[0], 400), 1);
+	/* Line 1 moved from INTID to INTID, more times than the queue has spare room. */
+	for (unsigned k = 0; k < 4; k++) {
+		unsigned from = k == 0 ? 301 : 410 + k - 1;
+
+		assert_int_equal(bind_virq(line(1), 0, 410 + k, 0x80, MICA_VIRQ_BIND_ENABLED),
+				 MICA_OK);
+		assert_int_equal(times_pending(vcpus[0], from), 0);
+		assert_int_equal(times_pending(vcpus[0], 410 + k), 1);
+		signal_from(server, line(1));
+		assert_int_equal(times_pending(vcpus[0], 410 + k), 1);
+	}
+	assert_int_equal(vcpus[0]->vgic.count, ROOM + VGIC_PASSTHROUGH_MAX + lines);
+	for (unsigned p = 0; p < VGIC_PASSTHROUGH_MAX; p++)
+		irq_handler_clear(500 + p); /* The world's table of lines outlives the test. */
+	assert_invariants();
+}
+
+static void test_bind_virq_refuses_what_it_must_and_changes_nothing(void **state)
+{
+	const uint64_t vcpu = SLOT_FIRST_VCPU + 0, nothing = 0, empty = 99;
+	const uint64_t bad[][3] = {
+		{0, 0, 0},
+		{31, 0x20, 0},
+		{1020, 0x20, 0},
+		{UINT64_MAX, 0x20, 0},
+		{UINT64_C(1) << 32, 0, 0},
+		{40, 256, 0},
+		{40, UINT64_MAX, 0},
+		{40, 0x20, 2},
+		{40, 0x20, UINT64_C(1) << 63},
+	};
+	const uint64_t good[3] = {40, 0x20, MICA_VIRQ_BIND_ENABLED};
+	struct snapshot before;
+	struct tcb *server;
+
+	(void)state;
+	(void)make_line(0);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	signal_from(server, line(0)); /* A binding would raise it at once. */
+	snap(&before);
+	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+		assert_int_equal(call(line(0), MICA_NOTIFICATION_BIND_VIRQ, 3, bad[k], 1, &vcpu),
+				 MICA_ERR_INVALID_ARGUMENT);
+	for (unsigned length = 0; length < 3; length++)
+		assert_int_equal(call(line(0), MICA_NOTIFICATION_BIND_VIRQ, length, good, 1, &vcpu),
+				 MICA_ERR_TRUNCATED);
+	assert_int_equal(
+		call(line(0), MICA_NOTIFICATION_BIND_VIRQ, 3, good, 1, &(uint64_t){SLOT_EP}),
+		MICA_ERR_WRONG_TYPE);
+	assert_int_equal(
+		call(line(0), MICA_NOTIFICATION_BIND_VIRQ, 3, good, 1, &(uint64_t){SLOT_VM}),
+		MICA_ERR_WRONG_TYPE);
+	assert_int_equal(call(line(0), MICA_NOTIFICATION_BIND_VIRQ, 3, good, 1, &nothing),
+			 MICA_ERR_INVALID_CAPABILITY);
+	assert_int_equal(call(line(0), MICA_NOTIFICATION_BIND_VIRQ, 3, good, 1, &empty),
+			 MICA_ERR_INVALID_CAPABILITY);
+	assert_int_equal(call(line(0), MICA_NOTIFICATION_BIND_VIRQ, 3, good, 0, NULL),
+			 MICA_ERR_INVALID_CAPABILITY);
+	/* Another object's invocation on a notification, and this one on a vCPU. */
+	assert_int_equal(call(line(0), MICA_VCPU_INJECT_IRQ, 3, good, 0, NULL),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	assert_int_equal(call(vcpu, MICA_NOTIFICATION_BIND_VIRQ, 3, good, 1, &vcpu),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	assert_unchanged(&before);
+	assert_int_equal(unbind_virq(line(0)), MICA_ERR_NOT_FOUND);
+
+	/* The first and the last SPI, the lowest priority. */
+	assert_int_equal(bind_virq(line(0), 0, 32, 255, 0), MICA_OK);
+	assert_int_equal(bind_virq(line(0), 0, 1019, 255, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(times_pending(vcpus[0], 1019), 1);
+	assert_int_equal(queued(vcpus[0], 1019)->priority, 255);
+	assert_int_equal(times_pending(vcpus[0], 32), 0);
+	assert_invariants();
+}
+
+/*
+ * Binding and unbinding take a capability that may both wait and signal:
+ * one that may only signal is refused, but signals the bound line as any
+ * other, its badge lost in the interrupt.
+ */
+static void test_only_read_and_write_rights_bind_but_a_signal_only_copy_raises_it(void **state)
+{
+	const uint64_t good[3] = {40, 0x20, MICA_VIRQ_BIND_ENABLED};
+	const uint64_t vcpu = SLOT_FIRST_VCPU + 0;
+	struct tcb *g, *server;
+
+	(void)state;
+	(void)make_line(0);
+	mint(SLOT_SIGNAL_ONLY, line(0), MICA_RIGHT_WRITE, SIGNAL_BADGE);
+	mint(SLOT_WAIT_ONLY, line(0), MICA_RIGHT_READ, 0);
+	assert_int_equal(call(SLOT_SIGNAL_ONLY, MICA_NOTIFICATION_BIND_VIRQ, 3, good, 1, &vcpu),
+			 MICA_ERR_NO_RIGHTS);
+	assert_int_equal(call(SLOT_WAIT_ONLY, MICA_NOTIFICATION_BIND_VIRQ, 3, good, 1, &vcpu),
+			 MICA_ERR_NO_RIGHTS);
+	assert_int_equal(unbind_virq(SLOT_SIGNAL_ONLY), MICA_ERR_NO_RIGHTS);
+	assert_int_equal(unbind_virq(line(0)), MICA_ERR_NOT_FOUND);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(unbind_virq(SLOT_SIGNAL_ONLY), MICA_ERR_NO_RIGHTS);
+	assert_int_equal(unbind_virq(SLOT_WAIT_ONLY), MICA_ERR_NO_RIGHTS);
+
+	g = start_guest(0, 1);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	signal_from(server, SLOT_SIGNAL_ONLY);
+	assert_ptr_equal(schedule_on(1), g);
+	assert_non_null(lr_holding(vcpus[0], 40));
+	assert_int_equal(times_pending(vcpus[0], 40), 1);
+	/* Still bound: a wait through the copy that may wait is refused. */
+	assert_ptr_equal(sys_from(server, MICA_SYS_NBRECV, SLOT_WAIT_ONLY), server);
+	assert_int_equal(server->regs.x[6], MICA_ERR_ILLEGAL_OPERATION);
+	assert_invariants();
+}
+
+/*
+ * A notification a thread takes signals from, waiting on it or bound to
+ * it, is not bound to a vCPU: the signals stay the thread's.
+ */
+static void test_a_notification_a_thread_takes_signals_from_is_not_bound(void **state)
+{
+	const uint64_t ntfn = line(1);
+	struct tcb *server, *waiter, *owner;
+
+	(void)state;
+	(void)make_line(0);
+	(void)make_line(1);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	waiter = start_thread(WAITER_PRIORITY, THREAD_CPU);
+	owner = make_thread(SERVER_PRIORITY);
+	wait_from(waiter, line(0));
+	assert_int_equal(call(cptr_of(owner), MICA_TCB_BIND_NOTIFICATION, 0, NULL, 1, &ntfn),
+			 MICA_OK);
+
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	assert_int_equal(bind_virq(line(1), 0, 41, 0x20, MICA_VIRQ_BIND_ENABLED),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	assert_int_equal(unbind_virq(line(0)), MICA_ERR_NOT_FOUND);
+	assert_int_equal(unbind_virq(line(1)), MICA_ERR_NOT_FOUND);
+
+	/* Their signals are the threads' still. */
+	assert_ptr_equal(sys_from(server, MICA_SYS_SEND, line(0)), waiter);
+	assert_got_signal(waiter, 0);
+	signal_from(waiter, line(1));
+	assert_int_equal(call(cptr_of(owner), MICA_TCB_UNBIND_NOTIFICATION, 0, NULL, 0, NULL),
+			 MICA_OK);
+	assert_ptr_equal(sys_from(waiter, MICA_SYS_NBRECV, line(1)), waiter);
+	assert_got_signal(waiter, 0);
+	assert_int_equal(vcpus[0]->vgic.count, 0);
+	assert_invariants();
+}
+
+/*
+ * A bound notification's signals are the vCPU's: a thread's wait on it is
+ * refused at once (it does not block, and takes nothing), and no thread
+ * may have it bound.
+ */
+static void test_a_bound_notification_is_neither_waited_on_nor_bound_to_a_thread(void **state)
+{
+	const uint64_t ntfn = line(0);
+	struct tcb *server, *owner;
+
+	(void)state;
+	(void)make_line(0);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, 0), MICA_OK);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	owner = make_thread(SERVER_PRIORITY);
+	signal_from(server, line(0)); /* Waits in the notification: the line is disabled. */
+
+	assert_ptr_equal(sys_from(server, MICA_SYS_RECV, line(0)), server);
+	assert_int_equal(server->state, THREAD_RUNNABLE);
+	assert_int_equal(server->regs.x[6], MICA_ERR_ILLEGAL_OPERATION);
+	assert_ptr_equal(sys_from(server, MICA_SYS_NBRECV, line(0)), server);
+	assert_int_equal(server->regs.x[6], MICA_ERR_ILLEGAL_OPERATION);
+	assert_int_equal(call(cptr_of(owner), MICA_TCB_BIND_NOTIFICATION, 0, NULL, 1, &ntfn),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	assert_int_equal(call(cptr_of(owner), MICA_TCB_UNBIND_NOTIFICATION, 0, NULL, 0, NULL),
+			 MICA_ERR_ILLEGAL_OPERATION); /* It has none. */
+
+	/* The signal nobody took goes in once enabled. */
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(times_pending(vcpus[0], 40), 1);
+	assert_invariants();
+}
+
+/*
+ * UNBIND_VIRQ ends the binding: the signals are plain ones again, and one
+ * that waited while the line was disabled stays for a waiter.
+ */
+static void test_unbinding_makes_the_signals_plain_again(void **state)
+{
+	struct tcb *server, *waiter;
+
+	(void)state;
+	(void)make_line(0);
+	mint(SLOT_SIGNAL_ONLY, line(0), MICA_RIGHT_WRITE, SIGNAL_BADGE);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	waiter = start_thread(WAITER_PRIORITY, THREAD_CPU);
+	assert_int_equal(unbind_virq(line(0)), MICA_ERR_NOT_FOUND);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(unbind_virq(line(0)), MICA_OK);
+	assert_int_equal(unbind_virq(line(0)), MICA_ERR_NOT_FOUND);
+
+	wait_from(waiter, line(0));
+	assert_ptr_equal(sys_from(server, MICA_SYS_SEND, SLOT_SIGNAL_ONLY), waiter);
+	assert_got_signal(waiter, SIGNAL_BADGE);
+	assert_int_equal(vcpus[0]->vgic.count, 0);
+
+	/* A signal while bound and disabled stays in the notification after the unbinding. */
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, 0), MICA_OK);
+	signal_from(waiter, SLOT_SIGNAL_ONLY);
+	assert_int_equal(unbind_virq(line(0)), MICA_OK);
+	assert_ptr_equal(sys_from(waiter, MICA_SYS_NBRECV, line(0)), waiter);
+	assert_got_signal(waiter, SIGNAL_BADGE);
+	assert_int_equal(vcpus[0]->vgic.count, 0);
+	assert_invariants();
+}
+
+/*
+ * A bound notification deleted (its only capability) leaves its vCPU's
+ * table: the vCPU takes interrupts and runs its guest as before, and binds
+ * as many others as any vCPU. The dead notification is poisoned, so any
+ * later use of it by the kernel fails the test.
+ */
+static void test_deleting_a_bound_notification_takes_it_out_of_its_vcpu(void **state)
+{
+	const unsigned lines = MICA_VCPU_VIRQ_BINDINGS;
+	struct notification *dead;
+	struct tcb *g, *server;
+
+	(void)state;
+	dead = make_line(0);
+	(void)make_line(1);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(bind_virq(line(1), 0, 41, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	g = start_guest(0, 1);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	signal_from(server, line(0));
+
+	assert_int_equal(cnode_op(MICA_CNODE_DELETE, (unsigned)line(0)), MICA_OK);
+	poison(dead, MICA_NOTIFICATION_BITS);
+	signal_from(server, line(1));
+	assert_int_equal(inject(0, 50, 0x30, 0), MICA_OK);
+	assert_ptr_equal(schedule_on(1), g);
+	assert_null(lr_holding(vcpus[0], 40)); /* Signalled, not taken: gone with it. */
+	assert_non_null(lr_holding(vcpus[0], 41));
+	assert_non_null(lr_holding(vcpus[0], 50));
+
+	/* Its entry is free: line 1 and as many more as a vCPU takes. */
+	for (unsigned j = 2; j <= lines; j++) {
+		(void)make_line(j);
+		assert_int_equal(bind_virq(line(j), 0, 40 + j, 0x20, 0), MICA_OK);
+	}
+	(void)make_line(lines + 1);
+	assert_int_equal(bind_virq(line(lines + 1), 0, 99, 0x20, 0), MICA_ERR_NOT_ENOUGH_MEMORY);
+	assert_invariants();
+
+	/* The guest's thread goes, and its vCPU forgets its lines: none is the dead one. */
+	assert_int_equal(cnode_op(MICA_CNODE_DELETE, (unsigned)cptr_of(g)), MICA_OK);
+	poison(g, MICA_TCB_BITS);
+	assert_int_equal(unbind_virq(line(1)), MICA_ERR_NOT_FOUND);
+	assert_invariants();
+}
+
+/*
+ * Revoking the Untyped the vCPUs came from destroys them, with or without
+ * a guest: their lines are plain notifications again, whose signals a
+ * waiter takes and which touch no dead vCPU; a line bound to a vCPU that
+ * lives on is still its.
+ */
+static void test_a_destroyed_vcpus_lines_are_plain_notifications_again(void **state)
+{
+	struct tcb *g, *server, *waiter;
+
+	(void)state;
+	for (unsigned j = 0; j < 3; j++)
+		(void)make_line(j);
+	mint(SLOT_SIGNAL_ONLY, line(1), MICA_RIGHT_WRITE, SIGNAL_BADGE);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_int_equal(bind_virq(line(1), 1, 41, 0x20, 0), MICA_OK); /* No guest, disabled. */
+	assert_int_equal(bind_virq(line(2), 3, 42, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	g = start_guest(0, 1);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	signal_from(server, line(0));
+	signal_from(server, SLOT_SIGNAL_ONLY);
+
+	assert_int_equal(cnode_op(MICA_CNODE_REVOKE, SLOT_VCPU_UNTYPED), MICA_OK);
+	for (unsigned i = 0; i < 3; i++)
+		poison(vcpus[i], MICA_VCPU_BITS);
+	assert_null(g->vcpu);
+	assert_null(schedule_on(1));
+
+	/* Line 1's signal, which waited, is a waiter's now; line 0's next too. */
+	assert_ptr_equal(sys_from(server, MICA_SYS_NBRECV, line(1)), server);
+	assert_got_signal(server, SIGNAL_BADGE);
+	waiter = start_thread(WAITER_PRIORITY, THREAD_CPU);
+	wait_from(waiter, line(0));
+	assert_ptr_equal(sys_from(server, MICA_SYS_SEND, line(0)), waiter);
+	assert_got_signal(waiter, 0);
+	assert_int_equal(unbind_virq(line(0)), MICA_ERR_NOT_FOUND);
+	assert_int_equal(unbind_virq(line(1)), MICA_ERR_NOT_FOUND);
+
+	/* vCPU 3 keeps line 2, and takes line 0 too. */
+	signal_from(waiter, line(2));
+	assert_int_equal(times_pending(vcpus[3], 42), 1);
+	assert_int_equal(bind_virq(line(0), 3, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	signal_from(waiter, line(0));
+	assert_int_equal(times_pending(vcpus[3], 40), 1);
+	assert_invariants();
+}
+
+/*
+ * A vCPU let go by its guest's thread (deleted) forgets its lines with the
+ * rest of that guest's GIC state: bound to another thread, which may run
+ * another VM, it takes nothing from the old notifications, which are plain
+ * ones again until a VMM binds them anew.
+ */
+static void test_a_vcpu_bound_anew_takes_nothing_from_its_old_lines(void **state)
+{
+	struct tcb *g, *server;
+
+	(void)state;
+	(void)make_line(0);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	g = start_guest(0, 1);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	signal_from(server, line(0));
+	assert_int_equal(times_pending(vcpus[0], 40), 1);
+
+	assert_int_equal(cnode_op(MICA_CNODE_DELETE, (unsigned)cptr_of(g)), MICA_OK);
+	poison(g, MICA_TCB_BITS);
+	g = start_guest(0, 1);
+	assert_int_equal(times_pending(vcpus[0], 40), 0);
+	signal_from(server, line(0));
+	assert_ptr_equal(schedule_on(1), g);
+	assert_int_equal(times_pending(vcpus[0], 40), 0);
+	assert_int_equal(vcpus[0]->vgic.count, 0);
+	assert_int_equal(unbind_virq(line(0)), MICA_ERR_NOT_FOUND);
+	assert_ptr_equal(sys_from(server, MICA_SYS_NBRECV, line(0)), server);
+	assert_got_signal(server, 0);
+
+	/* Its new VMM binds it again. */
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	signal_from(server, line(0));
+	assert_ptr_equal(schedule_on(1), g);
+	assert_int_equal(times_pending(vcpus[0], 40), 1);
+	assert_invariants();
+}
+
+#define DIRECT_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		SGI_TEST(test_a_routed_sgi_is_pending_at_its_priority_and_ends_without_an_exit),
-		SGI_TEST(test_one_write_reaches_every_target_and_the_sender_itself),
-		SGI_TEST(test_nothing_happens_unless_every_target_takes_it),
-		SGI_TEST(
+		DIRECT_TEST(test_a_routed_sgi_is_pending_at_its_priority_and_ends_without_an_exit),
+		DIRECT_TEST(test_one_write_reaches_every_target_and_the_sender_itself),
+		DIRECT_TEST(test_nothing_happens_unless_every_target_takes_it),
+		DIRECT_TEST(
 			test_a_full_queue_refuses_the_write_but_an_sgi_pending_there_needs_no_room),
-		SGI_TEST(test_an_sgi_already_pending_is_not_queued_twice),
-		SGI_TEST(test_a_target_another_cpu_holds_gets_it_and_that_cpu_is_kicked),
-		SGI_TEST(test_revoking_the_vcpus_memory_takes_their_routes_away),
-		SGI_TEST(test_the_binding_is_a_copy_that_goes_with_a_revoke_and_keeps_the_vcpu),
-		SGI_TEST(test_deleting_the_vm_deletes_its_bindings),
-		SGI_TEST(test_deleting_a_guest_that_holds_its_vm_that_holds_its_vcpu),
-		SGI_TEST(test_bind_sgi_refuses_what_it_must_and_changes_nothing),
-		SGI_TEST(test_unbind_sgi_refuses_what_it_must),
-		SGI_TEST(test_set_sgi_refuses_sgis_past_15_and_short_messages_and_changes_nothing),
-		SGI_TEST(test_a_vcpu_bound_anew_takes_no_sgi_until_its_vmm_says),
+		DIRECT_TEST(test_an_sgi_already_pending_is_not_queued_twice),
+		DIRECT_TEST(test_a_target_another_cpu_holds_gets_it_and_that_cpu_is_kicked),
+		DIRECT_TEST(test_revoking_the_vcpus_memory_takes_their_routes_away),
+		DIRECT_TEST(test_the_binding_is_a_copy_that_goes_with_a_revoke_and_keeps_the_vcpu),
+		DIRECT_TEST(test_deleting_the_vm_deletes_its_bindings),
+		DIRECT_TEST(test_deleting_a_guest_that_holds_its_vm_that_holds_its_vcpu),
+		DIRECT_TEST(test_bind_sgi_refuses_what_it_must_and_changes_nothing),
+		DIRECT_TEST(test_unbind_sgi_refuses_what_it_must),
+		DIRECT_TEST(
+			test_set_sgi_refuses_sgis_past_15_and_short_messages_and_changes_nothing),
+		DIRECT_TEST(test_a_vcpu_bound_anew_takes_no_sgi_until_its_vmm_says),
+		DIRECT_TEST(test_a_signal_makes_the_line_pending_in_the_guest_without_its_vmm),
+		DIRECT_TEST(test_a_server_of_the_guests_priority_on_its_cpu_lets_it_run_at_once),
+		DIRECT_TEST(test_signals_wait_while_the_line_is_disabled_and_go_in_once),
+		DIRECT_TEST(test_a_line_already_pending_is_not_pending_twice),
+		DIRECT_TEST(test_binding_again_moves_the_line),
+		DIRECT_TEST(test_disabling_a_line_takes_its_untaken_interrupt_back_until_enabled),
+		DIRECT_TEST(test_physical_lines_and_old_bindings_take_no_bound_lines_room),
+		DIRECT_TEST(test_a_moved_line_leaves_nothing_in_its_old_vcpu),
+		DIRECT_TEST(test_the_queue_keeps_room_for_every_bound_line),
+		DIRECT_TEST(test_bind_virq_refuses_what_it_must_and_changes_nothing),
+		DIRECT_TEST(test_only_read_and_write_rights_bind_but_a_signal_only_copy_raises_it),
+		DIRECT_TEST(test_a_notification_a_thread_takes_signals_from_is_not_bound),
+		DIRECT_TEST(test_a_bound_notification_is_neither_waited_on_nor_bound_to_a_thread),
+		DIRECT_TEST(test_unbinding_makes_the_signals_plain_again),
+		DIRECT_TEST(test_deleting_a_bound_notification_takes_it_out_of_its_vcpu),
+		DIRECT_TEST(test_a_destroyed_vcpus_lines_are_plain_notifications_again),
+		DIRECT_TEST(test_a_vcpu_bound_anew_takes_nothing_from_its_old_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,6 +40,7 @@ static void test_counts_and_mean_times_read_as_the_kernel_gave_them(void **state
 	s[MICA_VCPU_STAT_SGI_DIRECT] = 2;
 	s[MICA_VCPU_STAT_IRQ] = 120;
 	s[MICA_VCPU_STAT_INJECTED] = 99;
+	s[MICA_VCPU_STAT_DOORBELL] = 5;
 	/* 11 hypercalls of 3.2 us: 200 ticks of 16 ns each. */
 	s[MICA_VCPU_STAT_TICKS_HYPERCALL] = UINT64_C(11) * 200;
 	/* 4000 MMIO exits of 1 ms each, 250 s in all: no overflow on the way. */
@@ -50,7 +51,7 @@ static void test_counts_and_mean_times_read_as_the_kernel_gave_them(void **state
 	assert_int_equal(line_count, 2);
 	assert_string_equal(lines[0], "vCPU 3: 11 hvc, 4000 mmio to servers, 6 mmio to the VMM, "
 				      "7 sysreg, 0 eoi, 0 other; 300 wfi/wfe, 2 direct SGIs, "
-				      "120 interrupts, 99 injected");
+				      "120 interrupts, 99 injected, 5 doorbells");
 	assert_string_equal(lines[1], "vCPU 3: each took hvc 3.2 us, mmio to servers 1000.0 us, "
 				      "mmio to the VMM 0.0 us, sysreg 0.0 us, eoi -, other -");
 }

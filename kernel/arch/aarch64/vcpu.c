@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include <mica/abi/exit.h>
+#include <mica/abi/hypercall.h>
 
 /* SCTLR_EL1 at reset: its RES1 bits, MMU, caches and alignment checks off. */
 #define SCTLR_EL1_RESET UINT64_C(0x30d00800)
@@ -496,6 +497,11 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 		arch_regs_skip(regs, 4); /* A trapped SMC returns to itself; HVC points past. */
 		__attribute__((fallthrough));
 	case ESR_EC_HVC64:
+		if (regs->x[0] == MICA_HVC_RING_DOORBELL) {
+			/* The kernel's own hypercall (<mica/abi/hypercall.h>): no exit. */
+			regs->x[0] = (uint64_t)vcpu_ring_doorbell(t, regs->x[1]);
+			return;
+		}
 		for (unsigned i = 0; i < MICA_EXIT_HYPERCALL_WORDS; i++)
 			words[i] = regs->x[i];
 		vcpu_exit(t, &e, words, MICA_EXIT_HYPERCALL_WORDS);

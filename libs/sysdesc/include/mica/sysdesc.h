@@ -27,6 +27,10 @@
 #define SYSDESC_VCPU_MAX	8  /* vCPUs per VM. */
 #define SYSDESC_DEVICE_MAX	16 /* Emulated devices per VM. */
 #define SYSDESC_PASSTHROUGH_MAX 8  /* Passthrough regions per VM. */
+#define SYSDESC_CHANNEL_MAX	16 /* Channels in the system. */
+#define SYSDESC_CHANNEL_ENDS	4  /* VMs sharing one channel. */
+#define SYSDESC_VM_CHANNEL_MAX	8  /* Channel ends per VM. */
+#define SYSDESC_DOORBELL_MAX	16 /* Doorbells per VM (MICA_VM_DOORBELLS). */
 
 /* Memory and device ranges are mapped at stage 2 in pages of this size. */
 #define SYSDESC_PAGE_SIZE 4096u
@@ -136,12 +140,35 @@ struct sysdesc_vm {
 	struct sysdesc_passthrough passthrough[SYSDESC_PASSTHROUGH_MAX];
 };
 
+/*
+ * One VM's end of a channel: a child of the channel's node, named after
+ * the VM. Its doorbells ring the other ends, one each, in the order the
+ * ends are listed: doorbell, doorbell + 1, ...
+ */
+struct sysdesc_channel_end {
+	uint32_t vm;	   /* Index into sysdesc.vms. */
+	uint64_t ipa;	   /* Where the VM sees the channel's memory ('address'). */
+	uint32_t intid;	   /* The SPI the other ends' doorbells raise in it ('interrupt'). */
+	uint32_t doorbell; /* Its first doorbell number ('doorbell'). */
+	bool is_read_only; /* 'read-only': the VM may read the memory, not write it. */
+};
+
+/* Memory shared by two or more VMs, with doorbells between them (/channels/NAME). */
+struct sysdesc_channel {
+	const char *name;
+	uint64_t size; /* Bytes ('size'), a multiple of SYSDESC_PAGE_SIZE. */
+	uint32_t end_count;
+	struct sysdesc_channel_end ends[SYSDESC_CHANNEL_ENDS];
+};
+
 /* A whole, checked system description. */
 struct sysdesc {
 	uint32_t server_count;
 	struct sysdesc_server servers[SYSDESC_SERVER_MAX];
 	uint32_t vm_count;
 	struct sysdesc_vm vms[SYSDESC_VM_MAX];
+	uint32_t channel_count;
+	struct sysdesc_channel channels[SYSDESC_CHANNEL_MAX];
 };
 
 /*
@@ -161,6 +188,15 @@ struct sysdesc_error {
  */
 enum mica_error sysdesc_parse(const void *fdt, size_t size, struct sysdesc *desc,
 			      struct sysdesc_error *err) __attribute__((warn_unused_result));
+
+/*
+ * VM vm's k-th channel end, counting the ends of every channel in the
+ * order of the description (the VMM and the root task agree on k this
+ * way), and in *channel its channel; NULL past the last.
+ */
+const struct sysdesc_channel_end *sysdesc_channel_end_of(const struct sysdesc *desc, uint32_t vm,
+							 uint32_t k,
+							 const struct sysdesc_channel **channel);
 
 /*
  * Write err as one line, "NODE: property 'NAME': MESSAGE" (or "NODE:

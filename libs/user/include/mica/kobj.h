@@ -108,5 +108,7 @@ enum mica_error mica_vm_bind_mmio(uint64_t vm, uint64_t base, uint64_t size, uin
 enum mica_error mica_vm_unbind_mmio(uint64_t vm, uint64_t base);
 enum mica_error mica_vm_bind_sgi(uint64_t vm, unsigned target, uint64_t vcpu);
 enum mica_error mica_vm_unbind_sgi(uint64_t vm, unsigned target);
+/* The guest's MICA_HVC_RING_DOORBELL n signals ntfn (<mica/abi/hypercall.h>). */
+enum mica_error mica_vm_bind_doorbell(uint64_t vm, unsigned n, uint64_t ntfn);
 
 #endif

@@ -183,6 +183,17 @@ enum mica_invocation {
 	MICA_VM_BIND_SGI = 82,
 	MICA_VM_UNBIND_SGI = 83,
 	/*
+	 * BIND_DOORBELL: MR0 a doorbell number n (0..MICA_VM_DOORBELLS - 1),
+	 * CAP0 a notification (needs write): the guest's hypercall
+	 * MICA_HVC_RING_DOORBELL with x1 = n signals it, with that capability's
+	 * badge, in the kernel (<mica/abi/hypercall.h>). The VM holds a copy of
+	 * the capability (write right only), so the binding dies with the
+	 * notification. MICA_ERR_DELETE_FIRST if n is bound. UNBIND_DOORBELL:
+	 * MR0 n (MICA_ERR_NOT_FOUND if unbound).
+	 */
+	MICA_VM_BIND_DOORBELL = 84,
+	MICA_VM_UNBIND_DOORBELL = 85,
+	/*
 	 * ASIDControl. MAKE_POOL: MR0 the kind (enum mica_asid_pool_kind), MR1
 	 * index and MR2 depth of the destination slot in CAP0 (a CNode). The
 	 * pool takes a free block of MICA_ASID_POOL_SIZE IDs
@@ -212,13 +223,18 @@ enum mica_invocation {
 	 * (MICA_VIRQ_BIND_ENABLED). While not enabled, signals wait in the
 	 * notification (any number of them, one interrupt) and go in once it
 	 * is; one that waited before the binding counts too. Binding again
-	 * moves it (another vCPU, INTID or priority). At most
+	 * moves it (another vCPU, INTID or priority); an interrupt of its that
+	 * the guest has not taken yet moves along, and one disabled waits
+	 * again. At most
 	 * MICA_VCPU_VIRQ_BINDINGS notifications are bound to one vCPU
 	 * (MICA_ERR_NOT_ENOUGH_MEMORY). MICA_ERR_ILLEGAL_OPERATION if a thread
 	 * waits on the notification or has it bound (MICA_TCB_BIND_NOTIFICATION);
 	 * while it is bound here, a wait on it fails the same way. The binding
 	 * ends with UNBIND_VIRQ (MICA_ERR_NOT_FOUND if none), the deletion of
-	 * either object, or the vCPU's unbinding from its thread.
+	 * either object, or the vCPU's unbinding from its thread; an interrupt
+	 * not yet taken is then withdrawn (UNBIND_VIRQ: it waits in the
+	 * notification as a signal). SET_ENTRY drops a bound line's pending
+	 * interrupt with the rest.
 	 */
 	MICA_NOTIFICATION_BIND_VIRQ = 101,
 	MICA_NOTIFICATION_UNBIND_VIRQ = 102,
@@ -230,6 +246,8 @@ enum mica_invocation {
 
 /* Targets of MICA_VM_BIND_SGI: the affinities 0.0.0.0 to 0.0.0.15. */
 #define MICA_VM_SGI_TARGETS 16u
+/* Doorbells of MICA_VM_BIND_DOORBELL. */
+#define MICA_VM_DOORBELLS 16u
 
 /* MR2 of MICA_VCPU_INJECT_IRQ. */
 #define MICA_VIRQ_NOTIFY_EOI 1u /* Exit with MICA_EXIT_VIRQ_EOI when the guest deactivates it. */

@@ -61,7 +61,9 @@ enum vmm_cap {
 	VMM_CAP_PASSTHROUGH_IRQ_FIRST = VMM_CAP_DEVICE_FIRST + SYSDESC_DEVICE_MAX,
 	/* Device i's line notification, if its kind has VDEV_KIND_EDGE_LINE (all rights). */
 	VMM_CAP_LINE_FIRST = VMM_CAP_PASSTHROUGH_IRQ_FIRST + SYSDESC_PASSTHROUGH_MAX,
-	VMM_CAP_END = VMM_CAP_LINE_FIRST + SYSDESC_DEVICE_MAX,
+	/* The notification of the VM's k-th channel end (sysdesc_channel_end_of), all rights. */
+	VMM_CAP_CHANNEL_FIRST = VMM_CAP_LINE_FIRST + SYSDESC_DEVICE_MAX,
+	VMM_CAP_END = VMM_CAP_CHANNEL_FIRST + SYSDESC_VM_CHANNEL_MAX,
 };
 
 #define VMM_CAP_VCPU(i)		   ((uint64_t)VMM_CAP_VCPU_FIRST + (i))
@@ -69,6 +71,7 @@ enum vmm_cap {
 #define VMM_CAP_DEVICE(i)	   ((uint64_t)VMM_CAP_DEVICE_FIRST + (i))
 #define VMM_CAP_PASSTHROUGH_IRQ(i) ((uint64_t)VMM_CAP_PASSTHROUGH_IRQ_FIRST + (i))
 #define VMM_CAP_LINE(i)		   ((uint64_t)VMM_CAP_LINE_FIRST + (i))
+#define VMM_CAP_CHANNEL(k)	   ((uint64_t)VMM_CAP_CHANNEL_FIRST + (k))
 
 /* Badges on VMM_CAP_EP; the low bits are the index. */
 #define VMM_BADGE_VCPU	     (UINT64_C(1) << 40)
