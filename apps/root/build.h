@@ -61,6 +61,14 @@ enum mica_error make_vm_objects(struct system *s, unsigned index);
  */
 uint64_t device_line(struct system *s, unsigned index, unsigned d);
 
+/*
+ * channels.c: every channel's memory, notifications and doorbells (once
+ * the VMs' objects exist), and VM vm's k-th end's notification (in the
+ * order of sysdesc_channel_end_of), 0 if none.
+ */
+enum mica_error make_channels(struct system *s);
+uint64_t channel_line(const struct system *s, unsigned vm, unsigned k);
+
 /* servers.c: plan server index's boot page, make the console's UART, start it. */
 enum mica_error plan_server(struct system *s, unsigned index);
 enum mica_error make_uart(struct server_rt *sv);

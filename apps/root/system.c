@@ -408,6 +408,9 @@ static enum mica_error start_vmm(struct system *s, unsigned index, const void *d
 				   : MICA_ERR_NOT_ENOUGH_MEMORY;
 		}
 	}
+	for (unsigned k = 0; err == MICA_OK && channel_line(s, index, k) != 0; k++)
+		err = process_copy_cap(p, VMM_CAP_CHANNEL(k), channel_line(s, index, k),
+				       MICA_RIGHTS_ALL);
 	for (unsigned i = 0; err == MICA_OK && i < v->desc->passthrough_count; i++) {
 		uint64_t intid = v->desc->passthrough[i].intid;
 
@@ -513,6 +516,9 @@ enum mica_error system_build(struct system *s, const struct mica_boot_info *info
 			return err;
 		}
 	}
+	err = make_channels(s);
+	if (err != MICA_OK)
+		return err;
 	for (unsigned i = 0; i < s->desc.server_count; i++) {
 		struct server_rt *sv = &s->servers[i];
 

@@ -83,6 +83,8 @@ struct system {
 	/* The wall-clock time every server's clock counts from (struct vdev_boot). */
 	uint64_t wall_clock_s, wall_clock_counter;
 	uint64_t rtc_frame; /* The machine's RTC page, once read; a passthrough may take it. */
+	/* Each channel end's notification (channels.c), by channel and end. */
+	uint64_t channel_lines[SYSDESC_CHANNEL_MAX][SYSDESC_CHANNEL_ENDS];
 };
 
 /*

@@ -4,6 +4,7 @@
 #include "guest.h"
 
 #include <formats/devkind.h>
+#include <libfdt.h>
 
 #include <stdbool.h>
 #include <string.h>
@@ -18,9 +19,9 @@
 #define PPI_NONSECURE_TIMER 14
 #define PPI_MAINTENANCE	    9
 
-void guest_init(struct guest *g, const struct vmm_boot *boot, const struct sysdesc_vm *vm)
+void guest_init(struct guest *g, const struct vmm_boot *boot, const struct sysdesc *desc)
 {
-	*g = (struct guest){.boot = boot, .vm = vm};
+	*g = (struct guest){.boot = boot, .desc = desc, .vm = &desc->vms[boot->vm_index]};
 }
 
 void *guest_ptr(const struct guest *g, uint64_t ipa, uint64_t len)
@@ -48,8 +49,9 @@ static enum mica_error copy_in(const struct guest *g, uint64_t ipa, const void *
 	return MICA_OK;
 }
 
-_Static_assert(FDTGEN_MAX_DEVICES >= SYSDESC_DEVICE_MAX + SYSDESC_PASSTHROUGH_MAX,
-	       "the guest's device tree has room for every device and passthrough region");
+_Static_assert(FDTGEN_MAX_DEVICES >=
+		       SYSDESC_DEVICE_MAX + SYSDESC_PASSTHROUGH_MAX + SYSDESC_VM_CHANNEL_MAX,
+	       "the guest's device tree has room for every device, passthrough region and channel");
 
 /* Names of passthrough nodes: the description's node name up to its '@'. */
 static char passthrough_names[SYSDESC_PASSTHROUGH_MAX][SYSDESC_PATH_MAX];
@@ -106,6 +108,49 @@ static struct fdtgen_device passthrough_node(const struct sysdesc_vm *vm, unsign
 }
 
 /*
+ * The VM's k-th channel end, c's end e: "mica,ivc" at its address, its
+ * interrupt edge-triggered, and what the guest needs to use it: the
+ * channel's name, the peers (the other ends' VMs, in order), the doorbell
+ * that rings each, and whether this end may only read.
+ */
+static struct fdtgen_device channel_node(const struct guest *g, const struct sysdesc_channel *c,
+					 const struct sysdesc_channel_end *e, unsigned k)
+{
+	static char peers[SYSDESC_VM_CHANNEL_MAX][SYSDESC_CHANNEL_ENDS * SYSDESC_PATH_MAX];
+	static fdt32_t doorbells[SYSDESC_VM_CHANNEL_MAX][SYSDESC_CHANNEL_ENDS];
+	struct fdtgen_device fd = {
+		.name = "ivc",
+		.compatible = "mica,ivc",
+		.compatible_len = sizeof("mica,ivc"),
+		.reg = {e->ipa, c->size},
+		.spi = e->intid - 32,
+		.irq_type = FDTGEN_IRQ_EDGE_RISING,
+	};
+	size_t at = 0;
+	unsigned n = 0;
+
+	for (uint32_t f = 0; f < c->end_count; f++) {
+		const char *name = g->desc->vms[c->ends[f].vm].name;
+		size_t len = strlen(name) + 1;
+
+		if (&c->ends[f] == e || at + len > sizeof(peers[k]))
+			continue;
+		memcpy(&peers[k][at], name, len);
+		at += len;
+		doorbells[k][n] = cpu_to_fdt32(e->doorbell + n);
+		n++;
+	}
+	fd.props[fd.prop_count++] =
+		(struct fdtgen_prop){"mica,channel", c->name, (unsigned)strlen(c->name) + 1};
+	fd.props[fd.prop_count++] = (struct fdtgen_prop){"mica,peers", peers[k], (unsigned)at};
+	fd.props[fd.prop_count++] = (struct fdtgen_prop){
+		"mica,doorbells", doorbells[k], (unsigned)(n * sizeof(doorbells[k][0]))};
+	if (e->is_read_only)
+		fd.props[fd.prop_count++] = (struct fdtgen_prop){"mica,read-only", NULL, 0};
+	return fd;
+}
+
+/*
  * Every device and passthrough region of the VM into d. A device whose
  * kind the boot page does not give well formed (the root task checked
  * them all) leaves the tree unbuilt.
@@ -127,6 +172,15 @@ static enum mica_error add_devices(const struct guest *g, struct fdtgen_desc *d,
 	}
 	for (unsigned i = 0; i < vm->passthrough_count; i++)
 		d->devices[d->device_count++] = passthrough_node(vm, i);
+	for (unsigned k = 0;; k++) {
+		const struct sysdesc_channel *c;
+		const struct sysdesc_channel_end *e =
+			sysdesc_channel_end_of(g->desc, g->boot->vm_index, k, &c);
+
+		if (e == NULL)
+			break;
+		d->devices[d->device_count++] = channel_node(g, c, e, k);
+	}
 	return MICA_OK;
 }
 

@@ -17,7 +17,8 @@
 
 struct guest {
 	const struct vmm_boot *boot;
-	const struct sysdesc_vm *vm;
+	const struct sysdesc *desc;
+	const struct sysdesc_vm *vm; /* desc's VM boot->vm_index. */
 	uint64_t entry; /* The boot vCPU's first PC... */
 	uint64_t x0;	/* ...and x0: the device tree's guest-physical address. */
 	uint64_t dtb_addr;
@@ -31,7 +32,7 @@ static inline uint64_t guest_vcpu_mpidr(unsigned i)
 	return i;
 }
 
-void guest_init(struct guest *g, const struct vmm_boot *boot, const struct sysdesc_vm *vm);
+void guest_init(struct guest *g, const struct vmm_boot *boot, const struct sysdesc *desc);
 
 /*
  * Where [ipa, ipa + len) of guest RAM is in the VMM, or NULL unless it lies

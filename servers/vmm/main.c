@@ -146,18 +146,35 @@ static unsigned kernel_ppi_state(void *ctx, unsigned vcpu, unsigned intid)
 }
 
 /*
- * Device d's line, which its server raises through the kernel: bound to
- * the vCPU the guest routes it to while the guest takes it.
+ * The notification that raises SPI intid in the guest through the kernel:
+ * a device's line (its server signals it) or a channel end's (the other
+ * ends' doorbells do); 0 if none.
  */
+static uint64_t kernel_line_of(unsigned intid)
+{
+	const struct sysdesc_channel *c;
+	const struct sysdesc_channel_end *e;
+
+	for (unsigned d = 0; d < vmm.vm->device_count; d++)
+		if (vmm.vm->devices[d].intid == intid && has_kernel_line(d))
+			return VMM_CAP_LINE(d);
+	for (unsigned k = 0; (e = sysdesc_channel_end_of(&vmm.desc, vmm.boot->vm_index, k, &c));
+	     k++)
+		if (e->intid == intid)
+			return VMM_CAP_CHANNEL(k);
+	return 0;
+}
+
+/* A kernel line: bound to the vCPU the guest routes it to, enabled while the guest takes it. */
 static void kernel_spi(void *ctx, unsigned intid, unsigned vcpu, uint8_t prio, bool is_open)
 {
+	uint64_t line = kernel_line_of(intid);
 	enum mica_error err = MICA_ERR_NOT_FOUND;
 
 	(void)ctx;
-	for (unsigned d = 0; d < vmm.vm->device_count; d++)
-		if (vmm.vm->devices[d].intid == intid && has_kernel_line(d))
-			err = mica_notification_bind_virq(VMM_CAP_LINE(d), VMM_CAP_VCPU(vcpu), intid,
-							  prio, is_open ? MICA_VIRQ_BIND_ENABLED : 0);
+	if (line != 0)
+		err = mica_notification_bind_virq(line, VMM_CAP_VCPU(vcpu), intid, prio,
+						  is_open ? MICA_VIRQ_BIND_ENABLED : 0);
 	if (err != MICA_OK)
 		printf("vmm %s: cannot bind INTID %u to vCPU %u (%s)\n", vmm.vm->name, intid, vcpu,
 		       mica_error_text(err));
@@ -181,12 +198,9 @@ static enum mica_error setup_gic(void)
 
 	for (unsigned i = 0; i < vmm.vm->vcpu_count; i++)
 		gcfg.mpidrs[i] = guest_vcpu_mpidr(i);
-	for (unsigned d = 0; d < vmm.vm->device_count; d++) {
-		unsigned spi = vmm.vm->devices[d].intid - 32u;
-
-		if (has_kernel_line(d) && spi < VGICD_MAX_SPIS)
+	for (unsigned spi = 0; spi < VGICD_MAX_SPIS; spi++)
+		if (kernel_line_of(32u + spi) != 0)
 			gcfg.kernel_spis[spi / 32u] |= 1u << (spi % 32u);
-	}
 	return vgicd_init(&vmm.gic, &gcfg, &ops);
 }
 
@@ -439,7 +453,7 @@ int main(const struct vmm_boot *boot)
 		return 1;
 	}
 	vmm.vm = &vmm.desc.vms[boot->vm_index];
-	guest_init(&vmm.guest, boot, vmm.vm);
+	guest_init(&vmm.guest, boot, &vmm.desc);
 	printf("vmm %s: %u vCPUs, %u devices, kernel %llu bytes, initrd %llu bytes\n", vmm.vm->name,
 	       vmm.vm->vcpu_count, vmm.vm->device_count, (unsigned long long)boot->kernel.size,
 	       (unsigned long long)boot->initrd.size);

@@ -37,6 +37,7 @@
 
 #include "check.h"
 #include "gic.h"
+#include "gicd.h"
 #include "guest.h"
 
 /* The description's virtio@a000000 (tests/qemu/systems/vline.dts), a virtio console. */
@@ -88,36 +89,10 @@
 #define QUEUE_SIZE 8u
 
 /* The guest's GIC (servers/vmm/vgicd.h: QEMU virt's layout); one vCPU, affinity 0.0.0.0. */
-#define GICD_BASE	    0x08000000ull
-#define GICD_CTLR	    0x0000u
-#define GICD_CTLR_ENABLE_G1 (1u << 1)
-#define GICD_CTLR_ARE	    (1u << 4)
-#define GICD_IGROUPR	    0x0080u
-#define GICD_ISENABLER	    0x0100u
-#define GICD_ICENABLER	    0x0180u
-#define GICD_ISPENDR	    0x0200u
-#define GICD_IPRIORITYR	    0x0400u
-#define GICD_ICFGR	    0x0c00u
-#define GICD_IROUTER	    0x6000u
 #define ICFGR_EDGE	    2u		  /* Int_config[1]: edge-triggered. */
-#define GICR_BASE	    0x080a0000ull /* vCPU 0's RD_base. */
-#define GICR_WAKER	    0x0014u
-#define WAKER_SLEEP	    (1u << 1)
-#define WAKER_ASLEEP	    (1u << 2)
-#define SGI_BASE	    (GICR_BASE + 0x10000ull)
-#define GICR_IGROUPR0	    0x0080u
-#define GICR_ISENABLER0	    0x0100u
-#define GICR_ICENABLER0	    0x0180u
-#define GICR_IPRIORITYR	    0x0400u
 
-#define ROUTE_VCPU_0  0x0ull
-#define ROUTE_NOWHERE 0x7ull /* Affinity 0.0.0.7: the VM has one vCPU, 0.0.0.0. */
 
 #define PRIO_LINE  0xa0u
-#define PRIO_TIMER 0xa0u
-
-/* CNTV_CTL_EL0 (Arm ARM D11.2.4). */
-#define CNT_CTL_ENABLE 1u
 
 /* Guest time, in microseconds. */
 #define SETTLE_US   2000u  /* What must not happen is given this long to happen anyway. */
@@ -167,16 +142,6 @@ static volatile unsigned other_taken;	     /* Interrupts of neither the line nor
 static const char *volatile send_in_handler; /* A line the handler sends, once, before EOI. */
 static volatile bool sent_in_handler;	     /* And whether the device completed it. */
 
-static uint32_t reg_read(uint64_t addr)
-{
-	return *(volatile uint32_t *)(uintptr_t)addr;
-}
-
-static void reg_write(uint64_t addr, uint32_t value)
-{
-	*(volatile uint32_t *)(uintptr_t)addr = value;
-}
-
 static uint32_t virtio_read(uint32_t reg)
 {
 	return reg_read(VIRTIO_BASE + reg);
@@ -185,11 +150,6 @@ static uint32_t virtio_read(uint32_t reg)
 static void virtio_write(uint32_t reg, uint32_t value)
 {
 	reg_write(VIRTIO_BASE + reg, value);
-}
-
-static uint64_t us_to_ticks(uint64_t us)
-{
-	return us * guest_tick_hz() / 1000000u;
 }
 
 static void barrier(void)
@@ -266,86 +226,32 @@ void guest_irq(void)
 	if (intid == VIRTIO_INTID)
 		handle_line();
 	else if (intid == VTIMER_INTID)
-		sysreg_set("cntv_ctl_el0", 0); /* A wait's end (wait_taken): its line drops. */
+		gicd_timer_taken();
 	else
 		other_taken++;
 	gic_eoi(intid);
 }
 
-/*
- * Let interrupts in for us of guest time, then mask them again; how many
- * of the line's were taken meanwhile. With is_idle the vCPU waits in WFI,
- * which the virtual timer ends at the end of the wait at the latest; else
- * it spins on the counter (with Group 1 disabled, the timer's interrupt,
- * which is in that group, would not end a WFI).
- */
+/* Let interrupts in for us of guest time (gicd_wait); how many of the line's were taken. */
 static unsigned wait_taken(uint64_t us, bool is_idle)
 {
-	uint64_t until = guest_ticks() + us_to_ticks(us);
-
-	if (is_idle) {
-		sysreg_set("cntv_cval_el0", until);
-		sysreg_set("cntv_ctl_el0", CNT_CTL_ENABLE);
-	}
-	irqs_on();
-	while (guest_ticks() < until)
-		if (is_idle)
-			wfi();
-	irqs_off();
-	sysreg_set("cntv_ctl_el0", 0);
+	gicd_wait(us, is_idle);
 	return line_taken;
-}
-
-static uint32_t bit_of(unsigned intid)
-{
-	return 1u << (intid % 32u);
-}
-
-static uint64_t word_of(unsigned intid)
-{
-	return 4ull * (intid / 32u);
 }
 
 static void line_enable(bool is_enabled)
 {
-	reg_write(GICD_BASE + (is_enabled ? GICD_ISENABLER : GICD_ICENABLER) +
-			  word_of(VIRTIO_INTID),
-		  bit_of(VIRTIO_INTID));
+	gicd_spi_enable(VIRTIO_INTID, is_enabled);
 }
 
 static void group1_enable(bool is_enabled)
 {
-	reg_write(GICD_BASE + GICD_CTLR, GICD_CTLR_ARE | (is_enabled ? GICD_CTLR_ENABLE_G1 : 0));
+	gicd_group1_enable(is_enabled);
 }
 
 static volatile uint64_t *line_route(void)
 {
-	return (volatile uint64_t *)(uintptr_t)(GICD_BASE + GICD_IROUTER + 8ull * VIRTIO_INTID);
-}
-
-/*
- * The GIC as a guest sets it up: affinity routing, Group 1, the
- * redistributor awake; the virtual timer (each wait's end) enabled, the
- * virtio line in Group 1, routed to this vCPU, and disabled.
- */
-static void gic_setup(void)
-{
-	group1_enable(true);
-	reg_write(GICR_BASE + GICR_WAKER, reg_read(GICR_BASE + GICR_WAKER) & ~WAKER_SLEEP);
-	while (reg_read(GICR_BASE + GICR_WAKER) & WAKER_ASLEEP)
-		;
-	reg_write(SGI_BASE + GICR_ICENABLER0, UINT32_MAX);
-	reg_write(SGI_BASE + GICR_IGROUPR0, bit_of(VTIMER_INTID));
-	*(volatile uint8_t *)(uintptr_t)(SGI_BASE + GICR_IPRIORITYR + VTIMER_INTID) = PRIO_TIMER;
-	reg_write(SGI_BASE + GICR_ISENABLER0, bit_of(VTIMER_INTID));
-	line_enable(false);
-	reg_write(GICD_BASE + GICD_IGROUPR + word_of(VIRTIO_INTID),
-		  reg_read(GICD_BASE + GICD_IGROUPR + word_of(VIRTIO_INTID)) |
-			  bit_of(VIRTIO_INTID));
-	*(volatile uint8_t *)(uintptr_t)(GICD_BASE + GICD_IPRIORITYR + VIRTIO_INTID) = PRIO_LINE;
-	*line_route() = ROUTE_VCPU_0;
-	guest_vectors_install();
-	gic_cpu_enable();
+	return gicd_spi_route(VIRTIO_INTID);
 }
 
 /* Give the device the transmitq (virtio 1.2 §4.2.3.2), empty. */
@@ -638,7 +544,7 @@ void guest_main(uint64_t x0)
 	check_name = "vline";
 	say("vline: up\r\n");
 	irqs_off();
-	gic_setup();
+	gicd_setup(VIRTIO_INTID, PRIO_LINE);
 	check_device();
 	check_config();
 	check_enabled();

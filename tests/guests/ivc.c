@@ -1,0 +1,188 @@
+/*
+ * The channel guest (qemu.vm-ivc): two VMs, alpha and beta, run it, joined
+ * by the static channel "ping" of tests/qemu/systems/ivc.dts, 16 KiB at
+ * 0x50000000 in both, the other's doorbell raising SPI 60. Each finds the
+ * channel in the device tree the VMM gave it (<mica/guest/ivc.h>), and
+ * checks what a guest sees:
+ *
+ *   - the tree describes the channel as the description says: its memory,
+ *     interrupt, peer and doorbell;
+ *   - alpha writes a message into the shared memory and rings; beta's
+ *     interrupt comes, it finds the message, writes an answer and rings
+ *     back; alpha's interrupt comes and it finds the answer;
+ *   - alpha rings doorbells it does not have (1, 15, 16, 2^32 - 1): each
+ *     answers INVALID_PARAMETER;
+ *   - alpha rings beta 10000 times in a row, then asks again through the
+ *     channel: beta, flooded, answers as before (its interrupts merge:
+ *     one pending at a time).
+ *
+ * Each check prints a line on the VM's PL011, or FAIL (check.c); then the
+ * VM powers off. Every wait is in guest time under -icount; the rings are
+ * answered by the kernel (the VMM's statistics count them as doorbells,
+ * and the only hypercall is SYSTEM_OFF).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mica/guest/ivc.h>
+
+#include "check.h"
+#include "gic.h"
+#include "gicd.h"
+#include "guest.h"
+
+#define CHANNEL_INTID 60u
+#define PRIO_CHANNEL  0xa0u
+#define FLOOD	      10000u
+#define WAIT_US	      20000u /* A bound on the peer's answer: never nearly reached. */
+#define SETTLE_US     2000u  /* What must not happen is given this long to happen anyway. */
+
+#define PSCI_SYSTEM_OFF 0x84000008u
+
+void guest_main(uint64_t x0);
+
+/* The channel's memory as both use it. */
+struct ping_page {
+	volatile uint32_t asked;    /* Which question alpha asked last (1, 2). */
+	volatile uint32_t answered; /* Which beta answered last. */
+	volatile uint32_t rings;    /* Interrupts beta took in all, as it last answered. */
+	char question[64];
+	char answer[96];
+};
+
+static volatile unsigned taken; /* The channel's interrupts this VM took. */
+
+void guest_irq(void)
+{
+	unsigned intid = gic_ack();
+
+	if (intid == GIC_SPURIOUS)
+		return;
+	if (intid == CHANNEL_INTID)
+		taken++;
+	else if (intid == VTIMER_INTID)
+		gicd_timer_taken();
+	gic_eoi(intid);
+}
+
+static void copy(char *dst, const char *src)
+{
+	while ((*dst++ = *src++) != '\0')
+		;
+}
+
+/* Wait (in WFI, interrupts on) until *word reaches want, within WAIT_US. */
+static bool wait_for(volatile uint32_t *word, uint32_t want)
+{
+	uint64_t until = guest_ticks() + us_to_ticks(WAIT_US);
+
+	while (*word != want && guest_ticks() < until)
+		gicd_wait(100, true);
+	return *word == want;
+}
+
+/* The channel as the tree shows it: "ping", 16 KiB at 0x50000000, SPI 60, peer peer, doorbell 0. */
+static const struct ivc_channel *find_channel(const void *fdt, const char *peer)
+{
+	static struct ivc_channel found[4];
+	unsigned count = ivc_find(fdt, found, 4);
+	const struct ivc_channel *c = ivc_by_name(found, count < 4 ? count : 4, "ping");
+	bool ok = same("tree", "channels in the tree", count, 1) &&
+		  same("tree", "a channel called ping", c != NULL, true);
+
+	if (!ok)
+		return NULL;
+	ok = same("tree", "base", c->base, 0x50000000);
+	ok &= same("tree", "size", c->size, 0x4000);
+	ok &= same("tree", "interrupt", c->intid, CHANNEL_INTID);
+	ok &= same("tree", "peers", c->peer_count, 1);
+	ok &= same("tree", "the peer", streq(c->peers[0], peer), true);
+	ok &= same("tree", "its doorbell", c->doorbells[0], 0);
+	ok &= same("tree", "read-only", c->is_read_only, false);
+	held(ok, "the device tree describes channel ping: 16 KiB at 0x50000000, SPI 60, "
+		 "its peer and doorbell 0");
+	return ok ? c : NULL;
+}
+
+static void alpha(const struct ivc_channel *c)
+{
+	struct ping_page *p = (struct ping_page *)(uintptr_t)c->base;
+	static const uint32_t bad[] = {1, 15, 16, UINT32_MAX};
+	bool ok;
+
+	copy(p->question, "ping from alpha");
+	__asm__ volatile("dsb sy" ::: "memory");
+	p->asked = 1;
+	ok = same("ring", "ringing beta", (uint64_t)ivc_ring(c, 0), 0);
+	ok &= same("ring", "beta's answer", wait_for(&p->answered, 1), true);
+	ok &= same("ring", "the answer", streq(p->answer, "pong from beta to: ping from alpha"),
+		   true);
+	gicd_wait(SETTLE_US, true); /* Its doorbell may come just after the answer. */
+	ok &= same("ring", "alpha's interrupts", taken, 1);
+	held(ok, "alpha rang, beta found the message and rang back with its answer");
+
+	ok = true;
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok &= same("bad", "a doorbell alpha does not have", (uint64_t)ivc_ring_doorbell(bad[i]),
+			   (uint64_t)(int64_t)-2);
+	held(ok, "doorbells alpha does not have (1, 15, 16, 2^32 - 1): INVALID_PARAMETER");
+
+	ok = true;
+	for (unsigned i = 0; i < FLOOD; i++)
+		ok &= ivc_ring(c, 0) == 0;
+	copy(p->question, "still there?");
+	__asm__ volatile("dsb sy" ::: "memory");
+	p->asked = 2;
+	ok &= same("flood", "the last ring", (uint64_t)ivc_ring(c, 0), 0);
+	ok &= same("flood", "beta's answer", wait_for(&p->answered, 2), true);
+	ok &= same("flood", "the answer", streq(p->answer, "pong from beta to: still there?"),
+		   true);
+	ok &= within("flood", "beta's interrupts", p->rings, 2, FLOOD + 2);
+	held(ok, "after 10000 rings in a row beta answers as before");
+}
+
+static void beta(const struct ivc_channel *c)
+{
+	struct ping_page *p = (struct ping_page *)(uintptr_t)c->base;
+	bool ok = true;
+
+	for (uint32_t q = 1; q <= 2 && ok; q++) {
+		ok = same("beta", "alpha's question", wait_for(&p->asked, q), true);
+		if (!ok)
+			break;
+		copy(p->answer, "pong from beta to: ");
+		copy(p->answer + 19, p->question);
+		p->rings = taken;
+		__asm__ volatile("dsb sy" ::: "memory");
+		p->answered = q;
+		ok &= same("beta", "ringing alpha", (uint64_t)ivc_ring(c, 0), 0);
+	}
+	held(ok, "beta answered both questions, each when its doorbell rang");
+}
+
+void guest_main(uint64_t x0)
+{
+	const char *role = bootargs((const uint8_t *)(uintptr_t)x0);
+	bool is_alpha = streq(role, "alpha");
+	const struct ivc_channel *c;
+
+	check_name = is_alpha ? "alpha" : "beta";
+	say(check_name);
+	say(": up\r\n");
+	irqs_off();
+	gicd_setup(CHANNEL_INTID, PRIO_CHANNEL);
+	gicd_spi_enable(CHANNEL_INTID, true);
+	c = find_channel((const void *)(uintptr_t)x0, is_alpha ? "beta" : "alpha");
+	if (c != NULL && is_alpha)
+		alpha(c);
+	else if (c != NULL)
+		beta(c);
+	if (check_failures == 0) {
+		say(check_name);
+		say(": every check held\r\n");
+	}
+	(void)guest_hvc(PSCI_SYSTEM_OFF, 0, 0, 0, 0);
+	for (;;)
+		wfi(); /* SYSTEM_OFF does not return. */
+}
