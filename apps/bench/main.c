@@ -252,14 +252,14 @@ static bool load_guest(const struct mica_boot_info *info, const char *name, uint
 
 /*
  * Make tcb the thread of vcpu number cpu (its MPIDR_EL1 Aff0) in vm, at
- * priority on CPU cpu, its exits going to vmm_ep, and start it at entry.
- * False if any step fails.
+ * priority on CPU cpu, its exits going to vmm_ep, and start it at entry
+ * with x0. False if any step fails.
  */
-static bool start_vcpu(uint64_t vm, uint64_t entry, uint64_t vcpu, uint64_t tcb, uint64_t vmm_ep,
-		       unsigned priority, unsigned cpu)
+static bool start_vcpu(uint64_t vm, uint64_t entry, uint64_t x0, uint64_t vcpu, uint64_t tcb,
+		       uint64_t vmm_ep, unsigned priority, unsigned cpu)
 {
 	if (mica_tcb_set_space(tcb, ROOT, vm, vmm_ep) != MICA_OK ||
-	    mica_vcpu_set_entry(vcpu, entry, 0) != MICA_OK ||
+	    mica_vcpu_set_entry(vcpu, entry, x0) != MICA_OK ||
 	    mica_vcpu_write_reg(vcpu, MICA_VCPU_REG_VMPIDR, UINT64_C(1) << 31 | cpu) != MICA_OK ||
 	    mica_tcb_bind_vcpu(tcb, vcpu) != MICA_OK ||
 	    mica_tcb_set_priority(tcb, priority) != MICA_OK ||
@@ -280,7 +280,7 @@ static bool start_guest(const struct mica_boot_info *info, const char *name, uin
 	uint64_t entry;
 
 	return load_guest(info, name, vm, &entry) &&
-	       start_vcpu(vm, entry, vcpu, tcb, vmm_ep, priority, 0);
+	       start_vcpu(vm, entry, 0, vcpu, tcb, vmm_ep, priority, 0);
 }
 
 static const char *const guest_bench_names[GUEST_BENCH_COUNT] = {
@@ -292,6 +292,8 @@ static const char *const guest_bench_names[GUEST_BENCH_COUNT] = {
 	[GUEST_BENCH_IPI_VMM_WITH_SENDER] = "guest_ipi_cross_cpu_vmm_with_sender",
 	[GUEST_BENCH_IPI_VMM_WITH_TARGET] = "guest_ipi_cross_cpu_vmm_with_target",
 	[GUEST_BENCH_VM_SWITCH] = "vcpu_switch_between_vms_same_cpu",
+	[GUEST_BENCH_DOORBELL_ONE_WAY] = "doorbell_ring_to_peer_handler_same_cpu",
+	[GUEST_BENCH_DOORBELL_ROUND_TRIP] = "doorbell_round_trip_same_cpu",
 };
 
 /* The same exits with two CPUs up: the device server on the other CPU. */
@@ -402,8 +404,8 @@ static void bench_virtual_ipi(const struct mica_boot_info *info, bool routed)
 	for (unsigned v = 0; v < 2 && ok && routed; v++)
 		ok = mica_vm_bind_sgi(vm, v, vcpus[v]) == MICA_OK &&
 		     mica_vcpu_set_sgi(vcpus[v], 1u << GUEST_IPI_SGI, priorities) == MICA_OK;
-	if (!ok || !start_vcpu(vm, entry, vcpus[1], tcbs[1], vmm_ep, 100, 1) ||
-	    !start_vcpu(vm, entry, vcpus[0], tcbs[0], vmm_ep, 100, 0)) {
+	if (!ok || !start_vcpu(vm, entry, 0, vcpus[1], tcbs[1], vmm_ep, 100, 1) ||
+	    !start_vcpu(vm, entry, 0, vcpus[0], tcbs[0], vmm_ep, 100, 0)) {
 		printf("FAIL bench: cannot build the IPI benchmark guest\n");
 		return;
 	}
@@ -488,29 +490,20 @@ static void bench_virq_inject(const struct mica_boot_info *info, bool by_line)
 }
 
 /*
- * A switch from one VM's vCPU to another VM's on the same CPU
- * (tests/guests/bench_switch.c): the same guest in two VMs, one vCPU each,
- * both on CPU 0 at one priority. Both VMs get the same GUEST_SWITCH_PAGES
- * fresh pages at GUEST_SWITCH_IPA (a second capability to each frame maps
- * it into the second VM), where the guests pass on their counter reads and
- * keep the samples. Each VM's SGI target 0 is the other VM's vCPU, which
- * takes GUEST_IPI_SGI: the kernel delivers each guest's SGI to the other
- * VM and switches to it at once. This thread, their VMM, only waits for
- * the report, so no host thread runs between the two.
+ * Two VMs, one vCPU each, both to run on CPU 0 at one priority, with the
+ * same GUEST_SWITCH_PAGES fresh pages at GUEST_SWITCH_IPA (a second
+ * capability to each frame maps it into the second VM). False if any step
+ * fails.
  */
-static void bench_vm_switch(const struct mica_boot_info *info)
+static bool make_vm_pair(uint64_t vms[2], uint64_t vcpus[2], uint64_t tcbs[2])
 {
-	uint64_t vms[2] = {make(MICA_OBJ_VM, 0), make(MICA_OBJ_VM, 0)};
-	uint64_t vcpus[2] = {make(MICA_OBJ_VCPU, 0), make(MICA_OBJ_VCPU, 0)};
-	uint64_t tcbs[2] = {make(MICA_OBJ_TCB, 0), make(MICA_OBJ_TCB, 0)};
-	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
-	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
-	uint64_t mr[MICA_MSG_REGISTERS] = {0};
-	uint8_t priorities[16];
-	struct mica_msg m;
 	bool ok = true;
 
-	memset(priorities, 0x80, sizeof(priorities));
+	for (unsigned g = 0; g < 2; g++) {
+		vms[g] = make(MICA_OBJ_VM, 0);
+		vcpus[g] = make(MICA_OBJ_VCPU, 0);
+		tcbs[g] = make(MICA_OBJ_TCB, 0);
+	}
 	for (uint64_t p = 0; p < GUEST_SWITCH_PAGES && ok; p++) {
 		uint64_t frame = make(MICA_OBJ_FRAME_4K, 0);
 		uint64_t copy = alloc_slot();
@@ -523,30 +516,96 @@ static void bench_vm_switch(const struct mica_boot_info *info)
 		     vm_map_frame(vms[1], copy, ipa, MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0) ==
 			     MICA_OK;
 	}
-	for (unsigned g = 0; g < 2 && ok; g++)
-		ok = mica_vm_bind_sgi(vms[g], 0, vcpus[1 - g]) == MICA_OK &&
-		     mica_vcpu_set_sgi(vcpus[g], 1u << GUEST_IPI_SGI, priorities) == MICA_OK;
-	for (unsigned g = 0; g < 2 && ok; g++) {
+	return ok;
+}
+
+/* Load the archive's file name into both VMs and start them, vCPU g with x0 = g. */
+static bool start_vm_pair(const struct mica_boot_info *info, const char *name,
+			  const uint64_t vms[2], const uint64_t vcpus[2], const uint64_t tcbs[2],
+			  uint64_t vmm_ep)
+{
+	for (unsigned g = 0; g < 2; g++) {
 		uint64_t entry;
 
-		ok = load_guest(info, "guest_switch", vms[g], &entry) &&
-		     start_vcpu(vms[g], entry, vcpus[g], tcbs[g], vmm_ep, 100, 0);
+		if (!load_guest(info, name, vms[g], &entry) ||
+		    !start_vcpu(vms[g], entry, g, vcpus[g], tcbs[g], vmm_ep, 100, 0))
+			return false;
 	}
-	if (!ok) {
-		printf("FAIL bench: cannot build the VM-switch benchmark guests\n");
-		return;
-	}
-	m = mica_recv(vmm_ep, vmm_reply, mr);
-	if (m.err == MICA_OK && mica_msg_label(m.info) == MICA_EXIT_HYPERCALL &&
-	    mr[0] == GUEST_CALL_RESULT) {
+	return true;
+}
+
+/* Answer the guests' reports (GUEST_CALL_RESULT) until one says GUEST_CALL_DONE. */
+static void take_reports(uint64_t vmm_ep, const char *what)
+{
+	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
+	struct mica_msg m = mica_recv(vmm_ep, vmm_reply, mr);
+
+	while (m.err == MICA_OK && mica_msg_label(m.info) == MICA_EXIT_HYPERCALL &&
+	       mr[0] == GUEST_CALL_RESULT) {
 		print_result(mr, guest_bench_names);
 		mr[0] = 0;
 		m = mica_reply_recv(vmm_ep, vmm_reply, mica_msg_info(0, 0, 0), mr);
 	}
 	if (m.err != MICA_OK || mica_msg_label(m.info) != MICA_EXIT_HYPERCALL ||
 	    mr[0] != GUEST_CALL_DONE)
-		printf("FAIL bench: the VM-switch guests stopped (label %llu, x0 0x%llx)\n",
+		printf("FAIL bench: the %s guests stopped (label %llu, x0 0x%llx)\n", what,
 		       (unsigned long long)mica_msg_label(m.info), (unsigned long long)mr[0]);
+}
+
+/*
+ * A switch from one VM's vCPU to another VM's on the same CPU
+ * (tests/guests/bench_switch.c): the same guest in two VMs, one vCPU each,
+ * both on CPU 0 at one priority, sharing pages (make_vm_pair), where the
+ * guests pass on their counter reads and keep the samples. Each VM's SGI
+ * target 0 is the other VM's vCPU, which takes GUEST_IPI_SGI: the kernel
+ * delivers each guest's SGI to the other VM and switches to it at once.
+ * This thread, their VMM, only waits for the report, so no host thread
+ * runs between the two.
+ */
+static void bench_vm_switch(const struct mica_boot_info *info)
+{
+	uint64_t vms[2], vcpus[2], tcbs[2];
+	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
+	uint8_t priorities[16];
+	bool ok = make_vm_pair(vms, vcpus, tcbs);
+
+	memset(priorities, 0x80, sizeof(priorities));
+	for (unsigned g = 0; g < 2 && ok; g++)
+		ok = mica_vm_bind_sgi(vms[g], 0, vcpus[1 - g]) == MICA_OK &&
+		     mica_vcpu_set_sgi(vcpus[g], 1u << GUEST_IPI_SGI, priorities) == MICA_OK;
+	if (!ok || !start_vm_pair(info, "guest_switch", vms, vcpus, tcbs, vmm_ep)) {
+		printf("FAIL bench: cannot build the VM-switch benchmark guests\n");
+		return;
+	}
+	take_reports(vmm_ep, "VM-switch");
+	(void)mica_tcb_suspend(tcbs[0]);
+	(void)mica_tcb_suspend(tcbs[1]);
+}
+
+/*
+ * A channel's doorbell between two VMs on one CPU
+ * (tests/guests/bench_doorbell.c): as for the VM switch, two VMs sharing
+ * pages; each VM's doorbell 0 signals a notification bound to the other
+ * vCPU's GUEST_DOORBELL_SPI, as the root task binds a static channel's.
+ * VM A (x0 0) rings, B's handler rings back: one way and a round trip.
+ */
+static void bench_doorbell(const struct mica_boot_info *info)
+{
+	uint64_t vms[2], vcpus[2], tcbs[2];
+	uint64_t lines[2] = {make(MICA_OBJ_NOTIFICATION, 0), make(MICA_OBJ_NOTIFICATION, 0)};
+	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
+	bool ok = make_vm_pair(vms, vcpus, tcbs);
+
+	for (unsigned g = 0; g < 2 && ok; g++)
+		ok = mica_notification_bind_virq(lines[g], vcpus[g], GUEST_DOORBELL_SPI, 0x80,
+						 MICA_VIRQ_BIND_ENABLED) == MICA_OK &&
+		     mica_vm_bind_doorbell(vms[g], 0, lines[1 - g]) == MICA_OK;
+	if (!ok || !start_vm_pair(info, "guest_doorbell", vms, vcpus, tcbs, vmm_ep)) {
+		printf("FAIL bench: cannot build the doorbell benchmark guests\n");
+		return;
+	}
+	take_reports(vmm_ep, "doorbell");
 	(void)mica_tcb_suspend(tcbs[0]);
 	(void)mica_tcb_suspend(tcbs[1]);
 }
@@ -620,6 +679,7 @@ int main(void)
 	bench_virq_inject(info, false);
 	bench_virq_inject(info, true);
 	bench_vm_switch(info);
+	bench_doorbell(info);
 	printf("FINISHED\n");
 	return 0;
 }

@@ -31,7 +31,11 @@
 #define GUEST_BENCH_IPI_VMM_WITH_TARGET 6
 /* bench_switch.c: one VM's vCPU hands its CPU to another VM's by SGI. */
 #define GUEST_BENCH_VM_SWITCH 7
-#define GUEST_BENCH_COUNT     8
+/* bench_doorbell.c: a channel's doorbell between two VMs, one way and a round trip. */
+#define GUEST_BENCH_DOORBELL_ONE_WAY	8
+#define GUEST_BENCH_DOORBELL_ROUND_TRIP 9
+#define GUEST_BENCH_COUNT		10
+#define GUEST_DOORBELL_SPI		48u
 #define GUEST_IPI_SGI	      3u
 
 /*
