@@ -269,7 +269,8 @@ static enum mica_error invoke_vm(struct invocation *inv)
 
 		if (inv->length < 1)
 			return MICA_ERR_TRUNCATED;
-		err = invoke_extra_cap(inv, 0, is_sgi ? MICA_OBJ_VCPU : MICA_OBJ_NOTIFICATION, &src);
+		err = invoke_extra_cap(inv, 0, is_sgi ? MICA_OBJ_VCPU : MICA_OBJ_NOTIFICATION,
+				       &src);
 		if (err != MICA_OK)
 			return err;
 		if (!is_sgi && !(src->cap.rights & MICA_RIGHT_WRITE))
@@ -324,7 +325,8 @@ static enum mica_error invoke_notification(struct invocation *inv)
 	struct slot *vcpu;
 	enum mica_error err;
 
-	if (inv->label != MICA_NOTIFICATION_SET_ALARM && inv->label != MICA_NOTIFICATION_BIND_VIRQ &&
+	if (inv->label != MICA_NOTIFICATION_SET_ALARM &&
+	    inv->label != MICA_NOTIFICATION_BIND_VIRQ &&
 	    inv->label != MICA_NOTIFICATION_UNBIND_VIRQ)
 		return MICA_ERR_ILLEGAL_OPERATION;
 	if ((inv->slot->cap.rights & (MICA_RIGHT_READ | MICA_RIGHT_WRITE)) !=

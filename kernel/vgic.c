@@ -193,8 +193,8 @@ bool vgic_send_sgi(const struct vm *vm, unsigned intid, uint32_t targets)
 
 bool vgic_inject_bound(struct vcpu *v, unsigned intid, unsigned priority)
 {
-	return add(v, (struct vgic_irq){(uint16_t)intid, (uint8_t)priority, 0},
-		   VGIC_QUEUE_CAPACITY, false) == MICA_OK;
+	return add(v, (struct vgic_irq){(uint16_t)intid, (uint8_t)priority, 0}, VGIC_QUEUE_CAPACITY,
+		   false) == MICA_OK;
 }
 
 /* Interrupts behind a masked line take the reserved entries; one always fits. */

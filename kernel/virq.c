@@ -54,8 +54,8 @@ static int free_entry(const struct vcpu *v)
 	return -1;
 }
 
-enum mica_error virq_bind(struct notification *n, struct vcpu *v, uint64_t intid,
-			  uint64_t priority, uint64_t flags)
+enum mica_error virq_bind(struct notification *n, struct vcpu *v, uint64_t intid, uint64_t priority,
+			  uint64_t flags)
 {
 	bool enabled = (flags & MICA_VIRQ_BIND_ENABLED) != 0;
 	int i = n->virq_vcpu != v ? free_entry(v) : 0;

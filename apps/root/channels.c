@@ -36,7 +36,8 @@ static enum mica_error map_memory(struct system *s, const struct sysdesc_channel
 			alloc_object_ret(is_block ? MICA_OBJ_FRAME_2M : MICA_OBJ_FRAME_4K, 0);
 
 		if (frame.err != MICA_OK) {
-			printf("root: /channels/%s: out of memory for its 0x%llx bytes, at 0x%llx\n",
+			printf("root: /channels/%s: out of memory for its 0x%llx bytes, at "
+			       "0x%llx\n",
 			       c->name, (unsigned long long)c->size, (unsigned long long)off);
 			return frame.err;
 		}
@@ -45,9 +46,10 @@ static enum mica_error map_memory(struct system *s, const struct sysdesc_channel
 			/* A mapping per capability: the first end takes the frame's own. */
 			uint64_t cap = e == 0 ? frame.cptr : copy_cap(frame.cptr, MICA_RIGHTS_ALL);
 			enum mica_error err =
-				cap == 0 ? MICA_ERR_NOT_ENOUGH_MEMORY
-					 : vm_map_frame(s->vms[end->vm].vm, cap, end->ipa + off,
-							end->is_read_only ? MICA_RIGHT_READ : RW, 0);
+				cap == 0
+					? MICA_ERR_NOT_ENOUGH_MEMORY
+					: vm_map_frame(s->vms[end->vm].vm, cap, end->ipa + off,
+						       end->is_read_only ? MICA_RIGHT_READ : RW, 0);
 
 			if (err != MICA_OK) {
 				printf("root: /channels/%s/%s: cannot map 0x%llx (%s)\n", c->name,
@@ -79,7 +81,8 @@ static enum mica_error make_doorbells(struct system *s, unsigned index)
 
 			if (f == e)
 				continue;
-			err = mica_vm_bind_doorbell(s->vms[end->vm].vm, n, s->channel_lines[index][f]);
+			err = mica_vm_bind_doorbell(s->vms[end->vm].vm, n,
+						    s->channel_lines[index][f]);
 			if (err != MICA_OK) {
 				printf("root: /channels/%s/%s: cannot bind doorbell %u (%s)\n",
 				       c->name, s->desc.vms[end->vm].name, n, mica_error_text(err));

@@ -62,12 +62,11 @@ MUST_CHECK enum mica_error vm_unbind_mmio(struct vm *vm, uint64_t base);
  * capability in src with rights: MICA_ERR_RANGE past count,
  * MICA_ERR_DELETE_FIRST if it holds one.
  */
-MUST_CHECK enum mica_error vm_bind(struct slot *slots, unsigned count, uint64_t n,
-				   struct slot *src, unsigned rights);
+MUST_CHECK enum mica_error vm_bind(struct slot *slots, unsigned count, uint64_t n, struct slot *src,
+				   unsigned rights);
 
 /* Empty slots[n]; MICA_ERR_NOT_FOUND if it is empty. */
 MUST_CHECK enum mica_error vm_unbind(struct slot *slots, unsigned count, uint64_t n);
-
 
 /* The endpoint capability bound to the range holding ipa, or NULL. */
 static inline __attribute__((always_inline)) const struct cap *vm_mmio_server(const struct vm *vm,

@@ -18,6 +18,7 @@
 
 #include <base/fmt.h>
 #include <libfdt.h>
+#include <mica/guest_platform.h>
 
 #include <string.h>
 
@@ -46,7 +47,8 @@ static void end_path(char *buf, size_t size, const struct sysdesc *desc,
  * doorbells may not meet; a VM is at most one end of a channel.
  */
 static enum mica_error check_end(const struct reader *r, int node, const struct sysdesc *desc,
-				 const struct sysdesc_channel *c, const struct sysdesc_channel_end *e)
+				 const struct sysdesc_channel *c,
+				 const struct sysdesc_channel_end *e)
 {
 	const struct sysdesc_vm *vm = &desc->vms[e->vm];
 	struct sysdesc_ipa_range ipa = {e->ipa, c->size};
@@ -72,11 +74,12 @@ static enum mica_error check_end(const struct reader *r, int node, const struct 
 			if (o == c)
 				return reader_fail(r, node, NULL, "VM '%s' is already an end",
 						   vm->name);
-			if (sysdesc_ranges_overlap(ipa, (struct sysdesc_ipa_range){f->ipa, o->size}))
+			if (sysdesc_ranges_overlap(ipa,
+						   (struct sysdesc_ipa_range){f->ipa, o->size}))
 				return reader_fail(r, node, "address", "overlaps %s", other);
 			if (f->intid == e->intid)
-				return reader_fail(r, node, "interrupt", "INTID %u is also used by %s",
-						   e->intid, other);
+				return reader_fail(r, node, "interrupt",
+						   "INTID %u is also used by %s", e->intid, other);
 			if (e->doorbell < f->doorbell + (o->end_count - 1) &&
 			    f->doorbell < e->doorbell + doorbells)
 				return reader_fail(r, node, "doorbell",
@@ -109,6 +112,10 @@ static enum mica_error parse_end(const struct reader *r, int node, const struct 
 		return MICA_ERR_MALFORMED;
 	if (e->intid == 0)
 		return reader_fail(r, node, "interrupt", "missing (the doorbells ring it)");
+	if (e->intid > GUEST_SPI_LAST)
+		return reader_fail(r, node, "interrupt",
+				   "INTID %u is past the guest's GIC, whose SPIs are 32 to %u",
+				   e->intid, GUEST_SPI_LAST);
 	return MICA_OK;
 }
 
@@ -149,7 +156,8 @@ static enum mica_error parse_channel(const struct reader *r, int node, struct sy
 	fdt_for_each_subnode(end, r->fdt, node)
 	{
 		if (c->end_count == SYSDESC_CHANNEL_ENDS)
-			return reader_fail(r, node, NULL, "more than %d ends", SYSDESC_CHANNEL_ENDS);
+			return reader_fail(r, node, NULL, "more than %d ends",
+					   SYSDESC_CHANNEL_ENDS);
 		if (parse_end(r, end, desc, c) != MICA_OK)
 			return MICA_ERR_MALFORMED;
 		is_written |= !c->ends[c->end_count].is_read_only;

@@ -63,8 +63,8 @@ enum mica_error sysdesc_check_new_region(const struct reader *r, int vm_node,
  * device_count devices and its first passthrough_count passthrough regions.
  */
 static enum mica_error check_item(const struct reader *r, int node, const struct sysdesc_vm *vm,
-				  struct sysdesc_ipa_range ipa, const char *reg_prop, uint32_t intid,
-				  uint32_t device_count, uint32_t passthrough_count)
+				  struct sysdesc_ipa_range ipa, const char *reg_prop,
+				  uint32_t intid, uint32_t device_count, uint32_t passthrough_count)
 {
 	for (uint32_t i = 0; i < vm->region_count; i++) {
 		uint32_t index;
@@ -145,7 +145,8 @@ static bool overlaps_platform(const struct sysdesc_vm *vm, struct sysdesc_ipa_ra
 }
 
 enum mica_error sysdesc_check_item(const struct reader *r, int node, const struct sysdesc_vm *vm,
-				   struct sysdesc_ipa_range ipa, const char *reg_prop, uint32_t intid)
+				   struct sysdesc_ipa_range ipa, const char *reg_prop,
+				   uint32_t intid)
 {
 	char what[WHAT_MAX];
 

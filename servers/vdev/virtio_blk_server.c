@@ -18,7 +18,8 @@
  * the root task maps for it).
  */
 VDEV_DEVICE_KIND(virtio_kind, .compatible = "virtio,mmio", .node_name = "virtio_mmio",
-		 .flags = VDEV_KIND_GUEST_RAM | VDEV_KIND_EDGE_LINE, .props = {VDEV_PROP_EMPTY("dma-coherent")});
+		 .flags = VDEV_KIND_GUEST_RAM | VDEV_KIND_EDGE_LINE,
+		 .props = {VDEV_PROP_EMPTY("dma-coherent")});
 
 static struct virtio_blk disks[VDEV_MAX_DEVICES]; /* For devices without state pages. */
 

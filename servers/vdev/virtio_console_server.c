@@ -15,7 +15,8 @@
 
 /* The guest's node: as vdev_virtio_blk's, a virtio-mmio transport with coherent DMA. */
 VDEV_DEVICE_KIND(virtio_kind, .compatible = "virtio,mmio", .node_name = "virtio_mmio",
-		 .flags = VDEV_KIND_GUEST_RAM | VDEV_KIND_EDGE_LINE, .props = {VDEV_PROP_EMPTY("dma-coherent")});
+		 .flags = VDEV_KIND_GUEST_RAM | VDEV_KIND_EDGE_LINE,
+		 .props = {VDEV_PROP_EMPTY("dma-coherent")});
 
 /* A device's recoverable state: the console, and the input waiting for its receive buffers. */
 struct virtio_console_kept {

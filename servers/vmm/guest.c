@@ -70,7 +70,7 @@ static struct fdtgen_device device_node(const struct vdev_kind *k, const struct 
 		.compatible_len = devkind_list_length(k->compatible, sizeof(k->compatible)),
 		.reg = {dev->ipa.base, dev->ipa.size},
 		.spi = dev->intid ? dev->intid - 32 : 0,
-		.irq_type = !dev->intid				 ? FDTGEN_IRQ_NONE
+		.irq_type = !dev->intid				    ? FDTGEN_IRQ_NONE
 			    : (k->flags & VDEV_KIND_EDGE_LINE) != 0 ? FDTGEN_IRQ_EDGE_RISING
 								    : FDTGEN_IRQ_LEVEL_HIGH,
 		.clock_names = k->clock_names,
@@ -143,8 +143,8 @@ static struct fdtgen_device channel_node(const struct guest *g, const struct sys
 	fd.props[fd.prop_count++] =
 		(struct fdtgen_prop){"mica,channel", c->name, (unsigned)strlen(c->name) + 1};
 	fd.props[fd.prop_count++] = (struct fdtgen_prop){"mica,peers", peers[k], (unsigned)at};
-	fd.props[fd.prop_count++] = (struct fdtgen_prop){
-		"mica,doorbells", doorbells[k], (unsigned)(n * sizeof(doorbells[k][0]))};
+	fd.props[fd.prop_count++] = (struct fdtgen_prop){"mica,doorbells", doorbells[k],
+							 (unsigned)(n * sizeof(doorbells[k][0]))};
 	if (e->is_read_only)
 		fd.props[fd.prop_count++] = (struct fdtgen_prop){"mica,read-only", NULL, 0};
 	return fd;

@@ -19,8 +19,8 @@ struct guest {
 	const struct vmm_boot *boot;
 	const struct sysdesc *desc;
 	const struct sysdesc_vm *vm; /* desc's VM boot->vm_index. */
-	uint64_t entry; /* The boot vCPU's first PC... */
-	uint64_t x0;	/* ...and x0: the device tree's guest-physical address. */
+	uint64_t entry;		     /* The boot vCPU's first PC... */
+	uint64_t x0;		     /* ...and x0: the device tree's guest-physical address. */
 	uint64_t dtb_addr;
 	uint64_t dtb_size;
 	uint64_t initrd_start, initrd_end;

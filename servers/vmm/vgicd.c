@@ -232,7 +232,8 @@ static enum mica_error check_config(const struct vgicd_config *cfg, const struct
 	if ((cfg->kernel_ppis & ((1u << SGI_COUNT) - 1u)) != 0)
 		return MICA_ERR_INVALID_ARGUMENT;
 	for (unsigned w = 0; w < VGICD_MAX_SPIS / 32u; w++)
-		if (cfg->kernel_spis[w] != 0 && (ops->kernel_spi == NULL || w >= cfg->spi_count / 32u))
+		if (cfg->kernel_spis[w] != 0 &&
+		    (ops->kernel_spi == NULL || w >= cfg->spi_count / 32u))
 			return MICA_ERR_INVALID_ARGUMENT;
 	for (unsigned i = 0; i < cfg->vcpu_count; i++) {
 		if (cfg->mpidrs[i] & ~IROUTER_AFFINITY_MASK)

@@ -24,7 +24,7 @@
 #include <mica/guest_platform.h>
 
 #define VGICD_MAX_VCPUS 8u
-#define VGICD_MAX_SPIS	96u /* INTIDs 32..127. */
+#define VGICD_MAX_SPIS	96u /* INTIDs 32..127 (GUEST_SPI_LAST). */
 #define VGICD_PRIVATE	32u /* SGIs 0..15 and PPIs 16..31, per vCPU. */
 
 /*

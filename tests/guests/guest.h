@@ -36,7 +36,7 @@
 #define GUEST_BENCH_DOORBELL_ROUND_TRIP 9
 #define GUEST_BENCH_COUNT		10
 #define GUEST_DOORBELL_SPI		48u
-#define GUEST_IPI_SGI	      3u
+#define GUEST_IPI_SGI			3u
 
 /*
  * The VM-switch benchmark's two VMs both have the same GUEST_SWITCH_PAGES

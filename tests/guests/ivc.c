@@ -124,8 +124,8 @@ static void alpha(const struct ivc_channel *c)
 
 	ok = true;
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ok &= same("bad", "a doorbell alpha does not have", (uint64_t)ivc_ring_doorbell(bad[i]),
-			   (uint64_t)(int64_t)-2);
+		ok &= same("bad", "a doorbell alpha does not have",
+			   (uint64_t)ivc_ring_doorbell(bad[i]), (uint64_t)(int64_t)-2);
 	held(ok, "doorbells alpha does not have (1, 15, 16, 2^32 - 1): INVALID_PARAMETER");
 
 	ok = true;

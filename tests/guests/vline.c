@@ -89,10 +89,9 @@
 #define QUEUE_SIZE 8u
 
 /* The guest's GIC (servers/vmm/vgicd.h: QEMU virt's layout); one vCPU, affinity 0.0.0.0. */
-#define ICFGR_EDGE	    2u		  /* Int_config[1]: edge-triggered. */
+#define ICFGR_EDGE 2u /* Int_config[1]: edge-triggered. */
 
-
-#define PRIO_LINE  0xa0u
+#define PRIO_LINE 0xa0u
 
 /* Guest time, in microseconds. */
 #define SETTLE_US   2000u  /* What must not happen is given this long to happen anyway. */

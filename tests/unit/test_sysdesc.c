@@ -1027,6 +1027,11 @@ static void test_parse_rejects_a_channel_end_that_meets_its_vms_items(void **sta
 	expect_error(&b, "/channels/ping/bare", "interrupt", "INTID 16 is not an SPI (32 to 1019)");
 
 	b = edit(VALID);
+	SET_CELLS(&b, "/channels/ping/bare", "interrupt", 128);
+	expect_error(&b, "/channels/ping/bare", "interrupt",
+		     "INTID 128 is past the guest's GIC, whose SPIs are 32 to 127");
+
+	b = edit(VALID);
 	SET_CELLS(&b, "/channels/ping/bare", "doorbell", 16);
 	expect_error(&b, "/channels/ping/bare", "doorbell",
 		     "doorbells 16..16: a VM has doorbells 0..15");

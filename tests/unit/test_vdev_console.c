@@ -204,7 +204,8 @@ static void test_a_slow_reader_cannot_keep_input_from_another_vm(void **state)
  */
 static void test_output_without_a_uart_goes_out_whole_a_buffer_per_call(void **state)
 {
-	static const char line[] = "0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQ\n";
+	static const char line[] =
+		"0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQ\n";
 	size_t sent = 0;
 
 	(void)state;

@@ -849,7 +849,8 @@ test_the_kernels_ppis_are_the_kernels_and_the_guest_sees_their_lines_and_active_
 	assert_int_equal(kernel_enabled, 0);
 }
 
-/* The kernel's SPIs (device lines raised through the kernel), as a VMM with kernel_spi sees them. */
+/* The kernel's SPIs (device lines raised through the kernel), as a VMM with kernel_spi sees them.
+ */
 struct told {
 	unsigned intid, vcpu;
 	uint8_t prio;
@@ -945,7 +946,8 @@ static void test_the_kernels_spis_follow_the_guests_enable_route_and_priority(vo
  * The guest cannot make a kernel SPI level-sensitive or active through the
  * model, and reads it as neither pending nor active but for what it sets
  * pending through ISPENDR, which the model injects as any interrupt (Linux
- * replays an edge so); a line message for it is refused. After a reset the kernel hears it is closed.
+ * replays an edge so); a line message for it is refused. After a reset the kernel hears it is
+ * closed.
  */
 static void test_the_kernels_spis_stay_edge_and_the_models_writes_do_not_reach_them(void **state)
 {

@@ -31,4 +31,7 @@
 #define GUEST_GICR_STRIDE	    UINT64_C(0x20000)
 #define GUEST_GICR_SIZE(vcpu_count) (GUEST_GICR_STRIDE * (uint64_t)(vcpu_count))
 
+/* The last SPI the distributor has (GICD_TYPER: 96 SPIs, INTIDs 32..127). */
+#define GUEST_SPI_LAST 127u
+
 #endif

@@ -241,7 +241,7 @@ enum mica_invocation {
 };
 
 /* MR2 of MICA_NOTIFICATION_BIND_VIRQ. */
-#define MICA_VIRQ_BIND_ENABLED 1u /* The guest takes it now: signals go in at once. */
+#define MICA_VIRQ_BIND_ENABLED	1u /* The guest takes it now: signals go in at once. */
 #define MICA_VCPU_VIRQ_BINDINGS 16u
 
 /* Targets of MICA_VM_BIND_SGI: the affinities 0.0.0.0 to 0.0.0.15. */

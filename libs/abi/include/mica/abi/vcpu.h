@@ -112,7 +112,7 @@ enum mica_vcpu_stat {
 	MICA_VCPU_STAT_SGI_DIRECT, /* SGIs it sent that the kernel delivered without an exit. */
 	MICA_VCPU_STAT_IRQ,	   /* Physical interrupts that took the CPU from it. */
 	MICA_VCPU_STAT_INJECTED,   /* Virtual interrupts made pending for it. */
-	MICA_VCPU_STAT_DOORBELL,   /* Doorbells it rang (MICA_HVC_RING_DOORBELL), without an exit. */
+	MICA_VCPU_STAT_DOORBELL, /* Doorbells it rang (MICA_HVC_RING_DOORBELL), without an exit. */
 	MICA_VCPU_STAT_COUNT,
 };
 
