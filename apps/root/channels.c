@@ -43,18 +43,18 @@ static enum mica_error map_memory(struct system *s, const struct sysdesc_channel
 		}
 		for (uint32_t e = 0; e < c->end_count; e++) {
 			const struct sysdesc_channel_end *end = &c->ends[e];
+			uint64_t ipa = end->ipa + off;
 			/* A mapping per capability: the first end takes the frame's own. */
 			uint64_t cap = e == 0 ? frame.cptr : copy_cap(frame.cptr, MICA_RIGHTS_ALL);
 			enum mica_error err =
-				cap == 0
-					? MICA_ERR_NOT_ENOUGH_MEMORY
-					: vm_map_frame(s->vms[end->vm].vm, cap, end->ipa + off,
-						       end->is_read_only ? MICA_RIGHT_READ : RW, 0);
+				cap == 0 ? MICA_ERR_NOT_ENOUGH_MEMORY
+					 : vm_map_frame(s->vms[end->vm].vm, cap, ipa,
+							end->is_read_only ? MICA_RIGHT_READ : RW, 0);
 
 			if (err != MICA_OK) {
 				printf("root: /channels/%s/%s: cannot map 0x%llx (%s)\n", c->name,
-				       s->desc.vms[end->vm].name,
-				       (unsigned long long)(end->ipa + off), mica_error_text(err));
+				       s->desc.vms[end->vm].name, (unsigned long long)ipa,
+				       mica_error_text(err));
 				return err;
 			}
 		}

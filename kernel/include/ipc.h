@@ -28,7 +28,6 @@ struct endpoint {
 struct notification {
 	struct thread_queue queue; /* Waiters. */
 	uint64_t word;		   /* Pending badge bits. */
-	bool pending;		   /* A signal is pending (even one with badge 0). */
 	struct tcb *bound;	   /* The TCB this notification is bound to, if any. */
 	/* Its alarm (alarm.h): due when the counter reaches alarm_at; 0 if unarmed. */
 	uint64_t alarm_at;
@@ -40,6 +39,7 @@ struct notification {
 	uint16_t virq_intid;
 	uint8_t virq_priority;
 	bool virq_enabled;
+	bool pending; /* A signal is pending (even one with badge 0). */
 };
 
 struct reply {

@@ -95,7 +95,7 @@ static void take(struct node *n, const char *name, const uint8_t *v, uint32_t le
 	} else if (same(name, "mica,doorbells")) {
 		n->doorbell_count = len / 4;
 		for (uint32_t i = 0; i < len / 4 && i < IVC_PEERS_MAX; i++)
-			c->doorbells[i] = be32(v + 4 * i);
+			c->doorbells[i] = be32(v + (size_t)4 * i);
 	} else if (same(name, "mica,read-only")) {
 		c->is_read_only = true;
 	}

@@ -73,7 +73,7 @@ static void copy(char *dst, const char *src)
 }
 
 /* Wait (in WFI, interrupts on) until *word reaches want, within WAIT_US. */
-static bool wait_for(volatile uint32_t *word, uint32_t want)
+static bool wait_for(const volatile uint32_t *word, uint32_t want)
 {
 	uint64_t until = guest_ticks() + us_to_ticks(WAIT_US);
 
@@ -88,12 +88,13 @@ static const struct ivc_channel *find_channel(const void *fdt, const char *peer)
 	static struct ivc_channel found[4];
 	unsigned count = ivc_find(fdt, found, 4);
 	const struct ivc_channel *c = ivc_by_name(found, count < 4 ? count : 4, "ping");
-	bool ok = same("tree", "channels in the tree", count, 1) &&
-		  same("tree", "a channel called ping", c != NULL, true);
+	bool ok = same("tree", "channels in the tree", count, 1);
 
-	if (!ok)
+	if (c == NULL) {
+		fail("no channel called ping in the device tree\r\n");
 		return NULL;
-	ok = same("tree", "base", c->base, 0x50000000);
+	}
+	ok &= same("tree", "base", c->base, 0x50000000);
 	ok &= same("tree", "size", c->size, 0x4000);
 	ok &= same("tree", "interrupt", c->intid, CHANNEL_INTID);
 	ok &= same("tree", "peers", c->peer_count, 1);

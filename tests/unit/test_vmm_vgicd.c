@@ -908,7 +908,7 @@ static void test_the_kernels_spis_follow_the_guests_enable_route_and_priority(vo
 	(void)state;
 	setup_kernel_spis();
 	assert_int_equal(told_count, 0); /* Nothing to say before the guest does anything. */
-	assert_int_equal(rd32(GICD + ICFGR + 4 * (40 / 16)) >> (40 % 16 * 2) & 2u, 2u);
+	assert_int_equal(rd32(GICD + ICFGR + UINT64_C(4) * (40 / 16)) >> (40 % 16 * 2) & 2u, 2u);
 
 	wr32(GICD + CTLR, CTLR_G1);
 	set_up_spi(40, 0x60, 0x1); /* Group 1, priority 0x60, to the vCPU of Aff0 1, enabled. */
@@ -955,8 +955,8 @@ static void test_the_kernels_spis_stay_edge_and_the_models_writes_do_not_reach_t
 	setup_kernel_spis();
 	wr32(GICD + CTLR, CTLR_G1);
 	set_up_spi(40, 0x60, 0x0);
-	wr32(GICD + ICFGR + 4 * (40 / 16), 0);
-	assert_int_equal(rd32(GICD + ICFGR + 4 * (40 / 16)) >> (40 % 16 * 2) & 2u, 2u);
+	wr32(GICD + ICFGR + UINT64_C(4) * (40 / 16), 0);
+	assert_int_equal(rd32(GICD + ICFGR + UINT64_C(4) * (40 / 16)) >> (40 % 16 * 2) & 2u, 2u);
 	wr32(GICD + ISACTIVER + 4, 1u << (40 - 32));
 	assert_int_equal(rd32(GICD + ISPENDR + 4) & 1u << (40 - 32), 0);
 	assert_int_equal(rd32(GICD + ISACTIVER + 4) & 1u << (40 - 32), 0);
