@@ -273,8 +273,9 @@ struct arch_regs *fastpath_guest_hvc(struct arch_regs *regs)
 	struct tcb *r;
 
 	/* A doorbell is the kernel's to answer, on the slow path (arch_guest_exit). */
-	r = t->vcpu != NULL && t->regs.x[0] != MICA_HVC_RING_DOORBELL ? exit_receiver(t, ep_cap)
-								      : NULL;
+	r = t->vcpu != NULL && (uint32_t)t->regs.x[0] != MICA_HVC_RING_DOORBELL
+		    ? exit_receiver(t, ep_cap)
+		    : NULL;
 	rbuf = r != NULL ? tcb_ipc_buffer(r) : NULL;
 	if (rbuf == NULL)
 		return exception_user_sync(regs);

@@ -332,12 +332,8 @@ static enum mica_error invoke_notification(struct invocation *inv)
 	if ((inv->slot->cap.rights & (MICA_RIGHT_READ | MICA_RIGHT_WRITE)) !=
 	    (MICA_RIGHT_READ | MICA_RIGHT_WRITE))
 		return MICA_ERR_NO_RIGHTS;
-	if (inv->label == MICA_NOTIFICATION_UNBIND_VIRQ) {
-		if (n->virq_vcpu == NULL)
-			return MICA_ERR_NOT_FOUND;
-		virq_unbind(n);
-		return MICA_OK;
-	}
+	if (inv->label == MICA_NOTIFICATION_UNBIND_VIRQ)
+		return virq_unbind(n);
 	if (inv->label == MICA_NOTIFICATION_BIND_VIRQ) {
 		if (inv->length < 3)
 			return MICA_ERR_TRUNCATED;

@@ -133,7 +133,7 @@ void object_cap_removed(const struct cap *cap, bool final)
 	case MICA_OBJ_NOTIFICATION:
 		irq_forget_notification((struct notification *)cap->object);
 		alarm_cancel((struct notification *)cap->object);
-		virq_unbind((struct notification *)cap->object);
+		(void)virq_unbind((struct notification *)cap->object);
 		notification_destroy((struct notification *)cap->object);
 		break;
 	case MICA_OBJ_REPLY:

@@ -360,6 +360,7 @@ bool vgic_clear(struct vcpu *v, unsigned intid)
 
 		if (lr.intid != intid || !is_pending(&lr))
 			continue;
+		was = true;
 		if (lr.state == VGIC_LR_PENDING_ACTIVE) {
 			/* The active one stays; its deactivation is still reported. */
 			lr.state = VGIC_LR_ACTIVE;
@@ -369,7 +370,6 @@ bool vgic_clear(struct vcpu *v, unsigned intid)
 		g->lr_flags[n] = 0;
 		arch_vgic_lr_set(&v->arch, n, (struct vgic_lr){0});
 		line_done(v, intid, flags);
-		was = true;
 	}
 	update_work(g);
 	return was;

@@ -46,26 +46,21 @@ static void leave(struct notification *n)
 	n->virq_vcpu = NULL;
 }
 
-static int free_entry(const struct vcpu *v)
-{
-	for (unsigned i = 0; i < VGIC_BOUND_LINES; i++)
-		if (v->virq_bound[i] == NULL)
-			return (int)i;
-	return -1;
-}
-
 enum mica_error virq_bind(struct notification *n, struct vcpu *v, uint64_t intid, uint64_t priority,
 			  uint64_t flags)
 {
 	bool enabled = (flags & MICA_VIRQ_BIND_ENABLED) != 0;
-	int i = n->virq_vcpu != v ? free_entry(v) : 0;
+	unsigned i = 0; /* A free entry of v's table, if it moves there. */
+
+	while (n->virq_vcpu != v && i < VGIC_BOUND_LINES && v->virq_bound[i] != NULL)
+		i++;
 
 	if (intid < FIRST_SPI || intid >= VGIC_INTID_COUNT || priority > 255 ||
 	    (flags & ~(uint64_t)MICA_VIRQ_BIND_ENABLED) != 0)
 		return MICA_ERR_INVALID_ARGUMENT;
 	if (n->queue.head != NULL || n->bound != NULL)
 		return MICA_ERR_ILLEGAL_OPERATION; /* A thread takes its signals. */
-	if (i < 0)
+	if (i == VGIC_BOUND_LINES)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
 	if (n->virq_vcpu != NULL && (n->virq_vcpu != v || n->virq_intid != intid || !enabled))
 		withdraw(n);
@@ -83,12 +78,13 @@ enum mica_error virq_bind(struct notification *n, struct vcpu *v, uint64_t intid
 	return MICA_OK;
 }
 
-void virq_unbind(struct notification *n)
+enum mica_error virq_unbind(struct notification *n)
 {
 	if (n->virq_vcpu == NULL)
-		return;
+		return MICA_ERR_NOT_FOUND;
 	withdraw(n);
 	leave(n);
+	return MICA_OK;
 }
 
 void virq_forget_vcpu(struct vcpu *v)

@@ -305,6 +305,8 @@ static const char *const guest_bench_names_2cpus[GUEST_BENCH_COUNT] = {
 	[GUEST_BENCH_SYSREG_READ] = "guest_sysreg_read_to_vmm_2cpus",
 	[GUEST_BENCH_IPI_VMM_WITH_SENDER] = "guest_ipi_cross_cpu_vmm_with_sender",
 	[GUEST_BENCH_IPI_VMM_WITH_TARGET] = "guest_ipi_cross_cpu_vmm_with_target",
+	[GUEST_BENCH_DOORBELL_ONE_WAY] = "doorbell_ring_to_peer_handler_cross_cpu",
+	[GUEST_BENCH_DOORBELL_ROUND_TRIP] = "doorbell_round_trip_cross_cpu",
 };
 
 /* A guest's GUEST_CALL_RESULT (x1..x3 in mr[1..3], x4 in the IPC buffer) as a BENCH line. */
@@ -519,23 +521,27 @@ static bool make_vm_pair(uint64_t vms[2], uint64_t vcpus[2], uint64_t tcbs[2])
 	return ok;
 }
 
-/* Load the archive's file name into both VMs and start them, vCPU g with x0 = g. */
+/*
+ * Load the archive's file name into both VMs and start them, vCPU g with
+ * x0 = g | flags, on CPU 0, or with cross_cpu vCPU 1 on CPU 1.
+ */
 static bool start_vm_pair(const struct mica_boot_info *info, const char *name,
 			  const uint64_t vms[2], const uint64_t vcpus[2], const uint64_t tcbs[2],
-			  uint64_t vmm_ep)
+			  uint64_t vmm_ep, uint64_t flags, bool cross_cpu)
 {
 	for (unsigned g = 0; g < 2; g++) {
 		uint64_t entry;
 
 		if (!load_guest(info, name, vms[g], &entry) ||
-		    !start_vcpu(vms[g], entry, g, vcpus[g], tcbs[g], vmm_ep, 100, 0))
+		    !start_vcpu(vms[g], entry, g | flags, vcpus[g], tcbs[g], vmm_ep, 100,
+				cross_cpu ? g : 0))
 			return false;
 	}
 	return true;
 }
 
-/* Answer the guests' reports (GUEST_CALL_RESULT) until one says GUEST_CALL_DONE. */
-static void take_reports(uint64_t vmm_ep, const char *what)
+/* Answer the guests' reports (GUEST_CALL_RESULT, names) until one says GUEST_CALL_DONE. */
+static void take_reports(uint64_t vmm_ep, const char *const *names, const char *what)
 {
 	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
@@ -543,7 +549,7 @@ static void take_reports(uint64_t vmm_ep, const char *what)
 
 	while (m.err == MICA_OK && mica_msg_label(m.info) == MICA_EXIT_HYPERCALL &&
 	       mr[0] == GUEST_CALL_RESULT) {
-		print_result(mr, guest_bench_names);
+		print_result(mr, names);
 		mr[0] = 0;
 		m = mica_reply_recv(vmm_ep, vmm_reply, mica_msg_info(0, 0, 0), mr);
 	}
@@ -574,11 +580,11 @@ static void bench_vm_switch(const struct mica_boot_info *info)
 	for (unsigned g = 0; g < 2 && ok; g++)
 		ok = mica_vm_bind_sgi(vms[g], 0, vcpus[1 - g]) == MICA_OK &&
 		     mica_vcpu_set_sgi(vcpus[g], 1u << GUEST_IPI_SGI, priorities) == MICA_OK;
-	if (!ok || !start_vm_pair(info, "guest_switch", vms, vcpus, tcbs, vmm_ep)) {
+	if (!ok || !start_vm_pair(info, "guest_switch", vms, vcpus, tcbs, vmm_ep, 0, false)) {
 		printf("FAIL bench: cannot build the VM-switch benchmark guests\n");
 		return;
 	}
-	take_reports(vmm_ep, "VM-switch");
+	take_reports(vmm_ep, guest_bench_names, "VM-switch");
 	(void)mica_tcb_suspend(tcbs[0]);
 	(void)mica_tcb_suspend(tcbs[1]);
 }
@@ -588,9 +594,10 @@ static void bench_vm_switch(const struct mica_boot_info *info)
  * (tests/guests/bench_doorbell.c): as for the VM switch, two VMs sharing
  * pages; each VM's doorbell 0 signals a notification bound to the other
  * vCPU's GUEST_DOORBELL_SPI, as the root task binds a static channel's.
- * VM A (x0 0) rings, B's handler rings back: one way and a round trip.
+ * VM A (x0 0) rings, B's handler rings back: one way and a round trip;
+ * with cross_cpu, B on CPU 1.
  */
-static void bench_doorbell(const struct mica_boot_info *info)
+static void bench_doorbell(const struct mica_boot_info *info, bool cross_cpu)
 {
 	uint64_t vms[2], vcpus[2], tcbs[2];
 	uint64_t lines[2] = {make(MICA_OBJ_NOTIFICATION, 0), make(MICA_OBJ_NOTIFICATION, 0)};
@@ -601,11 +608,12 @@ static void bench_doorbell(const struct mica_boot_info *info)
 		ok = mica_notification_bind_virq(lines[g], vcpus[g], GUEST_DOORBELL_SPI, 0x80,
 						 MICA_VIRQ_BIND_ENABLED) == MICA_OK &&
 		     mica_vm_bind_doorbell(vms[g], 0, lines[1 - g]) == MICA_OK;
-	if (!ok || !start_vm_pair(info, "guest_doorbell", vms, vcpus, tcbs, vmm_ep)) {
+	if (!ok || !start_vm_pair(info, "guest_doorbell", vms, vcpus, tcbs, vmm_ep,
+				  cross_cpu ? GUEST_DOORBELL_CROSS_CPU : 0, cross_cpu)) {
 		printf("FAIL bench: cannot build the doorbell benchmark guests\n");
 		return;
 	}
-	take_reports(vmm_ep, "doorbell");
+	take_reports(vmm_ep, cross_cpu ? guest_bench_names_2cpus : guest_bench_names, "doorbell");
 	(void)mica_tcb_suspend(tcbs[0]);
 	(void)mica_tcb_suspend(tcbs[1]);
 }
@@ -668,6 +676,7 @@ int main(void)
 		bench_guest_exits(info, true);
 		bench_virtual_ipi(info, false);
 		bench_virtual_ipi(info, true);
+		bench_doorbell(info, true);
 		printf("FINISHED\n");
 		return 0;
 	}
@@ -679,7 +688,7 @@ int main(void)
 	bench_virq_inject(info, false);
 	bench_virq_inject(info, true);
 	bench_vm_switch(info);
-	bench_doorbell(info);
+	bench_doorbell(info, false);
 	printf("FINISHED\n");
 	return 0;
 }

@@ -130,7 +130,7 @@ void vgic_reset(struct vcpu *v);
 
 /*
  * Withdraw intid from v if the guest has not acknowledged it yet; true if
- * it was pending (and is no more).
+ * it was pending (and is no more; one also active stays active).
  */
 bool vgic_clear(struct vcpu *v, unsigned intid);
 

@@ -20,10 +20,11 @@ MUST_CHECK enum mica_error virq_bind(struct notification *n, struct vcpu *v, uin
 				     uint64_t priority, uint64_t flags);
 
 /*
- * n raises nothing any more (deleted, or UNBIND_VIRQ): an interrupt of its
- * the guest has not taken is withdrawn, and waits in n as a signal.
+ * n raises nothing any more (deleted, or UNBIND_VIRQ): its interrupt, if
+ * the guest has not taken it, is withdrawn and waits in n as a signal.
+ * MICA_ERR_NOT_FOUND if it was not bound.
  */
-void virq_unbind(struct notification *n);
+enum mica_error virq_unbind(struct notification *n);
 
 /* v is deleted or leaves its thread: every notification bound to it is unbound. */
 void virq_forget_vcpu(struct vcpu *v);

@@ -33,13 +33,19 @@ static bool same(const char *a, const char *b)
 	return *a == *b;
 }
 
-static size_t length(const char *s)
+/* The length of the string at s, which must end before end; -1 if it does not. */
+static long bounded_length(const uint8_t *s, const uint8_t *end)
 {
-	size_t n = 0;
+	for (const uint8_t *p = s; p < end; p++)
+		if (*p == '\0')
+			return p - s;
+	return -1;
+}
 
-	while (s[n] != '\0')
-		n++;
-	return n;
+/* A property value that is one or more whole strings. */
+static bool is_strings(const uint8_t *v, uint32_t len)
+{
+	return len > 0 && v[len - 1] == '\0';
 }
 
 /*
@@ -74,7 +80,7 @@ static void take(struct node *n, const char *name, const uint8_t *v, uint32_t le
 	struct ivc_channel *c = n->c;
 
 	if (same(name, "compatible")) {
-		n->is_ivc = same((const char *)v, "mica,ivc");
+		n->is_ivc = is_strings(v, len) && same((const char *)v, "mica,ivc");
 	} else if (same(name, "reg") && len == 16) {
 		c->base = be64(v);
 		c->size = be64(v + 8);
@@ -82,10 +88,12 @@ static void take(struct node *n, const char *name, const uint8_t *v, uint32_t le
 	} else if (same(name, "interrupts") && len == 12 && be32(v) == 0) {
 		c->intid = be32(v + 4) + 32; /* An SPI: its number from 32. */
 		n->has_irq = true;
-	} else if (same(name, "mica,channel")) {
+	} else if (same(name, "mica,channel") && is_strings(v, len)) {
 		c->name = (const char *)v;
 	} else if (same(name, "mica,peers")) {
-		for (uint32_t at = 0; at < len; at += (uint32_t)length((const char *)v + at) + 1) {
+		n->is_whole &= is_strings(v, len);
+		for (uint32_t at = 0; n->is_whole && at < len;
+		     at += (uint32_t)bounded_length(v + at, v + len) + 1) {
 			if (c->peer_count == IVC_PEERS_MAX) {
 				n->is_whole = false;
 				break;
@@ -101,38 +109,60 @@ static void take(struct node *n, const char *name, const uint8_t *v, uint32_t le
 	}
 }
 
+/*
+ * The header's blocks must lie within totalsize (Devicetree Specification
+ * 5.2); the walk then reads nothing past the structure block, and takes a
+ * property's name only from within the strings block.
+ */
 unsigned ivc_find(const void *fdt, struct ivc_channel *out, unsigned max)
 {
 	const uint8_t *base = fdt;
-	const uint8_t *p, *end;
-	const char *strings;
+	const uint8_t *p, *end, *strings, *strings_end;
 	unsigned depth = 0, count = 0;
 	struct ivc_channel spare; /* Where a node goes once out is full. */
 	struct node n;
+	uint64_t total;
 
 	if (fdt == NULL || be32(base) != FDT_MAGIC)
 		return 0;
+	total = be32(base + 4);
+	if (total < 40 || (uint64_t)be32(base + 8) + be32(base + 36) > total ||
+	    (uint64_t)be32(base + 12) + be32(base + 32) > total)
+		return 0;
 	p = base + be32(base + 8);
-	end = p + be32(base + 36); /* size_dt_struct */
-	strings = (const char *)base + be32(base + 12);
+	end = p + be32(base + 36);
+	strings = base + be32(base + 12);
+	strings_end = strings + be32(base + 32);
 	start(&n, &spare);
-	while (p < end) {
-		uint32_t token = be32(p), len;
+	while (end - p >= 4) {
+		uint32_t token = be32(p), len, name;
+		long name_len;
 
 		p += 4;
 		if (token == FDT_BEGIN_NODE) {
+			name_len = bounded_length(p, end);
+			if (name_len < 0)
+				break;
 			if (++depth == 2)
 				start(&n, count < max ? &out[count] : &spare);
-			p += (length((const char *)p) + 4) & ~(size_t)3;
+			p += ((size_t)name_len + 4) & ~(size_t)3;
 		} else if (token == FDT_END_NODE) {
 			if (depth-- == 2 && n.is_ivc && n.has_reg && n.has_irq && n.is_whole &&
 			    n.doorbell_count == n.c->peer_count)
 				count++;
 		} else if (token == FDT_PROP) {
+			if (end - p < 8)
+				break;
 			len = be32(p);
-			if (depth == 2)
-				take(&n, strings + be32(p + 4), p + 8, len);
-			p += 8 + ((len + 3) & ~UINT32_C(3));
+			name = be32(p + 4);
+			if ((uint64_t)len > (uint64_t)(end - p) - 8)
+				break;
+			if (depth == 2 && name < (uint64_t)(strings_end - strings) &&
+			    bounded_length(strings + name, strings_end) >= 0)
+				take(&n, (const char *)strings + name, p + 8, len);
+			else if (depth == 2)
+				n.is_whole = false;
+			p += 8 + (((size_t)len + 3) & ~(size_t)3);
 		} else if (token != FDT_NOP) {
 			break; /* FDT_END, or something this walk does not know. */
 		}

@@ -18,7 +18,6 @@
 
 #include <base/fmt.h>
 #include <libfdt.h>
-#include <mica/guest_platform.h>
 
 #include <string.h>
 
@@ -112,10 +111,6 @@ static enum mica_error parse_end(const struct reader *r, int node, const struct 
 		return MICA_ERR_MALFORMED;
 	if (e->intid == 0)
 		return reader_fail(r, node, "interrupt", "missing (the doorbells ring it)");
-	if (e->intid > GUEST_SPI_LAST)
-		return reader_fail(r, node, "interrupt",
-				   "INTID %u is past the guest's GIC, whose SPIs are 32 to %u",
-				   e->intid, GUEST_SPI_LAST);
 	return MICA_OK;
 }
 
@@ -171,13 +166,41 @@ static enum mica_error parse_channel(const struct reader *r, int node, struct sy
 	return check_doorbells(r, node, desc, c);
 }
 
+/*
+ * Each VM's devices with an interrupt and channel ends together: any of
+ * them may be raised through the kernel, and a vCPU has room for
+ * SYSDESC_VM_LINES_MAX such lines.
+ */
+static enum mica_error check_lines(const struct reader *r, const struct sysdesc *desc)
+{
+	for (uint32_t v = 0; v < desc->vm_count; v++) {
+		const struct sysdesc_vm *vm = &desc->vms[v];
+		uint32_t devices = 0, ends = 0;
+		char path[SYSDESC_PATH_MAX];
+
+		for (uint32_t d = 0; d < vm->device_count; d++)
+			devices += vm->devices[d].intid != 0;
+		for (uint32_t c = 0; c < desc->channel_count; c++)
+			for (uint32_t e = 0; e < desc->channels[c].end_count; e++)
+				ends += desc->channels[c].ends[e].vm == v;
+		if (devices + ends <= SYSDESC_VM_LINES_MAX)
+			continue;
+		(void)fmt_snprintf(path, sizeof(path), "/vms/%s", vm->name);
+		return reader_fail_path(r, path, NULL,
+					"%u devices with an interrupt and %u channel ends: at most "
+					"%d together",
+					devices, ends, SYSDESC_VM_LINES_MAX);
+	}
+	return MICA_OK;
+}
+
 enum mica_error sysdesc_parse_channels(const struct reader *r, struct sysdesc *desc)
 {
 	int channels = fdt_subnode_offset(r->fdt, 0, "channels");
 	int node;
 
 	if (channels < 0)
-		return MICA_OK;
+		return check_lines(r, desc);
 	if (reader_only_known(r, channels, no_props) != MICA_OK)
 		return MICA_ERR_MALFORMED;
 	fdt_for_each_subnode(node, r->fdt, channels)
@@ -195,7 +218,7 @@ enum mica_error sysdesc_parse_channels(const struct reader *r, struct sysdesc *d
 			return MICA_ERR_MALFORMED;
 		desc->channel_count++;
 	}
-	return MICA_OK;
+	return check_lines(r, desc);
 }
 
 const struct sysdesc_channel_end *sysdesc_channel_end_of(const struct sysdesc *desc, uint32_t vm,

@@ -151,8 +151,9 @@ enum mica_error reader_interrupt(const struct reader *r, int node, uint32_t *int
 	if (reader_u32(r, node, "interrupt", intid) != MICA_OK)
 		return MICA_ERR_MALFORMED;
 	if (*intid < SYSDESC_SPI_FIRST || *intid > SYSDESC_SPI_LAST)
-		return reader_fail(r, node, "interrupt", "INTID %u is not an SPI (%u to %u)",
-				   *intid, SYSDESC_SPI_FIRST, SYSDESC_SPI_LAST);
+		return reader_fail(r, node, "interrupt",
+				   "INTID %u is not an SPI of the guest's GIC (%u to %u)", *intid,
+				   SYSDESC_SPI_FIRST, SYSDESC_SPI_LAST);
 	return MICA_OK;
 }
 

@@ -99,6 +99,9 @@ static void stop_all_vcpus(void)
 		(void)mica_tcb_suspend(VMM_CAP_TCB(i));
 }
 
+_Static_assert(SYSDESC_VM_LINES_MAX <= MICA_VCPU_VIRQ_BINDINGS,
+	       "every kernel line of a VM fits one vCPU's table");
+
 /*
  * Device d's interrupt reaches the guest through the kernel: its kind says
  * so, and the root task gave this VMM its line notification with its server.
@@ -165,19 +168,27 @@ static uint64_t kernel_line_of(unsigned intid)
 	return 0;
 }
 
-/* A kernel line: bound to the vCPU the guest routes it to, enabled while the guest takes it. */
-static void kernel_spi(void *ctx, unsigned intid, unsigned vcpu, uint8_t prio, bool is_open)
+/*
+ * A kernel line: bound to the vCPU the guest routes it to while the guest
+ * takes it, else unbound (its signals wait in the notification meanwhile,
+ * and it takes no room in any vCPU's table of lines).
+ */
+static bool kernel_spi(void *ctx, unsigned intid, unsigned vcpu, uint8_t prio, bool is_open)
 {
 	uint64_t line = kernel_line_of(intid);
 	enum mica_error err = MICA_ERR_NOT_FOUND;
 
 	(void)ctx;
-	if (line != 0)
+	if (line != 0 && is_open)
 		err = mica_notification_bind_virq(line, VMM_CAP_VCPU(vcpu), intid, prio,
-						  is_open ? MICA_VIRQ_BIND_ENABLED : 0);
-	if (err != MICA_OK)
-		printf("vmm %s: cannot bind INTID %u to vCPU %u (%s)\n", vmm.vm->name, intid, vcpu,
-		       mica_error_text(err));
+						  MICA_VIRQ_BIND_ENABLED);
+	else if (line != 0)
+		err = mica_notification_unbind_virq(line);
+	if (err == MICA_OK || (!is_open && err == MICA_ERR_NOT_FOUND))
+		return true;
+	printf("vmm %s: cannot bind INTID %u to vCPU %u (%s)\n", vmm.vm->name, intid, vcpu,
+	       mica_error_text(err));
+	return false;
 }
 
 static enum mica_error setup_gic(void)

@@ -103,11 +103,10 @@ static void tell_kernel_spi(struct vgicd *g, struct irq_ref r, bool is_open, int
 	if (irq->has_told && irq->told_open == is_open && irq->told_vcpu == vcpu &&
 	    irq->told_prio == irq->priority)
 		return;
-	irq->has_told = true;
+	irq->has_told = g->ops.kernel_spi(g->ops.ctx, r.intid, vcpu, irq->priority, is_open);
 	irq->told_open = is_open;
 	irq->told_vcpu = vcpu;
 	irq->told_prio = irq->priority;
-	g->ops.kernel_spi(g->ops.ctx, r.intid, vcpu, irq->priority, is_open);
 }
 
 /*

@@ -74,11 +74,11 @@ struct vgicd_ops {
 	 * raised by a device server's signal, MICA_NOTIFICATION_BIND_VIRQ),
 	 * which the model never injects. Required if there are any: whether
 	 * the guest takes intid now (enabled, in an enabled group, routed to
-	 * an existing vCPU), on which vCPU
-	 * (0 when none), at which priority. Called whenever that changes, and
-	 * for each after a reset.
+	 * an existing vCPU), on which vCPU (0 when none), at which priority.
+	 * Called whenever that changes, and for each after a reset; false if
+	 * the kernel could not be told, to be tried again at the next change.
 	 */
-	void (*kernel_spi)(void *ctx, unsigned intid, unsigned vcpu, uint8_t prio, bool is_open);
+	bool (*kernel_spi)(void *ctx, unsigned intid, unsigned vcpu, uint8_t prio, bool is_open);
 	void *ctx;
 };
 

@@ -15,9 +15,18 @@
  * into its handler, with no VMM and no distributor involved.
  *
  * B says it is ready by ringing A once. Then, each round, A stores the
- * counter and rings, and waits in WFI; B's handler stores its sample and
- * rings back; A's handler takes its own. After WARMUP rounds A reports
- * both (GUEST_CALL_RESULT, GUEST_BENCH_DOORBELL_*), then GUEST_CALL_DONE.
+ * counter and rings, and waits in WFI; B's handler stores its
+ * sample and rings back; A's handler takes its own. After WARMUP rounds A
+ * reports both (GUEST_CALL_RESULT, GUEST_BENCH_DOORBELL_*), then
+ * GUEST_CALL_DONE.
+ *
+ * On one CPU, B's ring back makes A run at once, and B finishes its
+ * handler when A waits again, so a one-way figure includes the end of B's
+ * last handler, as in any ping-pong. With GUEST_DOORBELL_CROSS_CPU in x0, B runs
+ * on another CPU: A waits until B waits in WFI again before each round (so
+ * none of B's work from the last round is counted), and B's samples are
+ * corrected by the offset between the two CPUs' cycle counters
+ * (bench_counter_skew), as bench_ipi.c does.
  */
 #include <stdint.h>
 
@@ -31,11 +40,16 @@
 #define WARMUP	   100
 #define ROUNDS	   (ITERATIONS + WARMUP)
 
-void guest_main(uint64_t role);
+/* x0 at entry: this vCPU is B (else A), and GUEST_DOORBELL_CROSS_CPU. */
+#define DOORBELL_B 1u
+
+void guest_main(uint64_t x0);
 
 struct doorbell_shared {
-	volatile uint64_t t0;	  /* A's count just before its ring. */
-	volatile uint64_t rounds; /* Rounds B's handler has answered. */
+	volatile uint64_t t0;	   /* A's count just before its ring. */
+	volatile uint64_t rounds;  /* Rounds B's handler has answered. */
+	volatile uint64_t b_waits; /* B's WFIs so far. */
+	volatile int64_t b_skew;   /* B's bench_counter_skew(), across CPUs. */
 	uint64_t one_way[ITERATIONS];
 };
 
@@ -70,29 +84,45 @@ void guest_irq(void)
 	gic_eoi(intid);
 }
 
-void guest_main(uint64_t role)
+void guest_main(uint64_t x0)
 {
-	is_b = role;
+	int64_t adjust = 0;
+
+	is_b = x0 & DOORBELL_B;
 	overhead = bench_counter_overhead();
 	guest_vectors_install();
 	gic_cpu_enable();
-	irqs_on();
 	if (is_b) {
+		shared->b_skew = (x0 & GUEST_DOORBELL_CROSS_CPU) ? bench_counter_skew() : 0;
+		__asm__ volatile("dsb sy" ::: "memory");
+		irqs_on();
 		(void)ivc_ring_doorbell(0); /* Ready. */
-		for (;;)
+		for (;;) {
+			shared->b_waits++;
 			wfi();
+		}
 	}
+	irqs_on();
 	while (taken == 0)
 		wfi();
-	for (uint64_t r = 0; r < ROUNDS; r++) {
+	/* B's cycle counter reads adjust less than A's at the same moment. */
+	if (x0 & GUEST_DOORBELL_CROSS_CPU)
+		adjust = bench_counter_skew() - shared->b_skew;
+	for (uint64_t r = 0, waits_at_send = 0; r < ROUNDS; r++) {
 		uint64_t t0;
 
+		/* Across CPUs, B waits in WFI again first (YIELD lets QEMU run its CPU). */
+		while ((x0 & GUEST_DOORBELL_CROSS_CPU) && shared->b_waits == waits_at_send)
+			__asm__ volatile("yield" ::: "memory");
+		waits_at_send = shared->b_waits;
 		__asm__ volatile("isb\n\tmrs %0, pmccntr_el0" : "=r"(t0));
 		shared->t0 = t0;
 		(void)ivc_ring_doorbell(0);
 		while (taken < r + 2)
 			wfi();
 	}
+	for (unsigned i = 0; i < ITERATIONS; i++)
+		shared->one_way[i] += (uint64_t)adjust;
 	bench_report(shared->one_way, ITERATIONS, GUEST_BENCH_DOORBELL_ONE_WAY);
 	bench_report(round_trip, ITERATIONS, GUEST_BENCH_DOORBELL_ROUND_TRIP);
 	(void)guest_hvc(GUEST_CALL_DONE, 0, 0, 0, 0);

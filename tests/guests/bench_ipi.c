@@ -52,39 +52,6 @@ static volatile int target_up;
 static volatile unsigned target_waits; /* vCPU 1's WFIs so far. */
 static volatile int64_t target_skew;
 
-#define NS_PER_S   1000000000u
-#define SKEW_READS 256u
-
-/*
- * The least value of this CPU's cycle counter less the virtual counter
- * times ns_per_tick, over SKEW_READS reads: seven instructions a round.
- */
-static int64_t counter_skew(uint64_t ns_per_tick)
-{
-	int64_t best = INT64_MAX, c, v;
-	uint64_t n = SKEW_READS;
-
-	__asm__ volatile("1:	mrs	%[c], pmccntr_el0\n"
-			 "	mrs	%[v], cntvct_el0\n"
-			 "	msub	%[c], %[v], %[k], %[c]\n"
-			 "	cmp	%[c], %[best]\n"
-			 "	csel	%[best], %[c], %[best], lt\n"
-			 "	subs	%[n], %[n], #1\n"
-			 "	b.ne	1b\n"
-			 : [c] "=&r"(c), [v] "=&r"(v), [best] "+r"(best), [n] "+r"(n)
-			 : [k] "r"(ns_per_tick)
-			 : "cc");
-	return best;
-}
-
-static uint64_t ns_per_tick(void)
-{
-	uint64_t freq;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
-	return NS_PER_S / freq;
-}
-
 static unsigned this_vcpu(void)
 {
 	uint64_t mpidr;
@@ -144,7 +111,7 @@ static void target_main(void)
 {
 	guest_vectors_install();
 	gic_cpu_enable();
-	target_skew = counter_skew(ns_per_tick());
+	target_skew = bench_counter_skew();
 	__asm__ volatile("dsb sy" ::: "memory");
 	target_up = 1;
 	for (;;) {
@@ -168,7 +135,7 @@ void guest_main(void)
 	while (!target_up)
 		__asm__ volatile("yield" ::: "memory");
 	/* vCPU 1's cycle counter reads adjust less than vCPU 0's at the same moment. */
-	adjust = counter_skew(ns_per_tick()) - target_skew;
+	adjust = bench_counter_skew() - target_skew;
 	for (int i = -WARMUP; i < ITERATIONS; i++) {
 		unsigned before = taken[0];
 

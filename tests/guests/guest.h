@@ -36,6 +36,7 @@
 #define GUEST_BENCH_DOORBELL_ROUND_TRIP 9
 #define GUEST_BENCH_COUNT		10
 #define GUEST_DOORBELL_SPI		48u
+#define GUEST_DOORBELL_CROSS_CPU	2u /* In x0: the two VMs run on two CPUs. */
 #define GUEST_IPI_SGI			3u
 
 /*

@@ -1590,7 +1590,7 @@ static void build_vm(struct tcb *t, struct call *c)
 {
 	static const unsigned weights[] = {34, 26, 22, 12, 6};
 	static const uint64_t labels[] = {MICA_VM_BIND_MMIO, MICA_VM_UNBIND_MMIO, MICA_VM_BIND_SGI,
-					  MICA_VM_UNBIND_SGI, MICA_VM_UNBIND_SGI + 1};
+					  MICA_VM_UNBIND_SGI, MICA_VM_UNBIND_DOORBELL + 1};
 	static const uint64_t sizes[] = {0x1000, 0x800, 0x1000, 0, 0x2000, UINT64_MAX};
 
 	c->label = labels[PICK(weights)];

@@ -17,6 +17,7 @@
 #include <mica/guest/ivc.h>
 
 static void *tree;
+static size_t tree_size;
 
 static int load(void **state)
 {
@@ -29,6 +30,7 @@ static int load(void **state)
 	len = ftell(f);
 	assert_true(len > 0);
 	rewind(f);
+	tree_size = (size_t)len;
 	tree = malloc((size_t)len);
 	assert_non_null(tree);
 	assert_int_equal(fread(tree, 1, (size_t)len, f), (size_t)len);
@@ -104,12 +106,63 @@ static void test_find_of_no_tree_is_none(void **state)
 	assert_int_equal(ivc_find(junk, found, 1), 0);
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * A header whose blocks do not lie within the tree's size is no tree; a
+ * structure block cut short ends the walk at its end; a property whose
+ * name lies outside the strings block spoils its node. Each copy is
+ * exactly as large as its header says, so ASan sees any read past it.
+ */
+static void test_find_reads_nothing_outside_the_tree_its_header_describes(void **state)
+{
+	struct ivc_channel found[8];
+	uint8_t *copy = malloc(tree_size);
+	uint32_t strings_size;
+
+	(void)state;
+	assert_non_null(copy);
+	memcpy(copy, tree, tree_size);
+	put32(copy + 36, (uint32_t)tree_size); /* size_dt_struct past totalsize */
+	assert_int_equal(ivc_find(copy, found, 8), 0);
+
+	memcpy(copy, tree, tree_size);
+	put32(copy + 32, (uint32_t)tree_size); /* size_dt_strings past totalsize */
+	assert_int_equal(ivc_find(copy, found, 8), 0);
+
+	/* The structure block cut to its first 200 bytes: what is whole before, no more. */
+	memcpy(copy, tree, tree_size);
+	put32(copy + 36, 200);
+	assert_true(ivc_find(copy, found, 8) <= 2);
+
+	/* Every string offset too far: no property has a name, no node is an end. */
+	memcpy(copy, tree, tree_size);
+	strings_size = get32(copy + 32);
+	put32(copy + 32, 0);
+	assert_int_equal(ivc_find(copy, found, 8), 0);
+	put32(copy + 32, strings_size);
+	assert_int_equal(ivc_find(copy, found, 8), 2);
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find_reads_each_end_at_the_root_and_leaves_out_the_rest),
 		cmocka_unit_test(test_find_counts_all_but_writes_only_what_fits),
 		cmocka_unit_test(test_find_of_no_tree_is_none),
+		cmocka_unit_test(test_find_reads_nothing_outside_the_tree_its_header_describes),
 	};
 
 	return cmocka_run_group_tests(tests, load, unload);

@@ -854,12 +854,12 @@ static void test_parse_rejects_interrupts_that_are_not_spis(void **state)
 
 	SET_CELLS(&b, "/vms/linux/devices/serial@9000000", "interrupt", 27);
 	expect_error(&b, "/vms/linux/devices/serial@9000000", "interrupt",
-		     "INTID 27 is not an SPI (32 to 1019)");
+		     "INTID 27 is not an SPI of the guest's GIC (32 to 127)");
 
 	b = edit(VALID);
-	SET_CELLS(&b, "/vms/linux/passthrough/rtc@9010000", "interrupt", 1020);
+	SET_CELLS(&b, "/vms/linux/passthrough/rtc@9010000", "interrupt", 128);
 	expect_error(&b, "/vms/linux/passthrough/rtc@9010000", "interrupt",
-		     "INTID 1020 is not an SPI (32 to 1019)");
+		     "INTID 128 is not an SPI of the guest's GIC (32 to 127)");
 }
 
 static void test_parse_rejects_an_interrupt_used_twice(void **state)
@@ -1024,12 +1024,13 @@ static void test_parse_rejects_a_channel_end_that_meets_its_vms_items(void **sta
 
 	b = edit(VALID);
 	SET_CELLS(&b, "/channels/ping/bare", "interrupt", 16);
-	expect_error(&b, "/channels/ping/bare", "interrupt", "INTID 16 is not an SPI (32 to 1019)");
+	expect_error(&b, "/channels/ping/bare", "interrupt",
+		     "INTID 16 is not an SPI of the guest's GIC (32 to 127)");
 
 	b = edit(VALID);
 	SET_CELLS(&b, "/channels/ping/bare", "interrupt", 128);
 	expect_error(&b, "/channels/ping/bare", "interrupt",
-		     "INTID 128 is past the guest's GIC, whose SPIs are 32 to 127");
+		     "INTID 128 is not an SPI of the guest's GIC (32 to 127)");
 
 	b = edit(VALID);
 	SET_CELLS(&b, "/channels/ping/bare", "doorbell", 16);
@@ -1123,6 +1124,51 @@ static void test_parse_rejects_channels_that_meet_in_a_vm(void **state)
 	}
 }
 
+/*
+ * A VM's devices with an interrupt and channel ends, any of which may be a
+ * line bound to one vCPU: at most 16 together.
+ */
+static void test_parse_rejects_more_lines_than_a_vcpu_binds(void **state)
+{
+	struct blob b = edit(VALID);
+	char path[64];
+
+	(void)state;
+	/* linux: 2 devices with an interrupt and ping's end; 6 more devices and 7 more ends. */
+	for (unsigned i = 0; i < 6; i++) {
+		snprintf(path, sizeof(path), "/vms/linux/devices/d@%x", 0x0b000000 + i * 0x1000);
+		add_node(&b, "/vms/linux/devices", path + strlen("/vms/linux/devices/"));
+		set_string(&b, path, "compatible", "arm,pl011");
+		set_string(&b, path, "server", "pl011");
+		SET_CELLS(&b, path, "reg", 0, 0x0b000000 + i * 0x1000, 0, 0x1000);
+		SET_CELLS(&b, path, "interrupt", 64 + i);
+	}
+	for (unsigned i = 0; i < 7; i++) {
+		snprintf(path, sizeof(path), "c%u", i);
+		add_node(&b, "/channels", path);
+		snprintf(path, sizeof(path), "/channels/c%u", i);
+		SET_CELLS(&b, path, "size", 0, 0x1000);
+		add_node(&b, path, "linux");
+		add_node(&b, path, "bare");
+		snprintf(path, sizeof(path), "/channels/c%u/linux", i);
+		SET_CELLS(&b, path, "address", 0, 0x60000000 + i * 0x1000);
+		SET_CELLS(&b, path, "interrupt", 80 + i);
+		SET_CELLS(&b, path, "doorbell", 3 + i);
+		snprintf(path, sizeof(path), "/channels/c%u/bare", i);
+		SET_CELLS(&b, path, "address", 0, 0x60000000 + i * 0x1000);
+		SET_CELLS(&b, path, "interrupt", 80 + i);
+		SET_CELLS(&b, path, "doorbell", 1 + i);
+	}
+	expect_valid(&b); /* 16: as many as fit. */
+	add_node(&b, "/vms/linux/devices", "d@c000000");
+	set_string(&b, "/vms/linux/devices/d@c000000", "compatible", "arm,pl011");
+	set_string(&b, "/vms/linux/devices/d@c000000", "server", "pl011");
+	SET_CELLS(&b, "/vms/linux/devices/d@c000000", "reg", 0, 0x0c000000, 0, 0x1000);
+	SET_CELLS(&b, "/vms/linux/devices/d@c000000", "interrupt", 90);
+	expect_error(&b, "/vms/linux", "",
+		     "9 devices with an interrupt and 8 channel ends: at most 16 together");
+}
+
 static void test_error_format_names_node_and_property(void **state)
 {
 	struct blob b = load("sysdesc_overlap");
@@ -1210,6 +1256,7 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects_a_channel_end_that_meets_its_vms_items),
 		cmocka_unit_test(test_parse_rejects_a_channel_without_two_ends_or_a_page_size),
 		cmocka_unit_test(test_parse_rejects_channels_that_meet_in_a_vm),
+		cmocka_unit_test(test_parse_rejects_more_lines_than_a_vcpu_binds),
 		cmocka_unit_test(test_error_format_names_node_and_property),
 		cmocka_unit_test(test_error_names_a_deep_node_by_its_name),
 	};

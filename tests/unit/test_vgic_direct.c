@@ -50,6 +50,7 @@
 #include "vcpu.h"
 #include "vm.h"
 
+#include <mica/abi/hypercall.h>
 #include <mica/abi/invocation.h>
 #include <mica/abi/ipc.h>
 #include <mica/abi/syscall.h>
@@ -1864,6 +1865,128 @@ static void test_a_vcpu_bound_anew_takes_nothing_from_its_old_lines(void **state
 	assert_invariants();
 }
 
+/*
+ * A signal while the guest handles the last one leaves the interrupt
+ * pending and active. Moved or disabled then, the pending part is taken
+ * back and raised where the line goes, or when it is enabled again: the
+ * ring is not lost, and the active part stays the guest's.
+ */
+static void test_a_ring_while_the_guest_handles_the_last_is_not_lost(void **state)
+{
+	struct tcb *g0, *g1, *server;
+	struct fake_lr *lr;
+
+	(void)state;
+	(void)make_line(0);
+	assert_int_equal(bind_virq(line(0), 0, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	g0 = start_guest(0, 1);
+	g1 = start_guest(1, 2);
+	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	signal_from(server, line(0));
+	assert_ptr_equal(schedule_on(1), g0);
+	lr = lr_holding(vcpus[0], 40);
+	lr->state = VGIC_LR_ACTIVE; /* The guest took it. */
+	signal_from(server, line(0));
+	assert_ptr_equal(schedule_on(1), g0);
+	assert_int_equal(lr_holding(vcpus[0], 40)->state, VGIC_LR_PENDING_ACTIVE);
+
+	/* Moved to vCPU 1: pending there, still active on vCPU 0. */
+	assert_int_equal(bind_virq(line(0), 1, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_ptr_equal(schedule_on(1), g0);
+	assert_ptr_equal(schedule_on(2), g1);
+	assert_int_equal(lr_holding(vcpus[0], 40)->state, VGIC_LR_ACTIVE);
+	assert_int_equal(times_pending(vcpus[1], 40), 1);
+
+	/* Taken on vCPU 1 too, a ring again, then disabled: held until enabled, then once. */
+	lr_holding(vcpus[1], 40)->state = VGIC_LR_ACTIVE;
+	signal_from(server, line(0));
+	assert_ptr_equal(schedule_on(2), g1);
+	assert_int_equal(lr_holding(vcpus[1], 40)->state, VGIC_LR_PENDING_ACTIVE);
+	assert_int_equal(bind_virq(line(0), 1, 40, 0x20, 0), MICA_OK);
+	assert_ptr_equal(schedule_on(2), g1);
+	assert_int_equal(lr_holding(vcpus[1], 40)->state, VGIC_LR_ACTIVE);
+	assert_int_equal(times_pending(vcpus[1], 40), 0);
+	lr_holding(vcpus[1], 40)->state = VGIC_LR_INVALID;
+	assert_int_equal(bind_virq(line(0), 1, 40, 0x20, MICA_VIRQ_BIND_ENABLED), MICA_OK);
+	assert_ptr_equal(schedule_on(2), g1);
+	assert_int_equal(times_pending(vcpus[1], 40), 1);
+	assert_invariants();
+}
+
+/* Doorbells --------------------------------------------------------------------------------- */
+
+static enum mica_error bind_doorbell(uint64_t n, uint64_t ntfn)
+{
+	return call(SLOT_VM, MICA_VM_BIND_DOORBELL, 1, &n, 1, &ntfn);
+}
+
+static enum mica_error unbind_doorbell(uint64_t n)
+{
+	return call(SLOT_VM, MICA_VM_UNBIND_DOORBELL, 1, &n, 0, NULL);
+}
+
+/* The guest of g rings doorbell n, as its CPU takes the hypercall: the result in x0. */
+static int64_t ring(struct tcb *g, uint64_t n)
+{
+	unsigned was = fake_cpu_now;
+	int64_t r;
+
+	fake_cpu_switch(g->cpu);
+	r = vcpu_ring_doorbell(g, n);
+	fake_cpu_switch(was);
+	return r;
+}
+
+/*
+ * VM BindDoorbell takes a notification that may be signalled, at 0..15,
+ * once; UnbindDoorbell what is bound. The guest's ring signals it with the
+ * bound capability's badge; a doorbell out of range or unbound answers
+ * INVALID_PARAMETER; every ring is counted. The binding is a copy: revoking
+ * the notification's capability takes it away.
+ */
+static void test_a_doorbell_signals_what_its_vm_bound_and_nothing_else(void **state)
+{
+	struct tcb *g, *waiter;
+
+	(void)state;
+	(void)make_line(0);
+	mint(SLOT_SIGNAL_ONLY, line(0), MICA_RIGHT_WRITE, SIGNAL_BADGE);
+	mint(SLOT_WAIT_ONLY, line(0), MICA_RIGHT_READ, 0);
+	assert_int_equal(bind_doorbell(0, SLOT_WAIT_ONLY), MICA_ERR_NO_RIGHTS);
+	assert_int_equal(bind_doorbell(0, SLOT_EP), MICA_ERR_WRONG_TYPE);
+	assert_int_equal(bind_doorbell(MICA_VM_DOORBELLS, SLOT_SIGNAL_ONLY), MICA_ERR_RANGE);
+	assert_int_equal(
+		call(SLOT_VM, MICA_VM_BIND_DOORBELL, 0, NULL, 1, &(uint64_t){SLOT_SIGNAL_ONLY}),
+		MICA_ERR_TRUNCATED);
+	assert_int_equal(unbind_doorbell(3), MICA_ERR_NOT_FOUND);
+	assert_int_equal(unbind_doorbell(MICA_VM_DOORBELLS), MICA_ERR_RANGE);
+	assert_int_equal(bind_doorbell(3, SLOT_SIGNAL_ONLY), MICA_OK);
+	assert_int_equal(bind_doorbell(3, line(0)), MICA_ERR_DELETE_FIRST);
+	assert_int_equal(vm->doorbell[3].cap.rights, MICA_RIGHT_WRITE);
+
+	g = start_guest(0, 1);
+	waiter = start_thread(WAITER_PRIORITY, THREAD_CPU);
+	wait_from(waiter, line(0));
+	assert_int_equal(ring(g, 3), MICA_HVC_SUCCESS);
+	assert_got_signal(waiter, SIGNAL_BADGE);
+	assert_int_equal(ring(g, 2), MICA_HVC_INVALID_PARAMETER);
+	assert_int_equal(ring(g, MICA_VM_DOORBELLS), MICA_HVC_INVALID_PARAMETER);
+	assert_int_equal(ring(g, UINT64_MAX), MICA_HVC_INVALID_PARAMETER);
+	assert_int_equal(vcpus[0]->stats[MICA_VCPU_STAT_DOORBELL], 4);
+
+	/* Unbound, it rings nothing; bound again, and revoked with the notification's cap. */
+	assert_int_equal(unbind_doorbell(3), MICA_OK);
+	assert_int_equal(ring(g, 3), MICA_HVC_INVALID_PARAMETER);
+	assert_int_equal(bind_doorbell(3, SLOT_SIGNAL_ONLY), MICA_OK);
+	assert_int_equal(cnode_op(MICA_CNODE_REVOKE, SLOT_SIGNAL_ONLY), MICA_OK);
+	assert_int_equal(vm->doorbell[3].cap.type, MICA_OBJ_NULL);
+	assert_int_equal(ring(g, 3), MICA_HVC_INVALID_PARAMETER);
+	assert_ptr_equal(schedule_on(THREAD_CPU), waiter);
+	assert_int_equal(sys_from(waiter, MICA_SYS_NBRECV, line(0)), waiter);
+	assert_int_equal(waiter->regs.x[6], MICA_ERR_NOT_FOUND); /* Nothing rang it. */
+	assert_invariants();
+}
+
 #define DIRECT_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1902,6 +2025,8 @@ int main(void)
 		DIRECT_TEST(test_deleting_a_bound_notification_takes_it_out_of_its_vcpu),
 		DIRECT_TEST(test_a_destroyed_vcpus_lines_are_plain_notifications_again),
 		DIRECT_TEST(test_a_vcpu_bound_anew_takes_nothing_from_its_old_lines),
+		DIRECT_TEST(test_a_ring_while_the_guest_handles_the_last_is_not_lost),
+		DIRECT_TEST(test_a_doorbell_signals_what_its_vm_bound_and_nothing_else),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -860,11 +860,17 @@ struct told {
 static struct told told[16];
 static unsigned told_count;
 
-static void fake_kernel_spi(void *ctx, unsigned intid, unsigned vcpu, uint8_t prio, bool is_open)
+static unsigned refusals_left; /* Calls the fake kernel refuses, as a full table would. */
+
+static bool fake_kernel_spi(void *ctx, unsigned intid, unsigned vcpu, uint8_t prio, bool is_open)
 {
 	(void)ctx;
 	assert_true(told_count < 16);
 	told[told_count++] = (struct told){intid, vcpu, prio, is_open};
+	if (refusals_left == 0)
+		return true;
+	refusals_left--;
+	return false;
 }
 
 static const struct vgicd_ops spi_ops = {
@@ -878,6 +884,7 @@ static void setup_kernel_spis(void)
 	cfg.kernel_spis[0] = 1u << (40 - 32);
 	cfg.kernel_spis[1] = 1u << (70 - 64);
 	told_count = 0;
+	refusals_left = 0;
 	assert_int_equal(vgicd_init(&g, &cfg, &spi_ops), MICA_OK);
 }
 
@@ -980,6 +987,27 @@ static void test_the_kernels_spis_stay_edge_and_the_models_writes_do_not_reach_t
 	expect_nothing_more();
 }
 
+/* What the kernel refused to hear is said again at the next change, even one back. */
+static void test_a_kernel_spi_the_kernel_refused_is_told_again(void **state)
+{
+	(void)state;
+	setup_kernel_spis();
+	wr32(GICD + CTLR, CTLR_G1);
+	set_up_spi(40, 0x60, 0x1);
+	wr32(GICD + ICENABLER + 4, 1u << (40 - 32));
+	refusals_left = 1;
+	wr32(GICD + ISENABLER + 4, 1u << (40 - 32)); /* Refused. */
+	expect_told(40, true, 1, 0x60);
+	told_count = 0;
+	wr(GICD + IPRIORITYR + 40, 1, 0x60); /* No change, but the last word did not get through. */
+	wr32(GICD + ISENABLER + 4, 1u << (40 - 32));
+	assert_int_equal(told_count, 1);
+	expect_told(40, true, 1, 0x60);
+	told_count = 0;
+	wr32(GICD + ISENABLER + 4, 1u << (40 - 32));
+	assert_int_equal(told_count, 0);
+}
+
 /* Kernel SPIs need the hook, and must lie among the model's SPIs. */
 static void test_init_rejects_kernel_spis_without_the_hook_or_past_the_spis(void **state)
 {
@@ -1037,6 +1065,7 @@ int main(void)
 		T(test_the_kernels_spis_follow_the_guests_enable_route_and_priority),
 		T(test_the_kernels_spis_stay_edge_and_the_models_writes_do_not_reach_them),
 		T(test_init_rejects_kernel_spis_without_the_hook_or_past_the_spis),
+		T(test_a_kernel_spi_the_kernel_refused_is_told_again),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -497,7 +497,7 @@ void arch_guest_exit(struct tcb *t, uint64_t esr)
 		arch_regs_skip(regs, 4); /* A trapped SMC returns to itself; HVC points past. */
 		__attribute__((fallthrough));
 	case ESR_EC_HVC64:
-		if (regs->x[0] == MICA_HVC_RING_DOORBELL) {
+		if ((uint32_t)regs->x[0] == MICA_HVC_RING_DOORBELL) { /* SMCCC: W0. */
 			/* The kernel's own hypercall (<mica/abi/hypercall.h>): no exit. */
 			regs->x[0] = (uint64_t)vcpu_ring_doorbell(t, regs->x[1]);
 			return;

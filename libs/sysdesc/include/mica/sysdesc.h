@@ -31,13 +31,18 @@
 #define SYSDESC_CHANNEL_ENDS	4  /* VMs sharing one channel. */
 #define SYSDESC_VM_CHANNEL_MAX	8  /* Channel ends per VM. */
 #define SYSDESC_DOORBELL_MAX	16 /* Doorbells per VM (MICA_VM_DOORBELLS). */
+/*
+ * Devices with an interrupt and channel ends per VM together: each may be
+ * a notification bound to a vCPU, which takes MICA_VCPU_VIRQ_BINDINGS.
+ */
+#define SYSDESC_VM_LINES_MAX 16
 
 /* Memory and device ranges are mapped at stage 2 in pages of this size. */
 #define SYSDESC_PAGE_SIZE 4096u
 
 /* Interrupts are SPIs: the INTIDs a device can use (GICv3 spec, 2.2.1). */
 #define SYSDESC_SPI_FIRST 32u
-#define SYSDESC_SPI_LAST  1019u
+#define SYSDESC_SPI_LAST  127u /* The guest's GIC has 96 (GUEST_SPI_LAST). */
 
 /* Sizes of the parts of an error report, each including its terminator. */
 #define SYSDESC_PATH_MAX     128

@@ -2,8 +2,9 @@
  * The hypercalls the kernel answers itself, without an exit to the VMM:
  * SMC Calling Convention (Arm DEN0028) fast calls, SMC64, in the range the
  * convention gives to vendor-specific hypervisor services (owning entity
- * 6). A guest makes them with HVC #0 (or SMC #0); x0 holds the function
- * ID, the arguments follow in x1.., and the result comes back in x0 as the
+ * 6). A guest makes them with HVC #0 (or SMC #0); w0 holds the function
+ * ID (the top half of x0 is ignored, as the convention says), the
+ * arguments follow in x1.., and the result comes back in x0 as the
  * convention's signed status. Every other function ID is an exit to the
  * VMM (MICA_EXIT_HYPERCALL).
  */

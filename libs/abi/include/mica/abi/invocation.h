@@ -223,9 +223,9 @@ enum mica_invocation {
 	 * (MICA_VIRQ_BIND_ENABLED). While not enabled, signals wait in the
 	 * notification (any number of them, one interrupt) and go in once it
 	 * is; one that waited before the binding counts too. Binding again
-	 * moves it (another vCPU, INTID or priority); an interrupt of its that
-	 * the guest has not taken yet moves along, and one disabled waits
-	 * again. At most
+	 * moves it: to another vCPU or INTID, an interrupt of its that the
+	 * guest has not taken yet moves along; disabled, it waits again; a new
+	 * priority applies from the next signal. At most
 	 * MICA_VCPU_VIRQ_BINDINGS notifications are bound to one vCPU
 	 * (MICA_ERR_NOT_ENOUGH_MEMORY). MICA_ERR_ILLEGAL_OPERATION if a thread
 	 * waits on the notification or has it bound (MICA_TCB_BIND_NOTIFICATION);
@@ -233,8 +233,8 @@ enum mica_invocation {
 	 * ends with UNBIND_VIRQ (MICA_ERR_NOT_FOUND if none), the deletion of
 	 * either object, or the vCPU's unbinding from its thread; an interrupt
 	 * not yet taken is then withdrawn (UNBIND_VIRQ: it waits in the
-	 * notification as a signal). SET_ENTRY drops a bound line's pending
-	 * interrupt with the rest.
+	 * notification as a signal, with no badge bits). SET_ENTRY drops a
+	 * bound line's pending interrupt with the rest.
 	 */
 	MICA_NOTIFICATION_BIND_VIRQ = 101,
 	MICA_NOTIFICATION_UNBIND_VIRQ = 102,
