@@ -47,9 +47,10 @@ static enum mica_error map_memory(struct system *s, const struct sysdesc_channel
 			/* A mapping per capability: the first end takes the frame's own. */
 			uint64_t cap = e == 0 ? frame.cptr : copy_cap(frame.cptr, MICA_RIGHTS_ALL);
 			enum mica_error err =
-				cap == 0 ? MICA_ERR_NOT_ENOUGH_MEMORY
-					 : vm_map_frame(s->vms[end->vm].vm, cap, ipa,
-							end->is_read_only ? MICA_RIGHT_READ : RW, 0);
+				cap == 0
+					? MICA_ERR_NOT_ENOUGH_MEMORY
+					: vm_map_frame(s->vms[end->vm].vm, cap, ipa,
+						       end->is_read_only ? MICA_RIGHT_READ : RW, 0);
 
 			if (err != MICA_OK) {
 				printf("root: /channels/%s/%s: cannot map 0x%llx (%s)\n", c->name,
