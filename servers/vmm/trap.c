@@ -46,12 +46,31 @@ static bool is_something(uint64_t ipa)
 }
 
 /*
- * The guest's access (what) to ipa, where nothing is: what the VM's
- * 'unmapped-access' says. An access that cannot read as zero (a fetch, or
- * one the kernel could not decode) takes the abort instead.
+ * The channel whose end in this VM holds ipa, or NULL. Its memory is
+ * mapped, so an access there that exits is one the mapping refused: a
+ * write to a read-only end.
+ */
+static const struct sysdesc_channel *channel_at(uint64_t ipa)
+{
+	const struct sysdesc_channel *c;
+	const struct sysdesc_channel_end *e;
+
+	for (unsigned k = 0; (e = sysdesc_channel_end_of(&vmm.desc, vmm.boot->vm_index, k, &c));
+	     k++)
+		if (ipa >= e->ipa && ipa - e->ipa < c->size)
+			return c;
+	return NULL;
+}
+
+/*
+ * The guest's access (what) to ipa, where nothing is, or to a read-only
+ * channel end: what the VM's 'unmapped-access' says. An access that cannot
+ * read as zero (a fetch, or one the kernel could not decode) takes the
+ * abort instead.
  */
 static struct answer unmapped(unsigned vcpu, uint64_t ipa, const char *what, bool can_read_zero)
 {
+	const struct sysdesc_channel *channel = channel_at(ipa);
 	static const char *const outcome[] = {
 		[SYSDESC_UNMAPPED_ABORT] = "the guest takes an external abort",
 		[SYSDESC_UNMAPPED_READ_AS_ZERO] = "read as zero, written to nothing",
@@ -63,8 +82,10 @@ static struct answer unmapped(unsigned vcpu, uint64_t ipa, const char *what, boo
 	if (policy == SYSDESC_UNMAPPED_READ_AS_ZERO && !can_read_zero)
 		policy = SYSDESC_UNMAPPED_ABORT;
 	if (vmm.unmapped++ < 8 || policy == SYSDESC_UNMAPPED_STOP)
-		printf("vmm %s: vCPU %u: %s at 0x%llx, where nothing is: %s\n", vmm.vm->name, vcpu,
-		       what, (unsigned long long)ipa, outcome[policy]);
+		printf("vmm %s: vCPU %u: %s at 0x%llx, %s%s: %s\n", vmm.vm->name, vcpu, what,
+		       (unsigned long long)ipa,
+		       channel != NULL ? "in its read-only end of channel " : "where nothing is",
+		       channel != NULL ? channel->name : "", outcome[policy]);
 	switch (policy) {
 	case SYSDESC_UNMAPPED_ABORT:
 		err = mica_vcpu_inject_abort(VMM_CAP_VCPU(vcpu));
@@ -174,14 +195,22 @@ struct answer vmm_sysreg(unsigned vcpu, const uint64_t *mr)
 #define EC_CP14_LS  0x06u
 #define EC_CP14_MRR 0x0cu
 
+#define ABORT_ISV (1u << 24) /* The syndrome says what the access was... */
+#define ABORT_WNR (1u << 6)  /* ...and a write. */
+
 struct answer vmm_guest_fault(unsigned vcpu, const uint64_t *mr)
 {
 	unsigned ec = (unsigned)(mr[0] >> 26) & 0x3f;
 	uint64_t ipa = mr[2] | (mr[1] & 0xfff); /* The page, and the offset FAR gives. */
+	/* A data abort the kernel did not take for MMIO: a write to a read-only channel end, say.
+	 */
+	const char *what = ec == EC_IABT_LOW	  ? "a fetch"
+			   : !(mr[0] & ABORT_ISV) ? "an undecodable access"
+			   : (mr[0] & ABORT_WNR)  ? "a write"
+						  : "a read";
 
 	if ((ec == EC_IABT_LOW || ec == EC_DABT_LOW) && !is_something(ipa))
-		return unmapped(vcpu, ipa, ec == EC_IABT_LOW ? "a fetch" : "an undecodable access",
-				false);
+		return unmapped(vcpu, ipa, what, false);
 	/* An AArch32 EL0's debug registers (MDCR_EL2.TDA): not offered, as on a CPU without. */
 	if (ec == EC_CP14_MR || ec == EC_CP14_LS || ec == EC_CP14_MRR) {
 		(void)mica_vcpu_inject_undef(VMM_CAP_VCPU(vcpu));

@@ -4,16 +4,6 @@
 #include "gic.h"
 #include "guest.h"
 
-#define GICR_BASE	0x080a0000ull /* vCPU 0's RD_base. */
-#define GICR_WAKER	0x0014u
-#define WAKER_SLEEP	(1u << 1)
-#define WAKER_ASLEEP	(1u << 2)
-#define SGI_BASE	(GICR_BASE + 0x10000ull)
-#define GICR_IGROUPR0	0x0080u
-#define GICR_ISENABLER0 0x0100u
-#define GICR_ICENABLER0 0x0180u
-#define GICR_IPRIORITYR 0x0400u
-
 #define PRIO_TIMER     0xa0u
 #define CNT_CTL_ENABLE 1u /* CNTV_CTL_EL0 (Arm ARM D11.2.4). */
 
@@ -58,13 +48,18 @@ void gicd_setup(unsigned spi, uint8_t prio)
 	reg_write(SGI_BASE + GICR_IGROUPR0, bit_of(VTIMER_INTID));
 	*(volatile uint8_t *)(uintptr_t)(SGI_BASE + GICR_IPRIORITYR + VTIMER_INTID) = PRIO_TIMER;
 	reg_write(SGI_BASE + GICR_ISENABLER0, bit_of(VTIMER_INTID));
+	gicd_spi_setup(spi, prio);
+	guest_vectors_install();
+	gic_cpu_enable();
+}
+
+void gicd_spi_setup(unsigned spi, uint8_t prio)
+{
 	gicd_spi_enable(spi, false);
 	reg_write(GICD_BASE + GICD_IGROUPR + word_of(spi),
 		  reg_read(GICD_BASE + GICD_IGROUPR + word_of(spi)) | bit_of(spi));
 	*(volatile uint8_t *)(uintptr_t)(GICD_BASE + GICD_IPRIORITYR + spi) = prio;
 	*gicd_spi_route(spi) = ROUTE_VCPU_0;
-	guest_vectors_install();
-	gic_cpu_enable();
 }
 
 void gicd_wait(uint64_t us, bool is_idle)

@@ -23,6 +23,20 @@
 #define GICD_ICFGR	    0x0c00u
 #define GICD_IROUTER	    0x6000u
 
+/* vCPU 0's redistributor: RD_base, and SGI_base 64 KiB after it. */
+#define GICR_BASE	0x080a0000ull
+#define GICR_WAKER	0x0014u
+#define WAKER_SLEEP	(1u << 1)
+#define WAKER_ASLEEP	(1u << 2)
+#define SGI_BASE	(GICR_BASE + 0x10000ull)
+#define GICR_IGROUPR0	0x0080u
+#define GICR_ISENABLER0 0x0100u
+#define GICR_ICENABLER0 0x0180u
+#define GICR_ISPENDR0	0x0200u
+#define GICR_ICPENDR0	0x0280u
+#define GICR_ISACTIVER0 0x0300u
+#define GICR_IPRIORITYR 0x0400u
+
 #define ROUTE_VCPU_0  0x0ull
 #define ROUTE_NOWHERE 0x7ull /* Affinity 0.0.0.7: no vCPU of a VM with fewer than 8. */
 
@@ -53,6 +67,9 @@ volatile uint64_t *gicd_spi_route(unsigned intid);
  * interface on. Interrupts stay masked at PSTATE.I.
  */
 void gicd_setup(unsigned spi, uint8_t prio);
+
+/* Another SPI as gicd_setup sets one up: Group 1, prio, routed to vCPU 0, disabled. */
+void gicd_spi_setup(unsigned spi, uint8_t prio);
 
 /*
  * Let interrupts in for us of guest time, then mask them again. With

@@ -34,25 +34,8 @@
 
 #include "check.h"
 #include "gic.h"
+#include "gicd.h"
 #include "guest.h"
-
-/* The guest's GIC (servers/vmm/vgicd.h: QEMU virt's layout); one vCPU. */
-#define GICD_BASE	    0x08000000ull
-#define GICD_CTLR	    0x0000u
-#define GICD_CTLR_ENABLE_G1 (1u << 1)
-#define GICD_CTLR_ARE	    (1u << 4)
-#define GICR_BASE	    0x080a0000ull /* vCPU 0's RD_base. */
-#define GICR_WAKER	    0x0014u
-#define WAKER_SLEEP	    (1u << 1)
-#define WAKER_ASLEEP	    (1u << 2)
-#define SGI_BASE	    (GICR_BASE + 0x10000ull)
-#define GICR_IGROUPR0	    0x0080u
-#define GICR_ISENABLER0	    0x0100u
-#define GICR_ICENABLER0	    0x0180u
-#define GICR_ISPENDR0	    0x0200u
-#define GICR_ICPENDR0	    0x0280u
-#define GICR_ISACTIVER0	    0x0300u
-#define GICR_IPRIORITYR	    0x0400u
 
 /* The SGI the guest sends itself (ICC_SGI1R_EL1: INTID 27:24, target list 15:0). */
 #define SELF_SGI	  1u
@@ -98,16 +81,6 @@ static volatile uint32_t active_after[32];    /* GICR_ISACTIVER0 after its EOI. 
 static volatile uint64_t taken_at[32];	      /* CNTVCT_EL0 at entry. */
 static volatile bool handler_reads_registers; /* Else the handler only counts. */
 
-static uint32_t reg_read(uint64_t addr)
-{
-	return *(volatile uint32_t *)(uintptr_t)addr;
-}
-
-static void reg_write(uint64_t addr, uint32_t value)
-{
-	*(volatile uint32_t *)(uintptr_t)addr = value;
-}
-
 /* The line of a check of timer t that held, if ok: "timer-gic: TIMER timer: line". */
 static void held_for(bool ok, enum timer t, const char *line)
 {
@@ -119,11 +92,6 @@ static void held_for(bool ok, enum timer t, const char *line)
 	say(": ");
 	say(line);
 	say("\r\n");
-}
-
-static uint64_t us_to_ticks(uint64_t us)
-{
-	return us * guest_tick_hz() / 1000000u;
 }
 
 /* Program timer t: its compare value and its control register. */
