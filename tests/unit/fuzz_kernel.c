@@ -1588,9 +1588,11 @@ static uint64_t sgi_target_arg(void)
 
 static void build_vm(struct tcb *t, struct call *c)
 {
-	static const unsigned weights[] = {34, 26, 22, 12, 6};
-	static const uint64_t labels[] = {MICA_VM_BIND_MMIO, MICA_VM_UNBIND_MMIO, MICA_VM_BIND_SGI,
-					  MICA_VM_UNBIND_SGI, MICA_VM_UNBIND_DOORBELL + 1};
+	static const unsigned weights[] = {30, 22, 18, 10, 10, 6, 4};
+	static const uint64_t labels[] = {MICA_VM_BIND_MMIO,	      MICA_VM_UNBIND_MMIO,
+					  MICA_VM_BIND_SGI,	      MICA_VM_UNBIND_SGI,
+					  MICA_VM_BIND_DOORBELL,      MICA_VM_UNBIND_DOORBELL,
+					  MICA_VM_UNBIND_DOORBELL + 1};
 	static const uint64_t sizes[] = {0x1000, 0x800, 0x1000, 0, 0x2000, UINT64_MAX};
 
 	c->label = labels[PICK(weights)];
@@ -1601,12 +1603,44 @@ static void build_vm(struct tcb *t, struct call *c)
 			call_cap(c, cap_arg(&view, MICA_OBJ_VCPU, 85));
 		return;
 	}
+	if (c->label == MICA_VM_BIND_DOORBELL || c->label == MICA_VM_UNBIND_DOORBELL) {
+		if (chance(97)) /* A doorbell, now and then one past the last. */
+			call_arg(c, chance(90) ? below(4) : below(MICA_VM_DOORBELLS + 2));
+		if (c->label == MICA_VM_BIND_DOORBELL)
+			call_cap(c, cap_arg(&view, MICA_OBJ_NOTIFICATION, 85));
+		return;
+	}
 	call_arg(c, mmio_base());
 	if (c->label == MICA_VM_BIND_MMIO) {
 		call_arg(c, ONE_OF(sizes));
 		call_cap(c, cap_arg(&view, MICA_OBJ_ENDPOINT, 85));
 	}
 	(void)t;
+}
+
+/*
+ * A notification bound to a vCPU's SPI (mostly one of a few, now and then
+ * an INTID, priority or flag out of range, too short a message, or no
+ * vCPU), or unbound. (Alarms have test_alarm.c: the fuzzer's worlds do not
+ * fire them.)
+ */
+static void build_notification(struct call *c)
+{
+	static const unsigned weights[] = {60, 35, 5};
+	static const uint64_t labels[] = {MICA_NOTIFICATION_BIND_VIRQ,
+					  MICA_NOTIFICATION_UNBIND_VIRQ,
+					  MICA_NOTIFICATION_UNBIND_VIRQ + 1};
+	static const uint64_t intids[] = {32, 33, 34, 35, 1019, 31, 1020};
+
+	c->label = labels[PICK(weights)];
+	if (c->label == MICA_NOTIFICATION_BIND_VIRQ) {
+		call_arg(c, chance(90) ? intids[below(4)] : ONE_OF(intids));
+		call_arg(c, chance(95) ? below(256) : 256);
+		call_arg(c, chance(95) ? below(2) : below(8));
+		call_cap(c, cap_arg(&view, MICA_OBJ_VCPU, 85));
+		if (chance(4))
+			c->length = below(3);
+	}
 }
 
 /*
@@ -1786,6 +1820,10 @@ static const char *call_name(unsigned type, uint64_t label)
 		{MICA_VM_UNBIND_MMIO, "VM.UnbindMMIO"},
 		{MICA_VM_BIND_SGI, "VM.BindSGI"},
 		{MICA_VM_UNBIND_SGI, "VM.UnbindSGI"},
+		{MICA_VM_BIND_DOORBELL, "VM.BindDoorbell"},
+		{MICA_VM_UNBIND_DOORBELL, "VM.UnbindDoorbell"},
+		{MICA_NOTIFICATION_BIND_VIRQ, "Notification.BindVIRQ"},
+		{MICA_NOTIFICATION_UNBIND_VIRQ, "Notification.UnbindVIRQ"},
 		{MICA_ASID_CONTROL_MAKE_POOL, "ASIDControl.MakePool"},
 	};
 	static const char *const wrong[MICA_OBJ_TYPE_COUNT] = {
@@ -1823,7 +1861,7 @@ static void op_invoke(struct tcb *t)
 	/* How often each type is invoked, when the thread holds one. */
 	static const unsigned type_weights[MICA_OBJ_TYPE_COUNT] = {
 		[MICA_OBJ_UNTYPED] = 14,  [MICA_OBJ_CNODE] = 22,       [MICA_OBJ_TCB] = 14,
-		[MICA_OBJ_ENDPOINT] = 1,  [MICA_OBJ_NOTIFICATION] = 1, [MICA_OBJ_REPLY] = 1,
+		[MICA_OBJ_ENDPOINT] = 1,  [MICA_OBJ_NOTIFICATION] = 4, [MICA_OBJ_REPLY] = 1,
 		[MICA_OBJ_FRAME_4K] = 9,  [MICA_OBJ_FRAME_2M] = 2,     [MICA_OBJ_PAGE_TABLE] = 7,
 		[MICA_OBJ_VSPACE] = 1,	  [MICA_OBJ_IRQ_CONTROL] = 2,  [MICA_OBJ_IRQ_HANDLER] = 3,
 		[MICA_OBJ_VM] = 6,	  [MICA_OBJ_VCPU] = 9,	       [MICA_OBJ_ASID_CONTROL] = 2,
@@ -1887,10 +1925,12 @@ static void op_invoke(struct tcb *t)
 	case MICA_OBJ_ASID_CONTROL:
 		build_asid_control(&c);
 		break;
+	case MICA_OBJ_NOTIFICATION:
+		build_notification(&c);
+		break;
 	case MICA_OBJ_ASID_POOL:
 	case MICA_OBJ_NULL:
 	case MICA_OBJ_ENDPOINT:
-	case MICA_OBJ_NOTIFICATION:
 	case MICA_OBJ_REPLY:
 	case MICA_OBJ_VSPACE:
 	case MICA_OBJ_TYPE_COUNT:
@@ -2342,7 +2382,7 @@ static void op_guest_sgi(struct tcb *t)
 
 static void op_guest(struct tcb *t)
 {
-	static const unsigned weights[] = {35, 20, 10, 15, 10, 10, 8, 5, 30};
+	static const unsigned weights[] = {35, 20, 10, 15, 10, 10, 8, 5, 30, 10};
 	uint64_t words[MICA_EXIT_HYPERCALL_WORDS];
 	struct vcpu_exit e = {0};
 	unsigned which = PICK(weights);
@@ -2424,6 +2464,14 @@ static void op_guest(struct tcb *t)
 	case 8:
 		op_guest_sgi(t);
 		return;
+	case 9: {
+		uint64_t n = chance(90) ? below(4) : rnd();
+
+		describe("guest %#lx: rings doorbell %#llx", thread_id(t), (unsigned long long)n);
+		ENTER(true, (void)vcpu_ring_doorbell(t, n); (void)schedule());
+		record("guest.Doorbell", thread_outcome(t, MICA_OK), 0);
+		return;
+	}
 	default:
 		op_fp(t);
 		return;
