@@ -32,6 +32,12 @@ enum mica_error invoke_extra_cap(const struct invocation *inv, unsigned i,
 	return MICA_OK;
 }
 
+enum mica_error invoke_args(const struct invocation *inv, unsigned words,
+			    enum mica_object_type type, struct slot **cap0)
+{
+	return inv->length < words ? MICA_ERR_TRUNCATED : invoke_extra_cap(inv, 0, type, cap0);
+}
+
 /* Resolve (index, depth) in the CNode capability root; depth 0 is root's own slot. */
 static enum mica_error cnode_slot(struct slot *root, uint64_t index, uint64_t depth,
 				  struct slot **out)
@@ -117,9 +123,7 @@ static enum mica_error invoke_cnode(struct invocation *inv)
 	default:
 		return MICA_ERR_ILLEGAL_OPERATION;
 	}
-	if (inv->length < 5)
-		return MICA_ERR_TRUNCATED;
-	err = invoke_extra_cap(inv, 0, MICA_OBJ_CNODE, &src_root);
+	err = invoke_args(inv, 5, MICA_OBJ_CNODE, &src_root);
 	if (err == MICA_OK)
 		err = cnode_slot(src_root, inv->arg[2], inv->arg[3], &src);
 	if (err != MICA_OK)
@@ -146,10 +150,8 @@ static enum mica_error invoke_frame(struct invocation *inv)
 
 	switch (inv->label) {
 	case MICA_FRAME_MAP:
-		if (inv->length < 3)
-			return MICA_ERR_TRUNCATED;
 		/* A VSpace, or a VM (stage 2); frame_map tells them apart. */
-		err = invoke_extra_cap(inv, 0, MICA_OBJ_NULL, &vspace);
+		err = invoke_args(inv, 3, MICA_OBJ_NULL, &vspace);
 		if (err != MICA_OK)
 			return err;
 		return frame_map(inv->slot, &vspace->cap, inv->arg[0], (unsigned)inv->arg[1],
@@ -173,9 +175,7 @@ static enum mica_error invoke_page_table(struct invocation *inv)
 
 	switch (inv->label) {
 	case MICA_PAGE_TABLE_MAP:
-		if (inv->length < 1)
-			return MICA_ERR_TRUNCATED;
-		err = invoke_extra_cap(inv, 0, MICA_OBJ_NULL, &vspace);
+		err = invoke_args(inv, 1, MICA_OBJ_NULL, &vspace);
 		if (err != MICA_OK)
 			return err;
 		return page_table_map(inv->slot, &vspace->cap, inv->arg[0]);
@@ -222,9 +222,7 @@ static enum mica_error invoke_irq(struct invocation *inv)
 	} else if (inv->label == MICA_IRQ_HANDLER_SET_VCPU) {
 		struct slot *vcpu;
 
-		if (inv->length < 1)
-			return MICA_ERR_TRUNCATED;
-		err = invoke_extra_cap(inv, 0, MICA_OBJ_VCPU, &vcpu);
+		err = invoke_args(inv, 1, MICA_OBJ_VCPU, &vcpu);
 		if (err != MICA_OK)
 			return err;
 		if (inv->arg[0] > 255)
@@ -250,9 +248,7 @@ static enum mica_error invoke_vm(struct invocation *inv)
 
 	switch (inv->label) {
 	case MICA_VM_BIND_MMIO:
-		if (inv->length < 2)
-			return MICA_ERR_TRUNCATED;
-		err = invoke_extra_cap(inv, 0, MICA_OBJ_ENDPOINT, &ep);
+		err = invoke_args(inv, 2, MICA_OBJ_ENDPOINT, &ep);
 		if (err != MICA_OK)
 			return err;
 		if (!(ep->cap.rights & MICA_RIGHT_WRITE))
@@ -267,10 +263,7 @@ static enum mica_error invoke_vm(struct invocation *inv)
 		bool is_sgi = inv->label == MICA_VM_BIND_SGI;
 		struct slot *src;
 
-		if (inv->length < 1)
-			return MICA_ERR_TRUNCATED;
-		err = invoke_extra_cap(inv, 0, is_sgi ? MICA_OBJ_VCPU : MICA_OBJ_NOTIFICATION,
-				       &src);
+		err = invoke_args(inv, 1, is_sgi ? MICA_OBJ_VCPU : MICA_OBJ_NOTIFICATION, &src);
 		if (err != MICA_OK)
 			return err;
 		if (!is_sgi && !(src->cap.rights & MICA_RIGHT_WRITE))
@@ -335,9 +328,7 @@ static enum mica_error invoke_notification(struct invocation *inv)
 	if (inv->label == MICA_NOTIFICATION_UNBIND_VIRQ)
 		return virq_unbind(n);
 	if (inv->label == MICA_NOTIFICATION_BIND_VIRQ) {
-		if (inv->length < 3)
-			return MICA_ERR_TRUNCATED;
-		err = invoke_extra_cap(inv, 0, MICA_OBJ_VCPU, &vcpu);
+		err = invoke_args(inv, 3, MICA_OBJ_VCPU, &vcpu);
 		if (err != MICA_OK)
 			return err;
 		return virq_bind(n, (struct vcpu *)vcpu->cap.object, inv->arg[0], inv->arg[1],
