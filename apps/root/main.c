@@ -15,6 +15,7 @@
 #include <mica/abi/context.h>
 #include <mica/abi/fault.h>
 #include <mica/alloc.h>
+#include <mica/counter.h>
 #include <mica/kobj.h>
 #include <mica/print.h>
 #include <mica/sys.h>
@@ -103,12 +104,22 @@ int main(const struct mica_boot_info *info)
 	       (unsigned long long)(alloc_free_bytes() >> 20));
 
 	while (running > 0) {
+		static uint64_t listed_at;
 		struct mica_msg m = mica_recv(sys.fault_ep, reply, mr);
 		unsigned index = (unsigned)(m.badge & ROOT_BADGE_INDEX);
 		uint64_t label = mica_msg_label(m.info);
 
 		if (m.err != MICA_OK)
 			continue;
+		if (m.badge & ROOT_BADGE_LIST) {
+			/* At most once a second: a server asking in a loop floods nothing. */
+			if (label == VDEV_MSG_LIST &&
+			    (listed_at == 0 || mica_counter() - listed_at >= mica_counter_hz())) {
+				system_print(&sys);
+				listed_at = mica_counter();
+			}
+			continue;
+		}
 		if ((m.badge & ROOT_BADGE_SERVER) && index < sys.desc.server_count) {
 			struct server_rt *sv = &sys.servers[index];
 			int st = exit_status(sv->proc.tcb, label, mr);

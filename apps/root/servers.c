@@ -224,6 +224,9 @@ enum mica_error start_server(struct system *s, unsigned index)
 	}
 	if (err == MICA_OK)
 		err = mica_tcb_bind_notification(p->tcb, sv->ntfn);
+	if (err == MICA_OK)
+		err = process_mint_cap(p, VDEV_CAP_ROOT, s->fault_ep, MICA_RIGHT_WRITE,
+				       ROOT_BADGE_LIST);
 	if (err == MICA_OK && b->uart_va != 0) {
 		err = process_copy_cap(p, VDEV_CAP_UART_IRQ, sv->uart_irq, MICA_RIGHTS_ALL);
 		if (err == MICA_OK)

@@ -540,3 +540,32 @@ enum mica_error system_build(struct system *s, const struct mica_boot_info *info
 	}
 	return MICA_OK;
 }
+
+void system_print(const struct system *s)
+{
+	unsigned running = 0;
+
+	for (unsigned i = 0; i < s->desc.vm_count; i++)
+		running += s->vms[i].is_running;
+	printf("root: system: %u VMs (%u running), %u device servers, %llu MiB of memory left\n",
+	       s->desc.vm_count, running, s->desc.server_count,
+	       (unsigned long long)(alloc_free_bytes() >> 20));
+	for (unsigned i = 0; i < s->desc.vm_count; i++) {
+		const struct sysdesc_vm *vm = &s->desc.vms[i];
+		const struct sysdesc_channel *c;
+		unsigned ends = 0;
+
+		while (sysdesc_channel_end_of(&s->desc, i, ends, &c) != NULL)
+			ends++;
+		printf("root: VM \"%s\": %s, %u vCPUs, %u devices, %u channel ends\n", vm->name,
+		       s->vms[i].is_running ? "running" : "ended", vm->vcpu_count, vm->device_count,
+		       ends);
+	}
+	for (unsigned i = 0; i < s->desc.server_count; i++) {
+		const struct server_rt *sv = &s->servers[i];
+
+		printf("root: device server \"%s\": %s, %u devices, %u restarts\n", sv->desc->name,
+		       sv->is_running ? "running" : "stopped", sv->boot.device_count,
+		       sv->boot.restarts);
+	}
+}

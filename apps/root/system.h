@@ -19,6 +19,7 @@
 /* Badges of the root task's fault endpoint: whose fault or end it is. */
 #define ROOT_BADGE_SERVER (UINT64_C(1) << 32)
 #define ROOT_BADGE_VMM	  (UINT64_C(1) << 33)
+#define ROOT_BADGE_LIST	  (UINT64_C(1) << 34) /* A console server's VDEV_MSG_LIST. */
 #define ROOT_BADGE_INDEX  UINT64_C(0xffff)
 
 /* Every program the root task starts runs at this priority; the root task above. */
@@ -94,6 +95,13 @@ struct system {
  */
 enum mica_error system_build(struct system *s, const struct mica_boot_info *info)
 	__attribute__((warn_unused_result));
+
+/*
+ * Print the system as it is: each VM (running or ended, its vCPUs, devices
+ * and channel ends) and each device server (its restarts and devices), and
+ * the memory left.
+ */
+void system_print(const struct system *s);
 
 /* Take a device server apart and build it again from the same boot page. */
 enum mica_error system_restart_server(struct system *s, unsigned index)

@@ -112,11 +112,17 @@ static bool focus_is_full(const struct vdev_console *c)
 	return VDEV_CONSOLE_INPUT_SIZE - c->queues[focus]->count < CONMUX_ANSWER_MAX;
 }
 
-/* Ctrl-T: each member VM's VMM prints its exit statistics (VDEV_MSG_STATS), once per VM. */
+/*
+ * Ctrl-T: the root task lists the system's VMs and servers (VDEV_MSG_LIST),
+ * then each member VM's VMM prints its exit statistics (VDEV_MSG_STATS),
+ * once per VM.
+ */
 static void ask_for_stats(const struct vdev_console *c)
 {
+	uint64_t none[MICA_MSG_REGISTERS] = {0};
 	uint32_t asked = 0;
 
+	(void)mica_nbsend(VDEV_CAP_ROOT, mica_msg_info(VDEV_MSG_LIST, 0, 0), none);
 	for (unsigned i = 0; i < c->mux.count; i++) {
 		const struct vdev_boot_device *b = c->members[i]->boot;
 		uint64_t mr[MICA_MSG_REGISTERS] = {0};

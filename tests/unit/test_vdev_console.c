@@ -60,6 +60,20 @@ void vdev_timer_set(struct vdev_device *d, uint64_t at_ns)
 	d->timer_ns = at_ns;
 }
 
+/* Requests for the root task's list (VDEV_MSG_LIST). */
+static unsigned lists_asked;
+
+/* As the real one's: mr is the message, which a send may change. */
+struct mica_msg
+mica_nbsend(uint64_t cptr, uint64_t info,
+	    uint64_t mr[MICA_MSG_REGISTERS]) /* NOLINT(readability-non-const-parameter) */
+{
+	(void)mr;
+	if (cptr == VDEV_CAP_ROOT && mica_msg_label(info) == VDEV_MSG_LIST)
+		lists_asked++;
+	return (struct mica_msg){.err = MICA_OK};
+}
+
 struct mica_msg mica_call(uint64_t cptr, uint64_t info, uint64_t mr[MICA_MSG_REGISTERS])
 {
 	(void)cptr;
@@ -242,6 +256,18 @@ static void test_output_without_a_uart_goes_out_whole_a_buffer_per_call(void **s
 	}
 }
 
+/* Ctrl-T: the root task is asked for its list of VMs and servers; nobody's input gets it. */
+static void test_ctrl_t_asks_the_root_task_for_the_system_list(void **state)
+{
+	(void)state;
+	lists_asked = 0;
+	budget[0] = 16;
+	type("\x14", 1);
+	assert_int_equal(lists_asked, 1);
+	assert_int_equal(got_len[0], 0);
+	assert_int_equal(got_len[1], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +275,7 @@ int main(void)
 		cmocka_unit_test_setup(test_a_slow_reader_cannot_keep_input_from_another_vm, setup),
 		cmocka_unit_test_setup(test_output_without_a_uart_goes_out_whole_a_buffer_per_call,
 				       setup),
+		cmocka_unit_test_setup(test_ctrl_t_asks_the_root_task_for_the_system_list, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@ struct mica_msg {
 };
 
 struct mica_msg mica_call(uint64_t cptr, uint64_t info, uint64_t mr[MICA_MSG_REGISTERS]);
+struct mica_msg mica_nbsend(uint64_t cptr, uint64_t info, uint64_t mr[MICA_MSG_REGISTERS]);
 enum mica_error sys_debug_write(const void *buf, size_t len);
 
 #endif

@@ -23,6 +23,8 @@
  *   VDEV_CAP_UART_IRQ  (only a server with vdev_boot.uart_va set) the
  *                   IRQHandler of the machine's UART, set to signal
  *                   VDEV_CAP_NTFN with bit VDEV_NTFN_UART.
+ *   VDEV_CAP_ROOT   an endpoint of the root task's (write only), for
+ *                   VDEV_MSG_LIST.
  *   devices[i].irq_cap  an endpoint to device i's VMM, badged for device i
  *                   alone: how it raises and lowers that device's line.
  *   devices[i].line_cap  a notification (write only) whose signal raises
@@ -80,6 +82,7 @@ enum vdev_cap {
 	VDEV_CAP_NTFN = 2,
 	VDEV_CAP_REPLY = 3,
 	VDEV_CAP_UART_IRQ = 4,
+	VDEV_CAP_ROOT = 5, /* An endpoint of the root task's, to ask it for VDEV_MSG_LIST. */
 	VDEV_CAP_DEVICE_FIRST = 16, /* devices[i].irq_cap is VDEV_CAP_DEVICE_FIRST + i. */
 	VDEV_CAP_LINE_FIRST = 32,   /* devices[i].line_cap is VDEV_CAP_LINE_FIRST + i. */
 };
@@ -112,6 +115,12 @@ enum vdev_cap {
  * at most once a second however often it is asked, and answers label 0.
  */
 #define VDEV_MSG_STATS 2
+/*
+ * Through VDEV_CAP_ROOT, as a non-blocking Send with no words: the user
+ * asked for the list of the system's VMs and servers (Ctrl-T too). The
+ * root task prints it, if it was waiting (else the request is dropped).
+ */
+#define VDEV_MSG_LIST 3
 
 /* One device this server emulates. Names are NUL-terminated. */
 struct vdev_boot_device {
