@@ -298,6 +298,20 @@ static bool write_kernel(FILE *out, const char *out_path, struct input *kernel, 
 		ok = false;
 	}
 	room = ok ? get_le64(bytes + IMAGE_SIZE_AT) : 0;
+	/*
+	 * An image this made already is no kernel to pack: its image_size is
+	 * its whole size (a kernel's counts its .bss too), and an archive
+	 * starts on one of its pages.
+	 */
+	for (uint64_t at = MICA_ARCHIVE_ALIGN; ok && room == kernel->size && at + 8 <= kernel->size;
+	     at += MICA_ARCHIVE_ALIGN)
+		if (memcmp(bytes + at, MICA_ARCHIVE_MAGIC, 8) == 0) {
+			fprintf(stderr,
+				PROG ": %s: already an image, with an archive at %llu: give the "
+				     "kernel's own Image\n",
+				kernel->path, (unsigned long long)at);
+			ok = false;
+		}
 	if (ok &&
 	    (room < kernel->size || room % MICA_ARCHIVE_ALIGN != 0 || total > UINT64_MAX - room)) {
 		fprintf(stderr,

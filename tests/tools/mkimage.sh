@@ -2,8 +2,9 @@
 # unit.mkimage: mica_mkarchive --kernel, which makes every image. A made-up
 # kernel Image (the arm64 header: image_size 8 KiB, magic ARM\x64; 100
 # bytes in the file) gets the archive at 8 KiB, and its header's
-# image_size must count the archive; a file that is no Image, or whose
-# image_size is smaller than itself, is refused with a message naming it.
+# image_size must count the archive; a file that is no Image, whose
+# image_size is smaller than itself, or that is already such an image, is
+# refused with a message naming it.
 #   mkimage.sh MKARCHIVE
 set -uo pipefail
 mk=$1
@@ -44,4 +45,9 @@ msg=$("$mk" --kernel "$dir/small" "$dir/bad.img" root="$dir/file" 2>&1) &&
 	fail "an image_size below the file's size was taken"
 [[ $msg == *small*image_size* ]] || fail "unclear message: $msg"
 [[ ! -e $dir/bad.img ]] || fail "a refused image was written"
+msg=$("$mk" --kernel "$dir/out.img" "$dir/bad.img" root="$dir/file" 2>&1) &&
+	fail "an image already packed was packed again"
+[[ $msg == *out.img*"already an image, with an archive at 8192"* ]] || fail "unclear message: $msg"
+[[ ! -e $dir/bad.img ]] || fail "a refused image was written"
 echo "mkarchive --kernel: the archive follows the kernel, counted in image_size"
+echo "mkarchive --kernel: an image already packed is refused"
