@@ -129,12 +129,16 @@ static struct fdtgen_device channel_node(const struct guest *g, const struct sys
 	size_t at = 0;
 	unsigned n = 0;
 
+	/* Doorbell e->doorbell + n rings the n-th other end; a name that does not fit ends both
+	 * lists. */
 	for (uint32_t f = 0; f < c->end_count; f++) {
 		const char *name = g->desc->vms[c->ends[f].vm].name;
 		size_t len = strlen(name) + 1;
 
-		if (&c->ends[f] == e || at + len > sizeof(peers[k]))
+		if (&c->ends[f] == e)
 			continue;
+		if (at + len > sizeof(peers[k]))
+			break;
 		memcpy(&peers[k][at], name, len);
 		at += len;
 		doorbells[k][n] = cpu_to_fdt32(e->doorbell + n);
