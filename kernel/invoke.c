@@ -74,8 +74,6 @@ static enum mica_error invoke_untyped(struct invocation *inv)
 
 	if (inv->label != MICA_UNTYPED_RETYPE)
 		return MICA_ERR_ILLEGAL_OPERATION;
-	if (inv->length < 6)
-		return MICA_ERR_TRUNCATED;
 	err = dest_slot(inv, 2, &dest);
 	if (err != MICA_OK)
 		return err;
@@ -197,8 +195,6 @@ static enum mica_error invoke_irq(struct invocation *inv)
 	case MICA_IRQ_CONTROL_GET:
 		if (inv->slot->cap.type != MICA_OBJ_IRQ_CONTROL)
 			return MICA_ERR_ILLEGAL_OPERATION;
-		if (inv->length < 3)
-			return MICA_ERR_TRUNCATED;
 		err = dest_slot(inv, 1, &dest);
 		if (err != MICA_OK)
 			return err;
@@ -255,8 +251,6 @@ static enum mica_error invoke_vm(struct invocation *inv)
 			return MICA_ERR_NO_RIGHTS;
 		return vm_bind_mmio(vm, inv->arg[0], inv->arg[1], ep);
 	case MICA_VM_UNBIND_MMIO:
-		if (inv->length < 1)
-			return MICA_ERR_TRUNCATED;
 		return vm_unbind_mmio(vm, inv->arg[0]);
 	case MICA_VM_BIND_SGI:
 	case MICA_VM_BIND_DOORBELL: {
@@ -275,8 +269,6 @@ static enum mica_error invoke_vm(struct invocation *inv)
 	}
 	case MICA_VM_UNBIND_SGI:
 	case MICA_VM_UNBIND_DOORBELL:
-		if (inv->length < 1)
-			return MICA_ERR_TRUNCATED;
 		return inv->label == MICA_VM_UNBIND_SGI
 			       ? vm_unbind(vm->sgi_vcpu, VM_SGI_TARGETS, inv->arg[0])
 			       : vm_unbind(vm->doorbell, VM_DOORBELLS, inv->arg[0]);
@@ -293,8 +285,6 @@ static enum mica_error invoke_asid_control(struct invocation *inv)
 
 	if (inv->label != MICA_ASID_CONTROL_MAKE_POOL)
 		return MICA_ERR_ILLEGAL_OPERATION;
-	if (inv->length < 3)
-		return MICA_ERR_TRUNCATED;
 	err = dest_slot(inv, 1, &dest);
 	if (err != MICA_OK)
 		return err;
@@ -343,8 +333,26 @@ static enum mica_error invoke_notification(struct invocation *inv)
 	return MICA_OK;
 }
 
+/* The message words an invocation reads, where every use of its label does. */
+static const uint8_t invoke_words[] = {
+	[MICA_UNTYPED_RETYPE] = 6,	[MICA_IRQ_CONTROL_GET] = 3,
+	[MICA_VM_UNBIND_MMIO] = 1,	[MICA_VM_UNBIND_SGI] = 1,
+	[MICA_VM_UNBIND_DOORBELL] = 1,	[MICA_ASID_CONTROL_MAKE_POOL] = 3,
+	[MICA_TCB_SET_IPC_BUFFER] = 1,	[MICA_TCB_READ_REGISTERS] = 1,
+	[MICA_TCB_WRITE_REGISTERS] = 1, [MICA_TCB_SET_PRIORITY] = 1,
+	[MICA_TCB_SET_MCP] = 1,		[MICA_TCB_SET_AFFINITY] = 1,
+	[MICA_VCPU_SET_ENTRY] = 2,	[MICA_VCPU_READ_REG] = 1,
+	[MICA_VCPU_WRITE_REG] = 2,	[MICA_VCPU_INJECT_IRQ] = 3,
+	[MICA_VCPU_CLEAR_IRQ] = 1,	[MICA_VCPU_SET_SGI] = 3,
+	[MICA_VCPU_SET_TIMERS] = 2,
+};
+
 enum mica_error invoke(struct invocation *inv)
 {
+	if (inv->slot->cap.type == MICA_OBJ_NULL)
+		return MICA_ERR_INVALID_CAPABILITY;
+	if (inv->label < sizeof(invoke_words) && inv->length < invoke_words[inv->label])
+		return MICA_ERR_TRUNCATED;
 	switch ((enum mica_object_type)inv->slot->cap.type) {
 	case MICA_OBJ_UNTYPED:
 		return invoke_untyped(inv);
@@ -360,8 +368,6 @@ enum mica_error invoke(struct invocation *inv)
 	case MICA_OBJ_IRQ_CONTROL:
 	case MICA_OBJ_IRQ_HANDLER:
 		return invoke_irq(inv);
-	case MICA_OBJ_NULL:
-		return MICA_ERR_INVALID_CAPABILITY;
 	case MICA_OBJ_VM:
 		return invoke_vm(inv);
 	case MICA_OBJ_VCPU:
@@ -370,6 +376,7 @@ enum mica_error invoke(struct invocation *inv)
 		return invoke_asid_control(inv);
 	case MICA_OBJ_NOTIFICATION:
 		return invoke_notification(inv);
+	case MICA_OBJ_NULL:
 	case MICA_OBJ_ASID_POOL:
 	case MICA_OBJ_ENDPOINT:
 	case MICA_OBJ_REPLY:

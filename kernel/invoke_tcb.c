@@ -87,8 +87,6 @@ static enum mica_error tcb_set_ipc_buffer(struct invocation *inv, struct tcb *t)
 	uint64_t va = inv->arg[0];
 	struct slot *frame = NULL;
 
-	if (inv->length < 1)
-		return MICA_ERR_TRUNCATED;
 	if (!IS_ALIGNED(va, (uint64_t)MICA_IPC_BUFFER_ALIGN))
 		return MICA_ERR_ALIGNMENT;
 	if (va != 0) {
@@ -115,8 +113,6 @@ static enum mica_error tcb_registers(struct invocation *inv, struct tcb *t)
 {
 	uint64_t count = inv->arg[0];
 
-	if (inv->length < 1)
-		return MICA_ERR_TRUNCATED;
 	if (count > MICA_CONTEXT_WORDS)
 		return MICA_ERR_RANGE;
 	if (inv->label == MICA_TCB_READ_REGISTERS) {
@@ -157,8 +153,6 @@ enum mica_error invoke_tcb(struct invocation *inv)
 		return tcb_set_ipc_buffer(inv, t);
 	case MICA_TCB_SET_PRIORITY:
 	case MICA_TCB_SET_MCP:
-		if (inv->length < 1)
-			return MICA_ERR_TRUNCATED;
 		if (inv->arg[0] > MICA_MAX_PRIORITY)
 			return MICA_ERR_RANGE;
 		if (inv->arg[0] > inv->caller->mcp)
@@ -212,8 +206,6 @@ enum mica_error invoke_tcb(struct invocation *inv)
 		return vcpu_bind((struct vcpu *)vcpu->cap.object, t);
 	}
 	case MICA_TCB_SET_AFFINITY:
-		if (inv->length < 1)
-			return MICA_ERR_TRUNCATED;
 		if (inv->arg[0] >= smp_cpu_count)
 			return MICA_ERR_RANGE;
 		thread_set_cpu(t, (unsigned)inv->arg[0]);

@@ -282,8 +282,6 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 
 	switch (inv->label) {
 	case MICA_VCPU_SET_ENTRY:
-		if (inv->length < 2)
-			return MICA_ERR_TRUNCATED;
 		return vcpu_set_entry(v, inv->arg[0], inv->arg[1]);
 	case MICA_VCPU_GET_STATE:
 		inv->result[0] = vcpu_state(v);
@@ -295,8 +293,6 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 		inv->result_count = MICA_VCPU_STAT_COUNT;
 		return MICA_OK;
 	case MICA_VCPU_READ_REG:
-		if (inv->length < 1)
-			return MICA_ERR_TRUNCATED;
 		if (v->state == MICA_VCPU_INVALID)
 			return MICA_ERR_ILLEGAL_OPERATION;
 		inv->result_count = 1;
@@ -306,26 +302,18 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 		}
 		return arch_vcpu_read_reg(&v->arch, loaded, v->tcb, inv->arg[0], &inv->result[0]);
 	case MICA_VCPU_WRITE_REG:
-		if (inv->length < 2)
-			return MICA_ERR_TRUNCATED;
 		if (v->state == MICA_VCPU_INVALID)
 			return MICA_ERR_ILLEGAL_OPERATION;
 		return arch_vcpu_write_reg(&v->arch, loaded, v->tcb, inv->arg[0], inv->arg[1]);
 	case MICA_VCPU_INJECT_IRQ:
-		if (inv->length < 3)
-			return MICA_ERR_TRUNCATED;
 		return vgic_inject(v, arg_u32(inv->arg[0]), arg_u32(inv->arg[1]),
 				   arg_u32(inv->arg[2]));
 	case MICA_VCPU_CLEAR_IRQ:
-		if (inv->length < 1)
-			return MICA_ERR_TRUNCATED;
 		if (inv->arg[0] >= VGIC_INTID_COUNT)
 			return MICA_ERR_INVALID_ARGUMENT;
 		(void)vgic_clear(v, (unsigned)inv->arg[0]);
 		return MICA_OK;
 	case MICA_VCPU_SET_SGI:
-		if (inv->length < 3)
-			return MICA_ERR_TRUNCATED;
 		if (inv->arg[0] >> VGIC_SGI_COUNT != 0)
 			return MICA_ERR_INVALID_ARGUMENT;
 		v->sgi_enabled = (uint16_t)inv->arg[0];
@@ -333,8 +321,6 @@ enum mica_error vcpu_invoke(struct invocation *inv, struct vcpu *v)
 			v->sgi_priority[n] = (uint8_t)(inv->arg[1 + n / 8] >> (8 * (n % 8)));
 		return MICA_OK;
 	case MICA_VCPU_SET_TIMERS:
-		if (inv->length < 2)
-			return MICA_ERR_TRUNCATED;
 		if (inv->arg[0] >> VGIC_TIMERS != 0)
 			return MICA_ERR_INVALID_ARGUMENT;
 		vgic_set_timers(v, (unsigned)inv->arg[0],

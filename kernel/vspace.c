@@ -206,18 +206,39 @@ static bool vspace_by_record(uint64_t record, bool stage2, struct arch_vspace *o
 	return true;
 }
 
+/*
+ * Where a frame maps through into: an address space, or a page table that
+ * is mapped in one, which lends exactly the addresses its own entries map
+ * (a window of a VM for whoever holds the table, and nothing else of it).
+ */
+static enum mica_error map_target(const struct cap *into, uint64_t va, unsigned page_bits,
+				  struct arch_vspace *vs)
+{
+	if (into->type == MICA_OBJ_PAGE_TABLE) {
+		if (!into->is_mapped ||
+		    !vspace_by_record(into->data2, into->is_mapped == CAP_MAPPED_STAGE2, vs))
+			return MICA_ERR_ILLEGAL_OPERATION;
+		if (!arch_vspace_in_table(vs, va_init(va), page_bits,
+					  arch_virt_to_phys((const void *)into->object)))
+			return MICA_ERR_RANGE;
+		return MICA_OK;
+	}
+	if (!is_address_space(into))
+		return MICA_ERR_WRONG_TYPE;
+	*vs = vspace_of(into);
+	return vs->asid != 0 ? MICA_OK : MICA_ERR_NOT_ENOUGH_MEMORY;
+}
+
 enum mica_error frame_map(struct slot *frame, const struct cap *vspace, uint64_t va,
 			  unsigned rights, uint64_t attrs)
 {
 	struct cap *f = &frame->cap;
-	struct arch_vspace vs = vspace_of(vspace);
+	struct arch_vspace vs;
 	unsigned prot = 0;
-	enum mica_error err;
+	enum mica_error err = map_target(vspace, va, f->size_bits, &vs);
 
-	if (!is_address_space(vspace))
-		return MICA_ERR_WRONG_TYPE;
-	if (vs.asid == 0)
-		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	if (err != MICA_OK)
+		return err;
 	if (f->is_mapped)
 		return MICA_ERR_ILLEGAL_OPERATION;
 	if ((rights & ~(unsigned)(MICA_RIGHT_READ | MICA_RIGHT_WRITE)) != 0 ||

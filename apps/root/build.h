@@ -46,6 +46,9 @@ void drop_cap(uint64_t slot);
 enum mica_error fill_frame(uint64_t frame, unsigned bits, const void *data, uint64_t len);
 /* A page of p's at va holding len bytes of data, read-only. */
 enum mica_error give_page(struct process *p, const void *data, uint64_t len, uint64_t va);
+/* A copy of size bytes of data, in fresh frames mapped into p at va with rights. */
+enum mica_error give_copy(struct process *p, const char *data, uint64_t size, uint64_t va,
+			  unsigned rights);
 /* Map copies of VM v's RAM frames into p from va (see system.c). */
 enum mica_error map_ram(struct system *s, const struct vm_rt *v, struct process *p, uint64_t va,
 			struct vmm_boot_region *regions, uint64_t *kept, unsigned *kept_count,
@@ -67,6 +70,11 @@ uint64_t device_line(struct system *s, unsigned index, unsigned d);
  * order of sysdesc_channel_end_of), 0 if none.
  */
 enum mica_error make_channels(struct system *s);
+
+/* ivc.c: the IVC server, built and started if some VM has dynamic channels. */
+enum mica_error make_ivc(struct system *s, const void *dtb, uint64_t dtb_size);
+/* Take the IVC server apart (it faulted): every dynamic channel goes with it. */
+void ivc_stop(struct system *s);
 uint64_t channel_line(const struct system *s, unsigned vm, unsigned k);
 
 /* servers.c: plan server index's boot page, make the console's UART, start it. */

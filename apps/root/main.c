@@ -22,6 +22,7 @@
 
 #include <stdint.h>
 
+#include "build.h"
 #include "system.h"
 
 /* A restart loop this tight means the server cannot run at all. */
@@ -118,6 +119,19 @@ int main(const struct mica_boot_info *info)
 				system_print(&sys);
 				listed_at = mica_counter();
 			}
+			continue;
+		}
+		if ((m.badge & ROOT_BADGE_IVC) && sys.ivc.is_running) {
+			int st = exit_status(sys.ivc.proc.tcb, label, mr);
+
+			if (st >= 0)
+				printf("root: the IVC server ended with status %d\n", st);
+			else
+				describe_fault("the IVC server", label, mr);
+			/* Not restarted: its channels are gone from every VM with it. */
+			ivc_stop(&sys);
+			printf("root: the IVC server is stopped; every dynamic channel is gone\n");
+			status = 1;
 			continue;
 		}
 		if ((m.badge & ROOT_BADGE_SERVER) && index < sys.desc.server_count) {

@@ -109,8 +109,8 @@ enum mica_error give_page(struct process *p, const void *data, uint64_t len, uin
 }
 
 /* A private copy of size bytes of data in p at va (2 MiB-aligned), read-only or writable. */
-static enum mica_error give_copy(struct process *p, const char *data, uint64_t size, uint64_t va,
-				 unsigned rights)
+enum mica_error give_copy(struct process *p, const char *data, uint64_t size, uint64_t va,
+			  unsigned rights)
 {
 	enum mica_error err = MICA_OK;
 
@@ -411,6 +411,13 @@ static enum mica_error start_vmm(struct system *s, unsigned index, const void *d
 	for (unsigned k = 0; err == MICA_OK && channel_line(s, index, k) != 0; k++)
 		err = process_copy_cap(p, VMM_CAP_CHANNEL(k), channel_line(s, index, k),
 				       MICA_RIGHTS_ALL);
+	if (err == MICA_OK && s->ivc.is_running && v->desc->ivc.is_present) {
+		err = process_mint_cap(p, VMM_CAP_IVC, s->ivc.ep, RW | MICA_RIGHT_GRANT_REPLY,
+				       IVC_BADGE_VM | index);
+		if (err == MICA_OK)
+			err = process_copy_cap(p, VMM_CAP_IVC_LINE, s->ivc.lines[index],
+					       MICA_RIGHTS_ALL);
+	}
 	for (unsigned i = 0; err == MICA_OK && i < v->desc->passthrough_count; i++) {
 		uint64_t intid = v->desc->passthrough[i].intid;
 
@@ -517,6 +524,8 @@ enum mica_error system_build(struct system *s, const struct mica_boot_info *info
 		}
 	}
 	err = make_channels(s);
+	if (err == MICA_OK)
+		err = make_ivc(s, dtb, dtb_size);
 	if (err != MICA_OK)
 		return err;
 	for (unsigned i = 0; i < s->desc.server_count; i++) {

@@ -9,6 +9,7 @@
 #include <formats/devkind.h>
 #include <mica/abi/bootinfo.h>
 #include <mica/process.h>
+#include <mica/proto/ivc.h>
 #include <mica/proto/vdev.h>
 #include <mica/proto/vmm.h>
 #include <mica/sysdesc.h>
@@ -20,6 +21,7 @@
 #define ROOT_BADGE_SERVER (UINT64_C(1) << 32)
 #define ROOT_BADGE_VMM	  (UINT64_C(1) << 33)
 #define ROOT_BADGE_LIST	  (UINT64_C(1) << 34) /* A console server's VDEV_MSG_LIST. */
+#define ROOT_BADGE_IVC	  (UINT64_C(1) << 35) /* The IVC server. */
 #define ROOT_BADGE_INDEX  UINT64_C(0xffff)
 
 /* Every program the root task starts runs at this priority; the root task above. */
@@ -73,6 +75,16 @@ struct server_rt {
 	bool is_running;
 };
 
+/* The IVC server (ivc.c), when some VM has dynamic channels. */
+struct ivc_rt {
+	uint64_t ep;
+	uint64_t lines[SYSDESC_VM_MAX];	      /* Each VM's dynamic-channel notification; 0: none. */
+	uint64_t frames[IVC_POOL_FRAMES_MAX]; /* The root task's, mapped into the server. */
+	struct ivc_boot boot;
+	struct process proc;
+	bool is_running;
+};
+
 struct system {
 	const struct mica_boot_info *info;
 	struct sysdesc desc;
@@ -86,6 +98,7 @@ struct system {
 	uint64_t rtc_frame; /* The machine's RTC page, once read; a passthrough may take it. */
 	/* Each channel end's notification (channels.c), by channel and end. */
 	uint64_t channel_lines[SYSDESC_CHANNEL_MAX][SYSDESC_CHANNEL_ENDS];
+	struct ivc_rt ivc;
 };
 
 /*

@@ -164,6 +164,10 @@ MUST_CHECK enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, p
 					   unsigned page_bits, unsigned prot,
 					   paddr_t (*alloc_page)(void));
 
+/* Whether a page of page_bits at va would be mapped by an entry of the table at pa. */
+bool arch_vspace_in_table(const struct arch_vspace *vs, vaddr_t va, unsigned page_bits,
+			  paddr_t table);
+
 /* Remove the mapping at va if it still maps pa with that size; flush it. */
 void arch_vspace_unmap(const struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits);
 

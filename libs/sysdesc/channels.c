@@ -13,6 +13,10 @@
  *             beta { address = <0x0 0x50000000>; interrupt = <60>; doorbell = <0>; read-only; };
  *         };
  *     };
+ *
+ * Also the check that each VM's lines fit its vCPUs, which counts the ends
+ * of its channels with its devices and its ivc node (ivc.c), and so runs
+ * once those are read too.
  */
 #include "reader.h"
 
@@ -25,7 +29,7 @@ static const char *const channel_props[] = {"size", NULL};
 static const char *const end_props[] = {"address", "interrupt", "doorbell", "read-only", NULL};
 static const char *const no_props[] = {NULL};
 
-static int find_vm(const struct sysdesc *desc, const char *name)
+int sysdesc_find_vm(const struct sysdesc *desc, const char *name)
 {
 	for (uint32_t i = 0; i < desc->vm_count; i++)
 		if (strcmp(desc->vms[i].name, name) == 0)
@@ -40,6 +44,27 @@ static void end_path(char *buf, size_t size, const struct sysdesc *desc,
 	(void)fmt_snprintf(buf, size, "/channels/%s/%s", c->name, desc->vms[e->vm].name);
 }
 
+enum mica_error sysdesc_check_against_end(const struct reader *r, int node,
+					  const struct sysdesc *desc,
+					  const struct sysdesc_channel *c,
+					  const struct sysdesc_channel_end *e,
+					  const struct sysdesc_vm_use *use)
+{
+	char other[SYSDESC_PATH_MAX];
+
+	end_path(other, sizeof(other), desc, c, e);
+	if (sysdesc_ranges_overlap(use->ipa, (struct sysdesc_ipa_range){e->ipa, c->size}))
+		return reader_fail(r, node, use->ipa_prop, "overlaps %s", other);
+	if (e->intid == use->intid)
+		return reader_fail(r, node, "interrupt", "INTID %u is also used by %s", use->intid,
+				   other);
+	if (use->doorbell < e->doorbell + (c->end_count - 1) &&
+	    e->doorbell < use->doorbell + use->doorbell_count)
+		return reader_fail(r, node, "doorbell", "doorbells %u..%u meet those of %s",
+				   use->doorbell, use->doorbell + use->doorbell_count - 1, other);
+	return MICA_OK;
+}
+
 /*
  * End e (at node) of channel c against its VM and the ends before it of
  * the same VM, in this channel and earlier ones: ranges, interrupts and
@@ -50,8 +75,13 @@ static enum mica_error check_end(const struct reader *r, int node, const struct 
 				 const struct sysdesc_channel_end *e)
 {
 	const struct sysdesc_vm *vm = &desc->vms[e->vm];
-	struct sysdesc_ipa_range ipa = {e->ipa, c->size};
-	uint32_t doorbells = c->end_count - 1;
+	const struct sysdesc_vm_use use = {
+		.ipa = {e->ipa, c->size},
+		.ipa_prop = "address",
+		.intid = e->intid,
+		.doorbell = e->doorbell,
+		.doorbell_count = c->end_count - 1,
+	};
 	uint32_t count = 0;
 
 	if (e->ipa + (c->size - 1) < e->ipa)
@@ -59,31 +89,20 @@ static enum mica_error check_end(const struct reader *r, int node, const struct 
 				   "the channel's 0x%llx bytes from here wrap past the top of the "
 				   "address space",
 				   (unsigned long long)c->size);
-	if (sysdesc_check_item(r, node, vm, ipa, "address", e->intid) != MICA_OK)
+	if (sysdesc_check_item(r, node, vm, use.ipa, "address", e->intid) != MICA_OK)
 		return MICA_ERR_MALFORMED;
 	for (const struct sysdesc_channel *o = desc->channels; o <= c; o++) {
 		for (uint32_t i = 0; i < o->end_count && &o->ends[i] != e; i++) {
 			const struct sysdesc_channel_end *f = &o->ends[i];
-			char other[SYSDESC_PATH_MAX];
 
 			if (f->vm != e->vm)
 				continue;
 			count++;
-			end_path(other, sizeof(other), desc, o, f);
 			if (o == c)
 				return reader_fail(r, node, NULL, "VM '%s' is already an end",
 						   vm->name);
-			if (sysdesc_ranges_overlap(ipa,
-						   (struct sysdesc_ipa_range){f->ipa, o->size}))
-				return reader_fail(r, node, "address", "overlaps %s", other);
-			if (f->intid == e->intid)
-				return reader_fail(r, node, "interrupt",
-						   "INTID %u is also used by %s", e->intid, other);
-			if (e->doorbell < f->doorbell + (o->end_count - 1) &&
-			    f->doorbell < e->doorbell + doorbells)
-				return reader_fail(r, node, "doorbell",
-						   "doorbells %u..%u meet those of %s", e->doorbell,
-						   e->doorbell + doorbells - 1, other);
+			if (sysdesc_check_against_end(r, node, desc, o, f, &use) != MICA_OK)
+				return MICA_ERR_MALFORMED;
 		}
 	}
 	if (count >= SYSDESC_VM_CHANNEL_MAX)
@@ -98,7 +117,7 @@ static enum mica_error parse_end(const struct reader *r, int node, const struct 
 {
 	struct sysdesc_channel_end *e = &c->ends[c->end_count];
 	const char *name = fdt_get_name(r->fdt, node, NULL);
-	int vm = find_vm(desc, name);
+	int vm = sysdesc_find_vm(desc, name);
 
 	if (vm < 0)
 		return reader_fail(r, node, NULL, "no VM '%s' in /vms", name);
@@ -166,16 +185,12 @@ static enum mica_error parse_channel(const struct reader *r, int node, struct sy
 	return check_doorbells(r, node, desc, c);
 }
 
-/*
- * Each VM's devices with an interrupt and channel ends together: any of
- * them may be raised through the kernel, and a vCPU has room for
- * SYSDESC_VM_LINES_MAX such lines.
- */
-static enum mica_error check_lines(const struct reader *r, const struct sysdesc *desc)
+enum mica_error sysdesc_check_lines(const struct reader *r, const struct sysdesc *desc)
 {
 	for (uint32_t v = 0; v < desc->vm_count; v++) {
 		const struct sysdesc_vm *vm = &desc->vms[v];
 		uint32_t devices = 0, ends = 0;
+		uint32_t ivc = vm->ivc.is_present ? 1 : 0;
 		char path[SYSDESC_PATH_MAX];
 
 		for (uint32_t d = 0; d < vm->device_count; d++)
@@ -183,9 +198,14 @@ static enum mica_error check_lines(const struct reader *r, const struct sysdesc 
 		for (uint32_t c = 0; c < desc->channel_count; c++)
 			for (uint32_t e = 0; e < desc->channels[c].end_count; e++)
 				ends += desc->channels[c].ends[e].vm == v;
-		if (devices + ends <= SYSDESC_VM_LINES_MAX)
+		if (devices + ends + ivc <= SYSDESC_VM_LINES_MAX)
 			continue;
 		(void)fmt_snprintf(path, sizeof(path), "/vms/%s", vm->name);
+		if (ivc != 0)
+			return reader_fail_path(r, path, NULL,
+						"%u devices with an interrupt, %u channel ends and "
+						"the ivc interrupt: at most %d together",
+						devices, ends, SYSDESC_VM_LINES_MAX);
 		return reader_fail_path(r, path, NULL,
 					"%u devices with an interrupt and %u channel ends: at most "
 					"%d together",
@@ -200,7 +220,7 @@ enum mica_error sysdesc_parse_channels(const struct reader *r, struct sysdesc *d
 	int node;
 
 	if (channels < 0)
-		return check_lines(r, desc);
+		return MICA_OK;
 	if (reader_only_known(r, channels, no_props) != MICA_OK)
 		return MICA_ERR_MALFORMED;
 	fdt_for_each_subnode(node, r->fdt, channels)
@@ -218,7 +238,7 @@ enum mica_error sysdesc_parse_channels(const struct reader *r, struct sysdesc *d
 			return MICA_ERR_MALFORMED;
 		desc->channel_count++;
 	}
-	return check_lines(r, desc);
+	return MICA_OK;
 }
 
 const struct sysdesc_channel_end *sysdesc_channel_end_of(const struct sysdesc *desc, uint32_t vm,

@@ -122,8 +122,45 @@ enum mica_error sysdesc_check_item(const struct reader *r, int node, const struc
 				   struct sysdesc_ipa_range ipa, const char *reg_prop,
 				   uint32_t intid) __attribute__((warn_unused_result));
 
+/* The index of the VM called name in desc, or -1. */
+int sysdesc_find_vm(const struct sysdesc *desc, const char *name);
+
 /* /channels (channels.c), once every VM is read. */
 enum mica_error sysdesc_parse_channels(const struct reader *r, struct sysdesc *desc)
+	__attribute__((warn_unused_result));
+
+/*
+ * What an item of a VM takes that none of the VM's channel ends may also
+ * take: guest-physical addresses (read from property ipa_prop), an
+ * interrupt, and doorbell_count doorbells from doorbell.
+ */
+struct sysdesc_vm_use {
+	struct sysdesc_ipa_range ipa;
+	const char *ipa_prop;
+	uint32_t intid;
+	uint32_t doorbell;
+	uint32_t doorbell_count;
+};
+
+/*
+ * An item of a VM at node (a channel end, a VM's ivc node) that takes use,
+ * against end e of channel c, an end of the same VM: the error names e.
+ */
+enum mica_error
+sysdesc_check_against_end(const struct reader *r, int node, const struct sysdesc *desc,
+			  const struct sysdesc_channel *c, const struct sysdesc_channel_end *e,
+			  const struct sysdesc_vm_use *use) __attribute__((warn_unused_result));
+
+/* Each VM's /vms/NAME/ivc (ivc.c), once /channels is read. */
+enum mica_error sysdesc_parse_ivc(const struct reader *r, struct sysdesc *desc)
+	__attribute__((warn_unused_result));
+
+/*
+ * Each VM's devices with an interrupt, channel ends and ivc node together,
+ * once all are read: any of them may be raised through the kernel as a
+ * line bound to a vCPU, and a vCPU has room for SYSDESC_VM_LINES_MAX.
+ */
+enum mica_error sysdesc_check_lines(const struct reader *r, const struct sysdesc *desc)
 	__attribute__((warn_unused_result));
 
 /*

@@ -23,7 +23,7 @@ static const char *const server_props[] = {"program", "crash-after", "fail-resta
 static const char *const vm_props[] = {"memory",       "memory-identity", "cpus",
 				       "cpu-affinity", "kernel",	  "initrd",
 				       "bootargs",     "unmapped-access", NULL};
-static const char *const vm_children[] = {"devices", "passthrough", NULL};
+static const char *const vm_children[] = {"devices", "passthrough", "ivc", NULL};
 static const char *const container_props[] = {"#address-cells", "#size-cells", NULL};
 static const char *const device_props[] = {"compatible", "server", "reg",
 					   "interrupt",	 "file",   NULL};
@@ -308,7 +308,11 @@ static enum mica_error parse_vm(const struct reader *r, int node, struct sysdesc
 	return MICA_OK;
 }
 
-/* The root: "mica,system", then /servers (first: devices name them), /vms, /channels. */
+/*
+ * The root: "mica,system", then /servers (first: devices name them), /vms,
+ * /channels, then each VM's ivc node (which names VMs, and may not meet
+ * their channel ends).
+ */
 static enum mica_error parse_root(const struct reader *r, struct sysdesc *desc)
 {
 	int compatible = fdt_node_check_compatible(r->fdt, 0, "mica,system");
@@ -337,7 +341,8 @@ static enum mica_error parse_root(const struct reader *r, struct sysdesc *desc)
 	}
 	if (desc->vm_count == 0)
 		return reader_fail(r, vms, NULL, "no VMs");
-	if (sysdesc_parse_channels(r, desc) != MICA_OK)
+	if (sysdesc_parse_channels(r, desc) != MICA_OK || sysdesc_parse_ivc(r, desc) != MICA_OK ||
+	    sysdesc_check_lines(r, desc) != MICA_OK)
 		return MICA_ERR_MALFORMED;
 	return sysdesc_check_host_physical(r, desc);
 }

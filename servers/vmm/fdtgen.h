@@ -19,7 +19,7 @@
 
 #define FDTGEN_MAX_RAM	   4u
 #define FDTGEN_MAX_CPUS	   8u
-#define FDTGEN_MAX_DEVICES 32u /* Emulated devices, passthrough regions and channels together. */
+#define FDTGEN_MAX_DEVICES 33u /* Devices, passthrough regions, channels, dynamic channels. */
 #define FDTGEN_MAX_PROPS   4u  /* Extra properties of one device. */
 #define FDTGEN_MAX_CLOCKS  8u  /* Clock names of one device. */
 

@@ -50,8 +50,9 @@ static enum mica_error copy_in(const struct guest *g, uint64_t ipa, const void *
 }
 
 _Static_assert(FDTGEN_MAX_DEVICES >=
-		       SYSDESC_DEVICE_MAX + SYSDESC_PASSTHROUGH_MAX + SYSDESC_VM_CHANNEL_MAX,
-	       "the guest's device tree has room for every device, passthrough region and channel");
+		       SYSDESC_DEVICE_MAX + SYSDESC_PASSTHROUGH_MAX + SYSDESC_VM_CHANNEL_MAX + 1,
+	       "the guest's device tree has room for every device, passthrough region and channel, "
+	       "and the dynamic channels' node");
 
 /* Names of passthrough nodes: the description's node name up to its '@'. */
 static char passthrough_names[SYSDESC_PASSTHROUGH_MAX][SYSDESC_PATH_MAX];
@@ -155,6 +156,47 @@ static struct fdtgen_device channel_node(const struct guest *g, const struct sys
 }
 
 /*
+ * The node of the VM's dynamic channels (docs/ivc.md): its window, its
+ * interrupt, its peers with the doorbell that rings each, and its memory
+ * limit. A peer's name that does not fit ends both lists.
+ */
+static struct fdtgen_device dynamic_node(const struct guest *g)
+{
+	static char peers[SYSDESC_IVC_PEERS * SYSDESC_PATH_MAX];
+	static fdt32_t doorbells[SYSDESC_IVC_PEERS];
+	static fdt32_t memory[2];
+	const struct sysdesc_ivc *ivc = &g->vm->ivc;
+	struct fdtgen_device fd = {
+		.name = "ivc-dynamic",
+		.compatible = "mica,ivc-dynamic",
+		.compatible_len = sizeof("mica,ivc-dynamic"),
+		.reg = {ivc->window.base, ivc->window.size},
+		.spi = ivc->intid - 32,
+		.irq_type = FDTGEN_IRQ_EDGE_RISING,
+	};
+	size_t at = 0;
+	unsigned n = 0;
+
+	for (; n < ivc->peer_count; n++) {
+		const char *name = g->desc->vms[ivc->peers[n]].name;
+		size_t len = strlen(name) + 1;
+
+		if (at + len > sizeof(peers))
+			break;
+		memcpy(&peers[at], name, len);
+		at += len;
+		doorbells[n] = cpu_to_fdt32(ivc->doorbell + n);
+	}
+	memory[0] = cpu_to_fdt32((uint32_t)(ivc->memory >> 32));
+	memory[1] = cpu_to_fdt32((uint32_t)ivc->memory);
+	fd.props[fd.prop_count++] = (struct fdtgen_prop){"mica,peers", peers, (unsigned)at};
+	fd.props[fd.prop_count++] = (struct fdtgen_prop){"mica,doorbells", doorbells,
+							 (unsigned)(n * sizeof(doorbells[0]))};
+	fd.props[fd.prop_count++] = (struct fdtgen_prop){"mica,memory", memory, sizeof(memory)};
+	return fd;
+}
+
+/*
  * Every device and passthrough region of the VM into d. A device whose
  * kind the boot page does not give well formed (the root task checked
  * them all) leaves the tree unbuilt.
@@ -185,6 +227,8 @@ static enum mica_error add_devices(const struct guest *g, struct fdtgen_desc *d,
 			break;
 		d->devices[d->device_count++] = channel_node(g, c, e, k);
 	}
+	if (vm->ivc.is_present)
+		d->devices[d->device_count++] = dynamic_node(g);
 	return MICA_OK;
 }
 

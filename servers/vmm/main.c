@@ -13,10 +13,12 @@
  */
 #include <base/errors.h>
 #include <mica/abi/exit.h>
+#include <mica/abi/hypercall.h>
 #include <mica/abi/vcpu.h>
 #include <mica/counter.h>
 #include <mica/kobj.h>
 #include <mica/print.h>
+#include <mica/proto/ivc.h>
 #include <mica/proto/vdev.h>
 #include <mica/proto/vmm.h>
 #include <mica/sys.h>
@@ -150,8 +152,9 @@ static unsigned kernel_ppi_state(void *ctx, unsigned vcpu, unsigned intid)
 
 /*
  * The notification that raises SPI intid in the guest through the kernel:
- * a device's line (its server signals it) or a channel end's (the other
- * ends' doorbells do); 0 if none.
+ * a device's line (its server signals it), a channel end's (the other
+ * ends' doorbells do) or the dynamic channels' (the peers' doorbells and
+ * the IVC server do); 0 if none.
  */
 static uint64_t kernel_line_of(unsigned intid)
 {
@@ -165,6 +168,8 @@ static uint64_t kernel_line_of(unsigned intid)
 	     k++)
 		if (e->intid == intid)
 			return VMM_CAP_CHANNEL(k);
+	if (vmm.vm->ivc.is_present && vmm.vm->ivc.intid == intid)
+		return VMM_CAP_IVC_LINE;
 	return 0;
 }
 
@@ -296,11 +301,49 @@ static void bind_devices(void)
 	}
 }
 
+/*
+ * A dynamic-channel hypercall, handed to the IVC server: its answer is the
+ * guest's x0..x3. NOT_SUPPORTED for a VM without dynamic channels, or once
+ * the server is gone.
+ */
+static struct answer ivc_hypercall(const uint64_t *mr)
+{
+	uint64_t words[MICA_MSG_REGISTERS] = {mr[0], mr[1], mr[2], mr[3]};
+	struct answer a = {.reply = true, .count = 1, .words = {(uint64_t)MICA_HVC_NOT_SUPPORTED}};
+	struct mica_msg m;
+
+	if (!vmm.vm->ivc.is_present)
+		return a;
+	m = mica_call(VMM_CAP_IVC, mica_msg_info(IVC_MSG_HYPERCALL, 0, 4), words);
+	if (m.err != MICA_OK)
+		return a;
+	a.count = mica_msg_length(m.info);
+	if (a.count == 0 || a.count > MICA_EXIT_HYPERCALL_RESULTS)
+		a.count = 1;
+	for (unsigned i = 0; i < a.count; i++)
+		a.words[i] = words[i];
+	return a;
+}
+
+/* The guest reset, or its VM ends: its dynamic channels go (the IVC server tells the peers). */
+static void ivc_reset(bool has_ended)
+{
+	uint64_t words[MICA_MSG_REGISTERS] = {has_ended ? IVC_RESET_ENDED : 0};
+
+	if (vmm.vm->ivc.is_present)
+		(void)mica_call(VMM_CAP_IVC, mica_msg_info(IVC_MSG_RESET, 0, 1), words);
+}
+
 static struct answer hypercall(unsigned vcpu, const uint64_t *mr)
 {
-	struct psci_result r = psci_call(&vmm.psci, vcpu, mr);
-	struct answer a = {.reply = true, .count = 1, .words = {r.x0}};
+	struct psci_result r;
+	struct answer a;
 	enum mica_error err;
+
+	if ((uint32_t)mr[0] >= MICA_HVC_IVC_FIRST && (uint32_t)mr[0] <= MICA_HVC_IVC_LAST)
+		return ivc_hypercall(mr);
+	r = psci_call(&vmm.psci, vcpu, mr);
+	a = (struct answer){.reply = true, .count = 1, .words = {r.x0}};
 
 	switch (r.action.kind) {
 	case PSCI_ACTION_NONE:
@@ -325,6 +368,7 @@ static struct answer hypercall(unsigned vcpu, const uint64_t *mr)
 	case PSCI_ACTION_SYSTEM_RESET:
 		stop_all_vcpus();
 		printf("vmm %s: the guest asked for a reset\n", vmm.vm->name);
+		ivc_reset(false);
 		set_state(VM_INITIAL);
 		if (!boot_guest()) {
 			vmm.guest_failed = true;
@@ -477,6 +521,7 @@ int main(const struct vmm_boot *boot)
 	if (!boot_guest())
 		return 1;
 	serve();
+	ivc_reset(true);
 	print_stats("ended");
 	/* The root task hears of the end (as this process's exit) and reclaims the VM. */
 	return vmm.guest_failed ? 1 : 0;

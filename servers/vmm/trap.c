@@ -63,10 +63,9 @@ static const struct sysdesc_channel *channel_at(uint64_t ipa)
 }
 
 /*
- * The guest's access (what) to ipa, where nothing is, or to a read-only
- * channel end: what the VM's 'unmapped-access' says. An access that cannot
- * read as zero (a fetch, or one the kernel could not decode) takes the
- * abort instead.
+ * The guest's access (what) to ipa, where nothing is (perhaps a released
+ * dynamic channel), or to a read-only channel end: what the VM's 'unmapped-access' says. An access
+ * that cannot read as zero (a fetch, or one the kernel could not decode) takes the abort instead.
  */
 static struct answer unmapped(unsigned vcpu, uint64_t ipa, const char *what, bool can_read_zero)
 {
@@ -77,15 +76,20 @@ static struct answer unmapped(unsigned vcpu, uint64_t ipa, const char *what, boo
 		[SYSDESC_UNMAPPED_STOP] = "the VM stops",
 	};
 	enum sysdesc_unmapped policy = vmm.vm->unmapped;
+	const struct sysdesc_ipa_range *window = &vmm.vm->ivc.window;
+	const char *where = "where nothing is";
 	enum mica_error err;
 
+	if (channel != NULL)
+		where = "in its read-only end of channel ";
+	else if (vmm.vm->ivc.is_present && ipa >= window->base && ipa - window->base < window->size)
+		where = "in its window of dynamic channels, where it holds none";
 	if (policy == SYSDESC_UNMAPPED_READ_AS_ZERO && !can_read_zero)
 		policy = SYSDESC_UNMAPPED_ABORT;
 	if (vmm.unmapped++ < 8 || policy == SYSDESC_UNMAPPED_STOP)
 		printf("vmm %s: vCPU %u: %s at 0x%llx, %s%s: %s\n", vmm.vm->name, vcpu, what,
-		       (unsigned long long)ipa,
-		       channel != NULL ? "in its read-only end of channel " : "where nothing is",
-		       channel != NULL ? channel->name : "", outcome[policy]);
+		       (unsigned long long)ipa, where, channel != NULL ? channel->name : "",
+		       outcome[policy]);
 	switch (policy) {
 	case SYSDESC_UNMAPPED_ABORT:
 		err = mica_vcpu_inject_abort(VMM_CAP_VCPU(vcpu));

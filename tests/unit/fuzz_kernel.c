@@ -1556,7 +1556,8 @@ static void build_frame(struct tcb *t, struct call *c)
 		call_arg(c, frame_va());
 		call_arg(c, ONE_OF(rights));
 		call_arg(c, ONE_OF(attrs));
-		call_cap(c, space_arg());
+		/* Sometimes through a page table, as the IVC server maps into a window. */
+		call_cap(c, chance(20) ? cap_arg(&view, MICA_OBJ_PAGE_TABLE, 85) : space_arg());
 	}
 	(void)t;
 }

@@ -173,6 +173,54 @@ static void test_a_page_table_capability_cannot_be_copied_or_minted(void **state
 			 MICA_OK);
 }
 
+/*
+ * Issue 15: the IVC server holds a VM's window tables and nothing else of
+ * the VM. A table lends the addresses whose entries it holds, in the
+ * space it is mapped in now, and no others.
+ */
+static void test_a_page_table_lends_only_its_own_addresses(void **state)
+{
+	struct tcb *t = make_thread(100);
+	const unsigned vm = SLOT_B, l2 = 100, l3 = 101, loose = 102;
+	uint64_t in[3] = {0x60001000, MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0};
+	uint64_t past[3] = {0x60200000, MICA_RIGHT_READ, 0};
+	struct arch_vspace vs;
+
+	(void)state;
+	retype(SLOT_UNTYPED, MICA_OBJ_VM, 0, vm);
+	map_tables(t, vm, in[0], l2);
+	vs = vspace_of(&slot(vm)->cap);
+	retype(SLOT_UNTYPED, MICA_OBJ_FRAME_4K, 0, SLOT_A);
+	retype(SLOT_UNTYPED, MICA_OBJ_FRAME_4K, 0, SLOT_D);
+
+	assert_int_equal(call(t, SLOT_A, MICA_FRAME_MAP, in, 3, &l3, 1), MICA_OK);
+	assert_int_equal(arch_vspace_translate(&vs, va_init(in[0]), MAP_WRITE).err, MICA_OK);
+	assert_int_equal(slot(SLOT_A)->cap.is_mapped, CAP_MAPPED_STAGE2);
+
+	/*
+	 * The next 2 MiB are not the table's, and the level-2 table above it
+	 * does not hold the entries of pages under it.
+	 */
+	assert_int_equal(call(t, SLOT_D, MICA_FRAME_MAP, past, 3, &l3, 1), MICA_ERR_RANGE);
+	in[0] += 0x1000;
+	assert_int_equal(call(t, SLOT_D, MICA_FRAME_MAP, in, 3, &l2, 1), MICA_ERR_RANGE);
+	assert_int_equal(arch_vspace_translate(&vs, va_init(past[0]), MAP_READ).err,
+			 MICA_ERR_BAD_ADDRESS);
+	/* A table lends nothing to map tables with. */
+	retype(SLOT_UNTYPED, MICA_OBJ_PAGE_TABLE, 0, loose);
+	assert_int_equal(call(t, loose, MICA_PAGE_TABLE_MAP, past, 1, &l3, 1), MICA_ERR_WRONG_TYPE);
+	/* A table mapped nowhere lends nothing. */
+	assert_int_equal(call(t, SLOT_D, MICA_FRAME_MAP, in, 3, &loose, 1),
+			 MICA_ERR_ILLEGAL_OPERATION);
+
+	/* Once the VM is gone the table lends nothing, whatever takes its ID. */
+	slot_delete(slot(SLOT_A));
+	slot_delete(slot(vm));
+	assert_int_equal(call(t, SLOT_D, MICA_FRAME_MAP, in, 3, &l3, 1),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	assert_false(slot(SLOT_D)->cap.is_mapped);
+}
+
 /* A VM in SLOT_B and a VCPU in SLOT_C. */
 static void make_vm_and_vcpu(void)
 {
@@ -762,6 +810,7 @@ int main(void)
 		WORLD_TEST(test_unmapping_a_page_table_clears_every_entry_in_it),
 		WORLD_TEST(test_a_stale_mapping_record_never_unmaps_a_reused_asids_mapping),
 		WORLD_TEST(test_a_page_table_capability_cannot_be_copied_or_minted),
+		WORLD_TEST(test_a_page_table_lends_only_its_own_addresses),
 		WORLD_TEST(test_set_space_refuses_a_vm_for_a_host_thread_that_may_run),
 		WORLD_TEST(test_set_space_refuses_a_vspace_for_a_vcpu_thread_that_may_run),
 		WORLD_TEST(

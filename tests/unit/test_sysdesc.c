@@ -1169,6 +1169,379 @@ static void test_parse_rejects_more_lines_than_a_vcpu_binds(void **state)
 		     "9 devices with an interrupt and 8 channel ends: at most 16 together");
 }
 
+/* --- Dynamic channels ---------------------------------------------------------------------- */
+
+#define IVC   "sysdesc_ivc"
+#define ALPHA "/vms/alpha/ivc"
+
+/* Add VM vmN, with only what a VM needs, to b; returns its path (a static buffer). */
+static const char *add_ivc_test_vm(struct blob *b, int n)
+{
+	static char path[32];
+
+	snprintf(path, sizeof(path), "vm%d", n);
+	add_node(b, "/vms", path);
+	snprintf(path, sizeof(path), "/vms/vm%d", n);
+	SET_CELLS(b, path, "memory", 0, 0x40000000, 0, 0x100000);
+	SET_CELLS(b, path, "cpus", 1);
+	SET_CELLS(b, path, "cpu-affinity", 0);
+	set_string(b, path, "kernel", "guest");
+	return path;
+}
+
+/* Give the VM at vm_path an ivc node whose one peer is alpha. */
+static void add_peer_of_alpha(struct blob *b, const char *vm_path)
+{
+	char path[64];
+
+	add_node(b, vm_path, "ivc");
+	snprintf(path, sizeof(path), "%s/ivc", vm_path);
+	SET_CELLS(b, path, "window", 0, 0x60000000, 0, 0x200000);
+	SET_CELLS(b, path, "memory", 0, 0x1000);
+	set_string(b, path, "peers", "alpha");
+	SET_CELLS(b, path, "interrupt", 62);
+	SET_CELLS(b, path, "doorbell", 0);
+}
+
+static void test_parse_reads_every_field_of_ivc_nodes(void **state)
+{
+	struct blob b = load(IVC);
+	const struct sysdesc_ivc *alpha = &desc.vms[0].ivc;
+	const struct sysdesc_ivc *beta = &desc.vms[1].ivc;
+	const struct sysdesc_ivc *gamma = &desc.vms[2].ivc;
+
+	(void)state;
+	expect_valid(&b);
+	assert_int_equal(desc.vm_count, 4);
+	assert_true(alpha->is_present);
+	assert_int_equal(alpha->window.base, 0x60000000);
+	assert_int_equal(alpha->window.size, 0x400000);
+	assert_int_equal(alpha->memory, 0x100000);
+	assert_int_equal(alpha->peer_count, 2);
+	assert_int_equal(alpha->peers[0], 1);
+	assert_int_equal(alpha->peers[1], 2);
+	assert_int_equal(alpha->intid, 62);
+	assert_int_equal(alpha->doorbell, 4);
+
+	assert_true(beta->is_present);
+	assert_int_equal(beta->window.base, 0x100000000);
+	assert_int_equal(beta->window.size, 0x200000);
+	assert_int_equal(beta->memory, 0x200000);
+	assert_int_equal(beta->peer_count, 1);
+	assert_int_equal(beta->peers[0], 0);
+	assert_int_equal(beta->intid, 62);
+	assert_int_equal(beta->doorbell, 0);
+
+	assert_true(gamma->is_present);
+	assert_int_equal(gamma->window.base, 0x80000000);
+	assert_int_equal(gamma->memory, 0x1000);
+	assert_int_equal(gamma->peer_count, 1);
+	assert_int_equal(gamma->peers[0], 0);
+	assert_int_equal(gamma->intid, 40);
+	assert_int_equal(gamma->doorbell, 1);
+	free(b.data);
+}
+
+static void test_parse_leaves_a_vm_without_an_ivc_node_without_one(void **state)
+{
+	struct blob b = load(IVC);
+
+	(void)state;
+	expect_valid(&b);
+	assert_string_equal(desc.vms[3].name, "delta");
+	assert_false(desc.vms[3].ivc.is_present);
+	assert_int_equal(desc.vms[3].ivc.peer_count, 0);
+	free(b.data);
+
+	b = load(VALID);
+	expect_valid(&b);
+	for (uint32_t v = 0; v < desc.vm_count; v++)
+		assert_false(desc.vms[v].ivc.is_present);
+	free(b.data);
+}
+
+/* The largest window, all of the pool, as many peers as there are other VMs. */
+static void test_parse_accepts_every_ivc_maximum(void **state)
+{
+	static const char peers[] = "beta\0gamma\0delta\0vm4\0vm5\0vm6\0vm7";
+	struct blob b = edit(IVC);
+	const struct sysdesc_ivc *alpha;
+
+	(void)state;
+	SET_CELLS(&b, ALPHA, "window", 0, 0x60000000, 0, 0x1000000);
+	SET_CELLS(&b, ALPHA, "doorbell", 16 - SYSDESC_IVC_PEERS);
+	add_peer_of_alpha(&b, "/vms/delta");
+	for (int i = 4; i < SYSDESC_VM_MAX; i++)
+		add_peer_of_alpha(&b, add_ivc_test_vm(&b, i));
+	set_bytes(&b, ALPHA, "peers", peers, sizeof(peers));
+	expect_valid(&b);
+	/* libfdt adds a node before its siblings: vm7..vm4, then alpha. */
+	alpha = &desc.vms[SYSDESC_VM_MAX - 4].ivc;
+	assert_string_equal(desc.vms[SYSDESC_VM_MAX - 4].name, "alpha");
+	assert_int_equal(alpha->window.size, SYSDESC_IVC_WINDOW_TABLES * SYSDESC_IVC_BLOCK);
+	assert_int_equal(alpha->peer_count, SYSDESC_IVC_PEERS);
+	assert_int_equal(alpha->peers[SYSDESC_IVC_PEERS - 1], 0); /* vm7, the first VM. */
+	assert_int_equal(alpha->doorbell, 9);
+	free(b.data);
+
+	/* Each 'memory' its whole window, all together the pool: 0x400000 + 0x200000 * 2. */
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "memory", 0, 0x400000);
+	SET_CELLS(&b, "/vms/gamma/ivc", "memory", 0, 0x200000);
+	expect_valid(&b);
+	free(b.data);
+}
+
+static void test_parse_rejects_a_bad_ivc_window(void **state)
+{
+	struct blob b = edit(IVC);
+
+	(void)state;
+	delete_prop(&b, ALPHA, "window");
+	expect_error(&b, ALPHA, "window", "missing");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "window", 0, 0x60000000);
+	expect_error(&b, ALPHA, "window",
+		     "is 8 bytes long, expected address and size of two cells each (16)");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "window", 0, 0x60000000, 0, 0);
+	expect_error(&b, ALPHA, "window", "range has size 0");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "window", 0xffffffff, 0xffe00000, 0, 0x400000);
+	expect_error(&b, ALPHA, "window", "range wraps past the top of the address space");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "window", 0, 0x60100000, 0, 0x400000);
+	expect_error(&b, ALPHA, "window", "range is not 2 MiB aligned");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "window", 0, 0x60000000, 0, 0x300000);
+	expect_error(&b, ALPHA, "window", "range is not 2 MiB aligned");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "window", 0, 0x60000000, 0, 0x1200000);
+	expect_error(&b, ALPHA, "window", "range is 9 blocks of 2 MiB, at most 8");
+}
+
+/* The window against the VM's memory, the guest's GIC, devices, passthrough and channel ends. */
+static void test_parse_rejects_an_ivc_window_over_the_vms_items(void **state)
+{
+	struct blob b = edit(IVC);
+
+	(void)state;
+	SET_CELLS(&b, ALPHA, "window", 0, 0x40200000, 0, 0x400000);
+	expect_error(&b, ALPHA, "window", "overlaps region 0 of 'memory'");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "window", 0, 0x08000000, 0, 0x200000);
+	expect_error(&b, ALPHA, "window",
+		     "overlaps the guest's GIC distributor (0x08000000..0x0800ffff)");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "window", 0, 0x08e00000, 0, 0x400000);
+	expect_error(&b, ALPHA, "window", "overlaps device 'serial@9000000'");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "window", 0, 0x0a000000, 0, 0x200000);
+	expect_error(&b, ALPHA, "window", "overlaps passthrough 'rtc@a000000'");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "window", 0, 0x50000000, 0, 0x200000);
+	expect_error(&b, ALPHA, "window", "overlaps /channels/ping/alpha");
+}
+
+static void test_parse_rejects_bad_ivc_memory(void **state)
+{
+	struct blob b = edit(IVC);
+
+	(void)state;
+	delete_prop(&b, ALPHA, "memory");
+	expect_error(&b, ALPHA, "memory", "missing");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "memory", 0x100000);
+	expect_error(&b, ALPHA, "memory", "is 4 bytes long, expected two cells (8)");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "memory", 0, 0);
+	expect_error(&b, ALPHA, "memory", "is 0");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "memory", 0, 0x100800);
+	expect_error(&b, ALPHA, "memory", "0x100800 is not 4 KiB aligned");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "memory", 0, 0x401000);
+	expect_error(&b, ALPHA, "memory", "0x401000 bytes, more than the window's 0x400000");
+}
+
+/* The pool is every VM's 'memory' together; the VM that takes it over is at fault. */
+static void test_parse_rejects_ivc_memory_over_the_pool(void **state)
+{
+	struct blob b = edit(IVC);
+
+	(void)state;
+	SET_CELLS(&b, ALPHA, "memory", 0, 0x400000);
+	SET_CELLS(&b, "/vms/gamma/ivc", "window", 0, 0x80000000, 0, 0x400000);
+	SET_CELLS(&b, "/vms/gamma/ivc", "memory", 0, 0x201000);
+	expect_error(&b, "/vms/gamma/ivc", "memory",
+		     "all VMs' ivc memory comes to 0x801000 bytes, at most 0x800000");
+}
+
+static void test_parse_rejects_bad_ivc_peers(void **state)
+{
+	struct blob b = edit(IVC);
+
+	(void)state;
+	delete_prop(&b, ALPHA, "peers");
+	expect_error(&b, ALPHA, "peers", "missing");
+
+	b = edit(IVC);
+	set_string(&b, ALPHA, "peers", "");
+	expect_error(&b, ALPHA, "peers", "must be a list of non-empty strings");
+
+	b = edit(IVC);
+	set_bytes(&b, ALPHA, "peers", "beta\0nobody", sizeof("beta\0nobody"));
+	expect_error(&b, ALPHA, "peers", "no VM 'nobody' in /vms");
+
+	b = edit(IVC);
+	set_bytes(&b, ALPHA, "peers", "beta\0alpha", sizeof("beta\0alpha"));
+	expect_error(&b, ALPHA, "peers", "lists VM 'alpha' itself");
+
+	b = edit(IVC);
+	set_bytes(&b, ALPHA, "peers", "beta\0beta", sizeof("beta\0beta"));
+	expect_error(&b, ALPHA, "peers", "lists VM 'beta' twice");
+
+	b = edit(IVC);
+	set_bytes(&b, ALPHA, "peers", "beta\0gamma\0delta", sizeof("beta\0gamma\0delta"));
+	expect_error(&b, ALPHA, "peers", "VM 'delta' has no ivc node");
+
+	/* gamma still lists alpha, which no longer lists it. */
+	b = edit(IVC);
+	set_string(&b, ALPHA, "peers", "beta");
+	expect_error(&b, "/vms/gamma/ivc", "peers", "VM 'alpha' does not list 'gamma' back");
+
+	/* Eight names, in a system of eight VMs: one more than the others. */
+	b = edit(IVC);
+	for (int i = 4; i < SYSDESC_VM_MAX; i++)
+		(void)add_ivc_test_vm(&b, i);
+	set_bytes(&b, ALPHA, "peers", "beta\0gamma\0delta\0vm4\0vm5\0vm6\0vm7\0beta",
+		  sizeof("beta\0gamma\0delta\0vm4\0vm5\0vm6\0vm7\0beta"));
+	expect_error(&b, ALPHA, "peers", "more than 7 peers");
+}
+
+static void test_parse_rejects_a_bad_ivc_interrupt(void **state)
+{
+	struct blob b = edit(IVC);
+
+	(void)state;
+	delete_prop(&b, ALPHA, "interrupt");
+	expect_error(&b, ALPHA, "interrupt", "missing");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "interrupt", 62, 0);
+	expect_error(&b, ALPHA, "interrupt", "is 8 bytes long, expected one cell (4)");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "interrupt", 16);
+	expect_error(&b, ALPHA, "interrupt",
+		     "INTID 16 is not an SPI of the guest's GIC (32 to 127)");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "interrupt", 128);
+	expect_error(&b, ALPHA, "interrupt",
+		     "INTID 128 is not an SPI of the guest's GIC (32 to 127)");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "interrupt", 33);
+	expect_error(&b, ALPHA, "interrupt", "INTID 33 is also used by device 'serial@9000000'");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "interrupt", 34);
+	expect_error(&b, ALPHA, "interrupt", "INTID 34 is also used by passthrough 'rtc@a000000'");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "interrupt", 60);
+	expect_error(&b, ALPHA, "interrupt", "INTID 60 is also used by /channels/ping/alpha");
+}
+
+/* alpha's two peers take doorbells doorbell and doorbell + 1. */
+static void test_parse_rejects_bad_ivc_doorbells(void **state)
+{
+	struct blob b = edit(IVC);
+
+	(void)state;
+	delete_prop(&b, ALPHA, "doorbell");
+	expect_error(&b, ALPHA, "doorbell", "missing");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "doorbell", 14);
+	expect_valid(&b);
+	free(b.data);
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "doorbell", 15);
+	expect_error(&b, ALPHA, "doorbell", "doorbells 15..16: a VM has doorbells 0..15");
+
+	b = edit(IVC);
+	SET_CELLS(&b, ALPHA, "doorbell", 0);
+	expect_error(&b, ALPHA, "doorbell", "doorbells 0..1 meet those of /channels/ping/alpha");
+
+	b = edit(IVC);
+	SET_CELLS(&b, "/vms/beta/ivc", "doorbell", 1);
+	expect_error(&b, "/vms/beta/ivc", "doorbell",
+		     "doorbells 1..1 meet those of /channels/ping/beta");
+}
+
+static void test_parse_rejects_unknown_properties_and_nodes_in_ivc(void **state)
+{
+	struct blob b = edit(IVC);
+
+	(void)state;
+	SET_CELLS(&b, ALPHA, "size", 0, 0x1000);
+	expect_error(&b, ALPHA, "size", "unknown property");
+
+	b = edit(IVC);
+	add_node(&b, ALPHA, "beta");
+	expect_error(&b, ALPHA "/beta", "", "unknown node");
+}
+
+/* The ivc node's interrupt is one more line: alpha has a device with one and a channel end. */
+static void test_parse_counts_the_ivc_interrupt_as_a_line(void **state)
+{
+	struct blob b = edit(IVC);
+	char path[64];
+
+	(void)state;
+	for (unsigned i = 0; i < 14; i++) {
+		snprintf(path, sizeof(path), "/vms/alpha/devices/d@%x", 0x0b000000 + i * 0x1000);
+		add_node(&b, "/vms/alpha/devices", path + strlen("/vms/alpha/devices/"));
+		set_string(&b, path, "compatible", "arm,pl011");
+		set_string(&b, path, "server", "pl011");
+		SET_CELLS(&b, path, "reg", 0, 0x0b000000 + i * 0x1000, 0, 0x1000);
+		SET_CELLS(&b, path, "interrupt", 64 + i);
+	}
+	expect_error(&b, "/vms/alpha", "",
+		     "15 devices with an interrupt, 1 channel ends and the ivc interrupt: at most "
+		     "16 together");
+
+	/* 14 devices, the channel end and the ivc interrupt: as many as fit. */
+	b = edit(IVC);
+	for (unsigned i = 0; i < 13; i++) {
+		snprintf(path, sizeof(path), "/vms/alpha/devices/d@%x", 0x0b000000 + i * 0x1000);
+		add_node(&b, "/vms/alpha/devices", path + strlen("/vms/alpha/devices/"));
+		set_string(&b, path, "compatible", "arm,pl011");
+		set_string(&b, path, "server", "pl011");
+		SET_CELLS(&b, path, "reg", 0, 0x0b000000 + i * 0x1000, 0, 0x1000);
+		SET_CELLS(&b, path, "interrupt", 64 + i);
+	}
+	expect_valid(&b);
+	free(b.data);
+}
+
 static void test_error_format_names_node_and_property(void **state)
 {
 	struct blob b = load("sysdesc_overlap");
@@ -1257,6 +1630,18 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects_a_channel_without_two_ends_or_a_page_size),
 		cmocka_unit_test(test_parse_rejects_channels_that_meet_in_a_vm),
 		cmocka_unit_test(test_parse_rejects_more_lines_than_a_vcpu_binds),
+		cmocka_unit_test(test_parse_reads_every_field_of_ivc_nodes),
+		cmocka_unit_test(test_parse_leaves_a_vm_without_an_ivc_node_without_one),
+		cmocka_unit_test(test_parse_accepts_every_ivc_maximum),
+		cmocka_unit_test(test_parse_rejects_a_bad_ivc_window),
+		cmocka_unit_test(test_parse_rejects_an_ivc_window_over_the_vms_items),
+		cmocka_unit_test(test_parse_rejects_bad_ivc_memory),
+		cmocka_unit_test(test_parse_rejects_ivc_memory_over_the_pool),
+		cmocka_unit_test(test_parse_rejects_bad_ivc_peers),
+		cmocka_unit_test(test_parse_rejects_a_bad_ivc_interrupt),
+		cmocka_unit_test(test_parse_rejects_bad_ivc_doorbells),
+		cmocka_unit_test(test_parse_rejects_unknown_properties_and_nodes_in_ivc),
+		cmocka_unit_test(test_parse_counts_the_ivc_interrupt_as_a_line),
 		cmocka_unit_test(test_error_format_names_node_and_property),
 		cmocka_unit_test(test_error_names_a_deep_node_by_its_name),
 	};

@@ -197,6 +197,15 @@ enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, 
 	return MICA_OK;
 }
 
+bool arch_vspace_in_table(const struct arch_vspace *vs, vaddr_t va, unsigned page_bits,
+			  paddr_t table)
+{
+	const pte_t *entry = walk(vs, va_addr(va), level_for(page_bits), NULL, NULL);
+
+	return entry != NULL && va_addr(va) < USER_VA_END &&
+	       pa_addr(arch_virt_to_phys(entry)) >> PAGE_SHIFT == pa_addr(table) >> PAGE_SHIFT;
+}
+
 void arch_vspace_unmap(const struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits)
 {
 	unsigned level = level_for(page_bits);

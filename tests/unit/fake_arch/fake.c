@@ -359,6 +359,15 @@ enum mica_error arch_vspace_map(struct arch_vspace *vs, vaddr_t va, paddr_t pa, 
 	return MICA_OK;
 }
 
+bool arch_vspace_in_table(const struct arch_vspace *vs, vaddr_t va, unsigned page_bits,
+			  paddr_t table)
+{
+	const uint64_t *e = fake_walk(vs, va_addr(va), page_bits == 21 ? 2 : 3, NULL, NULL);
+	const uint64_t *t = fake_table(pa_addr(table));
+
+	return e != NULL && va_addr(va) >> FAKE_VA_BITS == 0 && e >= t && e < t + 512;
+}
+
 void arch_vspace_unmap(const struct arch_vspace *vs, vaddr_t va, paddr_t pa, unsigned page_bits)
 {
 	uint64_t *e = fake_walk(vs, va_addr(va), page_bits == 21 ? 2 : 3, NULL, NULL);

@@ -37,6 +37,16 @@
  */
 #define SYSDESC_VM_LINES_MAX 16
 
+/*
+ * Dynamic channels (/vms/NAME/ivc): a VM's window is whole 2 MiB blocks,
+ * at most this many; the peers it may have; the pool of every VM's
+ * 'memory' together.
+ */
+#define SYSDESC_IVC_WINDOW_TABLES 8
+#define SYSDESC_IVC_BLOCK	  UINT64_C(0x200000)
+#define SYSDESC_IVC_PEERS	  (SYSDESC_VM_MAX - 1)
+#define SYSDESC_IVC_POOL_MAX	  UINT64_C(0x800000)
+
 /* Memory and device ranges are mapped at stage 2 in pages of this size. */
 #define SYSDESC_PAGE_SIZE 4096u
 
@@ -126,6 +136,23 @@ enum sysdesc_unmapped {
 };
 
 /*
+ * A VM's policy for dynamic channels, its /vms/NAME/ivc node: where in its
+ * guest-physical space they go, how much memory it may hold in channels it
+ * allocated, which VMs it may have channels with (each must list it back),
+ * and the interrupt and doorbells of the channels together.
+ */
+struct sysdesc_ivc {
+	bool is_present;
+	struct sysdesc_ipa_range window; /* 'window': 2 MiB aligned, whole 2 MiB blocks. */
+	uint64_t memory;		 /* 'memory': bytes, a multiple of 4 KiB, non-zero. */
+	uint32_t intid;			 /* 'interrupt': raised by its peers' doorbells and */
+					 /* when a channel with it comes or goes. */
+	uint32_t doorbell;		 /* 'doorbell': doorbell + k rings peer k. */
+	uint32_t peer_count;
+	uint32_t peers[SYSDESC_IVC_PEERS]; /* 'peers': indices into sysdesc.vms. */
+};
+
+/*
  * One VM. regions[0] is its boot region: the first entry of 'memory', or of
  * 'memory-identity' when it has no allocated memory.
  */
@@ -143,6 +170,7 @@ struct sysdesc_vm {
 	struct sysdesc_device devices[SYSDESC_DEVICE_MAX];
 	uint32_t passthrough_count;
 	struct sysdesc_passthrough passthrough[SYSDESC_PASSTHROUGH_MAX];
+	struct sysdesc_ivc ivc;
 };
 
 /*

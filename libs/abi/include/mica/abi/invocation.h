@@ -256,6 +256,12 @@ enum mica_invocation {
  * Frames and page tables map into a VM (stage 2) exactly as into a VSpace:
  * MICA_FRAME_MAP and MICA_PAGE_TABLE_MAP with a VM capability as CAP0 and a
  * guest-physical address.
+ *
+ * MICA_FRAME_MAP also takes as CAP0 a page table that is mapped (in a
+ * VSpace or a VM): the frame goes into that address space, at an address
+ * whose entry is in that table, else MICA_ERR_RANGE (a table not mapped:
+ * MICA_ERR_ILLEGAL_OPERATION). Holding a table lends its addresses and no
+ * others: how the IVC server maps channels into a window of each VM.
  */
 
 /* Frame map attributes. */

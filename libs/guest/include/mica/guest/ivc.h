@@ -1,8 +1,9 @@
 /*
  * Channels for bare-metal guests (docs/ivc.md): find the channels the
- * guest's device tree describes, and ring a peer's doorbell. Freestanding:
- * no libc, no allocation, no libfdt; it reads the flattened tree the VMM
- * hands the guest in x0 at entry.
+ * guest's device tree describes, and ring a peer's doorbell; find the
+ * guest's policy for dynamic channels, and allocate, release and list
+ * them. Freestanding: no libc, no allocation, no libfdt; it reads the
+ * flattened tree the VMM hands the guest in x0 at entry.
  *
  * Each channel end is a node at the root of the tree:
  *
@@ -59,5 +60,64 @@ static inline int64_t ivc_ring(const struct ivc_channel *c, unsigned k)
 {
 	return k < c->peer_count ? ivc_ring_doorbell(c->doorbells[k]) : -2;
 }
+
+/*
+ * Dynamic channels. A VM whose system description gives it an ivc policy
+ * has one node at the root of its tree:
+ *
+ *     ivc-dynamic@60000000 {
+ *         compatible = "mica,ivc-dynamic";
+ *         reg = <0x0 0x60000000 0x0 0x200000>;  the window channels are mapped into
+ *         interrupts = <0 30 1>;                SPI 62, edge: a peer rang, or a
+ *                                               channel came or went
+ *         mica,peers = "beta";                  peer k is the k-th string
+ *         mica,doorbells = <4>;                 the doorbell that rings peer k
+ *         mica,memory = <0x0 0x100000>;         bytes it may hold in channels it allocated
+ *     };
+ */
+#define IVC_DYNAMIC_PEERS_MAX 7 /* The other VMs of a system of at most eight. */
+
+/* The policy, as the tree describes it. Strings point into the tree. */
+struct ivc_dynamic {
+	uint64_t base, size; /* The window, guest-physical. */
+	uint64_t memory;     /* Bytes of channels it may have allocated at once. */
+	unsigned intid;	     /* The SPI a peer's ring, or a channel's coming or going, raises. */
+	unsigned peer_count;
+	const char *peers[IVC_DYNAMIC_PEERS_MAX];
+	uint32_t doorbells[IVC_DYNAMIC_PEERS_MAX]; /* doorbells[k] rings peers[k]. */
+};
+
+/*
+ * The first whole mica,ivc-dynamic node at the root of the tree at fdt
+ * into out: true if there is one. It is whole with a reg of one range
+ * (two cells each) that is not empty and does not wrap, an SPI in
+ * interrupts, one to IVC_DYNAMIC_PEERS_MAX peers, a doorbell (one cell)
+ * for each, and a mica,memory of two cells. Otherwise (false) out holds
+ * no window, no interrupt and no peers.
+ */
+bool ivc_dynamic_find(const void *fdt, struct ivc_dynamic *out);
+
+/* Ring d's peer k. */
+static inline int64_t ivc_dynamic_ring(const struct ivc_dynamic *d, unsigned k)
+{
+	return k < d->peer_count ? ivc_ring_doorbell(d->doorbells[k]) : -2;
+}
+
+/*
+ * The hypercalls of dynamic channels (<mica/abi/hypercall.h>), each the
+ * VMM's to answer through the IVC server, each returning x0, the SMC
+ * Calling Convention's status: MICA_HVC_SUCCESS, or an error of
+ * MICA_HVC_*. What comes back in x1..x3 is written to the pointers (any may
+ * be NULL) only on success.
+ *
+ * ivc_alloc: a channel of size bytes (rounded up to 4 KiB) with peer k:
+ * its guest-physical address in the caller's window, and its size.
+ * ivc_release: the channel at addr of size bytes (as asked or as given),
+ * held at either end. ivc_query: the i-th channel the VM holds, at either
+ * end, in the order of their addresses: its address, size and peer k.
+ */
+int64_t ivc_alloc(uint64_t size, uint64_t peer, uint64_t *addr, uint64_t *size_out);
+int64_t ivc_release(uint64_t addr, uint64_t size);
+int64_t ivc_query(uint64_t i, uint64_t *addr, uint64_t *size, uint64_t *peer);
 
 #endif

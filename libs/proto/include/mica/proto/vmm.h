@@ -63,7 +63,14 @@ enum vmm_cap {
 	VMM_CAP_LINE_FIRST = VMM_CAP_PASSTHROUGH_IRQ_FIRST + SYSDESC_PASSTHROUGH_MAX,
 	/* The notification of the VM's k-th channel end (sysdesc_channel_end_of), all rights. */
 	VMM_CAP_CHANNEL_FIRST = VMM_CAP_LINE_FIRST + SYSDESC_DEVICE_MAX,
-	VMM_CAP_END = VMM_CAP_CHANNEL_FIRST + SYSDESC_VM_CHANNEL_MAX,
+	/*
+	 * The IVC server's endpoint, badged with the VM's index, and the VM's
+	 * dynamic-channel notification (all rights), when the VM has an ivc
+	 * node (<mica/proto/ivc.h>).
+	 */
+	VMM_CAP_IVC = VMM_CAP_CHANNEL_FIRST + SYSDESC_VM_CHANNEL_MAX,
+	VMM_CAP_IVC_LINE,
+	VMM_CAP_END,
 };
 
 #define VMM_CAP_VCPU(i)		   ((uint64_t)VMM_CAP_VCPU_FIRST + (i))
