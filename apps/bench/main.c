@@ -7,7 +7,9 @@
  * repeatably. Each figure is the count between two reads of the counter
  * around the operation, less the count of two back-to-back reads.
  *
- * Output: one "BENCH name iterations min median max" line per benchmark.
+ * Output: one "BENCH name iterations min median max" line per benchmark
+ * (a bulk transfer's figures, one transfer each, with iterations 1 and
+ * min, median and max the same).
  *
  * On two CPUs or more it measures only what needs them: the same IPC with
  * client and server on one CPU (what the kernel lock costs) and on two.
@@ -309,13 +311,33 @@ static const char *const guest_bench_names_2cpus[GUEST_BENCH_COUNT] = {
 	[GUEST_BENCH_DOORBELL_ROUND_TRIP] = "doorbell_round_trip_cross_cpu",
 };
 
-/* A guest's GUEST_CALL_RESULT (x1..x3 in mr[1..3], x4 in the IPC buffer) as a BENCH line. */
-static void print_result(const uint64_t *mr, const char *const *names)
+/*
+ * The bulk transfers (tests/guests/bench_bulk.c): one each, so one figure,
+ * reported as min, median and max alike.
+ */
+static const char *const guest_bulk_names[GUEST_BENCH_COUNT] = {
+	[GUEST_BENCH_BULK_MEMCPY] = "bulk_memcpy_instructions",
+	[GUEST_BENCH_BULK_MEMCPY + 1] = "bulk_memcpy_bytes_per_kinstr",
+	[GUEST_BENCH_BULK_COPY_OUT] = "bulk_ring_copy_out_instructions",
+	[GUEST_BENCH_BULK_COPY_OUT + 1] = "bulk_ring_copy_out_bytes_per_kinstr",
+	[GUEST_BENCH_BULK_COPY_OUT + 2] = "bulk_ring_copy_out_doorbells_per_mib",
+	[GUEST_BENCH_BULK_IN_PLACE] = "bulk_ring_in_place_instructions",
+	[GUEST_BENCH_BULK_IN_PLACE + 1] = "bulk_ring_in_place_bytes_per_kinstr",
+	[GUEST_BENCH_BULK_IN_PLACE + 2] = "bulk_ring_in_place_doorbells_per_mib",
+	[GUEST_BENCH_BULK_CHECKSUM] = "bulk_checksum_instructions",
+	[GUEST_BENCH_BULK_CHECKSUM + 1] = "bulk_checksum_bytes_per_kinstr",
+};
+
+/*
+ * A guest's GUEST_CALL_RESULT (x1..x3 in mr[1..3], x4 in the IPC buffer) as
+ * a BENCH line, over iterations.
+ */
+static void print_result(const uint64_t *mr, const char *const *names, unsigned iterations)
 {
 	uint64_t id = mica_ipc_buffer()->mr[4];
 
 	if (id < GUEST_BENCH_COUNT && names[id] != NULL)
-		printf("BENCH %s %d %llu %llu %llu\n", names[id], ITERATIONS,
+		printf("BENCH %s %u %llu %llu %llu\n", names[id], iterations,
 		       (unsigned long long)mr[1], (unsigned long long)mr[2],
 		       (unsigned long long)mr[3]);
 }
@@ -355,7 +377,8 @@ static void bench_guest_exits(const struct mica_boot_info *info, bool cross_cpu)
 		if (m.err != MICA_OK || (label == MICA_EXIT_HYPERCALL && mr[0] == GUEST_CALL_DONE))
 			break;
 		if (label == MICA_EXIT_HYPERCALL && mr[0] == GUEST_CALL_RESULT)
-			print_result(mr, cross_cpu ? guest_bench_names_2cpus : guest_bench_names);
+			print_result(mr, cross_cpu ? guest_bench_names_2cpus : guest_bench_names,
+				     ITERATIONS);
 		else if (label != MICA_EXIT_HYPERCALL && label != MICA_EXIT_MMIO &&
 			 label != MICA_EXIT_SYSREG)
 			break;
@@ -425,7 +448,8 @@ static void bench_virtual_ipi(const struct mica_boot_info *info, bool routed)
 					(void)mica_vcpu_inject_irq(vcpus[v], (mr[2] >> 24) & 0xf,
 								   0x80, 0);
 		} else if (label == MICA_EXIT_HYPERCALL && mr[0] == GUEST_CALL_RESULT) {
-			print_result(mr, routed ? guest_ipi_names_routed : guest_bench_names);
+			print_result(mr, routed ? guest_ipi_names_routed : guest_bench_names,
+				     ITERATIONS);
 			words = 0;
 		} else {
 			break;
@@ -540,8 +564,12 @@ static bool start_vm_pair(const struct mica_boot_info *info, const char *name,
 	return true;
 }
 
-/* Answer the guests' reports (GUEST_CALL_RESULT, names) until one says GUEST_CALL_DONE. */
-static void take_reports(uint64_t vmm_ep, const char *const *names, const char *what)
+/*
+ * Answer the guests' reports (GUEST_CALL_RESULT, names, over iterations)
+ * until one says GUEST_CALL_DONE. A guest's GUEST_CALL_FAIL ends them.
+ */
+static void take_reports(uint64_t vmm_ep, const char *const *names, unsigned iterations,
+			 const char *what)
 {
 	uint64_t vmm_reply = make(MICA_OBJ_REPLY, 0);
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
@@ -549,12 +577,18 @@ static void take_reports(uint64_t vmm_ep, const char *const *names, const char *
 
 	while (m.err == MICA_OK && mica_msg_label(m.info) == MICA_EXIT_HYPERCALL &&
 	       mr[0] == GUEST_CALL_RESULT) {
-		print_result(mr, names);
+		print_result(mr, names, iterations);
 		mr[0] = 0;
 		m = mica_reply_recv(vmm_ep, vmm_reply, mica_msg_info(0, 0, 0), mr);
 	}
-	if (m.err != MICA_OK || mica_msg_label(m.info) != MICA_EXIT_HYPERCALL ||
-	    mr[0] != GUEST_CALL_DONE)
+	if (m.err == MICA_OK && mica_msg_label(m.info) == MICA_EXIT_HYPERCALL &&
+	    mr[0] == GUEST_CALL_FAIL)
+		printf("FAIL bench: a %s guest failed at its line %llu: got 0x%llx, expected "
+		       "0x%llx\n",
+		       what, (unsigned long long)mr[1], (unsigned long long)mr[2],
+		       (unsigned long long)mr[3]);
+	else if (m.err != MICA_OK || mica_msg_label(m.info) != MICA_EXIT_HYPERCALL ||
+		 mr[0] != GUEST_CALL_DONE)
 		printf("FAIL bench: the %s guests stopped (label %llu, x0 0x%llx)\n", what,
 		       (unsigned long long)mica_msg_label(m.info), (unsigned long long)mr[0]);
 }
@@ -584,36 +618,71 @@ static void bench_vm_switch(const struct mica_boot_info *info)
 		printf("FAIL bench: cannot build the VM-switch benchmark guests\n");
 		return;
 	}
-	take_reports(vmm_ep, guest_bench_names, "VM-switch");
+	take_reports(vmm_ep, guest_bench_names, ITERATIONS, "VM-switch");
 	(void)mica_tcb_suspend(tcbs[0]);
 	(void)mica_tcb_suspend(tcbs[1]);
 }
 
 /*
- * A channel's doorbell between two VMs on one CPU
- * (tests/guests/bench_doorbell.c): as for the VM switch, two VMs sharing
- * pages; each VM's doorbell 0 signals a notification bound to the other
- * vCPU's GUEST_DOORBELL_SPI, as the root task binds a static channel's.
- * VM A (x0 0) rings, B's handler rings back: one way and a round trip;
- * with cross_cpu, B on CPU 1.
+ * Join a VM pair as a channel does: each VM's doorbell 0 signals a
+ * notification bound to the other vCPU's GUEST_DOORBELL_SPI, as the root
+ * task binds a static channel's. False if any step fails.
  */
-static void bench_doorbell(const struct mica_boot_info *info, bool cross_cpu)
+static bool bind_doorbells(const uint64_t vms[2], const uint64_t vcpus[2])
 {
-	uint64_t vms[2], vcpus[2], tcbs[2];
 	uint64_t lines[2] = {make(MICA_OBJ_NOTIFICATION, 0), make(MICA_OBJ_NOTIFICATION, 0)};
-	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
-	bool ok = make_vm_pair(vms, vcpus, tcbs);
+	bool ok = true;
 
 	for (unsigned g = 0; g < 2 && ok; g++)
 		ok = mica_notification_bind_virq(lines[g], vcpus[g], GUEST_DOORBELL_SPI, 0x80,
 						 MICA_VIRQ_BIND_ENABLED) == MICA_OK &&
 		     mica_vm_bind_doorbell(vms[g], 0, lines[1 - g]) == MICA_OK;
+	return ok;
+}
+
+/*
+ * A channel's doorbell between two VMs on one CPU
+ * (tests/guests/bench_doorbell.c): as for the VM switch, two VMs sharing
+ * pages, their doorbells bound (bind_doorbells). VM A (x0 0) rings, B's
+ * handler rings back: one way and a round trip; with cross_cpu, B on
+ * CPU 1.
+ */
+static void bench_doorbell(const struct mica_boot_info *info, bool cross_cpu)
+{
+	uint64_t vms[2], vcpus[2], tcbs[2];
+	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
+	bool ok = make_vm_pair(vms, vcpus, tcbs) && bind_doorbells(vms, vcpus);
+
 	if (!ok || !start_vm_pair(info, "guest_doorbell", vms, vcpus, tcbs, vmm_ep,
 				  cross_cpu ? GUEST_DOORBELL_CROSS_CPU : 0, cross_cpu)) {
 		printf("FAIL bench: cannot build the doorbell benchmark guests\n");
 		return;
 	}
-	take_reports(vmm_ep, cross_cpu ? guest_bench_names_2cpus : guest_bench_names, "doorbell");
+	take_reports(vmm_ep, cross_cpu ? guest_bench_names_2cpus : guest_bench_names, ITERATIONS,
+		     "doorbell");
+	(void)mica_tcb_suspend(tcbs[0]);
+	(void)mica_tcb_suspend(tcbs[1]);
+}
+
+/*
+ * Bulk data through a channel between two VMs on one CPU
+ * (tests/guests/bench_bulk.c): two VMs as for the doorbell, sharing
+ * pages, their doorbells bound, move 16 MiB through a ring of 4 KiB slots
+ * in the shared pages (16 slots after a page of indices) twice: B copying
+ * each slot out, then checksumming each in place. Before that VM A copies
+ * and checksums the same 16 MiB inside itself, for scale.
+ */
+static void bench_bulk(const struct mica_boot_info *info)
+{
+	uint64_t vms[2], vcpus[2], tcbs[2];
+	uint64_t vmm_ep = make(MICA_OBJ_ENDPOINT, 0);
+	bool ok = make_vm_pair(vms, vcpus, tcbs) && bind_doorbells(vms, vcpus);
+
+	if (!ok || !start_vm_pair(info, "guest_bulk", vms, vcpus, tcbs, vmm_ep, 0, false)) {
+		printf("FAIL bench: cannot build the bulk benchmark guests\n");
+		return;
+	}
+	take_reports(vmm_ep, guest_bulk_names, 1, "bulk");
 	(void)mica_tcb_suspend(tcbs[0]);
 	(void)mica_tcb_suspend(tcbs[1]);
 }
@@ -689,6 +758,7 @@ int main(void)
 	bench_virq_inject(info, true);
 	bench_vm_switch(info);
 	bench_doorbell(info, false);
+	bench_bulk(info);
 	printf("FINISHED\n");
 	return 0;
 }
