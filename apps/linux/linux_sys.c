@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-long linux_syscall(long number, long a0, long a1, long a2, long a3, long a4)
+long linux_syscall6(long number, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	register long x8 __asm__("x8") = number;
 	register long x0 __asm__("x0") = a0;
@@ -13,12 +13,18 @@ long linux_syscall(long number, long a0, long a1, long a2, long a3, long a4)
 	register long x2 __asm__("x2") = a2;
 	register long x3 __asm__("x3") = a3;
 	register long x4 __asm__("x4") = a4;
+	register long x5 __asm__("x5") = a5;
 
 	__asm__ volatile("svc #0"
 			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
 			 : "memory");
 	return x0;
+}
+
+long linux_syscall(long number, long a0, long a1, long a2, long a3, long a4)
+{
+	return linux_syscall6(number, a0, a1, a2, a3, a4, 0);
 }
 
 _Noreturn void linux_exit(int status)

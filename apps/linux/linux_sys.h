@@ -1,5 +1,5 @@
 /*
- * What the Linux guest's own static programs (hwdebug, consolebench) need
+ * What the Linux guest's own static programs (hwdebug, consolebench, ivccopy) need
  * of Linux without a C library: its arm64 system calls, and a line of
  * output in one write().
  */
@@ -12,11 +12,17 @@
 enum linux_syscall_number {
 	SYS_IOCTL = 29,
 	SYS_OPENAT = 56,
+	SYS_CLOSE = 57,
+	SYS_LSEEK = 62,
+	SYS_READ = 63,
 	SYS_WRITE = 64,
+	SYS_PPOLL = 73,
 	SYS_EXIT_GROUP = 94,
 	SYS_PTRACE = 117,
 	SYS_KILL = 129,
+	SYS_MUNMAP = 215,
 	SYS_CLONE = 220,
+	SYS_MMAP = 222,
 	SYS_WAIT4 = 260,
 };
 
@@ -25,6 +31,9 @@ enum linux_syscall_number {
  * result in x0 (a negative errno on failure); nothing else changes.
  */
 long linux_syscall(long number, long a0, long a1, long a2, long a3, long a4);
+
+/* The same with a sixth argument, in x5 (mmap's offset). */
+long linux_syscall6(long number, long a0, long a1, long a2, long a3, long a4, long a5);
 
 /* The process ends with status. */
 _Noreturn void linux_exit(int status);
