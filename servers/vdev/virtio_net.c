@@ -1,0 +1,385 @@
+/*
+ * The virtio network device and its switch (see virtio_net.h).
+ *
+ * Transmit: each chain on a port's transmitq is one frame, the chain's
+ * readable bytes after the 12-byte header (writable buffers in it are
+ * ignored); the chain is completed with length 0 whether the frame went
+ * anywhere or not. The frame's addresses are read from guest memory once,
+ * and the switch decides on that copy, which is also what the destinations
+ * receive (the sender can change its buffer meanwhile, so the rest of the
+ * frame is whatever it holds as it is copied).
+ *
+ * Receive: a frame for a port takes the next chain of its receiveq,
+ * writes the header and the frame into its writable buffers, and completes
+ * it with their length. A chain that cannot hold them both is completed
+ * with length 0 (Linux's driver counts that as a length error and posts
+ * the buffer again). Nothing is queued in the server: a frame that finds
+ * no chain is lost for that port, as on a wire with no one listening.
+ *
+ * Both queues complete their chains in the order they take them, one at a
+ * time, each published before the next is taken: what virtio_mmio_resume
+ * needs to redo a restarted server's work in flight (virtqueue.h). A
+ * receive chain taken but not completed at a crash is simply taken again
+ * for the next frame.
+ */
+#include "virtio_net.h"
+
+#include <string.h>
+
+#define ETH_ADDRS_LEN	12u /* Destination, then source MAC. */
+#define HDR_NUM_BUFFERS 10u /* le16 num_buffers in the header. */
+#define CONFIG_BYTES	12u /* mac, status, max_virtqueue_pairs, mtu. */
+#define MAC_MULTICAST	1u  /* The I/G bit of the first byte. */
+
+_Static_assert(ETH_ADDRS_LEN == 2 * VIRTIO_NET_MAC_LEN, "two addresses");
+_Static_assert(VIRTIO_NET_PORTS < VIRTIO_NET_NO_PORT, "a port number is not VIRTIO_NET_NO_PORT");
+
+/*
+ * Keep the stores to the state on either side in program order: a crash
+ * is a fault of this thread, so the state it leaves is what program order
+ * had stored by then, and only the compiler could reorder them.
+ */
+static void crash_barrier(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static bool is_multicast(const uint8_t *mac)
+{
+	return (mac[0] & MAC_MULTICAST) != 0;
+}
+
+static bool is_zero(const uint8_t *mac)
+{
+	static const uint8_t zero[VIRTIO_NET_MAC_LEN];
+
+	return memcmp(mac, zero, VIRTIO_NET_MAC_LEN) == 0;
+}
+
+void virtio_net_mac(uint32_t vm_index, unsigned port, uint8_t mac[VIRTIO_NET_MAC_LEN])
+{
+	mac[0] = 0x02; /* Locally administered, unicast. */
+	mac[1] = 'm';
+	mac[2] = 'i';
+	mac[3] = 'c';
+	mac[4] = (uint8_t)vm_index;
+	mac[5] = (uint8_t)port;
+}
+
+/* The address table. */
+
+static bool is_live(const struct virtio_net_table *t, const struct virtio_net_entry *e)
+{
+	return e->is_used && t->clock - e->seen <= VIRTIO_NET_TABLE_AGE;
+}
+
+/* mac's entry, aged or not; NULL if it has none. */
+static struct virtio_net_entry *find(struct virtio_net_table *t, const uint8_t *mac)
+{
+	for (unsigned i = 0; i < VIRTIO_NET_TABLE_SIZE; i++) {
+		struct virtio_net_entry *e = &t->entries[i];
+
+		if (e->is_used && memcmp(e->mac, mac, VIRTIO_NET_MAC_LEN) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+uint8_t virtio_net_table_lookup(const struct virtio_net_table *t,
+				const uint8_t mac[VIRTIO_NET_MAC_LEN])
+{
+	for (unsigned i = 0; i < VIRTIO_NET_TABLE_SIZE; i++) {
+		const struct virtio_net_entry *e = &t->entries[i];
+
+		if (is_live(t, e) && memcmp(e->mac, mac, VIRTIO_NET_MAC_LEN) == 0)
+			return e->port;
+	}
+	return VIRTIO_NET_NO_PORT;
+}
+
+/* Where a new address goes: a free or aged entry, else the one seen longest ago (evicted). */
+static struct virtio_net_entry *place(struct virtio_net_table *t)
+{
+	struct virtio_net_entry *oldest = &t->entries[0];
+
+	for (unsigned i = 0; i < VIRTIO_NET_TABLE_SIZE; i++) {
+		struct virtio_net_entry *e = &t->entries[i];
+
+		if (!is_live(t, e))
+			return e;
+		if (t->clock - e->seen > t->clock - oldest->seen)
+			oldest = e;
+	}
+	t->evicted++;
+	return oldest;
+}
+
+void virtio_net_table_learn(struct virtio_net_table *t, const uint8_t mac[VIRTIO_NET_MAC_LEN],
+			    unsigned port)
+{
+	struct virtio_net_entry *e;
+
+	if (is_multicast(mac) || is_zero(mac))
+		return;
+	e = find(t, mac);
+	if (e != NULL && is_live(t, e)) {
+		if (e->port != port)
+			t->moved++;
+	} else {
+		if (e == NULL)
+			e = place(t);
+		memcpy(e->mac, mac, VIRTIO_NET_MAC_LEN);
+		e->is_used = true;
+		t->learned++;
+	}
+	e->port = (uint8_t)port;
+	e->seen = t->clock;
+}
+
+void virtio_net_table_forget_port(struct virtio_net_table *t, unsigned port)
+{
+	for (unsigned i = 0; i < VIRTIO_NET_TABLE_SIZE; i++)
+		if (t->entries[i].port == port)
+			t->entries[i].is_used = false;
+}
+
+/* Delivery. */
+
+/* A frame being switched: where it is in the sender's chain, and its addresses as decided on. */
+struct frame {
+	const struct virtq_chain *chain;
+	uint32_t len; /* Ethernet bytes, after the header. */
+	uint8_t addrs[ETH_ADDRS_LEN];
+};
+
+/*
+ * Copy f into to's writable buffers after the header: the addresses from
+ * the switch's copy, the rest straight from the sender's buffers, so that
+ * each byte is copied once.
+ */
+static void copy_frame(const struct virtq_chain *to, const struct frame *f)
+{
+	uint64_t skip = VIRTIO_NET_HDR_LEN + ETH_ADDRS_LEN;
+	uint64_t at = skip, left = f->len - ETH_ADDRS_LEN;
+
+	(void)virtq_chain_write(to, VIRTIO_NET_HDR_LEN, f->addrs, ETH_ADDRS_LEN);
+	for (unsigned i = 0; i < f->chain->out_count && left > 0; i++) {
+		const struct virtq_buf *b = &f->chain->bufs[i];
+		uint64_t n;
+
+		if (skip >= b->len) {
+			skip -= b->len;
+			continue;
+		}
+		n = b->len - skip;
+		if (n > left)
+			n = left;
+		(void)virtq_chain_write(to, at, b->host + skip, (size_t)n);
+		at += n;
+		left -= n;
+		skip = 0;
+	}
+}
+
+/* Put f into the next receive chain of port to, or count why it cannot go. */
+static void deliver(struct virtio_net_switch *sw, struct virtio_net *to, const struct frame *f)
+{
+	static const uint8_t header[VIRTIO_NET_HDR_LEN] = {[HDR_NUM_BUFFERS] = 1};
+	struct virtq_chain *c = &sw->rx_chain;
+	uint32_t len = VIRTIO_NET_HDR_LEN + f->len;
+
+	if (virtio_mmio_pop(&to->mmio, VIRTIO_NET_RX, c) != MICA_OK) {
+		to->counts.rx_no_buffer++;
+		return;
+	}
+	if (c->in_len < len) {
+		to->counts.rx_too_small++;
+		virtio_mmio_push(&to->mmio, VIRTIO_NET_RX, c->head, 0);
+		return;
+	}
+	(void)virtq_chain_write(c, 0, header, sizeof(header));
+	copy_frame(c, f);
+	to->counts.rx_frames++;
+	to->counts.rx_bytes += f->len;
+	virtio_mmio_push(&to->mmio, VIRTIO_NET_RX, c->head, len);
+}
+
+/* Switch the frame of from's chain c: learn its source, then send it where it goes. */
+static void switch_frame(struct virtio_net_switch *sw, struct virtio_net *from,
+			 const struct virtq_chain *c)
+{
+	struct frame f = {.chain = c};
+	const uint8_t *dst = f.addrs, *src = f.addrs + VIRTIO_NET_MAC_LEN;
+	uint8_t port;
+
+	if (from->port >= VIRTIO_NET_PORTS || sw->ports[from->port] != from)
+		return; /* Not on the switch (its VM ended): its frames go nowhere. */
+	if (c->out_len < VIRTIO_NET_HDR_LEN + VIRTIO_NET_ETH_HLEN ||
+	    c->out_len > VIRTIO_NET_HDR_LEN + VIRTIO_NET_FRAME_MAX) {
+		from->counts.tx_errors++;
+		return;
+	}
+	f.len = (uint32_t)(c->out_len - VIRTIO_NET_HDR_LEN);
+	(void)virtq_chain_read(c, VIRTIO_NET_HDR_LEN, f.addrs, ETH_ADDRS_LEN);
+	from->counts.tx_frames++;
+	from->counts.tx_bytes += f.len;
+	sw->table.clock++;
+	virtio_net_table_learn(&sw->table, src, from->port);
+	port = is_multicast(dst) ? VIRTIO_NET_NO_PORT : virtio_net_table_lookup(&sw->table, dst);
+	if (port == from->port) {
+		sw->filtered++;
+		return;
+	}
+	if (port != VIRTIO_NET_NO_PORT && sw->ports[port] != NULL) {
+		sw->unicast++;
+		deliver(sw, sw->ports[port], &f);
+		return;
+	}
+	sw->flooded++;
+	for (unsigned p = 0; p < VIRTIO_NET_PORTS; p++)
+		if (p != from->port && sw->ports[p] != NULL)
+			deliver(sw, sw->ports[p], &f);
+}
+
+/* The transmit chain recorded is completed. */
+static void land(struct virtio_net_flight *f)
+{
+	crash_barrier();
+	f->is_set = false;
+}
+
+/* Send every frame on n's transmitq, or leave them for the switch's start. */
+static void transmit(struct virtio_net *n)
+{
+	struct virtio_net_switch *sw = n->sw;
+	const struct virtq *q = &n->mmio.queues[VIRTIO_NET_TX];
+	struct virtq_chain *c = &sw->tx_chain;
+
+	if (!sw->is_started) {
+		n->is_tx_waiting = true;
+		return;
+	}
+	n->is_tx_waiting = false;
+	while (virtio_mmio_pop(&n->mmio, VIRTIO_NET_TX, c) == MICA_OK) {
+		uint16_t at = (uint16_t)(q->used_idx + 1); /* The used idx that completes it. */
+
+		/* Taken again after a restart, a chain the last instance began to send is not. */
+		if (!n->tx_flight.is_set || n->tx_flight.used_idx != at) {
+			n->tx_flight.used_idx = at;
+			crash_barrier();
+			n->tx_flight.is_set = true;
+			crash_barrier();
+			switch_frame(sw, n, c);
+		}
+		virtio_mmio_push(&n->mmio, VIRTIO_NET_TX, c->head, 0);
+		land(&n->tx_flight);
+	}
+}
+
+/* Receive buffers wait for frames; only the transmitq has work to do when notified. */
+static void notify(void *dev, unsigned queue)
+{
+	if (queue == VIRTIO_NET_TX)
+		transmit(dev);
+}
+
+/*
+ * The driver reset the device: no chain is in flight, and the addresses
+ * learned on the port are forgotten, as a switch does when a link goes
+ * down.
+ */
+static void reset(void *dev)
+{
+	struct virtio_net *n = dev;
+
+	n->tx_flight.is_set = false;
+	n->is_tx_waiting = false;
+	virtio_net_table_forget_port(&n->sw->table, n->port);
+}
+
+/*
+ * A restarted server, with the queues resumed at the used idx the driver
+ * sees: a transmit chain recorded but not completed stays recorded, so
+ * that it is completed and not sent again when it is taken again; one
+ * completed is settled.
+ */
+static void settle(void *dev)
+{
+	struct virtio_net *n = dev;
+	const struct virtq *tx = &n->mmio.queues[VIRTIO_NET_TX];
+
+	if (n->tx_flight.is_set &&
+	    (!tx->is_ready || (uint16_t)(tx->used_idx + 1) != n->tx_flight.used_idx))
+		land(&n->tx_flight);
+}
+
+static struct virtio_dev net_dev(struct virtio_net *n)
+{
+	return (struct virtio_dev){
+		.device_id = VIRTIO_ID_NET,
+		.features = VIRTIO_NET_F_MTU | VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS,
+		.queue_count = 2,
+		.notify = notify,
+		.reset = reset,
+		.resume = settle,
+		.dev = n,
+	};
+}
+
+void virtio_net_switch_init(struct virtio_net_switch *sw)
+{
+	memset(sw, 0, sizeof(*sw));
+}
+
+void virtio_net_switch_start(struct virtio_net_switch *sw)
+{
+	if (sw->is_started)
+		return;
+	sw->is_started = true;
+	for (unsigned p = 0; p < VIRTIO_NET_PORTS; p++)
+		if (sw->ports[p] != NULL && sw->ports[p]->is_tx_waiting)
+			transmit(sw->ports[p]);
+}
+
+void virtio_net_switch_detach(struct virtio_net_switch *sw, unsigned port)
+{
+	if (port >= VIRTIO_NET_PORTS)
+		return;
+	sw->ports[port] = NULL;
+	virtio_net_table_forget_port(&sw->table, port);
+}
+
+/* n joins sw on its port (a port out of range joins nothing, and hears no frame). */
+static void attach(struct virtio_net *n, struct virtio_net_switch *sw)
+{
+	n->sw = sw;
+	n->is_tx_waiting = false;
+	if (n->port < VIRTIO_NET_PORTS)
+		sw->ports[n->port] = n;
+}
+
+void virtio_net_init(struct virtio_net *n, struct virtio_net_switch *sw, unsigned port,
+		     const uint8_t mac[VIRTIO_NET_MAC_LEN], const struct guest_mem *mem,
+		     const struct virtio_irq *irq)
+{
+	const struct virtio_dev dev = net_dev(n);
+
+	memset(n, 0, sizeof(*n));
+	n->port = port < VIRTIO_NET_PORTS ? (uint8_t)port : VIRTIO_NET_NO_PORT;
+	attach(n, sw);
+	virtio_mmio_init(&n->mmio, &dev, mem, irq);
+	memcpy(n->mmio.config + VIRTIO_NET_CONFIG_MAC, mac, VIRTIO_NET_MAC_LEN);
+	n->mmio.config[VIRTIO_NET_CONFIG_STAT] = VIRTIO_NET_S_LINK_UP;
+	n->mmio.config[VIRTIO_NET_CONFIG_MTU] = (uint8_t)VIRTIO_NET_MTU;
+	n->mmio.config[VIRTIO_NET_CONFIG_MTU + 1] = (uint8_t)(VIRTIO_NET_MTU >> 8);
+	n->mmio.config_size = CONFIG_BYTES;
+}
+
+void virtio_net_resume(struct virtio_net *n, struct virtio_net_switch *sw,
+		       const struct guest_mem *mem, const struct virtio_irq *irq)
+{
+	const struct virtio_dev dev = net_dev(n);
+
+	attach(n, sw);
+	virtio_mmio_resume(&n->mmio, &dev, mem, irq);
+}
