@@ -75,6 +75,8 @@ enum mica_error make_channels(struct system *s);
 enum mica_error make_ivc(struct system *s, const void *dtb, uint64_t dtb_size);
 /* Take the IVC server apart (it faulted): every dynamic channel goes with it. */
 void ivc_stop(struct system *s);
+/* Tell the IVC server that VM index ended: its channels go from its peers too. */
+void ivc_vm_ended(struct system *s, unsigned index);
 uint64_t channel_line(const struct system *s, unsigned vm, unsigned k);
 
 /* servers.c: plan server index's boot page, make the console's UART, start it. */

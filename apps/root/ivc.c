@@ -14,39 +14,43 @@
  *   - each VM's doorbells: doorbell + k rings peer k's notification.
  *
  * The VMMs get the server's endpoint, badged with their VM's index, when
- * they start (system.c).
+ * they start (system.c). A notification bound to the server's thread tells
+ * it which VMs have ended (system_end_vm): the root task never waits on
+ * the server.
  */
 #include <base/errors.h>
 #include <mica/alloc.h>
 #include <mica/kobj.h>
 #include <mica/print.h>
+#include <mica/sys.h>
 
 #include "build.h"
 
 #define IVC_STACK_PAGES 4
 
-/* The level-3 table of the 2 MiB at ipa in VM v, made and mapped; 0 on failure. */
-static uint64_t window_table(uint64_t vm, uint64_t ipa)
+/*
+ * The level-3 table of the 2 MiB at ipa in VM vm, made and mapped, into
+ * *table. Each table goes in at the first level missing on the way: level
+ * 2 (kept by the root task, in the VM's space for good), then level 3.
+ */
+static enum mica_error window_table(uint64_t vm, uint64_t ipa, uint64_t *table)
 {
-	uint64_t table = 0;
-
-	/* Each table goes in at the first level missing on the way: level 2, then 3. */
+	*table = 0;
 	for (int level = 0; level < 2; level++) {
 		uint64_t next = alloc_object(MICA_OBJ_PAGE_TABLE, 0);
 		enum mica_error err =
 			next ? mica_page_table_map(next, vm, ipa) : MICA_ERR_NOT_ENOUGH_MEMORY;
 
-		if (err == MICA_ERR_DELETE_FIRST) {
-			drop_cap(next); /* Both levels are there: table is level 3. */
-			return table;
-		}
-		if (err != MICA_OK) {
+		if (err != MICA_OK)
 			drop_cap(next);
-			return 0;
-		}
-		table = next;
+		/* Both levels there already: the last one made is level 3. */
+		if (err == MICA_ERR_DELETE_FIRST && *table != 0)
+			return MICA_OK;
+		if (err != MICA_OK)
+			return err; /* DELETE_FIRST at once: the VM maps something there. */
+		*table = next;
 	}
-	return table;
+	return MICA_OK;
 }
 
 /* The pool's frames, mapped into p and copied into its CSpace. */
@@ -78,12 +82,15 @@ static enum mica_error make_window(struct system *s, struct process *p, unsigned
 
 	for (uint64_t t = 0; t < ivc->window.size / SYSDESC_IVC_BLOCK; t++) {
 		uint64_t ipa = ivc->window.base + t * SYSDESC_IVC_BLOCK;
-		uint64_t table = window_table(s->vms[v].vm, ipa);
+		uint64_t table = 0;
 
-		err = table ? mica_cnode_move(p->cspace, IVC_CAP_WINDOW(v, t), 64, ROOT, table, 64)
-			    : MICA_ERR_NOT_ENOUGH_MEMORY;
-		if (table != 0)
-			alloc_slot_free(table);
+		err = window_table(s->vms[v].vm, ipa, &table);
+		if (err == MICA_OK)
+			err = mica_cnode_move(p->cspace, IVC_CAP_WINDOW(v, t), 64, ROOT, table, 64);
+		if (err == MICA_OK)
+			alloc_slot_free(table); /* Moved: the slot is empty. */
+		else
+			drop_cap(table);
 		if (err != MICA_OK) {
 			printf("root: /vms/%s/ivc: cannot make its window at 0x%llx (%s)\n",
 			       s->desc.vms[v].name, (unsigned long long)ipa, mica_error_text(err));
@@ -147,9 +154,10 @@ enum mica_error make_ivc(struct system *s, const void *dtb, uint64_t dtb_size)
 	cfg.cnode_radix = radix_for(IVC_CAP_FRAME(2 * (uint64_t)rt->boot.frame_count));
 	rt->boot.cnode_radix = cfg.cnode_radix;
 	rt->ep = alloc_object(MICA_OBJ_ENDPOINT, 0);
+	rt->ntfn = alloc_object(MICA_OBJ_NOTIFICATION, 0);
 	fault_ep = mint_cap(s->fault_ep, MICA_RIGHTS_ALL, ROOT_BADGE_IVC);
 	reply = alloc_object(MICA_OBJ_REPLY, 0);
-	err = rt->ep && fault_ep && reply ? MICA_OK : MICA_ERR_NOT_ENOUGH_MEMORY;
+	err = rt->ep && rt->ntfn && fault_ep && reply ? MICA_OK : MICA_ERR_NOT_ENOUGH_MEMORY;
 	cfg.fault_ep = fault_ep;
 	for (unsigned v = 0; err == MICA_OK && v < s->desc.vm_count; v++) {
 		if (!s->desc.vms[v].ivc.is_present)
@@ -170,6 +178,8 @@ enum mica_error make_ivc(struct system *s, const void *dtb, uint64_t dtb_size)
 	drop_cap(reply);
 	if (err == MICA_OK)
 		err = process_copy_cap(p, IVC_CAP_CNODE, p->cspace, MICA_RIGHTS_ALL);
+	if (err == MICA_OK)
+		err = mica_tcb_bind_notification(p->tcb, rt->ntfn);
 	if (err == MICA_OK)
 		err = make_pool(s, p);
 	for (unsigned v = 0; err == MICA_OK && v < s->desc.vm_count; v++)
@@ -194,8 +204,31 @@ enum mica_error make_ivc(struct system *s, const void *dtb, uint64_t dtb_size)
 
 void ivc_stop(struct system *s)
 {
-	/* Its tables go with it, and every channel with them; VMMs calling it get an error. */
+	/* Its tables go with it, and every channel with them. */
 	process_destroy(&s->ivc.proc);
+	/*
+	 * The endpoint's last capability goes too: a VMM already waiting in a
+	 * call wakes with an error, and every later call fails (its guest's
+	 * hypercall answers NOT_SUPPORTED).
+	 */
 	(void)mica_cnode_revoke(ROOT, s->ivc.ep, 64);
+	drop_cap(s->ivc.ep);
+	s->ivc.ep = 0;
 	s->ivc.is_running = false;
+	/* Each guest looks again, and finds its channels gone. */
+	for (unsigned v = 0; v < s->desc.vm_count; v++)
+		if (s->ivc.lines[v] != 0)
+			(void)mica_signal(s->ivc.lines[v]);
+}
+
+void ivc_vm_ended(struct system *s, unsigned index)
+{
+	uint64_t badged;
+
+	if (!s->ivc.is_running || !s->desc.vms[index].ivc.is_present)
+		return;
+	badged = mint_cap(s->ivc.ntfn, MICA_RIGHT_WRITE, IVC_NTFN_VM_ENDED(index));
+	if (badged != 0)
+		(void)mica_signal(badged);
+	drop_cap(badged);
 }

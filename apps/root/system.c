@@ -412,7 +412,9 @@ static enum mica_error start_vmm(struct system *s, unsigned index, const void *d
 		err = process_copy_cap(p, VMM_CAP_CHANNEL(k), channel_line(s, index, k),
 				       MICA_RIGHTS_ALL);
 	if (err == MICA_OK && s->ivc.is_running && v->desc->ivc.is_present) {
-		err = process_mint_cap(p, VMM_CAP_IVC, s->ivc.ep, RW | MICA_RIGHT_GRANT_REPLY,
+		/* It calls; it may not receive what other VMMs send. */
+		err = process_mint_cap(p, VMM_CAP_IVC, s->ivc.ep,
+				       MICA_RIGHT_WRITE | MICA_RIGHT_GRANT_REPLY,
 				       IVC_BADGE_VM | index);
 		if (err == MICA_OK)
 			err = process_copy_cap(p, VMM_CAP_IVC_LINE, s->ivc.lines[index],
@@ -476,6 +478,7 @@ void system_end_vm(struct system *s, unsigned index)
 	/* Servers blocked on this VM's endpoint (interrupt lines) get an error, not a hang. */
 	(void)mica_cnode_revoke(ROOT, v->ep, 64);
 	tell_servers_vm_ended(s, index);
+	ivc_vm_ended(s, index);
 	process_destroy(&v->vmm);
 	v->is_running = false;
 }

@@ -78,6 +78,7 @@ struct server_rt {
 /* The IVC server (ivc.c), when some VM has dynamic channels. */
 struct ivc_rt {
 	uint64_t ep;
+	uint64_t ntfn;			      /* Bound to its thread: IVC_NTFN_VM_ENDED. */
 	uint64_t lines[SYSDESC_VM_MAX];	      /* Each VM's dynamic-channel notification; 0: none. */
 	uint64_t frames[IVC_POOL_FRAMES_MAX]; /* The root task's, mapped into the server. */
 	struct ivc_boot boot;

@@ -145,14 +145,22 @@ static unsigned hypercall(uint32_t vm, uint64_t *x)
 	return 1;
 }
 
-/* VM vm reset or ended: every channel it holds goes. */
+/* VM vm reset or ended: every channel it holds goes; an ended VM gets no more. */
 static void reset(uint32_t vm, bool has_ended)
 {
 	int32_t c;
 
+	ivc.pool.vms[vm].has_ended |= has_ended;
 	while ((c = ivc_pool_any(&ivc.pool, vm)) >= 0)
 		release((uint32_t)c, vm);
-	ivc.pool.vms[vm].has_ended = has_ended;
+}
+
+/* The root task's word of ended VMs (IVC_NTFN_VM_ENDED). */
+static void vms_ended(uint64_t bits)
+{
+	for (uint32_t v = 0; v < ivc.desc.vm_count; v++)
+		if ((bits & IVC_NTFN_VM_ENDED(v)) != 0 && ivc.pool.vms[v].policy != NULL)
+			reset(v, true);
 }
 
 static _Noreturn void serve(void)
@@ -165,6 +173,11 @@ static _Noreturn void serve(void)
 		uint32_t vm = (uint32_t)(m.badge & IVC_BADGE_VM_INDEX);
 		unsigned count = 1;
 
+		if (m.err == MICA_OK && label == MICA_LABEL_NOTIFICATION) {
+			vms_ended(m.badge); /* A signal: nobody waits for an answer. */
+			m = mica_recv(IVC_CAP_EP, IVC_CAP_REPLY, mr);
+			continue;
+		}
 		if (m.err != MICA_OK || (m.badge & IVC_BADGE_VM) == 0 || vm >= ivc.desc.vm_count ||
 		    ivc.pool.vms[vm].policy == NULL) {
 			m = mica_recv(IVC_CAP_EP, IVC_CAP_REPLY, mr);
@@ -173,7 +186,7 @@ static _Noreturn void serve(void)
 		if (label == IVC_MSG_HYPERCALL) {
 			count = hypercall(vm, mr);
 		} else if (label == IVC_MSG_RESET) {
-			reset(vm, (mr[0] & IVC_RESET_ENDED) != 0);
+			reset(vm, false);
 			mr[0] = MICA_OK;
 		} else {
 			mr[0] = MICA_ERR_ILLEGAL_OPERATION;

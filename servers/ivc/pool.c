@@ -1,6 +1,6 @@
 /*
- * The IVC server's bookkeeping (pool.h). Small fixed tables scanned in
- * order: a window has at most 4,096 pages and the system 64 channels.
+ * The IVC server's bookkeeping (pool.h). Fixed tables scanned in order: a
+ * window has at most 4,096 pages and the system 2,048 channels.
  */
 #include "pool.h"
 
@@ -59,7 +59,7 @@ int64_t ivc_pool_alloc(struct ivc_pool *p, uint32_t vm, uint64_t size, uint64_t 
 	if (a == NULL || a->policy == NULL || size == 0 || k >= a->policy->peer_count)
 		return MICA_HVC_INVALID_PARAMETER;
 	b = &p->vms[a->policy->peers[k]];
-	if (b->has_ended || b->policy == NULL)
+	if (a->has_ended || b->has_ended || b->policy == NULL)
 		return MICA_HVC_DENIED;
 	if (pages == 0 || pages > a->limit_pages - a->used_pages || pages > p->free_count)
 		return MICA_HVC_NO_MEMORY;
@@ -79,6 +79,8 @@ int64_t ivc_pool_alloc(struct ivc_pool *p, uint32_t vm, uint64_t size, uint64_t 
 
 		a->page_frame[first_a + j] = (uint16_t)(frame + 1);
 		b->page_frame[first_b + j] = (uint16_t)(frame + 1);
+		a->page_channel[first_a + j] = (uint16_t)(c - p->channels + 1);
+		b->page_channel[first_b + j] = (uint16_t)(c - p->channels + 1);
 	}
 	a->used_pages += pages;
 	*channel = (uint32_t)(c - p->channels);
@@ -136,8 +138,10 @@ void ivc_pool_free(struct ivc_pool *p, uint32_t c)
 
 	for (uint32_t j = 0; j < ch->pages; j++) {
 		p->free_frames[p->free_count++] = (uint16_t)ivc_frame_of(p, c, j);
-		for (unsigned e = 0; e < 2; e++)
+		for (unsigned e = 0; e < 2; e++) {
 			p->vms[ch->vm[e]].page_frame[ch->first[e] + j] = 0;
+			p->vms[ch->vm[e]].page_channel[ch->first[e] + j] = 0;
+		}
 	}
 	p->vms[ch->vm[0]].used_pages -= ch->pages;
 	*ch = (struct ivc_channel){0};
@@ -145,20 +149,17 @@ void ivc_pool_free(struct ivc_pool *p, uint32_t c)
 
 int64_t ivc_pool_query(const struct ivc_pool *p, uint32_t vm, uint64_t i, uint32_t *channel)
 {
-	/* The i-th smallest address: count the channels below each. */
-	for (uint32_t c = 0; c < IVC_CHANNEL_MAX; c++) {
-		unsigned e = end_of(&p->channels[c], vm);
-		uint64_t below = 0;
+	const struct ivc_vm *v = vm < p->vm_count ? &p->vms[vm] : NULL;
+	uint64_t seen = 0;
 
-		if (e == 2)
+	/* The window in order: a channel starts where its end in vm does. */
+	for (uint32_t page = 0; v != NULL && page < v->window_pages; page++) {
+		uint32_t c = v->page_channel[page];
+
+		if (c == 0 || p->channels[c - 1].first[end_of(&p->channels[c - 1], vm)] != page)
 			continue;
-		for (uint32_t d = 0; d < IVC_CHANNEL_MAX; d++) {
-			unsigned f = end_of(&p->channels[d], vm);
-
-			below += f < 2 && p->channels[d].first[f] < p->channels[c].first[e];
-		}
-		if (below == i) {
-			*channel = c;
+		if (seen++ == i) {
+			*channel = c - 1;
 			return MICA_HVC_SUCCESS;
 		}
 	}

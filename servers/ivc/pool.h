@@ -20,9 +20,14 @@
 #include <mica/sysdesc.h>
 
 #define IVC_PAGE	 UINT64_C(4096)
-#define IVC_CHANNEL_MAX	 64 /* Channels at once, over the system. */
 #define IVC_WINDOW_PAGES (SYSDESC_IVC_WINDOW_TABLES * SYSDESC_IVC_BLOCK / IVC_PAGE)
 #define IVC_POOL_PAGES	 (SYSDESC_IVC_POOL_MAX / IVC_PAGE)
+/*
+ * Channels at once, over the system: a channel takes a frame at least, so
+ * the memory limits run out before the table does, and no VM can take a
+ * slot another VM's limit promises.
+ */
+#define IVC_CHANNEL_MAX IVC_POOL_PAGES
 
 struct ivc_vm {
 	const struct sysdesc_ivc *policy; /* NULL: the VM has no dynamic channels. */
@@ -30,8 +35,9 @@ struct ivc_vm {
 	uint32_t window_pages;
 	uint32_t limit_pages; /* Its 'memory', in pages. */
 	uint32_t used_pages;  /* In channels it allocated. */
-	/* Frame + 1 of each window page; 0: free. */
+	/* Frame + 1, and channel + 1, of each window page; 0: free. */
 	uint16_t page_frame[IVC_WINDOW_PAGES];
+	uint16_t page_channel[IVC_WINDOW_PAGES];
 };
 
 struct ivc_channel {
@@ -63,6 +69,7 @@ void ivc_pool_init(struct ivc_pool *p, const struct sysdesc *desc, uint32_t fram
  * A channel of size bytes (rounded up) between vm and its peer k, as the
  * hypercall MICA_HVC_IVC_ALLOC asks: its index in *channel, and an SMCCC
  * status (<mica/abi/hypercall.h>). The frames and window pages are taken.
+ * An ended VM, at either end, gets DENIED.
  */
 int64_t ivc_pool_alloc(struct ivc_pool *p, uint32_t vm, uint64_t size, uint64_t k,
 		       uint32_t *channel);

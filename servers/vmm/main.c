@@ -325,10 +325,13 @@ static struct answer ivc_hypercall(const uint64_t *mr)
 	return a;
 }
 
-/* The guest reset, or its VM ends: its dynamic channels go (the IVC server tells the peers). */
-static void ivc_reset(bool has_ended)
+/*
+ * The guest reset: its dynamic channels go (the IVC server tells the
+ * peers). When the VM ends, the root task tells the server, however it ends.
+ */
+static void ivc_reset(void)
 {
-	uint64_t words[MICA_MSG_REGISTERS] = {has_ended ? IVC_RESET_ENDED : 0};
+	uint64_t words[MICA_MSG_REGISTERS] = {0};
 
 	if (vmm.vm->ivc.is_present)
 		(void)mica_call(VMM_CAP_IVC, mica_msg_info(IVC_MSG_RESET, 0, 1), words);
@@ -368,7 +371,7 @@ static struct answer hypercall(unsigned vcpu, const uint64_t *mr)
 	case PSCI_ACTION_SYSTEM_RESET:
 		stop_all_vcpus();
 		printf("vmm %s: the guest asked for a reset\n", vmm.vm->name);
-		ivc_reset(false);
+		ivc_reset();
 		set_state(VM_INITIAL);
 		if (!boot_guest()) {
 			vmm.guest_failed = true;
@@ -521,7 +524,6 @@ int main(const struct vmm_boot *boot)
 	if (!boot_guest())
 		return 1;
 	serve();
-	ivc_reset(true);
 	print_stats("ended");
 	/* The root task hears of the end (as this process's exit) and reclaims the VM. */
 	return vmm.guest_failed ? 1 : 0;

@@ -83,7 +83,8 @@ static struct answer unmapped(unsigned vcpu, uint64_t ipa, const char *what, boo
 	if (channel != NULL)
 		where = "in its read-only end of channel ";
 	else if (vmm.vm->ivc.is_present && ipa >= window->base && ipa - window->base < window->size)
-		where = "in its window of dynamic channels, where it holds none";
+		where = "in its window of dynamic channels, where no channel of it is (or not for "
+			"this access)";
 	if (policy == SYSDESC_UNMAPPED_READ_AS_ZERO && !can_read_zero)
 		policy = SYSDESC_UNMAPPED_ABORT;
 	if (vmm.unmapped++ < 8 || policy == SYSDESC_UNMAPPED_STOP)

@@ -73,8 +73,10 @@ static void assert_all_free(void)
 	assert_int_equal(pool.free_count, pool.frame_count);
 	for (unsigned v = 0; v < desc.vm_count; v++) {
 		assert_int_equal(pool.vms[v].used_pages, 0);
-		for (unsigned i = 0; i < IVC_WINDOW_PAGES; i++)
+		for (unsigned i = 0; i < IVC_WINDOW_PAGES; i++) {
 			assert_int_equal(pool.vms[v].page_frame[i], 0);
+			assert_int_equal(pool.vms[v].page_channel[i], 0);
+		}
 	}
 	assert_int_equal(ivc_pool_any(&pool, ALPHA), -1);
 	assert_int_equal(ivc_pool_any(&pool, BETA), -1);
@@ -223,13 +225,14 @@ static void test_windows_are_filled_first_fit_and_can_run_out(void **state)
 	assert_int_equal(alloc(ALPHA, 4096, 1, &b), MICA_HVC_SUCCESS);
 }
 
-static void test_an_ended_peer_gets_no_channel(void **state)
+static void test_an_ended_vm_gets_no_channel(void **state)
 {
 	uint32_t c;
 
 	(void)state;
 	pool.vms[BETA].has_ended = true;
 	assert_int_equal(alloc(ALPHA, 4096, 0, &c), MICA_HVC_DENIED);
+	assert_int_equal(alloc(BETA, 4096, 0, &c), MICA_HVC_DENIED);
 	assert_int_equal(alloc(ALPHA, 4096, 1, &c), MICA_HVC_SUCCESS);
 	pool.vms[BETA].has_ended = false;
 	assert_int_equal(alloc(ALPHA, 4096, 0, &c), MICA_HVC_SUCCESS);
@@ -265,18 +268,47 @@ static void test_query_goes_in_address_order_at_each_end(void **state)
 	assert_int_equal(ivc_pool_query(&pool, LONER, 0, &q), MICA_HVC_INVALID_PARAMETER);
 }
 
-static void test_channels_and_frames_run_out_cleanly(void **state)
+/*
+ * A VM with many small channels runs into its own limit, never into the
+ * channel table: a pair it has nothing to do with still gets channels.
+ */
+static void test_the_limits_run_out_before_the_channel_table(void **state)
+{
+	static const unsigned only_delta[] = {4}, only_epsilon[] = {5};
+	uint32_t c, count = 0;
+
+	(void)state;
+	desc.vm_count = 6;
+	desc.vms[4].name = "delta";
+	desc.vms[5].name = "epsilon";
+	policy(4, 0x60000000, 2 * MIB, 64 * KIB, 1, only_epsilon);
+	policy(5, 0x60000000, 2 * MIB, 64 * KIB, 1, only_delta);
+	ivc_pool_init(&pool, &desc, IVC_POOL_PAGES);
+	while (alloc(ALPHA, 4096, count % 2, &c) == MICA_HVC_SUCCESS)
+		count++;
+	assert_int_equal(count, 256); /* alpha's 1 MiB, one page a channel. */
+	assert_int_equal(alloc(ALPHA, 4096, 0, &c), MICA_HVC_NO_MEMORY);
+	for (unsigned i = 0; i < 16; i++)
+		assert_int_equal(alloc(4, 4096, 0, &c), MICA_HVC_SUCCESS);
+	assert_int_equal(alloc(4, 4096, 0, &c), MICA_HVC_NO_MEMORY);
+	/* Each of them is found by query at each end, in order. */
+	for (uint32_t i = 0; i < 16; i++) {
+		assert_int_equal(ivc_pool_query(&pool, 5, i, &c), MICA_HVC_SUCCESS);
+		assert_int_equal(ivc_address_of(&pool, c, 1), 0x60000000 + i * IVC_PAGE);
+	}
+	assert_int_equal(ivc_pool_query(&pool, 5, 16, &c), MICA_HVC_INVALID_PARAMETER);
+	for (int32_t any; (any = ivc_pool_any(&pool, ALPHA)) >= 0;)
+		ivc_pool_free(&pool, (uint32_t)any);
+	for (int32_t any; (any = ivc_pool_any(&pool, 4)) >= 0;)
+		ivc_pool_free(&pool, (uint32_t)any);
+	assert_all_free();
+}
+
+static void test_frames_run_out_cleanly(void **state)
 {
 	uint32_t c;
 
 	(void)state;
-	for (unsigned i = 0; i < IVC_CHANNEL_MAX; i++)
-		assert_int_equal(alloc(ALPHA, 4096, i % 2, &c), MICA_HVC_SUCCESS);
-	assert_int_equal(alloc(BETA, 4096, 0, &c), MICA_HVC_NO_MEMORY);
-	for (int32_t any; (any = ivc_pool_any(&pool, ALPHA)) >= 0;)
-		ivc_pool_free(&pool, (uint32_t)any);
-	assert_all_free();
-
 	/* A pool smaller than the limits: the frames run out first. */
 	ivc_pool_init(&pool, &desc, 3);
 	assert_int_equal(alloc(ALPHA, 4 * IVC_PAGE, 0, &c), MICA_HVC_NO_MEMORY);
@@ -308,9 +340,10 @@ int main(void)
 		cmocka_unit_test_setup(test_either_end_releases_and_nobody_else, setup),
 		cmocka_unit_test_setup(test_a_thousand_cycles_leave_the_pool_whole, setup),
 		cmocka_unit_test_setup(test_windows_are_filled_first_fit_and_can_run_out, setup),
-		cmocka_unit_test_setup(test_an_ended_peer_gets_no_channel, setup),
+		cmocka_unit_test_setup(test_an_ended_vm_gets_no_channel, setup),
 		cmocka_unit_test_setup(test_query_goes_in_address_order_at_each_end, setup),
-		cmocka_unit_test_setup(test_channels_and_frames_run_out_cleanly, setup),
+		cmocka_unit_test_setup(test_the_limits_run_out_before_the_channel_table, setup),
+		cmocka_unit_test_setup(test_frames_run_out_cleanly, setup),
 		cmocka_unit_test(test_pages_of_rounds_up_within_a_window),
 	};
 

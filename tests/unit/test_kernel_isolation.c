@@ -213,12 +213,52 @@ static void test_a_page_table_lends_only_its_own_addresses(void **state)
 	assert_int_equal(call(t, SLOT_D, MICA_FRAME_MAP, in, 3, &loose, 1),
 			 MICA_ERR_ILLEGAL_OPERATION);
 
-	/* Once the VM is gone the table lends nothing, whatever takes its ID. */
+	/* Once the VM is gone the table lends nothing. */
 	slot_delete(slot(SLOT_A));
 	slot_delete(slot(vm));
 	assert_int_equal(call(t, SLOT_D, MICA_FRAME_MAP, in, 3, &l3, 1),
 			 MICA_ERR_ILLEGAL_OPERATION);
 	assert_false(slot(SLOT_D)->cap.is_mapped);
+}
+
+/*
+ * A table no walk reaches any more, or one that another table replaced,
+ * lends nothing; nor does a dead VM's table to the new VM that took the
+ * dead one's ID.
+ */
+static void test_a_page_table_lends_nothing_once_out_of_its_space(void **state)
+{
+	struct tcb *t = make_thread(100);
+	const unsigned vm = SLOT_B, l2 = 100, l3 = 101, l2_new = 103, l3_new = 104;
+	uint64_t in[3] = {0x60001000, MICA_RIGHT_READ | MICA_RIGHT_WRITE, 0};
+	uint64_t id;
+
+	(void)state;
+	retype(SLOT_UNTYPED, MICA_OBJ_VM, 0, vm);
+	id = slot(vm)->cap.data2;
+	map_tables(t, vm, in[0], l2);
+	retype(SLOT_UNTYPED, MICA_OBJ_FRAME_4K, 0, SLOT_A);
+	/* Its parent unmapped: the table still says mapped, but no walk reaches it. */
+	assert_int_equal(call(t, l2, MICA_PAGE_TABLE_UNMAP, NULL, 0, NULL, 0), MICA_OK);
+	assert_int_equal(slot(l3)->cap.is_mapped, CAP_MAPPED_STAGE2);
+	assert_int_equal(call(t, SLOT_A, MICA_FRAME_MAP, in, 3, &l3, 1), MICA_ERR_RANGE);
+	/* New tables where it was: only the one the walk finds lends. */
+	map_tables(t, vm, in[0], l2_new);
+	assert_int_equal(call(t, SLOT_A, MICA_FRAME_MAP, in, 3, &l3, 1), MICA_ERR_RANGE);
+	assert_int_equal(call(t, SLOT_A, MICA_FRAME_MAP, in, 3, &l3_new, 1), MICA_OK);
+	slot_delete(slot(SLOT_A));
+	slot_delete(slot(l2_new));
+	slot_delete(slot(l3_new));
+
+	/* A new VM with the dead one's ID, and tables at the same address. */
+	slot_delete(slot(vm));
+	retype(SLOT_UNTYPED, MICA_OBJ_VM, 0, vm);
+	assert_int_equal(slot(vm)->cap.data2, id);
+	map_tables(t, vm, in[0], l2_new);
+	retype(SLOT_UNTYPED, MICA_OBJ_FRAME_4K, 0, SLOT_A);
+	assert_int_equal(call(t, SLOT_A, MICA_FRAME_MAP, in, 3, &l3, 1),
+			 MICA_ERR_ILLEGAL_OPERATION);
+	assert_int_equal(call(t, SLOT_A, MICA_FRAME_MAP, in, 3, &l3_new, 1), MICA_OK);
 }
 
 /* A VM in SLOT_B and a VCPU in SLOT_C. */
@@ -811,6 +851,7 @@ int main(void)
 		WORLD_TEST(test_a_stale_mapping_record_never_unmaps_a_reused_asids_mapping),
 		WORLD_TEST(test_a_page_table_capability_cannot_be_copied_or_minted),
 		WORLD_TEST(test_a_page_table_lends_only_its_own_addresses),
+		WORLD_TEST(test_a_page_table_lends_nothing_once_out_of_its_space),
 		WORLD_TEST(test_set_space_refuses_a_vm_for_a_host_thread_that_may_run),
 		WORLD_TEST(test_set_space_refuses_a_vspace_for_a_vcpu_thread_that_may_run),
 		WORLD_TEST(

@@ -9,8 +9,13 @@
  *
  *   IVC_CAP_EP      the endpoint it receives on. The VMM of VM v holds a
  *                   copy badged IVC_BADGE_VM | v (write and grant-reply:
- *                   it calls).
+ *                   it calls, and cannot receive).
  *   IVC_CAP_REPLY   its reply object.
+ *
+ * A notification of the root task's is bound to its thread: when VM v ends
+ * (however it ends), the root task signals bit IVC_NTFN_VM_ENDED(v), and the
+ * message arrives on IVC_CAP_EP (label MICA_LABEL_NOTIFICATION, the bits
+ * in the badge): every channel of v goes, and v gets no new ones.
  *   IVC_CAP_CNODE   its own CNode (depth ivc_boot.cnode_radix), where it
  *                   copies and deletes its frame capabilities.
  *   IVC_CAP_LINE(v) VM v's dynamic-channel notification, write only: its
@@ -57,10 +62,10 @@ enum ivc_cap {
 	IVC_CAP_FRAME_FIRST = IVC_CAP_WINDOW_FIRST + SYSDESC_VM_MAX * SYSDESC_IVC_WINDOW_TABLES,
 };
 
-#define IVC_CAP_LINE(v)	     ((uint64_t)IVC_CAP_LINE_FIRST + (v))
-#define IVC_CAP_WINDOW(v, t) \
-	((uint64_t)IVC_CAP_WINDOW_FIRST + (uint64_t)(v) * SYSDESC_IVC_WINDOW_TABLES + (t))
-#define IVC_CAP_FRAME(i)     ((uint64_t)IVC_CAP_FRAME_FIRST + (i))
+#define IVC_CAP_LINE(v) ((uint64_t)IVC_CAP_LINE_FIRST + (v))
+#define IVC_CAP_WINDOW(v, t)                                                                       \
+	((uint64_t)IVC_CAP_WINDOW_FIRST + (uint64_t)(v)*SYSDESC_IVC_WINDOW_TABLES + (t))
+#define IVC_CAP_FRAME(i) ((uint64_t)IVC_CAP_FRAME_FIRST + (i))
 
 /* A VMM's badge on IVC_CAP_EP: IVC_BADGE_VM | its VM's index (never 0, which is no badge). */
 #define IVC_BADGE_VM	   (UINT64_C(1) << 32)
@@ -74,15 +79,13 @@ enum ivc_msg {
 	 */
 	IVC_MSG_HYPERCALL = 1,
 	/*
-	 * The guest reset (MR0 = 0) or its VM ended (MR0 = IVC_RESET_ENDED):
-	 * every channel it holds is released, as by either end. An ended VM
-	 * gets no new channels (its peers' IVC_ALLOC answers DENIED). The
-	 * answer: one word, MICA_OK.
+	 * The guest reset: every channel it holds is released, as by either
+	 * end. The answer: one word, MICA_OK.
 	 */
 	IVC_MSG_RESET = 2,
 };
 
-#define IVC_RESET_ENDED 1u
+#define IVC_NTFN_VM_ENDED(v) (UINT64_C(1) << (v))
 
 struct ivc_boot {
 	uint64_t magic; /* IVC_BOOT_MAGIC. */
