@@ -183,6 +183,13 @@ struct vdev_answer vdev_server_handle(struct vdev_server *s, uint64_t badge, uin
 		log_bad(s, "a message with an unknown badge");
 		return reply(MICA_ERR_INVALID_ARGUMENT, 0);
 	}
+	if (label == VDEV_MSG_RESET) {
+		struct vdev_device *d = &s->devices[index];
+
+		if (d->is_served && s->ops->reset != NULL)
+			s->ops->reset(d);
+		return reply(MICA_OK, 0);
+	}
 	if (label != MICA_EXIT_MMIO) {
 		log_bad(s, "a message that is not an MMIO exit");
 		return reply(MICA_ERR_INVALID_ARGUMENT, 0);

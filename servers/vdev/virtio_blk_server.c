@@ -62,10 +62,17 @@ static enum mica_error mmio_write(struct vdev_device *d, uint64_t offset, unsign
 	return virtio_mmio_write(&b->mmio, offset, size, value);
 }
 
+/* The VM reset: the device as if its driver wrote 0 to Status. */
+static void reset(struct vdev_device *d)
+{
+	(void)mmio_write(d, VIRTIO_MMIO_STATUS, 4, 0);
+}
+
 static const struct vdev_ops ops = {
 	.init = init,
 	.mmio_read = mmio_read,
 	.mmio_write = mmio_write,
+	.reset = reset,
 };
 
 int main(uint64_t boot)

@@ -103,11 +103,18 @@ static void timer(struct vdev_device *d)
 	vdev_console_timer(&console, d);
 }
 
+/* The VM reset: the device as if its driver wrote 0 to Status. */
+static void reset(struct vdev_device *d)
+{
+	(void)mmio_write(d, VIRTIO_MMIO_STATUS, 4, 0);
+}
+
 static const struct vdev_ops ops = {
 	.setup = setup,
 	.init = init,
 	.mmio_read = mmio_read,
 	.mmio_write = mmio_write,
+	.reset = reset,
 	.notified = notified,
 	.timer = timer,
 };

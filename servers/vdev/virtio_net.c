@@ -49,13 +49,6 @@ static bool is_multicast(const uint8_t *mac)
 	return (mac[0] & MAC_MULTICAST) != 0;
 }
 
-static bool is_zero(const uint8_t *mac)
-{
-	static const uint8_t zero[VIRTIO_NET_MAC_LEN];
-
-	return memcmp(mac, zero, VIRTIO_NET_MAC_LEN) == 0;
-}
-
 void virtio_net_mac(uint32_t vm_index, unsigned port, uint8_t mac[VIRTIO_NET_MAC_LEN])
 {
 	mac[0] = 0x02; /* Locally administered, unicast. */
@@ -66,81 +59,13 @@ void virtio_net_mac(uint32_t vm_index, unsigned port, uint8_t mac[VIRTIO_NET_MAC
 	mac[5] = (uint8_t)port;
 }
 
-/* The address table. */
-
-static bool is_live(const struct virtio_net_table *t, const struct virtio_net_entry *e)
+/* The port attached with address mac; VIRTIO_NET_NO_PORT if none. */
+static uint8_t port_of(const struct virtio_net_switch *sw, const uint8_t *mac)
 {
-	return e->is_used && t->clock - e->seen <= VIRTIO_NET_TABLE_AGE;
-}
-
-/* mac's entry, aged or not; NULL if it has none. */
-static struct virtio_net_entry *find(struct virtio_net_table *t, const uint8_t *mac)
-{
-	for (unsigned i = 0; i < VIRTIO_NET_TABLE_SIZE; i++) {
-		struct virtio_net_entry *e = &t->entries[i];
-
-		if (e->is_used && memcmp(e->mac, mac, VIRTIO_NET_MAC_LEN) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-uint8_t virtio_net_table_lookup(const struct virtio_net_table *t,
-				const uint8_t mac[VIRTIO_NET_MAC_LEN])
-{
-	for (unsigned i = 0; i < VIRTIO_NET_TABLE_SIZE; i++) {
-		const struct virtio_net_entry *e = &t->entries[i];
-
-		if (is_live(t, e) && memcmp(e->mac, mac, VIRTIO_NET_MAC_LEN) == 0)
-			return e->port;
-	}
+	for (unsigned p = 0; p < VIRTIO_NET_PORTS; p++)
+		if (sw->ports[p] != NULL && memcmp(sw->ports[p]->mac, mac, VIRTIO_NET_MAC_LEN) == 0)
+			return (uint8_t)p;
 	return VIRTIO_NET_NO_PORT;
-}
-
-/* Where a new address goes: a free or aged entry, else the one seen longest ago (evicted). */
-static struct virtio_net_entry *place(struct virtio_net_table *t)
-{
-	struct virtio_net_entry *oldest = &t->entries[0];
-
-	for (unsigned i = 0; i < VIRTIO_NET_TABLE_SIZE; i++) {
-		struct virtio_net_entry *e = &t->entries[i];
-
-		if (!is_live(t, e))
-			return e;
-		if (t->clock - e->seen > t->clock - oldest->seen)
-			oldest = e;
-	}
-	t->evicted++;
-	return oldest;
-}
-
-void virtio_net_table_learn(struct virtio_net_table *t, const uint8_t mac[VIRTIO_NET_MAC_LEN],
-			    unsigned port)
-{
-	struct virtio_net_entry *e;
-
-	if (is_multicast(mac) || is_zero(mac))
-		return;
-	e = find(t, mac);
-	if (e != NULL && is_live(t, e)) {
-		if (e->port != port)
-			t->moved++;
-	} else {
-		if (e == NULL)
-			e = place(t);
-		memcpy(e->mac, mac, VIRTIO_NET_MAC_LEN);
-		e->is_used = true;
-		t->learned++;
-	}
-	e->port = (uint8_t)port;
-	e->seen = t->clock;
-}
-
-void virtio_net_table_forget_port(struct virtio_net_table *t, unsigned port)
-{
-	for (unsigned i = 0; i < VIRTIO_NET_TABLE_SIZE; i++)
-		if (t->entries[i].port == port)
-			t->entries[i].is_used = false;
 }
 
 /* Delivery. */
@@ -221,16 +146,19 @@ static void switch_frame(struct virtio_net_switch *sw, struct virtio_net *from,
 	}
 	f.len = (uint32_t)(c->out_len - VIRTIO_NET_HDR_LEN);
 	(void)virtq_chain_read(c, VIRTIO_NET_HDR_LEN, f.addrs, ETH_ADDRS_LEN);
-	from->counts.tx_frames++;
-	from->counts.tx_bytes += f.len;
-	sw->table.clock++;
-	virtio_net_table_learn(&sw->table, src, from->port);
-	port = is_multicast(dst) ? VIRTIO_NET_NO_PORT : virtio_net_table_lookup(&sw->table, dst);
-	if (port == from->port) {
-		sw->filtered++;
+	/* A port sends from its own address only: no guest takes another's frames. */
+	if (memcmp(src, from->mac, VIRTIO_NET_MAC_LEN) != 0) {
+		from->counts.tx_spoofed++;
 		return;
 	}
-	if (port != VIRTIO_NET_NO_PORT && sw->ports[port] != NULL) {
+	from->counts.tx_frames++;
+	from->counts.tx_bytes += f.len;
+	if (!is_multicast(dst)) {
+		port = port_of(sw, dst);
+		if (port == VIRTIO_NET_NO_PORT || port == from->port) {
+			sw->unknown++; /* No other port has that address: nobody gets it. */
+			return;
+		}
 		sw->unicast++;
 		deliver(sw, sw->ports[port], &f);
 		return;
@@ -255,11 +183,14 @@ static void transmit(struct virtio_net *n)
 	const struct virtq *q = &n->mmio.queues[VIRTIO_NET_TX];
 	struct virtq_chain *c = &sw->tx_chain;
 
+	unsigned turn = q->num;
+
 	if (!sw->is_started) {
 		n->is_tx_waiting = true;
 		return;
 	}
 	n->is_tx_waiting = false;
+	n->is_tx_more = false;
 	while (virtio_mmio_pop(&n->mmio, VIRTIO_NET_TX, c) == MICA_OK) {
 		uint16_t at = (uint16_t)(q->used_idx + 1); /* The used idx that completes it. */
 
@@ -273,7 +204,17 @@ static void transmit(struct virtio_net *n)
 		}
 		virtio_mmio_push(&n->mmio, VIRTIO_NET_TX, c->head, 0);
 		land(&n->tx_flight);
+		if (--turn == 0) {
+			n->is_tx_more = true; /* The server calls again after what else waits. */
+			return;
+		}
 	}
+}
+
+void virtio_net_transmit_more(struct virtio_net *n)
+{
+	if (n->is_tx_more)
+		transmit(n);
 }
 
 /* Receive buffers wait for frames; only the transmitq has work to do when notified. */
@@ -294,7 +235,7 @@ static void reset(void *dev)
 
 	n->tx_flight.is_set = false;
 	n->is_tx_waiting = false;
-	virtio_net_table_forget_port(&n->sw->table, n->port);
+	n->is_tx_more = false;
 }
 
 /*
@@ -346,7 +287,6 @@ void virtio_net_switch_detach(struct virtio_net_switch *sw, unsigned port)
 	if (port >= VIRTIO_NET_PORTS)
 		return;
 	sw->ports[port] = NULL;
-	virtio_net_table_forget_port(&sw->table, port);
 }
 
 /* n joins sw on its port (a port out of range joins nothing, and hears no frame). */
@@ -368,6 +308,7 @@ void virtio_net_init(struct virtio_net *n, struct virtio_net_switch *sw, unsigne
 	n->port = port < VIRTIO_NET_PORTS ? (uint8_t)port : VIRTIO_NET_NO_PORT;
 	attach(n, sw);
 	virtio_mmio_init(&n->mmio, &dev, mem, irq);
+	memcpy(n->mac, mac, VIRTIO_NET_MAC_LEN);
 	memcpy(n->mmio.config + VIRTIO_NET_CONFIG_MAC, mac, VIRTIO_NET_MAC_LEN);
 	n->mmio.config[VIRTIO_NET_CONFIG_STAT] = VIRTIO_NET_S_LINK_UP;
 	n->mmio.config[VIRTIO_NET_CONFIG_MTU] = (uint8_t)VIRTIO_NET_MTU;

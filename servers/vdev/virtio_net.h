@@ -1,6 +1,6 @@
 /*
  * A virtio network device (virtio 1.2 §5.1, device ID 1) whose devices are
- * the ports of one learning Ethernet switch: a frame one port's guest
+ * the ports of one Ethernet switch: a frame one port's guest
  * transmits goes to the receive buffers of the port (or ports) the switch
  * sends it to. Pure logic on the virtio-mmio transport (virtio.h); the
  * server keeps one switch and attaches every device it serves to it, each
@@ -22,24 +22,29 @@
  * chain whose frame is shorter or longer is completed and counted
  * (tx_errors), and goes nowhere.
  *
- * The switch. Each frame goes, copied once from the sender's transmit
- * buffers straight into a receive chain of each destination's guest:
- *   - unicast to an address the table has learned: to that port alone (or
- *     nowhere, counted as filtered, if that is the port it came from);
- *   - broadcast, multicast, or unicast to an address not learned: to every
- *     other attached port, one copy each (counted as flooded).
- * The switch learns each frame's unicast source address on the port it
- * came from. Its table (VIRTIO_NET_TABLE_SIZE entries) ages by a count of
- * frames, not by time: an entry not refreshed for VIRTIO_NET_TABLE_AGE
- * frames is forgotten. A new address finding the table full takes the
- * place of the entry seen longest ago, counted (evicted). A destination
+ * The switch. Every port has its address (virtio_net_mac), which the
+ * switch knows: it learns nothing, so no guest can take another's frames
+ * by sending from its address, nor make the switch flood them by filling
+ * a table. A port sends from its own address only: a frame from any other
+ * source is completed and goes nowhere (tx_spoofed); a guest that changes
+ * its address cannot send. Each frame goes, copied once from the sender's
+ * transmit buffers straight into a receive chain of each destination's
+ * guest:
+ *   - unicast: to the other attached port with that address, else nowhere
+ *     (counted as unknown);
+ *   - broadcast and multicast: to every other attached port, one copy each
+ *     (counted as flooded).
+ * A transmit turn takes at most as many chains as the queue holds
+ * (is_tx_more says chains may be left; the server calls
+ * virtio_net_transmit_more after what else waits), so that one guest
+ * keeping its queue full cannot hold the server from the others. A destination
  * with no receive chain posted (or no driver running) loses the frame
  * (rx_no_buffer); one whose chain is too small for it gets the chain back
  * empty, length 0 (rx_too_small). Nothing waits: a switch without queues
  * never holds a guest's buffer, nor the server's memory, for another.
  *
  * Restarts. A port lives in the device's recoverable state, the switch in
- * the server (its table is learned again). A restarted server attaches
+ * the server. A restarted server attaches
  * every port before any transmits: resuming a port (virtio_net_resume)
  * leaves the transmits it redoes waiting, and virtio_net_switch_start,
  * once every port is back, sends them. A transmit chain is recorded as
@@ -80,27 +85,8 @@
 #define VIRTIO_NET_MTU	     1500u /* The largest payload. */
 #define VIRTIO_NET_FRAME_MAX (VIRTIO_NET_ETH_HLEN + VIRTIO_NET_MTU) /* 1514 bytes. */
 
-#define VIRTIO_NET_PORTS      16u   /* Ports of the switch: one per device of the server. */
-#define VIRTIO_NET_NO_PORT    0xffu /* A table lookup that found nothing. */
-#define VIRTIO_NET_TABLE_SIZE 64u   /* Addresses the switch remembers. */
-#define VIRTIO_NET_TABLE_AGE  (UINT64_C(1) << 16) /* Frames after which an address is forgotten. */
-
-/* One address the switch learned: frames for mac go to port. */
-struct virtio_net_entry {
-	uint8_t mac[VIRTIO_NET_MAC_LEN];
-	uint8_t port;
-	bool is_used;
-	uint64_t seen; /* The table's clock when a frame last came from it. */
-};
-
-/* The switch's address table, bounded, aged by its clock (frames switched). */
-struct virtio_net_table {
-	struct virtio_net_entry entries[VIRTIO_NET_TABLE_SIZE];
-	uint64_t clock;
-	uint64_t learned; /* New addresses taken in. */
-	uint64_t moved;	  /* Known addresses seen on another port. */
-	uint64_t evicted; /* Addresses pushed out by a new one while the table was full. */
-};
+#define VIRTIO_NET_PORTS   16u	 /* Ports of the switch: one per device of the server. */
+#define VIRTIO_NET_NO_PORT 0xffu /* No port has the address. */
 
 /*
  * The transmit chain the port is sending, at the place in its queue whose
@@ -115,6 +101,7 @@ struct virtio_net_flight {
 struct virtio_net_counts {
 	uint64_t tx_frames, tx_bytes; /* Frames it sent into the switch. */
 	uint64_t tx_errors;	      /* Chains without a valid frame: completed, not sent. */
+	uint64_t tx_spoofed;	      /* Frames from another source address: completed, not sent. */
 	uint64_t rx_frames, rx_bytes; /* Frames delivered into its receive chains. */
 	uint64_t rx_no_buffer;	      /* Frames for it lost: no usable receive chain. */
 	uint64_t rx_too_small;	      /* Frames for it lost: the chain could not hold them. */
@@ -130,23 +117,24 @@ struct virtio_net {
 	struct virtio_mmio mmio;
 	struct virtio_net_switch *sw;
 	uint8_t port;
+	uint8_t mac[VIRTIO_NET_MAC_LEN]; /* Its own: the one source address it may send from. */
 	bool is_tx_waiting; /* Notified before the switch started: to send at its start. */
+	bool is_tx_more;    /* Its last turn ended with chains perhaps left: call again. */
 	struct virtio_net_flight tx_flight;
 	struct virtio_net_counts counts;
 };
 
 /*
- * The switch: the ports attached to it, the address table, and the two
+ * The switch: the ports attached to it, its counts, and the two
  * chains being worked on (scratch, not state). It lives in the server's
  * memory, not in any device's state.
  */
 struct virtio_net_switch {
 	struct virtio_net *ports[VIRTIO_NET_PORTS];
-	bool is_started; /* Every port is attached: transmits go. */
-	struct virtio_net_table table;
-	uint64_t unicast;  /* Frames sent to the one port that learned their destination. */
-	uint64_t flooded;  /* Frames sent to every other port. */
-	uint64_t filtered; /* Frames for an address on the port they came from: dropped. */
+	bool is_started;  /* Every port is attached: transmits go. */
+	uint64_t unicast; /* Frames sent to the one port whose address is their destination. */
+	uint64_t flooded; /* Broadcast and multicast frames, sent to every other port. */
+	uint64_t unknown; /* Unicast frames for no other port's address: dropped. */
 	struct virtq_chain tx_chain, rx_chain;
 };
 
@@ -156,6 +144,13 @@ struct virtio_net_switch {
  * "mic"), the low bytes of each number.
  */
 void virtio_net_mac(uint32_t vm_index, unsigned port, uint8_t mac[VIRTIO_NET_MAC_LEN]);
+
+/*
+ * Send the chains left on n's transmitq after its last turn (is_tx_more):
+ * a turn takes at most as many chains as the queue holds, so that a guest
+ * that keeps its queue full holds the server for a turn, not for ever.
+ */
+void virtio_net_transmit_more(struct virtio_net *n);
 
 /* An empty switch, not started, no port attached. */
 void virtio_net_switch_init(struct virtio_net_switch *sw);
@@ -186,17 +181,5 @@ void virtio_net_init(struct virtio_net *n, struct virtio_net_switch *sw, unsigne
  */
 void virtio_net_resume(struct virtio_net *n, struct virtio_net_switch *sw,
 		       const struct guest_mem *mem, const struct virtio_irq *irq);
-
-/*
- * The address table, on its own. lookup: the port that learned mac (not
- * aged out), or VIRTIO_NET_NO_PORT. learn: a frame from mac came in on
- * port; multicast and all-zero addresses are not learned. forget_port:
- * every address learned on port is forgotten.
- */
-uint8_t virtio_net_table_lookup(const struct virtio_net_table *t,
-				const uint8_t mac[VIRTIO_NET_MAC_LEN]);
-void virtio_net_table_learn(struct virtio_net_table *t, const uint8_t mac[VIRTIO_NET_MAC_LEN],
-			    unsigned port);
-void virtio_net_table_forget_port(struct virtio_net_table *t, unsigned port);
 
 #endif

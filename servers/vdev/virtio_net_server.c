@@ -76,13 +76,23 @@ static enum mica_error mmio_write(struct vdev_device *d, uint64_t offset, unsign
 {
 	struct virtio_net *n = d->model;
 
+	enum mica_error err;
+
 	virtio_net_switch_start(&net_switch);
-	return virtio_mmio_write(&n->mmio, offset, size, value);
+	err = virtio_mmio_write(&n->mmio, offset, size, value);
+	if (n->is_tx_more)
+		vdev_timer_set(d, 1); /* The rest after the other devices' waiting accesses. */
+	return err;
 }
 
 static void timer(struct vdev_device *d)
 {
+	struct virtio_net *n = d->model;
+
 	virtio_net_switch_start(&net_switch);
+	virtio_net_transmit_more(n);
+	if (n->is_tx_more)
+		vdev_timer_set(d, 1);
 }
 
 /* A VM ended: its ports leave the switch, so that no frame is copied into its memory. */
@@ -93,11 +103,18 @@ static void notified(struct vdev_server *s, uint64_t bits)
 			virtio_net_switch_detach(&net_switch, i);
 }
 
+/* The VM reset: the device as if its driver wrote 0 to Status. */
+static void reset(struct vdev_device *d)
+{
+	(void)mmio_write(d, VIRTIO_MMIO_STATUS, 4, 0);
+}
+
 static const struct vdev_ops ops = {
 	.setup = setup,
 	.init = init,
 	.mmio_read = mmio_read,
 	.mmio_write = mmio_write,
+	.reset = reset,
 	.notified = notified,
 	.timer = timer,
 };

@@ -337,6 +337,18 @@ static void ivc_reset(void)
 		(void)mica_call(VMM_CAP_IVC, mica_msg_info(IVC_MSG_RESET, 0, 1), words);
 }
 
+/* The guest reset: each device its server serves goes back to its reset state. */
+static void reset_devices(void)
+{
+	for (unsigned i = 0; i < vmm.vm->device_count; i++) {
+		uint64_t words[MICA_MSG_REGISTERS] = {0};
+
+		if (vmm.boot->device_has_server[i])
+			(void)mica_call(VMM_CAP_DEVICE(i), mica_msg_info(VDEV_MSG_RESET, 0, 0),
+					words);
+	}
+}
+
 static struct answer hypercall(unsigned vcpu, const uint64_t *mr)
 {
 	struct psci_result r;
@@ -372,6 +384,7 @@ static struct answer hypercall(unsigned vcpu, const uint64_t *mr)
 		stop_all_vcpus();
 		printf("vmm %s: the guest asked for a reset\n", vmm.vm->name);
 		ivc_reset();
+		reset_devices();
 		set_state(VM_INITIAL);
 		if (!boot_guest()) {
 			vmm.guest_failed = true;

@@ -42,6 +42,8 @@ static struct {
 	unsigned arms;	     /* How often it was asked for. */
 	unsigned timers[8];  /* Devices whose timer callback ran, in order. */
 	unsigned timer_runs; /* How many ran. */
+	unsigned resets[8];  /* Devices reset, in order. */
+	unsigned reset_runs;
 } seen;
 
 static void setup_cb(struct vdev_server *s)
@@ -113,12 +115,20 @@ static void timer_cb(struct vdev_device *d)
 	seen.timer_runs++;
 }
 
+static void reset_cb(struct vdev_device *d)
+{
+	if (seen.reset_runs < 8)
+		seen.resets[seen.reset_runs] = d->index;
+	seen.reset_runs++;
+}
+
 static const struct vdev_ops ops = {.setup = setup_cb,
 				    .init = init_cb,
 				    .mmio_read = read_cb,
 				    .mmio_write = write_cb,
 				    .notified = notified_cb,
-				    .timer = timer_cb};
+				    .timer = timer_cb,
+				    .reset = reset_cb};
 static const struct vdev_env env = {
 	.send_line = send_line, .log = log_cb, .clock_ns = clock_cb, .arm = arm_cb};
 
@@ -284,6 +294,26 @@ static void test_unserved_devices_are_declined(void **state)
 	assert_int_equal(exit_to(1, BASE + 0x1000, 2, 0, mr).label, MICA_ERR_NOT_FOUND);
 	assert_int_equal(exit_to(2, BASE + 0x2000, 2, 0, mr).label, MICA_ERR_NOT_FOUND);
 	assert_int_equal(seen.reads, 0);
+}
+
+/* The VMM's VDEV_MSG_RESET resets the device its badge names, if it is served; answer 0. */
+static void test_a_vm_reset_resets_the_device_it_names(void **state)
+{
+	uint64_t mr[4] = {0};
+	const uint64_t info = mica_msg_info(VDEV_MSG_RESET, 0, 0);
+	struct vdev_answer a = vdev_server_handle(&server, VDEV_BADGE_DEVICE | 3, info, mr);
+
+	assert_true(a.is_reply);
+	assert_int_equal(a.label, MICA_OK);
+	assert_int_equal(seen.reset_runs, 1);
+	assert_int_equal(seen.resets[0], 3);
+	/* Unserved: answered, nothing reset. Unknown: an error. */
+	assert_int_equal(vdev_server_handle(&server, VDEV_BADGE_DEVICE | 1, info, mr).label,
+			 MICA_OK);
+	assert_int_not_equal(vdev_server_handle(&server, VDEV_BADGE_DEVICE | 9, info, mr).label,
+			     MICA_OK);
+	assert_int_equal(seen.reset_runs, 1);
+	assert_int_equal(seen.reads + seen.writes, 0);
 }
 
 static void test_notifications_reach_notified_without_a_reply(void **state)
@@ -517,6 +547,7 @@ int main(void)
 		T(test_the_earliest_device_timer_is_the_alarm_and_each_fires_once_in_order),
 		T(test_cancelling_the_earliest_timer_moves_the_alarm_and_the_last_disarms_it),
 		T(test_a_timer_bit_among_others_reaches_notified_too),
+		T(test_a_vm_reset_resets_the_device_it_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

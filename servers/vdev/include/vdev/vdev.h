@@ -110,6 +110,8 @@ struct vdev_device {
  *           it; an error declines it (see above).
  * notified  Bits signalled on the server's notification.
  * timer     Device d's timer went off (vdev_timer_set); it is no longer set.
+ * reset     Device d's VM reset (VDEV_MSG_RESET): back to its reset state.
+ *           NULL: nothing to do.
  */
 struct vdev_ops {
 	void (*setup)(struct vdev_server *s);
@@ -120,6 +122,7 @@ struct vdev_ops {
 				      uint64_t value);
 	void (*notified)(struct vdev_server *s, uint64_t bits);
 	void (*timer)(struct vdev_device *d);
+	void (*reset)(struct vdev_device *d);
 };
 
 /* How the library reaches the VMM and the log: system calls, or a test's fakes. */

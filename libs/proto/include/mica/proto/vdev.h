@@ -121,6 +121,14 @@ enum vdev_cap {
  * root task prints it, if it was waiting (else the request is dropped).
  */
 #define VDEV_MSG_LIST 3
+/*
+ * From a VMM, through the device's capability it binds (VMM_CAP_DEVICE),
+ * as a Call with no words: the guest reset (PSCI SYSTEM_RESET), so the
+ * device goes back to its reset state before the VMM loads the guest
+ * again (a virtio device as if its driver wrote 0 to Status: it writes
+ * into no buffer of the last boot's). The server answers label 0.
+ */
+#define VDEV_MSG_RESET 4
 
 /* One device this server emulates. Names are NUL-terminated. */
 struct vdev_boot_device {
