@@ -21,60 +21,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+const char linux_program[] = "consolebench";
+
 #define AT_FDCWD  (-100)
 #define O_WRONLY  01
 #define O_NOCTTY  0400
 #define TCSBRK	  0x5409u /* With argument 1: wait until the output is sent (tcdrain). */
 #define LINE_SIZE 64u
 #define CHUNK_MAX 4096u
-
-/* Prints "mica-guest: consolebench: " and fmt. */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	linux_print_line("mica-guest: consolebench: ", fmt, ap);
-	va_end(ap);
-}
-
-/* Prints "FAIL mica-guest: consolebench: " and fmt, and ends with status. */
-static _Noreturn void fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static _Noreturn void fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	linux_print_line("FAIL mica-guest: consolebench: ", fmt, ap);
-	va_end(ap);
-	linux_exit(status);
-}
-
-static uint64_t counter(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
-	return v;
-}
-
-static uint64_t counter_hz(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-}
-
-static uint64_t parse(const char *s)
-{
-	uint64_t v = 0;
-
-	while (*s >= '0' && *s <= '9')
-		v = v * 10 + (uint64_t)(*s++ - '0');
-	return *s == '\0' ? v : 0;
-}
 
 void cmain(const long *sp);
 
@@ -91,31 +45,31 @@ void cmain(const long *sp)
 	uint64_t bytes = 0, chunk = LINE_SIZE, start, ticks;
 	long fd;
 
-	if (sp[0] == 3 || sp[0] == 4) {
-		bytes = parse(argv[2]);
-		if (sp[0] == 4)
-			chunk = parse(argv[3]);
-	}
+	if ((sp[0] == 3 || sp[0] == 4) && !linux_parse_u64(argv[2], &bytes))
+		bytes = 0;
+	if (sp[0] == 4 && !linux_parse_u64(argv[3], &chunk))
+		chunk = 0;
 	if (bytes == 0 || chunk == 0 || chunk > CHUNK_MAX) {
-		fail(2, "usage: consolebench DEVICE BYTES [CHUNK]");
+		linux_fail(2, "usage: consolebench DEVICE BYTES [CHUNK]");
 	}
 	fd = linux_syscall(SYS_OPENAT, AT_FDCWD, (long)argv[1], O_WRONLY | O_NOCTTY, 0, 0);
 	if (fd < 0)
-		fail(1, "cannot open %s (error %ld)", argv[1], -fd);
+		linux_fail(1, "cannot open %s (error %ld)", argv[1], -fd);
 	for (unsigned i = 0; i < CHUNK_MAX; i++)
 		text[i] = i % LINE_SIZE == LINE_SIZE - 1 ? '\n' : (char)('a' + i % 26);
-	start = counter();
+	start = linux_counter();
 	for (uint64_t sent = 0; sent < bytes;) {
 		uint64_t n = bytes - sent < chunk ? bytes - sent : chunk;
 		long done = linux_syscall(SYS_WRITE, fd, (long)text, (long)n, 0, 0);
 
 		if (done <= 0)
-			fail(1, "write to %s failed (%ld)", argv[1], done);
+			linux_fail(1, "write to %s failed (%ld)", argv[1], done);
 		sent += (uint64_t)done;
 	}
 	(void)linux_syscall(SYS_IOCTL, fd, TCSBRK, 1, 0, 0);
-	ticks = counter() - start;
-	say("%s %llu bytes in %llu %llu ticks at %llu Hz", argv[1], (unsigned long long)bytes,
-	    (unsigned long long)chunk, (unsigned long long)ticks, (unsigned long long)counter_hz());
+	ticks = linux_counter() - start;
+	linux_say("%s %llu bytes in %llu %llu ticks at %llu Hz", argv[1], (unsigned long long)bytes,
+		  (unsigned long long)chunk, (unsigned long long)ticks,
+		  (unsigned long long)linux_counter_hz());
 	linux_exit(0);
 }

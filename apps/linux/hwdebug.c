@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+const char linux_program[] = "hwdebug";
+
 /* The ptrace requests used (include/uapi/linux/ptrace.h). */
 enum ptrace_request {
 	PTRACE_TRACEME = 0,
@@ -183,17 +185,6 @@ enum child_exit {
 static long sys_ptrace(long request, int pid, uintptr_t addr, void *data)
 {
 	return linux_syscall(SYS_PTRACE, request, pid, (long)addr, (long)data, 0);
-}
-
-/* Prints "mica-guest: hwdebug: " and fmt. */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	linux_print_line("mica-guest: hwdebug: ", fmt, ap);
-	va_end(ap);
 }
 
 /* Prints "FAIL mica-guest: hwdebug: " and fmt; returns false. */
@@ -419,10 +410,12 @@ static bool check_slots(struct child *c)
 	if (ret != 0) {
 		return fail("slots: PTRACE_GETREGSET NT_ARM_HW_WATCH: error %ld", ret);
 	}
-	say("%u breakpoints (dbg_info 0x%x), %u watchpoints (dbg_info 0x%x), debug architecture "
-	    "0x%x",
-	    dbg_info_slots(breaks.dbg_info), breaks.dbg_info, dbg_info_slots(watches.dbg_info),
-	    watches.dbg_info, dbg_info_arch(breaks.dbg_info));
+	linux_say("%u breakpoints (dbg_info 0x%x), %u watchpoints (dbg_info 0x%x), debug "
+		  "architecture "
+		  "0x%x",
+		  dbg_info_slots(breaks.dbg_info), breaks.dbg_info,
+		  dbg_info_slots(watches.dbg_info), watches.dbg_info,
+		  dbg_info_arch(breaks.dbg_info));
 	if (dbg_info_slots(breaks.dbg_info) == 0 || dbg_info_slots(watches.dbg_info) == 0) {
 		return fail("slots: Linux found no breakpoint or no watchpoint slots");
 	}
@@ -457,8 +450,8 @@ static bool check_step(struct child *c)
 				    (unsigned long)want_pc, n);
 		}
 	}
-	say("step ok: %zu single steps of one instruction from 0x%lx", count,
-	    (unsigned long)(uintptr_t)hwdebug_stepped);
+	linux_say("step ok: %zu single steps of one instruction from 0x%lx", count,
+		  (unsigned long)(uintptr_t)hwdebug_stepped);
 	return true;
 }
 
@@ -484,7 +477,7 @@ static bool check_breakpoint(struct child *c)
 			    (unsigned long)regs.pc, (unsigned long)info.addr,
 			    (unsigned long)target);
 	}
-	say("breakpoint ok: stopped at 0x%lx", (unsigned long)target);
+	linux_say("breakpoint ok: stopped at 0x%lx", (unsigned long)target);
 	return true;
 }
 
@@ -526,8 +519,8 @@ static bool check_watchpoint(struct child *c)
 		return fail("watchpoint removal: the child %s, not exited with status %d", how,
 			    CHILD_OK);
 	}
-	say("watchpoint ok: a store to 0x%lx stopped at 0x%lx", (unsigned long)addr,
-	    (unsigned long)store);
+	linux_say("watchpoint ok: a store to 0x%lx stopped at 0x%lx", (unsigned long)addr,
+		  (unsigned long)store);
 	return true;
 }
 

@@ -41,6 +41,8 @@
 #include <stdint.h>
 #include <string.h>
 
+const char linux_program[] = "ivccopy";
+
 #define AT_FDCWD   (-100)
 #define O_RDONLY   00
 #define O_WRONLY   01
@@ -96,56 +98,9 @@ struct channel {
 	uint64_t waits; /* how often this side had to wait for the other */
 };
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	linux_print_line("mica-guest: ivccopy: ", fmt, ap);
-	va_end(ap);
-}
-
-static _Noreturn void fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static _Noreturn void fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	linux_print_line("FAIL mica-guest: ivccopy: ", fmt, ap);
-	va_end(ap);
-	linux_exit(status);
-}
-
-static uint64_t counter(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
-	return v;
-}
-
-static uint64_t counter_hz(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-}
-
 static uint64_t elapsed_ms(uint64_t start)
 {
-	return (counter() - start) * 1000 / counter_hz();
-}
-
-static bool parse(const char *s, uint64_t *v)
-{
-	*v = 0;
-	if (*s == '\0')
-		return false;
-	for (; *s >= '0' && *s <= '9'; s++)
-		*v = *v * 10 + (uint64_t)(*s - '0');
-	return *s == '\0';
+	return (linux_counter() - start) * 1000 / linux_counter_hz();
 }
 
 static long sys_open(const char *path, long flags)
@@ -161,15 +116,15 @@ static void channel_open(struct channel *ch, const char *path, long flags, long 
 	ch->path = path;
 	ch->fd = sys_open(path, O_RDWR | flags);
 	if (ch->fd < 0)
-		fail(1, "cannot open %s (error %ld)", path, -ch->fd);
+		linux_fail(1, "cannot open %s (error %ld)", path, -ch->fd);
 	ret = linux_syscall(SYS_IOCTL, ch->fd, MICA_IVC_INFO, (long)&ch->info, 0, 0);
 	if (ret != 0)
-		fail(1, "%s: MICA_IVC_INFO failed (error %ld)", path, -ret);
+		linux_fail(1, "%s: MICA_IVC_INFO failed (error %ld)", path, -ret);
 	ret = linux_syscall6(SYS_MMAP, 0, (long)ch->info.size, prot, MAP_SHARED, ch->fd, 0);
 	/* An address, or a negative errno; never 0, which no mapping gets. */
 	if (ret <= 0 && ret > -4096)
-		fail(1, "%s: mmap of %llu bytes failed (error %ld)", path,
-		     (unsigned long long)ch->info.size, -ret);
+		linux_fail(1, "%s: mmap of %llu bytes failed (error %ld)", path,
+			   (unsigned long long)ch->info.size, -ret);
 	ch->send = (struct send_header *)(uintptr_t)(ret + SEND_HEADER);
 	ch->recv = (struct recv_header *)(uintptr_t)(ret + RECV_HEADER);
 	ch->buffer = (unsigned char *)(uintptr_t)(ret + HEADER_PAGE);
@@ -181,12 +136,12 @@ static void channel_open_for_copy(struct channel *ch, const char *path, long fla
 {
 	channel_open(ch, path, flags, PROT_READ | PROT_WRITE);
 	if (ch->info.flags & MICA_IVC_READ_ONLY)
-		fail(1, "%s: a read-only end cannot take part in a copy", path);
+		linux_fail(1, "%s: a read-only end cannot take part in a copy", path);
 	if (ch->info.size <= HEADER_PAGE)
-		fail(1, "%s: %llu bytes leave no room for a buffer", path,
-		     (unsigned long long)ch->info.size);
+		linux_fail(1, "%s: %llu bytes leave no room for a buffer", path,
+			   (unsigned long long)ch->info.size);
 	if (ch->info.peer_count == 0)
-		fail(1, "%s: the channel has no peer", path);
+		linux_fail(1, "%s: the channel has no peer", path);
 }
 
 /* Rings peer 0: the module makes a DSB, then the hypercall. */
@@ -196,7 +151,7 @@ static void ring(struct channel *ch)
 	long ret = linux_syscall(SYS_WRITE, ch->fd, (long)&peer, sizeof(peer), 0, 0);
 
 	if (ret != (long)sizeof(peer))
-		fail(1, "%s: ringing peer %u failed (%ld)", ch->path, peer, ret);
+		linux_fail(1, "%s: ringing peer %u failed (%ld)", ch->path, peer, ret);
 }
 
 /* Waits for an interrupt in a blocking read() (the sender's way). */
@@ -206,7 +161,7 @@ static void wait_by_read(struct channel *ch)
 	long ret = linux_syscall(SYS_READ, ch->fd, (long)&count, sizeof(count), 0, 0);
 
 	if (ret != (long)sizeof(count))
-		fail(1, "%s: read failed (%ld)", ch->path, ret);
+		linux_fail(1, "%s: read failed (%ld)", ch->path, ret);
 	ch->waits++;
 }
 
@@ -230,12 +185,13 @@ static void wait_by_poll(struct channel *ch)
 	for (;;) {
 		ret = linux_syscall(SYS_PPOLL, (long)&pfd, 1, 0, 0, 0);
 		if (ret != 1 || !(pfd.revents & POLLIN))
-			fail(1, "%s: ppoll failed (%ld, revents %d)", ch->path, ret, pfd.revents);
+			linux_fail(1, "%s: ppoll failed (%ld, revents %d)", ch->path, ret,
+				   pfd.revents);
 		ret = linux_syscall(SYS_READ, ch->fd, (long)&count, sizeof(count), 0, 0);
 		if (ret == (long)sizeof(count))
 			break;
 		if (ret != -EAGAIN)
-			fail(1, "%s: read failed (%ld)", ch->path, ret);
+			linux_fail(1, "%s: read failed (%ld)", ch->path, ret);
 	}
 	ch->waits++;
 }
@@ -247,7 +203,7 @@ static void read_fully(long fd, const char *path, unsigned char *buf, uint64_t l
 		long ret = linux_syscall(SYS_READ, fd, (long)buf, (long)len, 0, 0);
 
 		if (ret <= 0)
-			fail(1, "reading %s failed (%ld)", path, ret);
+			linux_fail(1, "reading %s failed (%ld)", path, ret);
 		buf += ret;
 		len -= (uint64_t)ret;
 	}
@@ -259,7 +215,7 @@ static void write_fully(long fd, const char *path, const unsigned char *buf, uin
 		long ret = linux_syscall(SYS_WRITE, fd, (long)buf, (long)len, 0, 0);
 
 		if (ret <= 0)
-			fail(1, "writing %s failed (%ld)", path, ret);
+			linux_fail(1, "writing %s failed (%ld)", path, ret);
 		buf += ret;
 		len -= (uint64_t)ret;
 	}
@@ -272,12 +228,12 @@ static int do_send(const char *device, const char *path)
 	long file = sys_open(path, O_RDONLY);
 
 	if (file < 0)
-		fail(1, "cannot open %s (error %ld)", path, -file);
+		linux_fail(1, "cannot open %s (error %ld)", path, -file);
 	total = (uint64_t)linux_syscall(SYS_LSEEK, file, 0, SEEK_END, 0, 0);
 	if ((long)total < 0 || linux_syscall(SYS_LSEEK, file, 0, SEEK_SET, 0, 0) != 0)
-		fail(1, "%s: cannot tell its size", path);
+		linux_fail(1, "%s: cannot tell its size", path);
 	channel_open_for_copy(&ch, device, 0);
-	start = counter();
+	start = linux_counter();
 	/* Go on from the last transfer, once the receiver has taken it all. */
 	seq = ch.send->seq;
 	while (__atomic_load_n(&ch.recv->ack, __ATOMIC_ACQUIRE) != seq)
@@ -297,10 +253,11 @@ static int do_send(const char *device, const char *path)
 		offset += len;
 		chunks++;
 	} while (offset < total);
-	say("sent %llu bytes in %llu chunks of up to %llu bytes through %s, %llu ms, %llu waits",
-	    (unsigned long long)total, (unsigned long long)chunks,
-	    (unsigned long long)ch.buffer_size, device, (unsigned long long)elapsed_ms(start),
-	    (unsigned long long)ch.waits);
+	linux_say("sent %llu bytes in %llu chunks of up to %llu bytes through %s, %llu ms, %llu "
+		  "waits",
+		  (unsigned long long)total, (unsigned long long)chunks,
+		  (unsigned long long)ch.buffer_size, device, (unsigned long long)elapsed_ms(start),
+		  (unsigned long long)ch.waits);
 	return 0;
 }
 
@@ -311,12 +268,13 @@ static void check_chunk(const struct channel *ch, uint64_t seq, uint64_t receive
 
 	if (h->magic != CHUNK_MAGIC || h->len > ch->buffer_size || h->offset != received ||
 	    h->total != total || h->len > total - received || (h->len == 0 && total != 0))
-		fail(1,
-		     "%s: chunk %llu is not the next of a transfer of %llu bytes, %llu so far: "
-		     "magic %#x, offset %llu, %u bytes, of %llu",
-		     ch->path, (unsigned long long)seq, (unsigned long long)total,
-		     (unsigned long long)received, h->magic, (unsigned long long)h->offset, h->len,
-		     (unsigned long long)h->total);
+		linux_fail(
+			1,
+			"%s: chunk %llu is not the next of a transfer of %llu bytes, %llu so far: "
+			"magic %#x, offset %llu, %u bytes, of %llu",
+			ch->path, (unsigned long long)seq, (unsigned long long)total,
+			(unsigned long long)received, h->magic, (unsigned long long)h->offset,
+			h->len, (unsigned long long)h->total);
 }
 
 static int do_recv(const char *device, const char *path)
@@ -326,7 +284,7 @@ static int do_recv(const char *device, const char *path)
 	long file = sys_open(path, O_WRONLY | O_CREAT | O_TRUNC);
 
 	if (file < 0)
-		fail(1, "cannot create %s (error %ld)", path, -file);
+		linux_fail(1, "cannot create %s (error %ld)", path, -file);
 	channel_open_for_copy(&ch, device, O_NONBLOCK);
 	seq = ch.recv->ack;
 	for (;;) {
@@ -337,11 +295,11 @@ static int do_recv(const char *device, const char *path)
 			continue;
 		}
 		if (published != seq + 1)
-			fail(1, "%s: chunk %llu published after %llu", device,
-			     (unsigned long long)published, (unsigned long long)seq);
+			linux_fail(1, "%s: chunk %llu published after %llu", device,
+				   (unsigned long long)published, (unsigned long long)seq);
 		if (chunks == 0) {
 			/* A transfer starts at offset 0 and names its size. */
-			start = counter();
+			start = linux_counter();
 			total = ch.send->total;
 		}
 		check_chunk(&ch, published, received, total);
@@ -355,10 +313,10 @@ static int do_recv(const char *device, const char *path)
 			break;
 	}
 	if (linux_syscall(SYS_CLOSE, file, 0, 0, 0, 0) != 0)
-		fail(1, "closing %s failed", path);
-	say("received %llu bytes in %llu chunks through %s, %llu ms, %llu waits",
-	    (unsigned long long)received, (unsigned long long)chunks, device,
-	    (unsigned long long)elapsed_ms(start), (unsigned long long)ch.waits);
+		linux_fail(1, "closing %s failed", path);
+	linux_say("received %llu bytes in %llu chunks through %s, %llu ms, %llu waits",
+		  (unsigned long long)received, (unsigned long long)chunks, device,
+		  (unsigned long long)elapsed_ms(start), (unsigned long long)ch.waits);
 	return 0;
 }
 
@@ -378,26 +336,26 @@ static int do_info(const char *device)
 
 	channel_open(&ch, device, O_NONBLOCK, PROT_READ);
 	is_read_only = (ch.info.flags & MICA_IVC_READ_ONLY) != 0;
-	say("%s: %llu bytes, %s, %u peer(s)", device, (unsigned long long)ch.info.size,
-	    is_read_only ? "read-only" : "read-write", ch.info.peer_count);
+	linux_say("%s: %llu bytes, %s, %u peer(s)", device, (unsigned long long)ch.info.size,
+		  is_read_only ? "read-only" : "read-write", ch.info.peer_count);
 	peer = ch.info.peer_count;
 	ret = linux_syscall(SYS_WRITE, ch.fd, (long)&peer, sizeof(peer), 0, 0);
 	if (ret != -EINVAL)
-		fail(1, "%s: ringing peer %u of %u answered %ld, not -EINVAL", device, peer,
-		     ch.info.peer_count, ret);
+		linux_fail(1, "%s: ringing peer %u of %u answered %ld, not -EINVAL", device, peer,
+			   ch.info.peer_count, ret);
 	ret = linux_syscall(SYS_READ, ch.fd, (long)&count, sizeof(count), 0, 0);
 	if (ret != -EAGAIN)
-		fail(1, "%s: a non-blocking read with nothing new answered %ld, not -EAGAIN",
-		     device, ret);
+		linux_fail(1, "%s: a non-blocking read with nothing new answered %ld, not -EAGAIN",
+			   device, ret);
 	ret = linux_syscall6(SYS_MMAP, 0, (long)ch.info.size, PROT_READ | PROT_WRITE, MAP_SHARED,
 			     ch.fd, 0);
 	if (is_read_only && ret != -EACCES)
-		fail(1, "%s: a writable mapping of a read-only end answered %ld, not -EACCES",
-		     device, ret);
+		linux_fail(1, "%s: a writable mapping of a read-only end answered %ld, not -EACCES",
+			   device, ret);
 	if (!is_read_only && ret <= 0 && ret > -4096)
-		fail(1, "%s: a writable mapping failed (%ld)", device, -ret);
-	say("%s: refuses peer %u (EINVAL), a read with nothing new (EAGAIN)%s", device, peer,
-	    is_read_only ? " and a writable mapping (EACCES)" : "");
+		linux_fail(1, "%s: a writable mapping failed (%ld)", device, -ret);
+	linux_say("%s: refuses peer %u (EINVAL), a read with nothing new (EAGAIN)%s", device, peer,
+		  is_read_only ? " and a writable mapping (EACCES)" : "");
 	return 0;
 }
 
@@ -409,7 +367,7 @@ static int do_fill(const char *path, uint64_t bytes)
 	long file = sys_open(path, O_WRONLY | O_CREAT | O_TRUNC);
 
 	if (file < 0)
-		fail(1, "cannot create %s (error %ld)", path, -file);
+		linux_fail(1, "cannot create %s (error %ld)", path, -file);
 	while (written < bytes) {
 		uint64_t len = bytes - written < FILL_BUFFER ? bytes - written : FILL_BUFFER;
 
@@ -424,14 +382,14 @@ static int do_fill(const char *path, uint64_t bytes)
 		written += len;
 	}
 	if (linux_syscall(SYS_CLOSE, file, 0, 0, 0, 0) != 0)
-		fail(1, "closing %s failed", path);
-	say("wrote %llu bytes of records to %s", (unsigned long long)bytes, path);
+		linux_fail(1, "closing %s failed", path);
+	linux_say("wrote %llu bytes of records to %s", (unsigned long long)bytes, path);
 	return 0;
 }
 
 static _Noreturn void usage(void)
 {
-	fail(2, "usage: ivccopy send|recv DEVICE FILE | info DEVICE | fill FILE BYTES");
+	linux_fail(2, "usage: ivccopy send|recv DEVICE FILE | info DEVICE | fill FILE BYTES");
 }
 
 void cmain(const long *sp);
@@ -454,7 +412,7 @@ void cmain(const long *sp)
 		linux_exit(do_recv(argv[2], argv[3]));
 	if (argc == 3 && strcmp(argv[1], "info") == 0)
 		linux_exit(do_info(argv[2]));
-	if (argc == 4 && strcmp(argv[1], "fill") == 0 && parse(argv[3], &bytes))
+	if (argc == 4 && strcmp(argv[1], "fill") == 0 && linux_parse_u64(argv[3], &bytes))
 		linux_exit(do_fill(argv[2], bytes));
 	usage();
 }

@@ -45,3 +45,57 @@ void linux_print_line(const char *lead, const char *fmt, va_list ap)
 	line[len] = '\n';
 	linux_syscall(SYS_WRITE, 1, (long)line, (long)len + 1, 0, 0);
 }
+
+/* A line with the lead "[FAIL ]mica-guest: PROGRAM: ". */
+static void program_line(const char *fail, const char *fmt, va_list ap)
+{
+	char lead[64];
+
+	(void)fmt_snprintf(lead, sizeof(lead), "%smica-guest: %s: ", fail, linux_program);
+	linux_print_line(lead, fmt, ap);
+}
+
+void linux_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	program_line("", fmt, ap);
+	va_end(ap);
+}
+
+void linux_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	program_line("FAIL ", fmt, ap);
+	va_end(ap);
+	linux_exit(status);
+}
+
+uint64_t linux_counter(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+	return v;
+}
+
+uint64_t linux_counter_hz(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
+	return v;
+}
+
+bool linux_parse_u64(const char *s, uint64_t *v)
+{
+	*v = 0;
+	if (*s == '\0')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++)
+		*v = *v * 10 + (uint64_t)(*s - '0');
+	return *s == '\0';
+}

@@ -7,6 +7,8 @@
 #define MICA_APPS_LINUX_SYS_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 /* Linux's arm64 system-call numbers (include/uapi/asm-generic/unistd.h). */
 enum linux_syscall_number {
@@ -44,5 +46,24 @@ _Noreturn void linux_exit(int status);
  * messages. A line too long for the buffer is cut short.
  */
 void linux_print_line(const char *lead, const char *fmt, va_list ap);
+
+/*
+ * The name a program's lines carry (linux_say, linux_fail): a program that
+ * uses them defines it.
+ */
+extern const char linux_program[];
+
+/* One line "mica-guest: PROGRAM: " and fmt (linux_print_line). */
+void linux_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line "FAIL mica-guest: PROGRAM: " and fmt; then the process ends with status. */
+_Noreturn void linux_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The virtual counter (after an ISB), and its frequency in Hz. */
+uint64_t linux_counter(void);
+uint64_t linux_counter_hz(void);
+
+/* The decimal number s spells, whole, into *v; false for an empty string or anything else. */
+bool linux_parse_u64(const char *s, uint64_t *v);
 
 #endif

@@ -42,6 +42,8 @@
 #include <stdint.h>
 #include <string.h>
 
+const char linux_program[] = "netbench";
+
 /* Linux's arm64 system calls that linux_sys.h does not list. */
 #define SYS_NANOSLEEP	  101
 #define SYS_CLOCK_GETTIME 113
@@ -100,48 +102,16 @@ struct pollfd {
 /* What the sender writes, again and again, and the receiver reads into. */
 static unsigned char buffer[BUFFER_SIZE];
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	linux_print_line("mica-guest: netbench: ", fmt, ap);
-	va_end(ap);
-}
-
-static _Noreturn void fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static _Noreturn void fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	linux_print_line("FAIL mica-guest: netbench: ", fmt, ap);
-	va_end(ap);
-	linux_exit(status);
-}
-
 static _Noreturn void usage(void)
 {
-	fail(2, "usage: netbench recv PORT BYTES | netbench send ADDRESS PORT BYTES");
-}
-
-/* A decimal number, all of s; false if s is empty or has anything else. */
-static bool parse(const char *s, uint64_t *v)
-{
-	*v = 0;
-	if (*s == '\0')
-		return false;
-	for (; *s >= '0' && *s <= '9'; s++)
-		*v = *v * 10 + (uint64_t)(*s - '0');
-	return *s == '\0';
+	linux_fail(2, "usage: netbench recv PORT BYTES | netbench send ADDRESS PORT BYTES");
 }
 
 static uint16_t parse_port(const char *s)
 {
 	uint64_t v;
 
-	if (!parse(s, &v) || v == 0 || v > 65535)
+	if (!linux_parse_u64(s, &v) || v == 0 || v > 65535)
 		usage();
 	return (uint16_t)v;
 }
@@ -150,7 +120,7 @@ static uint64_t parse_bytes(const char *s)
 {
 	uint64_t v;
 
-	if (!parse(s, &v) || v == 0)
+	if (!linux_parse_u64(s, &v) || v == 0)
 		usage();
 	return v;
 }
@@ -191,7 +161,7 @@ static uint64_t now_ns(void)
 	long ret = linux_syscall(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0);
 
 	if (ret != 0)
-		fail(1, "clock_gettime failed (error %ld)", -ret);
+		linux_fail(1, "clock_gettime failed (error %ld)", -ret);
 	return (uint64_t)ts.sec * NS_PER_S + (uint64_t)ts.nsec;
 }
 
@@ -208,11 +178,11 @@ static uint64_t idle_ms(void)
 	uint64_t cs = 0;
 
 	if (fd < 0)
-		fail(1, "cannot open /proc/uptime (error %ld)", -fd);
+		linux_fail(1, "cannot open /proc/uptime (error %ld)", -fd);
 	len = linux_syscall(SYS_READ, fd, (long)text, sizeof(text) - 1, 0, 0);
 	(void)linux_syscall(SYS_CLOSE, fd, 0, 0, 0, 0);
 	if (len <= 0)
-		fail(1, "cannot read /proc/uptime (%ld)", len);
+		linux_fail(1, "cannot read /proc/uptime (%ld)", len);
 	text[len] = '\0';
 	for (p = text; *p != ' ' && *p != '\0'; p++)
 		;
@@ -229,7 +199,7 @@ static long new_socket(void)
 	long fd = linux_syscall(SYS_SOCKET, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0);
 
 	if (fd < 0)
-		fail(1, "socket failed (error %ld)", -fd);
+		linux_fail(1, "socket failed (error %ld)", -fd);
 	return fd;
 }
 
@@ -246,8 +216,8 @@ static uint64_t read_to_end(long fd, const char *what)
 		if (n == -EINTR)
 			continue;
 		if (n < 0)
-			fail(1, "%s: read failed after %llu bytes (error %ld)", what,
-			     (unsigned long long)total, -n);
+			linux_fail(1, "%s: read failed after %llu bytes (error %ld)", what,
+				   (unsigned long long)total, -n);
 		total += (uint64_t)n;
 	}
 }
@@ -263,22 +233,22 @@ static void do_recv(uint16_t port, uint64_t bytes)
 
 	ret = linux_syscall(SYS_SETSOCKOPT, ls, SOL_SOCKET, SO_REUSEADDR, (long)&one, sizeof(one));
 	if (ret != 0)
-		fail(1, "setsockopt SO_REUSEADDR failed (error %ld)", -ret);
+		linux_fail(1, "setsockopt SO_REUSEADDR failed (error %ld)", -ret);
 	ret = linux_syscall(SYS_BIND, ls, (long)&sa, sizeof(sa), 0, 0);
 	if (ret != 0)
-		fail(1, "bind to port %u failed (error %ld)", port, -ret);
+		linux_fail(1, "bind to port %u failed (error %ld)", port, -ret);
 	ret = linux_syscall(SYS_LISTEN, ls, 1, 0, 0, 0);
 	if (ret != 0)
-		fail(1, "listen on port %u failed (error %ld)", port, -ret);
+		linux_fail(1, "listen on port %u failed (error %ld)", port, -ret);
 	pfd = (struct pollfd){.fd = (int)ls, .events = POLLIN};
 	ret = linux_syscall(SYS_PPOLL, (long)&pfd, 1, (long)&timeout, 0, 0);
 	if (ret == 0)
-		fail(1, "no connection on port %u in %ld s", port, ACCEPT_TIMEOUT_S);
+		linux_fail(1, "no connection on port %u in %ld s", port, ACCEPT_TIMEOUT_S);
 	if (ret < 0)
-		fail(1, "ppoll on port %u failed (error %ld)", port, -ret);
+		linux_fail(1, "ppoll on port %u failed (error %ld)", port, -ret);
 	fd = linux_syscall(SYS_ACCEPT, ls, 0, 0, 0, 0);
 	if (fd < 0)
-		fail(1, "accept on port %u failed (error %ld)", port, -fd);
+		linux_fail(1, "accept on port %u failed (error %ld)", port, -fd);
 	start = now_ns();
 	idle = idle_ms();
 	got = read_to_end(fd, "recv");
@@ -287,10 +257,11 @@ static void do_recv(uint16_t port, uint64_t bytes)
 	(void)linux_syscall(SYS_CLOSE, fd, 0, 0, 0, 0);
 	(void)linux_syscall(SYS_CLOSE, ls, 0, 0, 0, 0);
 	if (got != bytes)
-		fail(1, "received %llu bytes on port %u, not %llu", (unsigned long long)got, port,
-		     (unsigned long long)bytes);
-	say("received %llu bytes on port %u in %llu ns, idle %llu ms", (unsigned long long)got,
-	    port, (unsigned long long)start, (unsigned long long)idle);
+		linux_fail(1, "received %llu bytes on port %u, not %llu", (unsigned long long)got,
+			   port, (unsigned long long)bytes);
+	linux_say("received %llu bytes on port %u in %llu ns, idle %llu ms",
+		  (unsigned long long)got, port, (unsigned long long)start,
+		  (unsigned long long)idle);
 }
 
 /* A connected socket to sa, after up to CONNECT_TRIES tries. */
@@ -307,10 +278,10 @@ static long connect_to(const struct sockaddr_in *sa, const char *address, uint16
 		(void)linux_syscall(SYS_CLOSE, fd, 0, 0, 0, 0);
 		if (ret != -ECONNREFUSED && ret != -EHOSTUNREACH && ret != -ENETUNREACH &&
 		    ret != -ETIMEDOUT && ret != -EINTR)
-			fail(1, "connect to %s:%u failed (error %ld)", address, port, -ret);
+			linux_fail(1, "connect to %s:%u failed (error %ld)", address, port, -ret);
 		if (tries == CONNECT_TRIES)
-			fail(1, "connect to %s:%u failed %u times (last error %ld)", address, port,
-			     tries, -ret);
+			linux_fail(1, "connect to %s:%u failed %u times (last error %ld)", address,
+				   port, tries, -ret);
 		(void)linux_syscall(SYS_NANOSLEEP, (long)&pause, 0, 0, 0, 0);
 	}
 }
@@ -334,23 +305,24 @@ static void do_send(const char *address, uint16_t port, uint64_t bytes)
 		if (done == -EINTR)
 			continue;
 		if (done <= 0)
-			fail(1, "write to %s:%u failed after %llu bytes (%ld)", address, port,
-			     (unsigned long long)sent, done);
+			linux_fail(1, "write to %s:%u failed after %llu bytes (%ld)", address, port,
+				   (unsigned long long)sent, done);
 		sent += (uint64_t)done;
 	}
 	ret = linux_syscall(SYS_SHUTDOWN, fd, SHUT_WR, 0, 0, 0);
 	if (ret != 0)
-		fail(1, "shutdown of the connection to %s:%u failed (error %ld)", address, port,
-		     -ret);
+		linux_fail(1, "shutdown of the connection to %s:%u failed (error %ld)", address,
+			   port, -ret);
 	/* The receiver closes once it has read everything: wait for that. */
 	extra = read_to_end(fd, "send");
 	idle = idle_ms() - idle;
 	start = now_ns() - start;
 	(void)linux_syscall(SYS_CLOSE, fd, 0, 0, 0, 0);
 	if (extra != 0)
-		fail(1, "%s:%u sent back %llu bytes", address, port, (unsigned long long)extra);
-	say("sent %llu bytes to %s:%u in %llu ns, idle %llu ms", (unsigned long long)sent, address,
-	    port, (unsigned long long)start, (unsigned long long)idle);
+		linux_fail(1, "%s:%u sent back %llu bytes", address, port,
+			   (unsigned long long)extra);
+	linux_say("sent %llu bytes to %s:%u in %llu ns, idle %llu ms", (unsigned long long)sent,
+		  address, port, (unsigned long long)start, (unsigned long long)idle);
 }
 
 void cmain(const long *sp);
