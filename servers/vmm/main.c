@@ -337,15 +337,25 @@ static void ivc_reset(void)
 		(void)mica_call(VMM_CAP_IVC, mica_msg_info(IVC_MSG_RESET, 0, 1), words);
 }
 
-/* The guest reset: each device its server serves goes back to its reset state. */
+/*
+ * The guest reset: each device whose server keeps guest memory (virtio)
+ * goes back to its reset state, so that it writes into no buffer of the
+ * last boot's. Only servers that never call a VMM are asked: those whose
+ * lines go through the kernel and that drive no machine console (which
+ * asks the VMMs for their statistics). A server calling this VMM while it
+ * called the server would wait for it for ever.
+ */
 static void reset_devices(void)
 {
 	for (unsigned i = 0; i < vmm.vm->device_count; i++) {
+		unsigned kind = vmm.boot->device_kind[i];
 		uint64_t words[MICA_MSG_REGISTERS] = {0};
 
-		if (vmm.boot->device_has_server[i])
-			(void)mica_call(VMM_CAP_DEVICE(i), mica_msg_info(VDEV_MSG_RESET, 0, 0),
-					words);
+		if (!vmm.boot->device_has_server[i] || kind >= VMM_KINDS_MAX ||
+		    (vmm.boot->kinds[kind].flags &
+		     (VDEV_KIND_EDGE_LINE | VDEV_KIND_MACHINE_UART)) != VDEV_KIND_EDGE_LINE)
+			continue;
+		(void)mica_call(VMM_CAP_DEVICE(i), mica_msg_info(VDEV_MSG_RESET, 0, 0), words);
 	}
 }
 

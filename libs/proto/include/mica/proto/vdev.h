@@ -126,7 +126,10 @@ enum vdev_cap {
  * as a Call with no words: the guest reset (PSCI SYSTEM_RESET), so the
  * device goes back to its reset state before the VMM loads the guest
  * again (a virtio device as if its driver wrote 0 to Status: it writes
- * into no buffer of the last boot's). The server answers label 0.
+ * into no buffer of the last boot's). The server answers label 0. A VMM
+ * sends it only to devices of a kind with VDEV_KIND_EDGE_LINE and without
+ * VDEV_KIND_MACHINE_UART, whose servers never call a VMM: a server of such
+ * a kind must not, or the two could wait for each other for ever.
  */
 #define VDEV_MSG_RESET 4
 
