@@ -16,8 +16,8 @@
 
 #include <string.h>
 
-static const char *const root_props[] = {"compatible", "model", "#address-cells", "#size-cells",
-					 NULL};
+static const char *const root_props[] = {"compatible",	"model",	   "#address-cells",
+					 "#size-cells", "ivc-crash-after", NULL};
 static const char *const root_children[] = {"servers", "vms", "channels", NULL};
 static const char *const server_props[] = {"program", "crash-after", "fail-restart", "cpu", NULL};
 static const char *const vm_props[] = {"memory",       "memory-identity", "cpus",
@@ -324,6 +324,7 @@ static enum mica_error parse_root(const struct reader *r, struct sysdesc *desc)
 	if (compatible > 0)
 		return reader_fail(r, 0, "compatible", "does not list \"mica,system\"");
 	if (only_known(r, 0, root_props, root_children) != MICA_OK ||
+	    optional_u32(r, 0, "ivc-crash-after", &desc->ivc_crash_after) != MICA_OK ||
 	    parse_servers(r, desc) != MICA_OK)
 		return MICA_ERR_MALFORMED;
 	vms = fdt_subnode_offset(r->fdt, 0, "vms");

@@ -30,7 +30,18 @@ static struct {
 	const struct ivc_boot *boot;
 	struct sysdesc desc;
 	struct ivc_pool pool;
+	uint32_t hypercalls;
 } ivc;
+
+/* The testing aid ivc-crash-after: a fault at the hypercall it names. */
+static void crash_on_purpose(void)
+{
+	if (ivc.desc.ivc_crash_after == 0 || ++ivc.hypercalls != ivc.desc.ivc_crash_after)
+		return;
+	printf("ivc: crashing on purpose at hypercall %u (ivc-crash-after)\n",
+	       (unsigned)ivc.hypercalls);
+	__asm__ volatile("udf #0"); /* An undefined instruction: a fault. */
+}
 
 /* The slot of the copy of frame f that the second end maps. */
 static uint64_t copy_slot(uint32_t f)
@@ -184,6 +195,7 @@ static _Noreturn void serve(void)
 			continue;
 		}
 		if (label == IVC_MSG_HYPERCALL) {
+			crash_on_purpose();
 			count = hypercall(vm, mr);
 		} else if (label == IVC_MSG_RESET) {
 			reset(vm, false);

@@ -37,6 +37,7 @@
 #include "gic.h"
 #include "gicd.h"
 #include "guest.h"
+#include "step_over.h"
 
 #define CHANNEL_INTID 60u
 #define FEED_INTID    61u
@@ -62,21 +63,6 @@ struct ping_page {
 
 static volatile unsigned taken;	     /* The channel's interrupts this VM took. */
 static volatile uint32_t feed_taken; /* And feed's. */
-static volatile unsigned aborts;     /* Synchronous exceptions taken... */
-static volatile uint64_t abort_esr;  /* ...and the last one's ESR_EL1. */
-
-void guest_sync(void);
-
-/* A synchronous exception (irq_vectors.S): note it, and go on after the instruction. */
-void guest_sync(void)
-{
-	uint64_t esr, elr;
-
-	__asm__ volatile("mrs %0, esr_el1\n\tmrs %1, elr_el1" : "=r"(esr), "=r"(elr));
-	abort_esr = esr;
-	aborts++;
-	__asm__ volatile("msr elr_el1, %0" ::"r"(elr + 4));
-}
 
 void guest_irq(void)
 {
@@ -171,9 +157,9 @@ static void feed_read(void)
 	ok &= same("feed", "what alpha wrote", feed_is(FEED_TEXT), true);
 	f[0] = 'X'; /* Refused: a synchronous external abort, stepped over. */
 	__asm__ volatile("dsb sy" ::: "memory");
-	ok &= same("feed", "aborts taken by the write", aborts, 1);
-	ok &= same("feed", "ESR_EL1.EC of it", abort_esr >> 26 & 0x3f, 0x25);
-	ok &= same("feed", "ESR_EL1.DFSC of it", abort_esr & 0x3f, 0x10);
+	ok &= same("feed", "aborts taken by the write", step_over_count, 1);
+	ok &= same("feed", "ESR_EL1.EC of it", step_over_esr >> 26 & 0x3f, ESR_EC_DABT);
+	ok &= same("feed", "ESR_EL1.DFSC of it", step_over_esr & 0x3f, DFSC_EXTERNAL);
 	ok &= same("feed", "feed after beta's write", feed_is(FEED_TEXT), true);
 	held(ok, "beta read feed when its doorbell rang; its own write took an external abort "
 		 "and changed nothing");

@@ -49,28 +49,26 @@
 #include "gic.h"
 #include "gicd.h"
 #include "guest.h"
+#include "step_over.h"
 
-#define IVC_INTID     62u
-#define PRIO_IVC      0xa0u
-#define ALPHA_WINDOW  0x60000000ull
-#define BETA_WINDOW   0x70000000ull
-#define WINDOW_SIZE   0x200000ull
-#define ALPHA_MEMORY  0x100000ull
-#define BETA_MEMORY   0x10000ull
-#define PAGE	      0x1000ull
-#define FIRST_ASK     5000u /* Bytes alpha asks for first: two pages. */
-#define ROUNDS	      1000u
-#define ROUND_PAGES   4u       /* Round i's channel has 1 + i % ROUND_PAGES pages. */
-#define SLICE_US      50u      /* One wait in WFI, after which the waiter looks again. */
-#define ANSWER_US     1000000u /* A bound on the peer's next step: never nearly reached. */
-#define LONG_US	      5000000u /* On the peer's boot, and on alpha's 1000 rounds. */
-#define ESR_EC_DABT   0x25u    /* Data abort from the same EL (Arm ARM D17.2.37). */
-#define DFSC_EXTERNAL 0x10u    /* Synchronous external abort, not on a table walk. */
+#define IVC_INTID    62u
+#define PRIO_IVC     0xa0u
+#define ALPHA_WINDOW 0x60000000ull
+#define BETA_WINDOW  0x70000000ull
+#define WINDOW_SIZE  0x200000ull
+#define ALPHA_MEMORY 0x100000ull
+#define BETA_MEMORY  0x10000ull
+#define PAGE	     0x1000ull
+#define FIRST_ASK    5000u /* Bytes alpha asks for first: two pages. */
+#define ROUNDS	     1000u
+#define ROUND_PAGES  4u	      /* Round i's channel has 1 + i % ROUND_PAGES pages. */
+#define SLICE_US     50u      /* One wait in WFI, after which the waiter looks again. */
+#define ANSWER_US    1000000u /* A bound on the peer's next step: never nearly reached. */
+#define LONG_US	     5000000u /* On the peer's boot, and on alpha's 1000 rounds. */
 
 #define PSCI_SYSTEM_OFF 0x84000008u
 
 void guest_main(uint64_t x0);
-void guest_sync(void);
 
 /* The first channel's memory as both use it (alpha allocates it). */
 struct chat {
@@ -110,21 +108,7 @@ static const struct role beta_role = {
 		     "SPI 62, peer 0 alpha by doorbell 0, 64 KiB of memory",
 };
 
-static volatile unsigned taken;	    /* The ivc interrupts this VM took. */
-static volatile unsigned aborts;    /* Synchronous exceptions taken... */
-static volatile uint64_t abort_esr; /* ...and the last one's ESR_EL1. */
-
-/* A synchronous exception (irq_vectors.S): note it, and go on after the instruction. */
-void guest_sync(void)
-{
-	uint64_t esr, elr;
-
-	__asm__ volatile("mrs %0, esr_el1\n\tmrs %1, elr_el1" : "=r"(esr), "=r"(elr));
-	abort_esr = esr;
-	aborts++;
-	__asm__ volatile("msr elr_el1, %0" ::"r"(elr + 4));
-}
-
+static volatile unsigned taken; /* The ivc interrupts this VM took. */
 void guest_irq(void)
 {
 	unsigned intid = gic_ack();
@@ -196,13 +180,13 @@ static void probe_load(uint64_t addr)
 /* A load that took exactly one synchronous external abort, as a data abort says it. */
 static bool load_aborts(const char *check, uint64_t addr)
 {
-	unsigned before = aborts;
+	unsigned before = step_over_count;
 	bool ok;
 
 	probe_load(addr);
-	ok = same(check, "aborts taken by the load", aborts - before, 1);
-	ok &= same(check, "ESR_EL1.EC of it", abort_esr >> 26 & 0x3f, ESR_EC_DABT);
-	ok &= same(check, "ESR_EL1.DFSC of it", abort_esr & 0x3f, DFSC_EXTERNAL);
+	ok = same(check, "aborts taken by the load", step_over_count - before, 1);
+	ok &= same(check, "ESR_EL1.EC of it", step_over_esr >> 26 & 0x3f, ESR_EC_DABT);
+	ok &= same(check, "ESR_EL1.DFSC of it", step_over_esr & 0x3f, DFSC_EXTERNAL);
 	return ok;
 }
 

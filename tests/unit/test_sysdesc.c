@@ -234,6 +234,19 @@ static void test_parse_reads_every_field_of_a_valid_description(void **state)
 	free(b.data);
 }
 
+/* The IVC server's testing aid, at the root. */
+static void test_parse_reads_ivc_crash_after_at_the_root(void **state)
+{
+	struct blob b = edit(VALID);
+
+	SET_CELLS(&b, "/", "ivc-crash-after", 40);
+	expect_valid(&b);
+	assert_int_equal(desc.ivc_crash_after, 40);
+	SET_CELLS(&b, "/", "ivc-crash-after", 0, 40);
+	expect_error(&b, "/", "ivc-crash-after", "is 8 bytes long, expected one cell (4)");
+	free(b.data);
+}
+
 static void test_parse_gives_optional_properties_their_defaults(void **state)
 {
 	struct blob b = load(VALID);
@@ -244,6 +257,7 @@ static void test_parse_gives_optional_properties_their_defaults(void **state)
 	assert_int_equal(desc.servers[0].crash_after, 0);
 	assert_int_equal(desc.servers[0].fail_restart, 0);
 	assert_int_equal(desc.servers[0].cpu, 0);
+	assert_int_equal(desc.ivc_crash_after, 0);
 	assert_string_equal(vm->name, "bare");
 	assert_string_equal(vm->kernel, "guest");
 	assert_null(vm->initrd);
@@ -1587,6 +1601,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_reads_every_field_of_a_valid_description),
+		cmocka_unit_test(test_parse_reads_ivc_crash_after_at_the_root),
 		cmocka_unit_test(test_parse_gives_optional_properties_their_defaults),
 		cmocka_unit_test(test_parse_accepts_the_example_system),
 		cmocka_unit_test(test_parse_accepts_every_maximum),

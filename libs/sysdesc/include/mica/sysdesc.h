@@ -202,6 +202,12 @@ struct sysdesc {
 	struct sysdesc_vm vms[SYSDESC_VM_MAX];
 	uint32_t channel_count;
 	struct sysdesc_channel channels[SYSDESC_CHANNEL_MAX];
+	/*
+	 * A testing aid ('ivc-crash-after' at the root): the IVC server faults
+	 * on purpose at this many guests' hypercalls, so that its end can be
+	 * tested; 0 (the default): never.
+	 */
+	uint32_t ivc_crash_after;
 };
 
 /*
