@@ -32,12 +32,6 @@ enum mica_error invoke_extra_cap(const struct invocation *inv, unsigned i,
 	return MICA_OK;
 }
 
-enum mica_error invoke_args(const struct invocation *inv, unsigned words,
-			    enum mica_object_type type, struct slot **cap0)
-{
-	return inv->length < words ? MICA_ERR_TRUNCATED : invoke_extra_cap(inv, 0, type, cap0);
-}
-
 /* Resolve (index, depth) in the CNode capability root; depth 0 is root's own slot. */
 static enum mica_error cnode_slot(struct slot *root, uint64_t index, uint64_t depth,
 				  struct slot **out)
@@ -94,8 +88,6 @@ static enum mica_error invoke_cnode(struct invocation *inv)
 	enum mica_error err;
 	unsigned rights;
 
-	if (inv->length < 2)
-		return MICA_ERR_TRUNCATED;
 	err = cnode_slot(inv->slot, inv->arg[0], inv->arg[1], &dest);
 	if (err != MICA_OK)
 		return err;
@@ -121,7 +113,7 @@ static enum mica_error invoke_cnode(struct invocation *inv)
 	default:
 		return MICA_ERR_ILLEGAL_OPERATION;
 	}
-	err = invoke_args(inv, 5, MICA_OBJ_CNODE, &src_root);
+	err = invoke_extra_cap(inv, 0, MICA_OBJ_CNODE, &src_root);
 	if (err == MICA_OK)
 		err = cnode_slot(src_root, inv->arg[2], inv->arg[3], &src);
 	if (err != MICA_OK)
@@ -149,7 +141,7 @@ static enum mica_error invoke_frame(struct invocation *inv)
 	switch (inv->label) {
 	case MICA_FRAME_MAP:
 		/* A VSpace, or a VM (stage 2); frame_map tells them apart. */
-		err = invoke_args(inv, 3, MICA_OBJ_NULL, &vspace);
+		err = invoke_extra_cap(inv, 0, MICA_OBJ_NULL, &vspace);
 		if (err != MICA_OK)
 			return err;
 		return frame_map(inv->slot, &vspace->cap, inv->arg[0], (unsigned)inv->arg[1],
@@ -173,7 +165,7 @@ static enum mica_error invoke_page_table(struct invocation *inv)
 
 	switch (inv->label) {
 	case MICA_PAGE_TABLE_MAP:
-		err = invoke_args(inv, 1, MICA_OBJ_NULL, &vspace);
+		err = invoke_extra_cap(inv, 0, MICA_OBJ_NULL, &vspace);
 		if (err != MICA_OK)
 			return err;
 		return page_table_map(inv->slot, &vspace->cap, inv->arg[0]);
@@ -218,7 +210,7 @@ static enum mica_error invoke_irq(struct invocation *inv)
 	} else if (inv->label == MICA_IRQ_HANDLER_SET_VCPU) {
 		struct slot *vcpu;
 
-		err = invoke_args(inv, 1, MICA_OBJ_VCPU, &vcpu);
+		err = invoke_extra_cap(inv, 0, MICA_OBJ_VCPU, &vcpu);
 		if (err != MICA_OK)
 			return err;
 		if (inv->arg[0] > 255)
@@ -244,7 +236,7 @@ static enum mica_error invoke_vm(struct invocation *inv)
 
 	switch (inv->label) {
 	case MICA_VM_BIND_MMIO:
-		err = invoke_args(inv, 2, MICA_OBJ_ENDPOINT, &ep);
+		err = invoke_extra_cap(inv, 0, MICA_OBJ_ENDPOINT, &ep);
 		if (err != MICA_OK)
 			return err;
 		if (!(ep->cap.rights & MICA_RIGHT_WRITE))
@@ -257,7 +249,8 @@ static enum mica_error invoke_vm(struct invocation *inv)
 		bool is_sgi = inv->label == MICA_VM_BIND_SGI;
 		struct slot *src;
 
-		err = invoke_args(inv, 1, is_sgi ? MICA_OBJ_VCPU : MICA_OBJ_NOTIFICATION, &src);
+		err = invoke_extra_cap(inv, 0, is_sgi ? MICA_OBJ_VCPU : MICA_OBJ_NOTIFICATION,
+				       &src);
 		if (err != MICA_OK)
 			return err;
 		if (!is_sgi && !(src->cap.rights & MICA_RIGHT_WRITE))
@@ -318,7 +311,7 @@ static enum mica_error invoke_notification(struct invocation *inv)
 	if (inv->label == MICA_NOTIFICATION_UNBIND_VIRQ)
 		return virq_unbind(n);
 	if (inv->label == MICA_NOTIFICATION_BIND_VIRQ) {
-		err = invoke_args(inv, 3, MICA_OBJ_VCPU, &vcpu);
+		err = invoke_extra_cap(inv, 0, MICA_OBJ_VCPU, &vcpu);
 		if (err != MICA_OK)
 			return err;
 		return virq_bind(n, (struct vcpu *)vcpu->cap.object, inv->arg[0], inv->arg[1],
@@ -333,19 +326,30 @@ static enum mica_error invoke_notification(struct invocation *inv)
 	return MICA_OK;
 }
 
-/* The message words an invocation reads, where every use of its label does. */
+/*
+ * The message words each invocation reads, checked before any is: a
+ * shorter message is MICA_ERR_TRUNCATED. (WRITE_REGISTERS reads as many
+ * more as its count says, and checks those itself.) Laid out by hand, a
+ * kind of object to a line or two.
+ */
+/* clang-format off */
 static const uint8_t invoke_words[] = {
-	[MICA_UNTYPED_RETYPE] = 6,	[MICA_IRQ_CONTROL_GET] = 3,
-	[MICA_VM_UNBIND_MMIO] = 1,	[MICA_VM_UNBIND_SGI] = 1,
-	[MICA_VM_UNBIND_DOORBELL] = 1,	[MICA_ASID_CONTROL_MAKE_POOL] = 3,
-	[MICA_TCB_SET_IPC_BUFFER] = 1,	[MICA_TCB_READ_REGISTERS] = 1,
-	[MICA_TCB_WRITE_REGISTERS] = 1, [MICA_TCB_SET_PRIORITY] = 1,
-	[MICA_TCB_SET_MCP] = 1,		[MICA_TCB_SET_AFFINITY] = 1,
-	[MICA_VCPU_SET_ENTRY] = 2,	[MICA_VCPU_READ_REG] = 1,
-	[MICA_VCPU_WRITE_REG] = 2,	[MICA_VCPU_INJECT_IRQ] = 3,
-	[MICA_VCPU_CLEAR_IRQ] = 1,	[MICA_VCPU_SET_SGI] = 3,
+	[MICA_UNTYPED_RETYPE] = 6,
+	[MICA_CNODE_COPY] = 5, [MICA_CNODE_MINT] = 5, [MICA_CNODE_MOVE] = 5,
+	[MICA_CNODE_MUTATE] = 5, [MICA_CNODE_DELETE] = 2, [MICA_CNODE_REVOKE] = 2,
+	[MICA_TCB_SET_IPC_BUFFER] = 1, [MICA_TCB_SET_PRIORITY] = 1, [MICA_TCB_SET_MCP] = 1,
+	[MICA_TCB_READ_REGISTERS] = 1, [MICA_TCB_WRITE_REGISTERS] = 1, [MICA_TCB_SET_AFFINITY] = 1,
+	[MICA_FRAME_MAP] = 3, [MICA_PAGE_TABLE_MAP] = 1,
+	[MICA_IRQ_CONTROL_GET] = 3, [MICA_IRQ_HANDLER_SET_VCPU] = 1,
+	[MICA_VCPU_SET_ENTRY] = 2, [MICA_VCPU_READ_REG] = 1, [MICA_VCPU_WRITE_REG] = 2,
+	[MICA_VCPU_INJECT_IRQ] = 3, [MICA_VCPU_CLEAR_IRQ] = 1, [MICA_VCPU_SET_SGI] = 3,
 	[MICA_VCPU_SET_TIMERS] = 2,
+	[MICA_VM_BIND_MMIO] = 2, [MICA_VM_UNBIND_MMIO] = 1, [MICA_VM_BIND_SGI] = 1,
+	[MICA_VM_UNBIND_SGI] = 1, [MICA_VM_BIND_DOORBELL] = 1, [MICA_VM_UNBIND_DOORBELL] = 1,
+	[MICA_ASID_CONTROL_MAKE_POOL] = 3,
+	[MICA_NOTIFICATION_BIND_VIRQ] = 3,
 };
+/* clang-format on */
 
 enum mica_error invoke(struct invocation *inv)
 {

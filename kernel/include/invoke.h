@@ -28,9 +28,6 @@ struct invocation {
 /* The extra capability i, required to be of type (MICA_OBJ_NULL: any). */
 MUST_CHECK enum mica_error invoke_extra_cap(const struct invocation *inv, unsigned i,
 					    enum mica_object_type type, struct slot **out);
-/* At least words message words, and CAP0 as invoke_extra_cap takes it. */
-MUST_CHECK enum mica_error invoke_args(const struct invocation *inv, unsigned words,
-				       enum mica_object_type type, struct slot **cap0);
 
 /* The TCB invocations (invoke_tcb.c). */
 MUST_CHECK enum mica_error invoke_tcb(struct invocation *inv);
