@@ -40,7 +40,7 @@ static int32_t window_run(const struct ivc_vm *vm, uint32_t pages)
 	uint32_t run = 0;
 
 	for (uint32_t i = 0; i < vm->window_pages; i++) {
-		run = vm->page_frame[i] == 0 ? run + 1 : 0;
+		run = vm->page_channel[i] == 0 ? run + 1 : 0;
 		if (run == pages)
 			return (int32_t)(i + 1 - pages);
 	}
@@ -78,7 +78,6 @@ int64_t ivc_pool_alloc(struct ivc_pool *p, uint32_t vm, uint64_t size, uint64_t 
 		uint16_t frame = p->free_frames[--p->free_count];
 
 		a->page_frame[first_a + j] = (uint16_t)(frame + 1);
-		b->page_frame[first_b + j] = (uint16_t)(frame + 1);
 		a->page_channel[first_a + j] = (uint16_t)(c - p->channels + 1);
 		b->page_channel[first_b + j] = (uint16_t)(c - p->channels + 1);
 	}
@@ -138,10 +137,9 @@ void ivc_pool_free(struct ivc_pool *p, uint32_t c)
 
 	for (uint32_t j = 0; j < ch->pages; j++) {
 		p->free_frames[p->free_count++] = (uint16_t)ivc_frame_of(p, c, j);
-		for (unsigned e = 0; e < 2; e++) {
-			p->vms[ch->vm[e]].page_frame[ch->first[e] + j] = 0;
+		p->vms[ch->vm[0]].page_frame[ch->first[0] + j] = 0;
+		for (unsigned e = 0; e < 2; e++)
 			p->vms[ch->vm[e]].page_channel[ch->first[e] + j] = 0;
-		}
 	}
 	p->vms[ch->vm[0]].used_pages -= ch->pages;
 	*ch = (struct ivc_channel){0};

@@ -35,9 +35,10 @@ struct ivc_vm {
 	uint32_t window_pages;
 	uint32_t limit_pages; /* Its 'memory', in pages. */
 	uint32_t used_pages;  /* In channels it allocated. */
-	/* Frame + 1, and channel + 1, of each window page; 0: free. */
-	uint16_t page_frame[IVC_WINDOW_PAGES];
+	/* Channel + 1 of each window page; 0: free. */
 	uint16_t page_channel[IVC_WINDOW_PAGES];
+	/* Frame + 1 of each window page of a channel the VM allocated (its end 0). */
+	uint16_t page_frame[IVC_WINDOW_PAGES];
 };
 
 struct ivc_channel {

@@ -717,6 +717,26 @@ static void test_a_driver_reset_keeps_the_port_on_the_switch(void **state)
 	assert_false(has_rx(c));
 }
 
+/*
+ * A VM's reset resets its port as a write of 0 to Status does
+ * (VDEV_MSG_RESET): a frame sent to it then goes into no buffer its last
+ * boot posted, in memory the new boot reloads.
+ */
+static void test_a_reset_port_writes_into_no_buffer_of_the_last_boot(void **state)
+{
+	uint8_t f[60], mac_b[6];
+	uint64_t old = post_rx(b, 1526);
+
+	mac_of(b, mac_b);
+	wr(b, 0x070, 0); /* The reset, before the new boot's driver is there. */
+	frame_from(a, f, mac_b, sizeof(f), 35);
+	send(a, f, sizeof(f));
+	assert_int_equal(*host(b, old), '.');
+	assert_int_equal(*host(b, old + HDR + 13), '.');
+	assert_int_equal(used_idx(b, 0), 0);
+	assert_int_equal(b->net.counts.rx_no_buffer, 1);
+}
+
 static void test_a_detached_port_gets_nothing_and_sends_nothing(void **state)
 {
 	uint8_t f[60];
@@ -1007,6 +1027,7 @@ int main(void)
 		RUNNING(test_a_transmit_chain_that_loops_needs_reset_and_sends_nothing),
 		RUNNING(test_a_broken_receive_chain_breaks_only_its_own_port),
 		RUNNING(test_a_driver_reset_keeps_the_port_on_the_switch),
+		RUNNING(test_a_reset_port_writes_into_no_buffer_of_the_last_boot),
 		RUNNING(test_a_detached_port_gets_nothing_and_sends_nothing),
 		RUNNING(test_a_suppressed_interrupt_is_not_raised),
 		RUNNING(test_resume_keeps_the_transport_and_the_mac_and_switches_on),
