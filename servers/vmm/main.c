@@ -104,17 +104,24 @@ static void stop_all_vcpus(void)
 _Static_assert(SYSDESC_VM_LINES_MAX <= MICA_VCPU_VIRQ_BINDINGS,
 	       "every kernel line of a VM fits one vCPU's table");
 
+/* The flags of device d's kind, as its server declares it; 0 if its server did not start. */
+static uint32_t kind_flags(unsigned d)
+{
+	unsigned kind = vmm.boot->device_kind[d];
+
+	if (!vmm.boot->device_has_server[d] || kind >= vmm.boot->kind_count ||
+	    kind >= VMM_KINDS_MAX)
+		return 0;
+	return vmm.boot->kinds[kind].flags;
+}
+
 /*
  * Device d's interrupt reaches the guest through the kernel: its kind says
  * so, and the root task gave this VMM its line notification with its server.
  */
 static bool has_kernel_line(unsigned d)
 {
-	unsigned kind = vmm.boot->device_kind[d];
-
-	return vmm.vm->devices[d].intid >= 32u && vmm.boot->device_has_server[d] &&
-	       kind < vmm.boot->kind_count && kind < VMM_KINDS_MAX &&
-	       (vmm.boot->kinds[kind].flags & VDEV_KIND_EDGE_LINE) != 0;
+	return vmm.vm->devices[d].intid >= 32u && (kind_flags(d) & VDEV_KIND_EDGE_LINE) != 0;
 }
 
 /* The GIC model, set up once; each boot resets it. */
@@ -348,14 +355,12 @@ static void ivc_reset(void)
 static void reset_devices(void)
 {
 	for (unsigned i = 0; i < vmm.vm->device_count; i++) {
-		unsigned kind = vmm.boot->device_kind[i];
 		uint64_t words[MICA_MSG_REGISTERS] = {0};
 
-		if (!vmm.boot->device_has_server[i] || kind >= VMM_KINDS_MAX ||
-		    (vmm.boot->kinds[kind].flags &
-		     (VDEV_KIND_EDGE_LINE | VDEV_KIND_MACHINE_UART)) != VDEV_KIND_EDGE_LINE)
-			continue;
-		(void)mica_call(VMM_CAP_DEVICE(i), mica_msg_info(VDEV_MSG_RESET, 0, 0), words);
+		if ((kind_flags(i) & (VDEV_KIND_EDGE_LINE | VDEV_KIND_MACHINE_UART)) ==
+		    VDEV_KIND_EDGE_LINE)
+			(void)mica_call(VMM_CAP_DEVICE(i), mica_msg_info(VDEV_MSG_RESET, 0, 0),
+					words);
 	}
 }
 
