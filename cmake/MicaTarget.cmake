@@ -88,12 +88,23 @@ function(mica_add_device_server name)
   set_property(GLOBAL APPEND PROPERTY MICA_DEVICE_SERVERS ${name})
 endfunction()
 
+# mica_add_driver_server(NAME SOURCES src...)
+# A driver server's program (servers/drv): a user program the images carry
+# with the device servers.
+function(mica_add_driver_server name)
+  cmake_parse_arguments(P "" "" "SOURCES" ${ARGN})
+  mica_add_user_program(${name} SOURCES ${P_SOURCES})
+  set_property(GLOBAL APPEND PROPERTY MICA_DRIVER_SERVERS ${name})
+endfunction()
+
 # mica_device_server_files(VAR)
 # Sets VAR to the boot-archive entries (NAME=path) of every device server
-# added so far, for mica_add_image's FILES: a description may then name any
-# of them as a server's program.
+# and driver server added so far, for mica_add_image's FILES: a description
+# may then name any of them as a server's or a driver's program.
 function(mica_device_server_files var)
   get_property(servers GLOBAL PROPERTY MICA_DEVICE_SERVERS)
+  get_property(drivers GLOBAL PROPERTY MICA_DRIVER_SERVERS)
+  list(APPEND servers ${drivers})
   set(files)
   foreach(server ${servers})
     list(APPEND files ${server}=$<TARGET_FILE:${server}>)
@@ -180,14 +191,15 @@ function(mica_add_unit_test name)
 endfunction()
 
 # mica_add_qemu_test(NAME IMAGE image [TIMEOUT s] [STATUS n] [SMP n]
-#                    [TCG_THREAD single|multi] [MEM m]
+#                    [TCG_THREAD single|multi] [MEM m] [DRIVE file]
 #                    [NO_VIRT] [ICOUNT] [NO_FINISHED] [EXPECT regex...]
 #                    [EXPECT_NOW regex...] [REJECT regex...]
 #                    [SEND_AFTER regex text...] [CHECK command args...])
 # Boots NAME's image in QEMU through tools/qemu-run, labelled "qemu". It
 # passes only if the serial log has FINISHED (unless NO_FINISHED), no FAIL
 # line, every EXPECT pattern and no REJECT pattern, and QEMU exits with
-# STATUS (default 0). Each EXPECT_NOW pattern captures a time in seconds
+# STATUS (default 0). DRIVE gives the machine a disk (tools/qemu-run
+# --drive). Each EXPECT_NOW pattern captures a time in seconds
 # since 1970 that must lie within a minute of the host's clock during the
 # run (a guest's date). SEND_AFTER takes pairs: once a line matches regex,
 # text (with printf %b escapes) is typed on the serial input, in order.
@@ -197,7 +209,7 @@ endfunction()
 # docs/testing.md).
 function(mica_add_qemu_test name)
   cmake_parse_arguments(P "NO_VIRT;ICOUNT;NO_FINISHED"
-      "IMAGE;TIMEOUT;STATUS;SMP;TCG_THREAD;MEM" "EXPECT;EXPECT_NOW;REJECT;SEND_AFTER;CHECK"
+      "IMAGE;TIMEOUT;STATUS;SMP;TCG_THREAD;MEM;DRIVE" "EXPECT;EXPECT_NOW;REJECT;SEND_AFTER;CHECK"
       ${ARGN})
   if(NOT P_TIMEOUT)
     set(P_TIMEOUT 60)
@@ -215,6 +227,9 @@ function(mica_add_qemu_test name)
   endif()
   if(P_MEM)
     list(APPEND args --mem ${P_MEM})
+  endif()
+  if(P_DRIVE)
+    list(APPEND args --drive ${P_DRIVE})
   endif()
   if(P_NO_VIRT)
     list(APPEND args --no-virt)

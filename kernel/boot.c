@@ -224,6 +224,11 @@ static enum mica_error build_address_space(struct root_builder *b, const struct 
 	for (uint64_t off = 0; err == MICA_OK && off < boot->archive_size; off += PAGE_SIZE)
 		err = map_page(b, MICA_ROOT_ARCHIVE_VA + off, pa_init(pa_addr(boot->archive) + off),
 			       MAP_READ);
+	/* The device tree's pages, which no Untyped covers (bootmem keeps whole pages). */
+	for (uint64_t off = 0; err == MICA_OK && off < b->info->dtb_offset + b->info->dtb_size;
+	     off += PAGE_SIZE)
+		err = map_page(b, MICA_ROOT_DTB_VA + off,
+			       pa_init(ALIGN_DOWN(pa_addr(boot->dtb), PAGE_SIZE) + off), MAP_READ);
 	return err;
 }
 
@@ -264,6 +269,8 @@ enum mica_error boot_root_task(const struct boot_info *boot, unsigned tick_hz)
 	if (!pa_addr(info_pa) || !pa_addr(ipc_pa))
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
 	b.info = arch_phys_to_virt(info_pa);
+	b.info->dtb_offset = pa_addr(boot->dtb) & (PAGE_SIZE - 1);
+	b.info->dtb_size = pa_addr(boot->dtb) != 0 ? boot->platform->fdt_size : 0;
 	err = build_objects(&b, info_pa, ipc_pa);
 	if (err == MICA_OK)
 		err = build_address_space(&b, boot, &file, &elf, info_pa, ipc_pa);

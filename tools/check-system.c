@@ -277,6 +277,15 @@ int main(int argc, char **argv)
 		need_program(entry("root"), "file \"root\" (the root task)");
 	for (uint32_t i = 0; i < desc.vm_count; i++)
 		check_vm(&desc.vms[i]);
+	for (uint32_t i = 0; i < desc.driver_count; i++) {
+		char node[SYSDESC_PATH_MAX];
+		struct file *f;
+
+		(void)snprintf(node, sizeof(node), "/drivers/%s", desc.drivers[i].name);
+		f = need(node, "program", desc.drivers[i].program);
+		if (f != NULL)
+			need_program(f, node);
+	}
 	for (uint32_t i = 0; i < desc.server_count; i++) {
 		if (is_serving[i])
 			read_kinds(&desc.servers[i], i);

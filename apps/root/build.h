@@ -79,6 +79,13 @@ void ivc_stop(struct system *s);
 void ivc_vm_ended(struct system *s, unsigned index);
 uint64_t channel_line(const struct system *s, unsigned vm, unsigned k);
 
+/*
+ * drivers.c: every driver's device, objects and clients (once the servers'
+ * boot pages are planned, before they start), and driver index started.
+ */
+enum mica_error plan_drivers(struct system *s);
+enum mica_error start_driver(struct system *s, unsigned index);
+
 /* servers.c: plan server index's boot page, make the console's UART, start it. */
 enum mica_error plan_server(struct system *s, unsigned index);
 enum mica_error make_uart(struct server_rt *sv);

@@ -83,6 +83,43 @@ static unsigned stop_vms_of(unsigned index)
 	return stopped;
 }
 
+/*
+ * Driver index faulted or ended: it is started again, and its clients'
+ * requests in flight are done again (<mica/proto/blk.h>). Past
+ * MAX_RESTARTS, or if it cannot be, every VM with a device on its drive is
+ * stopped. Returns how many VMs stopped.
+ */
+static unsigned driver_ended(unsigned index, uint64_t label, const uint64_t *mr)
+{
+	struct driver_rt *dr = &sys.drivers[index];
+	int st = exit_status(dr->proc.tcb, label, mr);
+	unsigned stopped = 0;
+
+	if (st >= 0)
+		printf("root: driver \"%s\" ended with status %d\n", dr->desc->name, st);
+	else
+		describe_fault(dr->desc->name, label, mr);
+	if (dr->boot.restarts < MAX_RESTARTS && system_restart_driver(&sys, index) == MICA_OK) {
+		printf("root: driver \"%s\" restarted (%u)\n", dr->desc->name, dr->boot.restarts);
+		return 0;
+	}
+	printf("root: driver \"%s\" failed for good\n", dr->desc->name);
+	system_stop_driver(&sys, index);
+	for (unsigned v = 0; v < sys.desc.vm_count; v++) {
+		const struct sysdesc_vm *vm = &sys.desc.vms[v];
+		bool uses = false;
+
+		for (unsigned d = 0; d < vm->device_count; d++)
+			uses |= vm->devices[d].has_drive && vm->devices[d].drive == index;
+		if (!uses || !sys.vms[v].is_running)
+			continue;
+		printf("root: VM \"%s\" stopped: its disk has no driver\n", vm->name);
+		system_end_vm(&sys, v);
+		stopped++;
+	}
+	return stopped;
+}
+
 int main(const struct mica_boot_info *info)
 {
 	uint64_t mr[MICA_MSG_REGISTERS] = {0};
@@ -132,6 +169,11 @@ int main(const struct mica_boot_info *info)
 			ivc_stop(&sys);
 			printf("root: the IVC server is stopped; every dynamic channel is gone\n");
 			status = 1;
+			continue;
+		}
+		if ((m.badge & ROOT_BADGE_DRIVER) && index < sys.desc.driver_count &&
+		    sys.drivers[index].is_running) {
+			running -= driver_ended(index, label, mr);
 			continue;
 		}
 		if ((m.badge & ROOT_BADGE_SERVER) && index < sys.desc.server_count) {

@@ -74,6 +74,23 @@ static enum mica_error map_disk(struct server_rt *sv, const struct vdev_boot_dev
 	return MICA_OK;
 }
 
+/* Device i's queue to its block driver, and its signal of the driver (drivers.c made both). */
+static enum mica_error map_drive(struct server_rt *sv, unsigned i, struct process *p)
+{
+	uint64_t copy;
+
+	if (sv->mapped_count == sizeof(sv->mapped) / sizeof(sv->mapped[0]))
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	copy = copy_cap(sv->drive_region[i], MICA_RIGHTS_ALL);
+	if (copy == 0)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	sv->mapped[sv->mapped_count++] = copy;
+	if (process_map_large(p, copy, sv->boot.devices[i].drive_va, RW, 0) != MICA_OK)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	return process_copy_cap(p, sv->boot.devices[i].drive_cap, sv->drive_signal[i],
+				MICA_RIGHT_WRITE);
+}
+
 /* Device bd's state pages, zero (new frames are), made once: kept across restarts. */
 static enum mica_error make_state(struct server_rt *sv, struct vdev_boot_device *bd)
 {
@@ -256,6 +273,8 @@ enum mica_error start_server(struct system *s, unsigned index)
 				      sizeof(sv->mapped) / sizeof(sv->mapped[0]));
 		if (err == MICA_OK && bd->disk_size != 0)
 			err = map_disk(sv, bd, p);
+		if (err == MICA_OK && bd->drive_va != 0)
+			err = map_drive(sv, i, p);
 		if (err == MICA_OK)
 			err = map_state(sv, i, p);
 	}

@@ -540,11 +540,17 @@ enum mica_error system_build(struct system *s, const struct mica_boot_info *info
 		err = sv->ep && sv->ntfn ? plan_server(s, i) : MICA_ERR_NOT_ENOUGH_MEMORY;
 		if (err == MICA_OK && sv->boot.uart_va != 0)
 			err = make_uart(sv);
-		if (err == MICA_OK && sv->boot.device_count > 0)
-			err = start_server(s, i);
 		if (err != MICA_OK)
 			return err;
 	}
+	err = plan_drivers(s);
+	for (unsigned i = 0; err == MICA_OK && i < s->desc.server_count; i++)
+		if (s->servers[i].boot.device_count > 0)
+			err = start_server(s, i);
+	for (unsigned k = 0; err == MICA_OK && k < s->desc.driver_count; k++)
+		err = start_driver(s, k);
+	if (err != MICA_OK)
+		return err;
 	for (unsigned i = 0; i < s->desc.vm_count; i++) {
 		err = start_vmm(s, i, dtb, dtb_size);
 		if (err != MICA_OK)

@@ -9,6 +9,7 @@
 #include <formats/devkind.h>
 #include <mica/abi/bootinfo.h>
 #include <mica/process.h>
+#include <mica/proto/blk.h>
 #include <mica/proto/ivc.h>
 #include <mica/proto/vdev.h>
 #include <mica/proto/vmm.h>
@@ -22,6 +23,7 @@
 #define ROOT_BADGE_VMM	  (UINT64_C(1) << 33)
 #define ROOT_BADGE_LIST	  (UINT64_C(1) << 34) /* A console server's VDEV_MSG_LIST. */
 #define ROOT_BADGE_IVC	  (UINT64_C(1) << 35) /* The IVC server. */
+#define ROOT_BADGE_DRIVER (UINT64_C(1) << 36) /* A driver server. */
 #define ROOT_BADGE_INDEX  UINT64_C(0xffff)
 
 /* Every program the root task starts runs at this priority; the root task above. */
@@ -32,6 +34,9 @@
 
 /* 2 MiB frames of disk images, per device server. */
 #define SYSTEM_MAX_DISK_FRAMES 64
+
+/* Pages of the machine's devices the root task has looked at (drivers.c). */
+#define SYSTEM_MAX_DEVICE_PAGES 8
 
 /* 4 KiB frames of each device's recoverable state. */
 #define SYSTEM_STATE_PAGES (VDEV_STATE_SIZE / 0x1000)
@@ -69,6 +74,9 @@ struct server_rt {
 	unsigned disk_first[VDEV_MAX_DEVICES]; /* Device i's first frame in disk[]. */
 	/* Each device's state pages, zero at first and kept across restarts (vdev.h). */
 	uint64_t state[VDEV_MAX_DEVICES][SYSTEM_STATE_PAGES];
+	/* Device i's queue to its block driver (drive_va), and its signal of the driver. */
+	uint64_t drive_region[VDEV_MAX_DEVICES];
+	uint64_t drive_signal[VDEV_MAX_DEVICES];
 	/* The root task's copies of frames mapped into it (RAM of virtio devices, disks). */
 	uint64_t mapped[SYSTEM_MAX_RAM_FRAMES / 4];
 	unsigned mapped_count;
@@ -86,6 +94,25 @@ struct ivc_rt {
 	bool is_running;
 };
 
+/* A driver server (drivers.c): what it is given, made once and kept across restarts. */
+struct driver_rt {
+	const struct sysdesc_driver *desc;
+	uint64_t ntfn;	       /* Bound to its thread: the device's interrupt and its clients. */
+	uint64_t irq;	       /* The device's IRQHandler. */
+	uint64_t device_frame; /* The device's page. */
+	uint64_t dma;	       /* Its own DMA region (2 MiB). */
+	uint64_t regions[BLK_MAX_CLIENTS];     /* Each client's queue region (2 MiB). */
+	uint64_t client_ntfn[BLK_MAX_CLIENTS]; /* Each client's server, write-only, badged. */
+	struct blk_boot boot;
+	struct process proc;
+	bool is_running;
+};
+
+struct device_page {
+	uint64_t paddr;
+	uint64_t frame;
+};
+
 struct system {
 	const struct mica_boot_info *info;
 	struct sysdesc desc;
@@ -100,6 +127,9 @@ struct system {
 	/* Each channel end's notification (channels.c), by channel and end. */
 	uint64_t channel_lines[SYSDESC_CHANNEL_MAX][SYSDESC_CHANNEL_ENDS];
 	struct ivc_rt ivc;
+	struct driver_rt drivers[SYSDESC_DRIVER_MAX];
+	struct device_page device_pages[SYSTEM_MAX_DEVICE_PAGES];
+	unsigned device_page_count;
 };
 
 /*
@@ -123,6 +153,11 @@ enum mica_error system_restart_server(struct system *s, unsigned index)
 
 /* Take a device server apart for good. */
 void system_stop_server(struct system *s, unsigned index);
+
+/* Take driver index apart; build it again from the same boot page. */
+void system_stop_driver(struct system *s, unsigned index);
+enum mica_error system_restart_driver(struct system *s, unsigned index)
+	__attribute__((warn_unused_result));
 
 /* A VMM ended: take it and its VM apart. */
 void system_end_vm(struct system *s, unsigned index);

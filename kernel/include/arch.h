@@ -22,6 +22,7 @@ struct boot_info {
 	paddr_t image_end;
 	paddr_t archive; /* The boot archive, inside the image. */
 	size_t archive_size;
+	paddr_t dtb; /* The machine's device tree, platform->fdt_size bytes. */
 };
 void arch_boot_info(paddr_t dtb, paddr_t image, struct boot_info *out);
 

@@ -151,6 +151,22 @@ sysdesc_check_against_end(const struct reader *r, int node, const struct sysdesc
 			  const struct sysdesc_channel *c, const struct sysdesc_channel_end *e,
 			  const struct sysdesc_vm_use *use) __attribute__((warn_unused_result));
 
+/* /drivers (drivers.c), before the VMs: their devices name drivers. */
+enum mica_error sysdesc_parse_drivers(const struct reader *r, struct sysdesc *desc)
+	__attribute__((warn_unused_result));
+
+/*
+ * A device's 'drive', 'drive-range' and 'read-only' (drivers.c), as the
+ * device at node is read; checked against the parts of the same drive
+ * given to devices before it, in every VM.
+ */
+enum mica_error sysdesc_parse_drive(const struct reader *r, int node, const struct sysdesc *desc,
+				    struct sysdesc_device *d) __attribute__((warn_unused_result));
+
+/* An optional property of one cell; *out keeps its value when the property is absent. */
+enum mica_error reader_optional_u32(const struct reader *r, int node, const char *name,
+				    uint32_t *out) __attribute__((warn_unused_result));
+
 /* Each VM's /vms/NAME/ivc (ivc.c), once /channels is read. */
 enum mica_error sysdesc_parse_ivc(const struct reader *r, struct sysdesc *desc)
 	__attribute__((warn_unused_result));

@@ -18,15 +18,16 @@
 
 static const char *const root_props[] = {"compatible",	"model",	   "#address-cells",
 					 "#size-cells", "ivc-crash-after", NULL};
-static const char *const root_children[] = {"servers", "vms", "channels", NULL};
+static const char *const root_children[] = {"servers", "drivers", "vms", "channels", NULL};
 static const char *const server_props[] = {"program", "crash-after", "fail-restart", "cpu", NULL};
 static const char *const vm_props[] = {"memory",       "memory-identity", "cpus",
 				       "cpu-affinity", "kernel",	  "initrd",
 				       "bootargs",     "unmapped-access", NULL};
 static const char *const vm_children[] = {"devices", "passthrough", "ivc", NULL};
 static const char *const container_props[] = {"#address-cells", "#size-cells", NULL};
-static const char *const device_props[] = {"compatible", "server", "reg",
-					   "interrupt",	 "file",   NULL};
+static const char *const device_props[] = {"compatible",  "server",    "reg",
+					   "interrupt",	  "file",      "drive",
+					   "drive-range", "read-only", NULL};
 static const char *const passthrough_props[] = {"compatible", "reg", "physical", "interrupt", NULL};
 static const char *const none[] = {NULL};
 
@@ -75,8 +76,7 @@ static int find_server(const struct sysdesc *desc, const char *name)
 	return -1;
 }
 
-/* An optional property of one cell; *out keeps its value when the property is absent. */
-static enum mica_error optional_u32(const struct reader *r, int node, const char *name,
+enum mica_error reader_optional_u32(const struct reader *r, int node, const char *name,
 				    uint32_t *out)
 {
 	if (fdt_getprop(r->fdt, node, name, NULL) == NULL)
@@ -106,9 +106,9 @@ static enum mica_error parse_servers(const struct reader *r, struct sysdesc *des
 			return reader_fail(r, node, NULL, "another server has the same name");
 		if (only_known(r, node, server_props, none) != MICA_OK ||
 		    reader_string(r, node, "program", false, false, &s->program) != MICA_OK ||
-		    optional_u32(r, node, "crash-after", &s->crash_after) != MICA_OK ||
-		    optional_u32(r, node, "fail-restart", &s->fail_restart) != MICA_OK ||
-		    optional_u32(r, node, "cpu", &s->cpu) != MICA_OK)
+		    reader_optional_u32(r, node, "crash-after", &s->crash_after) != MICA_OK ||
+		    reader_optional_u32(r, node, "fail-restart", &s->fail_restart) != MICA_OK ||
+		    reader_optional_u32(r, node, "cpu", &s->cpu) != MICA_OK)
 			return MICA_ERR_MALFORMED;
 		desc->server_count++;
 	}
@@ -211,7 +211,8 @@ static enum mica_error parse_devices(const struct reader *r, int vm_node,
 		    reader_string(r, node, "server", false, false, &server) != MICA_OK ||
 		    reader_range(r, node, "reg", &d->ipa) != MICA_OK ||
 		    reader_interrupt(r, node, &d->intid) != MICA_OK ||
-		    reader_string(r, node, "file", true, false, &d->file) != MICA_OK)
+		    reader_string(r, node, "file", true, false, &d->file) != MICA_OK ||
+		    sysdesc_parse_drive(r, node, desc, d) != MICA_OK)
 			return MICA_ERR_MALFORMED;
 		index = find_server(desc, server);
 		if (index < 0)
@@ -309,7 +310,8 @@ static enum mica_error parse_vm(const struct reader *r, int node, struct sysdesc
 }
 
 /*
- * The root: "mica,system", then /servers (first: devices name them), /vms,
+ * The root: "mica,system", then /servers and /drivers (first: devices name
+ * them), /vms,
  * /channels, then each VM's ivc node (which names VMs, and may not meet
  * their channel ends).
  */
@@ -324,8 +326,8 @@ static enum mica_error parse_root(const struct reader *r, struct sysdesc *desc)
 	if (compatible > 0)
 		return reader_fail(r, 0, "compatible", "does not list \"mica,system\"");
 	if (only_known(r, 0, root_props, root_children) != MICA_OK ||
-	    optional_u32(r, 0, "ivc-crash-after", &desc->ivc_crash_after) != MICA_OK ||
-	    parse_servers(r, desc) != MICA_OK)
+	    reader_optional_u32(r, 0, "ivc-crash-after", &desc->ivc_crash_after) != MICA_OK ||
+	    parse_servers(r, desc) != MICA_OK || sysdesc_parse_drivers(r, desc) != MICA_OK)
 		return MICA_ERR_MALFORMED;
 	vms = fdt_subnode_offset(r->fdt, 0, "vms");
 	if (vms < 0)

@@ -28,6 +28,7 @@
 #define HEADER_SECTOR	8u
 #define REQUEST_QUEUE	0u
 #define CONFIG_CAPACITY 0u
+#define CONFIG_SIZE_MAX 8u
 #define CONFIG_SEG_MAX	12u
 #define CONFIG_BLK_SIZE 20u
 #define CONFIG_BYTES	24u
@@ -47,11 +48,17 @@ static uint64_t get_le(const uint8_t *p, unsigned bytes)
 	return v;
 }
 
+/* True if len bytes at sector are whole sectors within capacity. */
+static bool disk_range_ok(uint64_t capacity, uint64_t sector, uint64_t len)
+{
+	return len % VIRTIO_BLK_SECTOR_SIZE == 0 && sector <= capacity &&
+	       len / VIRTIO_BLK_SECTOR_SIZE <= capacity - sector;
+}
+
 /* The disk's bytes for len bytes at sector, or NULL if out of range. */
 static uint8_t *disk_range(const struct virtio_blk *b, uint64_t sector, uint64_t len)
 {
-	if (len % VIRTIO_BLK_SECTOR_SIZE != 0 || sector > b->capacity ||
-	    len / VIRTIO_BLK_SECTOR_SIZE > b->capacity - sector)
+	if (!disk_range_ok(b->capacity, sector, len))
 		return NULL;
 	return b->disk + sector * VIRTIO_BLK_SECTOR_SIZE;
 }
@@ -100,6 +107,221 @@ static uint8_t serve(struct virtio_blk *b, const struct virtq_chain *c, uint64_t
 	}
 }
 
+/* The drive path ---------------------------------------------------------------------- */
+
+#define DRIVE_SEGMENT UINT64_C(4096) /* SIZE_MAX offered over a drive. */
+
+static uint32_t slot_state(const struct virtio_blk_drive *d, uint32_t i)
+{
+	return __atomic_load_n(&d->table->slots[i].state, __ATOMIC_ACQUIRE);
+}
+
+/* A slot no request holds, which the driver has finished with; BLK_SLOTS if none. */
+static uint32_t free_slot(const struct virtio_blk_drive *d)
+{
+	for (uint32_t i = 0; i < BLK_SLOTS; i++) {
+		if (((d->busy | d->stale) >> i & 1) == 0 && slot_state(d, i) == BLK_SLOT_FREE)
+			return i;
+	}
+	return BLK_SLOTS;
+}
+
+static uint8_t *slot_data(const struct virtio_blk_drive *d, uint32_t i)
+{
+	return d->data + (uint64_t)i * BLK_SLOT_SIZE;
+}
+
+/*
+ * Hand p's request to the driver in slot i, or answer it here (p->is_done):
+ * what the driver does not do, and what it would refuse. Returns whether
+ * the slot went to the driver.
+ */
+static bool drive_submit(struct virtio_blk *b, struct virtio_blk_pending *p, uint32_t i)
+{
+	struct virtio_blk_drive *d = b->drive;
+	struct blk_slot *slot = &d->table->slots[i];
+	const struct virtq_chain *c = &p->chain;
+	uint8_t header[HEADER_BYTES];
+	uint64_t sector, bytes = 0;
+	uint32_t op;
+
+	p->slot = BLK_SLOTS;
+	p->written = 0;
+	p->is_done = true;
+	p->status = VIRTIO_BLK_S_IOERR;
+	if (virtq_chain_read(c, 0, header, sizeof(header)) != sizeof(header))
+		return false;
+	sector = get_le(header + HEADER_SECTOR, 8);
+	switch ((uint32_t)get_le(header + HEADER_TYPE, 4)) {
+	case VIRTIO_BLK_T_IN:
+		op = BLK_OP_READ;
+		bytes = c->in_len - 1;
+		break;
+	case VIRTIO_BLK_T_OUT:
+		op = BLK_OP_WRITE;
+		bytes = c->out_len - HEADER_BYTES;
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		op = BLK_OP_FLUSH;
+		b->flushes++;
+		break;
+	case VIRTIO_BLK_T_GET_ID: {
+		uint8_t id[VIRTIO_BLK_ID_BYTES] = {0};
+		uint64_t room = c->in_len - 1;
+
+		memcpy(id, VIRTIO_BLK_SERIAL, sizeof(VIRTIO_BLK_SERIAL) - 1);
+		p->written = (uint32_t)virtq_chain_write(
+			c, 0, id, room < sizeof(id) ? (size_t)room : sizeof(id));
+		p->status = VIRTIO_BLK_S_OK;
+		return false;
+	}
+	default:
+		b->unsupported++;
+		p->status = VIRTIO_BLK_S_UNSUPP;
+		return false;
+	}
+	if (op != BLK_OP_FLUSH &&
+	    (bytes > BLK_SLOT_SIZE || disk_range_ok(b->capacity, sector, bytes) == false ||
+	     (op == BLK_OP_WRITE && d->is_read_only))) {
+		b->errors++;
+		return false;
+	}
+	if (op == BLK_OP_WRITE)
+		(void)virtq_chain_read(c, HEADER_BYTES, slot_data(d, i), bytes);
+	slot->op = op;
+	slot->sector = op == BLK_OP_FLUSH ? 0 : sector;
+	slot->bytes = (uint32_t)bytes;
+	slot->status = BLK_STATUS_IOERR;
+	__atomic_store_n(&slot->state, BLK_SLOT_SUBMITTED, __ATOMIC_RELEASE);
+	d->busy |= UINT32_C(1) << i;
+	p->slot = i;
+	p->is_done = false;
+	return true;
+}
+
+/* Take the guest's requests while a slot is free, and tell the driver of those it got. */
+static void drive_take(struct virtio_blk *b)
+{
+	struct virtio_blk_drive *d = b->drive;
+	bool is_submitted = false;
+
+	while (d->count < BLK_SLOTS) {
+		struct virtio_blk_pending *p = &d->pending[(d->head + d->count) % BLK_SLOTS];
+		uint32_t i = free_slot(d);
+
+		if (i == BLK_SLOTS ||
+		    virtio_mmio_pop(&b->mmio, REQUEST_QUEUE, &p->chain) != MICA_OK)
+			break;
+		if (p->chain.in_len == 0) {
+			virtio_mmio_needs_reset(&b->mmio);
+			break;
+		}
+		d->count++;
+		if (drive_submit(b, p, i))
+			is_submitted = true;
+	}
+	if (is_submitted && d->signal != NULL)
+		d->signal(d->ctx);
+}
+
+/* Slot i's result into p, and the slot back to the queue. */
+static void drive_collect(struct virtio_blk *b, struct virtio_blk_pending *p)
+{
+	struct virtio_blk_drive *d = b->drive;
+	struct blk_slot *slot = &d->table->slots[p->slot];
+	uint64_t bytes = slot->bytes;
+
+	p->status = slot->status == BLK_STATUS_OK ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+	if (p->status == VIRTIO_BLK_S_OK && slot->op == BLK_OP_READ) {
+		/* The length this side wrote, not one the driver could have changed. */
+		bytes = p->chain.in_len - 1;
+		p->written =
+			(uint32_t)virtq_chain_write(&p->chain, 0, slot_data(d, p->slot), bytes);
+		b->reads++;
+	} else if (p->status == VIRTIO_BLK_S_OK && slot->op == BLK_OP_WRITE) {
+		b->writes++;
+	} else if (p->status != VIRTIO_BLK_S_OK) {
+		b->errors++;
+	}
+	__atomic_store_n(&slot->state, BLK_SLOT_FREE, __ATOMIC_RELEASE);
+	d->busy &= ~(UINT32_C(1) << p->slot);
+	p->slot = BLK_SLOTS;
+	p->is_done = true;
+}
+
+/*
+ * Free the stale slots the driver has finished, collect the results of
+ * the pending requests' slots, and give the guest back those done in
+ * order. Returns whether any went back.
+ */
+static bool drive_publish(struct virtio_blk *b)
+{
+	struct virtio_blk_drive *d = b->drive;
+	bool is_published = false;
+
+	for (uint32_t i = 0; i < BLK_SLOTS; i++) {
+		if ((d->stale >> i & 1) != 0 && slot_state(d, i) != BLK_SLOT_SUBMITTED) {
+			__atomic_store_n(&d->table->slots[i].state, BLK_SLOT_FREE,
+					 __ATOMIC_RELEASE);
+			d->stale &= ~(UINT32_C(1) << i);
+		}
+	}
+	for (unsigned k = 0; k < d->count; k++) {
+		struct virtio_blk_pending *p = &d->pending[(d->head + k) % BLK_SLOTS];
+
+		if (!p->is_done && slot_state(d, p->slot) == BLK_SLOT_DONE)
+			drive_collect(b, p);
+	}
+	while (d->count > 0 && d->pending[d->head].is_done) {
+		struct virtio_blk_pending *p = &d->pending[d->head];
+
+		(void)virtq_chain_write(&p->chain, p->chain.in_len - 1, &p->status, 1);
+		virtio_mmio_push(&b->mmio, REQUEST_QUEUE, p->chain.head, p->written + 1);
+		d->head = (d->head + 1) % BLK_SLOTS;
+		d->count--;
+		is_published = true;
+	}
+	return is_published;
+}
+
+/* Take and give back until neither frees a slot for the other. */
+static void drive_run(struct virtio_blk *b)
+{
+	do
+		drive_take(b);
+	while (drive_publish(b) && virtio_mmio_is_live(&b->mmio));
+}
+
+void virtio_blk_drive_done(struct virtio_blk *b)
+{
+	if (b->drive != NULL)
+		drive_run(b);
+}
+
+/*
+ * The guest reset the device, or a restarted server took it over: the
+ * requests in hand are forgotten (a reset one writes into no buffer of the
+ * last boot's), and a slot the driver still has becomes free only once it
+ * finishes.
+ */
+static void drive_forget(void *dev)
+{
+	struct virtio_blk *b = dev;
+	struct virtio_blk_drive *d = b->drive;
+
+	if (d == NULL)
+		return;
+	for (uint32_t i = 0; i < BLK_SLOTS; i++) {
+		if (slot_state(d, i) != BLK_SLOT_FREE)
+			d->stale |= UINT32_C(1) << i;
+	}
+	d->busy = 0;
+	d->head = 0;
+	d->count = 0;
+}
+
+/* The RAM disk path ------------------------------------------------------------------- */
+
 static void notify(void *dev, unsigned queue)
 {
 	struct virtio_blk *b = dev;
@@ -107,6 +329,10 @@ static void notify(void *dev, unsigned queue)
 
 	if (queue != REQUEST_QUEUE)
 		return;
+	if (b->drive != NULL) {
+		drive_run(b);
+		return;
+	}
 	while (virtio_mmio_pop(&b->mmio, REQUEST_QUEUE, c) == MICA_OK) {
 		uint64_t written;
 		uint8_t status;
@@ -127,42 +353,61 @@ static void notify(void *dev, unsigned queue)
 /* What the transport needs of b. */
 static struct virtio_dev blk_dev(struct virtio_blk *b)
 {
+	uint64_t features = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH;
+
+	if (b->drive != NULL)
+		features |= VIRTIO_BLK_F_SIZE_MAX | (b->drive->is_read_only ? VIRTIO_BLK_F_RO : 0);
 	return (struct virtio_dev){
 		.device_id = VIRTIO_ID_BLOCK,
-		.features = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH,
+		.features = features,
 		.queue_count = 1,
 		.notify = notify,
-		.reset = NULL,
+		.reset = drive_forget,
+		.resume = drive_forget,
 		.dev = b,
 	};
 }
 
-static void attach_disk(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size)
+static void attach_disk(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
+			struct virtio_blk_drive *drive)
 {
-	b->disk = disk;
-	b->disk_size = disk != NULL ? disk_size : 0;
+	b->drive = drive;
+	b->disk = drive == NULL ? disk : NULL;
+	b->disk_size = b->disk != NULL ? disk_size : 0;
 	b->capacity = b->disk_size / VIRTIO_BLK_SECTOR_SIZE;
+	if (drive != NULL) {
+		b->capacity = drive->sectors;
+		b->disk_size = drive->sectors * VIRTIO_BLK_SECTOR_SIZE;
+	}
 }
 
 void virtio_blk_resume(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
-		       const struct guest_mem *mem, const struct virtio_irq *irq)
+		       struct virtio_blk_drive *drive, const struct guest_mem *mem,
+		       const struct virtio_irq *irq)
 {
-	const struct virtio_dev dev = blk_dev(b);
+	struct virtio_dev dev;
 
-	attach_disk(b, disk, disk_size);
+	attach_disk(b, disk, disk_size, drive);
+	dev = blk_dev(b);
 	virtio_mmio_resume(&b->mmio, &dev, mem, irq);
 }
 
 void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
-		     const struct guest_mem *mem, const struct virtio_irq *irq)
+		     struct virtio_blk_drive *drive, const struct guest_mem *mem,
+		     const struct virtio_irq *irq)
 {
-	const struct virtio_dev dev = blk_dev(b);
+	struct virtio_dev dev;
 
 	memset(b, 0, sizeof(*b));
-	attach_disk(b, disk, disk_size);
+	attach_disk(b, disk, disk_size, drive);
+	dev = blk_dev(b);
 	virtio_mmio_init(&b->mmio, &dev, mem, irq);
+	drive_forget(b); /* Slots a last boot of the VM's left with the driver. */
 	put_le(b->mmio.config + CONFIG_CAPACITY, b->capacity, 8);
-	put_le(b->mmio.config + CONFIG_SEG_MAX, VIRTQ_MAX_SIZE - 2, 4);
+	put_le(b->mmio.config + CONFIG_SEG_MAX,
+	       drive != NULL ? BLK_SLOT_SIZE / DRIVE_SEGMENT : VIRTQ_MAX_SIZE - 2, 4);
+	if (drive != NULL)
+		put_le(b->mmio.config + CONFIG_SIZE_MAX, DRIVE_SEGMENT, 4);
 	put_le(b->mmio.config + CONFIG_BLK_SIZE, VIRTIO_BLK_SECTOR_SIZE, 4);
 	b->mmio.config_size = CONFIG_BYTES;
 }

@@ -11,7 +11,10 @@
 #ifndef MICA_VDEV_VIRTIO_BLK_H
 #define MICA_VDEV_VIRTIO_BLK_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <mica/proto/blk.h>
 
 #include "virtio.h"
 
@@ -22,7 +25,9 @@
 #define VIRTIO_BLK_SERIAL      "mica-disk"
 
 /* Feature bits (§5.2.3). */
+#define VIRTIO_BLK_F_SIZE_MAX (UINT64_C(1) << 1)
 #define VIRTIO_BLK_F_SEG_MAX  (UINT64_C(1) << 2)
+#define VIRTIO_BLK_F_RO	      (UINT64_C(1) << 5)
 #define VIRTIO_BLK_F_BLK_SIZE (UINT64_C(1) << 6)
 #define VIRTIO_BLK_F_FLUSH    (UINT64_C(1) << 9)
 
@@ -35,8 +40,38 @@
 #define VIRTIO_BLK_S_IOERR  1u
 #define VIRTIO_BLK_S_UNSUPP 2u
 
+/* A request of the guest's in hand while a block driver does it. */
+struct virtio_blk_pending {
+	struct virtq_chain chain;
+	uint32_t slot;	  /* Its slot in the driver's queue; BLK_SLOTS: answered here. */
+	uint32_t written; /* Data bytes written into the chain, once done. */
+	uint8_t status;
+	bool is_done;
+};
+
+/*
+ * The disk as a part of a machine's disk, which a block driver server
+ * serves (<mica/proto/blk.h>): the queue it shares with the driver, and
+ * the guest's requests in flight there, in the order they were taken.
+ * Lives in the server's memory, not the recoverable state: a restarted
+ * server redoes what was in flight (virtio_blk_resume).
+ */
+struct virtio_blk_drive {
+	struct blk_table *table; /* The shared region: its slot table, */
+	uint8_t *data;		 /*   and the slots' data after it. */
+	uint64_t sectors;	 /* The part's size. */
+	bool is_read_only;
+	void (*signal)(void *ctx); /* "Look at my slots", to the driver. */
+	void *ctx;
+	uint32_t busy;	/* Slots a pending request holds. */
+	uint32_t stale; /* Slots the driver still has from a last instance or boot. */
+	unsigned head, count;
+	struct virtio_blk_pending pending[BLK_SLOTS];
+};
+
 struct virtio_blk {
 	struct virtio_mmio mmio;
+	struct virtio_blk_drive *drive; /* NULL: the disk is disk's bytes. */
 	uint8_t *disk;
 	uint64_t disk_size;
 	uint64_t capacity; /* In sectors. */
@@ -45,11 +80,29 @@ struct virtio_blk {
 };
 
 /*
- * Set up b over the disk_size bytes at disk (read-write), reaching guest
- * memory through mem and raising its line through irq.
+ * Set up b over the disk_size bytes at disk (read-write), or over drive
+ * when it is not NULL (disk is then ignored), reaching guest memory
+ * through mem and raising its line through irq.
+ *
+ * Over a drive, a request becomes a slot of the driver's queue: the data
+ * is copied once, between the guest's buffers and the slot, and up to
+ * BLK_SLOTS requests are in flight. The guest's requests complete in the
+ * order they were taken, whatever order the driver finishes them in, so
+ * the queue resumes after a restart as virtq_resume requires. A request
+ * larger than a slot (the device offers SIZE_MAX 4 KiB and SEG_MAX
+ * BLK_SLOT_SIZE / 4 KiB, which a driver keeps within) fails with IOERR, as
+ * does a write to a read-only part (offered as VIRTIO_BLK_F_RO).
  */
 void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
-		     const struct guest_mem *mem, const struct virtio_irq *irq);
+		     struct virtio_blk_drive *drive, const struct guest_mem *mem,
+		     const struct virtio_irq *irq);
+
+/*
+ * The driver finished some of b's requests (its signal): each done slot's
+ * result goes to its request, and the requests done in order go back to
+ * the guest; then more of the guest's requests are taken.
+ */
+void virtio_blk_drive_done(struct virtio_blk *b);
 
 /*
  * A restarted server takes over b from the state its last instance left
@@ -57,8 +110,11 @@ void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
  * are attached again, and requests in flight are redone (virtio_mmio_resume;
  * every request this device serves has the same effect done twice). The
  * disk must be the same one, which the root task keeps across restarts.
+ * Over a drive, the slots the last instance left with the driver are
+ * stale: each is used again only once the driver has finished it.
  */
 void virtio_blk_resume(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
-		       const struct guest_mem *mem, const struct virtio_irq *irq);
+		       struct virtio_blk_drive *drive, const struct guest_mem *mem,
+		       const struct virtio_irq *irq);
 
 #endif

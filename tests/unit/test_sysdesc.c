@@ -1597,6 +1597,174 @@ static void test_error_names_a_deep_node_by_its_name(void **state)
 	expect_error(&b, path, "compatible", "missing");
 }
 
+/* --- Drivers and the parts of their drives ------------------------------------------------ */
+
+#define LINUX_DISK "/vms/linux/devices/virtio@a000000"
+#define BARE_DISK  "/vms/bare/devices/virtio@a000000"
+
+/* VALID with driver "disk" and the linux VM's virtio device on it, whole and read-write. */
+static struct blob with_drive(void)
+{
+	struct blob b = edit(VALID);
+
+	add_node(&b, "/", "drivers");
+	add_node(&b, "/drivers", "disk");
+	set_string(&b, "/drivers/disk", "program", "drv_virtio_blk");
+	delete_prop(&b, LINUX_DISK, "file");
+	set_string(&b, LINUX_DISK, "drive", "disk");
+	return b;
+}
+
+/* A second device on the drive, in the bare VM, with part [offset, offset + size). */
+static void add_bare_part(struct blob *b, uint32_t offset, uint32_t size)
+{
+	add_node(b, "/vms/bare/devices", "virtio@a000000");
+	set_string(b, BARE_DISK, "compatible", "virtio,mmio");
+	set_string(b, BARE_DISK, "server", "virtio-blk");
+	SET_CELLS(b, BARE_DISK, "reg", 0, 0x0a000000, 0, 0x1000);
+	set_string(b, BARE_DISK, "drive", "disk");
+	SET_CELLS(b, BARE_DISK, "drive-range", 0, offset, 0, size);
+}
+
+static void test_parse_reads_drivers_and_drives(void **state)
+{
+	struct blob b = with_drive();
+	const struct sysdesc_device *d;
+
+	(void)state;
+	SET_CELLS(&b, "/drivers/disk", "device", 1);
+	SET_CELLS(&b, "/drivers/disk", "cpu", 1);
+	SET_CELLS(&b, LINUX_DISK, "drive-range", 0x1, 0x200, 0x0, 0x100000);
+	set_bytes(&b, LINUX_DISK, "read-only", "", 0);
+	expect_valid(&b);
+	assert_int_equal(desc.driver_count, 1);
+	assert_string_equal(desc.drivers[0].name, "disk");
+	assert_string_equal(desc.drivers[0].program, "drv_virtio_blk");
+	assert_int_equal(desc.drivers[0].device, 1);
+	assert_int_equal(desc.drivers[0].cpu, 1);
+	d = &desc.vms[0].devices[1];
+	assert_true(d->has_drive);
+	assert_int_equal(d->drive, 0);
+	assert_null(d->file);
+	assert_int_equal(d->drive_offset, UINT64_C(0x100000200));
+	assert_int_equal(d->drive_size, 0x100000);
+	assert_true(d->is_read_only);
+	assert_false(desc.vms[0].devices[0].has_drive);
+	free(b.data);
+}
+
+static void test_parse_gives_a_drive_its_whole_disk_by_default(void **state)
+{
+	struct blob b = with_drive();
+	const struct sysdesc_device *d;
+
+	(void)state;
+	expect_valid(&b);
+	d = &desc.vms[0].devices[1];
+	assert_true(d->has_drive);
+	assert_int_equal(d->drive_offset, 0);
+	assert_int_equal(d->drive_size, 0); /* To the disk's end. */
+	assert_false(d->is_read_only);
+	assert_int_equal(desc.drivers[0].device, 0);
+	free(b.data);
+}
+
+static void test_parse_rejects_bad_drivers(void **state)
+{
+	struct blob b;
+
+	(void)state;
+	b = with_drive();
+	delete_prop(&b, "/drivers/disk", "program");
+	expect_error(&b, "/drivers/disk", "program", "missing");
+	b = with_drive();
+	set_string(&b, "/drivers/disk", "programme", "x");
+	expect_error(&b, "/drivers/disk", "programme", "unknown property");
+	b = with_drive();
+	add_node(&b, "/drivers/disk", "child");
+	expect_error(&b, "/drivers/disk/child", "", "unknown node");
+	b = with_drive();
+	for (int i = 0; i < SYSDESC_DRIVER_MAX; i++) {
+		char name[16], path[32];
+
+		(void)snprintf(name, sizeof(name), "d%d", i);
+		(void)snprintf(path, sizeof(path), "/drivers/%s", name);
+		add_node(&b, "/drivers", name);
+		set_string(&b, path, "program", "drv_virtio_blk");
+	}
+	expect_error(&b, "/drivers", "", "more than 4 drivers");
+}
+
+static void test_parse_rejects_bad_drives(void **state)
+{
+	struct blob b;
+
+	(void)state;
+	b = with_drive();
+	set_string(&b, LINUX_DISK, "drive", "tape");
+	expect_error(&b, LINUX_DISK, "drive", "no driver 'tape' in /drivers");
+	b = with_drive();
+	set_string(&b, LINUX_DISK, "file", "disk");
+	expect_error(&b, LINUX_DISK, "drive", "a device has a 'file' or a 'drive', not both");
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-range", 0, 0x100, 0, 0x1000);
+	expect_error(&b, LINUX_DISK, "drive-range",
+		     "offset and size must be whole sectors of 512 bytes, and the size not 0");
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-range", 0, 0, 0, 0);
+	expect_error(&b, LINUX_DISK, "drive-range",
+		     "offset and size must be whole sectors of 512 bytes, and the size not 0");
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-range", 0, 0x1000);
+	expect_error(&b, LINUX_DISK, "drive-range",
+		     "is 8 bytes long, expected offset and size of two cells each (16 bytes)");
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-range", 0xffffffff, 0xfffffe00, 0, 0x400);
+	expect_error(&b, LINUX_DISK, "drive-range", "runs past the top of a 64-bit disk");
+	/* Without a drive, its other properties mean nothing: a mistake. */
+	b = edit(VALID);
+	set_bytes(&b, LINUX_DISK, "read-only", "", 0);
+	expect_error(&b, LINUX_DISK, "read-only", "only a device with a 'drive' has it");
+	b = edit(VALID);
+	SET_CELLS(&b, LINUX_DISK, "drive-range", 0, 0, 0, 0x1000);
+	expect_error(&b, LINUX_DISK, "drive-range", "only a device with a 'drive' has it");
+}
+
+static void test_parse_keeps_writable_parts_of_a_drive_apart(void **state)
+{
+	struct blob b;
+
+	(void)state;
+	/* The linux VM's part is the whole disk: any other part shares it. */
+	b = with_drive();
+	add_bare_part(&b, 0x100000, 0x100000);
+	expect_error(&b, BARE_DISK, "drive-range",
+		     "shares bytes of drive with /vms/linux/devices/virtio@a000000, and parts "
+		     "may overlap only when both are read-only");
+	/* Adjacent parts are apart. */
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-range", 0, 0, 0, 0x100000);
+	add_bare_part(&b, 0x100000, 0x100000);
+	expect_valid(&b);
+	assert_int_equal(desc.vms[1].devices[0].drive_offset, 0x100000);
+	free(b.data);
+	/* One sector in common is one too many, even if one side is read-only. */
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-range", 0, 0, 0, 0x100200);
+	add_bare_part(&b, 0x100000, 0x100000);
+	set_bytes(&b, BARE_DISK, "read-only", "", 0);
+	expect_error(&b, BARE_DISK, "drive-range",
+		     "shares bytes of drive with /vms/linux/devices/virtio@a000000, and parts "
+		     "may overlap only when both are read-only");
+	/* Both read-only: they may share. */
+	b = with_drive();
+	set_bytes(&b, LINUX_DISK, "read-only", "", 0);
+	add_bare_part(&b, 0, 0x100000);
+	set_bytes(&b, BARE_DISK, "read-only", "", 0);
+	expect_valid(&b);
+	free(b.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1614,6 +1782,11 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects_wrong_property_lengths),
 		cmocka_unit_test(test_parse_rejects_strings_that_are_not_one_string),
 		cmocka_unit_test(test_parse_reads_unmapped_access),
+		cmocka_unit_test(test_parse_reads_drivers_and_drives),
+		cmocka_unit_test(test_parse_gives_a_drive_its_whole_disk_by_default),
+		cmocka_unit_test(test_parse_rejects_bad_drivers),
+		cmocka_unit_test(test_parse_rejects_bad_drives),
+		cmocka_unit_test(test_parse_keeps_writable_parts_of_a_drive_apart),
 		cmocka_unit_test(test_parse_rejects_address_cells_other_than_two),
 		cmocka_unit_test(test_parse_rejects_unknown_properties_and_nodes),
 		cmocka_unit_test(test_parse_rejects_an_unknown_server),

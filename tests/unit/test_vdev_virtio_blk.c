@@ -35,7 +35,7 @@ static int setup(void **state)
 	for (size_t i = 0; i < sizeof(disk); i++)
 		disk[i] = (uint8_t)(i / 512 * 16 + i % 7);
 	line_changes = 0;
-	virtio_blk_init(&blk, disk, sizeof(disk), &mem, &irq);
+	virtio_blk_init(&blk, disk, sizeof(disk), NULL, &mem, &irq);
 	drv_reset_ram(&drv, &blk.mmio);
 	drv_start(&drv, (UINT64_C(1) << 32) | (1u << 9) | (1u << 6) | (1u << 2), 1);
 	return 0;
@@ -285,7 +285,7 @@ static void restart(void)
 		blk.mmio.queues[i].desc = blk.mmio.queues[i].avail = blk.mmio.queues[i].used =
 			(uint8_t *)16;
 	line_changes = 0;
-	virtio_blk_resume(&blk, disk, sizeof(disk), &mem, &irq);
+	virtio_blk_resume(&blk, disk, sizeof(disk), NULL, &mem, &irq);
 }
 
 /* A read of sector into a fresh buffer, made available without a notify. */

@@ -171,8 +171,8 @@ void arch_fp_open(void)
 
 void arch_boot_info(paddr_t dtb, paddr_t image, struct boot_info *out)
 {
-	(void)dtb;
 	out->platform = &boot_platform;
+	out->dtb = dtb;
 	/* The boot archive follows the kernel; the loaded header's image_size counts both. */
 	uint64_t kernel = (uintptr_t)__kernel_end - (uintptr_t)__image_start;
 	uint64_t size = *(const volatile uint64_t *)(__image_start + IMAGE_SIZE_OFFSET);

@@ -21,16 +21,19 @@
 #include <mica/abi/errors.h>
 
 /* Fixed maximums; a description that needs more is rejected. */
-#define SYSDESC_VM_MAX		8  /* VMs in the system. */
-#define SYSDESC_SERVER_MAX	16 /* Device-server programs in the system. */
-#define SYSDESC_REGION_MAX	8  /* Memory regions per VM, allocated and identity together. */
-#define SYSDESC_VCPU_MAX	8  /* vCPUs per VM. */
-#define SYSDESC_DEVICE_MAX	16 /* Emulated devices per VM. */
-#define SYSDESC_PASSTHROUGH_MAX 8  /* Passthrough regions per VM. */
-#define SYSDESC_CHANNEL_MAX	16 /* Channels in the system. */
-#define SYSDESC_CHANNEL_ENDS	4  /* VMs sharing one channel. */
-#define SYSDESC_VM_CHANNEL_MAX	8  /* Channel ends per VM. */
-#define SYSDESC_DOORBELL_MAX	16 /* Doorbells per VM (MICA_VM_DOORBELLS). */
+#define SYSDESC_VM_MAX		8    /* VMs in the system. */
+#define SYSDESC_SERVER_MAX	16   /* Device-server programs in the system. */
+#define SYSDESC_REGION_MAX	8    /* Memory regions per VM, allocated and identity together. */
+#define SYSDESC_VCPU_MAX	8    /* vCPUs per VM. */
+#define SYSDESC_DEVICE_MAX	16   /* Emulated devices per VM. */
+#define SYSDESC_PASSTHROUGH_MAX 8    /* Passthrough regions per VM. */
+#define SYSDESC_CHANNEL_MAX	16   /* Channels in the system. */
+#define SYSDESC_CHANNEL_ENDS	4    /* VMs sharing one channel. */
+#define SYSDESC_VM_CHANNEL_MAX	8    /* Channel ends per VM. */
+#define SYSDESC_DOORBELL_MAX	16   /* Doorbells per VM (MICA_VM_DOORBELLS). */
+#define SYSDESC_DRIVER_MAX	4    /* Driver servers in the system. */
+#define SYSDESC_DRIVE_CLIENTS	8    /* Guest devices one driver serves (BLK_MAX_CLIENTS). */
+#define SYSDESC_SECTOR_SIZE	512u /* A drive's parts are whole sectors. */
 /*
  * Devices with an interrupt and channel ends per VM together: each may be
  * a notification bound to a vCPU, which takes MICA_VCPU_VIRQ_BINDINGS.
@@ -99,6 +102,20 @@ struct sysdesc_server {
 	uint32_t cpu;
 };
 
+/*
+ * A driver server: an unprivileged process that drives one of the
+ * machine's own devices (/drivers/NAME). Today's kind is a block driver
+ * ("drv_virtio_blk"), which drives the machine's virtio block device
+ * number 'device' (counting them in address order from 0) and serves
+ * parts of it to guests' virtio-blk devices ('drive').
+ */
+struct sysdesc_driver {
+	const char *name;
+	const char *program;
+	uint32_t device; /* 'device': which of the machine's devices of its kind; 0 by default. */
+	uint32_t cpu;	 /* The physical CPU its thread runs on, as a server's 'cpu'. */
+};
+
 /* An emulated device: its kind, who emulates it, and where the guest sees it. */
 struct sysdesc_device {
 	const char *name;	/* The node's name, e.g. "serial@9000000". */
@@ -107,6 +124,17 @@ struct sysdesc_device {
 	struct sysdesc_ipa_range ipa;
 	uint32_t intid;	  /* The SPI it raises; 0 when it has none. */
 	const char *file; /* Archive file backing it (a disk image); NULL when none. */
+	/*
+	 * A part of a machine's disk backing it instead ('drive', a driver's
+	 * name): bytes [drive_offset, drive_offset + drive_size) of the disk
+	 * ('drive-range'; whole sectors; drive_size 0: to the disk's end,
+	 * which only the root task knows), read-only if 'read-only'.
+	 */
+	bool has_drive;
+	uint32_t drive; /* Index into sysdesc.drivers. */
+	uint64_t drive_offset;
+	uint64_t drive_size;
+	bool is_read_only;
 };
 
 /*
@@ -198,6 +226,8 @@ struct sysdesc_channel {
 struct sysdesc {
 	uint32_t server_count;
 	struct sysdesc_server servers[SYSDESC_SERVER_MAX];
+	uint32_t driver_count;
+	struct sysdesc_driver drivers[SYSDESC_DRIVER_MAX];
 	uint32_t vm_count;
 	struct sysdesc_vm vms[SYSDESC_VM_MAX];
 	uint32_t channel_count;

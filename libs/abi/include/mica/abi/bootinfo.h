@@ -15,6 +15,8 @@
 #define MICA_ROOT_BOOT_INFO_VA	UINT64_C(0x0000007fff100000) /* This page. */
 #define MICA_ROOT_IPC_BUFFER_VA UINT64_C(0x0000007fff200000)
 #define MICA_ROOT_STACK_TOP	UINT64_C(0x0000007fff000000) /* 64 KiB below it. */
+#define MICA_ROOT_DTB_VA                                                                           \
+	UINT64_C(0x0000007100000000) /* The machine's device tree's pages, read-only. */
 
 /* The root CNode's size: 2^MICA_ROOT_CNODE_RADIX slots, guard so cptr = slot. */
 #define MICA_ROOT_CNODE_RADIX 12
@@ -36,6 +38,8 @@ struct mica_boot_info {
 	uint64_t empty_first;	/* Free slots of the root CNode: [empty_first, */
 	uint64_t empty_end;	/*   empty_end). */
 	uint64_t archive_size;	/* Bytes of boot archive at MICA_ROOT_ARCHIVE_VA. */
+	uint64_t dtb_offset;	/* The machine's device tree: at MICA_ROOT_DTB_VA + dtb_offset, */
+	uint64_t dtb_size;	/*   this many bytes (0: the kernel was given none). */
 	uint64_t cpu_count;
 	uint64_t max_priority; /* The root task's priority and MCP. */
 	uint64_t tick_hz;

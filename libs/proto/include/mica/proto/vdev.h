@@ -30,6 +30,9 @@
  *   devices[i].line_cap  a notification (write only) whose signal raises
  *                   device i's edge-triggered interrupt in its guest
  *                   (VDEV_KIND_EDGE_LINE), instead.
+ *   devices[i].drive_cap  (a device with a drive) the block driver's
+ *                   notification (write only), badged for this device's
+ *                   queue: "look at my slots".
  *
  * Its address space holds, besides its program: the boot page (read-only,
  * its address in x0, so main's argument), device i's guest RAM at
@@ -85,6 +88,7 @@ enum vdev_cap {
 	VDEV_CAP_ROOT = 5, /* An endpoint of the root task's, to ask it for VDEV_MSG_LIST. */
 	VDEV_CAP_DEVICE_FIRST = 16, /* devices[i].irq_cap is VDEV_CAP_DEVICE_FIRST + i. */
 	VDEV_CAP_LINE_FIRST = 32,   /* devices[i].line_cap is VDEV_CAP_LINE_FIRST + i. */
+	VDEV_CAP_DRIVE_FIRST = 48,  /* devices[i].drive_cap is VDEV_CAP_DRIVE_FIRST + i. */
 };
 
 /* The badge of device i's MMIO exits on VDEV_CAP_EP. */
@@ -98,6 +102,7 @@ enum vdev_cap {
  */
 #define VDEV_NTFN_UART	      (UINT64_C(1) << 0)
 #define VDEV_NTFN_TIMER	      (UINT64_C(1) << 1) /* The library's alarm (vdev_timer_set). */
+#define VDEV_NTFN_DRIVE	      (UINT64_C(1) << 2) /* A block driver completed requests. */
 #define VDEV_MAX_VMS	      8
 #define VDEV_NTFN_VM_ENDED(v) (UINT64_C(1) << (8 + (v)))
 
@@ -150,6 +155,18 @@ struct vdev_boot_device {
 	uint64_t disk_va;   /* Its disk (virtio-blk): where, */
 	uint64_t disk_size; /*   and how many bytes (0: none). */
 	uint64_t state_va;  /* Its state pages (VDEV_STATE_SIZE bytes), kept across restarts. */
+	/*
+	 * A part of a machine's disk backing it instead of disk_va (virtio-blk):
+	 * its queue to the block driver (<mica/proto/blk.h>) at drive_va (0:
+	 * none), drive_sectors sectors long, read-only if drive_read_only. The
+	 * driver's signal is drive_cap; the driver's completions raise
+	 * VDEV_NTFN_DRIVE.
+	 */
+	uint64_t drive_va;
+	uint64_t drive_sectors;
+	uint64_t drive_cap;
+	uint32_t drive_read_only;
+	uint32_t reserved;
 };
 
 /* The boot page. */

@@ -1,0 +1,346 @@
+/*
+ * The driver servers (/drivers, docs/drivers.md): each drives one of the
+ * machine's own devices, which the root task finds in the machine's device
+ * tree (the kernel maps it at MICA_ROOT_DTB_VA), and serves parts of it to
+ * guests' devices through queues in shared memory (<mica/proto/blk.h>).
+ *
+ * What the root task makes once and keeps across a driver's restarts: its
+ * notification (bound to its thread), the device's IRQHandler, its DMA
+ * region, and each client's queue region. A client device's server maps
+ * the region and holds a write-only, badged capability to the driver's
+ * notification; the driver holds one to the server's.
+ */
+#include "build.h"
+#include "system.h"
+
+#include <base/errors.h>
+#include <base/fmt.h>
+#include <libfdt.h>
+#include <mica/alloc.h>
+#include <mica/kobj.h>
+#include <mica/print.h>
+#include <mica/sys.h>
+
+#include <string.h>
+
+#define PROBE_VA	   UINT64_C(0x0000006280000000) /* The root task's look at a device page. */
+#define DRIVER_STACK_PAGES 8
+
+/* virtio-mmio registers the root task reads to tell devices apart (virtio 1.2 §4.2.2). */
+#define VIRTIO_MAGIC	      0x74726976u
+#define VIRTIO_REG_MAGIC      0x000u
+#define VIRTIO_REG_VERSION    0x004u
+#define VIRTIO_REG_DEVICE_ID  0x008u
+#define VIRTIO_REG_CONFIG     0x100u /* A block device's capacity, in sectors: 64 bits. */
+#define VIRTIO_DEVICE_BLOCK   2u
+#define VIRTIO_TRANSPORT_SIZE 0x200u
+
+#define GIC_SPI_BASE 32u
+
+/* One of the machine's virtio block devices. */
+struct machine_disk {
+	uint64_t paddr;
+	uint32_t intid;
+	uint32_t version;
+	uint64_t sectors;
+};
+
+static uint32_t read32(uint64_t va)
+{
+	return *(volatile const uint32_t *)va;
+}
+
+/*
+ * The device page holding paddr, made once: QEMU packs eight transports
+ * into a page, so several devices may share one.
+ */
+static uint64_t device_page(struct system *s, uint64_t paddr)
+{
+	uint64_t page = paddr & ~(PAGE - 1);
+
+	for (unsigned i = 0; i < s->device_page_count; i++)
+		if (s->device_pages[i].paddr == page)
+			return s->device_pages[i].frame;
+	if (s->device_page_count == SYSTEM_MAX_DEVICE_PAGES)
+		return 0;
+	s->device_pages[s->device_page_count] =
+		(struct device_page){.paddr = page, .frame = alloc_device_frame(page)};
+	return s->device_pages[s->device_page_count++].frame;
+}
+
+/* Read the transport at paddr: a block device's identity and size, or false. */
+static bool probe(struct system *s, uint64_t paddr, struct machine_disk *out)
+{
+	uint64_t frame = device_page(s, paddr);
+	uint64_t va = PROBE_VA + (paddr & (PAGE - 1));
+	bool is_disk = false;
+
+	if (frame == 0 || process_map_here(frame, PROBE_VA, MICA_RIGHT_READ, 0) != MICA_OK)
+		return false;
+	if (read32(va + VIRTIO_REG_MAGIC) == VIRTIO_MAGIC &&
+	    read32(va + VIRTIO_REG_DEVICE_ID) == VIRTIO_DEVICE_BLOCK) {
+		is_disk = true;
+		out->paddr = paddr;
+		out->version = read32(va + VIRTIO_REG_VERSION);
+		out->sectors = read32(va + VIRTIO_REG_CONFIG) |
+			       (uint64_t)read32(va + VIRTIO_REG_CONFIG + 4) << 32;
+	}
+	(void)mica_frame_unmap(frame);
+	return is_disk;
+}
+
+/*
+ * The machine's virtio block device number index, counting them in address
+ * order; false if it has fewer. *count says how many it has.
+ */
+static bool find_disk(struct system *s, uint32_t index, struct machine_disk *out, unsigned *count)
+{
+	const void *fdt = (const void *)(uintptr_t)(MICA_ROOT_DTB_VA + s->info->dtb_offset);
+	uint64_t last = 0;
+	bool is_first = true;
+
+	*count = 0;
+	if (s->info->dtb_size == 0 || fdt_check_header(fdt) != 0)
+		return false;
+	/* Transports in address order: the smallest address above the last one, each time. */
+	for (;;) {
+		struct machine_disk best = {0};
+		bool is_found = false;
+		int node;
+
+		for (node = fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"); node >= 0;
+		     node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio")) {
+			struct machine_disk d = {0};
+			int len = 0;
+			const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+			const fdt32_t *irq;
+			uint64_t paddr;
+
+			if (reg == NULL || len < 8)
+				continue;
+			paddr = (uint64_t)fdt32_ld(&reg[0]) << 32 | fdt32_ld(&reg[1]);
+			if ((!is_first && paddr <= last) || (is_found && paddr >= best.paddr))
+				continue;
+			irq = fdt_getprop(fdt, node, "interrupts", &len);
+			if (irq == NULL || len < 12 || fdt32_ld(&irq[0]) != 0)
+				continue; /* Not an SPI. */
+			d.intid = fdt32_ld(&irq[1]) + GIC_SPI_BASE;
+			d.paddr = paddr;
+			best = d;
+			is_found = true;
+		}
+		if (!is_found)
+			return false;
+		last = best.paddr;
+		is_first = false;
+		if (!probe(s, best.paddr, &best))
+			continue;
+		if ((*count)++ == index) {
+			*out = best;
+			return true;
+		}
+	}
+}
+
+/* A 2 MiB frame of RAM and its physical address (contiguous, for DMA). */
+static uint64_t dma_region(uint64_t *paddr)
+{
+	uint64_t frame = alloc_object(MICA_OBJ_FRAME_2M, 0);
+
+	if (frame != 0 && mica_frame_get_address(frame, paddr) != MICA_OK) {
+		drop_cap(frame);
+		return 0;
+	}
+	return frame;
+}
+
+/* Give driver k's client c (device d of VM v, served by server sv at place i) its queue. */
+static enum mica_error add_client(struct system *s, unsigned k, unsigned v, unsigned d,
+				  const struct machine_disk *disk)
+{
+	struct driver_rt *dr = &s->drivers[k];
+	const struct sysdesc_vm *vm = &s->desc.vms[v];
+	const struct sysdesc_device *dev = &vm->devices[d];
+	struct server_rt *sv = &s->servers[dev->server];
+	unsigned i = server_index_of[v][d];
+	struct vdev_boot_device *bd = &sv->boot.devices[i];
+	unsigned c = dr->boot.client_count;
+	struct blk_boot_client *client = &dr->boot.clients[c];
+	uint64_t disk_bytes = disk->sectors * BLK_SECTOR_SIZE;
+	uint64_t size = dev->drive_size != 0 ? dev->drive_size : disk_bytes - dev->drive_offset;
+
+	if (dev->drive_offset > disk_bytes || size > disk_bytes - dev->drive_offset) {
+		printf("root: /vms/%s/devices/%s: property 'drive-range': bytes 0x%llx to 0x%llx "
+		       "are past the end of drive '%s' (0x%llx bytes)\n",
+		       vm->name, dev->name, (unsigned long long)dev->drive_offset,
+		       (unsigned long long)(dev->drive_offset + size), dr->desc->name,
+		       (unsigned long long)disk_bytes);
+		return MICA_ERR_RANGE;
+	}
+	if (size == 0) {
+		printf("root: /vms/%s/devices/%s: property 'drive': its part of drive '%s' is "
+		       "empty\n",
+		       vm->name, dev->name, dr->desc->name);
+		return MICA_ERR_RANGE;
+	}
+	dr->regions[c] = dma_region(&client->region_pa);
+	/* Its server's "look at my slots": a write-only capability badged for this client. */
+	sv->drive_signal[i] = mint_cap(dr->ntfn, MICA_RIGHT_WRITE, BLK_NTFN_CLIENT(c));
+	dr->client_ntfn[c] = mint_cap(sv->ntfn, MICA_RIGHT_WRITE, VDEV_NTFN_DRIVE);
+	if (dr->regions[c] == 0 || sv->drive_signal[i] == 0 || dr->client_ntfn[c] == 0)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	sv->drive_region[i] = dr->regions[c];
+	bd->drive_va = VDEV_DISK_VA + i * VDEV_RAM_STRIDE;
+	bd->drive_sectors = size / BLK_SECTOR_SIZE;
+	bd->drive_cap = VDEV_CAP_DRIVE_FIRST + i;
+	bd->drive_read_only = dev->is_read_only;
+	client->region_va = BLK_CLIENT_VA + c * BLK_REGION_SIZE;
+	client->first_sector = dev->drive_offset / BLK_SECTOR_SIZE;
+	client->sector_count = bd->drive_sectors;
+	client->is_read_only = dev->is_read_only;
+	(void)fmt_snprintf(client->name, sizeof(client->name), "%s/%s", vm->name, dev->name);
+	dr->boot.client_count++;
+	return MICA_OK;
+}
+
+/* Driver k's device, its objects, and its clients: everything but its process. */
+static enum mica_error plan_driver(struct system *s, unsigned k)
+{
+	struct driver_rt *dr = &s->drivers[k];
+	struct machine_disk disk;
+	uint64_t badged;
+	unsigned count;
+	enum mica_error err;
+
+	dr->desc = &s->desc.drivers[k];
+	if (!find_disk(s, dr->desc->device, &disk, &count)) {
+		printf("root: /drivers/%s: property 'device': the machine has %u virtio block "
+		       "device%s, so none numbered %u (give QEMU -drive file=IMAGE,if=none,"
+		       "format=raw,id=d0 -device virtio-blk-device,drive=d0)\n",
+		       dr->desc->name, count, count == 1 ? "" : "s", dr->desc->device);
+		return MICA_ERR_NOT_FOUND;
+	}
+	if (disk.version != 2) {
+		printf("root: /drivers/%s: the machine's virtio block device at 0x%llx is legacy "
+		       "(virtio-mmio version %u); give QEMU -global "
+		       "virtio-mmio.force-legacy=false\n",
+		       dr->desc->name, (unsigned long long)disk.paddr, disk.version);
+		return MICA_ERR_ILLEGAL_OPERATION;
+	}
+	dr->boot = (struct blk_boot){.magic = BLK_BOOT_MAGIC,
+				     .device_pa = disk.paddr,
+				     .device_va = BLK_DEVICE_VA + (disk.paddr & (PAGE - 1)),
+				     .intid = disk.intid,
+				     .dma_va = BLK_DMA_VA};
+	(void)fmt_snprintf(dr->boot.name, sizeof(dr->boot.name), "%s", dr->desc->name);
+	/* A copy: another driver's device may be in the same page. */
+	dr->device_frame = copy_cap(device_page(s, disk.paddr), MICA_RIGHTS_ALL);
+	dr->dma = dma_region(&dr->boot.dma_pa);
+	dr->ntfn = alloc_object(MICA_OBJ_NOTIFICATION, 0);
+	dr->irq = alloc_slot();
+	badged = dr->ntfn ? mint_cap(dr->ntfn, MICA_RIGHT_WRITE, BLK_NTFN_DEVICE) : 0;
+	if (dr->device_frame == 0 || dr->dma == 0 || dr->irq == 0 || badged == 0)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	err = mica_irq_control_get(MICA_CAP_IRQ_CONTROL, disk.intid, ROOT, dr->irq, 64);
+	if (err == MICA_OK)
+		err = mica_irq_handler_set_notification(dr->irq, badged);
+	if (err != MICA_OK) {
+		printf("root: /drivers/%s: cannot take interrupt %u of the device at 0x%llx (%s)\n",
+		       dr->desc->name, disk.intid, (unsigned long long)disk.paddr,
+		       mica_error_text(err));
+		return err;
+	}
+	for (unsigned v = 0; v < s->desc.vm_count; v++) {
+		for (unsigned d = 0; d < s->desc.vms[v].device_count; d++) {
+			const struct sysdesc_device *dev = &s->desc.vms[v].devices[d];
+
+			if (!dev->has_drive || dev->drive != k)
+				continue;
+			err = add_client(s, k, v, d, &disk);
+			if (err != MICA_OK)
+				return err;
+		}
+	}
+	return MICA_OK;
+}
+
+enum mica_error plan_drivers(struct system *s)
+{
+	for (unsigned k = 0; k < s->desc.driver_count; k++) {
+		enum mica_error err = plan_driver(s, k);
+
+		if (err != MICA_OK)
+			return err;
+	}
+	return MICA_OK;
+}
+
+/* Build driver k's process from its boot page, and start it. */
+enum mica_error start_driver(struct system *s, unsigned k)
+{
+	struct driver_rt *dr = &s->drivers[k];
+	struct process_config cfg = {.name = dr->desc->name,
+				     .priority = SYSTEM_PRIORITY,
+				     .stack_pages = DRIVER_STACK_PAGES,
+				     .arg = BLK_BOOT_VA,
+				     .cpu = dr->desc->cpu};
+	uint64_t fault_ep = mint_cap(s->fault_ep, MICA_RIGHTS_ALL, ROOT_BADGE_DRIVER | k);
+	struct process *p = &dr->proc;
+	enum mica_error err = fault_ep ? MICA_OK : MICA_ERR_NOT_ENOUGH_MEMORY;
+
+	cfg.fault_ep = fault_ep;
+	if (err == MICA_OK)
+		err = process_image_from_archive(s->info, dr->desc->program, &cfg);
+	if (err == MICA_OK)
+		err = process_create(p, &cfg);
+	drop_cap(fault_ep);
+	if (err == MICA_OK)
+		err = process_copy_cap(p, BLK_CAP_NTFN, dr->ntfn, MICA_RIGHT_READ);
+	if (err == MICA_OK)
+		err = mica_tcb_bind_notification(p->tcb, dr->ntfn);
+	if (err == MICA_OK)
+		err = process_copy_cap(p, BLK_CAP_IRQ, dr->irq, MICA_RIGHTS_ALL);
+	if (err == MICA_OK)
+		err = process_map_frame(p, dr->device_frame, BLK_DEVICE_VA, RW, 0);
+	if (err == MICA_OK)
+		err = process_map_large(p, dr->dma, BLK_DMA_VA, RW, 0);
+	for (unsigned c = 0; err == MICA_OK && c < dr->boot.client_count; c++) {
+		err = process_copy_cap(p, BLK_CAP_CLIENT_FIRST + c, dr->client_ntfn[c],
+				       MICA_RIGHT_WRITE);
+		if (err == MICA_OK)
+			err = process_map_large(p, dr->regions[c], dr->boot.clients[c].region_va,
+						RW, 0);
+	}
+	if (err == MICA_OK)
+		err = give_page(p, &dr->boot, sizeof(dr->boot), BLK_BOOT_VA);
+	if (err == MICA_OK)
+		err = process_start(p);
+	if (err != MICA_OK) {
+		printf("root: cannot start driver \"%s\" (%s at %s)\n", dr->desc->name,
+		       mica_error_text(err), p->failed_step ? p->failed_step : "setup");
+		system_stop_driver(s, k);
+		return err;
+	}
+	dr->is_running = true;
+	return MICA_OK;
+}
+
+void system_stop_driver(struct system *s, unsigned k)
+{
+	struct driver_rt *dr = &s->drivers[k];
+
+	process_destroy(&dr->proc);
+	/* The frames it had are the root task's, kept for its next instance. */
+	(void)mica_frame_unmap(dr->device_frame);
+	(void)mica_frame_unmap(dr->dma);
+	for (unsigned c = 0; c < dr->boot.client_count; c++)
+		(void)mica_frame_unmap(dr->regions[c]);
+	dr->is_running = false;
+}
+
+enum mica_error system_restart_driver(struct system *s, unsigned k)
+{
+	system_stop_driver(s, k);
+	s->drivers[k].boot.restarts++;
+	return start_driver(s, k);
+}

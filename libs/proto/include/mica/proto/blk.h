@@ -1,0 +1,151 @@
+/*
+ * Block driver servers: the contract between the root task, a block driver
+ * server and its clients.
+ *
+ * A block driver server (drv_virtio_blk) drives one of the machine's block
+ * devices, unprivileged: the root task maps it the device's registers and
+ * gives it the device's interrupt, and the server is the only process that
+ * touches the device. Its clients are the guests' virtio-blk devices (the
+ * vdev_virtio_blk server), each given a part of the disk: a range of whole
+ * sectors, read-write or read-only, as the system description says. The
+ * driver holds each client to its part; a client cannot name a sector
+ * outside it, or write a read-only one.
+ *
+ * The queue. Each client shares with the driver one region of
+ * BLK_REGION_SIZE bytes, physically contiguous (so the device can reach any
+ * byte of it by DMA), mapped cacheable in both (the machine's virtio DMA is
+ * coherent):
+ *
+ *   [0, BLK_TABLE_SIZE)                     struct blk_table: the slots
+ *   BLK_DATA_OFFSET + i * BLK_SLOT_SIZE     slot i's data, BLK_SLOT_SIZE bytes
+ *
+ * A slot is one request, and its state says who owns it:
+ *
+ *   FREE       the client's. It fills in op, sector and bytes (and for a
+ *              write the data), then stores state = SUBMITTED with release
+ *              order, and signals the driver.
+ *   SUBMITTED  the driver's. It copies the fields once, checks the copy and
+ *              does the request with the slot's data buffer as the
+ *              device's, then writes status, stores state = DONE with
+ *              release order, and signals the client. A request that fails
+ *              its checks is DONE at once with BLK_STATUS_IOERR.
+ *   DONE       the client's again: it reads status (and for a read the
+ *              data) after a load-acquire of state, and stores FREE.
+ *
+ * Several slots are in flight at once, and complete in any order. The
+ * driver remembers which slots it has taken, so a client that rewrites a
+ * taken slot changes nothing the driver does (the data buffer aside: that
+ * is the client's own data). A restarted driver takes every SUBMITTED slot
+ * afresh: requests in flight are done again, which is safe (reads and
+ * writes of the same bytes, and flushes, may be repeated). A restarted
+ * client waits for the slots its last instance left SUBMITTED to become
+ * DONE before it uses them again.
+ *
+ * Signals. The driver's notification, bound to its thread: bit
+ * BLK_NTFN_DEVICE is the device's interrupt, bit BLK_NTFN_CLIENT(i) client
+ * i's "look at my slots". A client's signal of the driver is a write-only
+ * capability badged with its bit; the driver's of a client raises
+ * VDEV_NTFN_BLOCK on the client's server notification (<mica/proto/vdev.h>).
+ */
+#ifndef MICA_PROTO_BLK_H
+#define MICA_PROTO_BLK_H
+
+#include <stdint.h>
+
+#define BLK_SECTOR_SIZE 512u
+
+/* One client's queue region. */
+#define BLK_REGION_SIZE UINT64_C(0x200000) /* A 2 MiB frame: contiguous. */
+#define BLK_TABLE_SIZE	UINT64_C(0x1000)
+#define BLK_SLOT_SIZE	UINT64_C(0x20000) /* 128 KiB: the largest request. */
+#define BLK_DATA_OFFSET BLK_SLOT_SIZE
+#define BLK_SLOTS	15u /* (BLK_REGION_SIZE - BLK_DATA_OFFSET) / BLK_SLOT_SIZE. */
+
+_Static_assert(BLK_DATA_OFFSET + BLK_SLOTS * BLK_SLOT_SIZE <= BLK_REGION_SIZE,
+	       "the slots fit the region");
+
+enum blk_slot_state {
+	BLK_SLOT_FREE = 0,
+	BLK_SLOT_SUBMITTED = 1,
+	BLK_SLOT_DONE = 2,
+};
+
+enum blk_op {
+	BLK_OP_READ = 0,  /* Disk to the slot's data. */
+	BLK_OP_WRITE = 1, /* The slot's data to the disk. */
+	BLK_OP_FLUSH = 2, /* Every write DONE before it is on the disk's medium. */
+};
+
+enum blk_status {
+	BLK_STATUS_OK = 0,
+	BLK_STATUS_IOERR =
+		1, /* Out of the client's part, read-only, malformed, or the device failed. */
+};
+
+struct blk_slot {
+	uint32_t state;	 /* enum blk_slot_state; read and written with atomics. */
+	uint32_t op;	 /* enum blk_op. */
+	uint64_t sector; /* The first sector, counted from the start of the client's part. */
+	uint32_t bytes;	 /* A multiple of BLK_SECTOR_SIZE, at most BLK_SLOT_SIZE; 0 for a flush. */
+	uint32_t status; /* enum blk_status, valid once DONE. */
+};
+
+struct blk_table {
+	struct blk_slot slots[BLK_SLOTS];
+};
+
+_Static_assert(sizeof(struct blk_table) <= BLK_TABLE_SIZE, "the slot table fits its page");
+
+/* The driver's notification bits. */
+#define BLK_NTFN_DEVICE	   (UINT64_C(1) << 0)
+#define BLK_NTFN_CLIENT(i) (UINT64_C(1) << (1 + (i)))
+
+/*
+ * A driver server's capabilities (slot numbers in its own CSpace) and
+ * address space.
+ */
+enum blk_cap {
+	BLK_CAP_NTFN = 1,	  /* Its notification, bound to its thread (read). */
+	BLK_CAP_IRQ = 2,	  /* The device's IRQHandler, set to signal BLK_NTFN_DEVICE. */
+	BLK_CAP_CLIENT_FIRST = 8, /* Client i's signal: BLK_CAP_CLIENT_FIRST + i. */
+};
+
+#define BLK_MAX_CLIENTS 8
+#define BLK_NAME_MAX	48
+
+#define BLK_BOOT_MAGIC UINT64_C(0x544f4f424b4c4244) /* "DBLKBOOT" */
+#define BLK_BOOT_VA    UINT64_C(0x0000007ffe000000) /* The boot page, read-only. */
+#define BLK_DEVICE_VA  UINT64_C(0x0000007ffd000000) /* The device's page. */
+#define BLK_DMA_VA     UINT64_C(0x0000007f00000000) /* The driver's own DMA region. */
+#define BLK_CLIENT_VA  UINT64_C(0x0000006000000000) /* Client i's region: + i * BLK_REGION_SIZE. */
+#define BLK_DMA_SIZE   BLK_REGION_SIZE		    /* Contiguous, like a client's. */
+
+/* What the driver serves to client i. */
+struct blk_boot_client {
+	char name[BLK_NAME_MAX]; /* "VM/device", for messages. */
+	uint64_t region_va;	 /* Its region in the driver's address space, */
+	uint64_t region_pa;	 /*   and where it is physically, for the device. */
+	uint64_t first_sector;	 /* Its part of the disk: */
+	uint64_t sector_count;
+	uint32_t is_read_only;
+	uint32_t reserved;
+};
+
+/* The driver's boot page (address in x0, main's argument). */
+struct blk_boot {
+	uint64_t magic;
+	char name[BLK_NAME_MAX]; /* The driver's node name in the description. */
+	uint64_t device_pa;	 /* The device's registers, physically, */
+	uint64_t device_va;	 /*   and mapped (uncached) in the driver. */
+	uint32_t intid;		 /* Its interrupt. */
+	uint32_t restarts;	 /* How many times the root task restarted the driver. */
+	uint64_t dma_va;	 /* BLK_DMA_SIZE bytes of the driver's own, for its */
+	uint64_t dma_pa;	 /*   virtqueue and request headers. */
+	uint32_t client_count;
+	uint32_t reserved;
+	struct blk_boot_client clients[BLK_MAX_CLIENTS];
+};
+
+_Static_assert(sizeof(struct blk_boot) <= 4096, "the boot page is one page");
+
+#endif

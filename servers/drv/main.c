@@ -1,0 +1,127 @@
+/*
+ * drv_virtio_blk: drives the machine's virtio-blk device (virtio-mmio
+ * version 2) for the clients in its boot page (<mica/proto/blk.h>), each
+ * held to its part of the disk. virtio_blk_drv.c is the logic; this file
+ * gives it the device's registers, waits on the notification, and signals
+ * the clients it says to.
+ *
+ * A restarted instance starts as the first did: vblk_init resets the
+ * device, which drops whatever the last instance left on it, and the first
+ * scan takes every slot still SUBMITTED afresh.
+ */
+#include <stdint.h>
+
+#include <base/errors.h>
+#include <mica/kobj.h>
+#include <mica/print.h>
+#include <mica/proto/blk.h>
+#include <mica/sys.h>
+
+#include "virtio_blk_drv.h"
+
+#define MIB_SECTORS (UINT64_C(1024) * 1024 / BLK_SECTOR_SIZE)
+
+/*
+ * The registers are mapped as Device memory and the rings as Normal
+ * memory, which the device reaches by coherent DMA in the outer shareable
+ * domain: a register write waits for the driver's earlier stores (the
+ * rings it notifies of), and later loads (the used ring) wait for a
+ * register read (InterruptStatus), as Linux's writel and readl do.
+ */
+static uint32_t mmio_read(void *base, uint32_t offset)
+{
+	uint32_t value = *(volatile const uint32_t *)((uintptr_t)base + offset);
+
+	__asm__ volatile("dmb oshld" ::: "memory");
+	return value;
+}
+
+static void mmio_write(void *base, uint32_t offset, uint32_t value)
+{
+	__asm__ volatile("dmb oshst" ::: "memory");
+	*(volatile uint32_t *)((uintptr_t)base + offset) = value;
+}
+
+static void dma_barrier(void *base)
+{
+	__asm__ volatile("dmb osh" ::: "memory");
+}
+
+static void signal_clients(uint32_t signals)
+{
+	for (uint32_t i = 0; i < BLK_MAX_CLIENTS; i++)
+		if ((signals & (1u << i)) != 0)
+			(void)mica_signal(BLK_CAP_CLIENT_FIRST + i);
+}
+
+static void print_clients(const struct blk_boot *boot, const struct vblk *d)
+{
+	for (uint32_t i = 0; i < d->client_count; i++) {
+		const struct blk_boot_client *b = &boot->clients[i];
+		const struct vblk_client *c = &d->clients[i];
+
+		printf("drv %.*s: client %u, %.*s: %llu MiB (%llu sectors) from sector %llu, "
+		       "%s%s\n",
+		       BLK_NAME_MAX, boot->name, (unsigned)i, BLK_NAME_MAX, b->name,
+		       (unsigned long long)(c->sector_count / MIB_SECTORS),
+		       (unsigned long long)c->sector_count, (unsigned long long)c->first_sector,
+		       c->is_read_only ? "read-only" : "read-write",
+		       c->sector_count < b->sector_count ? ", cut to the disk's end" : "");
+	}
+}
+
+int main(uint64_t boot_va)
+{
+	static struct vblk disk;
+	const struct blk_boot *boot = (const struct blk_boot *)(uintptr_t)boot_va;
+	struct vblk_bus bus = {.read = mmio_read, .write = mmio_write, .dma_barrier = dma_barrier};
+	enum vblk_init_error err;
+
+	if (boot->magic != BLK_BOOT_MAGIC) {
+		printf("drv: no valid boot page at 0x%llx\n", (unsigned long long)boot_va);
+		return 1;
+	}
+	bus.ctx = (void *)(uintptr_t)boot->device_va;
+	err = vblk_init(&disk, boot, &bus);
+	if (err != VBLK_INIT_OK) {
+		printf("drv %.*s: the device at 0x%08llx: %s\n", BLK_NAME_MAX, boot->name,
+		       (unsigned long long)boot->device_pa, vblk_init_error_text(err));
+		return 1;
+	}
+	printf("drv %.*s: virtio-blk at 0x%08llx, %llu MiB (%llu sectors), %s, %u clients\n",
+	       BLK_NAME_MAX, boot->name, (unsigned long long)boot->device_pa,
+	       (unsigned long long)(disk.capacity / MIB_SECTORS), (unsigned long long)disk.capacity,
+	       disk.has_flush ? "flush" : "no write cache", (unsigned)disk.client_count);
+	print_clients(boot, &disk);
+	if (boot->restarts != 0)
+		printf("drv %.*s: restart %u: the device reset, every submitted request taken "
+		       "afresh\n",
+		       BLK_NAME_MAX, boot->name, (unsigned)boot->restarts);
+
+	/*
+	 * A last instance may have ended between the interrupt's delivery and
+	 * its acknowledgement, which would leave the line disabled for good.
+	 */
+	(void)mica_irq_handler_ack(BLK_CAP_IRQ);
+	signal_clients(vblk_serve_all(&disk));
+	for (;;) {
+		struct mica_msg m = mica_wait(BLK_CAP_NTFN);
+		uint32_t signals = 0;
+
+		if (m.err != MICA_OK) {
+			printf("drv %.*s: cannot wait on the notification (%s)\n", BLK_NAME_MAX,
+			       boot->name, mica_error_text(m.err));
+			return 1;
+		}
+		/* After an interrupt every client is scanned: descriptors came free. */
+		if ((m.badge & BLK_NTFN_DEVICE) != 0) {
+			signals = vblk_interrupt(&disk);
+			(void)mica_irq_handler_ack(BLK_CAP_IRQ);
+		} else {
+			for (uint32_t i = 0; i < disk.client_count; i++)
+				if ((m.badge & BLK_NTFN_CLIENT(i)) != 0)
+					signals |= vblk_serve_client(&disk, i);
+		}
+		signal_clients(signals);
+	}
+}

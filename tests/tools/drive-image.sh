@@ -1,0 +1,39 @@
+#!/bin/sh
+# The machine disk of qemu.linux-drive-*, on the host.
+#
+#   drive-image.sh make IMAGE
+#       IMAGE: 16 MiB of apps/linux/mkdisk's numbered sectors, afresh.
+#   drive-image.sh check IMAGE [LOG]
+#       passes if IMAGE is mkdisk's 16 MiB with exactly one change: the 1 MiB
+#       at 5 MiB (1 MiB into the guest's part, which starts at 4 MiB) holds
+#       the drive tests' pattern (apps/linux/tests/drive-pattern). LOG, the
+#       serial log ctest's CHECK passes, is not read.
+set -eu
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+action=$1
+image=$2
+
+case $action in
+make)
+	mkdir -p "$(dirname "$image")"
+	sh "$src/apps/linux/mkdisk" "$image" 16384
+	;;
+check)
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+	sh "$src/apps/linux/mkdisk" "$work/want" 16384
+	. "$src/apps/linux/tests/drive-pattern"
+	drive_pattern >"$work/pattern"
+	dd if="$work/pattern" of="$work/want" bs=1048576 seek=5 conv=notrunc 2>/dev/null
+	if ! cmp "$work/want" "$image"; then
+		echo "drive-image.sh: $image is not mkdisk's image with the pattern at 5 MiB" >&2
+		exit 1
+	fi
+	echo "drive-image.sh: $image holds the pattern at 5 MiB and nothing else changed"
+	;;
+*)
+	echo "usage: drive-image.sh make|check IMAGE [LOG]" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,755 @@
+/*
+ * Unit tests for servers/drv/virtio_blk_drv.c: the driver against a fake
+ * virtio-mmio version 2 block device in host memory, serving two clients'
+ * slot tables. The fake reaches the driver's DMA region and the clients'
+ * regions by physical address, as the real device would, and fails the
+ * test if given any other address. It does what the avail ring says when
+ * notified, or, deferred, when a test says so and in the order it says.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "virtio_blk_drv.h"
+
+#define DISK_SECTORS UINT64_C(1024)
+#define PART0_FIRST  UINT64_C(0)
+#define PART0_COUNT  UINT64_C(512)
+#define PART1_FIRST  UINT64_C(512)
+#define PART1_COUNT  UINT64_C(256) /* The last 256 sectors are nobody's. */
+#define CLIENTS	     2u
+#define REGIONS	     3u /* One more, for a third client. */
+#define DMA_PA	     UINT64_C(0x40000000)
+#define REGION_PA(c) (UINT64_C(0x80000000) + (c)*BLK_REGION_SIZE)
+#define DEVICE_PA    UINT64_C(0x0a003e00)
+
+#define VERSION_1 (UINT64_C(1) << 32)
+#define FLUSH	  (UINT64_C(1) << 9)
+/* Features the driver must not accept: BLK_SIZE, INDIRECT_DESC, EVENT_IDX. */
+#define UNWANTED ((UINT64_C(1) << 6) | (UINT64_C(1) << 28) | (UINT64_C(1) << 29))
+
+#define DESC_F_NEXT	   1u
+#define DESC_F_WRITE	   2u
+#define STATUS_FEATURES_OK 8u
+#define STATUS_DRIVER_OK   4u
+#define STATUS_FAILED	   0x80u
+
+struct desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct used_elem {
+	uint32_t id;
+	uint32_t len;
+};
+
+/* The fake device: what it is, its registers, its queue, and what it did. */
+static struct {
+	uint32_t magic, version, device_id, queue_num_max;
+	uint64_t offered;
+	uint32_t status, device_features_sel, driver_features_sel, queue_num, queue_ready;
+	uint32_t interrupt_status;
+	uint64_t accepted, desc_pa, avail_pa, used_pa;
+	uint16_t last_avail, used_idx;
+	uint16_t pending[256]; /* Heads taken from the avail ring, not yet done (deferred). */
+	unsigned pending_count;
+	bool is_deferred, fails_next;
+	unsigned resets, notifies, reads, writes, flushes, requests_by_client[REGIONS];
+	uint8_t disk[DISK_SECTORS * BLK_SECTOR_SIZE];
+} dev;
+
+static _Alignas(4096) uint8_t dma[BLK_DMA_SIZE];
+static _Alignas(4096) uint8_t regions[REGIONS][BLK_REGION_SIZE];
+static uint8_t pristine[DISK_SECTORS * BLK_SECTOR_SIZE]; /* The disk as setup() leaves it. */
+static struct blk_boot boot;
+static struct vblk drv;
+
+/* The host memory at physical [pa, pa + len): the DMA region or a client's region, nothing else. */
+static uint8_t *host(uint64_t pa, uint64_t len)
+{
+	if (pa >= DMA_PA && pa - DMA_PA <= BLK_DMA_SIZE && len <= BLK_DMA_SIZE - (pa - DMA_PA))
+		return dma + (pa - DMA_PA);
+	for (unsigned c = 0; c < REGIONS; c++)
+		if (pa >= REGION_PA(c) && pa - REGION_PA(c) <= BLK_REGION_SIZE &&
+		    len <= BLK_REGION_SIZE - (pa - REGION_PA(c)))
+			return regions[c] + (pa - REGION_PA(c));
+	fail_msg("the device was given 0x%llx, %llu bytes: nobody's memory", (unsigned long long)pa,
+		 (unsigned long long)len);
+	return NULL;
+}
+
+static void push_used(uint32_t id, uint32_t len)
+{
+	uint8_t *used = host(dev.used_pa, 4 + sizeof(struct used_elem) * dev.queue_num);
+	struct used_elem *ring = (struct used_elem *)(void *)(used + 4);
+
+	ring[dev.used_idx % dev.queue_num] = (struct used_elem){id, len};
+	dev.used_idx++;
+	__atomic_store_n((uint16_t *)(void *)(used + 2), dev.used_idx, __ATOMIC_RELEASE);
+	dev.interrupt_status |= 1;
+}
+
+/* Which client's region a data buffer is in. */
+static unsigned client_of(uint64_t pa)
+{
+	return (unsigned)((pa - REGION_PA(0)) / BLK_REGION_SIZE);
+}
+
+/* Do the request whose chain starts at head, as virtio 1.2 §5.2.6 says, and use it. */
+static void execute(uint16_t head)
+{
+	const struct desc *table = (const struct desc *)(const void *)host(
+		dev.desc_pa, sizeof(struct desc) * dev.queue_num);
+	struct desc chain[4];
+	unsigned n = 0;
+	uint32_t type, written = 1;
+	uint64_t sector;
+	uint8_t status = 0;
+
+	for (uint16_t i = head;; i = table[i].next) {
+		assert_true(i < dev.queue_num && n < 4);
+		chain[n++] = table[i];
+		if ((table[i].flags & DESC_F_NEXT) == 0)
+			break;
+	}
+	assert_true(n >= 2);
+	assert_int_equal(chain[0].len, 16);
+	assert_int_equal(chain[0].flags & DESC_F_WRITE, 0);
+	assert_int_equal(chain[n - 1].len, 1);
+	assert_int_equal(chain[n - 1].flags & DESC_F_WRITE, DESC_F_WRITE);
+	memcpy(&type, host(chain[0].addr, 16), 4);
+	memcpy(&sector, host(chain[0].addr, 16) + 8, 8);
+
+	if (type == 4) {
+		assert_int_equal(n, 2);
+		dev.flushes++;
+	} else {
+		const struct desc *data = &chain[1];
+		uint64_t offset = sector * BLK_SECTOR_SIZE;
+
+		assert_int_equal(n, 3);
+		assert_int_equal(data->flags & DESC_F_WRITE, type == 0 ? DESC_F_WRITE : 0);
+		dev.requests_by_client[client_of(data->addr)]++;
+		if (sector >= DISK_SECTORS || data->len > sizeof(dev.disk) - offset)
+			status = 1;
+		else if (type == 0)
+			memcpy(host(data->addr, data->len), dev.disk + offset, data->len);
+		else
+			memcpy(dev.disk + offset, host(data->addr, data->len), data->len);
+		dev.reads += type == 0;
+		dev.writes += type == 1;
+		written += type == 0 ? data->len : 0;
+	}
+	if (dev.fails_next) {
+		dev.fails_next = false;
+		status = 1;
+	}
+	*host(chain[n - 1].addr, 1) = status;
+	push_used(head, written);
+}
+
+/* Take what the driver has made available. */
+static void collect(void)
+{
+	const uint8_t *avail = host(dev.avail_pa, 4 + 2 * dev.queue_num);
+	uint16_t idx =
+		__atomic_load_n((const uint16_t *)(const void *)(avail + 2), __ATOMIC_ACQUIRE);
+
+	for (; dev.last_avail != idx; dev.last_avail++) {
+		uint16_t head;
+
+		memcpy(&head, avail + 4 + 2 * (size_t)(dev.last_avail % dev.queue_num), 2);
+		dev.pending[dev.pending_count++] = head;
+	}
+}
+
+/* Do the deferred requests, the i-th as the (i * stride % n)-th taken: stride n - 1 reverses. */
+static void complete_pending(unsigned stride)
+{
+	unsigned n = dev.pending_count;
+
+	for (unsigned i = 0; i < n; i++)
+		execute(dev.pending[i * stride % n]);
+	dev.pending_count = 0;
+}
+
+static void reset_device(void)
+{
+	dev.status = dev.device_features_sel = dev.driver_features_sel = 0;
+	dev.queue_num = dev.queue_ready = dev.interrupt_status = 0;
+	dev.accepted = dev.desc_pa = dev.avail_pa = dev.used_pa = 0;
+	dev.last_avail = dev.used_idx = 0;
+	dev.pending_count = 0;
+	dev.resets++;
+}
+
+static uint32_t fake_read(void *ctx, uint32_t offset)
+{
+	switch (offset) {
+	case 0x000:
+		return dev.magic;
+	case 0x004:
+		return dev.version;
+	case 0x008:
+		return dev.device_id;
+	case 0x010:
+		return dev.device_features_sel > 1
+			       ? 0
+			       : (uint32_t)(dev.offered >> (32 * dev.device_features_sel));
+	case 0x034:
+		return dev.queue_num_max;
+	case 0x044:
+		return dev.queue_ready;
+	case 0x060:
+		return dev.interrupt_status;
+	case 0x070:
+		return dev.status;
+	case 0x0fc:
+		return 0;
+	case 0x100:
+		return DISK_SECTORS;
+	case 0x104:
+		return 0;
+	default:
+		fail_msg("the driver read register 0x%x", offset);
+		return 0;
+	}
+}
+
+static void set_status(uint32_t value)
+{
+	bool is_acceptable = (dev.accepted & ~dev.offered) == 0 && (dev.accepted & VERSION_1) != 0;
+
+	if (value == 0) {
+		reset_device();
+		return;
+	}
+	if ((value & STATUS_FEATURES_OK) != 0 && !is_acceptable)
+		value &= ~STATUS_FEATURES_OK;
+	dev.status = value;
+}
+
+static void fake_write(void *ctx, uint32_t offset, uint32_t value)
+{
+	uint64_t *address = NULL;
+
+	switch (offset) {
+	case 0x014:
+		dev.device_features_sel = value;
+		return;
+	case 0x024:
+		dev.driver_features_sel = value;
+		return;
+	case 0x020:
+		assert_true(dev.driver_features_sel <= 1);
+		dev.accepted |= (uint64_t)value << (32 * dev.driver_features_sel);
+		return;
+	case 0x030:
+		assert_int_equal(value, 0);
+		return;
+	case 0x038:
+		dev.queue_num = value;
+		return;
+	case 0x044:
+		dev.queue_ready = value;
+		return;
+	case 0x050:
+		assert_true((dev.status & STATUS_DRIVER_OK) != 0 && dev.queue_ready == 1);
+		dev.notifies++;
+		collect();
+		if (!dev.is_deferred)
+			complete_pending(1);
+		return;
+	case 0x064:
+		dev.interrupt_status &= ~value;
+		return;
+	case 0x070:
+		set_status(value);
+		return;
+	case 0x080:
+	case 0x084:
+		address = &dev.desc_pa;
+		break;
+	case 0x090:
+	case 0x094:
+		address = &dev.avail_pa;
+		break;
+	case 0x0a0:
+	case 0x0a4:
+		address = &dev.used_pa;
+		break;
+	default:
+		fail_msg("the driver wrote register 0x%x", offset);
+		return;
+	}
+	if ((offset & 4) == 0)
+		*address = (*address & ~UINT64_C(0xffffffff)) | value;
+	else
+		*address = (*address & UINT64_C(0xffffffff)) | (uint64_t)value << 32;
+}
+
+static void fake_barrier(void *ctx)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static enum vblk_init_error start(void)
+{
+	const struct vblk_bus bus = {
+		.read = fake_read, .write = fake_write, .dma_barrier = fake_barrier};
+
+	return vblk_init(&drv, &boot, &bus);
+}
+
+static void set_client(unsigned c, uint64_t first, uint64_t count)
+{
+	boot.clients[c] = (struct blk_boot_client){.region_va = (uintptr_t)regions[c],
+						   .region_pa = REGION_PA(c),
+						   .first_sector = first,
+						   .sector_count = count};
+}
+
+static int setup(void **state)
+{
+	memset(&dev, 0, sizeof(dev));
+	dev.magic = 0x74726976;
+	dev.version = 2;
+	dev.device_id = 2;
+	dev.queue_num_max = 256;
+	dev.offered = VERSION_1 | FLUSH | UNWANTED;
+	for (size_t i = 0; i < sizeof(dev.disk); i++)
+		dev.disk[i] = (uint8_t)(i / BLK_SECTOR_SIZE * 3 + i % 7);
+	memcpy(pristine, dev.disk, sizeof(pristine));
+	memset(dma, 0x5c, sizeof(dma)); /* What a last instance might have left. */
+	memset(regions, 0, sizeof(regions));
+	boot = (struct blk_boot){.magic = BLK_BOOT_MAGIC,
+				 .device_pa = DEVICE_PA,
+				 .dma_va = (uintptr_t)dma,
+				 .dma_pa = DMA_PA,
+				 .client_count = CLIENTS};
+	set_client(0, PART0_FIRST, PART0_COUNT);
+	set_client(1, PART1_FIRST, PART1_COUNT);
+	assert_int_equal(start(), VBLK_INIT_OK);
+	return 0;
+}
+
+static struct blk_slot *slot(unsigned c, unsigned s)
+{
+	return &((struct blk_table *)(void *)regions[c])->slots[s];
+}
+
+static uint8_t *data(unsigned c, unsigned s)
+{
+	return regions[c] + BLK_DATA_OFFSET + s * BLK_SLOT_SIZE;
+}
+
+static uint8_t *on_disk(uint64_t sector)
+{
+	return dev.disk + sector * BLK_SECTOR_SIZE;
+}
+
+/* Sector s as setup() left it. */
+static const uint8_t *was(uint64_t sector)
+{
+	return pristine + sector * BLK_SECTOR_SIZE;
+}
+
+/* The client's side: fill in slot s and hand it to the driver. */
+static void submit(unsigned c, unsigned s, uint32_t op, uint64_t sector, uint32_t bytes)
+{
+	struct blk_slot *p = slot(c, s);
+
+	p->op = op;
+	p->sector = sector;
+	p->bytes = bytes;
+	p->status = 0xee;
+	__atomic_store_n(&p->state, BLK_SLOT_SUBMITTED, __ATOMIC_RELEASE);
+}
+
+/* The device's interrupts until it is quiet, as the driver's loop takes them. */
+static uint32_t drain(void)
+{
+	uint32_t signals = 0;
+
+	for (unsigned i = 0; i < 100 && dev.interrupt_status != 0; i++)
+		signals |= vblk_interrupt(&drv);
+	assert_int_equal(dev.interrupt_status, 0);
+	return signals;
+}
+
+/* Client c signals the driver, and the device does whatever it is given. */
+static uint32_t run(unsigned c)
+{
+	uint32_t signals = vblk_serve_client(&drv, c);
+
+	return signals | drain();
+}
+
+static void expect(unsigned c, unsigned s, enum blk_status status)
+{
+	assert_int_equal(__atomic_load_n(&slot(c, s)->state, __ATOMIC_ACQUIRE), BLK_SLOT_DONE);
+	assert_int_equal(slot(c, s)->status, status);
+}
+
+static void expect_filled(const uint8_t *p, uint8_t byte, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != byte)
+			fail_msg("byte %zu is 0x%x, not 0x%x", i, p[i], byte);
+}
+
+static void test_init_accepts_only_version_1_and_flush_and_reads_the_capacity(void **state)
+{
+	assert_int_equal(dev.resets, 1);
+	assert_int_equal(dev.accepted, VERSION_1 | FLUSH);
+	assert_int_equal(dev.status, 1 | 2 | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
+	assert_int_equal(drv.capacity, DISK_SECTORS);
+	assert_true(drv.has_flush);
+	assert_int_equal(dev.queue_num, 256);
+	assert_int_equal(dev.queue_ready, 1);
+	assert_int_equal(dev.desc_pa, DMA_PA);
+
+	/* A queue that is not a power of two in size is used as the next smaller one. */
+	dev.queue_num_max = 100;
+	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(dev.queue_num, 64);
+}
+
+static void test_a_write_lands_in_the_clients_part_and_reads_back(void **state)
+{
+	memset(data(1, 0), 0xa5, 1024);
+	submit(1, 0, BLK_OP_WRITE, 2, 1024);
+	assert_int_equal(run(1), 1u << 1);
+	expect(1, 0, BLK_STATUS_OK);
+	expect_filled(on_disk(PART1_FIRST + 2), 0xa5, 1024);
+	assert_memory_equal(on_disk(PART1_FIRST + 1), was(PART1_FIRST + 1), 512);
+	assert_memory_equal(on_disk(PART1_FIRST + 4), was(PART1_FIRST + 4), 512);
+
+	submit(1, 1, BLK_OP_READ, 1, 1536);
+	assert_int_equal(run(1), 1u << 1);
+	expect(1, 1, BLK_STATUS_OK);
+	assert_memory_equal(data(1, 1), was(PART1_FIRST + 1), 512);
+	expect_filled(data(1, 1) + 512, 0xa5, 1024);
+}
+
+static void test_a_client_cannot_reach_outside_its_part(void **state)
+{
+	memset(data(0, 0), 0x77, BLK_SLOT_SIZE);
+	memset(data(1, 0), 0x77, BLK_SLOT_SIZE);
+	submit(0, 0, BLK_OP_WRITE, PART0_COUNT - 1, 1024); /* Its last sector and the next. */
+	submit(0, 1, BLK_OP_READ, PART0_COUNT, 512);	   /* Client 1's first sector. */
+	submit(1, 0, BLK_OP_WRITE, PART1_COUNT, 512);	   /* Nobody's. */
+	submit(1, 1, BLK_OP_READ, UINT64_MAX, 1024);	   /* Wraps around. */
+	submit(1, 2, BLK_OP_WRITE, UINT64_MAX - PART1_FIRST + 1, 512); /* Wraps to sector 0. */
+	assert_int_equal(run(0) | run(1), 3);
+	expect(0, 0, BLK_STATUS_IOERR);
+	expect(0, 1, BLK_STATUS_IOERR);
+	for (unsigned s = 0; s < 3; s++)
+		expect(1, s, BLK_STATUS_IOERR);
+	assert_int_equal(dev.notifies, 0);
+	assert_memory_equal(dev.disk, pristine, sizeof(pristine));
+	expect_filled(data(0, 1), 0, 512);
+	expect_filled(data(1, 1), 0, 1024);
+
+	/* Its own last sector is its own. */
+	submit(1, 3, BLK_OP_WRITE, PART1_COUNT - 1, 512);
+	assert_int_equal(run(1), 2);
+	expect(1, 3, BLK_STATUS_OK);
+	assert_memory_equal(on_disk(PART1_FIRST + PART1_COUNT), was(PART1_FIRST + PART1_COUNT),
+			    512);
+	assert_int_equal(on_disk(PART1_FIRST + PART1_COUNT - 1)[0], 0);
+}
+
+static void test_a_read_only_client_reads_but_cannot_write(void **state)
+{
+	boot.clients[1].is_read_only = 1;
+	assert_int_equal(start(), VBLK_INIT_OK);
+	submit(1, 0, BLK_OP_WRITE, 0, 512);
+	submit(1, 1, BLK_OP_READ, 0, 512);
+	submit(1, 2, BLK_OP_FLUSH, 0, 0);
+	assert_int_equal(run(1), 2);
+	expect(1, 0, BLK_STATUS_IOERR);
+	expect(1, 1, BLK_STATUS_OK);
+	expect(1, 2, BLK_STATUS_OK);
+	assert_int_equal(dev.writes, 0);
+	assert_memory_equal(dev.disk, pristine, sizeof(pristine));
+	assert_memory_equal(data(1, 1), was(PART1_FIRST), 512);
+}
+
+static void test_malformed_requests_are_ioerr_and_reach_no_device(void **state)
+{
+	submit(0, 0, BLK_OP_WRITE, 0, 100);
+	submit(0, 1, BLK_OP_READ, 0, 0);
+	submit(0, 2, BLK_OP_WRITE, 0, 0);
+	submit(0, 3, BLK_OP_READ, 0, (uint32_t)BLK_SLOT_SIZE + 512);
+	submit(0, 4, BLK_OP_WRITE, 0, UINT32_MAX - 511); /* A multiple of 512, and huge. */
+	submit(0, 5, 3, 0, 512);
+	submit(0, 6, UINT32_MAX, 0, 512);
+	submit(0, 7, BLK_OP_FLUSH, 0, 512);
+	assert_int_equal(run(0), 1);
+	for (unsigned s = 0; s < 8; s++)
+		expect(0, s, BLK_STATUS_IOERR);
+	assert_int_equal(dev.notifies, 0);
+	assert_memory_equal(dev.disk, pristine, sizeof(pristine));
+
+	/* The largest request is a whole slot. */
+	memset(data(0, 8), 0x3c, BLK_SLOT_SIZE);
+	submit(0, 8, BLK_OP_WRITE, 0, (uint32_t)BLK_SLOT_SIZE);
+	assert_int_equal(run(0), 1);
+	expect(0, 8, BLK_STATUS_OK);
+	expect_filled(on_disk(0), 0x3c, BLK_SLOT_SIZE);
+}
+
+static void test_rewriting_a_taken_slot_changes_nothing_the_device_does(void **state)
+{
+	struct blk_slot *p = slot(0, 0);
+
+	dev.is_deferred = true;
+	memset(data(0, 0), 0x11, 512);
+	submit(0, 0, BLK_OP_WRITE, 3, 512);
+	assert_int_equal(vblk_serve_client(&drv, 0), 0);
+	assert_int_equal(dev.pending_count, 1);
+
+	p->op = BLK_OP_READ;
+	p->sector = PART0_COUNT + 5;
+	p->bytes = (uint32_t)BLK_SLOT_SIZE;
+	__atomic_store_n(&p->state, BLK_SLOT_SUBMITTED, __ATOMIC_RELEASE);
+	assert_int_equal(vblk_serve_client(&drv, 0), 0);
+	assert_int_equal(dev.pending_count, 1);
+	assert_int_equal(p->state, BLK_SLOT_SUBMITTED);
+
+	complete_pending(1);
+	assert_int_equal(drain(), 1);
+	expect(0, 0, BLK_STATUS_OK);
+	assert_int_equal(dev.writes, 1);
+	assert_int_equal(dev.reads, 0);
+	expect_filled(on_disk(3), 0x11, 512);
+	assert_memory_equal(on_disk(4), was(4), 512);
+}
+
+static void test_many_requests_in_flight_complete_out_of_order(void **state)
+{
+	dev.is_deferred = true;
+	for (unsigned c = 0; c < CLIENTS; c++)
+		for (unsigned s = 0; s < BLK_SLOTS; s++) {
+			memset(data(c, s), (int)(c * 16 + s + 1), 1024);
+			submit(c, s, BLK_OP_WRITE, (uint64_t)s * 2, 1024);
+		}
+	assert_int_equal(vblk_serve_all(&drv), 0);
+	assert_int_equal(dev.pending_count, 2 * BLK_SLOTS);
+	assert_int_equal(dev.notifies, 1);
+	complete_pending(2 * BLK_SLOTS - 1);
+	assert_int_equal(drain(), 3);
+
+	for (unsigned c = 0; c < CLIENTS; c++)
+		for (unsigned s = 0; s < BLK_SLOTS; s++) {
+			uint64_t first = c == 0 ? PART0_FIRST : PART1_FIRST;
+
+			expect(c, s, BLK_STATUS_OK);
+			expect_filled(on_disk(first + (uint64_t)s * 2), (uint8_t)(c * 16 + s + 1),
+				      1024);
+			memset(data(c, s), 0, 1024);
+			__atomic_store_n(&slot(c, s)->state, BLK_SLOT_FREE, __ATOMIC_RELEASE);
+			/* Each reads back what another slot wrote. */
+			submit(c, s, BLK_OP_READ, (uint64_t)(BLK_SLOTS - 1 - s) * 2, 1024);
+		}
+	assert_int_equal(vblk_serve_all(&drv), 0);
+	complete_pending(7);
+	assert_int_equal(drain(), 3);
+	for (unsigned c = 0; c < CLIENTS; c++)
+		for (unsigned s = 0; s < BLK_SLOTS; s++) {
+			expect(c, s, BLK_STATUS_OK);
+			expect_filled(data(c, s), (uint8_t)(c * 16 + (BLK_SLOTS - 1 - s) + 1),
+				      1024);
+		}
+	assert_int_equal(drv.free_count, 256);
+}
+
+static void test_a_small_queue_serves_every_request_and_each_client_in_turn(void **state)
+{
+	dev.queue_num_max = 8; /* Two chains of three at a time. */
+	assert_int_equal(start(), VBLK_INIT_OK);
+	dev.is_deferred = true;
+	for (unsigned c = 0; c < CLIENTS; c++)
+		for (unsigned s = 0; s < BLK_SLOTS; s++) {
+			memset(data(c, s), (int)(c * 16 + s + 1), 512);
+			submit(c, s, s == 7 ? BLK_OP_FLUSH : BLK_OP_WRITE, s, s == 7 ? 0 : 512);
+		}
+	assert_int_equal(vblk_serve_all(&drv), 0);
+	assert_int_equal(dev.pending_count, 2);
+	complete_pending(1);
+	assert_int_equal(vblk_interrupt(&drv), 1);
+	/* The descriptors freed go to the other client first. */
+	complete_pending(1);
+	assert_int_equal(dev.requests_by_client[0], 2);
+	assert_int_equal(dev.requests_by_client[1], 2);
+
+	dev.is_deferred = false;
+	drain();
+	for (unsigned c = 0; c < CLIENTS; c++)
+		for (unsigned s = 0; s < BLK_SLOTS; s++) {
+			uint64_t first = c == 0 ? PART0_FIRST : PART1_FIRST;
+
+			expect(c, s, BLK_STATUS_OK);
+			if (s != 7)
+				expect_filled(on_disk(first + s), (uint8_t)(c * 16 + s + 1), 512);
+		}
+	assert_int_equal(dev.flushes, 2);
+	assert_int_equal(drv.free_count, 8);
+}
+
+static void test_a_legacy_device_is_refused_with_what_to_add_to_qemus_command_line(void **state)
+{
+	dev.version = 1;
+	assert_int_equal(start(), VBLK_INIT_LEGACY);
+	assert_non_null(
+		strstr(vblk_init_error_text(VBLK_INIT_LEGACY),
+		       "add -global virtio-mmio.force-legacy=false to QEMU's command line"));
+	assert_int_equal(dev.resets, 1); /* Only setup's: the driver left the device alone. */
+}
+
+static void test_devices_the_driver_cannot_use_are_refused(void **state)
+{
+	dev.version = 3;
+	assert_int_equal(start(), VBLK_INIT_BAD_VERSION);
+	dev.version = 2;
+	dev.device_id = 0;
+	assert_int_equal(start(), VBLK_INIT_NOT_BLOCK);
+	dev.device_id = 2;
+	dev.magic = 0;
+	assert_int_equal(start(), VBLK_INIT_NOT_VIRTIO);
+	dev.magic = 0x74726976;
+	dev.offered = FLUSH;
+	assert_int_equal(start(), VBLK_INIT_NO_VERSION_1);
+	assert_int_equal(dev.status & STATUS_FAILED, STATUS_FAILED);
+	dev.offered = VERSION_1;
+	dev.queue_num_max = 2;
+	assert_int_equal(start(), VBLK_INIT_NO_QUEUE);
+	assert_int_equal(dev.status & (STATUS_FAILED | STATUS_DRIVER_OK), STATUS_FAILED);
+}
+
+static void test_a_flush_reaches_the_device(void **state)
+{
+	submit(0, 0, BLK_OP_WRITE, 0, 512);
+	submit(0, 1, BLK_OP_FLUSH, 0, 0);
+	assert_int_equal(run(0), 1);
+	expect(0, 0, BLK_STATUS_OK);
+	expect(0, 1, BLK_STATUS_OK);
+	assert_int_equal(dev.flushes, 1);
+}
+
+static void test_a_flush_without_a_write_cache_completes_at_once(void **state)
+{
+	dev.offered = VERSION_1;
+	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_false(drv.has_flush);
+	assert_int_equal(dev.accepted, VERSION_1);
+	submit(0, 0, BLK_OP_FLUSH, 0, 0);
+	assert_int_equal(vblk_serve_client(&drv, 0), 1);
+	expect(0, 0, BLK_STATUS_OK);
+	assert_int_equal(dev.notifies, 0);
+}
+
+static void test_a_restarted_driver_redoes_a_slot_left_submitted(void **state)
+{
+	dev.is_deferred = true;
+	memset(data(0, 4), 0x42, 512);
+	submit(0, 4, BLK_OP_WRITE, 9, 512);
+	submit(0, 5, BLK_OP_READ, 0, 512);
+	assert_int_equal(vblk_serve_client(&drv, 0), 0);
+	execute(dev.pending[1]); /* The read completes; the write is still on the device. */
+	assert_int_equal(drain(), 1);
+	expect(0, 5, BLK_STATUS_OK);
+	assert_int_equal(slot(0, 4)->state, BLK_SLOT_SUBMITTED);
+
+	/* The driver faults; the root task starts a fresh one from the same boot page. */
+	memset(&drv, 0xdb, sizeof(drv));
+	boot.restarts = 1;
+	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(dev.resets, 2);
+	assert_int_equal(dev.pending_count, 0); /* The reset dropped the write. */
+	assert_int_equal(vblk_serve_all(&drv), 0);
+	assert_int_equal(dev.pending_count, 1);
+	complete_pending(1);
+	assert_int_equal(drain(), 1);
+	expect(0, 4, BLK_STATUS_OK);
+	expect_filled(on_disk(9), 0x42, 512);
+	assert_int_equal(dev.reads, 1); /* The slot already DONE was not redone. */
+}
+
+static void test_a_used_entry_the_driver_never_issued_is_ignored(void **state)
+{
+	dev.is_deferred = true;
+	submit(0, 0, BLK_OP_WRITE, 0, 512);
+	assert_int_equal(vblk_serve_client(&drv, 0), 0);
+	push_used(1, 0);    /* The middle of the chain. */
+	push_used(5, 0);    /* A free descriptor. */
+	push_used(4000, 0); /* No descriptor at all. */
+	assert_int_equal(drain(), 0);
+	assert_int_equal(drv.ignored_used, 3);
+	assert_int_equal(slot(0, 0)->state, BLK_SLOT_SUBMITTED);
+
+	complete_pending(1);
+	assert_int_equal(drain(), 1);
+	expect(0, 0, BLK_STATUS_OK);
+	assert_int_equal(drv.ignored_used, 3);
+}
+
+static void test_a_device_error_is_ioerr(void **state)
+{
+	dev.fails_next = true;
+	submit(0, 0, BLK_OP_READ, 0, 512);
+	assert_int_equal(run(0), 1);
+	expect(0, 0, BLK_STATUS_IOERR);
+}
+
+static void test_a_part_beyond_the_disk_is_cut_at_its_end(void **state)
+{
+	set_client(1, PART1_FIRST, UINT64_MAX);
+	boot.client_count = 3;
+	set_client(2, DISK_SECTORS + 1, 10);
+	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(drv.clients[1].sector_count, DISK_SECTORS - PART1_FIRST);
+	assert_int_equal(drv.clients[2].sector_count, 0);
+
+	submit(1, 0, BLK_OP_WRITE, DISK_SECTORS - PART1_FIRST - 1, 512);
+	submit(1, 1, BLK_OP_WRITE, DISK_SECTORS - PART1_FIRST, 512);
+	assert_int_equal(run(1), 2);
+	expect(1, 0, BLK_STATUS_OK);
+	expect(1, 1, BLK_STATUS_IOERR);
+	assert_int_equal(dev.writes, 1);
+}
+
+#define T(f) cmocka_unit_test_setup(f, setup)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_init_accepts_only_version_1_and_flush_and_reads_the_capacity),
+		T(test_a_write_lands_in_the_clients_part_and_reads_back),
+		T(test_a_client_cannot_reach_outside_its_part),
+		T(test_a_read_only_client_reads_but_cannot_write),
+		T(test_malformed_requests_are_ioerr_and_reach_no_device),
+		T(test_rewriting_a_taken_slot_changes_nothing_the_device_does),
+		T(test_many_requests_in_flight_complete_out_of_order),
+		T(test_a_small_queue_serves_every_request_and_each_client_in_turn),
+		T(test_a_legacy_device_is_refused_with_what_to_add_to_qemus_command_line),
+		T(test_devices_the_driver_cannot_use_are_refused),
+		T(test_a_flush_reaches_the_device),
+		T(test_a_flush_without_a_write_cache_completes_at_once),
+		T(test_a_restarted_driver_redoes_a_slot_left_submitted),
+		T(test_a_used_entry_the_driver_never_issued_is_ignored),
+		T(test_a_device_error_is_ioerr),
+		T(test_a_part_beyond_the_disk_is_cut_at_its_end),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
