@@ -3,6 +3,9 @@
 #
 #   drive-image.sh make IMAGE
 #       IMAGE: 16 MiB of apps/linux/mkdisk's numbered sectors, afresh.
+#   drive-image.sh kept IMAGE
+#       passes if IMAGE's ext4 file system has /kept.txt holding the drive
+#       tests' pattern, read on the host with debugfs (e2fsprogs).
 #   drive-image.sh check IMAGE [LOG]
 #       passes if IMAGE is mkdisk's 16 MiB with exactly one change: the 1 MiB
 #       at 5 MiB (1 MiB into the guest's part, which starts at 4 MiB) holds
@@ -32,8 +35,19 @@ check)
 	fi
 	echo "drive-image.sh: $image holds the pattern at 5 MiB and nothing else changed"
 	;;
+kept)
+	. "$src/apps/linux/tests/drive-pattern"
+	want=$(drive_pattern | sha256sum | cut -d' ' -f1)
+	debugfs=$(PATH=$PATH:/sbin:/usr/sbin command -v debugfs)
+	got=$("$debugfs" -R "cat /kept.txt" "$image" 2>/dev/null | sha256sum | cut -d' ' -f1)
+	if [ "$got" != "$want" ]; then
+		echo "drive-image.sh: /kept.txt in $image is $got, not the pattern ($want)" >&2
+		exit 1
+	fi
+	echo "drive-image.sh: /kept.txt in $image holds the pattern ($got)"
+	;;
 *)
-	echo "usage: drive-image.sh make|check IMAGE [LOG]" >&2
+	echo "usage: drive-image.sh make|check|kept IMAGE [LOG]" >&2
 	exit 2
 	;;
 esac
