@@ -231,7 +231,8 @@ static enum mica_error plan_driver(struct system *s, unsigned k)
 				     .device_pa = disk.paddr,
 				     .device_va = BLK_DEVICE_VA + (disk.paddr & (PAGE - 1)),
 				     .intid = disk.intid,
-				     .dma_va = BLK_DMA_VA};
+				     .dma_va = BLK_DMA_VA,
+				     .crash_after = dr->desc->crash_after};
 	(void)fmt_snprintf(dr->boot.name, sizeof(dr->boot.name), "%s", dr->desc->name);
 	/* A copy: another driver's device may be in the same page. */
 	dr->device_frame = copy_cap(device_page(s, disk.paddr), MICA_RIGHTS_ALL);

@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-static const char *const driver_props[] = {"program", "device", "cpu", NULL};
+static const char *const driver_props[] = {"program", "device", "cpu", "crash-after", NULL};
 static const char *const no_props[] = {NULL};
 
 static int find_driver(const struct sysdesc *desc, const char *name)
@@ -52,7 +52,8 @@ enum mica_error sysdesc_parse_drivers(const struct reader *r, struct sysdesc *de
 		if (reader_only_known(r, node, driver_props) != MICA_OK ||
 		    reader_string(r, node, "program", false, false, &d->program) != MICA_OK ||
 		    reader_optional_u32(r, node, "device", &d->device) != MICA_OK ||
-		    reader_optional_u32(r, node, "cpu", &d->cpu) != MICA_OK)
+		    reader_optional_u32(r, node, "cpu", &d->cpu) != MICA_OK ||
+		    reader_optional_u32(r, node, "crash-after", &d->crash_after) != MICA_OK)
 			return MICA_ERR_MALFORMED;
 		desc->driver_count++;
 	}

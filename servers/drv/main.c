@@ -70,6 +70,21 @@ static void print_clients(const struct blk_boot *boot, const struct vblk *d)
 	}
 }
 
+/*
+ * The testing aid crash_after (<mica/proto/blk.h>): the first instance
+ * faults once the device has finished that many requests, after their
+ * slots are DONE and before their clients hear of it, which the next
+ * instance must make up for.
+ */
+static void crash_if_asked(const struct blk_boot *boot, const struct vblk *d)
+{
+	if (boot->crash_after == 0 || boot->restarts != 0 || d->completed < boot->crash_after)
+		return;
+	printf("drv %.*s: crashing on purpose after %llu requests (crash-after)\n", BLK_NAME_MAX,
+	       boot->name, (unsigned long long)d->completed);
+	__asm__ volatile("udf #0"); /* An undefined instruction: a fault. */
+}
+
 int main(uint64_t boot_va)
 {
 	static struct vblk disk;
@@ -103,7 +118,8 @@ int main(uint64_t boot_va)
 	 * its acknowledgement, which would leave the line disabled for good.
 	 */
 	(void)mica_irq_handler_ack(BLK_CAP_IRQ);
-	signal_clients(vblk_serve_all(&disk));
+	/* Every client: a last instance may have finished slots it did not tell of. */
+	signal_clients(vblk_serve_all(&disk) | ((UINT32_C(1) << disk.client_count) - 1));
 	for (;;) {
 		struct mica_msg m = mica_wait(BLK_CAP_NTFN);
 		uint32_t signals = 0;
@@ -116,6 +132,7 @@ int main(uint64_t boot_va)
 		/* After an interrupt every client is scanned: descriptors came free. */
 		if ((m.badge & BLK_NTFN_DEVICE) != 0) {
 			signals = vblk_interrupt(&disk);
+			crash_if_asked(boot, &disk);
 			(void)mica_irq_handler_ack(BLK_CAP_IRQ);
 		} else {
 			for (uint32_t i = 0; i < disk.client_count; i++)

@@ -517,6 +517,7 @@ uint32_t vblk_interrupt(struct vblk *d)
 			continue;
 		}
 		signals |= complete(d, (uint16_t)id);
+		d->completed++;
 	}
 	return signals | vblk_serve_all(d);
 }

@@ -86,6 +86,7 @@ struct vblk {
 	uint32_t client_count;
 	uint32_t next_client;  /* Where the next scan of every client starts, for fairness. */
 	uint64_t ignored_used; /* Used entries naming no request in flight (device bugs). */
+	uint64_t completed;    /* Requests the device finished. */
 	uint16_t free[VBLK_QUEUE_MAX];
 	struct vblk_request requests[VBLK_QUEUE_MAX];
 	struct vblk_client clients[BLK_MAX_CLIENTS];

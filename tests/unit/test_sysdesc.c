@@ -1634,6 +1634,7 @@ static void test_parse_reads_drivers_and_drives(void **state)
 	(void)state;
 	SET_CELLS(&b, "/drivers/disk", "device", 1);
 	SET_CELLS(&b, "/drivers/disk", "cpu", 1);
+	SET_CELLS(&b, "/drivers/disk", "crash-after", 300);
 	SET_CELLS(&b, LINUX_DISK, "drive-range", 0x1, 0x200, 0x0, 0x100000);
 	set_bytes(&b, LINUX_DISK, "read-only", "", 0);
 	expect_valid(&b);
@@ -1642,6 +1643,7 @@ static void test_parse_reads_drivers_and_drives(void **state)
 	assert_string_equal(desc.drivers[0].program, "drv_virtio_blk");
 	assert_int_equal(desc.drivers[0].device, 1);
 	assert_int_equal(desc.drivers[0].cpu, 1);
+	assert_int_equal(desc.drivers[0].crash_after, 300);
 	d = &desc.vms[0].devices[1];
 	assert_true(d->has_drive);
 	assert_int_equal(d->drive, 0);
@@ -1666,6 +1668,7 @@ static void test_parse_gives_a_drive_its_whole_disk_by_default(void **state)
 	assert_int_equal(d->drive_size, 0); /* To the disk's end. */
 	assert_false(d->is_read_only);
 	assert_int_equal(desc.drivers[0].device, 0);
+	assert_int_equal(desc.drivers[0].crash_after, 0);
 	free(b.data);
 }
 

@@ -114,6 +114,12 @@ struct sysdesc_driver {
 	const char *program;
 	uint32_t device; /* 'device': which of the machine's devices of its kind; 0 by default. */
 	uint32_t cpu;	 /* The physical CPU its thread runs on, as a server's 'cpu'. */
+	/*
+	 * A testing aid: the driver's first instance faults on purpose once
+	 * its device has finished this many requests, so that its restart can
+	 * be tested; 0 (the default): never.
+	 */
+	uint32_t crash_after;
 };
 
 /* An emulated device: its kind, who emulates it, and where the guest sees it. */

@@ -50,6 +50,7 @@
 #ifndef MICA_PROTO_BLK_H
 #define MICA_PROTO_BLK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define BLK_SECTOR_SIZE 512u
@@ -94,6 +95,9 @@ struct blk_table {
 	struct blk_slot slots[BLK_SLOTS];
 };
 
+_Static_assert(sizeof(struct blk_slot) == 24 && offsetof(struct blk_slot, sector) == 8 &&
+		       offsetof(struct blk_slot, status) == 20,
+	       "a slot's layout is the same in every program");
 _Static_assert(sizeof(struct blk_table) <= BLK_TABLE_SIZE, "the slot table fits its page");
 
 /* The driver's notification bits. */
@@ -142,7 +146,12 @@ struct blk_boot {
 	uint64_t dma_va;	 /* BLK_DMA_SIZE bytes of the driver's own, for its */
 	uint64_t dma_pa;	 /*   virtqueue and request headers. */
 	uint32_t client_count;
-	uint32_t reserved;
+	/*
+	 * A testing aid: the first instance faults once the device has
+	 * finished this many requests, before it tells their clients (0:
+	 * never).
+	 */
+	uint32_t crash_after;
 	struct blk_boot_client clients[BLK_MAX_CLIENTS];
 };
 
