@@ -173,7 +173,7 @@ static enum mica_error add_client(struct system *s, unsigned k, unsigned v, unsi
 		printf("root: /vms/%s/devices/%s: property 'drive-range': bytes 0x%llx to 0x%llx "
 		       "are past the end of drive '%s' (0x%llx bytes)\n",
 		       vm->name, dev->name, (unsigned long long)dev->drive_offset,
-		       (unsigned long long)(dev->drive_offset + size), dr->desc->name,
+		       (unsigned long long)dev->drive_offset + size, dr->desc->name,
 		       (unsigned long long)disk_bytes);
 		return MICA_ERR_RANGE;
 	}
@@ -276,16 +276,16 @@ enum mica_error plan_drivers(struct system *s)
 	return MICA_OK;
 }
 
-/* Build driver k's process from its boot page, and start it. */
-enum mica_error start_driver(struct system *s, unsigned k)
+/* Build driver index's process from its boot page, and start it. */
+enum mica_error start_driver(struct system *s, unsigned index)
 {
-	struct driver_rt *dr = &s->drivers[k];
+	struct driver_rt *dr = &s->drivers[index];
 	struct process_config cfg = {.name = dr->desc->name,
 				     .priority = SYSTEM_PRIORITY,
 				     .stack_pages = DRIVER_STACK_PAGES,
 				     .arg = BLK_BOOT_VA,
 				     .cpu = dr->desc->cpu};
-	uint64_t fault_ep = mint_cap(s->fault_ep, MICA_RIGHTS_ALL, ROOT_BADGE_DRIVER | k);
+	uint64_t fault_ep = mint_cap(s->fault_ep, MICA_RIGHTS_ALL, ROOT_BADGE_DRIVER | index);
 	struct process *p = &dr->proc;
 	enum mica_error err = fault_ep ? MICA_OK : MICA_ERR_NOT_ENOUGH_MEMORY;
 
@@ -319,16 +319,16 @@ enum mica_error start_driver(struct system *s, unsigned k)
 	if (err != MICA_OK) {
 		printf("root: cannot start driver \"%s\" (%s at %s)\n", dr->desc->name,
 		       mica_error_text(err), p->failed_step ? p->failed_step : "setup");
-		system_stop_driver(s, k);
+		system_stop_driver(s, index);
 		return err;
 	}
 	dr->is_running = true;
 	return MICA_OK;
 }
 
-void system_stop_driver(struct system *s, unsigned k)
+void system_stop_driver(struct system *s, unsigned index)
 {
-	struct driver_rt *dr = &s->drivers[k];
+	struct driver_rt *dr = &s->drivers[index];
 
 	process_destroy(&dr->proc);
 	/* The frames it had are the root task's, kept for its next instance. */
@@ -339,9 +339,9 @@ void system_stop_driver(struct system *s, unsigned k)
 	dr->is_running = false;
 }
 
-enum mica_error system_restart_driver(struct system *s, unsigned k)
+enum mica_error system_restart_driver(struct system *s, unsigned index)
 {
-	system_stop_driver(s, k);
-	s->drivers[k].boot.restarts++;
-	return start_driver(s, k);
+	system_stop_driver(s, index);
+	s->drivers[index].boot.restarts++;
+	return start_driver(s, index);
 }

@@ -229,14 +229,12 @@ static void drive_collect(struct virtio_blk *b, struct virtio_blk_pending *p)
 {
 	struct virtio_blk_drive *d = b->drive;
 	struct blk_slot *slot = &d->table->slots[p->slot];
-	uint64_t bytes = slot->bytes;
 
 	p->status = slot->status == BLK_STATUS_OK ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
 	if (p->status == VIRTIO_BLK_S_OK && slot->op == BLK_OP_READ) {
-		/* The length this side wrote, not one the driver could have changed. */
-		bytes = p->chain.in_len - 1;
-		p->written =
-			(uint32_t)virtq_chain_write(&p->chain, 0, slot_data(d, p->slot), bytes);
+		/* The length this side asked for, whatever is in the slot now. */
+		p->written = (uint32_t)virtq_chain_write(&p->chain, 0, slot_data(d, p->slot),
+							 p->chain.in_len - 1);
 		b->reads++;
 	} else if (p->status == VIRTIO_BLK_S_OK && slot->op == BLK_OP_WRITE) {
 		b->writes++;
