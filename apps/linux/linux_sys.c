@@ -99,3 +99,49 @@ bool linux_parse_u64(const char *s, uint64_t *v)
 		*v = *v * 10 + (uint64_t)(*s - '0');
 	return *s == '\0';
 }
+
+/* Linux's struct timespec on arm64 (clock_gettime). */
+struct linux_timespec {
+	long sec;
+	long nsec;
+};
+
+#define SYS_CLOCK_GETTIME 113
+#define CLOCK_MONOTONIC	  1
+#define AT_FDCWD	  (-100)
+#define O_RDONLY	  00
+
+uint64_t linux_now_ns(void)
+{
+	struct linux_timespec ts;
+	long ret = linux_syscall(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0);
+
+	if (ret != 0)
+		linux_fail(1, "clock_gettime failed (error %ld)", -ret);
+	return (uint64_t)ts.sec * UINT64_C(1000000000) + (uint64_t)ts.nsec;
+}
+
+uint64_t linux_idle_ms(void)
+{
+	char text[64];
+	long fd = linux_syscall(SYS_OPENAT, AT_FDCWD, (long)"/proc/uptime", O_RDONLY, 0, 0);
+	long len;
+	const char *p;
+	uint64_t cs = 0;
+
+	if (fd < 0)
+		linux_fail(1, "cannot open /proc/uptime (error %ld)", -fd);
+	len = linux_syscall(SYS_READ, fd, (long)text, sizeof(text) - 1, 0, 0);
+	(void)linux_syscall(SYS_CLOSE, fd, 0, 0, 0, 0);
+	if (len <= 0)
+		linux_fail(1, "cannot read /proc/uptime (%ld)", len);
+	text[len] = '\0';
+	for (p = text; *p != ' ' && *p != '\0'; p++)
+		;
+	for (; *p == ' '; p++)
+		;
+	for (; (*p >= '0' && *p <= '9') || *p == '.'; p++)
+		if (*p != '.')
+			cs = cs * 10 + (uint64_t)(*p - '0');
+	return cs * 10;
+}

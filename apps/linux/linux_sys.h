@@ -1,7 +1,7 @@
 /*
- * What the Linux guest's own static programs (hwdebug, consolebench, ivccopy) need
- * of Linux without a C library: its arm64 system calls, and a line of
- * output in one write().
+ * What the Linux guest's own static programs (hwdebug, consolebench, ivccopy,
+ * netbench, diskbench) need of Linux without a C library: its arm64 system
+ * calls, a line of output in one write(), and the clock.
  */
 #ifndef MICA_APPS_LINUX_SYS_H
 #define MICA_APPS_LINUX_SYS_H
@@ -62,6 +62,15 @@ _Noreturn void linux_fail(int status, const char *fmt, ...) __attribute__((forma
 /* The virtual counter (after an ISB), and its frequency in Hz. */
 uint64_t linux_counter(void);
 uint64_t linux_counter_hz(void);
+
+/* CLOCK_MONOTONIC, in nanoseconds. */
+uint64_t linux_now_ns(void);
+
+/*
+ * The guest's idle time so far, in milliseconds: /proc/uptime's second
+ * number, seconds with two decimals, summed over its CPUs.
+ */
+uint64_t linux_idle_ms(void);
 
 /* The decimal number s spells, whole, into *v; false for an empty string or anything else. */
 bool linux_parse_u64(const char *s, uint64_t *v);

@@ -46,7 +46,6 @@ const char linux_program[] = "netbench";
 
 /* Linux's arm64 system calls that linux_sys.h does not list. */
 #define SYS_NANOSLEEP	  101
-#define SYS_CLOCK_GETTIME 113
 #define SYS_SOCKET	  198
 #define SYS_BIND	  200
 #define SYS_LISTEN	  201
@@ -64,7 +63,6 @@ const char linux_program[] = "netbench";
 #define SO_REUSEADDR	2
 #define SHUT_WR		1
 #define POLLIN		1
-#define CLOCK_MONOTONIC 1
 #define EINTR		4
 #define ENETUNREACH	101
 #define ETIMEDOUT	110
@@ -75,7 +73,6 @@ const char linux_program[] = "netbench";
 #define CONNECT_TRIES	 300u
 #define CONNECT_PAUSE_NS 100000000L /* 100 ms between tries */
 #define ACCEPT_TIMEOUT_S 60L
-#define NS_PER_S	 1000000000ull
 
 /* Linux's struct sockaddr_in: port and address in network byte order. */
 struct sockaddr_in {
@@ -155,45 +152,6 @@ static uint16_t to_network(uint16_t port)
 	return (uint16_t)(port >> 8 | port << 8);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	long ret = linux_syscall(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0);
-
-	if (ret != 0)
-		linux_fail(1, "clock_gettime failed (error %ld)", -ret);
-	return (uint64_t)ts.sec * NS_PER_S + (uint64_t)ts.nsec;
-}
-
-/*
- * The guest's idle time so far, in milliseconds: /proc/uptime's second
- * number, seconds with two decimals, summed over its CPUs.
- */
-static uint64_t idle_ms(void)
-{
-	char text[64];
-	long fd = linux_syscall(SYS_OPENAT, AT_FDCWD, (long)"/proc/uptime", O_RDONLY, 0, 0);
-	long len;
-	const char *p;
-	uint64_t cs = 0;
-
-	if (fd < 0)
-		linux_fail(1, "cannot open /proc/uptime (error %ld)", -fd);
-	len = linux_syscall(SYS_READ, fd, (long)text, sizeof(text) - 1, 0, 0);
-	(void)linux_syscall(SYS_CLOSE, fd, 0, 0, 0, 0);
-	if (len <= 0)
-		linux_fail(1, "cannot read /proc/uptime (%ld)", len);
-	text[len] = '\0';
-	for (p = text; *p != ' ' && *p != '\0'; p++)
-		;
-	for (; *p == ' '; p++)
-		;
-	for (; (*p >= '0' && *p <= '9') || *p == '.'; p++)
-		if (*p != '.')
-			cs = cs * 10 + (uint64_t)(*p - '0');
-	return cs * 10;
-}
-
 static long new_socket(void)
 {
 	long fd = linux_syscall(SYS_SOCKET, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0);
@@ -249,11 +207,11 @@ static void do_recv(uint16_t port, uint64_t bytes)
 	fd = linux_syscall(SYS_ACCEPT, ls, 0, 0, 0, 0);
 	if (fd < 0)
 		linux_fail(1, "accept on port %u failed (error %ld)", port, -fd);
-	start = now_ns();
-	idle = idle_ms();
+	start = linux_now_ns();
+	idle = linux_idle_ms();
 	got = read_to_end(fd, "recv");
-	idle = idle_ms() - idle;
-	start = now_ns() - start;
+	idle = linux_idle_ms() - idle;
+	start = linux_now_ns() - start;
 	(void)linux_syscall(SYS_CLOSE, fd, 0, 0, 0, 0);
 	(void)linux_syscall(SYS_CLOSE, ls, 0, 0, 0, 0);
 	if (got != bytes)
@@ -296,8 +254,8 @@ static void do_send(const char *address, uint16_t port, uint64_t bytes)
 	for (unsigned i = 0; i < BUFFER_SIZE; i++)
 		buffer[i] = (unsigned char)(i * 7 + (i >> 8));
 	fd = connect_to(&sa, address, port);
-	start = now_ns();
-	idle = idle_ms();
+	start = linux_now_ns();
+	idle = linux_idle_ms();
 	while (sent < bytes) {
 		uint64_t n = bytes - sent < BUFFER_SIZE ? bytes - sent : BUFFER_SIZE;
 		long done = linux_syscall(SYS_WRITE, fd, (long)buffer, (long)n, 0, 0);
@@ -315,8 +273,8 @@ static void do_send(const char *address, uint16_t port, uint64_t bytes)
 			   port, -ret);
 	/* The receiver closes once it has read everything: wait for that. */
 	extra = read_to_end(fd, "send");
-	idle = idle_ms() - idle;
-	start = now_ns() - start;
+	idle = linux_idle_ms() - idle;
+	start = linux_now_ns() - start;
 	(void)linux_syscall(SYS_CLOSE, fd, 0, 0, 0, 0);
 	if (extra != 0)
 		linux_fail(1, "%s:%u sent back %llu bytes", address, port,
