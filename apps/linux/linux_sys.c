@@ -113,7 +113,7 @@ struct linux_timespec {
 
 uint64_t linux_now_ns(void)
 {
-	struct linux_timespec ts;
+	struct linux_timespec ts = {0, 0};
 	long ret = linux_syscall(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&ts, 0, 0, 0);
 
 	if (ret != 0)

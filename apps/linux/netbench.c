@@ -45,29 +45,29 @@
 const char linux_program[] = "netbench";
 
 /* Linux's arm64 system calls that linux_sys.h does not list. */
-#define SYS_NANOSLEEP	  101
-#define SYS_SOCKET	  198
-#define SYS_BIND	  200
-#define SYS_LISTEN	  201
-#define SYS_ACCEPT	  202
-#define SYS_CONNECT	  203
-#define SYS_SETSOCKOPT	  208
-#define SYS_SHUTDOWN	  210
+#define SYS_NANOSLEEP  101
+#define SYS_SOCKET     198
+#define SYS_BIND       200
+#define SYS_LISTEN     201
+#define SYS_ACCEPT     202
+#define SYS_CONNECT    203
+#define SYS_SETSOCKOPT 208
+#define SYS_SHUTDOWN   210
 
-#define AT_FDCWD	(-100)
-#define O_RDONLY	00
-#define AF_INET		2
-#define SOCK_STREAM	1
-#define SOCK_CLOEXEC	02000000
-#define SOL_SOCKET	1
-#define SO_REUSEADDR	2
-#define SHUT_WR		1
-#define POLLIN		1
-#define EINTR		4
-#define ENETUNREACH	101
-#define ETIMEDOUT	110
-#define ECONNREFUSED	111
-#define EHOSTUNREACH	113
+#define AT_FDCWD     (-100)
+#define O_RDONLY     00
+#define AF_INET	     2
+#define SOCK_STREAM  1
+#define SOCK_CLOEXEC 02000000
+#define SOL_SOCKET   1
+#define SO_REUSEADDR 2
+#define SHUT_WR	     1
+#define POLLIN	     1
+#define EINTR	     4
+#define ENETUNREACH  101
+#define ETIMEDOUT    110
+#define ECONNREFUSED 111
+#define EHOSTUNREACH 113
 
 #define BUFFER_SIZE	 65536u
 #define CONNECT_TRIES	 300u

@@ -1,8 +1,10 @@
 /*
  * The driver servers (/drivers, docs/drivers.md): each drives one of the
  * machine's own devices, which the root task finds in the machine's device
- * tree (the kernel maps it at MICA_ROOT_DTB_VA), and serves parts of it to
- * guests' devices through queues in shared memory (<mica/proto/blk.h>).
+ * tree (the kernel maps it at MICA_ROOT_DTB_VA): a block driver serves
+ * parts of its disk to guests' devices through queues in shared memory
+ * (<mica/proto/blk.h>), a network driver is the way out of a server's
+ * switch (<mica/proto/netq.h>).
  *
  * What the root task makes once and keeps across a driver's restarts: its
  * notification (bound to its thread), the device's IRQHandler, its DMA
@@ -12,6 +14,8 @@
  */
 #include "build.h"
 #include "system.h"
+
+#include <mica/proto/netq.h>
 
 #include <base/errors.h>
 #include <base/fmt.h>
@@ -32,17 +36,33 @@
 #define VIRTIO_REG_VERSION    0x004u
 #define VIRTIO_REG_DEVICE_ID  0x008u
 #define VIRTIO_REG_CONFIG     0x100u /* A block device's capacity, in sectors: 64 bits. */
+#define VIRTIO_DEVICE_NET     1u
 #define VIRTIO_DEVICE_BLOCK   2u
 #define VIRTIO_TRANSPORT_SIZE 0x200u
 
 #define GIC_SPI_BASE 32u
 
-/* One of the machine's virtio block devices. */
-struct machine_disk {
+/* What each driver program drives: a kind of the machine's virtio devices. */
+struct driver_kind {
+	const char *program;
+	uint32_t device_id;
+	const char *noun; /* For messages: "the machine has N virtio NOUN devices". */
+	const char *qemu; /* The QEMU options that make one. */
+};
+
+static const struct driver_kind kinds[] = {
+	{"drv_virtio_blk", VIRTIO_DEVICE_BLOCK, "block",
+	 "-drive file=IMAGE,if=none,format=raw,id=d0 -device virtio-blk-device,drive=d0"},
+	{"drv_virtio_net", VIRTIO_DEVICE_NET, "network",
+	 "-netdev user,id=n0 -device virtio-net-device,netdev=n0"},
+};
+
+/* One of the machine's virtio devices. */
+struct machine_device {
 	uint64_t paddr;
 	uint32_t intid;
 	uint32_t version;
-	uint64_t sectors;
+	uint64_t sectors; /* A block device's capacity. */
 };
 
 static uint32_t read32(uint64_t va)
@@ -68,32 +88,34 @@ static uint64_t device_page(struct system *s, uint64_t paddr)
 	return s->device_pages[s->device_page_count++].frame;
 }
 
-/* Read the transport at paddr: a block device's identity and size, or false. */
-static bool probe(struct system *s, uint64_t paddr, struct machine_disk *out)
+/* Read the transport at paddr: a device of device_id's identity (and a disk's size), or false. */
+static bool probe(struct system *s, uint64_t paddr, uint32_t device_id, struct machine_device *out)
 {
 	uint64_t frame = device_page(s, paddr);
 	uint64_t va = PROBE_VA + (paddr & (PAGE - 1));
-	bool is_disk = false;
+	bool is_match = false;
 
 	if (frame == 0 || process_map_here(frame, PROBE_VA, MICA_RIGHT_READ, 0) != MICA_OK)
 		return false;
 	if (read32(va + VIRTIO_REG_MAGIC) == VIRTIO_MAGIC &&
-	    read32(va + VIRTIO_REG_DEVICE_ID) == VIRTIO_DEVICE_BLOCK) {
-		is_disk = true;
+	    read32(va + VIRTIO_REG_DEVICE_ID) == device_id) {
+		is_match = true;
 		out->paddr = paddr;
 		out->version = read32(va + VIRTIO_REG_VERSION);
-		out->sectors = read32(va + VIRTIO_REG_CONFIG) |
-			       (uint64_t)read32(va + VIRTIO_REG_CONFIG + 4) << 32;
+		if (device_id == VIRTIO_DEVICE_BLOCK)
+			out->sectors = read32(va + VIRTIO_REG_CONFIG) |
+				       (uint64_t)read32(va + VIRTIO_REG_CONFIG + 4) << 32;
 	}
 	(void)mica_frame_unmap(frame);
-	return is_disk;
+	return is_match;
 }
 
 /*
- * The machine's virtio block device number index, counting them in address
- * order; false if it has fewer. *count says how many it has.
+ * The machine's virtio device of device_id number index, counting them in
+ * address order; false if it has fewer. *count says how many it has.
  */
-static bool find_disk(struct system *s, uint32_t index, struct machine_disk *out, unsigned *count)
+static bool find_device(struct system *s, uint32_t device_id, uint32_t index,
+			struct machine_device *out, unsigned *count)
 {
 	const void *fdt = (const void *)(uintptr_t)(MICA_ROOT_DTB_VA + s->info->dtb_offset);
 	uint64_t last = 0;
@@ -104,13 +126,13 @@ static bool find_disk(struct system *s, uint32_t index, struct machine_disk *out
 		return false;
 	/* Transports in address order: the smallest address above the last one, each time. */
 	for (;;) {
-		struct machine_disk best = {0};
+		struct machine_device best = {0};
 		bool is_found = false;
 		int node;
 
 		for (node = fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"); node >= 0;
 		     node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio")) {
-			struct machine_disk d = {0};
+			struct machine_device d = {0};
 			int len = 0;
 			const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
 			const fdt32_t *irq;
@@ -133,7 +155,7 @@ static bool find_disk(struct system *s, uint32_t index, struct machine_disk *out
 			return false;
 		last = best.paddr;
 		is_first = false;
-		if (!probe(s, best.paddr, &best))
+		if (!probe(s, best.paddr, device_id, &best))
 			continue;
 		if ((*count)++ == index) {
 			*out = best;
@@ -156,7 +178,7 @@ static uint64_t dma_region(uint64_t *paddr)
 
 /* Give driver k's client c (device d of VM v, served by server sv at place i) its queue. */
 static enum mica_error add_client(struct system *s, unsigned k, unsigned v, unsigned d,
-				  const struct machine_disk *disk)
+				  const struct machine_device *disk)
 {
 	struct driver_rt *dr = &s->drivers[k];
 	const struct sysdesc_vm *vm = &s->desc.vms[v];
@@ -203,61 +225,118 @@ static enum mica_error add_client(struct system *s, unsigned k, unsigned v, unsi
 	return MICA_OK;
 }
 
+/* The uplink of the server whose switch network driver k is the way out of. */
+static enum mica_error add_switch(struct system *s, unsigned k)
+{
+	struct driver_rt *dr = &s->drivers[k];
+	struct server_rt *sv = NULL;
+
+	for (unsigned i = 0; i < s->desc.server_count; i++)
+		if (s->desc.servers[i].has_uplink && s->desc.servers[i].uplink == k)
+			sv = &s->servers[i];
+	if (sv == NULL) {
+		printf("root: /drivers/%s: no server names it as its 'uplink', so its network "
+		       "would reach nobody\n",
+		       dr->desc->name);
+		return MICA_ERR_NOT_FOUND;
+	}
+	dr->regions[0] = dma_region(&dr->net_boot.queue_pa);
+	/* Each side's signal of the other: write-only, badged with its bit. */
+	sv->uplink_signal = mint_cap(dr->ntfn, MICA_RIGHT_WRITE, NETQ_NTFN_SWITCH);
+	dr->client_ntfn[0] = mint_cap(sv->ntfn, MICA_RIGHT_WRITE, VDEV_NTFN_UPLINK);
+	if (dr->regions[0] == 0 || sv->uplink_signal == 0 || dr->client_ntfn[0] == 0)
+		return MICA_ERR_NOT_ENOUGH_MEMORY;
+	sv->uplink_region = dr->regions[0];
+	sv->boot.uplink_va = VDEV_UPLINK_VA;
+	dr->net_boot.queue_va = NETQ_QUEUE_VA;
+	return MICA_OK;
+}
+
+/* Driver k's boot page for its kind, with what it drives. */
+static void plan_boot(struct driver_rt *dr, const struct machine_device *dev)
+{
+	uint64_t device_va = BLK_DEVICE_VA + (dev->paddr & (PAGE - 1));
+
+	if (dr->kind->device_id == VIRTIO_DEVICE_NET) {
+		dr->net_boot = (struct netq_boot){.magic = NETQ_BOOT_MAGIC,
+						  .device_pa = dev->paddr,
+						  .device_va = device_va,
+						  .intid = dev->intid,
+						  .dma_va = NETQ_DMA_VA};
+		(void)fmt_snprintf(dr->net_boot.name, sizeof(dr->net_boot.name), "%s",
+				   dr->desc->name);
+		return;
+	}
+	dr->boot = (struct blk_boot){.magic = BLK_BOOT_MAGIC,
+				     .device_pa = dev->paddr,
+				     .device_va = device_va,
+				     .intid = dev->intid,
+				     .dma_va = BLK_DMA_VA,
+				     .crash_after = dr->desc->crash_after};
+	(void)fmt_snprintf(dr->boot.name, sizeof(dr->boot.name), "%s", dr->desc->name);
+}
+
 /* Driver k's device, its objects, and its clients: everything but its process. */
 static enum mica_error plan_driver(struct system *s, unsigned k)
 {
 	struct driver_rt *dr = &s->drivers[k];
-	struct machine_disk disk;
+	struct machine_device dev;
 	uint64_t badged;
 	unsigned count;
 	enum mica_error err;
 
 	dr->desc = &s->desc.drivers[k];
-	if (!find_disk(s, dr->desc->device, &disk, &count)) {
-		printf("root: /drivers/%s: property 'device': the machine has %u virtio block "
-		       "device%s, so none numbered %u (give QEMU -drive file=IMAGE,if=none,"
-		       "format=raw,id=d0 -device virtio-blk-device,drive=d0)\n",
-		       dr->desc->name, count, count == 1 ? "" : "s", dr->desc->device);
+	for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].program, dr->desc->program) == 0)
+			dr->kind = &kinds[i];
+	if (dr->kind == NULL) {
+		printf("root: /drivers/%s: property 'program': \"%s\" is no driver the root task "
+		       "knows (drv_virtio_blk, drv_virtio_net)\n",
+		       dr->desc->name, dr->desc->program);
 		return MICA_ERR_NOT_FOUND;
 	}
-	if (disk.version != 2) {
-		printf("root: /drivers/%s: the machine's virtio block device at 0x%llx is legacy "
+	if (!find_device(s, dr->kind->device_id, dr->desc->device, &dev, &count)) {
+		printf("root: /drivers/%s: property 'device': the machine has %u virtio %s "
+		       "device%s, so none numbered %u (give QEMU %s)\n",
+		       dr->desc->name, count, dr->kind->noun, count == 1 ? "" : "s",
+		       dr->desc->device, dr->kind->qemu);
+		return MICA_ERR_NOT_FOUND;
+	}
+	if (dev.version != 2) {
+		printf("root: /drivers/%s: the machine's virtio %s device at 0x%llx is legacy "
 		       "(virtio-mmio version %u); give QEMU -global "
 		       "virtio-mmio.force-legacy=false\n",
-		       dr->desc->name, (unsigned long long)disk.paddr, disk.version);
+		       dr->desc->name, dr->kind->noun, (unsigned long long)dev.paddr, dev.version);
 		return MICA_ERR_ILLEGAL_OPERATION;
 	}
-	dr->boot = (struct blk_boot){.magic = BLK_BOOT_MAGIC,
-				     .device_pa = disk.paddr,
-				     .device_va = BLK_DEVICE_VA + (disk.paddr & (PAGE - 1)),
-				     .intid = disk.intid,
-				     .dma_va = BLK_DMA_VA,
-				     .crash_after = dr->desc->crash_after};
-	(void)fmt_snprintf(dr->boot.name, sizeof(dr->boot.name), "%s", dr->desc->name);
+	plan_boot(dr, &dev);
 	/* A copy: another driver's device may be in the same page. */
-	dr->device_frame = copy_cap(device_page(s, disk.paddr), MICA_RIGHTS_ALL);
-	dr->dma = dma_region(&dr->boot.dma_pa);
+	dr->device_frame = copy_cap(device_page(s, dev.paddr), MICA_RIGHTS_ALL);
+	dr->dma = dma_region(dr->kind->device_id == VIRTIO_DEVICE_NET ? &dr->net_boot.dma_pa
+								      : &dr->boot.dma_pa);
 	dr->ntfn = alloc_object(MICA_OBJ_NOTIFICATION, 0);
 	dr->irq = alloc_slot();
 	badged = dr->ntfn ? mint_cap(dr->ntfn, MICA_RIGHT_WRITE, BLK_NTFN_DEVICE) : 0;
 	if (dr->device_frame == 0 || dr->dma == 0 || dr->irq == 0 || badged == 0)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
-	err = mica_irq_control_get(MICA_CAP_IRQ_CONTROL, disk.intid, ROOT, dr->irq, 64);
+	err = mica_irq_control_get(MICA_CAP_IRQ_CONTROL, dev.intid, ROOT, dr->irq, 64);
 	if (err == MICA_OK)
 		err = mica_irq_handler_set_notification(dr->irq, badged);
 	if (err != MICA_OK) {
 		printf("root: /drivers/%s: cannot take interrupt %u of the device at 0x%llx (%s)\n",
-		       dr->desc->name, disk.intid, (unsigned long long)disk.paddr,
+		       dr->desc->name, dev.intid, (unsigned long long)dev.paddr,
 		       mica_error_text(err));
 		return err;
 	}
+	if (dr->kind->device_id == VIRTIO_DEVICE_NET)
+		return add_switch(s, k);
 	for (unsigned v = 0; v < s->desc.vm_count; v++) {
 		for (unsigned d = 0; d < s->desc.vms[v].device_count; d++) {
-			const struct sysdesc_device *dev = &s->desc.vms[v].devices[d];
+			const struct sysdesc_device *sd = &s->desc.vms[v].devices[d];
 
-			if (!dev->has_drive || dev->drive != k)
+			if (!sd->has_drive || sd->drive != k)
 				continue;
-			err = add_client(s, k, v, d, &disk);
+			err = add_client(s, k, v, d, &dev);
 			if (err != MICA_OK)
 				return err;
 		}
@@ -305,15 +384,27 @@ enum mica_error start_driver(struct system *s, unsigned index)
 		err = process_map_frame(p, dr->device_frame, BLK_DEVICE_VA, RW, 0);
 	if (err == MICA_OK)
 		err = process_map_large(p, dr->dma, BLK_DMA_VA, RW, 0);
-	for (unsigned c = 0; err == MICA_OK && c < dr->boot.client_count; c++) {
-		err = process_copy_cap(p, BLK_CAP_CLIENT_FIRST + c, dr->client_ntfn[c],
-				       MICA_RIGHT_WRITE);
+	if (dr->kind->device_id == VIRTIO_DEVICE_NET) {
+		dr->net_boot.restarts = dr->restarts;
 		if (err == MICA_OK)
-			err = process_map_large(p, dr->regions[c], dr->boot.clients[c].region_va,
-						RW, 0);
+			err = process_copy_cap(p, NETQ_CAP_SWITCH, dr->client_ntfn[0],
+					       MICA_RIGHT_WRITE);
+		if (err == MICA_OK)
+			err = process_map_large(p, dr->regions[0], NETQ_QUEUE_VA, RW, 0);
+		if (err == MICA_OK)
+			err = give_page(p, &dr->net_boot, sizeof(dr->net_boot), NETQ_BOOT_VA);
+	} else {
+		dr->boot.restarts = dr->restarts;
+		for (unsigned c = 0; err == MICA_OK && c < dr->boot.client_count; c++) {
+			err = process_copy_cap(p, BLK_CAP_CLIENT_FIRST + c, dr->client_ntfn[c],
+					       MICA_RIGHT_WRITE);
+			if (err == MICA_OK)
+				err = process_map_large(p, dr->regions[c],
+							dr->boot.clients[c].region_va, RW, 0);
+		}
+		if (err == MICA_OK)
+			err = give_page(p, &dr->boot, sizeof(dr->boot), BLK_BOOT_VA);
 	}
-	if (err == MICA_OK)
-		err = give_page(p, &dr->boot, sizeof(dr->boot), BLK_BOOT_VA);
 	if (err == MICA_OK)
 		err = process_start(p);
 	if (err != MICA_OK) {
@@ -334,14 +425,15 @@ void system_stop_driver(struct system *s, unsigned index)
 	/* The frames it had are the root task's, kept for its next instance. */
 	(void)mica_frame_unmap(dr->device_frame);
 	(void)mica_frame_unmap(dr->dma);
-	for (unsigned c = 0; c < dr->boot.client_count; c++)
-		(void)mica_frame_unmap(dr->regions[c]);
+	for (unsigned c = 0; c < BLK_MAX_CLIENTS; c++)
+		if (dr->regions[c] != 0)
+			(void)mica_frame_unmap(dr->regions[c]);
 	dr->is_running = false;
 }
 
 enum mica_error system_restart_driver(struct system *s, unsigned index)
 {
 	system_stop_driver(s, index);
-	s->drivers[index].boot.restarts++;
+	s->drivers[index].restarts++;
 	return start_driver(s, index);
 }

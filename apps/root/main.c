@@ -99,8 +99,8 @@ static unsigned driver_ended(unsigned index, uint64_t label, const uint64_t *mr)
 		printf("root: driver \"%s\" ended with status %d\n", dr->desc->name, st);
 	else
 		describe_fault(dr->desc->name, label, mr);
-	if (dr->boot.restarts < MAX_RESTARTS && system_restart_driver(&sys, index) == MICA_OK) {
-		printf("root: driver \"%s\" restarted (%u)\n", dr->desc->name, dr->boot.restarts);
+	if (dr->restarts < MAX_RESTARTS && system_restart_driver(&sys, index) == MICA_OK) {
+		printf("root: driver \"%s\" restarted (%u)\n", dr->desc->name, dr->restarts);
 		return 0;
 	}
 	printf("root: driver \"%s\" failed for good\n", dr->desc->name);

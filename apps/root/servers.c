@@ -244,6 +244,20 @@ enum mica_error start_server(struct system *s, unsigned index)
 	if (err == MICA_OK)
 		err = process_mint_cap(p, VDEV_CAP_ROOT, s->fault_ep, MICA_RIGHT_WRITE,
 				       ROOT_BADGE_LIST);
+	if (err == MICA_OK && b->uplink_va != 0) {
+		uint64_t copy = copy_cap(sv->uplink_region, MICA_RIGHTS_ALL);
+
+		err = copy != 0 && sv->mapped_count < sizeof(sv->mapped) / sizeof(sv->mapped[0])
+			      ? MICA_OK
+			      : MICA_ERR_NOT_ENOUGH_MEMORY;
+		if (err == MICA_OK) {
+			sv->mapped[sv->mapped_count++] = copy;
+			err = process_map_large(p, copy, b->uplink_va, RW, 0);
+		}
+		if (err == MICA_OK)
+			err = process_copy_cap(p, VDEV_CAP_UPLINK, sv->uplink_signal,
+					       MICA_RIGHT_WRITE);
+	}
 	if (err == MICA_OK && b->uart_va != 0) {
 		err = process_copy_cap(p, VDEV_CAP_UART_IRQ, sv->uart_irq, MICA_RIGHTS_ALL);
 		if (err == MICA_OK)

@@ -11,6 +11,7 @@
 #include <mica/process.h>
 #include <mica/proto/blk.h>
 #include <mica/proto/ivc.h>
+#include <mica/proto/netq.h>
 #include <mica/proto/vdev.h>
 #include <mica/proto/vmm.h>
 #include <mica/sysdesc.h>
@@ -74,6 +75,9 @@ struct server_rt {
 	unsigned disk_first[VDEV_MAX_DEVICES]; /* Device i's first frame in disk[]. */
 	/* Each device's state pages, zero at first and kept across restarts (vdev.h). */
 	uint64_t state[VDEV_MAX_DEVICES][SYSTEM_STATE_PAGES];
+	/* Its switch's way out to a network driver (boot.uplink_va), and its signal of it. */
+	uint64_t uplink_region;
+	uint64_t uplink_signal;
 	/* Device i's queue to its block driver (drive_va), and its signal of the driver. */
 	uint64_t drive_region[VDEV_MAX_DEVICES];
 	uint64_t drive_signal[VDEV_MAX_DEVICES];
@@ -94,16 +98,22 @@ struct ivc_rt {
 	bool is_running;
 };
 
+struct driver_kind;
+
 /* A driver server (drivers.c): what it is given, made once and kept across restarts. */
 struct driver_rt {
 	const struct sysdesc_driver *desc;
+	const struct driver_kind *kind; /* What its program drives. */
 	uint64_t ntfn;	       /* Bound to its thread: the device's interrupt and its clients. */
 	uint64_t irq;	       /* The device's IRQHandler. */
 	uint64_t device_frame; /* The device's page. */
 	uint64_t dma;	       /* Its own DMA region (2 MiB). */
-	uint64_t regions[BLK_MAX_CLIENTS];     /* Each client's queue region (2 MiB). */
+	/* Each client's queue region (2 MiB), a network driver's with its switch first. */
+	uint64_t regions[BLK_MAX_CLIENTS];
 	uint64_t client_ntfn[BLK_MAX_CLIENTS]; /* Each client's server, write-only, badged. */
-	struct blk_boot boot;
+	struct blk_boot boot;		       /* A block driver's boot page, */
+	struct netq_boot net_boot;	       /*   or a network driver's. */
+	uint32_t restarts;
 	struct process proc;
 	bool is_running;
 };

@@ -17,7 +17,7 @@
 static const char *const driver_props[] = {"program", "device", "cpu", "crash-after", NULL};
 static const char *const no_props[] = {NULL};
 
-static int find_driver(const struct sysdesc *desc, const char *name)
+int sysdesc_find_driver(const struct sysdesc *desc, const char *name)
 {
 	for (uint32_t i = 0; i < desc->driver_count; i++) {
 		if (strcmp(desc->drivers[i].name, name) == 0)
@@ -44,7 +44,7 @@ enum mica_error sysdesc_parse_drivers(const struct reader *r, struct sysdesc *de
 			return reader_fail(r, drivers, NULL, "more than %d drivers",
 					   SYSDESC_DRIVER_MAX);
 		d->name = fdt_get_name(r->fdt, node, NULL);
-		if (find_driver(desc, d->name) >= 0)
+		if (sysdesc_find_driver(desc, d->name) >= 0)
 			return reader_fail(r, node, NULL, "another driver has the same name");
 		child = fdt_first_subnode(r->fdt, node);
 		if (child >= 0)
@@ -109,7 +109,7 @@ enum mica_error sysdesc_parse_drive(const struct reader *r, int node, const stru
 	if (d->file != NULL)
 		return reader_fail(r, node, "drive",
 				   "a device has a 'file' or a 'drive', not both");
-	index = find_driver(desc, name);
+	index = sysdesc_find_driver(desc, name);
 	if (index < 0)
 		return reader_fail(r, node, "drive", "no driver '%s' in /drivers", name);
 	d->has_drive = true;

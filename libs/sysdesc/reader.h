@@ -151,7 +151,10 @@ sysdesc_check_against_end(const struct reader *r, int node, const struct sysdesc
 			  const struct sysdesc_channel *c, const struct sysdesc_channel_end *e,
 			  const struct sysdesc_vm_use *use) __attribute__((warn_unused_result));
 
-/* /drivers (drivers.c), before the VMs: their devices name drivers. */
+/* The index of the driver called name among those read so far, or -1. */
+int sysdesc_find_driver(const struct sysdesc *desc, const char *name);
+
+/* /drivers (drivers.c), before the servers and the VMs, which name drivers. */
 enum mica_error sysdesc_parse_drivers(const struct reader *r, struct sysdesc *desc)
 	__attribute__((warn_unused_result));
 

@@ -19,7 +19,8 @@
 static const char *const root_props[] = {"compatible",	"model",	   "#address-cells",
 					 "#size-cells", "ivc-crash-after", NULL};
 static const char *const root_children[] = {"servers", "drivers", "vms", "channels", NULL};
-static const char *const server_props[] = {"program", "crash-after", "fail-restart", "cpu", NULL};
+static const char *const server_props[] = {"program", "crash-after", "fail-restart",
+					   "cpu",     "uplink",	     NULL};
 static const char *const vm_props[] = {"memory",       "memory-identity", "cpus",
 				       "cpu-affinity", "kernel",	  "initrd",
 				       "bootargs",     "unmapped-access", NULL};
@@ -84,6 +85,30 @@ enum mica_error reader_optional_u32(const struct reader *r, int node, const char
 	return reader_u32(r, node, name, out);
 }
 
+/* A server's 'uplink': a driver's name, the driver no other server's way out. */
+static enum mica_error parse_uplink(const struct reader *r, int node, const struct sysdesc *desc,
+				    struct sysdesc_server *s)
+{
+	const char *name = NULL;
+	int index;
+
+	if (reader_string(r, node, "uplink", true, false, &name) != MICA_OK)
+		return MICA_ERR_MALFORMED;
+	if (name == NULL)
+		return MICA_OK;
+	index = sysdesc_find_driver(desc, name);
+	if (index < 0)
+		return reader_fail(r, node, "uplink", "no driver '%s' in /drivers", name);
+	for (uint32_t i = 0; i < desc->server_count; i++)
+		if (desc->servers[i].has_uplink && desc->servers[i].uplink == (uint32_t)index)
+			return reader_fail(r, node, "uplink",
+					   "driver '%s' is already the uplink of server '%s'", name,
+					   desc->servers[i].name);
+	s->has_uplink = true;
+	s->uplink = (uint32_t)index;
+	return MICA_OK;
+}
+
 /* /servers: optional, one child per device-server program. */
 static enum mica_error parse_servers(const struct reader *r, struct sysdesc *desc)
 {
@@ -108,7 +133,8 @@ static enum mica_error parse_servers(const struct reader *r, struct sysdesc *des
 		    reader_string(r, node, "program", false, false, &s->program) != MICA_OK ||
 		    reader_optional_u32(r, node, "crash-after", &s->crash_after) != MICA_OK ||
 		    reader_optional_u32(r, node, "fail-restart", &s->fail_restart) != MICA_OK ||
-		    reader_optional_u32(r, node, "cpu", &s->cpu) != MICA_OK)
+		    reader_optional_u32(r, node, "cpu", &s->cpu) != MICA_OK ||
+		    parse_uplink(r, node, desc, s) != MICA_OK)
 			return MICA_ERR_MALFORMED;
 		desc->server_count++;
 	}
@@ -310,8 +336,8 @@ static enum mica_error parse_vm(const struct reader *r, int node, struct sysdesc
 }
 
 /*
- * The root: "mica,system", then /servers and /drivers (first: devices name
- * them), /vms,
+ * The root: "mica,system", then /drivers and /servers (first: servers and
+ * devices name drivers, devices servers), /vms,
  * /channels, then each VM's ivc node (which names VMs, and may not meet
  * their channel ends).
  */
@@ -327,7 +353,7 @@ static enum mica_error parse_root(const struct reader *r, struct sysdesc *desc)
 		return reader_fail(r, 0, "compatible", "does not list \"mica,system\"");
 	if (only_known(r, 0, root_props, root_children) != MICA_OK ||
 	    reader_optional_u32(r, 0, "ivc-crash-after", &desc->ivc_crash_after) != MICA_OK ||
-	    parse_servers(r, desc) != MICA_OK || sysdesc_parse_drivers(r, desc) != MICA_OK)
+	    sysdesc_parse_drivers(r, desc) != MICA_OK || parse_servers(r, desc) != MICA_OK)
 		return MICA_ERR_MALFORMED;
 	vms = fdt_subnode_offset(r->fdt, 0, "vms");
 	if (vms < 0)

@@ -70,16 +70,20 @@ static uint8_t port_of(const struct virtio_net_switch *sw, const uint8_t *mac)
 
 /* Delivery. */
 
-/* A frame being switched: where it is in the sender's chain, and its addresses as decided on. */
+/*
+ * A frame being switched: where it is (in the sender's chain, or flat in
+ * an uplink buffer), and its addresses as decided on.
+ */
 struct frame {
 	const struct virtq_chain *chain;
+	const uint8_t *flat;
 	uint32_t len; /* Ethernet bytes, after the header. */
 	uint8_t addrs[ETH_ADDRS_LEN];
 };
 
 /*
  * Copy f into to's writable buffers after the header: the addresses from
- * the switch's copy, the rest straight from the sender's buffers, so that
+ * the switch's copy, the rest straight from where the frame is, so that
  * each byte is copied once.
  */
 static void copy_frame(const struct virtq_chain *to, const struct frame *f)
@@ -88,6 +92,10 @@ static void copy_frame(const struct virtq_chain *to, const struct frame *f)
 	uint64_t at = skip, left = f->len - ETH_ADDRS_LEN;
 
 	(void)virtq_chain_write(to, VIRTIO_NET_HDR_LEN, f->addrs, ETH_ADDRS_LEN);
+	if (f->flat != NULL) {
+		(void)virtq_chain_write(to, at, f->flat + ETH_ADDRS_LEN, (size_t)left);
+		return;
+	}
 	for (unsigned i = 0; i < f->chain->out_count && left > 0; i++) {
 		const struct virtq_buf *b = &f->chain->bufs[i];
 		uint64_t n;
@@ -129,13 +137,111 @@ static void deliver(struct virtio_net_switch *sw, struct virtio_net *to, const s
 	virtio_mmio_push(&to->mmio, VIRTIO_NET_RX, c->head, len);
 }
 
+/* The uplink ---------------------------------------------------------------------------- */
+
+static uint32_t ring_load(const uint32_t *index)
+{
+	return __atomic_load_n(index, __ATOMIC_ACQUIRE);
+}
+
+/* Put f, from a port's chain, on the uplink's tx ring, or count it lost. */
+static void send_out(struct virtio_net_uplink *u, const struct frame *f)
+{
+	uint32_t head = u->tx->head, tail = ring_load(&u->tx->tail);
+	uint8_t *at;
+
+	if (head - tail >= NETQ_SLOTS) {
+		u->tx_full++;
+		return;
+	}
+	at = u->tx_data + (uint64_t)(head % NETQ_SLOTS) * NETQ_BUF_SIZE;
+	memcpy(at, f->addrs, ETH_ADDRS_LEN);
+	(void)virtq_chain_read(f->chain, VIRTIO_NET_HDR_LEN + ETH_ADDRS_LEN, at + ETH_ADDRS_LEN,
+			       f->len - ETH_ADDRS_LEN);
+	u->tx->len[head % NETQ_SLOTS] = (uint16_t)f->len;
+	__atomic_store_n(&u->tx->head, head + 1, __ATOMIC_RELEASE);
+	u->tx_frames++;
+	u->is_signal_due = true;
+}
+
+/* Tell the driver of what this turn put or made room for. */
+static void signal_uplink(struct virtio_net_switch *sw)
+{
+	struct virtio_net_uplink *u = sw->uplink;
+
+	if (u == NULL || !u->is_signal_due)
+		return;
+	u->is_signal_due = false;
+	if (u->signal != NULL)
+		u->signal(u->ctx);
+}
+
+/* Send f where its destination says: a port, every port but from, or out. */
+static void forward(struct virtio_net_switch *sw, const struct frame *f, unsigned from)
+{
+	const uint8_t *dst = f->addrs;
+	bool is_from_outside = f->flat != NULL;
+	uint8_t port;
+
+	if (!is_multicast(dst)) {
+		port = port_of(sw, dst);
+		if (port != VIRTIO_NET_NO_PORT && port != from) {
+			sw->unicast++;
+			deliver(sw, sw->ports[port], f);
+		} else if (port == VIRTIO_NET_NO_PORT && sw->uplink != NULL && !is_from_outside) {
+			send_out(sw->uplink, f);
+		} else {
+			sw->unknown++; /* Nobody else has that address: nobody gets it. */
+		}
+		return;
+	}
+	sw->flooded++;
+	for (unsigned p = 0; p < VIRTIO_NET_PORTS; p++)
+		if (p != from && sw->ports[p] != NULL)
+			deliver(sw, sw->ports[p], f);
+	if (sw->uplink != NULL && !is_from_outside)
+		send_out(sw->uplink, f);
+}
+
+void virtio_net_uplink_receive(struct virtio_net_switch *sw)
+{
+	struct virtio_net_uplink *u = sw->uplink;
+	uint32_t head, tail;
+
+	if (u == NULL || !sw->is_started)
+		return;
+	head = ring_load(&u->rx->head);
+	tail = u->rx->tail;
+	if (head - tail > NETQ_SLOTS) {
+		u->rx_broken++;
+		return;
+	}
+	if (head - tail == NETQ_SLOTS)
+		u->is_signal_due = true; /* The driver may be waiting for room. */
+	for (; tail != head; tail++) {
+		struct frame f = {.flat = u->rx_data +
+					  (uint64_t)(tail % NETQ_SLOTS) * NETQ_BUF_SIZE};
+		uint16_t len = __atomic_load_n(&u->rx->len[tail % NETQ_SLOTS], __ATOMIC_RELAXED);
+
+		if (len < NETQ_FRAME_MIN || len > NETQ_FRAME_MAX) {
+			u->rx_errors++;
+			continue;
+		}
+		f.len = len;
+		memcpy(f.addrs, f.flat, ETH_ADDRS_LEN);
+		u->rx_frames++;
+		forward(sw, &f, VIRTIO_NET_NO_PORT);
+	}
+	__atomic_store_n(&u->rx->tail, tail, __ATOMIC_RELEASE);
+	signal_uplink(sw);
+}
+
 /* Switch the frame of from's chain c: learn its source, then send it where it goes. */
 static void switch_frame(struct virtio_net_switch *sw, struct virtio_net *from,
 			 const struct virtq_chain *c)
 {
 	struct frame f = {.chain = c};
-	const uint8_t *dst = f.addrs, *src = f.addrs + VIRTIO_NET_MAC_LEN;
-	uint8_t port;
+	const uint8_t *src = f.addrs + VIRTIO_NET_MAC_LEN;
 
 	if (from->port >= VIRTIO_NET_PORTS || sw->ports[from->port] != from)
 		return; /* Not on the switch (its VM ended): its frames go nowhere. */
@@ -153,20 +259,7 @@ static void switch_frame(struct virtio_net_switch *sw, struct virtio_net *from,
 	}
 	from->counts.tx_frames++;
 	from->counts.tx_bytes += f.len;
-	if (!is_multicast(dst)) {
-		port = port_of(sw, dst);
-		if (port == VIRTIO_NET_NO_PORT || port == from->port) {
-			sw->unknown++; /* No other port has that address: nobody gets it. */
-			return;
-		}
-		sw->unicast++;
-		deliver(sw, sw->ports[port], &f);
-		return;
-	}
-	sw->flooded++;
-	for (unsigned p = 0; p < VIRTIO_NET_PORTS; p++)
-		if (p != from->port && sw->ports[p] != NULL)
-			deliver(sw, sw->ports[p], &f);
+	forward(sw, &f, from->port);
 }
 
 /* The transmit chain recorded is completed. */
@@ -206,9 +299,10 @@ static void transmit(struct virtio_net *n)
 		land(&n->tx_flight);
 		if (--turn == 0) {
 			n->is_tx_more = true; /* The server calls again after what else waits. */
-			return;
+			break;
 		}
 	}
+	signal_uplink(sw);
 }
 
 void virtio_net_transmit_more(struct virtio_net *n)
@@ -267,9 +361,10 @@ static struct virtio_dev net_dev(struct virtio_net *n)
 	};
 }
 
-void virtio_net_switch_init(struct virtio_net_switch *sw)
+void virtio_net_switch_init(struct virtio_net_switch *sw, struct virtio_net_uplink *uplink)
 {
 	memset(sw, 0, sizeof(*sw));
+	sw->uplink = uplink;
 }
 
 void virtio_net_switch_start(struct virtio_net_switch *sw)
@@ -280,6 +375,7 @@ void virtio_net_switch_start(struct virtio_net_switch *sw)
 	for (unsigned p = 0; p < VIRTIO_NET_PORTS; p++)
 		if (sw->ports[p] != NULL && sw->ports[p]->is_tx_waiting)
 			transmit(sw->ports[p]);
+	virtio_net_uplink_receive(sw);
 }
 
 void virtio_net_switch_detach(struct virtio_net_switch *sw, unsigned port)

@@ -62,6 +62,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <mica/proto/netq.h>
+
 #include "virtio.h"
 
 #define VIRTIO_ID_NET	   1u
@@ -125,16 +127,39 @@ struct virtio_net {
 };
 
 /*
- * The switch: the ports attached to it, its counts, and the two
- * chains being worked on (scratch, not state). It lives in the server's
- * memory, not in any device's state.
+ * The switch's way out: a network driver's queue region
+ * (<mica/proto/netq.h>), the switch the producer of tx and the consumer
+ * of rx. A unicast frame for no port's address goes out through it, and a
+ * broadcast or multicast one too; a frame that comes in goes to the port
+ * with its destination address, or to every port. A frame for a full tx
+ * ring is lost (tx_full), as on a busy wire. signal tells the driver
+ * (frames put, or room made in a full rx ring), once a turn.
+ */
+struct virtio_net_uplink {
+	struct netq_ring *tx, *rx;
+	uint8_t *tx_data, *rx_data;
+	void (*signal)(void *ctx);
+	void *ctx;
+	bool is_signal_due;
+	uint64_t tx_frames; /* Frames put on the tx ring. */
+	uint64_t tx_full;   /* Frames for the outside lost: the ring was full. */
+	uint64_t rx_frames; /* Frames from the outside taken. */
+	uint64_t rx_errors; /* Entries whose length is no frame's: dropped. */
+	uint64_t rx_broken; /* Times the rx ring's head was past any the ring can hold. */
+};
+
+/*
+ * The switch: the ports attached to it, its way out (NULL: none), its
+ * counts, and the two chains being worked on (scratch, not state). It
+ * lives in the server's memory, not in any device's state.
  */
 struct virtio_net_switch {
 	struct virtio_net *ports[VIRTIO_NET_PORTS];
+	struct virtio_net_uplink *uplink;
 	bool is_started;  /* Every port is attached: transmits go. */
 	uint64_t unicast; /* Frames sent to the one port whose address is their destination. */
 	uint64_t flooded; /* Broadcast and multicast frames, sent to every other port. */
-	uint64_t unknown; /* Unicast frames for no other port's address: dropped. */
+	uint64_t unknown; /* Unicast frames for no port's address, with no way out: dropped. */
 	struct virtq_chain tx_chain, rx_chain;
 };
 
@@ -152,14 +177,20 @@ void virtio_net_mac(uint32_t vm_index, unsigned port, uint8_t mac[VIRTIO_NET_MAC
  */
 void virtio_net_transmit_more(struct virtio_net *n);
 
-/* An empty switch, not started, no port attached. */
-void virtio_net_switch_init(struct virtio_net_switch *sw);
+/* An empty switch, not started, no port attached; its way out uplink (NULL: none). */
+void virtio_net_switch_init(struct virtio_net_switch *sw, struct virtio_net_uplink *uplink);
 
 /*
  * Every port is attached: transmits go from now on, first those the ports
  * were notified of while the switch waited. Does nothing the second time.
  */
 void virtio_net_switch_start(struct virtio_net_switch *sw);
+
+/*
+ * The uplink's rx ring has frames: send each where it goes (none before
+ * the switch has started: they wait in the ring).
+ */
+void virtio_net_uplink_receive(struct virtio_net_switch *sw);
 
 /* Port goes away (its VM ended): nothing more is sent to it, and its addresses are forgotten. */
 void virtio_net_switch_detach(struct virtio_net_switch *sw, unsigned port);

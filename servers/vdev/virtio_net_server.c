@@ -6,10 +6,13 @@
  * guest transmits is copied once, from its transmit buffers straight into
  * a receive buffer of each guest it goes to, since this server has every
  * guest's RAM mapped. A device needs its guest's RAM mapped
- * (devices[i].ram_*); one without is not served.
+ * (devices[i].ram_*); one without is not served. With uplink_va in its
+ * boot page, the switch has a way out: the queue region of a network
+ * driver (<mica/proto/netq.h>), which drives the machine's network device.
  */
 #include <stdint.h>
 
+#include <mica/sys.h>
 #include <vdev/vdev.h>
 
 #include "virtio_net.h"
@@ -23,10 +26,27 @@ _Static_assert(VDEV_MAX_DEVICES <= VIRTIO_NET_PORTS, "every device has a port on
 
 static struct virtio_net ports[VDEV_MAX_DEVICES]; /* For devices without state pages. */
 static struct virtio_net_switch net_switch;	  /* The server's, not kept: relearned. */
+static struct virtio_net_uplink uplink;
+
+static void signal_driver(void *ctx)
+{
+	(void)mica_signal(VDEV_CAP_UPLINK);
+}
 
 static void setup(struct vdev_server *s)
 {
-	virtio_net_switch_init(&net_switch);
+	uint8_t *region = (uint8_t *)(uintptr_t)s->boot->uplink_va;
+
+	if (region == NULL) {
+		virtio_net_switch_init(&net_switch, NULL);
+		return;
+	}
+	uplink = (struct virtio_net_uplink){.tx = (struct netq_ring *)(region + NETQ_TX_RING),
+					    .rx = (struct netq_ring *)(region + NETQ_RX_RING),
+					    .tx_data = region + NETQ_TX_DATA,
+					    .rx_data = region + NETQ_RX_DATA,
+					    .signal = signal_driver};
+	virtio_net_switch_init(&net_switch, &uplink);
 }
 
 /*
@@ -95,12 +115,17 @@ static void timer(struct vdev_device *d)
 		vdev_timer_set(d, 1);
 }
 
-/* A VM ended: its ports leave the switch, so that no frame is copied into its memory. */
+/*
+ * A VM ended: its ports leave the switch, so that no frame is copied into
+ * its memory. The uplink's driver put frames: they go where they go.
+ */
 static void notified(struct vdev_server *s, uint64_t bits)
 {
 	for (unsigned i = 0; i < s->device_count; i++)
 		if (s->devices[i].is_served && s->devices[i].is_vm_ended)
 			virtio_net_switch_detach(&net_switch, i);
+	if ((bits & VDEV_NTFN_UPLINK) != 0)
+		virtio_net_uplink_receive(&net_switch);
 }
 
 /* The VM reset: the device as if its driver wrote 0 to Status. */

@@ -1768,6 +1768,39 @@ static void test_parse_keeps_writable_parts_of_a_drive_apart(void **state)
 	free(b.data);
 }
 
+static void test_parse_reads_a_servers_uplink(void **state)
+{
+	struct blob b = with_drive();
+
+	(void)state;
+	add_node(&b, "/drivers", "net");
+	set_string(&b, "/drivers/net", "program", "drv_virtio_net");
+	set_string(&b, "/servers/pl011", "uplink", "net");
+	expect_valid(&b);
+	assert_int_equal(desc.driver_count, 2);
+	/* fdt_add_subnode puts a node first among its siblings. */
+	assert_string_equal(desc.drivers[0].name, "net");
+	assert_true(desc.servers[0].has_uplink);
+	assert_int_equal(desc.servers[0].uplink, 0);
+	assert_false(desc.servers[1].has_uplink);
+	free(b.data);
+}
+
+static void test_parse_rejects_bad_uplinks(void **state)
+{
+	struct blob b;
+
+	(void)state;
+	b = with_drive();
+	set_string(&b, "/servers/pl011", "uplink", "wire");
+	expect_error(&b, "/servers/pl011", "uplink", "no driver 'wire' in /drivers");
+	b = with_drive();
+	set_string(&b, "/servers/pl011", "uplink", "disk");
+	set_string(&b, "/servers/virtio-blk", "uplink", "disk");
+	expect_error(&b, "/servers/virtio-blk", "uplink",
+		     "driver 'disk' is already the uplink of server 'pl011'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1790,6 +1823,8 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects_bad_drivers),
 		cmocka_unit_test(test_parse_rejects_bad_drives),
 		cmocka_unit_test(test_parse_keeps_writable_parts_of_a_drive_apart),
+		cmocka_unit_test(test_parse_reads_a_servers_uplink),
+		cmocka_unit_test(test_parse_rejects_bad_uplinks),
 		cmocka_unit_test(test_parse_rejects_address_cells_other_than_two),
 		cmocka_unit_test(test_parse_rejects_unknown_properties_and_nodes),
 		cmocka_unit_test(test_parse_rejects_an_unknown_server),

@@ -306,7 +306,7 @@ static bool has_rx(struct guest *g)
 /* Three guests on ports 0 to 2 of a started switch; no driver running yet. */
 static int setup(void **state)
 {
-	virtio_net_switch_init(&sw);
+	virtio_net_switch_init(&sw, NULL);
 	for (unsigned i = 0; i < GUESTS; i++) {
 		struct guest *g = &guests[i];
 		const struct guest_mem mem = mem_of(g);
@@ -790,7 +790,7 @@ static void crash(void)
 				(uint8_t *)16;
 		guests[i].is_crash_on_line = false;
 	}
-	virtio_net_switch_init(&sw);
+	virtio_net_switch_init(&sw, NULL);
 }
 
 static void resume(struct guest *g)
@@ -1003,6 +1003,202 @@ static void test_resume_across_wrapped_indices(void **state)
 
 #define T(f)	   cmocka_unit_test_setup(f, setup)
 #define RUNNING(f) cmocka_unit_test_setup(f, setup_running)
+#define UPLINK(f)  cmocka_unit_test_setup(f, setup_uplink)
+
+/* --- The uplink: a network driver's queue region ------------------------------------------- */
+
+static _Alignas(4096) uint8_t uplink_region[NETQ_REGION_SIZE];
+static struct virtio_net_uplink up;
+static unsigned uplink_signals;
+
+static void count_uplink_signal(void *ctx)
+{
+	uplink_signals++;
+}
+
+static struct netq_ring *tx_ring(void)
+{
+	return (struct netq_ring *)(uplink_region + NETQ_TX_RING);
+}
+
+static struct netq_ring *rx_ring(void)
+{
+	return (struct netq_ring *)(uplink_region + NETQ_RX_RING);
+}
+
+/* setup_running with the switch's way out: an empty queue region. */
+static int setup_uplink(void **state)
+{
+	memset(uplink_region, 0, sizeof(uplink_region));
+	up = (struct virtio_net_uplink){.tx = tx_ring(),
+					.rx = rx_ring(),
+					.tx_data = uplink_region + NETQ_TX_DATA,
+					.rx_data = uplink_region + NETQ_RX_DATA,
+					.signal = count_uplink_signal};
+	uplink_signals = 0;
+	setup_running(state);
+	sw.uplink = &up;
+	return 0;
+}
+
+/* Entry n of ring r's frame. */
+static uint8_t *entry(const struct netq_ring *r, uint32_t n)
+{
+	uint64_t data = r == tx_ring() ? NETQ_TX_DATA : NETQ_RX_DATA;
+
+	return uplink_region + data + (uint64_t)(n % NETQ_SLOTS) * NETQ_BUF_SIZE;
+}
+
+/* The driver's side: a frame from the outside put on the rx ring. */
+static void put_from_outside(const uint8_t *f, uint16_t len)
+{
+	struct netq_ring *r = rx_ring();
+
+	memcpy(entry(r, r->head), f, len);
+	r->len[r->head % NETQ_SLOTS] = len;
+	r->head++;
+}
+
+static void test_uplink_takes_unicast_for_no_port_and_every_broadcast(void **state)
+{
+	const uint8_t outside[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+	uint8_t f[100], g[60];
+	uint64_t rb = post_rx(b, 1526);
+
+	frame_from(a, f, outside, sizeof(f), 3);
+	send(a, f, sizeof(f));
+	assert_int_equal(tx_ring()->head, 1);
+	assert_int_equal(tx_ring()->len[0], sizeof(f));
+	assert_memory_equal(entry(tx_ring(), 0), f, sizeof(f));
+	assert_int_equal(uplink_signals, 1);
+	assert_false(has_rx(b));
+	assert_int_equal(sw.unknown, 0);
+
+	frame_from(a, g, broadcast, sizeof(g), 4);
+	send(a, g, sizeof(g));
+	expect_rx(b, rb, g, sizeof(g));
+	assert_int_equal(tx_ring()->head, 2);
+	assert_memory_equal(entry(tx_ring(), 1), g, sizeof(g));
+	assert_int_equal(up.tx_frames, 2);
+	assert_int_equal(uplink_signals, 2);
+}
+
+static void test_uplink_gets_no_frame_for_a_port(void **state)
+{
+	uint8_t f[60], mac_b[6];
+	uint64_t rb = post_rx(b, 1526);
+
+	mac_of(b, mac_b);
+	frame_from(a, f, mac_b, sizeof(f), 5);
+	send(a, f, sizeof(f));
+	expect_rx(b, rb, f, sizeof(f));
+	assert_int_equal(tx_ring()->head, 0);
+	assert_int_equal(uplink_signals, 0);
+}
+
+static void test_a_full_tx_ring_loses_the_frame_and_overwrites_nothing(void **state)
+{
+	const uint8_t outside[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+	uint8_t f[60];
+
+	tx_ring()->head = NETQ_SLOTS; /* The driver has taken none. */
+	memset(entry(tx_ring(), 0), 0x5a, 64);
+	frame_from(a, f, outside, sizeof(f), 6);
+	send(a, f, sizeof(f));
+	assert_int_equal(tx_ring()->head, NETQ_SLOTS);
+	assert_int_equal(up.tx_full, 1);
+	assert_int_equal(*entry(tx_ring(), 0), 0x5a);
+	/* Room again: it goes. */
+	tx_ring()->tail = 1;
+	send(a, f, sizeof(f));
+	assert_int_equal(tx_ring()->head, NETQ_SLOTS + 1);
+	assert_memory_equal(entry(tx_ring(), NETQ_SLOTS), f, sizeof(f));
+}
+
+static void test_frames_from_outside_go_to_their_port_or_every_port(void **state)
+{
+	const uint8_t outside[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+	uint8_t to_c[6], f[80], g[70];
+	uint64_t rc, ra, rb;
+
+	mac_of(c, to_c);
+	rc = post_rx(c, 1526);
+	rb = post_rx(b, 1526);
+	frame(f, to_c, outside, sizeof(f), 11);
+	put_from_outside(f, sizeof(f));
+	virtio_net_uplink_receive(&sw);
+	expect_rx(c, rc, f, sizeof(f));
+	assert_false(has_rx(b));
+	assert_int_equal(rx_ring()->tail, 1);
+
+	ra = post_rx(a, 1526);
+	rc = post_rx(c, 1526);
+	frame(g, broadcast, outside, sizeof(g), 12);
+	put_from_outside(g, sizeof(g));
+	virtio_net_uplink_receive(&sw);
+	expect_rx(a, ra, g, sizeof(g));
+	expect_rx(b, rb, g, sizeof(g));
+	expect_rx(c, rc, g, sizeof(g));
+	/* A frame from the outside never goes back out. */
+	assert_int_equal(tx_ring()->head, 0);
+	assert_int_equal(up.rx_frames, 2);
+}
+
+static void test_bad_lengths_and_a_broken_head_from_outside_are_dropped(void **state)
+{
+	const uint8_t outside[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+	uint8_t f[NETQ_FRAME_MAX + 1];
+
+	post_rx(a, 1526);
+	frame(f, broadcast, outside, sizeof(f), 13);
+	put_from_outside(f, 13);
+	put_from_outside(f, NETQ_FRAME_MAX + 1);
+	virtio_net_uplink_receive(&sw);
+	assert_int_equal(up.rx_errors, 2);
+	assert_int_equal(rx_ring()->tail, 2);
+	assert_false(has_rx(a));
+
+	rx_ring()->head = rx_ring()->tail + NETQ_SLOTS + 1; /* Past anything the ring holds. */
+	virtio_net_uplink_receive(&sw);
+	assert_int_equal(up.rx_broken, 1);
+	assert_int_equal(rx_ring()->tail, 2);
+	assert_false(has_rx(a));
+}
+
+static void test_taking_from_a_full_rx_ring_signals_the_driver(void **state)
+{
+	const uint8_t outside[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+	uint8_t f[60];
+
+	frame(f, broadcast, outside, sizeof(f), 14);
+	for (unsigned i = 0; i < NETQ_SLOTS; i++)
+		put_from_outside(f, sizeof(f));
+	virtio_net_uplink_receive(&sw);
+	assert_int_equal(rx_ring()->tail, NETQ_SLOTS);
+	assert_int_equal(uplink_signals, 1);
+	/* From a ring that was not full, no signal. */
+	put_from_outside(f, sizeof(f));
+	virtio_net_uplink_receive(&sw);
+	assert_int_equal(uplink_signals, 1);
+}
+
+static void test_frames_from_outside_wait_for_the_switch_to_start(void **state)
+{
+	const uint8_t outside[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+	uint8_t f[60];
+	uint64_t ra;
+
+	sw.is_started = false;
+	ra = post_rx(a, 1526);
+	frame(f, broadcast, outside, sizeof(f), 15);
+	put_from_outside(f, sizeof(f));
+	virtio_net_uplink_receive(&sw);
+	assert_int_equal(rx_ring()->tail, 0);
+	assert_false(has_rx(a));
+	virtio_net_switch_start(&sw);
+	expect_rx(a, ra, f, sizeof(f));
+	assert_int_equal(rx_ring()->tail, 1);
+}
 
 int main(void)
 {
@@ -1019,6 +1215,13 @@ int main(void)
 		RUNNING(test_a_transmit_turn_takes_at_most_a_queue_of_chains),
 		RUNNING(test_broadcast_and_multicast_go_to_every_other_port_not_back),
 		RUNNING(test_unicast_for_no_other_port_goes_nowhere),
+		UPLINK(test_uplink_takes_unicast_for_no_port_and_every_broadcast),
+		UPLINK(test_uplink_gets_no_frame_for_a_port),
+		UPLINK(test_a_full_tx_ring_loses_the_frame_and_overwrites_nothing),
+		UPLINK(test_frames_from_outside_go_to_their_port_or_every_port),
+		UPLINK(test_bad_lengths_and_a_broken_head_from_outside_are_dropped),
+		UPLINK(test_taking_from_a_full_rx_ring_signals_the_driver),
+		UPLINK(test_frames_from_outside_wait_for_the_switch_to_start),
 		RUNNING(test_no_receive_buffer_drops_and_counts_and_delivery_resumes),
 		T(test_a_port_without_a_driver_loses_its_frames),
 		RUNNING(test_a_receive_chain_too_small_comes_back_empty),

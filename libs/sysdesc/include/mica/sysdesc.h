@@ -100,14 +100,23 @@ struct sysdesc_server {
 	 * machine has it is for the root task to check.
 	 */
 	uint32_t cpu;
+	/*
+	 * 'uplink', a network driver's name: the way out of the server's
+	 * switch (vdev_virtio_net), through the machine's network device.
+	 */
+	bool has_uplink;
+	uint32_t uplink; /* Index into sysdesc.drivers. */
 };
 
 /*
  * A driver server: an unprivileged process that drives one of the
- * machine's own devices (/drivers/NAME). Today's kind is a block driver
- * ("drv_virtio_blk"), which drives the machine's virtio block device
- * number 'device' (counting them in address order from 0) and serves
- * parts of it to guests' virtio-blk devices ('drive').
+ * machine's own devices (/drivers/NAME): a block driver
+ * ("drv_virtio_blk") drives the machine's virtio block device number
+ * 'device' (counting them in address order from 0) and serves parts of it
+ * to guests' virtio-blk devices ('drive'); a network driver
+ * ("drv_virtio_net") its virtio network device of that number, as the
+ * way out of a server's switch (the server's 'uplink'). Which kind a
+ * program is, the root task knows.
  */
 struct sysdesc_driver {
 	const char *name;

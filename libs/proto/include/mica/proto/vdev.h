@@ -25,6 +25,8 @@
  *                   VDEV_CAP_NTFN with bit VDEV_NTFN_UART.
  *   VDEV_CAP_ROOT   an endpoint of the root task's (write only), for
  *                   VDEV_MSG_LIST.
+ *   VDEV_CAP_UPLINK (only a server with vdev_boot.uplink_va set) a network
+ *                   driver's notification (write only): its switch's way out.
  *   devices[i].irq_cap  an endpoint to device i's VMM, badged for device i
  *                   alone: how it raises and lowers that device's line.
  *   devices[i].line_cap  a notification (write only) whose signal raises
@@ -66,6 +68,7 @@
 /* Where the root task puts things in a device server's address space. */
 #define VDEV_BOOT_VA	UINT64_C(0x0000007ffe000000) /* The boot page. */
 #define VDEV_UART_VA	UINT64_C(0x0000007ffd000000) /* The machine's UART page. */
+#define VDEV_UPLINK_VA	UINT64_C(0x0000007ffc000000) /* A network driver's queue region. */
 #define VDEV_RAM_VA	UINT64_C(0x0000004000000000) /* Device i's RAM: + i * VDEV_RAM_STRIDE. */
 #define VDEV_DISK_VA	UINT64_C(0x0000005000000000) /* Device i's disk: + i * VDEV_RAM_STRIDE. */
 #define VDEV_RAM_STRIDE UINT64_C(0x0000000040000000) /* 1 GiB per device. */
@@ -85,7 +88,8 @@ enum vdev_cap {
 	VDEV_CAP_NTFN = 2,
 	VDEV_CAP_REPLY = 3,
 	VDEV_CAP_UART_IRQ = 4,
-	VDEV_CAP_ROOT = 5, /* An endpoint of the root task's, to ask it for VDEV_MSG_LIST. */
+	VDEV_CAP_ROOT = 5,   /* An endpoint of the root task's, to ask it for VDEV_MSG_LIST. */
+	VDEV_CAP_UPLINK = 6, /* (uplink_va set) the network driver's notification, write only. */
 	VDEV_CAP_DEVICE_FIRST = 16, /* devices[i].irq_cap is VDEV_CAP_DEVICE_FIRST + i. */
 	VDEV_CAP_LINE_FIRST = 32,   /* devices[i].line_cap is VDEV_CAP_LINE_FIRST + i. */
 	VDEV_CAP_DRIVE_FIRST = 48,  /* devices[i].drive_cap is VDEV_CAP_DRIVE_FIRST + i. */
@@ -103,6 +107,7 @@ enum vdev_cap {
 #define VDEV_NTFN_UART	      (UINT64_C(1) << 0)
 #define VDEV_NTFN_TIMER	      (UINT64_C(1) << 1) /* The library's alarm (vdev_timer_set). */
 #define VDEV_NTFN_DRIVE	      (UINT64_C(1) << 2) /* A block driver completed requests. */
+#define VDEV_NTFN_UPLINK      (UINT64_C(1) << 3) /* The network driver put frames, or made room. */
 #define VDEV_MAX_VMS	      8
 #define VDEV_NTFN_VM_ENDED(v) (UINT64_C(1) << (8 + (v)))
 
@@ -180,6 +185,12 @@ struct vdev_boot {
 	uint32_t crash_after; /* Testing: fault after this many accesses (VDEV_CRASH_*). */
 	uint32_t vms_ended;   /* Bit v: VM v ended before this instance started. */
 	uint32_t reserved;
+	/*
+	 * The queue region of a network driver (<mica/proto/netq.h>) that the
+	 * server's switch sends out through and receives from (0: none), and
+	 * its signal of the driver, VDEV_CAP_UPLINK.
+	 */
+	uint64_t uplink_va;
 	/*
 	 * The wall-clock time: the machine's real-time clock as the root task
 	 * read it at boot, in seconds since 1970-01-01 00:00:00 UTC (0: the

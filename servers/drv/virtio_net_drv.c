@@ -1,0 +1,509 @@
+/*
+ * The virtio-net driver's logic (virtio_net_drv.h): device set-up, sending
+ * the switch's frames and handing it the frames received.
+ *
+ * The switch is untrusted. A tx ring entry's length is read once and
+ * checked before the frame is copied, the rings' head and tail only ever
+ * index an entry modulo NETQ_SLOTS, and every loop is bounded by a queue's
+ * size or the ring's, so nothing the switch writes can make the driver
+ * reach outside the queue region, or the device outside the DMA region.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "virtio_net_drv.h"
+
+/* virtio-mmio registers, version 2 (virtio 1.2 §4.2.2, table 4.1). */
+#define VIRTIO_MMIO_MAGIC_VALUE		0x000u
+#define VIRTIO_MMIO_VERSION		0x004u
+#define VIRTIO_MMIO_DEVICE_ID		0x008u
+#define VIRTIO_MMIO_DEVICE_FEATURES	0x010u
+#define VIRTIO_MMIO_DEVICE_FEATURES_SEL 0x014u
+#define VIRTIO_MMIO_DRIVER_FEATURES	0x020u
+#define VIRTIO_MMIO_DRIVER_FEATURES_SEL 0x024u
+#define VIRTIO_MMIO_QUEUE_SEL		0x030u
+#define VIRTIO_MMIO_QUEUE_NUM_MAX	0x034u
+#define VIRTIO_MMIO_QUEUE_NUM		0x038u
+#define VIRTIO_MMIO_QUEUE_READY		0x044u
+#define VIRTIO_MMIO_QUEUE_NOTIFY	0x050u
+#define VIRTIO_MMIO_INTERRUPT_STATUS	0x060u
+#define VIRTIO_MMIO_INTERRUPT_ACK	0x064u
+#define VIRTIO_MMIO_STATUS		0x070u
+#define VIRTIO_MMIO_QUEUE_DESC_LOW	0x080u
+#define VIRTIO_MMIO_QUEUE_DRIVER_LOW	0x090u
+#define VIRTIO_MMIO_QUEUE_DEVICE_LOW	0x0a0u
+#define VIRTIO_MMIO_CONFIG_GENERATION	0x0fcu
+#define VIRTIO_NET_CONFIG_MAC		0x100u /* u8 mac[6] (§5.1.4). */
+
+#define VIRTIO_MMIO_MAGIC  0x74726976u /* "virt" */
+#define VIRTIO_ID_NET	   1u
+#define VIRTIO_MMIO_LEGACY 1u
+#define VIRTIO_MMIO_MODERN 2u
+#define VNET_RECEIVEQ	   0u
+#define VNET_TRANSMITQ	   1u
+#define VNET_RESET_POLLS   1000u
+#define VNET_CONFIG_TRIES  4u
+
+/* Device status bits (§2.1). */
+#define VIRTIO_STATUS_ACKNOWLEDGE 1u
+#define VIRTIO_STATUS_DRIVER	  2u
+#define VIRTIO_STATUS_DRIVER_OK	  4u
+#define VIRTIO_STATUS_FEATURES_OK 8u
+#define VIRTIO_STATUS_FAILED	  0x80u
+
+/* Feature bits (§6, §5.1.3): all the driver accepts. */
+#define VIRTIO_F_VERSION_1 (UINT64_C(1) << 32)
+#define VIRTIO_NET_F_MAC   (UINT64_C(1) << 5)
+
+/* Descriptor flags (§2.7.5). */
+#define VIRTQ_DESC_F_WRITE 2u
+
+/* A split virtqueue's descriptor (§2.7.5). */
+struct virtq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct virtq_used_elem {
+	uint32_t id;
+	uint32_t len;
+};
+
+/*
+ * The header before every frame in both directions (§5.1.6): with
+ * VIRTIO_F_VERSION_1 it has num_buffers even without mergeable buffers.
+ * The driver sends it zeroed, as it negotiates no offload, and skips it on
+ * receipt.
+ */
+struct virtio_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;
+};
+
+#define VNET_HEADER_SIZE ((uint32_t)sizeof(struct virtio_net_hdr))
+_Static_assert(sizeof(struct virtio_net_hdr) == 12, "the header is 12 bytes (§5.1.6)");
+_Static_assert(VNET_HEADER_SIZE + NETQ_FRAME_MAX <= VNET_BUFFER_SIZE, "a frame fits a buffer");
+_Static_assert(VNET_BUFFER_SIZE <= NETQ_BUF_SIZE, "a buffer fits a ring entry's");
+
+/*
+ * A queue's rings, laid out for the largest queue; a smaller one uses
+ * their first entries. Event indices are not negotiated, so used_event
+ * and avail_event are never read.
+ */
+struct vnet_virtq {
+	struct virtq_desc desc[VNET_QUEUE_MAX]; /* 16-byte aligned (§2.7). */
+	struct {
+		uint16_t flags;
+		uint16_t idx;
+		uint16_t ring[VNET_QUEUE_MAX];
+	} avail;
+	_Alignas(4) struct {
+		uint16_t flags;
+		uint16_t idx;
+		struct virtq_used_elem ring[VNET_QUEUE_MAX];
+	} used;
+};
+
+/* The DMA region: both queues' rings, then receiveq's buffers, then transmitq's. */
+#define VNET_BUFFERS_OFFSET	0x4000u
+#define VNET_QUEUE_BUFFERS_SIZE (VNET_QUEUE_MAX * VNET_BUFFER_SIZE)
+_Static_assert(2 * sizeof(struct vnet_virtq) <= VNET_BUFFERS_OFFSET, "the rings come first");
+_Static_assert(VNET_BUFFERS_OFFSET + 2 * VNET_QUEUE_BUFFERS_SIZE <= NETQ_DMA_SIZE,
+	       "the buffers fit the DMA region");
+
+static uint32_t reg_read(const struct vnet *d, uint32_t offset)
+{
+	return d->bus.read(d->bus.ctx, offset);
+}
+
+static void reg_write(const struct vnet *d, uint32_t offset, uint32_t value)
+{
+	d->bus.write(d->bus.ctx, offset, value);
+}
+
+static void dma_barrier(const struct vnet *d)
+{
+	d->bus.dma_barrier(d->bus.ctx);
+}
+
+static enum vnet_init_error check_identity(const struct vnet *d)
+{
+	uint32_t version;
+
+	if (reg_read(d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC)
+		return VNET_INIT_NOT_VIRTIO;
+	version = reg_read(d, VIRTIO_MMIO_VERSION);
+	if (version == VIRTIO_MMIO_LEGACY)
+		return VNET_INIT_LEGACY;
+	if (version != VIRTIO_MMIO_MODERN)
+		return VNET_INIT_BAD_VERSION;
+	if (reg_read(d, VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_NET)
+		return VNET_INIT_NOT_NET;
+	return VNET_INIT_OK;
+}
+
+/* Writing 0 to Status resets the device; it is done when Status reads 0 (§4.2.3.1). */
+static bool reset(const struct vnet *d)
+{
+	reg_write(d, VIRTIO_MMIO_STATUS, 0);
+	for (unsigned i = 0; i < VNET_RESET_POLLS; i++)
+		if (reg_read(d, VIRTIO_MMIO_STATUS) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Accept VERSION_1 and, if offered, MAC (§3.1.1 steps 4-6). Without the
+ * checksum, GSO and mergeable-buffer features the device sends whole,
+ * checksummed frames of at most 1514 bytes, one per buffer, and expects
+ * the same; without the control queue there is only receiveq and transmitq.
+ */
+static enum vnet_init_error negotiate(struct vnet *d, uint32_t status)
+{
+	uint64_t offered, accepted;
+
+	reg_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	offered = reg_read(d, VIRTIO_MMIO_DEVICE_FEATURES);
+	reg_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	offered |= (uint64_t)reg_read(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
+	if ((offered & VIRTIO_F_VERSION_1) == 0)
+		return VNET_INIT_NO_VERSION_1;
+	accepted = offered & (VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC);
+	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)accepted);
+	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(accepted >> 32));
+	reg_write(d, VIRTIO_MMIO_STATUS, status | VIRTIO_STATUS_FEATURES_OK);
+	if ((reg_read(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK) == 0)
+		return VNET_INIT_FEATURES_REFUSED;
+	d->has_mac = (accepted & VIRTIO_NET_F_MAC) != 0;
+	return VNET_INIT_OK;
+}
+
+/*
+ * The MAC, a byte at a time as byte fields must be read (§4.2.2.2), again
+ * if ConfigGeneration moved meanwhile (§4.2.3.3).
+ */
+static void read_mac(struct vnet *d)
+{
+	for (unsigned i = 0; i < VNET_CONFIG_TRIES; i++) {
+		uint32_t generation = reg_read(d, VIRTIO_MMIO_CONFIG_GENERATION);
+
+		for (uint32_t b = 0; b < VNET_MAC_SIZE; b++)
+			d->mac[b] = d->bus.read8(d->bus.ctx, VIRTIO_NET_CONFIG_MAC + b);
+		if (reg_read(d, VIRTIO_MMIO_CONFIG_GENERATION) == generation)
+			return;
+	}
+}
+
+/* A LOW/HIGH register pair. */
+static void write_address(const struct vnet *d, uint32_t low, uint64_t pa)
+{
+	reg_write(d, low, (uint32_t)pa);
+	reg_write(d, low + 4, (uint32_t)(pa >> 32));
+}
+
+/*
+ * Set up queue index, empty, on its rings and buffers in the DMA region
+ * (§4.2.3.2). Its size is the largest power of two the device allows, up
+ * to VNET_QUEUE_MAX: a split queue's size is a power of two (§2.7), which
+ * also keeps idx % size right as the 16-bit indices wrap.
+ */
+static bool setup_queue(struct vnet *d, struct vnet_queue *q, uint16_t index,
+			const struct netq_boot *boot)
+{
+	uint64_t rings = index * sizeof(struct vnet_virtq);
+	uint64_t buffers = VNET_BUFFERS_OFFSET + index * VNET_QUEUE_BUFFERS_SIZE;
+	uint64_t rings_pa = boot->dma_pa + rings;
+	uint32_t size = VNET_QUEUE_MAX, max;
+
+	reg_write(d, VIRTIO_MMIO_QUEUE_SEL, index);
+	max = reg_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	if (reg_read(d, VIRTIO_MMIO_QUEUE_READY) != 0 || max == 0)
+		return false;
+	while (size > max)
+		size /= 2;
+	*q = (struct vnet_queue){
+		.rings = (struct vnet_virtq *)(uintptr_t)(boot->dma_va + rings),
+		.buffers = (uint8_t *)(uintptr_t)(boot->dma_va + buffers),
+		.buffers_pa = boot->dma_pa + buffers,
+		.index = index,
+		.size = (uint16_t)size,
+	};
+	memset(q->rings, 0, sizeof(*q->rings));
+	reg_write(d, VIRTIO_MMIO_QUEUE_NUM, size);
+	write_address(d, VIRTIO_MMIO_QUEUE_DESC_LOW, rings_pa + offsetof(struct vnet_virtq, desc));
+	write_address(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW,
+		      rings_pa + offsetof(struct vnet_virtq, avail));
+	write_address(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW,
+		      rings_pa + offsetof(struct vnet_virtq, used));
+	reg_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
+	return true;
+}
+
+static uint8_t *buffer(const struct vnet_queue *q, uint16_t i)
+{
+	return q->buffers + (size_t)i * VNET_BUFFER_SIZE;
+}
+
+/* Give buffer i to the device as a one-descriptor chain of len bytes. */
+static void post(struct vnet_queue *q, uint16_t i, uint32_t len, uint16_t flags)
+{
+	q->rings->desc[i] = (struct virtq_desc){
+		.addr = q->buffers_pa + (uint64_t)i * VNET_BUFFER_SIZE, .len = len, .flags = flags};
+	q->rings->avail.ring[q->avail_idx % q->size] = i;
+	q->avail_idx++;
+	q->is_on_device[i] = true;
+}
+
+/* Publish a batch of posted buffers with one avail idx update and one notification (§2.7.13). */
+static void publish(const struct vnet *d, const struct vnet_queue *q, unsigned posted)
+{
+	if (posted == 0)
+		return;
+	dma_barrier(d);
+	__atomic_store_n(&q->rings->avail.idx, q->avail_idx, __ATOMIC_RELEASE);
+	reg_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
+}
+
+enum vnet_init_error vnet_init(struct vnet *d, const struct netq_boot *boot,
+			       const struct vnet_bus *bus)
+{
+	const uint32_t status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	enum vnet_init_error err;
+
+	memset(d, 0, sizeof(*d));
+	d->bus = *bus;
+	d->queue_region = (uint8_t *)(uintptr_t)boot->queue_va;
+	d->tx_ring = (struct netq_ring *)(void *)(d->queue_region + NETQ_TX_RING);
+	d->rx_ring = (struct netq_ring *)(void *)(d->queue_region + NETQ_RX_RING);
+	err = check_identity(d);
+	if (err != VNET_INIT_OK)
+		return err;
+	/* The reset also drops every buffer a previous instance left on the device. */
+	if (!reset(d))
+		return VNET_INIT_STUCK_IN_RESET;
+	reg_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	reg_write(d, VIRTIO_MMIO_STATUS, status);
+	err = negotiate(d, status);
+	if (err == VNET_INIT_OK && (!setup_queue(d, &d->receiveq, VNET_RECEIVEQ, boot) ||
+				    !setup_queue(d, &d->transmitq, VNET_TRANSMITQ, boot)))
+		err = VNET_INIT_NO_QUEUE;
+	if (err != VNET_INIT_OK) {
+		reg_write(d, VIRTIO_MMIO_STATUS,
+			  reg_read(d, VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_FAILED);
+		return err;
+	}
+	if (d->has_mac)
+		read_mac(d);
+	/* Every receive buffer to the device (§3.1.1 step 7); every transmit buffer free. */
+	for (uint16_t i = 0; i < d->receiveq.size; i++)
+		post(&d->receiveq, i, VNET_BUFFER_SIZE, VIRTQ_DESC_F_WRITE);
+	for (uint16_t i = 0; i < d->transmitq.size; i++)
+		d->tx_free[i] = (uint16_t)(d->transmitq.size - 1 - i);
+	d->tx_free_count = d->transmitq.size;
+	reg_write(d, VIRTIO_MMIO_STATUS,
+		  status | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	/* Notified only now: no notification may come before DRIVER_OK (§3.1.1). */
+	publish(d, &d->receiveq, d->receiveq.size);
+	return VNET_INIT_OK;
+}
+
+const char *vnet_init_error_text(enum vnet_init_error err)
+{
+	static const char *const texts[] = {
+		[VNET_INIT_OK] = "no error",
+		[VNET_INIT_NOT_VIRTIO] = "not a virtio-mmio device (MagicValue is not 0x74726976)",
+		[VNET_INIT_LEGACY] = "a legacy virtio-mmio device (Version 1), and this driver "
+				     "needs version 2: add -global virtio-mmio.force-legacy=false "
+				     "to QEMU's command line",
+		[VNET_INIT_BAD_VERSION] = "an unknown virtio-mmio version (neither 1 nor 2)",
+		[VNET_INIT_NOT_NET] = "not a network device (DeviceID is not 1; 0 means no "
+				      "device is attached to the transport)",
+		[VNET_INIT_STUCK_IN_RESET] = "the device did not reset (Status did not read 0)",
+		[VNET_INIT_NO_VERSION_1] = "the device does not offer VIRTIO_F_VERSION_1",
+		[VNET_INIT_FEATURES_REFUSED] = "the device refused the features the driver "
+					       "accepted, VIRTIO_F_VERSION_1 and MAC if "
+					       "offered (FEATURES_OK did not stay set)",
+		[VNET_INIT_NO_QUEUE] = "queue 0 or 1 is in use or has no descriptors",
+	};
+
+	if ((unsigned)err >= sizeof(texts) / sizeof(texts[0]) || texts[err] == NULL)
+		return "an unknown error";
+	return texts[err];
+}
+
+/* The device's used idx for q, with the device's writes before it visible. */
+static uint16_t load_used_idx(const struct vnet *d, const struct vnet_queue *q)
+{
+	uint16_t used;
+
+	dma_barrier(d);
+	used = __atomic_load_n(&q->rings->used.idx, __ATOMIC_ACQUIRE);
+	dma_barrier(d);
+	return used;
+}
+
+/*
+ * Take q's next used entry before used into *e, false once there is none.
+ * An entry naming a buffer the device does not hold (a device bug) is
+ * counted and skipped, so a buffer is never taken back twice.
+ */
+static bool take_used(struct vnet *d, struct vnet_queue *q, uint16_t used,
+		      struct virtq_used_elem *e)
+{
+	for (; q->used_idx != used; q->used_idx++) {
+		const struct virtq_used_elem *entry = &q->rings->used.ring[q->used_idx % q->size];
+
+		e->id = __atomic_load_n(&entry->id, __ATOMIC_RELAXED);
+		e->len = __atomic_load_n(&entry->len, __ATOMIC_RELAXED);
+		if (e->id < q->size && q->is_on_device[e->id]) {
+			q->is_on_device[e->id] = false;
+			q->used_idx++;
+			return true;
+		}
+		d->counts.ignored_used++;
+	}
+	return false;
+}
+
+/*
+ * Put a received frame in rx ring entry *head if the switch has left room
+ * (a tail it wrote that is ahead of head looks like no room), or drop it,
+ * as a NIC does when its ring is full.
+ */
+static void put_frame(struct vnet *d, uint32_t *head, const uint8_t *frame, uint32_t len)
+{
+	uint32_t tail = __atomic_load_n(&d->rx_ring->tail, __ATOMIC_ACQUIRE);
+	uint32_t entry = *head % NETQ_SLOTS;
+
+	if (*head - tail >= NETQ_SLOTS) {
+		d->counts.rx_ring_full++;
+		return;
+	}
+	memcpy(d->queue_region + NETQ_RX_DATA + entry * NETQ_BUF_SIZE, frame, len);
+	__atomic_store_n(&d->rx_ring->len[entry], (uint16_t)len, __ATOMIC_RELAXED);
+	(*head)++;
+	d->counts.received++;
+}
+
+/*
+ * The frames the device received: each, header stripped, onto the rx
+ * ring, and its buffer back on the receiveq. Returns whether any was put.
+ */
+static bool receive(struct vnet *d)
+{
+	struct vnet_queue *q = &d->receiveq;
+	uint16_t used = load_used_idx(d, q);
+	uint32_t first = __atomic_load_n(&d->rx_ring->head, __ATOMIC_RELAXED), head = first;
+	struct virtq_used_elem e;
+	unsigned posted = 0;
+
+	while (take_used(d, q, used, &e)) {
+		/* Larger than the buffer is too large: what the device wrote is never trusted. */
+		if (e.len < VNET_HEADER_SIZE + NETQ_FRAME_MIN ||
+		    e.len > VNET_HEADER_SIZE + NETQ_FRAME_MAX)
+			d->counts.rx_bad_length++;
+		else
+			put_frame(d, &head, buffer(q, (uint16_t)e.id) + VNET_HEADER_SIZE,
+				  e.len - VNET_HEADER_SIZE);
+		post(q, (uint16_t)e.id, VNET_BUFFER_SIZE, VIRTQ_DESC_F_WRITE);
+		posted++;
+	}
+	publish(d, q, posted);
+	if (head == first)
+		return false;
+	__atomic_store_n(&d->rx_ring->head, head, __ATOMIC_RELEASE);
+	return true;
+}
+
+/* The transmit buffers the device is done with are free again. */
+static void complete_transmits(struct vnet *d)
+{
+	struct vnet_queue *q = &d->transmitq;
+	uint16_t used = load_used_idx(d, q);
+	struct virtq_used_elem e;
+
+	while (take_used(d, q, used, &e)) {
+		d->tx_free[d->tx_free_count++] = (uint16_t)e.id;
+		d->counts.sent++;
+	}
+}
+
+/* Copy a frame from the tx ring into a free transmit buffer, behind a zeroed header. */
+static void transmit(struct vnet *d, const uint8_t *frame, uint32_t len)
+{
+	struct vnet_queue *q = &d->transmitq;
+	uint16_t i = d->tx_free[--d->tx_free_count];
+	uint8_t *b = buffer(q, i);
+
+	memset(b, 0, VNET_HEADER_SIZE);
+	memcpy(b + VNET_HEADER_SIZE, frame, len);
+	post(q, i, VNET_HEADER_SIZE + len, 0);
+}
+
+bool vnet_serve_switch(struct vnet *d)
+{
+	struct netq_ring *ring = d->tx_ring;
+	uint32_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	uint32_t first = __atomic_load_n(&ring->tail, __ATOMIC_RELAXED), tail = first;
+	unsigned posted = 0;
+
+	if (head - tail > NETQ_SLOTS) {
+		d->counts.tx_ring_broken++;
+		return false;
+	}
+	for (; tail != head; tail++) {
+		uint32_t entry = tail % NETQ_SLOTS;
+		uint16_t len = __atomic_load_n(&ring->len[entry], __ATOMIC_RELAXED);
+
+		if (len < NETQ_FRAME_MIN || len > NETQ_FRAME_MAX) {
+			d->counts.tx_bad_length++;
+			continue;
+		}
+		if (d->tx_free_count == 0)
+			break;
+		transmit(d, d->queue_region + NETQ_TX_DATA + entry * NETQ_BUF_SIZE, len);
+		posted++;
+	}
+	publish(d, &d->transmitq, posted);
+	if (tail == first)
+		return false;
+	__atomic_store_n(&ring->tail, tail, __ATOMIC_RELEASE);
+	/*
+	 * The switch may have found the ring full against this batch's first
+	 * tail, or against a later one it read while the batch went on, and
+	 * now waits for room. Either way head, read again after the store, is
+	 * NETQ_SLOTS or more past the first tail. The full fence pairs with
+	 * the switch's between storing head and loading tail, so that either
+	 * it sees the new tail or this load sees its head.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&ring->head, __ATOMIC_RELAXED) - first >= NETQ_SLOTS;
+}
+
+bool vnet_interrupt(struct vnet *d)
+{
+	uint32_t pending = reg_read(d, VIRTIO_MMIO_INTERRUPT_STATUS);
+	bool has_received, has_taken;
+
+	/*
+	 * Acknowledge before reading the rings, so that a buffer the device
+	 * uses after the read raises the interrupt again. A configuration
+	 * change (bit 1) needs nothing: the MAC is read once, at init.
+	 */
+	if (pending != 0)
+		reg_write(d, VIRTIO_MMIO_INTERRUPT_ACK, pending);
+	has_received = receive(d);
+	complete_transmits(d);
+	/* Transmit buffers may have come free for frames that waited on the tx ring. */
+	has_taken = vnet_serve_switch(d);
+	return has_received || has_taken;
+}
