@@ -276,6 +276,38 @@ static void plan_boot(struct driver_rt *dr, const struct machine_device *dev)
 	(void)fmt_snprintf(dr->boot.name, sizeof(dr->boot.name), "%s", dr->desc->name);
 }
 
+/*
+ * Whether what names driver k wants what it drives: a guest's disk a disk
+ * driver, a switch's way out a network driver.
+ */
+static enum mica_error check_users(const struct system *s, unsigned k)
+{
+	const struct driver_rt *dr = &s->drivers[k];
+	bool is_net = dr->kind->device_id == VIRTIO_DEVICE_NET;
+
+	for (unsigned i = 0; i < s->desc.server_count; i++) {
+		if (is_net || !s->desc.servers[i].has_uplink || s->desc.servers[i].uplink != k)
+			continue;
+		printf("root: /servers/%s: property 'uplink': /drivers/%s drives a disk (%s), "
+		       "not a network\n",
+		       s->desc.servers[i].name, dr->desc->name, dr->desc->program);
+		return MICA_ERR_MALFORMED;
+	}
+	for (unsigned v = 0; v < s->desc.vm_count; v++) {
+		for (unsigned d = 0; d < s->desc.vms[v].device_count; d++) {
+			const struct sysdesc_device *sd = &s->desc.vms[v].devices[d];
+
+			if (!is_net || !sd->has_drive || sd->drive != k)
+				continue;
+			printf("root: /vms/%s/devices/%s: property 'drive': /drivers/%s drives a "
+			       "network (%s), not a disk\n",
+			       s->desc.vms[v].name, sd->name, dr->desc->name, dr->desc->program);
+			return MICA_ERR_MALFORMED;
+		}
+	}
+	return MICA_OK;
+}
+
 /* Driver k's device, its objects, and its clients: everything but its process. */
 static enum mica_error plan_driver(struct system *s, unsigned k)
 {
@@ -295,6 +327,9 @@ static enum mica_error plan_driver(struct system *s, unsigned k)
 		       dr->desc->name, dr->desc->program);
 		return MICA_ERR_NOT_FOUND;
 	}
+	err = check_users(s, k);
+	if (err != MICA_OK)
+		return err;
 	if (!find_device(s, dr->kind->device_id, dr->desc->device, &dev, &count)) {
 		printf("root: /drivers/%s: property 'device': the machine has %u virtio %s "
 		       "device%s, so none numbered %u (give QEMU %s)\n",
