@@ -262,7 +262,8 @@ static void plan_boot(struct driver_rt *dr, const struct machine_device *dev)
 						  .device_pa = dev->paddr,
 						  .device_va = device_va,
 						  .intid = dev->intid,
-						  .dma_va = NETQ_DMA_VA};
+						  .dma_va = NETQ_DMA_VA,
+						  .crash_after = dr->desc->crash_after};
 		(void)fmt_snprintf(dr->net_boot.name, sizeof(dr->net_boot.name), "%s",
 				   dr->desc->name);
 		return;

@@ -68,6 +68,22 @@ static void print_device(const struct netq_boot *boot, const struct vnet *d)
 	       (unsigned)d->transmitq.size);
 }
 
+/*
+ * The testing aid crash_after (<mica/proto/netq.h>): the first instance
+ * faults once the device has moved that many frames, with more on it,
+ * which the next instance drops and TCP sends again.
+ */
+static void crash_if_asked(const struct netq_boot *boot, const struct vnet *d)
+{
+	uint64_t frames = d->counts.sent + d->counts.received;
+
+	if (boot->crash_after == 0 || boot->restarts != 0 || frames < boot->crash_after)
+		return;
+	printf("drv %.*s: crashing on purpose after %llu frames (crash-after)\n", NETQ_NAME_MAX,
+	       boot->name, (unsigned long long)frames);
+	__asm__ volatile("udf #0"); /* An undefined instruction: a fault. */
+}
+
 int main(uint64_t boot_va)
 {
 	static struct vnet net;
@@ -119,6 +135,7 @@ int main(uint64_t boot_va)
 		 */
 		if ((m.badge & NETQ_NTFN_DEVICE) != 0) {
 			must_signal = vnet_interrupt(&net);
+			crash_if_asked(boot, &net);
 			(void)mica_irq_handler_ack(NETQ_CAP_IRQ);
 		} else if ((m.badge & NETQ_NTFN_SWITCH) != 0) {
 			must_signal = vnet_serve_switch(&net);

@@ -104,6 +104,13 @@ struct netq_boot {
 	uint64_t dma_pa;	  /*   and their buffers. */
 	uint64_t queue_va;	  /* The queue region shared with the switch, */
 	uint64_t queue_pa;	  /*   and where it is physically. */
+	/*
+	 * A testing aid: the first instance faults once it has sent and
+	 * received this many frames together, frames still on the device
+	 * among them (0: never).
+	 */
+	uint32_t crash_after;
+	uint32_t reserved;
 };
 
 _Static_assert(sizeof(struct netq_boot) <= 4096, "the boot page is one page");
