@@ -1,5 +1,7 @@
 /*
- * netbench: one TCP transfer, timed, for tools/net-bench.
+ * netbench: one TCP transfer, timed, for tools/net-bench (between VMs, or
+ * over loopback) and tools/uplink-bench (to a sink on the host, which reads
+ * everything and closes as a receiver here does).
  *
  *   netbench recv PORT BYTES          takes one connection on PORT (any
  *                                     address), reads until the sender

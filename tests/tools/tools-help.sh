@@ -14,7 +14,7 @@ for cmd in cmake ninja apt-get dpkg dpkg-query qemu-system-aarch64 ctest clang d
 done
 failed=0
 for tool in bootstrap run test qemu-run bench smp-bench linux-qemu lint console-bench mkdrive \
-	net-bench disk-bench; do
+	net-bench disk-bench uplink-bench; do
 	out=$(cd "$fake" && PATH=$fake:/usr/bin:/bin timeout 20 "$src/tools/$tool" --help 2>&1)
 	status=$?
 	if ((status != 0)) || [[ $out != usage:* ]]; then
