@@ -144,14 +144,52 @@ static uint32_t ring_load(const uint32_t *index)
 	return __atomic_load_n(index, __ATOMIC_ACQUIRE);
 }
 
-/* Put f, from a port's chain, on the uplink's tx ring, or count it lost. */
-static void send_out(struct virtio_net_uplink *u, const struct frame *f)
+/*
+ * Give back the shares of the tx entries the driver took, those before
+ * tail. The first time, tracking starts at head: the entries before it are
+ * a last instance's, nobody's. A tail outside [reclaimed, head] is a
+ * broken driver's, and gives nothing back.
+ */
+static void reclaim(struct virtio_net_uplink *u, uint32_t head, uint32_t tail)
 {
+	if (!u->is_tracking) {
+		u->reclaimed = head;
+		u->is_tracking = true;
+	}
+	if (tail - u->reclaimed > head - u->reclaimed)
+		return;
+	for (; u->reclaimed != tail; u->reclaimed++) {
+		uint8_t port = u->tx_owner[u->reclaimed % NETQ_SLOTS];
+
+		if (port < VIRTIO_NET_PORTS && u->tx_held[port] > 0)
+			u->tx_held[port]--;
+	}
+}
+
+/* How many tx entries each port may have: the ring shared by the ports attached. */
+static uint32_t tx_share(const struct virtio_net_switch *sw)
+{
+	uint32_t attached = 0;
+
+	for (unsigned p = 0; p < VIRTIO_NET_PORTS; p++)
+		attached += sw->ports[p] != NULL;
+	return attached == 0 ? NETQ_SLOTS : NETQ_SLOTS / attached;
+}
+
+/* Put f, from port from's chain, on the uplink's tx ring, or count it lost. */
+static void send_out(struct virtio_net_switch *sw, const struct frame *f, unsigned from)
+{
+	struct virtio_net_uplink *u = sw->uplink;
 	uint32_t head = u->tx->head, tail = ring_load(&u->tx->tail);
 	uint8_t *at;
 
+	reclaim(u, head, tail);
 	if (head - tail >= NETQ_SLOTS) {
 		u->tx_full++;
+		return;
+	}
+	if (from >= VIRTIO_NET_PORTS || u->tx_held[from] >= tx_share(sw)) {
+		u->tx_over_share++;
 		return;
 	}
 	at = u->tx_data + (uint64_t)(head % NETQ_SLOTS) * NETQ_BUF_SIZE;
@@ -159,6 +197,8 @@ static void send_out(struct virtio_net_uplink *u, const struct frame *f)
 	(void)virtq_chain_read(f->chain, VIRTIO_NET_HDR_LEN + ETH_ADDRS_LEN, at + ETH_ADDRS_LEN,
 			       f->len - ETH_ADDRS_LEN);
 	u->tx->len[head % NETQ_SLOTS] = (uint16_t)f->len;
+	u->tx_owner[head % NETQ_SLOTS] = (uint8_t)from;
+	u->tx_held[from]++;
 	__atomic_store_n(&u->tx->head, head + 1, __ATOMIC_RELEASE);
 	u->tx_frames++;
 	u->is_signal_due = true;
@@ -189,7 +229,7 @@ static void forward(struct virtio_net_switch *sw, const struct frame *f, unsigne
 			sw->unicast++;
 			deliver(sw, sw->ports[port], f);
 		} else if (port == VIRTIO_NET_NO_PORT && sw->uplink != NULL && !is_from_outside) {
-			send_out(sw->uplink, f);
+			send_out(sw, f, from);
 		} else {
 			sw->unknown++; /* Nobody else has that address: nobody gets it. */
 		}
@@ -200,7 +240,7 @@ static void forward(struct virtio_net_switch *sw, const struct frame *f, unsigne
 		if (p != from && sw->ports[p] != NULL)
 			deliver(sw, sw->ports[p], f);
 	if (sw->uplink != NULL && !is_from_outside)
-		send_out(sw->uplink, f);
+		send_out(sw, f, from);
 }
 
 void virtio_net_uplink_receive(struct virtio_net_switch *sw)
@@ -218,21 +258,27 @@ void virtio_net_uplink_receive(struct virtio_net_switch *sw)
 	}
 	if (head - tail == NETQ_SLOTS)
 		u->is_signal_due = true; /* The driver may be waiting for room. */
-	for (; tail != head; tail++) {
+	/*
+	 * Each entry is given back as soon as it is sent on: a restarted
+	 * switch sends again only the one it was sending at a crash, and the
+	 * driver has room sooner.
+	 */
+	while (tail != head) {
 		struct frame f = {.flat = u->rx_data +
 					  (uint64_t)(tail % NETQ_SLOTS) * NETQ_BUF_SIZE};
 		uint16_t len = __atomic_load_n(&u->rx->len[tail % NETQ_SLOTS], __ATOMIC_RELAXED);
 
 		if (len < NETQ_FRAME_MIN || len > NETQ_FRAME_MAX) {
 			u->rx_errors++;
-			continue;
+		} else {
+			f.len = len;
+			memcpy(f.addrs, f.flat, ETH_ADDRS_LEN);
+			u->rx_frames++;
+			forward(sw, &f, VIRTIO_NET_NO_PORT);
 		}
-		f.len = len;
-		memcpy(f.addrs, f.flat, ETH_ADDRS_LEN);
-		u->rx_frames++;
-		forward(sw, &f, VIRTIO_NET_NO_PORT);
+		tail++;
+		__atomic_store_n(&u->rx->tail, tail, __ATOMIC_RELEASE);
 	}
-	__atomic_store_n(&u->rx->tail, tail, __ATOMIC_RELEASE);
 	signal_uplink(sw);
 }
 
@@ -375,6 +421,9 @@ void virtio_net_switch_start(struct virtio_net_switch *sw)
 	for (unsigned p = 0; p < VIRTIO_NET_PORTS; p++)
 		if (sw->ports[p] != NULL && sw->ports[p]->is_tx_waiting)
 			transmit(sw->ports[p]);
+	/* A last instance may have put frames and crashed before it signalled them. */
+	if (sw->uplink != NULL)
+		sw->uplink->is_signal_due = true;
 	virtio_net_uplink_receive(sw);
 }
 

@@ -133,7 +133,19 @@ struct virtio_net {
  * broadcast or multicast one too; a frame that comes in goes to the port
  * with its destination address, or to every port. A frame for a full tx
  * ring is lost (tx_full), as on a busy wire. signal tells the driver
- * (frames put, or room made in a full rx ring), once a turn.
+ * (frames put, or room made in a full rx ring), once a turn, and once when
+ * the switch starts, for what a last instance put and did not signal. An
+ * rx entry is given back (tail) once sent on to the ports, so a restarted
+ * switch sends again only the frame it was sending at the crash: unlike a
+ * guest's, that one may reach a port twice.
+ *
+ * Shares. Each attached port may have at most NETQ_SLOTS / (ports
+ * attached) frames on the tx ring: past that its frame is lost
+ * (tx_over_share), so that a guest that floods the way out fills its own
+ * share and never the others'. The switch remembers which port put each
+ * entry and gives the share back as the driver takes it (tail passes it).
+ * The entries a last instance put are nobody's: tracking starts at the
+ * head the switch first finds. All but the pointers are zero to begin with.
  */
 struct virtio_net_uplink {
 	struct netq_ring *tx, *rx;
@@ -141,10 +153,15 @@ struct virtio_net_uplink {
 	void (*signal)(void *ctx);
 	void *ctx;
 	bool is_signal_due;
-	uint64_t tx_frames; /* Frames put on the tx ring. */
-	uint64_t tx_full;   /* Frames for the outside lost: the ring was full. */
-	uint64_t rx_frames; /* Frames from the outside taken. */
-	uint64_t rx_errors; /* Entries whose length is no frame's: dropped. */
+	bool is_tracking;		    /* reclaimed is set: the entries from it are tracked. */
+	uint32_t reclaimed;		    /* The tx entries before it have their shares back. */
+	uint8_t tx_owner[NETQ_SLOTS];	    /* The port that put each tx entry. */
+	uint16_t tx_held[VIRTIO_NET_PORTS]; /* Each port's entries on the tx ring. */
+	uint64_t tx_frames;		    /* Frames put on the tx ring. */
+	uint64_t tx_full;		    /* Frames for the outside lost: the ring was full. */
+	uint64_t tx_over_share;		    /* Lost: their port had its share on the ring. */
+	uint64_t rx_frames;		    /* Frames from the outside taken. */
+	uint64_t rx_errors;		    /* Entries whose length is no frame's: dropped. */
 	uint64_t rx_broken; /* Times the rx ring's head was past any the ring can hold. */
 };
 

@@ -1026,15 +1026,21 @@ static struct netq_ring *rx_ring(void)
 	return (struct netq_ring *)(uplink_region + NETQ_RX_RING);
 }
 
-/* setup_running with the switch's way out: an empty queue region. */
-static int setup_uplink(void **state)
+/* The switch's way out as a server makes it, on the queue region as it is. */
+static void fresh_uplink(void)
 {
-	memset(uplink_region, 0, sizeof(uplink_region));
 	up = (struct virtio_net_uplink){.tx = tx_ring(),
 					.rx = rx_ring(),
 					.tx_data = uplink_region + NETQ_TX_DATA,
 					.rx_data = uplink_region + NETQ_RX_DATA,
 					.signal = count_uplink_signal};
+}
+
+/* setup_running with the switch's way out: an empty queue region. */
+static int setup_uplink(void **state)
+{
+	memset(uplink_region, 0, sizeof(uplink_region));
+	fresh_uplink();
 	uplink_signals = 0;
 	setup_running(state);
 	sw.uplink = &up;
@@ -1200,6 +1206,136 @@ static void test_frames_from_outside_wait_for_the_switch_to_start(void **state)
 	assert_int_equal(rx_ring()->tail, 1);
 }
 
+static const uint8_t outside_mac[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+
+/* The server crashes; a new instance, with a new switch and way out, resumes every port. */
+static void restart_uplink(void)
+{
+	crash();
+	fresh_uplink();
+	virtio_net_switch_init(&sw, &up);
+	for (unsigned i = 0; i < GUESTS; i++)
+		resume(&guests[i]);
+	virtio_net_switch_start(&sw);
+}
+
+/* g sends count frames of 60 bytes to the outside, each its own turn. */
+static void flood_out(struct guest *g, unsigned count)
+{
+	uint8_t f[60];
+
+	frame_from(g, f, outside_mac, sizeof(f), 40);
+	for (unsigned i = 0; i < count; i++)
+		send(g, f, sizeof(f));
+}
+
+static void test_a_guest_flooding_the_way_out_leaves_the_others_their_share(void **state)
+{
+	const uint32_t share = NETQ_SLOTS / GUESTS;
+	uint8_t f[70];
+
+	/* The driver takes nothing: A fills its share, and no more. */
+	flood_out(a, NETQ_SLOTS + 10);
+	assert_int_equal(tx_ring()->head, share);
+	assert_int_equal(up.tx_over_share, NETQ_SLOTS + 10 - share);
+	assert_int_equal(up.tx_full, 0);
+
+	/* B's frame still goes out. */
+	frame_from(b, f, outside_mac, sizeof(f), 41);
+	send(b, f, sizeof(f));
+	assert_int_equal(tx_ring()->head, share + 1);
+	assert_int_equal(tx_ring()->len[share], sizeof(f));
+	assert_memory_equal(entry(tx_ring(), share), f, sizeof(f));
+
+	/* The driver takes ten of A's: A has ten more. */
+	tx_ring()->tail = 10;
+	flood_out(a, 20);
+	assert_int_equal(tx_ring()->head, share + 11);
+	assert_int_equal(up.tx_held[0], share);
+	assert_int_equal(up.tx_held[1], 1);
+
+	/* A alone on the switch has the whole ring. */
+	virtio_net_switch_detach(&sw, 1);
+	virtio_net_switch_detach(&sw, 2);
+	tx_ring()->tail = tx_ring()->head;
+	flood_out(a, NETQ_SLOTS + 1);
+	assert_int_equal(tx_ring()->head - tx_ring()->tail, NETQ_SLOTS);
+	assert_int_equal(up.tx_full, 1);
+}
+
+static void test_a_restarted_switch_signals_the_driver_and_owns_nothing_it_finds(void **state)
+{
+	const uint32_t share = NETQ_SLOTS / GUESTS;
+
+	/* A last instance put a's share and crashed before it signalled. */
+	flood_out(a, share);
+	uplink_signals = 0;
+	restart_uplink();
+	assert_int_equal(uplink_signals, 1);
+
+	/* What it found is nobody's: a has its whole share again, and the driver takes the rest. */
+	flood_out(a, share);
+	assert_int_equal(tx_ring()->head, 2 * share);
+	assert_int_equal(up.tx_over_share, 0);
+	tx_ring()->tail = share + 1;
+	flood_out(a, 2);
+	assert_int_equal(tx_ring()->head, 2 * share + 1);
+	assert_int_equal(up.tx_over_share, 1);
+}
+
+static void test_a_frame_from_outside_crashed_on_is_the_only_one_sent_again(void **state)
+{
+	uint8_t to_b[6], to_c[6], f[80], g[90];
+	uint64_t rb, rc, rc2;
+
+	mac_of(b, to_b);
+	mac_of(c, to_c);
+	rb = post_rx(b, 1526);
+	(void)post_rx(b, 1526); /* Where a copy sent again would go. */
+	rc = post_rx(c, 1526);
+	rc2 = post_rx(c, 1526);
+	frame(f, to_b, outside_mac, sizeof(f), 42);
+	frame(g, to_c, outside_mac, sizeof(g), 43);
+	put_from_outside(f, sizeof(f));
+	put_from_outside(g, sizeof(g));
+	c->is_crash_on_line = true; /* C got the second frame, then the crash. */
+	if (setjmp(crash_point) == 0) {
+		virtio_net_uplink_receive(&sw);
+		fail_msg("no crash");
+	}
+	assert_int_equal(rx_ring()->tail, 1);
+	restart_uplink();
+	assert_int_equal(rx_ring()->tail, 2);
+	expect_rx(b, rb, f, sizeof(f));
+	assert_false(has_rx(b)); /* Sent once. */
+	expect_rx(c, rc, g, sizeof(g));
+	expect_rx(c, rc2, g, sizeof(g)); /* The one crashed on, sent again. */
+}
+
+static void test_unicast_from_outside_for_no_port_or_to_itself_goes_nowhere(void **state)
+{
+	const uint8_t nobody[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x09};
+	uint8_t f[60], own[6];
+	uint64_t ra = post_rx(a, 1526);
+
+	frame(f, nobody, outside_mac, sizeof(f), 44);
+	put_from_outside(f, sizeof(f));
+	virtio_net_uplink_receive(&sw);
+	assert_int_equal(rx_ring()->tail, 1);
+	assert_int_equal(tx_ring()->head, 0); /* Not back out. */
+	assert_int_equal(sw.unknown, 1);
+	assert_false(has_rx(a));
+
+	/* A frame a guest sends to its own address goes neither out nor back. */
+	mac_of(a, own);
+	frame_from(a, f, own, sizeof(f), 45);
+	send(a, f, sizeof(f));
+	assert_int_equal(tx_ring()->head, 0);
+	assert_int_equal(sw.unknown, 2);
+	assert_false(has_rx(a));
+	(void)ra;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1222,6 +1358,10 @@ int main(void)
 		UPLINK(test_bad_lengths_and_a_broken_head_from_outside_are_dropped),
 		UPLINK(test_taking_from_a_full_rx_ring_signals_the_driver),
 		UPLINK(test_frames_from_outside_wait_for_the_switch_to_start),
+		UPLINK(test_a_guest_flooding_the_way_out_leaves_the_others_their_share),
+		UPLINK(test_a_restarted_switch_signals_the_driver_and_owns_nothing_it_finds),
+		UPLINK(test_a_frame_from_outside_crashed_on_is_the_only_one_sent_again),
+		UPLINK(test_unicast_from_outside_for_no_port_or_to_itself_goes_nowhere),
 		RUNNING(test_no_receive_buffer_drops_and_counts_and_delivery_resumes),
 		T(test_a_port_without_a_driver_loses_its_frames),
 		RUNNING(test_a_receive_chain_too_small_comes_back_empty),
