@@ -191,7 +191,10 @@ static enum mica_error add_client(struct system *s, unsigned k, unsigned v, unsi
 	uint64_t disk_bytes = disk->sectors * BLK_SECTOR_SIZE;
 	uint64_t size = dev->drive_size != 0 ? dev->drive_size : disk_bytes - dev->drive_offset;
 
-	if (dev->drive_offset > disk_bytes || size > disk_bytes - dev->drive_offset) {
+	/* A partition's place and size are for the driver to find, in the disk's table. */
+	if (dev->drive_partition != 0) {
+		size = 0;
+	} else if (dev->drive_offset > disk_bytes || size > disk_bytes - dev->drive_offset) {
 		printf("root: /vms/%s/devices/%s: property 'drive-range': bytes 0x%llx to 0x%llx "
 		       "are past the end of drive '%s' (0x%llx bytes)\n",
 		       vm->name, dev->name, (unsigned long long)dev->drive_offset,
@@ -199,7 +202,7 @@ static enum mica_error add_client(struct system *s, unsigned k, unsigned v, unsi
 		       (unsigned long long)disk_bytes);
 		return MICA_ERR_RANGE;
 	}
-	if (size == 0) {
+	if (size == 0 && dev->drive_partition == 0) {
 		printf("root: /vms/%s/devices/%s: property 'drive': its part of drive '%s' is "
 		       "empty\n",
 		       vm->name, dev->name, dr->desc->name);
@@ -216,10 +219,12 @@ static enum mica_error add_client(struct system *s, unsigned k, unsigned v, unsi
 	bd->drive_sectors = size / BLK_SECTOR_SIZE;
 	bd->drive_cap = VDEV_CAP_DRIVE_FIRST + i;
 	bd->drive_read_only = dev->is_read_only;
+	bd->drive_partition = dev->drive_partition;
 	client->region_va = BLK_CLIENT_VA + c * BLK_REGION_SIZE;
 	client->first_sector = dev->drive_offset / BLK_SECTOR_SIZE;
 	client->sector_count = bd->drive_sectors;
 	client->is_read_only = dev->is_read_only;
+	client->partition = dev->drive_partition;
 	(void)fmt_snprintf(client->name, sizeof(client->name), "%s/%s", vm->name, dev->name);
 	dr->boot.client_count++;
 	return MICA_OK;

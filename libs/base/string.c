@@ -49,7 +49,10 @@ static int is_word_aligned(const void *p)
  * Copy n bytes from s to d, lowest address first. Correct for overlapping
  * buffers when d is below s, since every byte is read before the write that
  * could clobber it. When both pointers share their offset within a word,
- * the middle of the range moves a word at a time.
+ * the middle of the range moves eight words a round (four load-pair and
+ * four store-pair instructions: what a device server's bulk copies of a
+ * guest's data cost, about a third of a word at a time), then a word at a
+ * time.
  */
 static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
 {
@@ -57,6 +60,27 @@ static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
 		while (n > 0 && !is_word_aligned(d)) {
 			*d++ = *s++;
 			n--;
+		}
+		while (n >= 8 * WORD_SIZE) {
+			const word_t *from = (const word_t *)(const void *)s;
+			word_t *to = (word_t *)(void *)d;
+			word_t w0 = from[0], w1 = from[1], w2 = from[2], w3 = from[3];
+			word_t w4 = from[4], w5 = from[5], w6 = from[6], w7 = from[7];
+
+			/* Every word read before any is written: right for memmove's overlap too.
+			 */
+			to[0] = w0;
+			to[1] = w1;
+			to[2] = w2;
+			to[3] = w3;
+			to[4] = w4;
+			to[5] = w5;
+			to[6] = w6;
+			to[7] = w7;
+			HIDE_FROM_OPTIMISER(d);
+			d += 8 * WORD_SIZE;
+			s += 8 * WORD_SIZE;
+			n -= 8 * WORD_SIZE;
 		}
 		while (n >= WORD_SIZE) {
 			*(word_t *)(void *)d = *(const word_t *)(const void *)s;

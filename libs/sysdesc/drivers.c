@@ -1,12 +1,16 @@
 /*
  * Driver servers (/drivers/NAME) and the parts of their drives that
- * guests' devices are given ('drive', 'drive-range', 'read-only'). See
- * docs/system-description.md and docs/drivers.md.
+ * guests' devices are given ('drive', 'drive-range' or 'drive-partition',
+ * 'read-only'). See docs/system-description.md and docs/drivers.md.
  *
  * Two devices may share bytes of a drive only when both are read-only:
  * a guest writing what another guest caches, or two guests writing one
  * filesystem, would corrupt it. Whether a part lies within the disk is for
  * the root task to check, which reads the disk's size from the device.
+ * Where a partition lies only the driver finds out, from the disk's
+ * partition table when it starts, so it checks partitions against the
+ * other parts then; here only two devices naming the same partition are
+ * caught.
  */
 #include "reader.h"
 
@@ -79,6 +83,15 @@ static enum mica_error check_against(const struct reader *r, int node,
 		(*clients)++;
 		if (old->is_read_only && new->is_read_only)
 			continue;
+		if (old->drive_partition != 0 || new->drive_partition != 0) {
+			if (old->drive_partition != new->drive_partition)
+				continue; /* The driver checks, once it knows where they are. */
+			return reader_fail(r, node, "drive-partition",
+					   "names the same partition of drive as "
+					   "/vms/%s/devices/%s, and parts may overlap only when "
+					   "both are read-only",
+					   vm->name, old->name);
+		}
 		if (new->drive_offset < part_end(old) && old->drive_offset < part_end(new))
 			return reader_fail(r, node, "drive-range",
 					   "shares bytes of drive with /vms/%s/devices/%s, and "
@@ -91,19 +104,26 @@ static enum mica_error check_against(const struct reader *r, int node,
 enum mica_error sysdesc_parse_drive(const struct reader *r, int node, const struct sysdesc *desc,
 				    struct sysdesc_device *d)
 {
-	const char *name = NULL;
+	const char *name = NULL, *stray = NULL;
 	uint32_t clients = 0;
 	int len = 0, index;
 	const uint8_t *range;
+	bool has_partition;
 
 	if (reader_string(r, node, "drive", true, false, &name) != MICA_OK)
 		return MICA_ERR_MALFORMED;
 	range = fdt_getprop(r->fdt, node, "drive-range", &len);
+	has_partition = fdt_getprop(r->fdt, node, "drive-partition", NULL) != NULL;
 	d->is_read_only = fdt_getprop(r->fdt, node, "read-only", NULL) != NULL;
 	if (name == NULL) {
-		if (range != NULL || d->is_read_only)
-			return reader_fail(r, node, range != NULL ? "drive-range" : "read-only",
-					   "only a device with a 'drive' has it");
+		if (range != NULL)
+			stray = "drive-range";
+		else if (has_partition)
+			stray = "drive-partition";
+		else if (d->is_read_only)
+			stray = "read-only";
+		if (stray != NULL)
+			return reader_fail(r, node, stray, "only a device with a 'drive' has it");
 		return MICA_OK;
 	}
 	if (d->file != NULL)
@@ -131,6 +151,19 @@ enum mica_error sysdesc_parse_drive(const struct reader *r, int node, const stru
 		if (d->drive_offset > UINT64_MAX - d->drive_size)
 			return reader_fail(r, node, "drive-range",
 					   "runs past the top of a 64-bit disk");
+	}
+	if (has_partition) {
+		if (range != NULL)
+			return reader_fail(r, node, "drive-partition",
+					   "a device has a 'drive-range' or a 'drive-partition', "
+					   "not both");
+		if (reader_u32(r, node, "drive-partition", &d->drive_partition) != MICA_OK)
+			return MICA_ERR_MALFORMED;
+		if (d->drive_partition == 0 || d->drive_partition > SYSDESC_PARTITION_MAX)
+			return reader_fail(r, node, "drive-partition",
+					   "is %u, expected a GPT partition entry number from 1 "
+					   "to %u",
+					   d->drive_partition, SYSDESC_PARTITION_MAX);
 	}
 	/* The VM being read is desc->vms[desc->vm_count], d past its last device. */
 	for (uint32_t v = 0; v <= desc->vm_count && v < SYSDESC_VM_MAX; v++) {

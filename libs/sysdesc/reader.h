@@ -159,9 +159,9 @@ enum mica_error sysdesc_parse_drivers(const struct reader *r, struct sysdesc *de
 	__attribute__((warn_unused_result));
 
 /*
- * A device's 'drive', 'drive-range' and 'read-only' (drivers.c), as the
- * device at node is read; checked against the parts of the same drive
- * given to devices before it, in every VM.
+ * A device's 'drive', 'drive-range' or 'drive-partition', and 'read-only'
+ * (drivers.c), as the device at node is read; checked against the parts of
+ * the same drive given to devices before it, in every VM.
  */
 enum mica_error sysdesc_parse_drive(const struct reader *r, int node, const struct sysdesc *desc,
 				    struct sysdesc_device *d) __attribute__((warn_unused_result));

@@ -26,9 +26,9 @@ static const char *const vm_props[] = {"memory",       "memory-identity", "cpus"
 				       "bootargs",     "unmapped-access", NULL};
 static const char *const vm_children[] = {"devices", "passthrough", "ivc", NULL};
 static const char *const container_props[] = {"#address-cells", "#size-cells", NULL};
-static const char *const device_props[] = {"compatible",  "server",    "reg",
-					   "interrupt",	  "file",      "drive",
-					   "drive-range", "read-only", NULL};
+static const char *const device_props[] = {
+	"compatible", "server",	     "reg",	  "interrupt",	     "file",
+	"drive",      "drive-range", "read-only", "drive-partition", NULL};
 static const char *const passthrough_props[] = {"compatible", "reg", "physical", "interrupt", NULL};
 static const char *const none[] = {NULL};
 

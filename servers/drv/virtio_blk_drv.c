@@ -113,6 +113,8 @@ struct vblk_queue_memory {
 _Static_assert(sizeof(struct vblk_queue_memory) <= VBLK_QUEUE_MEMORY_SIZE, "the queue fits");
 _Static_assert(VBLK_QUEUE_MEMORY_SIZE <= BLK_DMA_SIZE, "the queue fits the DMA region");
 _Static_assert(BLK_SLOTS <= 16 && BLK_MAX_CLIENTS <= 32, "taken and signal bitmaps fit");
+_Static_assert(VBLK_QUEUE_MEMORY_SIZE <= VBLK_OWN_OFFSET && GPT_ENTRIES_MAX <= VBLK_OWN_SIZE,
+	       "the own reads fit the DMA region past the queue");
 
 static uint32_t reg_read(const struct vblk *d, uint32_t offset)
 {
@@ -237,7 +239,10 @@ static enum vblk_init_error setup_queue(struct vblk *d, const struct blk_boot *b
 	return VBLK_INIT_OK;
 }
 
-/* The clients from the boot page, each part cut to the disk's end. */
+/*
+ * The clients from the boot page, each range cut to the disk's end; a
+ * partition's sectors are found later (resolve).
+ */
 static void take_clients(struct vblk *d, const struct blk_boot *boot)
 {
 	d->client_count = (uint32_t)min_u64(boot->client_count, BLK_MAX_CLIENTS);
@@ -247,11 +252,14 @@ static void take_clients(struct vblk *d, const struct blk_boot *boot)
 
 		c->table = (struct blk_table *)(uintptr_t)b->region_va;
 		c->region_pa = b->region_pa;
+		c->partition = b->partition;
+		c->is_read_only = b->is_read_only != 0;
+		if (c->partition != 0)
+			continue;
 		c->first_sector = b->first_sector;
 		c->sector_count = b->first_sector >= d->capacity
 					  ? 0
 					  : min_u64(b->sector_count, d->capacity - b->first_sector);
-		c->is_read_only = b->is_read_only != 0;
 	}
 }
 
@@ -280,6 +288,8 @@ enum vblk_init_error vblk_init(struct vblk *d, const struct blk_boot *boot,
 		return err;
 	}
 	d->capacity = read_capacity(d);
+	d->own = (uint8_t *)(uintptr_t)(boot->dma_va + VBLK_OWN_OFFSET);
+	d->own_pa = boot->dma_pa + VBLK_OWN_OFFSET;
 	take_clients(d, boot);
 	reg_write(d, VIRTIO_MMIO_STATUS,
 		  status | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
@@ -320,6 +330,8 @@ static void finish(struct blk_slot *slot, enum blk_status status)
 /* Is r, the private copy of a slot of c, a request the driver may do? */
 static bool is_valid(const struct vblk_client *c, const struct blk_slot *r)
 {
+	if (c->refusal != VBLK_REFUSAL_NONE)
+		return false;
 	if (r->op == BLK_OP_FLUSH)
 		return r->bytes == 0;
 	if (r->op != BLK_OP_READ && r->op != BLK_OP_WRITE)
@@ -339,16 +351,23 @@ static const uint32_t request_types[] = {
 	[BLK_OP_FLUSH] = VIRTIO_BLK_T_FLUSH,
 };
 
+/* What a chain asks of the device: a request's header fields and its data buffer. */
+struct vblk_chain {
+	uint32_t type;
+	uint64_t sector;  /* On the disk; 0 for a flush (§5.2.6.1). */
+	uint64_t data_pa; /* Unused for a flush, which has no data. */
+	uint32_t bytes;
+};
+
 /*
- * Put the checked request r, slot s of client c, on the avail ring as a
- * chain (header, data, status; a flush has no data). False if too few
- * descriptors are free: the slot waits for completions.
+ * Put ch on the avail ring as a chain (header, data, status; a flush has
+ * no data) for req, whose slot or own read it is. False if too few
+ * descriptors are free: the request waits for completions.
  */
-static bool enqueue(struct vblk *d, uint32_t c, uint32_t s, const struct blk_slot *r)
+static bool enqueue(struct vblk *d, const struct vblk_chain *ch, struct vblk_request req)
 {
-	const struct vblk_client *client = &d->clients[c];
 	struct vblk_queue_memory *q = d->queue;
-	unsigned count = r->op == BLK_OP_FLUSH ? 2 : 3;
+	unsigned count = ch->type == VIRTIO_BLK_T_FLUSH ? 2 : 3;
 	uint16_t desc[3], head;
 
 	if (d->free_count < count)
@@ -360,9 +379,9 @@ static bool enqueue(struct vblk *d, uint32_t c, uint32_t s, const struct blk_slo
 	struct virtq_desc parts[3] = {
 		{.addr = d->queue_pa + offsetof(struct vblk_queue_memory, headers[head]),
 		 .len = sizeof(struct virtio_blk_header)},
-		{.addr = client->region_pa + BLK_DATA_OFFSET + s * BLK_SLOT_SIZE,
-		 .len = r->bytes,
-		 .flags = r->op == BLK_OP_READ ? VIRTQ_DESC_F_WRITE : 0},
+		{.addr = ch->data_pa,
+		 .len = ch->bytes,
+		 .flags = ch->type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0},
 		{.addr = d->queue_pa + offsetof(struct vblk_queue_memory, status[head]),
 		 .len = 1,
 		 .flags = VIRTQ_DESC_F_WRITE},
@@ -377,21 +396,31 @@ static bool enqueue(struct vblk *d, uint32_t c, uint32_t s, const struct blk_slo
 		}
 		q->desc[desc[i]] = parts[i];
 	}
-	/* A flush's sector is 0 (§5.2.6.1); the client's part lies on the disk (take_clients). */
-	q->headers[head] = (struct virtio_blk_header){
-		.type = request_types[r->op],
-		.sector = r->op == BLK_OP_FLUSH ? 0 : client->first_sector + r->sector};
+	q->headers[head] = (struct virtio_blk_header){.type = ch->type, .sector = ch->sector};
 	q->status[head] = VBLK_STATUS_UNSET;
-	d->requests[head] = (struct vblk_request){
-		.is_in_flight = true,
-		.client = (uint8_t)c,
-		.slot = (uint8_t)s,
-		.desc_count = (uint8_t)count,
-		.desc = {desc[0], desc[1], count == 3 ? desc[2] : 0},
-	};
+	req.is_in_flight = true;
+	req.desc_count = (uint8_t)count;
+	for (unsigned i = 0; i < 3; i++)
+		req.desc[i] = i < count ? desc[i] : 0;
+	d->requests[head] = req;
 	q->avail.ring[d->avail_idx % d->queue_size] = head;
 	d->avail_idx++;
 	return true;
+}
+
+/* The checked request r, slot s of client c, on the queue; false if descriptors ran short. */
+static bool enqueue_slot(struct vblk *d, uint32_t c, uint32_t s, const struct blk_slot *r)
+{
+	const struct vblk_client *client = &d->clients[c];
+	/* The client's part lies on the disk (take_clients, resolve). */
+	const struct vblk_chain ch = {
+		.type = request_types[r->op],
+		.sector = r->op == BLK_OP_FLUSH ? 0 : client->first_sector + r->sector,
+		.data_pa = client->region_pa + BLK_DATA_OFFSET + s * BLK_SLOT_SIZE,
+		.bytes = r->bytes,
+	};
+
+	return enqueue(d, &ch, (struct vblk_request){.client = (uint8_t)c, .slot = (uint8_t)s});
 }
 
 /*
@@ -420,7 +449,7 @@ static bool take_slots(struct vblk *d, uint32_t c, uint32_t *signals, unsigned *
 			/* No FLUSH, no write cache: a completed write is on the medium. */
 			finish(slot, BLK_STATUS_OK);
 			*signals |= 1u << c;
-		} else if (enqueue(d, c, s, &r)) {
+		} else if (enqueue_slot(d, c, s, &r)) {
 			client->taken |= (uint16_t)(1u << s);
 			(*queued)++;
 		} else {
@@ -445,7 +474,7 @@ uint32_t vblk_serve_client(struct vblk *d, uint32_t c)
 	uint32_t signals = 0;
 	unsigned queued = 0;
 
-	if (c >= d->client_count)
+	if (c >= d->client_count || d->phase != VBLK_SERVING)
 		return 0;
 	(void)take_slots(d, c, &signals, &queued);
 	publish(d, queued);
@@ -463,6 +492,8 @@ uint32_t vblk_serve_all(struct vblk *d)
 	uint32_t signals = 0, next = d->next_client + 1;
 	unsigned queued = 0;
 
+	if (d->phase != VBLK_SERVING)
+		return 0;
 	for (uint32_t i = 0; i < d->client_count; i++) {
 		uint32_t c = (d->next_client + i) % d->client_count;
 
@@ -477,6 +508,195 @@ uint32_t vblk_serve_all(struct vblk *d)
 	return signals;
 }
 
+/* The partition table ------------------------------------------------------------------ */
+
+/* Read bytes (whole sectors, at most BLK_SLOT_SIZE) at sector into the own buffer at offset. */
+static void read_own(struct vblk *d, uint64_t sector, uint32_t offset, uint32_t bytes)
+{
+	const struct vblk_chain ch = {.type = VIRTIO_BLK_T_IN,
+				      .sector = sector,
+				      .data_pa = d->own_pa + offset,
+				      .bytes = bytes};
+
+	d->own_piece = bytes;
+	d->is_own_ok = false;
+	/* The only request on the queue, which vblk_init left empty: it fits. */
+	(void)enqueue(d, &ch, (struct vblk_request){.is_own = true});
+	publish(d, 1);
+}
+
+/* The next piece of the entry array, at its place in the own buffer. */
+static void read_entries(struct vblk *d)
+{
+	uint32_t piece = (uint32_t)min_u64(BLK_SLOT_SIZE, d->own_bytes - d->own_done);
+
+	read_own(d, d->gpt.entries_sector + d->own_done / BLK_SECTOR_SIZE, d->own_done, piece);
+}
+
+static uint32_t all_clients(const struct vblk *d)
+{
+	return (UINT32_C(1) << d->client_count) - 1;
+}
+
+/* Client c's partition from the table read, or why it has none. */
+static void find_partition(struct vblk *d, struct vblk_client *c)
+{
+	struct gpt_window w;
+
+	if (c->partition == 0)
+		return;
+	if (d->table_refusal != VBLK_REFUSAL_NONE) {
+		c->refusal = d->table_refusal;
+		c->gpt_error = d->gpt_error;
+		return;
+	}
+	c->gpt_error = gpt_find_partition(&d->gpt, d->own, c->partition, d->capacity, &w);
+	if (c->gpt_error != GPT_OK) {
+		c->refusal = VBLK_REFUSAL_TABLE;
+		return;
+	}
+	c->first_sector = w.first_sector;
+	c->sector_count = w.sectors;
+}
+
+/*
+ * Whether a and b share a sector and may not: not both read-only. Each
+ * part lies on the disk (take_clients, gpt_find_partition), so the ends
+ * do not overflow.
+ */
+static bool is_clash(const struct vblk_client *a, const struct vblk_client *b)
+{
+	return a->sector_count != 0 && b->sector_count != 0 &&
+	       !(a->is_read_only && b->is_read_only) &&
+	       a->first_sector < b->first_sector + b->sector_count &&
+	       b->first_sector < a->first_sector + a->sector_count;
+}
+
+/*
+ * Refuse client i, a partition, if it clashes with a client not refused:
+ * a range (the system description kept ranges apart, and their clients
+ * know their sizes already) or an earlier partition.
+ */
+static void check_clashes(struct vblk *d, uint32_t i)
+{
+	struct vblk_client *c = &d->clients[i];
+
+	if (c->partition == 0 || c->refusal != VBLK_REFUSAL_NONE)
+		return;
+	for (uint32_t o = 0; o < d->client_count; o++) {
+		const struct vblk_client *other = &d->clients[o];
+
+		if (o == i || other->refusal != VBLK_REFUSAL_NONE ||
+		    (other->partition != 0 && o > i))
+			continue;
+		if (is_clash(c, other)) {
+			c->refusal = VBLK_REFUSAL_OVERLAP;
+			c->overlaps = o;
+			return;
+		}
+	}
+}
+
+/*
+ * Write c's window for its client, unless a last instance wrote one: the
+ * client took its size from that, and its disk must not change under it,
+ * so if the part is not the same now the client is refused instead, and
+ * the window left as it is.
+ */
+static void write_window(struct vblk_client *c)
+{
+	struct blk_window *w = &c->table->window;
+	bool is_ready = c->refusal == VBLK_REFUSAL_NONE;
+	uint64_t first = is_ready ? c->first_sector : 0, sectors = is_ready ? c->sector_count : 0;
+	uint32_t state = is_ready ? BLK_WINDOW_READY : BLK_WINDOW_FAILED;
+	uint32_t was = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
+
+	if (was != BLK_WINDOW_PENDING) {
+		if (is_ready &&
+		    (was != state || __atomic_load_n(&w->first_sector, __ATOMIC_RELAXED) != first ||
+		     __atomic_load_n(&w->sectors, __ATOMIC_RELAXED) != sectors))
+			c->refusal = VBLK_REFUSAL_CHANGED;
+		return;
+	}
+	__atomic_store_n(&w->partition, c->partition, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->first_sector, first, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->sectors, sectors, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->state, state, __ATOMIC_RELEASE);
+}
+
+/* Every client's part, from the table read (or not): write the windows and serve. */
+static uint32_t resolve(struct vblk *d)
+{
+	for (uint32_t i = 0; i < d->client_count; i++)
+		find_partition(d, &d->clients[i]);
+	for (uint32_t i = 0; i < d->client_count; i++)
+		check_clashes(d, i);
+	for (uint32_t i = 0; i < d->client_count; i++)
+		write_window(&d->clients[i]);
+	d->phase = VBLK_SERVING;
+	return all_clients(d);
+}
+
+/* An own read finished: go on reading the table or, with all of it (or an error), resolve. */
+static uint32_t own_read_done(struct vblk *d)
+{
+	if (d->phase == VBLK_SERVING)
+		return 0;
+	if (!d->is_own_ok) {
+		d->table_refusal = VBLK_REFUSAL_READ;
+		return resolve(d);
+	}
+	if (d->phase == VBLK_READING_HEADER) {
+		d->gpt_error = gpt_read_header(d->own, d->capacity, &d->gpt);
+		if (d->gpt_error != GPT_OK) {
+			d->table_refusal = VBLK_REFUSAL_TABLE;
+			return resolve(d);
+		}
+		d->own_bytes = (gpt_entries_bytes(&d->gpt) + BLK_SECTOR_SIZE - 1) /
+			       BLK_SECTOR_SIZE * BLK_SECTOR_SIZE;
+		d->own_done = 0;
+		d->phase = VBLK_READING_ENTRIES;
+		read_entries(d);
+		return 0;
+	}
+	d->own_done += d->own_piece;
+	if (d->own_done < d->own_bytes) {
+		read_entries(d);
+		return 0;
+	}
+	d->gpt_error = gpt_check_entries(&d->gpt, d->own);
+	if (d->gpt_error != GPT_OK)
+		d->table_refusal = VBLK_REFUSAL_TABLE;
+	return resolve(d);
+}
+
+uint32_t vblk_start(struct vblk *d)
+{
+	for (uint32_t i = 0; i < d->client_count; i++) {
+		if (d->clients[i].partition != 0) {
+			d->phase = VBLK_READING_HEADER;
+			read_own(d, GPT_HEADER_SECTOR, 0, GPT_SECTOR_SIZE);
+			return 0;
+		}
+	}
+	return resolve(d);
+}
+
+uint32_t vblk_fail_windows(const struct blk_boot *boot)
+{
+	uint32_t count = (uint32_t)min_u64(boot->client_count, BLK_MAX_CLIENTS), signals = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		struct blk_table *t = (struct blk_table *)(uintptr_t)boot->clients[i].region_va;
+		uint32_t expected = BLK_WINDOW_PENDING;
+
+		if (__atomic_compare_exchange_n(&t->window.state, &expected, BLK_WINDOW_FAILED,
+						false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			signals |= UINT32_C(1) << i;
+	}
+	return signals;
+}
+
 /* The device used the chain at head: the slot is its client's again, the descriptors free. */
 static uint32_t complete(struct vblk *d, uint16_t head)
 {
@@ -484,18 +704,24 @@ static uint32_t complete(struct vblk *d, uint16_t head)
 	struct vblk_client *client = &d->clients[req->client];
 	uint8_t status = __atomic_load_n(&d->queue->status[head], __ATOMIC_RELAXED);
 
-	finish(&client->table->slots[req->slot],
-	       status == VIRTIO_BLK_S_OK ? BLK_STATUS_OK : BLK_STATUS_IOERR);
-	client->taken &= (uint16_t) ~(1u << req->slot);
 	for (unsigned i = 0; i < req->desc_count; i++)
 		d->free[d->free_count++] = req->desc[i];
 	req->is_in_flight = false;
+	if (req->is_own) {
+		d->is_own_ok = status == VIRTIO_BLK_S_OK;
+		return 0;
+	}
+	finish(&client->table->slots[req->slot],
+	       status == VIRTIO_BLK_S_OK ? BLK_STATUS_OK : BLK_STATUS_IOERR);
+	client->taken &= (uint16_t) ~(1u << req->slot);
+	d->completed++;
 	return 1u << req->client;
 }
 
 uint32_t vblk_interrupt(struct vblk *d)
 {
 	uint32_t pending = reg_read(d, VIRTIO_MMIO_INTERRUPT_STATUS), signals = 0;
+	bool is_own_done = false;
 	uint16_t used;
 
 	/*
@@ -517,7 +743,9 @@ uint32_t vblk_interrupt(struct vblk *d)
 			continue;
 		}
 		signals |= complete(d, (uint16_t)id);
-		d->completed++;
+		is_own_done |= d->requests[id].is_own;
 	}
+	if (is_own_done)
+		signals |= own_read_done(d);
 	return signals | vblk_serve_all(d);
 }

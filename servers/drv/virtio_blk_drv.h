@@ -11,6 +11,11 @@
  * flush, and a driver-private table, indexed by the chain's head, says
  * whose slot it is. Nothing the device or a client writes is used as an
  * index without a bounds check.
+ *
+ * Before it serves anyone, the driver finds the parts its clients name by
+ * partition: it reads the disk's GUID partition table (gpt.h) through the
+ * same queue, into its DMA region, then writes every client's window
+ * (<mica/proto/blk.h>) and only then takes slots.
  */
 #ifndef MICA_DRV_VIRTIO_BLK_DRV_H
 #define MICA_DRV_VIRTIO_BLK_DRV_H
@@ -19,6 +24,8 @@
 #include <stdint.h>
 
 #include <mica/proto/blk.h>
+
+#include "gpt.h"
 
 /* The largest queue the driver sets up; the device may offer less. */
 #define VBLK_QUEUE_MAX 256u
@@ -52,12 +59,33 @@ enum vblk_init_error {
 	VBLK_INIT_NO_QUEUE,	    /* Queue 0 is in use, or holds fewer than 4 descriptors. */
 };
 
+/* Where the driver is in its start: reading the partition table, or serving. */
+enum vblk_phase {
+	VBLK_READING_HEADER,  /* Sector 1, the GPT's header, is on the device. */
+	VBLK_READING_ENTRIES, /* A piece of the GPT's entry array is. */
+	VBLK_SERVING,	      /* Every window is written, and slots are taken. */
+};
+
+/* Why a client is refused every request (its window FAILED). */
+enum vblk_refusal {
+	VBLK_REFUSAL_NONE,
+	VBLK_REFUSAL_TABLE,   /* Its partition is not in the table: gpt_error says why. */
+	VBLK_REFUSAL_READ,    /* The device failed a read of the partition table. */
+	VBLK_REFUSAL_OVERLAP, /* It shares sectors with client overlaps, and is not read-only with
+				 it. */
+	VBLK_REFUSAL_CHANGED, /* The driver's last instance gave it another window. */
+};
+
 /* What the driver serves to one client: its part of the disk, in whole sectors. */
 struct vblk_client {
 	struct blk_table *table;
 	uint64_t region_pa;
-	uint64_t first_sector;
-	uint64_t sector_count; /* Cut to the disk's end if the boot page said more. */
+	uint64_t first_sector; /* The part, once resolved; */
+	uint64_t sector_count; /*   cut to the disk's end if the boot page said more. */
+	uint32_t partition;    /* The GPT entry it is (from 1); 0: the boot page's range. */
+	enum vblk_refusal refusal;
+	enum gpt_error gpt_error; /* VBLK_REFUSAL_TABLE's reason. */
+	uint32_t overlaps;	  /* VBLK_REFUSAL_OVERLAP's other client. */
 	bool is_read_only;
 	uint16_t taken; /* Bit s: slot s is the driver's, in flight on the device. */
 };
@@ -65,6 +93,7 @@ struct vblk_client {
 /* A request on the device, indexed by its chain's head descriptor. */
 struct vblk_request {
 	bool is_in_flight;
+	bool is_own; /* The driver's own read, not a client's slot. */
 	uint8_t client;
 	uint8_t slot;
 	uint8_t desc_count;
@@ -86,17 +115,40 @@ struct vblk {
 	uint32_t client_count;
 	uint32_t next_client;  /* Where the next scan of every client starts, for fairness. */
 	uint64_t ignored_used; /* Used entries naming no request in flight (device bugs). */
-	uint64_t completed;    /* Requests the device finished. */
+	uint64_t completed;    /* Client requests the device finished. */
+	enum vblk_phase phase;
+	/*
+	 * The driver's own reads, one at a time, into the DMA region past the
+	 * queue (VBLK_OWN_SIZE bytes): the partition table's header, then its
+	 * entry array in pieces of at most BLK_SLOT_SIZE.
+	 */
+	uint8_t *own;
+	uint64_t own_pa;
+	uint32_t own_bytes; /* The entry array's bytes, whole sectors; */
+	uint32_t own_done;  /*   how many of them are read. */
+	uint32_t own_piece; /* The bytes of the read on the device. */
+	bool is_own_ok;	    /* Whether the last own read succeeded. */
+	/*
+	 * What is wrong with the whole table, if anything: NONE, TABLE
+	 * (gpt_error says why) or READ.
+	 */
+	enum vblk_refusal table_refusal;
+	enum gpt_error gpt_error;
+	struct gpt_header gpt;
 	uint16_t free[VBLK_QUEUE_MAX];
 	struct vblk_request requests[VBLK_QUEUE_MAX];
 	struct vblk_client clients[BLK_MAX_CLIENTS];
 };
 
+/* The DMA region past the queue: the driver's own reads. */
+#define VBLK_OWN_OFFSET UINT64_C(0x4000)
+#define VBLK_OWN_SIZE	(BLK_DMA_SIZE - VBLK_OWN_OFFSET)
+
 /*
  * Reset the device, negotiate, set up queue 0 in the boot page's DMA
  * region and start it, and take the clients from the boot page. A reset
  * drops whatever a previous instance left on the device, so a restarted
- * driver starts the same way; its first vblk_serve_all takes every
+ * driver starts the same way; once it serves, its first scan takes every
  * SUBMITTED slot afresh.
  */
 __attribute__((warn_unused_result)) enum vblk_init_error
@@ -106,9 +158,31 @@ vblk_init(struct vblk *d, const struct blk_boot *boot, const struct vblk_bus *bu
 const char *vblk_init_error_text(enum vblk_init_error err);
 
 /*
+ * Start, after vblk_init: if a client names a partition, put the read of
+ * the partition table's header on the device (vblk_interrupt goes on from
+ * there); else write every client's window and serve at once. Returns the
+ * clients to signal.
+ *
+ * Once the table is read, each client of a partition gets that entry's
+ * sectors, or is refused if it has none; then a client of a partition is
+ * refused if its sectors meet another's that is not refused (a range, or
+ * an earlier partition), unless both are read-only, as the system
+ * description's check does for ranges. A client whose window from a last
+ * instance differs from the one found now is refused too.
+ */
+uint32_t vblk_start(struct vblk *d);
+
+/*
+ * The driver cannot serve (vblk_init failed): every window of boot's
+ * clients still PENDING becomes FAILED, so that no client waits for ever.
+ * Returns the clients to signal.
+ */
+uint32_t vblk_fail_windows(const struct blk_boot *boot);
+
+/*
  * Take client c's submitted slots (and refuse the malformed ones at once),
  * and notify the device if any went on the queue. Returns the clients to
- * signal: bit i for client i.
+ * signal: bit i for client i. Nothing until the driver serves.
  */
 uint32_t vblk_serve_client(struct vblk *d, uint32_t c);
 
@@ -117,8 +191,8 @@ uint32_t vblk_serve_all(struct vblk *d);
 
 /*
  * The device's interrupt: acknowledge it, complete every request the
- * device has used, then take the slots that waited for descriptors.
- * Returns the clients to signal.
+ * device has used, then take the slots that waited for descriptors, or
+ * go on reading the partition table. Returns the clients to signal.
  */
 uint32_t vblk_interrupt(struct vblk *d);
 

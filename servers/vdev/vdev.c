@@ -11,6 +11,7 @@
 #include <mica/kobj.h>
 #include <mica/print.h>
 #include <mica/sys.h>
+#include <mica/work.h>
 
 /*
  * The device's line changed: an edge-triggered one (VDEV_KIND_EDGE_LINE)
@@ -116,14 +117,25 @@ int vdev_main(uint64_t boot_va, const struct vdev_ops *ops)
 	m = mica_recv(VDEV_CAP_EP, VDEV_CAP_REPLY, mr);
 	for (;;) {
 		struct vdev_answer a;
+		uint64_t begun, cycles;
+		bool is_exit;
 
 		if (m.err != MICA_OK) {
 			m = mica_recv(VDEV_CAP_EP, VDEV_CAP_REPLY, mr);
 			continue;
 		}
+		begun = mica_cycles(); /* A work span (<mica/work.h>). */
+		is_exit = mica_msg_label(m.info) == MICA_EXIT_MMIO;
 		a = vdev_server_handle(&server, m.badge, m.info, mr);
-		if (mica_msg_label(m.info) == MICA_EXIT_MMIO)
+		if (is_exit)
 			crash_if_asked(boot, ++accesses);
+		cycles = mica_cycles() - begun;
+		server.work_cycles += cycles;
+		server.work_spans++;
+		if (is_exit) {
+			server.exit_cycles += cycles;
+			server.exit_spans++;
+		}
 		if (a.is_reply)
 			m = mica_reply_recv(VDEV_CAP_EP, VDEV_CAP_REPLY,
 					    mica_msg_info(a.label, 0, a.length), mr);

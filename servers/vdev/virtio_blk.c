@@ -180,6 +180,9 @@ static bool drive_submit(struct virtio_blk *b, struct virtio_blk_pending *p, uin
 		p->status = VIRTIO_BLK_S_UNSUPP;
 		return false;
 	}
+	if (op == BLK_OP_READ && !d->is_reading && d->reads_begin != NULL)
+		d->reads_begin(d->ctx);
+	d->is_reading = op == BLK_OP_READ;
 	if (op != BLK_OP_FLUSH &&
 	    (bytes > BLK_SLOT_SIZE || disk_range_ok(b->capacity, sector, bytes) == false ||
 	     (op == BLK_OP_WRITE && d->is_read_only))) {
@@ -288,6 +291,16 @@ static void drive_run(struct virtio_blk *b)
 	do
 		drive_take(b);
 	while (drive_publish(b) && virtio_mmio_is_live(&b->mmio));
+}
+
+bool virtio_blk_drive_window(const struct blk_table *table, uint64_t *sectors)
+{
+	uint32_t state = __atomic_load_n(&table->window.state, __ATOMIC_ACQUIRE);
+
+	*sectors = state == BLK_WINDOW_READY
+			   ? __atomic_load_n(&table->window.sectors, __ATOMIC_RELAXED)
+			   : 0;
+	return state != BLK_WINDOW_PENDING;
 }
 
 void virtio_blk_drive_done(struct virtio_blk *b)

@@ -61,7 +61,10 @@ struct virtio_blk_drive {
 	uint8_t *data;		 /*   and the slots' data after it. */
 	uint64_t sectors;	 /* The part's size. */
 	bool is_read_only;
+	bool is_reading;	   /* The last request taken was a read. */
 	void (*signal)(void *ctx); /* "Look at my slots", to the driver. */
+	/* NULL, or a read is taken after a write, a flush or nothing: a run of reads begins. */
+	void (*reads_begin)(void *ctx);
 	void *ctx;
 	uint32_t busy;	/* Slots a pending request holds. */
 	uint32_t stale; /* Slots the driver still has from a last instance or boot. */
@@ -96,6 +99,13 @@ struct virtio_blk {
 void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
 		     struct virtio_blk_drive *drive, const struct guest_mem *mem,
 		     const struct virtio_irq *irq);
+
+/*
+ * A drive's size as its driver published it in the queue's window
+ * (<mica/proto/blk.h>): true once the driver has written it, with
+ * *sectors the part's size, or 0 if the driver could not resolve it.
+ */
+bool virtio_blk_drive_window(const struct blk_table *table, uint64_t *sectors);
 
 /*
  * The driver finished some of b's requests (its signal): each done slot's

@@ -3,13 +3,16 @@
  * a virtio block device (virtio_blk.c) over the disk the root task mapped
  * for it (devices[i].disk_va, a private read-write copy), or over a part
  * of a machine's disk that a block driver server serves
- * (devices[i].drive_va, the queue it shares with the driver). A device
+ * (devices[i].drive_va, the queue it shares with the driver), a range of
+ * its sectors or a partition, whose size it learns from the driver. A device
  * needs its guest's RAM mapped (devices[i].ram_*) to reach the requests;
  * one without is not served. A device without a disk is served with
  * capacity 0.
  */
 #include <stdint.h>
 
+#include <mica/print.h>
+#include <mica/proto/blk.h>
 #include <mica/sys.h>
 #include <vdev/vdev.h>
 
@@ -27,6 +30,78 @@ VDEV_DEVICE_KIND(virtio_kind, .compatible = "virtio,mmio", .node_name = "virtio_
 static struct virtio_blk disks[VDEV_MAX_DEVICES]; /* For devices without state pages. */
 static struct virtio_blk_drive drives[VDEV_MAX_DEVICES];
 
+/*
+ * The work done for a drive's reads, for tools/disk-bench: where this
+ * server's and the driver's figures stood when the last run of reads
+ * began (the first read after a write or a flush), and whether the VM's
+ * end has been reported.
+ */
+struct reads_mark {
+	uint64_t reads;
+	uint64_t spans, cycles;		  /* This server's work spans (<mica/work.h>), */
+	uint64_t exit_spans, exit_cycles; /*   those that served MMIO exits. */
+	struct blk_stats driver;
+	bool is_set, is_reported;
+};
+
+static struct reads_mark marks[VDEV_MAX_DEVICES];
+
+/* The driver's figures, which it keeps in device d's slot-table page. */
+static struct blk_stats driver_stats(const struct vdev_device *d)
+{
+	const struct blk_stats *s =
+		(const struct blk_stats *)(uintptr_t)(d->boot->drive_va + BLK_STATS_OFFSET);
+
+	return (struct blk_stats){.completed = __atomic_load_n(&s->completed, __ATOMIC_RELAXED),
+				  .spans = __atomic_load_n(&s->spans, __ATOMIC_RELAXED),
+				  .cycles = __atomic_load_n(&s->cycles, __ATOMIC_RELAXED)};
+}
+
+static void reads_begin(void *ctx)
+{
+	const struct vdev_device *d = ctx;
+	const struct virtio_blk *b = d->model;
+
+	marks[d->index] = (struct reads_mark){.reads = b->reads,
+					      .spans = d->server->work_spans,
+					      .cycles = d->server->work_cycles,
+					      .exit_spans = d->server->exit_spans,
+					      .exit_cycles = d->server->exit_cycles,
+					      .driver = driver_stats(d),
+					      .is_set = true};
+}
+
+/*
+ * Device d's VM has ended: the work its last run of reads took, this
+ * server's (all its devices') and the driver's (all its clients'), in
+ * cycle counts, which are instructions under -icount. A restarted driver
+ * counts afresh, and then shows only its new instance's.
+ */
+static void report_reads(const struct vdev_device *d)
+{
+	struct reads_mark *m = &marks[d->index];
+	const struct virtio_blk *b = d->model;
+	struct blk_stats now = driver_stats(d);
+
+	if (!m->is_set || m->is_reported)
+		return;
+	m->is_reported = true;
+	if (now.cycles < m->driver.cycles)
+		m->driver = (struct blk_stats){0};
+	printf("vdev %s: %s/%s: the last reads: %llu requests; this server %llu cycles in %llu "
+	       "spans (%llu cycles in %llu exits), the driver %llu cycles in %llu spans (%llu "
+	       "requests)\n",
+	       d->server->boot->server, d->boot->vm, d->boot->name,
+	       (unsigned long long)(b->reads - m->reads),
+	       (unsigned long long)(d->server->work_cycles - m->cycles),
+	       (unsigned long long)(d->server->work_spans - m->spans),
+	       (unsigned long long)(d->server->exit_cycles - m->exit_cycles),
+	       (unsigned long long)(d->server->exit_spans - m->exit_spans),
+	       (unsigned long long)(now.cycles - m->driver.cycles),
+	       (unsigned long long)(now.spans - m->driver.spans),
+	       (unsigned long long)(now.completed - m->driver.completed));
+}
+
 /* Tell device d's block driver to look at its slots. */
 static void signal_driver(void *ctx)
 {
@@ -35,19 +110,47 @@ static void signal_driver(void *ctx)
 	(void)mica_signal(d->boot->drive_cap);
 }
 
+/*
+ * The size of device d's part, a partition of its drive: the driver
+ * publishes it in the queue's window once it has read the disk's
+ * partition table, and signals. Wait for that, so that the guest is never
+ * told a capacity that is not the part's. Other notification bits that
+ * come meanwhile are dropped: this server arms no timer, and its VMs do
+ * not end before they have run.
+ */
+static uint64_t partition_sectors(const struct vdev_device *d, const struct blk_table *table)
+{
+	uint64_t sectors = 0;
+
+	while (!virtio_blk_drive_window(table, &sectors)) {
+		if (mica_wait(VDEV_CAP_NTFN).err != MICA_OK)
+			break;
+	}
+	if (sectors == 0)
+		printf("vdev %s: %s/%s: partition %u of its drive could not be used (its driver "
+		       "said why): the guest's disk has 0 sectors\n",
+		       d->server->boot->server, d->boot->vm, d->boot->name,
+		       (unsigned)d->boot->drive_partition);
+	return sectors;
+}
+
 /* Device d's drive, set up from its boot page; NULL if it has none. */
 static struct virtio_blk_drive *drive_of(struct vdev_device *d)
 {
 	struct virtio_blk_drive *drive = &drives[d->index];
 	uint8_t *region = (uint8_t *)(uintptr_t)d->boot->drive_va;
+	uint64_t sectors = d->boot->drive_sectors;
 
 	if (d->boot->drive_va == 0)
 		return NULL;
+	if (d->boot->drive_partition != 0)
+		sectors = partition_sectors(d, (const struct blk_table *)region);
 	*drive = (struct virtio_blk_drive){.table = (struct blk_table *)region,
 					   .data = region + BLK_DATA_OFFSET,
-					   .sectors = d->boot->drive_sectors,
+					   .sectors = sectors,
 					   .is_read_only = d->boot->drive_read_only != 0,
 					   .signal = signal_driver,
+					   .reads_begin = reads_begin,
 					   .ctx = d};
 	return drive;
 }
@@ -75,16 +178,21 @@ static enum mica_error init(struct vdev_device *d)
 	return MICA_OK;
 }
 
-/* A block driver finished requests: which device's, its signal does not say. */
+/*
+ * A block driver finished requests (which device's, its signal does not
+ * say), or a VM ended.
+ */
 static void notified(struct vdev_server *s, uint64_t bits)
 {
-	if ((bits & VDEV_NTFN_DRIVE) == 0)
-		return;
 	for (unsigned i = 0; i < s->device_count; i++) {
 		struct vdev_device *d = &s->devices[i];
 
-		if (d->is_served && d->boot->drive_va != 0)
+		if (!d->is_served || d->boot->drive_va == 0)
+			continue;
+		if ((bits & VDEV_NTFN_DRIVE) != 0)
 			virtio_blk_drive_done(d->model);
+		if (d->is_vm_ended)
+			report_reads(d);
 	}
 }
 

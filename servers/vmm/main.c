@@ -23,6 +23,7 @@
 #include <mica/proto/vmm.h>
 #include <mica/sys.h>
 #include <mica/sysdesc.h>
+#include <mica/work.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -444,9 +445,13 @@ static void print_line(void *ctx, const char *text)
 	printf("vmm %s: %s\n", vmm.vm->name, text);
 }
 
+/* The exit loop's work spans since the VMM started (<mica/work.h>). */
+static struct mica_work work;
+
 /*
  * The VM as it is (why: "ended", or "asked" from the console's Ctrl-T):
- * its state, vCPUs and devices, then each vCPU's exit statistics.
+ * its state, vCPUs and devices, then each vCPU's exit statistics and the
+ * VMM's own work.
  */
 static void print_stats(const char *why)
 {
@@ -468,6 +473,8 @@ static void print_stats(const char *why)
 			printf("vmm %s: vCPU %u: no statistics (%s)\n", vmm.vm->name, i,
 			       mica_error_text(err));
 	}
+	printf("vmm %s: the VMM's work: %llu cycles in %llu spans\n", vmm.vm->name,
+	       (unsigned long long)work.cycles, (unsigned long long)work.spans);
 }
 
 /* A device server's interrupt line: answer MICA_OK, or an error for a device without one. */
@@ -502,6 +509,7 @@ static void serve(void)
 		uint64_t index = m.badge & VMM_BADGE_INDEX_MASK;
 		struct answer a = {.reply = false};
 
+		mica_work_begin(&work);
 		if (m.err == MICA_OK) {
 			/* Words 4..7 of a hypercall are in the IPC buffer. */
 			for (unsigned i = 4; i < mica_msg_length(m.info) && i < 8; i++)
@@ -511,6 +519,7 @@ static void serve(void)
 			else if (m.badge & VMM_BADGE_DEVICE)
 				a = irq_line((unsigned)index, mica_msg_label(m.info), mr);
 		}
+		mica_work_end(&work);
 		if (vmm.state == VM_SHUTTING_DOWN)
 			break;
 		if (!a.reply) {

@@ -137,7 +137,8 @@ static void execute(uint16_t head)
 
 		assert_int_equal(n, 3);
 		assert_int_equal(data->flags & DESC_F_WRITE, type == 0 ? DESC_F_WRITE : 0);
-		dev.requests_by_client[client_of(data->addr)]++;
+		if (data->addr >= REGION_PA(0)) /* Not the driver's own read. */
+			dev.requests_by_client[client_of(data->addr)]++;
 		if (sector >= DISK_SECTORS || data->len > sizeof(dev.disk) - offset)
 			status = 1;
 		else if (type == 0)
@@ -301,20 +302,27 @@ static void fake_barrier(void *ctx)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+static uint32_t start_signals; /* What vblk_start returned. */
+
+/* The driver's start: vblk_init, then (if that succeeds) vblk_start. */
 static enum vblk_init_error start(void)
 {
 	const struct vblk_bus bus = {
 		.read = fake_read, .write = fake_write, .dma_barrier = fake_barrier};
+	enum vblk_init_error err = vblk_init(&drv, &boot, &bus);
 
-	return vblk_init(&drv, &boot, &bus);
+	start_signals = err == VBLK_INIT_OK ? vblk_start(&drv) : 0;
+	return err;
 }
 
+/* Client c's part is now count sectors from first, and no driver has told it of another. */
 static void set_client(unsigned c, uint64_t first, uint64_t count)
 {
 	boot.clients[c] = (struct blk_boot_client){.region_va = (uintptr_t)regions[c],
 						   .region_pa = REGION_PA(c),
 						   .first_sector = first,
 						   .sector_count = count};
+	memset(&((struct blk_table *)(void *)regions[c])->window, 0, sizeof(struct blk_window));
 }
 
 static int setup(void **state)
@@ -728,6 +736,271 @@ static void test_a_part_beyond_the_disk_is_cut_at_its_end(void **state)
 	assert_int_equal(dev.writes, 1);
 }
 
+/* --- Partitions ------------------------------------------------------------------------ */
+
+#define GPT_ENTRIES_SECTOR 2u
+
+static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * A GUID partition table on the fake disk (UEFI 2.10 §5.3): count
+ * entries of 128 bytes from sector 2, entry i + 1 holding sectors
+ * parts[i][0] to parts[i][1] inclusive, the rest unused.
+ */
+static void write_gpt(uint32_t count, const uint64_t (*parts)[2], unsigned part_count)
+{
+	uint8_t *h = on_disk(1), *entries = on_disk(GPT_ENTRIES_SECTOR);
+	uint64_t array_sectors = (uint64_t)count * 128 / BLK_SECTOR_SIZE;
+
+	memset(h, 0, BLK_SECTOR_SIZE);
+	memset(entries, 0, (size_t)count * 128);
+	memcpy(h, "EFI PART", 8);
+	put_le(h + 8, 0x00010000, 4);
+	put_le(h + 12, 92, 4);
+	put_le(h + 24, 1, 8);
+	put_le(h + 32, DISK_SECTORS - 1, 8);
+	put_le(h + 40, GPT_ENTRIES_SECTOR + array_sectors, 8);
+	put_le(h + 48, DISK_SECTORS - 2, 8);
+	put_le(h + 72, GPT_ENTRIES_SECTOR, 8);
+	put_le(h + 80, count, 4);
+	put_le(h + 84, 128, 4);
+	for (unsigned i = 0; i < part_count; i++) {
+		uint8_t *e = entries + (size_t)i * 128;
+
+		memset(e, 0x11, 16); /* A type GUID: used. */
+		put_le(e + 32, parts[i][0], 8);
+		put_le(e + 40, parts[i][1], 8);
+	}
+	put_le(h + 88, gpt_crc32(entries, (size_t)count * 128), 4);
+	put_le(h + 16, gpt_crc32(h, 92), 4);
+	memcpy(pristine, dev.disk, sizeof(pristine));
+}
+
+static const uint64_t two_parts[][2] = {{100, 299}, {300, 499}};
+
+/* Client c names partition number instead of a range. */
+static void set_partition(unsigned c, uint32_t number)
+{
+	set_client(c, 0, 0);
+	boot.clients[c].partition = number;
+}
+
+static const struct blk_window *window(unsigned c)
+{
+	return &((const struct blk_table *)(const void *)regions[c])->window;
+}
+
+static void expect_window(unsigned c, enum blk_window_state state, uint64_t first, uint64_t sectors)
+{
+	assert_int_equal(__atomic_load_n(&window(c)->state, __ATOMIC_ACQUIRE), state);
+	assert_int_equal(window(c)->first_sector, first);
+	assert_int_equal(window(c)->sectors, sectors);
+}
+
+static void test_ranges_get_their_windows_at_once(void **state)
+{
+	assert_int_equal(drv.phase, VBLK_SERVING);
+	assert_int_equal(start_signals, 3);
+	expect_window(0, BLK_WINDOW_READY, PART0_FIRST, PART0_COUNT);
+	expect_window(1, BLK_WINDOW_READY, PART1_FIRST, PART1_COUNT);
+	assert_int_equal(dev.reads, 0);
+}
+
+static void test_partitions_are_read_from_the_table_before_any_slot_is_taken(void **state)
+{
+	write_gpt(128, two_parts, 2);
+	set_partition(0, 2);
+	set_partition(1, 1);
+	dev.is_deferred = true;
+	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start_signals, 0);
+	assert_int_equal(drv.phase, VBLK_READING_HEADER);
+	expect_window(0, BLK_WINDOW_PENDING, 0, 0);
+	/* A client that does not wait is not served yet. */
+	memset(data(0, 0), 0x3c, 512);
+	submit(0, 0, BLK_OP_WRITE, 0, 512);
+	assert_int_equal(vblk_serve_client(&drv, 0), 0);
+	assert_int_equal(vblk_serve_all(&drv), 0);
+	assert_int_equal(dev.pending_count, 1); /* Only the header's read. */
+
+	dev.is_deferred = false;
+	complete_pending(1);
+	assert_int_equal(drain(), 3);
+	assert_int_equal(drv.phase, VBLK_SERVING);
+	assert_int_equal(dev.reads, 2); /* The header and the entries. */
+	assert_int_equal(dev.writes, 1);
+	expect_window(0, BLK_WINDOW_READY, 300, 200);
+	expect_window(1, BLK_WINDOW_READY, 100, 200);
+	assert_int_equal(window(0)->partition, 2);
+	expect(0, 0, BLK_STATUS_OK);
+	expect_filled(on_disk(300), 0x3c, 512);
+
+	/* Held to the partition: its last sector, and no further. */
+	submit(1, 0, BLK_OP_WRITE, 199, 512);
+	submit(1, 1, BLK_OP_WRITE, 200, 512);
+	assert_int_equal(run(1), 2);
+	expect(1, 0, BLK_STATUS_OK);
+	expect(1, 1, BLK_STATUS_IOERR);
+	assert_memory_equal(on_disk(299), data(1, 0), 512);
+	expect_filled(on_disk(300), 0x3c, 512);
+}
+
+static void test_a_disk_without_a_table_refuses_only_the_partitions(void **state)
+{
+	set_partition(0, 1);
+	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(drain(), 3);
+	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_TABLE);
+	assert_int_equal(drv.clients[0].gpt_error, GPT_NO_SIGNATURE);
+	expect_window(0, BLK_WINDOW_FAILED, 0, 0);
+	expect_window(1, BLK_WINDOW_READY, PART1_FIRST, PART1_COUNT);
+	submit(0, 0, BLK_OP_READ, 0, 512);
+	submit(0, 1, BLK_OP_FLUSH, 0, 0);
+	submit(1, 0, BLK_OP_READ, 0, 512);
+	assert_int_equal(run(0) | run(1), 3);
+	expect(0, 0, BLK_STATUS_IOERR);
+	expect(0, 1, BLK_STATUS_IOERR);
+	expect(1, 0, BLK_STATUS_OK);
+}
+
+static void test_an_unused_entry_or_a_failed_read_refuses_the_client(void **state)
+{
+	write_gpt(128, two_parts, 2);
+	set_partition(0, 3);
+	set_partition(1, 2);
+	assert_int_equal(start(), VBLK_INIT_OK);
+	drain();
+	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_TABLE);
+	assert_int_equal(drv.clients[0].gpt_error, GPT_UNUSED_ENTRY);
+	expect_window(0, BLK_WINDOW_FAILED, 0, 0);
+	expect_window(1, BLK_WINDOW_READY, 300, 200);
+
+	memset(regions, 0, sizeof(regions));
+	dev.fails_next = true;
+	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(drain(), 3);
+	assert_int_equal(drv.clients[1].refusal, VBLK_REFUSAL_READ);
+	expect_window(1, BLK_WINDOW_FAILED, 0, 0);
+}
+
+static void test_a_damaged_entry_array_refuses_every_partition(void **state)
+{
+	write_gpt(128, two_parts, 2);
+	on_disk(GPT_ENTRIES_SECTOR + 5)[7] ^= 1;
+	set_partition(0, 1);
+	assert_int_equal(start(), VBLK_INIT_OK);
+	drain();
+	assert_int_equal(drv.table_refusal, VBLK_REFUSAL_TABLE);
+	assert_int_equal(drv.clients[0].gpt_error, GPT_BAD_ENTRIES_CRC);
+	expect_window(0, BLK_WINDOW_FAILED, 0, 0);
+	expect_window(1, BLK_WINDOW_READY, PART1_FIRST, PART1_COUNT);
+}
+
+static void test_a_large_entry_array_is_read_in_pieces(void **state)
+{
+	const uint64_t far[][2] = {{800, 900}};
+
+	write_gpt(2048, far, 1); /* 256 KiB: two pieces of a slot's size. */
+	set_partition(0, 1);
+	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(drain(), 3);
+	assert_int_equal(drv.clients[0].gpt_error, GPT_OK);
+	assert_int_equal(dev.reads, 3);
+	expect_window(0, BLK_WINDOW_READY, 800, 101);
+}
+
+static void test_a_partition_meeting_another_part_is_refused(void **state)
+{
+	const uint64_t parts[][2] = {{100, 299}, {300, 499}, {250, 349}};
+
+	/* Partition 3 meets partition 1 of client 0, which came first. */
+	write_gpt(128, parts, 3);
+	set_partition(0, 1);
+	set_partition(1, 3);
+	assert_int_equal(start(), VBLK_INIT_OK);
+	drain();
+	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_NONE);
+	assert_int_equal(drv.clients[1].refusal, VBLK_REFUSAL_OVERLAP);
+	assert_int_equal(drv.clients[1].overlaps, 0);
+	expect_window(1, BLK_WINDOW_FAILED, 0, 0);
+
+	/* A range was kept apart from the others at build time: the partition gives way. */
+	memset(regions, 0, sizeof(regions));
+	set_partition(0, 2);
+	set_client(1, 400, 10);
+	assert_int_equal(start(), VBLK_INIT_OK);
+	drain();
+	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_OVERLAP);
+	assert_int_equal(drv.clients[0].overlaps, 1);
+	expect_window(1, BLK_WINDOW_READY, 400, 10);
+
+	/* Both read-only: they may share. */
+	memset(regions, 0, sizeof(regions));
+	boot.clients[0].is_read_only = 1;
+	boot.clients[1].is_read_only = 1;
+	assert_int_equal(start(), VBLK_INIT_OK);
+	drain();
+	expect_window(0, BLK_WINDOW_READY, 300, 200);
+
+	/* Apart: no refusal. */
+	memset(regions, 0, sizeof(regions));
+	boot.clients[0].is_read_only = 0;
+	set_client(1, 500, 10);
+	assert_int_equal(start(), VBLK_INIT_OK);
+	drain();
+	expect_window(0, BLK_WINDOW_READY, 300, 200);
+}
+
+static void test_a_restarted_driver_keeps_each_client_to_the_window_it_gave(void **state)
+{
+	const uint64_t moved[][2] = {{100, 299}, {310, 509}};
+
+	write_gpt(128, two_parts, 2);
+	set_partition(0, 2);
+	assert_int_equal(start(), VBLK_INIT_OK);
+	drain();
+	expect_window(0, BLK_WINDOW_READY, 300, 200);
+
+	/* The same table: the same window, served. */
+	boot.restarts = 1;
+	assert_int_equal(start(), VBLK_INIT_OK);
+	drain();
+	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_NONE);
+	submit(0, 0, BLK_OP_READ, 0, 512);
+	assert_int_equal(run(0), 1);
+	expect(0, 0, BLK_STATUS_OK);
+
+	/* The partition moved under the client: refused, its window as it was. */
+	write_gpt(128, moved, 2);
+	boot.restarts = 2;
+	assert_int_equal(start(), VBLK_INIT_OK);
+	drain();
+	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_CHANGED);
+	expect_window(0, BLK_WINDOW_READY, 300, 200);
+	submit(0, 1, BLK_OP_READ, 0, 512);
+	assert_int_equal(run(0), 1);
+	expect(0, 1, BLK_STATUS_IOERR);
+}
+
+static void test_a_driver_that_cannot_start_fails_the_windows_left_pending(void **state)
+{
+	set_partition(1, 1);
+	memset(regions, 0, sizeof(regions));
+	dev.magic = 0;
+	assert_int_equal(start(), VBLK_INIT_NOT_VIRTIO);
+	/* Client 0's window is from an earlier instance: it stays. */
+	((struct blk_table *)(void *)regions[0])->window =
+		(struct blk_window){.state = BLK_WINDOW_READY, .sectors = PART0_COUNT};
+	assert_int_equal(vblk_fail_windows(&boot), 2);
+	expect_window(0, BLK_WINDOW_READY, 0, PART0_COUNT);
+	expect_window(1, BLK_WINDOW_FAILED, 0, 0);
+	assert_int_equal(vblk_fail_windows(&boot), 0);
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -749,6 +1022,15 @@ int main(void)
 		T(test_a_used_entry_the_driver_never_issued_is_ignored),
 		T(test_a_device_error_is_ioerr),
 		T(test_a_part_beyond_the_disk_is_cut_at_its_end),
+		T(test_ranges_get_their_windows_at_once),
+		T(test_partitions_are_read_from_the_table_before_any_slot_is_taken),
+		T(test_a_disk_without_a_table_refuses_only_the_partitions),
+		T(test_an_unused_entry_or_a_failed_read_refuses_the_client),
+		T(test_a_damaged_entry_array_refuses_every_partition),
+		T(test_a_large_entry_array_is_read_in_pieces),
+		T(test_a_partition_meeting_another_part_is_refused),
+		T(test_a_restarted_driver_keeps_each_client_to_the_window_it_gave),
+		T(test_a_driver_that_cannot_start_fails_the_windows_left_pending),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

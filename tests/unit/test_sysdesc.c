@@ -1768,6 +1768,79 @@ static void test_parse_keeps_writable_parts_of_a_drive_apart(void **state)
 	free(b.data);
 }
 
+static void test_parse_reads_a_drives_partition(void **state)
+{
+	struct blob b = with_drive();
+	const struct sysdesc_device *d;
+
+	(void)state;
+	SET_CELLS(&b, LINUX_DISK, "drive-partition", 3);
+	expect_valid(&b);
+	d = &desc.vms[0].devices[1];
+	assert_true(d->has_drive);
+	assert_int_equal(d->drive_partition, 3);
+	assert_int_equal(d->drive_offset, 0);
+	assert_int_equal(d->drive_size, 0);
+	free(b.data);
+	/* Another partition, or a range, may be anywhere: the driver checks when it starts. */
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-partition", 1);
+	add_bare_part(&b, 0, 0x100000);
+	expect_valid(&b);
+	free(b.data);
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-partition", 1);
+	add_bare_part(&b, 0, 0x100000);
+	delete_prop(&b, BARE_DISK, "drive-range");
+	SET_CELLS(&b, BARE_DISK, "drive-partition", 2);
+	expect_valid(&b);
+	assert_int_equal(desc.vms[1].devices[0].drive_partition, 2);
+	free(b.data);
+	/* The same partition twice, both read-only. */
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-partition", 128);
+	set_bytes(&b, LINUX_DISK, "read-only", "", 0);
+	add_bare_part(&b, 0, 0x100000);
+	delete_prop(&b, BARE_DISK, "drive-range");
+	SET_CELLS(&b, BARE_DISK, "drive-partition", 128);
+	set_bytes(&b, BARE_DISK, "read-only", "", 0);
+	expect_valid(&b);
+	free(b.data);
+}
+
+static void test_parse_rejects_bad_drive_partitions(void **state)
+{
+	struct blob b;
+
+	(void)state;
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-partition", 0);
+	expect_error(&b, LINUX_DISK, "drive-partition",
+		     "is 0, expected a GPT partition entry number from 1 to 128");
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-partition", 129);
+	expect_error(&b, LINUX_DISK, "drive-partition",
+		     "is 129, expected a GPT partition entry number from 1 to 128");
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-partition", 1);
+	SET_CELLS(&b, LINUX_DISK, "drive-range", 0, 0, 0, 0x1000);
+	expect_error(&b, LINUX_DISK, "drive-partition",
+		     "a device has a 'drive-range' or a 'drive-partition', not both");
+	b = edit(VALID);
+	SET_CELLS(&b, LINUX_DISK, "drive-partition", 1);
+	expect_error(&b, LINUX_DISK, "drive-partition", "only a device with a 'drive' has it");
+	/* Two devices writing one partition. */
+	b = with_drive();
+	SET_CELLS(&b, LINUX_DISK, "drive-partition", 2);
+	add_bare_part(&b, 0, 0x100000);
+	delete_prop(&b, BARE_DISK, "drive-range");
+	SET_CELLS(&b, BARE_DISK, "drive-partition", 2);
+	set_bytes(&b, BARE_DISK, "read-only", "", 0);
+	expect_error(&b, BARE_DISK, "drive-partition",
+		     "names the same partition of drive as /vms/linux/devices/virtio@a000000, "
+		     "and parts may overlap only when both are read-only");
+}
+
 static void test_parse_reads_a_servers_uplink(void **state)
 {
 	struct blob b = with_drive();
@@ -1823,6 +1896,8 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects_bad_drivers),
 		cmocka_unit_test(test_parse_rejects_bad_drives),
 		cmocka_unit_test(test_parse_keeps_writable_parts_of_a_drive_apart),
+		cmocka_unit_test(test_parse_reads_a_drives_partition),
+		cmocka_unit_test(test_parse_rejects_bad_drive_partitions),
 		cmocka_unit_test(test_parse_reads_a_servers_uplink),
 		cmocka_unit_test(test_parse_rejects_bad_uplinks),
 		cmocka_unit_test(test_parse_rejects_address_cells_other_than_two),

@@ -43,16 +43,17 @@ static struct blk_table *table(void)
 	return (struct blk_table *)region;
 }
 
-static struct virtio_blk_drive fresh_drive(bool is_read_only)
+static struct virtio_blk_drive fresh_drive(bool is_read_only, uint64_t sectors)
 {
 	return (struct virtio_blk_drive){.table = table(),
 					 .data = region + BLK_DATA_OFFSET,
-					 .sectors = PART_SECTORS,
+					 .sectors = sectors,
 					 .is_read_only = is_read_only,
 					 .signal = count_signal};
 }
 
-static void start(bool is_read_only)
+/* The device over a part of sectors sectors (a partition's driver may have found none). */
+static void start_sized(bool is_read_only, uint64_t sectors)
 {
 	const struct guest_mem mem = drv_mem();
 	const struct virtio_irq irq = {.set = set_line, .ctx = NULL};
@@ -61,11 +62,16 @@ static void start(bool is_read_only)
 		machine_disk[i] = (uint8_t)(i / 512 + i % 11);
 	memset(region, 0, sizeof(region));
 	signals = 0;
-	drive = fresh_drive(is_read_only);
+	drive = fresh_drive(is_read_only, sectors);
 	virtio_blk_init(&blk, NULL, 0, &drive, &mem, &irq);
 	drv_reset_ram(&drv, &blk.mmio);
 	drv.num = QUEUE_SIZE;
 	drv_start(&drv, (UINT64_C(1) << 32) | (1u << 9) | (1u << 6) | (1u << 2) | (1u << 1), 1);
+}
+
+static void start(bool is_read_only)
+{
+	start_sized(is_read_only, PART_SECTORS);
 }
 
 static int setup(void **state)
@@ -359,7 +365,7 @@ static void test_a_restarted_server_redoes_requests_and_waits_for_stale_slots(vo
 
 	/* The old instance finished nothing back to the guest; b's slot is done at the driver. */
 	finish(old_b, BLK_STATUS_OK);
-	drive = fresh_drive(false); /* The new instance's memory. */
+	drive = fresh_drive(false, PART_SECTORS); /* The new instance's memory. */
 	virtio_blk_resume(&blk, NULL, 0, &drive, &mem, &irq);
 	/*
 	 * Both requests are taken again, into new slots: a's old one is still
@@ -390,6 +396,44 @@ static void test_a_restarted_server_redoes_requests_and_waits_for_stale_slots(vo
 		assert_int_equal(table()->slots[i].state, BLK_SLOT_FREE);
 }
 
+static void test_the_window_tells_a_partitions_size_once_the_driver_writes_it(void **state)
+{
+	struct blk_window *w = &table()->window;
+	uint64_t sectors = 99;
+
+	assert_false(virtio_blk_drive_window(table(), &sectors));
+	assert_int_equal(sectors, 0);
+	*w = (struct blk_window){.partition = 2, .first_sector = 2048, .sectors = 40};
+	__atomic_store_n(&w->state, BLK_WINDOW_READY, __ATOMIC_RELEASE);
+	assert_true(virtio_blk_drive_window(table(), &sectors));
+	assert_int_equal(sectors, 40);
+	/* A failed one has no sectors, whatever the field holds. */
+	__atomic_store_n(&w->state, BLK_WINDOW_FAILED, __ATOMIC_RELEASE);
+	assert_true(virtio_blk_drive_window(table(), &sectors));
+	assert_int_equal(sectors, 0);
+}
+
+static void test_a_part_of_0_sectors_has_capacity_0_and_fails_every_transfer(void **state)
+{
+	struct request r, w, f;
+
+	start_sized(false, 0);
+	assert_int_equal(drv_read(&drv, 0x100), 0);
+	assert_int_equal(drv_read(&drv, 0x104), 0);
+	r = request(0, 0, 512);
+	w = request(1, 0, 512);
+	expect_used(&r, 1, 1);
+	expect_used(&w, 1, 1);
+	assert_int_equal(submitted(), 0);
+	assert_int_equal(signals, 0);
+	/* A flush still goes to the driver, which answers it. */
+	f = request(4, 0, 0);
+	assert_int_equal(submitted(), 1);
+	finish(slot_for(0), BLK_STATUS_OK);
+	virtio_blk_drive_done(&blk);
+	expect_used(&f, 0, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +451,10 @@ int main(void)
 		cmocka_unit_test_setup(test_flush_goes_to_the_driver_and_get_id_waits_its_turn,
 				       setup),
 		cmocka_unit_test_setup(test_a_reset_writes_into_no_buffer_of_the_last_boot, setup),
+		cmocka_unit_test_setup(
+			test_the_window_tells_a_partitions_size_once_the_driver_writes_it, setup),
+		cmocka_unit_test_setup(
+			test_a_part_of_0_sectors_has_capacity_0_and_fails_every_transfer, setup),
 		cmocka_unit_test_setup(
 			test_a_restarted_server_redoes_requests_and_waits_for_stale_slots, setup),
 	};

@@ -34,6 +34,7 @@
 #define SYSDESC_DRIVER_MAX	4    /* Driver servers in the system. */
 #define SYSDESC_DRIVE_CLIENTS	8    /* Guest devices one driver serves (BLK_MAX_CLIENTS). */
 #define SYSDESC_SECTOR_SIZE	512u /* A drive's parts are whole sectors. */
+#define SYSDESC_PARTITION_MAX	128u /* A GPT's usual entry count: partitions 1 to 128. */
 /*
  * Devices with an interrupt and channel ends per VM together: each may be
  * a notification bound to a vCPU, which takes MICA_VCPU_VIRQ_BINDINGS.
@@ -143,12 +144,15 @@ struct sysdesc_device {
 	 * A part of a machine's disk backing it instead ('drive', a driver's
 	 * name): bytes [drive_offset, drive_offset + drive_size) of the disk
 	 * ('drive-range'; whole sectors; drive_size 0: to the disk's end,
-	 * which only the root task knows), read-only if 'read-only'.
+	 * which only the root task knows), or the disk's GUID partition
+	 * drive_partition ('drive-partition', from 1; 0: none), which only
+	 * the driver can find; read-only if 'read-only'.
 	 */
 	bool has_drive;
 	uint32_t drive; /* Index into sysdesc.drivers. */
 	uint64_t drive_offset;
 	uint64_t drive_size;
+	uint32_t drive_partition;
 	bool is_read_only;
 };
 

@@ -146,6 +146,10 @@ struct vdev_server {
 	uint64_t bad_messages; /* Messages that were not ours to serve. */
 	uint64_t line_errors;  /* Line messages the VMM refused. */
 	uint64_t armed_ns;     /* The alarm asked of env.arm (0: none). */
+	uint64_t work_spans;   /* On the target, the loop's work spans (<mica/work.h>) */
+	uint64_t work_cycles;  /*   and the cycle counts in them, */
+	uint64_t exit_spans;   /*   of which those that served an MMIO exit. */
+	uint64_t exit_cycles;
 	bool has_logged_bad_message;
 	bool has_logged_line_error;
 };

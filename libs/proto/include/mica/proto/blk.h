@@ -7,16 +7,18 @@
  * gives it the device's interrupt, and the server is the only process that
  * touches the device. Its clients are the guests' virtio-blk devices (the
  * vdev_virtio_blk server), each given a part of the disk: a range of whole
- * sectors, read-write or read-only, as the system description says. The
- * driver holds each client to its part; a client cannot name a sector
- * outside it, or write a read-only one.
+ * sectors, or an entry of the disk's GUID partition table, read-write or
+ * read-only, as the system description says. The driver holds each client
+ * to its part; a client cannot name a sector outside it, or write a
+ * read-only one.
  *
  * The queue. Each client shares with the driver one region of
  * BLK_REGION_SIZE bytes, physically contiguous (so the device can reach any
  * byte of it by DMA), mapped cacheable in both (the machine's virtio DMA is
  * coherent):
  *
- *   [0, BLK_TABLE_SIZE)                     struct blk_table: the slots
+ *   [0, BLK_TABLE_SIZE)                     struct blk_table: the slots,
+ *                                           then the part's window
  *   BLK_DATA_OFFSET + i * BLK_SLOT_SIZE     slot i's data, BLK_SLOT_SIZE bytes
  *
  * A slot is one request, and its state says who owns it:
@@ -40,6 +42,17 @@
  * writes of the same bytes, and flushes, may be repeated). A restarted
  * client waits for the slots its last instance left SUBMITTED to become
  * DONE before it uses them again.
+ *
+ * The window. A part named by a partition is found only when the driver
+ * has read the disk's partition table, which it does when it starts,
+ * before it takes any slot; the client learns the part's size from the
+ * window the driver then writes into the slot table: first_sector and
+ * sectors, then state = READY with release order (or FAILED, sectors 0: a
+ * message says why), and a signal. A client of a partition waits for that
+ * before it tells its guest a capacity. The driver writes the window of
+ * every client, a range's too. A restarted driver resolves the part again
+ * and must come to the window already there: if it does not, it refuses
+ * the client every request rather than move its disk under it.
  *
  * Signals. The driver's notification, bound to its thread: bit
  * BLK_NTFN_DEVICE is the device's interrupt, bit BLK_NTFN_CLIENT(i) client
@@ -91,13 +104,30 @@ struct blk_slot {
 	uint32_t status; /* enum blk_status, valid once DONE. */
 };
 
+enum blk_window_state {
+	BLK_WINDOW_PENDING = 0, /* The driver has not resolved the part yet. */
+	BLK_WINDOW_READY = 1,	/* first_sector and sectors are the part. */
+	BLK_WINDOW_FAILED = 2,	/* It could not be resolved: the client has no sectors. */
+};
+
+/* The client's part as the driver resolved it: written by the driver, read by the client. */
+struct blk_window {
+	uint32_t state;	       /* enum blk_window_state; stored last, with release order. */
+	uint32_t partition;    /* Its GPT entry number; 0 for a range of sectors. */
+	uint64_t first_sector; /* On the disk. */
+	uint64_t sectors;      /* Its size; 0 unless READY. */
+};
+
 struct blk_table {
 	struct blk_slot slots[BLK_SLOTS];
+	struct blk_window window;
 };
 
 _Static_assert(sizeof(struct blk_slot) == 24 && offsetof(struct blk_slot, sector) == 8 &&
 		       offsetof(struct blk_slot, status) == 20,
 	       "a slot's layout is the same in every program");
+_Static_assert(sizeof(struct blk_window) == 24 && offsetof(struct blk_table, window) == 360,
+	       "the window's layout is the same in every program");
 _Static_assert(sizeof(struct blk_table) <= BLK_TABLE_SIZE, "the slot table fits its page");
 
 /* The driver's notification bits. */
@@ -129,10 +159,10 @@ struct blk_boot_client {
 	char name[BLK_NAME_MAX]; /* "VM/device", for messages. */
 	uint64_t region_va;	 /* Its region in the driver's address space, */
 	uint64_t region_pa;	 /*   and where it is physically, for the device. */
-	uint64_t first_sector;	 /* Its part of the disk: */
+	uint64_t first_sector;	 /* Its part of the disk, when partition is 0: */
 	uint64_t sector_count;
 	uint32_t is_read_only;
-	uint32_t reserved;
+	uint32_t partition; /* Else the disk's GPT entry number partition (from 1) is its part. */
 };
 
 /* The driver's boot page (address in x0, main's argument). */
@@ -156,5 +186,25 @@ struct blk_boot {
 };
 
 _Static_assert(sizeof(struct blk_boot) <= 4096, "the boot page is one page");
+
+/*
+ * What the driver has done since it started, all its clients together,
+ * which it stores into every client's slot-table page at BLK_STATS_OFFSET
+ * after each piece of work, for the client to report (tools/disk-bench).
+ * Figures only: nothing acts on them. A span is the driver's work from a
+ * wake-up to its next wait, in PMCCNTR_EL0 counts (<mica/work.h>).
+ */
+struct blk_stats {
+	uint64_t completed; /* Requests the device finished. */
+	uint64_t spans;
+	uint64_t cycles;
+};
+
+#define BLK_STATS_OFFSET UINT64_C(0x800)
+
+_Static_assert(sizeof(struct blk_stats) == 24, "the figures' layout is the same everywhere");
+_Static_assert(BLK_STATS_OFFSET >= sizeof(struct blk_table) &&
+		       BLK_STATS_OFFSET + sizeof(struct blk_stats) <= BLK_TABLE_SIZE,
+	       "the figures lie in the slot table's page, after the table");
 
 #endif

@@ -165,13 +165,16 @@ struct vdev_boot_device {
 	 * its queue to the block driver (<mica/proto/blk.h>) at drive_va (0:
 	 * none), drive_sectors sectors long, read-only if drive_read_only. The
 	 * driver's signal is drive_cap; the driver's completions raise
-	 * VDEV_NTFN_DRIVE.
+	 * VDEV_NTFN_DRIVE. When drive_partition is not 0, the part is that
+	 * entry of the disk's GUID partition table, and drive_sectors is 0:
+	 * the size is in the queue's window once the driver has read the
+	 * table, which it signals too (<mica/proto/blk.h>).
 	 */
 	uint64_t drive_va;
 	uint64_t drive_sectors;
 	uint64_t drive_cap;
 	uint32_t drive_read_only;
-	uint32_t reserved;
+	uint32_t drive_partition;
 };
 
 /* The boot page. */
