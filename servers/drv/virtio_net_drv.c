@@ -11,31 +11,13 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <mica/proto/virtio_mmio.h>
+
 #include "virtio_net_drv.h"
 
-/* virtio-mmio registers, version 2 (virtio 1.2 §4.2.2, table 4.1). */
-#define VIRTIO_MMIO_MAGIC_VALUE		0x000u
-#define VIRTIO_MMIO_VERSION		0x004u
-#define VIRTIO_MMIO_DEVICE_ID		0x008u
-#define VIRTIO_MMIO_DEVICE_FEATURES	0x010u
-#define VIRTIO_MMIO_DEVICE_FEATURES_SEL 0x014u
-#define VIRTIO_MMIO_DRIVER_FEATURES	0x020u
-#define VIRTIO_MMIO_DRIVER_FEATURES_SEL 0x024u
-#define VIRTIO_MMIO_QUEUE_SEL		0x030u
-#define VIRTIO_MMIO_QUEUE_NUM_MAX	0x034u
-#define VIRTIO_MMIO_QUEUE_NUM		0x038u
-#define VIRTIO_MMIO_QUEUE_READY		0x044u
-#define VIRTIO_MMIO_QUEUE_NOTIFY	0x050u
-#define VIRTIO_MMIO_INTERRUPT_STATUS	0x060u
-#define VIRTIO_MMIO_INTERRUPT_ACK	0x064u
-#define VIRTIO_MMIO_STATUS		0x070u
-#define VIRTIO_MMIO_QUEUE_DESC_LOW	0x080u
-#define VIRTIO_MMIO_QUEUE_DRIVER_LOW	0x090u
-#define VIRTIO_MMIO_QUEUE_DEVICE_LOW	0x0a0u
-#define VIRTIO_MMIO_CONFIG_GENERATION	0x0fcu
-#define VIRTIO_NET_CONFIG_MAC		0x100u /* u8 mac[6] (§5.1.4). */
+/* The transport's registers are <mica/proto/virtio_mmio.h>'s; the device's configuration: */
+#define VIRTIO_NET_CONFIG_MAC 0x100u /* u8 mac[6] (§5.1.4). */
 
-#define VIRTIO_MMIO_MAGIC  0x74726976u /* "virt" */
 #define VIRTIO_ID_NET	   1u
 #define VIRTIO_MMIO_LEGACY 1u
 #define VIRTIO_MMIO_MODERN 2u
@@ -44,16 +26,8 @@
 #define VNET_RESET_POLLS   1000u
 #define VNET_CONFIG_TRIES  4u
 
-/* Device status bits (§2.1). */
-#define VIRTIO_STATUS_ACKNOWLEDGE 1u
-#define VIRTIO_STATUS_DRIVER	  2u
-#define VIRTIO_STATUS_DRIVER_OK	  4u
-#define VIRTIO_STATUS_FEATURES_OK 8u
-#define VIRTIO_STATUS_FAILED	  0x80u
-
 /* Feature bits (§6, §5.1.3): all the driver accepts. */
-#define VIRTIO_F_VERSION_1 (UINT64_C(1) << 32)
-#define VIRTIO_NET_F_MAC   (UINT64_C(1) << 5)
+#define VIRTIO_NET_F_MAC (UINT64_C(1) << 5)
 
 /* Descriptor flags (§2.7.5). */
 #define VIRTQ_DESC_F_WRITE 2u
@@ -139,7 +113,7 @@ static enum vnet_init_error check_identity(const struct vnet *d)
 
 	if (reg_read(d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC)
 		return VNET_INIT_NOT_VIRTIO;
-	version = reg_read(d, VIRTIO_MMIO_VERSION);
+	version = reg_read(d, VIRTIO_MMIO_VERSION_REG);
 	if (version == VIRTIO_MMIO_LEGACY)
 		return VNET_INIT_LEGACY;
 	if (version != VIRTIO_MMIO_MODERN)
