@@ -19,41 +19,8 @@
 #include <mica/proto/netq.h>
 #include <mica/sys.h>
 
+#include "mmio.h"
 #include "virtio_net_drv.h"
-
-/*
- * The registers are mapped as Device memory and the rings as Normal
- * memory, which the device reaches by coherent DMA in the outer shareable
- * domain: a register write waits for the driver's earlier stores (the
- * rings it notifies of), and later loads (the used rings) wait for a
- * register read (InterruptStatus), as Linux's writel and readl do.
- */
-static uint32_t mmio_read(void *base, uint32_t offset)
-{
-	uint32_t value = *(volatile const uint32_t *)((uintptr_t)base + offset);
-
-	__asm__ volatile("dmb oshld" ::: "memory");
-	return value;
-}
-
-static uint8_t mmio_read8(void *base, uint32_t offset)
-{
-	uint8_t value = *(volatile const uint8_t *)((uintptr_t)base + offset);
-
-	__asm__ volatile("dmb oshld" ::: "memory");
-	return value;
-}
-
-static void mmio_write(void *base, uint32_t offset, uint32_t value)
-{
-	__asm__ volatile("dmb oshst" ::: "memory");
-	*(volatile uint32_t *)((uintptr_t)base + offset) = value;
-}
-
-static void dma_barrier(void *base)
-{
-	__asm__ volatile("dmb osh" ::: "memory");
-}
 
 static void print_device(const struct netq_boot *boot, const struct vnet *d)
 {
