@@ -176,6 +176,39 @@ static uint64_t dma_region(uint64_t *paddr)
 	return frame;
 }
 
+/*
+ * The RAM map of client's guest: the frames of VM v's first region (the
+ * device server's window on the guest), with physically contiguous
+ * neighbours joined into one run.
+ */
+static enum mica_error ram_map(const struct system *s, unsigned v, struct blk_boot_client *client)
+{
+	const struct sysdesc_region *window = &s->desc.vms[v].regions[0];
+	uint64_t end = window->ipa.base + window->ipa.size;
+
+	client->ram_run_count = 0;
+	for (unsigned i = 0; i < s->ram_count; i++) {
+		const struct ram_frame *f = &s->ram[i];
+		uint64_t size = UINT64_C(1) << f->size_bits, pa;
+		struct blk_ram_run *last = &client->ram[client->ram_run_count - 1];
+
+		if (f->vm != v || f->ipa < window->ipa.base || f->ipa >= end)
+			continue;
+		if (mica_frame_get_address(f->cap, &pa) != MICA_OK)
+			return MICA_ERR_INVALID_CAPABILITY;
+		if (client->ram_run_count != 0 && last->ipa + last->size == f->ipa &&
+		    last->pa + last->size == pa) {
+			last->size += size;
+			continue;
+		}
+		if (client->ram_run_count == BLK_RAM_RUNS)
+			return MICA_ERR_RANGE;
+		client->ram[client->ram_run_count++] =
+			(struct blk_ram_run){.ipa = f->ipa, .pa = pa, .size = size};
+	}
+	return MICA_OK;
+}
+
 /* Give driver k's client c (device d of VM v, served by server sv at place i) its queue. */
 static enum mica_error add_client(struct system *s, unsigned k, unsigned v, unsigned d,
 				  const struct machine_device *disk)
@@ -190,6 +223,8 @@ static enum mica_error add_client(struct system *s, unsigned k, unsigned v, unsi
 	struct blk_boot_client *client = &dr->boot.clients[c];
 	uint64_t disk_bytes = disk->sectors * BLK_SECTOR_SIZE;
 	uint64_t size = dev->drive_size != 0 ? dev->drive_size : disk_bytes - dev->drive_offset;
+	uint64_t region_pa;
+	enum mica_error err;
 
 	/* A partition's place and size are for the driver to find, in the disk's table. */
 	if (dev->drive_partition != 0) {
@@ -208,7 +243,14 @@ static enum mica_error add_client(struct system *s, unsigned k, unsigned v, unsi
 		       vm->name, dev->name, dr->desc->name);
 		return MICA_ERR_RANGE;
 	}
-	dr->regions[c] = dma_region(&client->region_pa);
+	err = ram_map(s, v, client);
+	if (err == MICA_ERR_RANGE)
+		printf("root: /vms/%s/devices/%s: VM '%s''s RAM lies in more than %u physical "
+		       "pieces, more than drive '%s' can reach\n",
+		       vm->name, dev->name, vm->name, BLK_RAM_RUNS, dr->desc->name);
+	if (err != MICA_OK)
+		return err;
+	dr->regions[c] = dma_region(&region_pa);
 	/* Its server's "look at my slots": a write-only capability badged for this client. */
 	sv->drive_signal[i] = mint_cap(dr->ntfn, MICA_RIGHT_WRITE, BLK_NTFN_CLIENT(c));
 	dr->client_ntfn[c] = mint_cap(sv->ntfn, MICA_RIGHT_WRITE, VDEV_NTFN_DRIVE);

@@ -5,9 +5,10 @@
  * Every client is untrusted. A slot is read once into a private copy, with
  * a load-acquire of its state first, and only the copy is checked and used;
  * a slot the driver has taken is not looked at again until its request
- * completes. The addresses the device is given are computed from the slot's
- * index and the boot page alone, so no value a client writes can point the
- * device outside the client's slot, or at a sector outside its part.
+ * completes. The addresses the device is given are the driver's own, or a
+ * client's segments translated through that client's RAM map from the boot
+ * page, so no value a client writes can point the device outside its own
+ * guest's RAM, or at a sector outside its part.
  */
 #include <stddef.h>
 #include <string.h>
@@ -28,11 +29,13 @@
 #define VBLK_CONFIG_TRIES  4u
 
 /* Feature bits (§6, §5.2.3): all the driver accepts. */
-#define VIRTIO_BLK_F_FLUSH (UINT64_C(1) << 9)
+#define VIRTIO_BLK_F_FLUSH	    (UINT64_C(1) << 9)
+#define VIRTIO_RING_F_INDIRECT_DESC (UINT64_C(1) << 28)
 
 /* Descriptor flags (§2.7.5). */
-#define VIRTQ_DESC_F_NEXT  1u
-#define VIRTQ_DESC_F_WRITE 2u
+#define VIRTQ_DESC_F_NEXT     1u
+#define VIRTQ_DESC_F_WRITE    2u
+#define VIRTQ_DESC_F_INDIRECT 4u
 
 /* Request types and status (§5.2.6). */
 #define VIRTIO_BLK_T_IN	   0u
@@ -87,8 +90,11 @@ struct vblk_queue_memory {
 _Static_assert(sizeof(struct vblk_queue_memory) <= VBLK_QUEUE_MEMORY_SIZE, "the queue fits");
 _Static_assert(VBLK_QUEUE_MEMORY_SIZE <= BLK_DMA_SIZE, "the queue fits the DMA region");
 _Static_assert(BLK_SLOTS <= 16 && BLK_MAX_CLIENTS <= 32, "taken and signal bitmaps fit");
-_Static_assert(VBLK_QUEUE_MEMORY_SIZE <= VBLK_OWN_OFFSET && GPT_ENTRIES_MAX <= VBLK_OWN_SIZE,
+_Static_assert(VBLK_QUEUE_MEMORY_SIZE <= VBLK_OWN_OFFSET && GPT_ENTRIES_MAX <= VBLK_OWN_SIZE &&
+		       VBLK_OWN_PIECE <= VBLK_OWN_SIZE,
 	       "the own reads fit the DMA region past the queue");
+_Static_assert(VBLK_TABLE_DESCS >= BLK_SEGS_MAX + 2 && VBLK_TABLE_DESCS <= UINT16_MAX,
+	       "an indirect table holds a request with every segment whole");
 
 static uint32_t reg_read(const struct vblk *d, uint32_t offset)
 {
@@ -136,7 +142,10 @@ static bool reset(const struct vblk *d)
 	return false;
 }
 
-/* Accept VERSION_1 and, if offered, FLUSH: nothing else is needed (§3.1.1 steps 4-6). */
+/*
+ * Accept VERSION_1, INDIRECT_DESC and, if offered, FLUSH: nothing else is
+ * needed (§3.1.1 steps 4-6).
+ */
 static enum vblk_init_error negotiate(struct vblk *d, uint32_t status)
 {
 	uint64_t offered, accepted;
@@ -147,7 +156,10 @@ static enum vblk_init_error negotiate(struct vblk *d, uint32_t status)
 	offered |= (uint64_t)reg_read(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
 	if ((offered & VIRTIO_F_VERSION_1) == 0)
 		return VBLK_INIT_NO_VERSION_1;
-	accepted = offered & (VIRTIO_F_VERSION_1 | VIRTIO_BLK_F_FLUSH);
+	if ((offered & VIRTIO_RING_F_INDIRECT_DESC) == 0)
+		return VBLK_INIT_NO_INDIRECT;
+	accepted =
+		offered & (VIRTIO_F_VERSION_1 | VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_BLK_F_FLUSH);
 	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
 	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)accepted);
 	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
@@ -225,7 +237,9 @@ static void take_clients(struct vblk *d, const struct blk_boot *boot)
 		struct vblk_client *c = &d->clients[i];
 
 		c->table = (struct blk_table *)(uintptr_t)b->region_va;
-		c->region_pa = b->region_pa;
+		c->segs = (const struct blk_seg *)(uintptr_t)(b->region_va + BLK_SEGS_OFFSET);
+		c->ram_run_count = (uint32_t)min_u64(b->ram_run_count, BLK_RAM_RUNS);
+		memcpy(c->ram, b->ram, sizeof(c->ram));
 		c->partition = b->partition;
 		c->is_read_only = b->is_read_only != 0;
 		if (c->partition != 0)
@@ -264,6 +278,8 @@ enum vblk_init_error vblk_init(struct vblk *d, const struct blk_boot *boot,
 	d->capacity = read_capacity(d);
 	d->own = (uint8_t *)(uintptr_t)(boot->dma_va + VBLK_OWN_OFFSET);
 	d->own_pa = boot->dma_pa + VBLK_OWN_OFFSET;
+	d->tables = (struct virtq_desc *)(uintptr_t)(boot->dma_va + VBLK_TABLES_OFFSET);
+	d->tables_pa = boot->dma_pa + VBLK_TABLES_OFFSET;
 	take_clients(d, boot);
 	reg_write(d, VIRTIO_MMIO_STATUS,
 		  status | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
@@ -283,8 +299,11 @@ const char *vblk_init_error_text(enum vblk_init_error err)
 					"device is attached to the transport)",
 		[VBLK_INIT_STUCK_IN_RESET] = "the device did not reset (Status did not read 0)",
 		[VBLK_INIT_NO_VERSION_1] = "the device does not offer VIRTIO_F_VERSION_1",
+		[VBLK_INIT_NO_INDIRECT] = "the device does not offer "
+					  "VIRTIO_RING_F_INDIRECT_DESC (QEMU's indirect_desc=on)",
 		[VBLK_INIT_FEATURES_REFUSED] = "the device refused the features the driver "
-					       "accepted, VIRTIO_F_VERSION_1 and FLUSH if "
+					       "accepted, VIRTIO_F_VERSION_1, "
+					       "VIRTIO_RING_F_INDIRECT_DESC and FLUSH if "
 					       "offered (FEATURES_OK did not stay set)",
 		[VBLK_INIT_NO_QUEUE] = "queue 0 is in use or holds fewer than 4 descriptors",
 	};
@@ -312,9 +331,10 @@ static bool is_valid(const struct vblk_client *c, const struct blk_slot *r)
 		return false;
 	if (r->op == BLK_OP_WRITE && c->is_read_only)
 		return false;
+	if (r->seg_count == 0 || r->seg_count > BLK_SEGS_MAX)
+		return false;
 	/* Written so that nothing overflows, whatever sector and bytes hold. */
-	return r->bytes != 0 && r->bytes % BLK_SECTOR_SIZE == 0 && r->bytes <= BLK_SLOT_SIZE &&
-	       r->sector <= c->sector_count &&
+	return r->bytes != 0 && r->bytes % BLK_SECTOR_SIZE == 0 && r->sector <= c->sector_count &&
 	       r->bytes / BLK_SECTOR_SIZE <= c->sector_count - r->sector;
 }
 
@@ -332,6 +352,30 @@ struct vblk_chain {
 	uint64_t data_pa; /* Unused for a flush, which has no data. */
 	uint32_t bytes;
 };
+
+static uint64_t header_pa(const struct vblk *d, uint16_t head)
+{
+	return d->queue_pa + offsetof(struct vblk_queue_memory, headers[head]);
+}
+
+static uint64_t status_pa(const struct vblk *d, uint16_t head)
+{
+	return d->queue_pa + offsetof(struct vblk_queue_memory, status[head]);
+}
+
+/* The chain at head, its descriptors written, on the avail ring for req. */
+static void post(struct vblk *d, uint16_t head, uint32_t type, uint64_t sector,
+		 struct vblk_request req)
+{
+	struct vblk_queue_memory *q = d->queue;
+
+	q->headers[head] = (struct virtio_blk_header){.type = type, .sector = sector};
+	q->status[head] = VBLK_STATUS_UNSET;
+	req.is_in_flight = true;
+	d->requests[head] = req;
+	q->avail.ring[d->avail_idx % d->queue_size] = head;
+	d->avail_idx++;
+}
 
 /*
  * Put ch on the avail ring as a chain (header, data, status; a flush has
@@ -351,14 +395,11 @@ static bool enqueue(struct vblk *d, const struct vblk_chain *ch, struct vblk_req
 	head = desc[0];
 
 	struct virtq_desc parts[3] = {
-		{.addr = d->queue_pa + offsetof(struct vblk_queue_memory, headers[head]),
-		 .len = sizeof(struct virtio_blk_header)},
+		{.addr = header_pa(d, head), .len = sizeof(struct virtio_blk_header)},
 		{.addr = ch->data_pa,
 		 .len = ch->bytes,
 		 .flags = ch->type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0},
-		{.addr = d->queue_pa + offsetof(struct vblk_queue_memory, status[head]),
-		 .len = 1,
-		 .flags = VIRTQ_DESC_F_WRITE},
+		{.addr = status_pa(d, head), .len = 1, .flags = VIRTQ_DESC_F_WRITE},
 	};
 
 	if (count == 2)
@@ -370,31 +411,117 @@ static bool enqueue(struct vblk *d, const struct vblk_chain *ch, struct vblk_req
 		}
 		q->desc[desc[i]] = parts[i];
 	}
-	q->headers[head] = (struct virtio_blk_header){.type = ch->type, .sector = ch->sector};
-	q->status[head] = VBLK_STATUS_UNSET;
-	req.is_in_flight = true;
 	req.desc_count = (uint8_t)count;
 	for (unsigned i = 0; i < 3; i++)
 		req.desc[i] = i < count ? desc[i] : 0;
-	d->requests[head] = req;
-	q->avail.ring[d->avail_idx % d->queue_size] = head;
-	d->avail_idx++;
+	post(d, head, ch->type, ch->sector, req);
 	return true;
 }
 
-/* The checked request r, slot s of client c, on the queue; false if descriptors ran short. */
-static bool enqueue_slot(struct vblk *d, uint32_t c, uint32_t s, const struct blk_slot *r)
+/* The run of c's RAM map that holds guest-physical ipa; NULL if none does. */
+static const struct blk_ram_run *find_run(const struct vblk_client *c, uint64_t ipa)
+{
+	for (uint32_t i = 0; i < c->ram_run_count; i++) {
+		const struct blk_ram_run *run = &c->ram[i];
+
+		if (ipa >= run->ipa && ipa - run->ipa < run->size)
+			return run;
+	}
+	return NULL;
+}
+
+/*
+ * Fill the indirect table of slot s of client c for the checked read or
+ * write r, whose chain's head is head: the header, each segment turned
+ * into physical pieces through the client's RAM map (each segment read
+ * once), the status byte. Returns the table's length in descriptors, or 0
+ * if a segment is empty or lies outside the map, if the segments do not
+ * add up to r->bytes, or if the chain would be longer than the queue.
+ */
+static uint32_t fill_table(const struct vblk *d, uint32_t c, uint32_t s, const struct blk_slot *r,
+			   uint16_t head)
 {
 	const struct vblk_client *client = &d->clients[c];
-	/* The client's part lies on the disk (take_clients, resolve). */
-	const struct vblk_chain ch = {
-		.type = request_types[r->op],
-		.sector = r->op == BLK_OP_FLUSH ? 0 : client->first_sector + r->sector,
-		.data_pa = client->region_pa + BLK_DATA_OFFSET + s * BLK_SLOT_SIZE,
-		.bytes = r->bytes,
-	};
+	const struct blk_seg *segs = client->segs + (uint64_t)s * BLK_SEGS_STRIDE;
+	struct virtq_desc *t = d->tables + ((uint64_t)c * BLK_SLOTS + s) * VBLK_TABLE_DESCS;
+	uint16_t flags = r->op == BLK_OP_READ ? VIRTQ_DESC_F_WRITE : 0;
+	/* A chain, indirect or not, is no longer than the queue (§2.7.5.3.1). */
+	uint32_t max = d->queue_size < VBLK_TABLE_DESCS ? d->queue_size : VBLK_TABLE_DESCS;
+	uint64_t total = 0;
+	uint32_t n = 0;
 
-	return enqueue(d, &ch, (struct vblk_request){.client = (uint8_t)c, .slot = (uint8_t)s});
+	t[n++] = (struct virtq_desc){.addr = header_pa(d, head),
+				     .len = sizeof(struct virtio_blk_header)};
+	for (uint32_t i = 0; i < r->seg_count; i++) {
+		uint64_t ipa = __atomic_load_n(&segs[i].addr, __ATOMIC_RELAXED);
+		uint64_t left = __atomic_load_n(&segs[i].bytes, __ATOMIC_RELAXED);
+
+		if (left == 0)
+			return 0;
+		total += left;
+		while (left > 0) {
+			const struct blk_ram_run *run = find_run(client, ipa);
+			uint64_t piece;
+
+			if (run == NULL || n + 1 >= max)
+				return 0;
+			/* ipa lies in the run, so neither this nor the sum below can wrap. */
+			piece = min_u64(left, run->size - (ipa - run->ipa));
+			t[n++] = (struct virtq_desc){.addr = run->pa + (ipa - run->ipa),
+						     .len = (uint32_t)piece,
+						     .flags = flags};
+			ipa += piece;
+			left -= piece;
+		}
+	}
+	if (total != r->bytes)
+		return 0;
+	t[n++] = (struct virtq_desc){
+		.addr = status_pa(d, head), .len = 1, .flags = VIRTQ_DESC_F_WRITE};
+	for (uint32_t i = 0; i + 1 < n; i++) {
+		t[i].flags |= VIRTQ_DESC_F_NEXT;
+		t[i].next = (uint16_t)(i + 1);
+	}
+	return n;
+}
+
+/* What became of a slot taken onto the queue. */
+enum vblk_take {
+	VBLK_TAKE_QUEUED,
+	VBLK_TAKE_NO_ROOM, /* Too few descriptors: it waits for completions. */
+	VBLK_TAKE_REFUSED, /* Its segments are wrong: it fails. */
+};
+
+/* The checked request r, slot s of client c, on the queue. */
+static enum vblk_take enqueue_slot(struct vblk *d, uint32_t c, uint32_t s, const struct blk_slot *r)
+{
+	const struct vblk_client *client = &d->clients[c];
+	const struct vblk_request req = {.client = (uint8_t)c, .slot = (uint8_t)s};
+	uint32_t length;
+	uint16_t head;
+
+	if (r->op == BLK_OP_FLUSH) {
+		const struct vblk_chain ch = {.type = VIRTIO_BLK_T_FLUSH};
+
+		return enqueue(d, &ch, req) ? VBLK_TAKE_QUEUED : VBLK_TAKE_NO_ROOM;
+	}
+	if (d->free_count == 0)
+		return VBLK_TAKE_NO_ROOM;
+	head = d->free[d->free_count - 1];
+	length = fill_table(d, c, s, r, head);
+	if (length == 0)
+		return VBLK_TAKE_REFUSED;
+	d->free_count--;
+	d->queue->desc[head] = (struct virtq_desc){
+		.addr = d->tables_pa + ((uint64_t)c * BLK_SLOTS + s) * VBLK_TABLE_BYTES,
+		.len = length * (uint32_t)sizeof(struct virtq_desc),
+		.flags = VIRTQ_DESC_F_INDIRECT,
+	};
+	/* The client's part lies on the disk (take_clients, resolve). */
+	post(d, head, request_types[r->op], client->first_sector + r->sector,
+	     (struct vblk_request){
+		     .client = (uint8_t)c, .slot = (uint8_t)s, .desc_count = 1, .desc = {head}});
+	return VBLK_TAKE_QUEUED;
 }
 
 /*
@@ -416,6 +543,7 @@ static bool take_slots(struct vblk *d, uint32_t c, uint32_t *signals, unsigned *
 		r.op = __atomic_load_n(&slot->op, __ATOMIC_RELAXED);
 		r.sector = __atomic_load_n(&slot->sector, __ATOMIC_RELAXED);
 		r.bytes = __atomic_load_n(&slot->bytes, __ATOMIC_RELAXED);
+		r.seg_count = __atomic_load_n(&slot->seg_count, __ATOMIC_RELAXED);
 		if (!is_valid(client, &r)) {
 			finish(slot, BLK_STATUS_IOERR);
 			*signals |= 1u << c;
@@ -423,11 +551,18 @@ static bool take_slots(struct vblk *d, uint32_t c, uint32_t *signals, unsigned *
 			/* No FLUSH, no write cache: a completed write is on the medium. */
 			finish(slot, BLK_STATUS_OK);
 			*signals |= 1u << c;
-		} else if (enqueue_slot(d, c, s, &r)) {
+		} else {
+			enum vblk_take take = enqueue_slot(d, c, s, &r);
+
+			if (take == VBLK_TAKE_NO_ROOM)
+				return false;
+			if (take == VBLK_TAKE_REFUSED) {
+				finish(slot, BLK_STATUS_IOERR);
+				*signals |= 1u << c;
+				continue;
+			}
 			client->taken |= (uint16_t)(1u << s);
 			(*queued)++;
-		} else {
-			return false;
 		}
 	}
 	return true;
@@ -484,7 +619,7 @@ uint32_t vblk_serve_all(struct vblk *d)
 
 /* The partition table ------------------------------------------------------------------ */
 
-/* Read bytes (whole sectors, at most BLK_SLOT_SIZE) at sector into the own buffer at offset. */
+/* Read bytes (whole sectors, at most VBLK_OWN_PIECE) at sector into the own buffer at offset. */
 static void read_own(struct vblk *d, uint64_t sector, uint32_t offset, uint32_t bytes)
 {
 	const struct vblk_chain ch = {.type = VIRTIO_BLK_T_IN,
@@ -502,7 +637,7 @@ static void read_own(struct vblk *d, uint64_t sector, uint32_t offset, uint32_t 
 /* The next piece of the entry array, at its place in the own buffer. */
 static void read_entries(struct vblk *d)
 {
-	uint32_t piece = (uint32_t)min_u64(BLK_SLOT_SIZE, d->own_bytes - d->own_done);
+	uint32_t piece = (uint32_t)min_u64(VBLK_OWN_PIECE, d->own_bytes - d->own_done);
 
 	read_own(d, d->gpt.entries_sector + d->own_done / BLK_SECTOR_SIZE, d->own_done, piece);
 }

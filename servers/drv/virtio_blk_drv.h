@@ -6,11 +6,15 @@
  * tests run it against a fake device. It makes no system call; the caller
  * signals the clients whose bits it returns.
  *
- * One queue, in the driver's own DMA region: a request is a chain of
- * three descriptors (header, the slot's data, status byte), or two for a
- * flush, and a driver-private table, indexed by the chain's head, says
- * whose slot it is. Nothing the device or a client writes is used as an
- * index without a bounds check.
+ * One queue, in the driver's own DMA region. A client's read or write is
+ * one descriptor pointing to an indirect table (virtio 1.2 §2.7.5.3) of
+ * the slot's own in the DMA region: the header, the data in the client's
+ * guest RAM, segment by segment (a segment that crosses from one run of
+ * the RAM map to the next becomes two), and the status byte. A flush, and
+ * the driver's own reads, are chains of two or three descriptors. A
+ * driver-private table, indexed by the chain's head, says whose slot it
+ * is. Nothing the device or a client writes is used as an index without a
+ * bounds check.
  *
  * Before it serves anyone, the driver finds the parts its clients name by
  * partition: it reads the disk's GUID partition table (gpt.h) through the
@@ -55,6 +59,7 @@ enum vblk_init_error {
 	VBLK_INIT_NOT_BLOCK,	    /* DeviceID is not 2 (0: no device behind the transport). */
 	VBLK_INIT_STUCK_IN_RESET,   /* Status did not read 0 after a reset. */
 	VBLK_INIT_NO_VERSION_1,	    /* VIRTIO_F_VERSION_1 not offered. */
+	VBLK_INIT_NO_INDIRECT,	    /* VIRTIO_RING_F_INDIRECT_DESC not offered. */
 	VBLK_INIT_FEATURES_REFUSED, /* FEATURES_OK did not stay set. */
 	VBLK_INIT_NO_QUEUE,	    /* Queue 0 is in use, or holds fewer than 4 descriptors. */
 };
@@ -79,8 +84,10 @@ enum vblk_refusal {
 /* What the driver serves to one client: its part of the disk, in whole sectors. */
 struct vblk_client {
 	struct blk_table *table;
-	uint64_t region_pa;
-	uint64_t first_sector; /* The part, once resolved; */
+	const struct blk_seg *segs; /* Slot s's segments: segs + s * BLK_SEGS_STRIDE. */
+	uint32_t ram_run_count;
+	struct blk_ram_run ram[BLK_RAM_RUNS]; /* The guest RAM its segments may name. */
+	uint64_t first_sector;		      /* The part, once resolved; */
 	uint64_t sector_count; /*   cut to the disk's end if the boot page said more. */
 	uint32_t partition;    /* The GPT entry it is (from 1); 0: the boot page's range. */
 	enum vblk_refusal refusal;
@@ -101,6 +108,7 @@ struct vblk_request {
 };
 
 struct vblk_queue_memory; /* The rings, headers and status bytes, in the DMA region. */
+struct virtq_desc;	  /* A descriptor (§2.7.5). */
 
 struct vblk {
 	struct vblk_bus bus;
@@ -120,10 +128,13 @@ struct vblk {
 	/*
 	 * The driver's own reads, one at a time, into the DMA region past the
 	 * queue (VBLK_OWN_SIZE bytes): the partition table's header, then its
-	 * entry array in pieces of at most BLK_SLOT_SIZE.
+	 * entry array in pieces of at most VBLK_OWN_PIECE bytes.
 	 */
 	uint8_t *own;
 	uint64_t own_pa;
+	/* The indirect tables, VBLK_TABLE_DESCS descriptors for each client's slot. */
+	struct virtq_desc *tables;
+	uint64_t tables_pa;
 	uint32_t own_bytes; /* The entry array's bytes, whole sectors; */
 	uint32_t own_done;  /*   how many of them are read. */
 	uint32_t own_piece; /* The bytes of the read on the device. */
@@ -140,9 +151,16 @@ struct vblk {
 	struct vblk_client clients[BLK_MAX_CLIENTS];
 };
 
-/* The DMA region past the queue: the driver's own reads. */
-#define VBLK_OWN_OFFSET UINT64_C(0x4000)
-#define VBLK_OWN_SIZE	(BLK_DMA_SIZE - VBLK_OWN_OFFSET)
+/*
+ * The DMA region past the queue: the driver's own reads, then an indirect
+ * table for each slot of each client.
+ */
+#define VBLK_OWN_OFFSET	   UINT64_C(0x4000)
+#define VBLK_OWN_PIECE	   UINT32_C(0x20000) /* The largest own read. */
+#define VBLK_TABLE_DESCS   256u		     /* No longer than the queue (§2.7.5.3.1): 4 KiB. */
+#define VBLK_TABLE_BYTES   (VBLK_TABLE_DESCS * UINT64_C(16))
+#define VBLK_TABLES_OFFSET (BLK_DMA_SIZE - BLK_MAX_CLIENTS * BLK_SLOTS * VBLK_TABLE_BYTES)
+#define VBLK_OWN_SIZE	   (VBLK_TABLES_OFFSET - VBLK_OWN_OFFSET)
 
 /*
  * Reset the device, negotiate, set up queue 0 in the boot page's DMA

@@ -28,7 +28,6 @@
 #define HEADER_SECTOR	8u
 #define REQUEST_QUEUE	0u
 #define CONFIG_CAPACITY 0u
-#define CONFIG_SIZE_MAX 8u
 #define CONFIG_SEG_MAX	12u
 #define CONFIG_BLK_SIZE 20u
 #define CONFIG_BYTES	24u
@@ -109,8 +108,6 @@ static uint8_t serve(struct virtio_blk *b, const struct virtq_chain *c, uint64_t
 
 /* The drive path ---------------------------------------------------------------------- */
 
-#define DRIVE_SEGMENT UINT64_C(4096) /* SIZE_MAX offered over a drive. */
-
 static uint32_t slot_state(const struct virtio_blk_drive *d, uint32_t i)
 {
 	return __atomic_load_n(&d->table->slots[i].state, __ATOMIC_ACQUIRE);
@@ -126,9 +123,39 @@ static uint32_t free_slot(const struct virtio_blk_drive *d)
 	return BLK_SLOTS;
 }
 
-static uint8_t *slot_data(const struct virtio_blk_drive *d, uint32_t i)
+/*
+ * The guest-physical segments of len bytes of c's buffers from offset on,
+ * the readable ones (is_in false) or the writable ones, into slot i's
+ * list; returns how many, or 0 if they do not fit it.
+ */
+static uint32_t chain_segments(const struct virtio_blk *b, const struct virtq_chain *c, bool is_in,
+			       uint64_t offset, uint64_t len, uint32_t i)
 {
-	return d->data + (uint64_t)i * BLK_SLOT_SIZE;
+	struct blk_seg *segs = b->drive->segs + (uint64_t)i * BLK_SEGS_STRIDE;
+	unsigned first = is_in ? c->out_count : 0;
+	unsigned end = first + (is_in ? c->in_count : c->out_count);
+	uint32_t n = 0;
+
+	for (unsigned k = first; k < end && len > 0; k++) {
+		const struct virtq_buf *buf = &c->bufs[k];
+		uint64_t piece;
+
+		if (offset >= buf->len) {
+			offset -= buf->len;
+			continue;
+		}
+		piece = buf->len - offset < len ? buf->len - offset : len;
+		if (n == BLK_SEGS_MAX)
+			return 0;
+		/* Every buffer lies in the guest's RAM window (virtq_pop checked). */
+		segs[n++] =
+			(struct blk_seg){.addr = b->mmio.mem.ipa_base +
+						 (uint64_t)(buf->host - b->mmio.mem.host) + offset,
+					 .bytes = (uint32_t)piece};
+		len -= piece;
+		offset = 0;
+	}
+	return n;
 }
 
 /*
@@ -143,7 +170,7 @@ static bool drive_submit(struct virtio_blk *b, struct virtio_blk_pending *p, uin
 	const struct virtq_chain *c = &p->chain;
 	uint8_t header[HEADER_BYTES];
 	uint64_t sector, bytes = 0;
-	uint32_t op;
+	uint32_t op, seg_count = 0;
 
 	p->slot = BLK_SLOTS;
 	p->written = 0;
@@ -183,17 +210,20 @@ static bool drive_submit(struct virtio_blk *b, struct virtio_blk_pending *p, uin
 	if (op == BLK_OP_READ && !d->is_reading && d->reads_begin != NULL)
 		d->reads_begin(d->ctx);
 	d->is_reading = op == BLK_OP_READ;
-	if (op != BLK_OP_FLUSH &&
-	    (bytes > BLK_SLOT_SIZE || disk_range_ok(b->capacity, sector, bytes) == false ||
-	     (op == BLK_OP_WRITE && d->is_read_only))) {
-		b->errors++;
-		return false;
+	if (op != BLK_OP_FLUSH) {
+		if (bytes != 0 && disk_range_ok(b->capacity, sector, bytes) &&
+		    !(op == BLK_OP_WRITE && d->is_read_only))
+			seg_count = chain_segments(b, c, op == BLK_OP_READ,
+						   op == BLK_OP_READ ? 0 : HEADER_BYTES, bytes, i);
+		if (seg_count == 0) {
+			b->errors++;
+			return false;
+		}
 	}
-	if (op == BLK_OP_WRITE)
-		(void)virtq_chain_read(c, HEADER_BYTES, slot_data(d, i), bytes);
 	slot->op = op;
 	slot->sector = op == BLK_OP_FLUSH ? 0 : sector;
 	slot->bytes = (uint32_t)bytes;
+	slot->seg_count = seg_count;
 	slot->status = BLK_STATUS_IOERR;
 	__atomic_store_n(&slot->state, BLK_SLOT_SUBMITTED, __ATOMIC_RELEASE);
 	d->busy |= UINT32_C(1) << i;
@@ -235,9 +265,8 @@ static void drive_collect(struct virtio_blk *b, struct virtio_blk_pending *p)
 
 	p->status = slot->status == BLK_STATUS_OK ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
 	if (p->status == VIRTIO_BLK_S_OK && slot->op == BLK_OP_READ) {
-		/* The length this side asked for, whatever is in the slot now. */
-		p->written = (uint32_t)virtq_chain_write(&p->chain, 0, slot_data(d, p->slot),
-							 p->chain.in_len - 1);
+		/* The device wrote the data into the guest's buffers: all this side asked for. */
+		p->written = (uint32_t)(p->chain.in_len - 1);
 		b->reads++;
 	} else if (p->status == VIRTIO_BLK_S_OK && slot->op == BLK_OP_WRITE) {
 		b->writes++;
@@ -253,20 +282,24 @@ static void drive_collect(struct virtio_blk *b, struct virtio_blk_pending *p)
 /*
  * Free the stale slots the driver has finished, collect the results of
  * the pending requests' slots, and give the guest back those done in
- * order. Returns whether any went back.
+ * order. Returns whether a slot was freed or a request went back.
  */
 static bool drive_publish(struct virtio_blk *b)
 {
 	struct virtio_blk_drive *d = b->drive;
-	bool is_published = false;
+	bool is_freed = false;
 
 	for (uint32_t i = 0; i < BLK_SLOTS; i++) {
 		if ((d->stale >> i & 1) != 0 && slot_state(d, i) != BLK_SLOT_SUBMITTED) {
 			__atomic_store_n(&d->table->slots[i].state, BLK_SLOT_FREE,
 					 __ATOMIC_RELEASE);
 			d->stale &= ~(UINT32_C(1) << i);
+			is_freed = true;
 		}
 	}
+	/* The device may still write into the guest's RAM for a stale slot: nothing goes back. */
+	if (d->stale != 0)
+		return is_freed;
 	for (unsigned k = 0; k < d->count; k++) {
 		struct virtio_blk_pending *p = &d->pending[(d->head + k) % BLK_SLOTS];
 
@@ -280,9 +313,9 @@ static bool drive_publish(struct virtio_blk *b)
 		virtio_mmio_push(&b->mmio, REQUEST_QUEUE, p->chain.head, p->written + 1);
 		d->head = (d->head + 1) % BLK_SLOTS;
 		d->count--;
-		is_published = true;
+		is_freed = true;
 	}
-	return is_published;
+	return is_freed;
 }
 
 /* Take and give back until neither frees a slot for the other. */
@@ -303,6 +336,11 @@ bool virtio_blk_drive_window(const struct blk_table *table, uint64_t *sectors)
 	return state != BLK_WINDOW_PENDING;
 }
 
+bool virtio_blk_drive_is_stale(const struct virtio_blk *b)
+{
+	return b->drive != NULL && b->drive->stale != 0;
+}
+
 void virtio_blk_drive_done(struct virtio_blk *b)
 {
 	if (b->drive != NULL)
@@ -311,9 +349,9 @@ void virtio_blk_drive_done(struct virtio_blk *b)
 
 /*
  * The guest reset the device, or a restarted server took it over: the
- * requests in hand are forgotten (a reset one writes into no buffer of the
- * last boot's), and a slot the driver still has becomes free only once it
- * finishes.
+ * requests in hand are forgotten, a slot the driver has finished is free
+ * at once, and a slot it still has becomes free only once it finishes
+ * (until then the guest gets nothing back: drive_publish).
  */
 static void drive_forget(void *dev)
 {
@@ -323,8 +361,13 @@ static void drive_forget(void *dev)
 	if (d == NULL)
 		return;
 	for (uint32_t i = 0; i < BLK_SLOTS; i++) {
-		if (slot_state(d, i) != BLK_SLOT_FREE)
+		uint32_t state = slot_state(d, i);
+
+		if (state == BLK_SLOT_SUBMITTED)
 			d->stale |= UINT32_C(1) << i;
+		else if (state == BLK_SLOT_DONE)
+			__atomic_store_n(&d->table->slots[i].state, BLK_SLOT_FREE,
+					 __ATOMIC_RELEASE);
 	}
 	d->busy = 0;
 	d->head = 0;
@@ -366,8 +409,8 @@ static struct virtio_dev blk_dev(struct virtio_blk *b)
 {
 	uint64_t features = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH;
 
-	if (b->drive != NULL)
-		features |= VIRTIO_BLK_F_SIZE_MAX | (b->drive->is_read_only ? VIRTIO_BLK_F_RO : 0);
+	if (b->drive != NULL && b->drive->is_read_only)
+		features |= VIRTIO_BLK_F_RO;
 	return (struct virtio_dev){
 		.device_id = VIRTIO_ID_BLOCK,
 		.features = features,
@@ -415,10 +458,13 @@ void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
 	virtio_mmio_init(&b->mmio, &dev, mem, irq);
 	drive_forget(b); /* Slots a last boot of the VM's left with the driver. */
 	put_le(b->mmio.config + CONFIG_CAPACITY, b->capacity, 8);
+	/*
+	 * A chain of the largest queue holds a header, a status byte and the
+	 * data; over a drive, the data must fit the driver's chain after its
+	 * splits (BLK_GUEST_SEG_MAX).
+	 */
 	put_le(b->mmio.config + CONFIG_SEG_MAX,
-	       drive != NULL ? BLK_SLOT_SIZE / DRIVE_SEGMENT : VIRTQ_MAX_SIZE - 2, 4);
-	if (drive != NULL)
-		put_le(b->mmio.config + CONFIG_SIZE_MAX, DRIVE_SEGMENT, 4);
+	       drive != NULL ? BLK_GUEST_SEG_MAX : VIRTQ_MAX_SIZE - 2, 4);
 	put_le(b->mmio.config + CONFIG_BLK_SIZE, VIRTIO_BLK_SECTOR_SIZE, 4);
 	b->mmio.config_size = CONFIG_BYTES;
 }

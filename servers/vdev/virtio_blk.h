@@ -25,7 +25,6 @@
 #define VIRTIO_BLK_SERIAL      "mica-disk"
 
 /* Feature bits (§5.2.3). */
-#define VIRTIO_BLK_F_SIZE_MAX (UINT64_C(1) << 1)
 #define VIRTIO_BLK_F_SEG_MAX  (UINT64_C(1) << 2)
 #define VIRTIO_BLK_F_RO	      (UINT64_C(1) << 5)
 #define VIRTIO_BLK_F_BLK_SIZE (UINT64_C(1) << 6)
@@ -58,7 +57,7 @@ struct virtio_blk_pending {
  */
 struct virtio_blk_drive {
 	struct blk_table *table; /* The shared region: its slot table, */
-	uint8_t *data;		 /*   and the slots' data after it. */
+	struct blk_seg *segs;	 /*   and the slots' segments after it. */
 	uint64_t sectors;	 /* The part's size. */
 	bool is_read_only;
 	bool is_reading;	   /* The last request taken was a read. */
@@ -87,14 +86,13 @@ struct virtio_blk {
  * when it is not NULL (disk is then ignored), reaching guest memory
  * through mem and raising its line through irq.
  *
- * Over a drive, a request becomes a slot of the driver's queue: the data
- * is copied once, between the guest's buffers and the slot, and up to
- * BLK_SLOTS requests are in flight. The guest's requests complete in the
- * order they were taken, whatever order the driver finishes them in, so
- * the queue resumes after a restart as virtq_resume requires. A request
- * larger than a slot (the device offers SIZE_MAX 4 KiB and SEG_MAX
- * BLK_SLOT_SIZE / 4 KiB, which a driver keeps within) fails with IOERR, as
- * does a write to a read-only part (offered as VIRTIO_BLK_F_RO).
+ * Over a drive, a request becomes a slot of the driver's queue: its data
+ * stays in the guest's buffers, which the slot names as guest-physical
+ * segments for the device to reach by DMA, and up to BLK_SLOTS requests
+ * are in flight. The guest's requests complete in the order they were
+ * taken, whatever order the driver finishes them in, so the queue resumes
+ * after a restart as virtq_resume requires. A write to a read-only part
+ * (offered as VIRTIO_BLK_F_RO) fails with IOERR.
  */
 void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
 		     struct virtio_blk_drive *drive, const struct guest_mem *mem,
@@ -106,6 +104,13 @@ void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
  * *sectors the part's size, or 0 if the driver could not resolve it.
  */
 bool virtio_blk_drive_window(const struct blk_table *table, uint64_t *sectors);
+
+/*
+ * Whether the driver still has requests of b's from before a reset or a
+ * restart (stale slots): until it finishes them, the device may write
+ * into the guest's RAM for them, and b gives the guest nothing back.
+ */
+bool virtio_blk_drive_is_stale(const struct virtio_blk *b);
 
 /*
  * The driver finished some of b's requests (its signal): each done slot's

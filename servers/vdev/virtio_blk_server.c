@@ -146,7 +146,7 @@ static struct virtio_blk_drive *drive_of(struct vdev_device *d)
 	if (d->boot->drive_partition != 0)
 		sectors = partition_sectors(d, (const struct blk_table *)region);
 	*drive = (struct virtio_blk_drive){.table = (struct blk_table *)region,
-					   .data = region + BLK_DATA_OFFSET,
+					   .segs = (struct blk_seg *)(region + BLK_SEGS_OFFSET),
 					   .sectors = sectors,
 					   .is_read_only = d->boot->drive_read_only != 0,
 					   .signal = signal_driver,
@@ -196,6 +196,29 @@ static void notified(struct vdev_server *s, uint64_t bits)
 	}
 }
 
+/*
+ * Device d was reset, by its guest or its VMM, while its driver still had
+ * requests of it: the machine's device may still write into the guest's
+ * RAM for them. So the guest (or the VMM) gets no answer until the driver
+ * has finished every one. Notifications that come meanwhile are handled as
+ * they come (another device's completions, a VM's end); the wait ends too
+ * if d's VM ends (its driver failed for good: the root task stops the VMs
+ * on its drive).
+ */
+static void drain(struct vdev_device *d)
+{
+	uint64_t mr[MICA_MSG_REGISTERS] = {0};
+
+	while (virtio_blk_drive_is_stale(d->model) && !d->is_vm_ended) {
+		struct mica_msg m = mica_wait(VDEV_CAP_NTFN);
+
+		if (m.err != MICA_OK)
+			break;
+		(void)vdev_server_handle(d->server, m.badge,
+					 mica_msg_info(MICA_LABEL_NOTIFICATION, 0, 0), mr);
+	}
+}
+
 static enum mica_error mmio_read(struct vdev_device *d, uint64_t offset, unsigned size,
 				 uint64_t *value)
 {
@@ -208,8 +231,10 @@ static enum mica_error mmio_write(struct vdev_device *d, uint64_t offset, unsign
 				  uint64_t value)
 {
 	struct virtio_blk *b = d->model;
+	enum mica_error err = virtio_mmio_write(&b->mmio, offset, size, value);
 
-	return virtio_mmio_write(&b->mmio, offset, size, value);
+	drain(d);
+	return err;
 }
 
 /* The VM reset: the device as if its driver wrote 0 to Status. */

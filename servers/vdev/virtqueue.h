@@ -24,7 +24,7 @@
 #include "guest_mem.h"
 
 /* The largest queue this library offers (QueueNumMax), a power of two. */
-#define VIRTQ_MAX_SIZE 128u
+#define VIRTQ_MAX_SIZE 256u
 
 /* Descriptor flags (§2.7.5). */
 #define VIRTQ_DESC_F_NEXT     1u

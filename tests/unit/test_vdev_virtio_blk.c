@@ -79,7 +79,7 @@ static void test_config_reports_capacity_seg_max_and_block_size(void **state)
 	assert_int_equal(v, 4); /* the partial fifth sector does not count */
 	assert_int_equal(drv_read(&drv, 0x100), 4);
 	assert_int_equal(drv_read(&drv, 0x104), 0);
-	assert_int_equal(drv_read(&drv, 0x10c), 126);
+	assert_int_equal(drv_read(&drv, 0x10c), 254);
 	assert_int_equal(drv_read(&drv, 0x114), 512);
 }
 

@@ -86,7 +86,7 @@ static void test_console_offers_no_optional_features(void **state)
 	drv_write(&drv, 0x014, 1);
 	assert_int_equal(drv_read(&drv, 0x010), 1);
 	drv_write(&drv, 0x030, 1);
-	assert_int_equal(drv_read(&drv, 0x034), 128);
+	assert_int_equal(drv_read(&drv, 0x034), 256);
 	drv_write(&drv, 0x030, 2);
 	assert_int_equal(drv_read(&drv, 0x034), 0);
 }

@@ -345,7 +345,7 @@ static void test_net_offers_version_1_mac_status_and_mtu(void **state)
 	assert_int_equal(rd(a, 0x010), 1);
 	for (unsigned q = 0; q < 3; q++) {
 		wr(a, 0x030, q);
-		assert_int_equal(rd(a, 0x034), q < 2 ? 128 : 0);
+		assert_int_equal(rd(a, 0x034), q < 2 ? 256 : 0);
 	}
 }
 

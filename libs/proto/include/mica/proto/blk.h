@@ -13,35 +13,46 @@
  * read-only one.
  *
  * The queue. Each client shares with the driver one region of
- * BLK_REGION_SIZE bytes, physically contiguous (so the device can reach any
- * byte of it by DMA), mapped cacheable in both (the machine's virtio DMA is
- * coherent):
+ * BLK_REGION_SIZE bytes, mapped cacheable in both (the machine's virtio
+ * DMA is coherent):
  *
  *   [0, BLK_TABLE_SIZE)                     struct blk_table: the slots,
  *                                           then the part's window
- *   BLK_DATA_OFFSET + i * BLK_SLOT_SIZE     slot i's data, BLK_SLOT_SIZE bytes
+ *   BLK_SEGS_OFFSET + i * BLK_SEGS_SIZE     slot i's segments
+ *
+ * The data is not in the region: a read or write names where it lies in
+ * the client's guest's RAM, as up to BLK_SEGS_MAX segments of guest-
+ * physical addresses (its virtio request's own buffers), and the device
+ * moves it there by DMA, with no copy. The driver turns a guest-physical
+ * address into a physical one only through the RAM map the root task gave
+ * it for that client (struct blk_boot_client's runs), so a client can name
+ * its own guest's RAM and nothing else; a segment outside the map fails
+ * the request.
  *
  * A slot is one request, and its state says who owns it:
  *
- *   FREE       the client's. It fills in op, sector and bytes (and for a
- *              write the data), then stores state = SUBMITTED with release
- *              order, and signals the driver.
- *   SUBMITTED  the driver's. It copies the fields once, checks the copy and
- *              does the request with the slot's data buffer as the
- *              device's, then writes status, stores state = DONE with
- *              release order, and signals the client. A request that fails
- *              its checks is DONE at once with BLK_STATUS_IOERR.
- *   DONE       the client's again: it reads status (and for a read the
- *              data) after a load-acquire of state, and stores FREE.
+ *   FREE       the client's. It fills in op, sector, bytes and (for a read
+ *              or write) the segments and seg_count, then stores state =
+ *              SUBMITTED with release order, and signals the driver.
+ *   SUBMITTED  the driver's. It copies the fields and each segment once,
+ *              checks the copy (the segments must add up to bytes) and
+ *              puts the request on the device with the segments as its
+ *              data, then writes status, stores state = DONE with release
+ *              order, and signals the client. A request that fails its
+ *              checks is DONE at once with BLK_STATUS_IOERR.
+ *   DONE       the client's again: it reads status after a load-acquire of
+ *              state (a read's data is in the guest's buffers already),
+ *              and stores FREE.
  *
  * Several slots are in flight at once, and complete in any order. The
  * driver remembers which slots it has taken, so a client that rewrites a
- * taken slot changes nothing the driver does (the data buffer aside: that
- * is the client's own data). A restarted driver takes every SUBMITTED slot
- * afresh: requests in flight are done again, which is safe (reads and
- * writes of the same bytes, and flushes, may be repeated). A restarted
- * client waits for the slots its last instance left SUBMITTED to become
- * DONE before it uses them again.
+ * taken slot changes nothing the driver does. A restarted driver takes
+ * every SUBMITTED slot afresh: requests in flight are done again, which is
+ * safe (reads and writes of the same bytes, and flushes, may be repeated).
+ * A restarted client waits for the slots its last instance left SUBMITTED
+ * to become DONE before it uses them again, and gives its guest back no
+ * request until then: the device may still be writing into the guest's
+ * RAM for them.
  *
  * The window. A part named by a partition is found only when the driver
  * has read the disk's partition table, which it does when it starts,
@@ -69,14 +80,16 @@
 #define BLK_SECTOR_SIZE 512u
 
 /* One client's queue region. */
-#define BLK_REGION_SIZE UINT64_C(0x200000) /* A 2 MiB frame: contiguous. */
+#define BLK_REGION_SIZE UINT64_C(0x200000) /* A 2 MiB frame. */
 #define BLK_TABLE_SIZE	UINT64_C(0x1000)
-#define BLK_SLOT_SIZE	UINT64_C(0x20000) /* 128 KiB: the largest request. */
-#define BLK_DATA_OFFSET BLK_SLOT_SIZE
-#define BLK_SLOTS	15u /* (BLK_REGION_SIZE - BLK_DATA_OFFSET) / BLK_SLOT_SIZE. */
+#define BLK_SLOTS	15u
+#define BLK_SEGS_MAX	254u /* Segments of one request: a chain of 256 less header and status. */
+#define BLK_SEGS_OFFSET BLK_TABLE_SIZE
+#define BLK_SEGS_SIZE	UINT64_C(0x1000) /* Room for BLK_SEGS_MAX segments. */
+#define BLK_SEGS_STRIDE 256u		 /* BLK_SEGS_SIZE in segments: one list to the next. */
 
-_Static_assert(BLK_DATA_OFFSET + BLK_SLOTS * BLK_SLOT_SIZE <= BLK_REGION_SIZE,
-	       "the slots fit the region");
+_Static_assert(BLK_SEGS_OFFSET + BLK_SLOTS * BLK_SEGS_SIZE <= BLK_REGION_SIZE,
+	       "the segment lists fit the region");
 
 enum blk_slot_state {
 	BLK_SLOT_FREE = 0,
@@ -97,12 +110,25 @@ enum blk_status {
 };
 
 struct blk_slot {
-	uint32_t state;	 /* enum blk_slot_state; read and written with atomics. */
-	uint32_t op;	 /* enum blk_op. */
-	uint64_t sector; /* The first sector, counted from the start of the client's part. */
-	uint32_t bytes;	 /* A multiple of BLK_SECTOR_SIZE, at most BLK_SLOT_SIZE; 0 for a flush. */
-	uint32_t status; /* enum blk_status, valid once DONE. */
+	uint32_t state;	    /* enum blk_slot_state; read and written with atomics. */
+	uint32_t op;	    /* enum blk_op. */
+	uint64_t sector;    /* The first sector, counted from the start of the client's part. */
+	uint32_t bytes;	    /* A multiple of BLK_SECTOR_SIZE; 0 for a flush. */
+	uint32_t status;    /* enum blk_status, valid once DONE. */
+	uint32_t seg_count; /* 1 to BLK_SEGS_MAX for a read or write; 0 for a flush. */
+	uint32_t reserved;
 };
+
+/* Where some of a request's data lies: bytes at guest-physical address addr. */
+struct blk_seg {
+	uint64_t addr;
+	uint32_t bytes; /* Not 0; the segments of a slot add up to its bytes. */
+	uint32_t reserved;
+};
+
+_Static_assert(BLK_SEGS_STRIDE * sizeof(struct blk_seg) == BLK_SEGS_SIZE &&
+		       BLK_SEGS_MAX <= BLK_SEGS_STRIDE,
+	       "a slot's segments");
 
 enum blk_window_state {
 	BLK_WINDOW_PENDING = 0, /* The driver has not resolved the part yet. */
@@ -123,10 +149,11 @@ struct blk_table {
 	struct blk_window window;
 };
 
-_Static_assert(sizeof(struct blk_slot) == 24 && offsetof(struct blk_slot, sector) == 8 &&
-		       offsetof(struct blk_slot, status) == 20,
+_Static_assert(sizeof(struct blk_slot) == 32 && offsetof(struct blk_slot, sector) == 8 &&
+		       offsetof(struct blk_slot, status) == 20 &&
+		       offsetof(struct blk_slot, seg_count) == 24,
 	       "a slot's layout is the same in every program");
-_Static_assert(sizeof(struct blk_window) == 24 && offsetof(struct blk_table, window) == 360,
+_Static_assert(sizeof(struct blk_window) == 24 && offsetof(struct blk_table, window) == 480,
 	       "the window's layout is the same in every program");
 _Static_assert(sizeof(struct blk_table) <= BLK_TABLE_SIZE, "the slot table fits its page");
 
@@ -154,15 +181,40 @@ enum blk_cap {
 #define BLK_CLIENT_VA  UINT64_C(0x0000006000000000) /* Client i's region: + i * BLK_REGION_SIZE. */
 #define BLK_DMA_SIZE   BLK_REGION_SIZE		    /* Contiguous, like a client's. */
 
+/*
+ * A piece of a client's guest RAM: guest-physical [ipa, ipa + size) is
+ * physical [pa, pa + size).
+ */
+struct blk_ram_run {
+	uint64_t ipa;
+	uint64_t pa;
+	uint64_t size;
+};
+
+#define BLK_RAM_RUNS 16 /* Pieces of a client's guest RAM the driver takes. */
+
+/*
+ * The most segments a client should let its guest's request have: where
+ * two runs meet, a segment that crosses becomes two pieces, and a guest's
+ * buffers that do not overlap cross each meeting point at most once.
+ */
+#define BLK_GUEST_SEG_MAX (BLK_SEGS_MAX - (BLK_RAM_RUNS - 1))
+
 /* What the driver serves to client i. */
 struct blk_boot_client {
 	char name[BLK_NAME_MAX]; /* "VM/device", for messages. */
-	uint64_t region_va;	 /* Its region in the driver's address space, */
-	uint64_t region_pa;	 /*   and where it is physically, for the device. */
+	uint64_t region_va;	 /* Its region in the driver's address space. */
 	uint64_t first_sector;	 /* Its part of the disk, when partition is 0: */
 	uint64_t sector_count;
 	uint32_t is_read_only;
 	uint32_t partition; /* Else the disk's GPT entry number partition (from 1) is its part. */
+	/*
+	 * The guest RAM its segments may name (the device server's window
+	 * on it), in ram_run_count runs of ascending ipa that do not overlap.
+	 */
+	uint32_t ram_run_count;
+	uint32_t reserved;
+	struct blk_ram_run ram[BLK_RAM_RUNS];
 };
 
 /* The driver's boot page (address in x0, main's argument). */
