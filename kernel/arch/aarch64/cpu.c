@@ -19,9 +19,12 @@
  * another guest or the host would notice them otherwise or the VMM must
  * decide: WFI, WFE, SMC, the auxiliary control register (TACR), the
  * implementation-defined registers (TIDCP) and cache maintenance by set
- * and way (TSW). The address-space switch writes one or the other.
+ * and way (TSW). The address-space switch writes one or the other. VM
+ * stays set for the host too, where E2H and TGE make it count as 0 (Arm ARM,
+ * HCR_EL2.VM): an emulator that flushes its TLBs when VM changes (QEMU
+ * does) then keeps the guest's across the switches to servers and back.
  */
-uint64_t arch_hcr_host = HCR_E2H | HCR_TGE | HCR_RW;
+uint64_t arch_hcr_host = HCR_E2H | HCR_TGE | HCR_RW | HCR_VM;
 uint64_t arch_hcr_guest = HCR_E2H | HCR_RW | HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO |
 			  HCR_TWI | HCR_TWE | HCR_TSC | HCR_TACR | HCR_TSW | HCR_TIDCP | HCR_TID3 |
 			  HCR_APK | HCR_API | HCR_FB | HCR_BSU_IS;
