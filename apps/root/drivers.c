@@ -400,6 +400,7 @@ static enum mica_error plan_driver(struct system *s, unsigned k)
 	dr->ntfn = alloc_object(MICA_OBJ_NOTIFICATION, 0);
 	dr->irq = alloc_slot();
 	badged = dr->ntfn ? mint_cap(dr->ntfn, MICA_RIGHT_WRITE, BLK_NTFN_DEVICE) : 0;
+	dr->irq_ntfn = badged;
 	if (dr->device_frame == 0 || dr->dma == 0 || dr->irq == 0 || badged == 0)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
 	err = mica_irq_control_get(MICA_CAP_IRQ_CONTROL, dev.intid, ROOT, dr->irq, 64);
@@ -461,6 +462,12 @@ enum mica_error start_driver(struct system *s, unsigned index)
 		err = process_copy_cap(p, BLK_CAP_NTFN, dr->ntfn, MICA_RIGHT_READ);
 	if (err == MICA_OK)
 		err = mica_tcb_bind_notification(p->tcb, dr->ntfn);
+	/*
+	 * The driver holds its IRQHandler whole, so its last instance may have
+	 * bound the interrupt elsewhere or cleared it: bind it again.
+	 */
+	if (err == MICA_OK)
+		err = mica_irq_handler_set_notification(dr->irq, dr->irq_ntfn);
 	if (err == MICA_OK)
 		err = process_copy_cap(p, BLK_CAP_IRQ, dr->irq, MICA_RIGHTS_ALL);
 	if (err == MICA_OK)

@@ -105,7 +105,8 @@ struct driver_rt {
 	const struct sysdesc_driver *desc;
 	const struct driver_kind *kind; /* What its program drives. */
 	uint64_t ntfn;	       /* Bound to its thread: the device's interrupt and its clients. */
-	uint64_t irq;	       /* The device's IRQHandler. */
+	uint64_t irq;	       /* The device's IRQHandler, */
+	uint64_t irq_ntfn;     /*   and what it signals: ntfn, badged BLK_NTFN_DEVICE. */
 	uint64_t device_frame; /* The device's page. */
 	uint64_t dma;	       /* Its own DMA region (2 MiB). */
 	/* Each client's queue region (2 MiB), a network driver's with its switch first. */
