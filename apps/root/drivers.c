@@ -190,13 +190,15 @@ static enum mica_error ram_map(const struct system *s, unsigned v, struct blk_bo
 	for (unsigned i = 0; i < s->ram_count; i++) {
 		const struct ram_frame *f = &s->ram[i];
 		uint64_t size = UINT64_C(1) << f->size_bits, pa;
-		struct blk_ram_run *last = &client->ram[client->ram_run_count - 1];
+		struct blk_ram_run *last = NULL;
 
 		if (f->vm != v || f->ipa < window->ipa.base || f->ipa >= end)
 			continue;
 		if (mica_frame_get_address(f->cap, &pa) != MICA_OK)
 			return MICA_ERR_INVALID_CAPABILITY;
-		if (client->ram_run_count != 0 && last->ipa + last->size == f->ipa &&
+		if (client->ram_run_count != 0)
+			last = &client->ram[client->ram_run_count - 1];
+		if (last != NULL && last->ipa + last->size == f->ipa &&
 		    last->pa + last->size == pa) {
 			last->size += size;
 			continue;

@@ -335,7 +335,8 @@ static bool is_valid(const struct vblk_client *c, const struct blk_slot *r)
 	if (r->seg_count == 0 || r->seg_count > BLK_SEGS_MAX)
 		return false;
 	/* Written so that nothing overflows, whatever sector and bytes hold. */
-	return r->bytes != 0 && r->bytes % BLK_SECTOR_SIZE == 0 && r->sector <= c->sector_count &&
+	return r->bytes != 0 && r->bytes % BLK_SECTOR_SIZE == 0 && r->bytes <= BLK_REQUEST_MAX &&
+	       r->sector <= c->sector_count &&
 	       r->bytes / BLK_SECTOR_SIZE <= c->sector_count - r->sector;
 }
 

@@ -28,6 +28,7 @@
 #define HEADER_SECTOR	8u
 #define REQUEST_QUEUE	0u
 #define CONFIG_CAPACITY 0u
+#define CONFIG_SIZE_MAX 8u
 #define CONFIG_SEG_MAX	12u
 #define CONFIG_BLK_SIZE 20u
 #define CONFIG_BYTES	24u
@@ -211,7 +212,8 @@ static bool drive_submit(struct virtio_blk *b, struct virtio_blk_pending *p, uin
 		d->reads_begin(d->ctx);
 	d->is_reading = op == BLK_OP_READ;
 	if (op != BLK_OP_FLUSH) {
-		if (bytes != 0 && disk_range_ok(b->capacity, sector, bytes) &&
+		if (bytes != 0 && bytes <= BLK_REQUEST_MAX &&
+		    disk_range_ok(b->capacity, sector, bytes) &&
 		    !(op == BLK_OP_WRITE && d->is_read_only))
 			seg_count = chain_segments(b, c, op == BLK_OP_READ,
 						   op == BLK_OP_READ ? 0 : HEADER_BYTES, bytes, i);
@@ -372,6 +374,9 @@ static void drive_forget(void *dev)
 	d->busy = 0;
 	d->head = 0;
 	d->count = 0;
+	/* A last instance may have submitted them and fallen before it said so. */
+	if (d->stale != 0 && d->signal != NULL)
+		d->signal(d->ctx);
 }
 
 /* The RAM disk path ------------------------------------------------------------------- */
@@ -409,8 +414,8 @@ static struct virtio_dev blk_dev(struct virtio_blk *b)
 {
 	uint64_t features = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE | VIRTIO_BLK_F_FLUSH;
 
-	if (b->drive != NULL && b->drive->is_read_only)
-		features |= VIRTIO_BLK_F_RO;
+	if (b->drive != NULL)
+		features |= VIRTIO_BLK_F_SIZE_MAX | (b->drive->is_read_only ? VIRTIO_BLK_F_RO : 0);
 	return (struct virtio_dev){
 		.device_id = VIRTIO_ID_BLOCK,
 		.features = features,
@@ -465,6 +470,8 @@ void virtio_blk_init(struct virtio_blk *b, uint8_t *disk, uint64_t disk_size,
 	 */
 	put_le(b->mmio.config + CONFIG_SEG_MAX,
 	       drive != NULL ? BLK_GUEST_SEG_MAX : VIRTQ_MAX_SIZE - 2, 4);
+	if (drive != NULL)
+		put_le(b->mmio.config + CONFIG_SIZE_MAX, BLK_GUEST_SIZE_MAX, 4);
 	put_le(b->mmio.config + CONFIG_BLK_SIZE, VIRTIO_BLK_SECTOR_SIZE, 4);
 	b->mmio.config_size = CONFIG_BYTES;
 }

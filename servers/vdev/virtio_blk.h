@@ -25,6 +25,7 @@
 #define VIRTIO_BLK_SERIAL      "mica-disk"
 
 /* Feature bits (§5.2.3). */
+#define VIRTIO_BLK_F_SIZE_MAX (UINT64_C(1) << 1)
 #define VIRTIO_BLK_F_SEG_MAX  (UINT64_C(1) << 2)
 #define VIRTIO_BLK_F_RO	      (UINT64_C(1) << 5)
 #define VIRTIO_BLK_F_BLK_SIZE (UINT64_C(1) << 6)

@@ -197,13 +197,16 @@ static void notified(struct vdev_server *s, uint64_t bits)
 }
 
 /*
- * Device d was reset, by its guest or its VMM, while its driver still had
- * requests of it: the machine's device may still write into the guest's
- * RAM for them. So the guest (or the VMM) gets no answer until the driver
- * has finished every one. Notifications that come meanwhile are handled as
- * they come (another device's completions, a VM's end); the wait ends too
- * if d's VM ends (its driver failed for good: the root task stops the VMs
- * on its drive).
+ * Device d was reset by its VMM, for the guest's reboot, while its driver
+ * still had requests of it: the machine's device may still write into the
+ * guest's RAM for them. So the VMM, which loads the guest again once it
+ * has the answer, gets none until the driver has finished every one (at
+ * most BLK_SLOTS requests of BLK_REQUEST_MAX bytes). Meanwhile this server
+ * answers no other exit, and handles the notifications that come as they
+ * come (another device's completions, a VM's end); the wait ends too if
+ * d's VM ends (its driver failed for good: the root task stops the VMs on
+ * its drive). A guest's own reset waits for nothing: it gets no request
+ * back until they are done, and Linux quiesces its queue before a reset.
  */
 static void drain(struct vdev_device *d)
 {
@@ -231,16 +234,19 @@ static enum mica_error mmio_write(struct vdev_device *d, uint64_t offset, unsign
 				  uint64_t value)
 {
 	struct virtio_blk *b = d->model;
-	enum mica_error err = virtio_mmio_write(&b->mmio, offset, size, value);
 
-	drain(d);
-	return err;
+	return virtio_mmio_write(&b->mmio, offset, size, value);
 }
 
-/* The VM reset: the device as if its driver wrote 0 to Status. */
+/*
+ * The VM reset: the device as if its driver wrote 0 to Status, and the
+ * answer only once nothing of the last boot's is left with the driver, as
+ * the VMM loads the guest again when it has it.
+ */
 static void reset(struct vdev_device *d)
 {
 	(void)mmio_write(d, VIRTIO_MMIO_STATUS, 4, 0);
+	drain(d);
 }
 
 static const struct vdev_ops ops = {

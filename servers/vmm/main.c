@@ -345,6 +345,9 @@ static void ivc_reset(void)
 		(void)mica_call(VMM_CAP_IVC, mica_msg_info(IVC_MSG_RESET, 0, 1), words);
 }
 
+/* How many times a device's reset is asked for before the VMM goes on without it. */
+#define RESET_TRIES 4u
+
 /*
  * The guest reset: each device whose server keeps guest memory (virtio)
  * goes back to its reset state, so that it writes into no buffer of the
@@ -358,10 +361,18 @@ static void reset_devices(void)
 	for (unsigned i = 0; i < vmm.vm->device_count; i++) {
 		uint64_t words[MICA_MSG_REGISTERS] = {0};
 
-		if ((kind_flags(i) & (VDEV_KIND_EDGE_LINE | VDEV_KIND_MACHINE_UART)) ==
+		if ((kind_flags(i) & (VDEV_KIND_EDGE_LINE | VDEV_KIND_MACHINE_UART)) !=
 		    VDEV_KIND_EDGE_LINE)
-			(void)mica_call(VMM_CAP_DEVICE(i), mica_msg_info(VDEV_MSG_RESET, 0, 0),
-					words);
+			continue;
+		/*
+		 * A server that crashed while it reset the device fails the call;
+		 * its next instance takes the call again (a disk's server answers
+		 * only once its driver has finished the last boot's requests).
+		 */
+		for (unsigned tries = 0; tries < RESET_TRIES; tries++)
+			if (mica_call(VMM_CAP_DEVICE(i), mica_msg_info(VDEV_MSG_RESET, 0, 0), words)
+				    .err == MICA_OK)
+				break;
 	}
 }
 

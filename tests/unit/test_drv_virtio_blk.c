@@ -669,7 +669,7 @@ static void test_malformed_requests_are_ioerr_and_reach_no_device(void **state)
 	assert_memory_equal(dev.disk, pristine, sizeof(pristine));
 }
 
-static void test_a_request_is_limited_only_by_its_part(void **state)
+static void test_a_request_may_cover_its_whole_part_and_no_more(void **state)
 {
 	/* The whole part in one request, from one segment that crosses from run 0 into run 1. */
 	const uint32_t bytes = (uint32_t)(PART0_COUNT * BLK_SECTOR_SIZE);
@@ -1458,7 +1458,7 @@ int main(void)
 		T(test_a_client_cannot_reach_outside_its_part),
 		T(test_a_read_only_client_reads_but_cannot_write),
 		T(test_malformed_requests_are_ioerr_and_reach_no_device),
-		T(test_a_request_is_limited_only_by_its_part),
+		T(test_a_request_may_cover_its_whole_part_and_no_more),
 		T(test_rewriting_a_taken_slot_changes_nothing_the_device_does),
 		T(test_many_requests_in_flight_complete_out_of_order),
 		T(test_a_small_queue_serves_every_request_and_each_client_in_turn),

@@ -21,8 +21,8 @@
 #include "virtio_blk.h"
 
 #define PART_FIRST	 ((size_t)16) /* The device's part starts at sector 16 of the machine's disk */
-#define PART_SECTORS	 ((size_t)32)	/*   and has 32 sectors, */
-#define BIG_PART_SECTORS ((size_t)4096) /*   or 2 MiB's worth, for the largest requests. */
+#define PART_SECTORS	 ((size_t)32)	 /*   and has 32 sectors, */
+#define BIG_PART_SECTORS ((size_t)10240) /*   or 5 MiB's worth, for the largest requests. */
 #define MACHINE_SECTORS	 (PART_FIRST + BIG_PART_SECTORS + 16)
 #define QUEUE_SIZE	 256u /* The largest queue the device offers. */
 #define HEADER_BYTES	 16u
@@ -247,9 +247,11 @@ static void test_config_offers_the_part_and_a_seg_max_that_fits_the_drivers_chai
 	drv_write(&drv, 0x014, 0);
 	features = drv_read(&drv, 0x010);
 	assert_int_equal(features & (1u << 2), 1u << 2); /* SEG_MAX */
-	assert_int_equal(features & (1u << 1), 0);  /* No SIZE_MAX: a buffer may be any size, */
-	assert_int_equal(drv_read(&drv, 0x108), 0); /*   and size_max says nothing. */
-	assert_int_equal(features & (1u << 5), 0);  /* Not read-only. */
+	/* SIZE_MAX: with SEG_MAX, it keeps a request within BLK_REQUEST_MAX. */
+	assert_int_equal(features & (1u << 1), 1u << 1);
+	assert_int_equal(drv_read(&drv, 0x108), BLK_GUEST_SIZE_MAX);
+	assert_true((uint64_t)BLK_GUEST_SEG_MAX * BLK_GUEST_SIZE_MAX <= BLK_REQUEST_MAX);
+	assert_int_equal(features & (1u << 5), 0); /* Not read-only. */
 	start(true);
 	assert_int_equal(drv_read(&drv, 0x010) & (1u << 5), 1u << 5);
 	assert_int_equal(drv_read(&drv, 0x10c), BLK_GUEST_SEG_MAX);
@@ -522,6 +524,33 @@ static void test_a_request_of_1_mib_goes_to_the_driver_as_one_slot(void **state)
 	assert_int_equal(blk.writes, 1);
 }
 
+/* A request over BLK_REQUEST_MAX (past SIZE_MAX's promise) fails here: the driver never sees it. */
+static void test_a_request_over_the_largest_fails_before_the_driver(void **state)
+{
+	static uint8_t before[sizeof(machine_disk)];
+	const unsigned count = BLK_REQUEST_MAX / (POOL_PAGES * PAGE) + 1;
+	struct seg bufs[QUEUE_SIZE];
+	struct request w = {0};
+	uint64_t pool;
+
+	start_sized(false, BIG_PART_SECTORS);
+	pool = drv_alloc(&drv, POOL_PAGES * PAGE);
+	memset(drv_host(pool), 0x5a, POOL_PAGES * PAGE);
+	bufs[0] = (struct seg){drv_alloc(&drv, HEADER_BYTES), HEADER_BYTES, false};
+	put_header(bufs[0].ipa, 1, 0);
+	for (unsigned k = 1; k <= count; k++)
+		bufs[k] = (struct seg){pool, POOL_PAGES * PAGE, false};
+	w.status = drv_alloc(&drv, 1);
+	*drv_host(w.status) = 0xee;
+	bufs[count + 1] = (struct seg){w.status, 1, true};
+	memcpy(before, machine_disk, sizeof(before));
+	w.head = kick(bufs, count + 2);
+	assert_int_equal(submitted(), 0);
+	assert_int_equal(signals, 0);
+	expect_used(&w, 1, 1);
+	assert_memory_equal(machine_disk, before, sizeof(before));
+}
+
 static void test_requests_complete_in_the_order_taken(void **state)
 {
 	struct request a = request(0, 0, 512), b = request(0, 1, 512), c = request(0, 2, 512);
@@ -784,9 +813,12 @@ static void test_a_restart_with_every_slot_stale_takes_the_requests_once_they_ar
 		r[k] = request(0, k, 512);
 	for (uint64_t sector = 0; sector < BLK_SLOTS; sector++)
 		old[sector] = slot_for(sector);
+	signals = 0;
 	restart_server();
 	assert_true(virtio_blk_drive_is_stale(&blk));
 	assert_int_equal(submitted(), BLK_SLOTS); /* The old ones: no slot is free. */
+	/* The last instance may have fallen before it told the driver of them: this one does. */
+	assert_int_equal(signals, 1);
 	for (unsigned k = 0; k < BLK_SLOTS; k++)
 		finish(old[k], BLK_STATUS_OK);
 	virtio_blk_drive_done(&blk);
@@ -919,6 +951,8 @@ int main(void)
 			test_a_read_in_the_most_buffers_a_chain_holds_fails_before_the_driver,
 			setup),
 		cmocka_unit_test_setup(test_a_request_of_1_mib_goes_to_the_driver_as_one_slot,
+				       setup),
+		cmocka_unit_test_setup(test_a_request_over_the_largest_fails_before_the_driver,
 				       setup),
 		cmocka_unit_test_setup(test_requests_complete_in_the_order_taken, setup),
 		cmocka_unit_test_setup(test_more_requests_than_slots_wait_for_one, setup),

@@ -35,7 +35,8 @@
  *              or write) the segments and seg_count, then stores state =
  *              SUBMITTED with release order, and signals the driver.
  *   SUBMITTED  the driver's. It copies the fields and each segment once,
- *              checks the copy (the segments must add up to bytes) and
+ *              checks the copy (the segments must add up to bytes, at
+ *              most BLK_REQUEST_MAX) and
  *              puts the request on the device with the segments as its
  *              data, then writes status, stores state = DONE with release
  *              order, and signals the client. A request that fails its
@@ -69,7 +70,7 @@
  * BLK_NTFN_DEVICE is the device's interrupt, bit BLK_NTFN_CLIENT(i) client
  * i's "look at my slots". A client's signal of the driver is a write-only
  * capability badged with its bit; the driver's of a client raises
- * VDEV_NTFN_BLOCK on the client's server notification (<mica/proto/vdev.h>).
+ * VDEV_NTFN_DRIVE on the client's server notification (<mica/proto/vdev.h>).
  */
 #ifndef MICA_PROTO_BLK_H
 #define MICA_PROTO_BLK_H
@@ -199,6 +200,18 @@ struct blk_ram_run {
  * buffers that do not overlap cross each meeting point at most once.
  */
 #define BLK_GUEST_SEG_MAX (BLK_SEGS_MAX - (BLK_RAM_RUNS - 1))
+
+/*
+ * The largest request, in bytes: what one client may have the device move
+ * for one slot, so that no client holds the shared device for long. A
+ * client keeps its guest within it with VIRTIO_BLK_F_SIZE_MAX of
+ * BLK_GUEST_SIZE_MAX bytes a segment.
+ */
+#define BLK_REQUEST_MAX	   (UINT32_C(4) << 20)
+#define BLK_GUEST_SIZE_MAX (UINT32_C(16) << 10)
+
+_Static_assert((uint64_t)BLK_GUEST_SEG_MAX *BLK_GUEST_SIZE_MAX <= BLK_REQUEST_MAX,
+	       "a guest's largest request fits a slot");
 
 /* What the driver serves to client i. */
 struct blk_boot_client {
