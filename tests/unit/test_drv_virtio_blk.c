@@ -1066,7 +1066,7 @@ static void sector_segments(struct blk_seg *list, unsigned c, uint64_t stride)
 		list[i] = seg(c, i * stride, BLK_SECTOR_SIZE);
 }
 
-static void test_a_read_or_write_names_1_to_BLK_SEGS_MAX_segments(void **state)
+static void test_a_read_or_write_names_1_to_the_most_segments(void **state)
 {
 	static struct blk_seg list[BLK_SEGS_MAX];
 	/*
@@ -1092,7 +1092,7 @@ static void test_a_read_or_write_names_1_to_BLK_SEGS_MAX_segments(void **state)
 	expect_read_into(0, list, 1, was(0));
 }
 
-static void test_a_request_of_BLK_SEGS_MAX_segments_works(void **state)
+static void test_a_request_of_the_most_segments_works(void **state)
 {
 	static struct blk_seg list[BLK_SEGS_MAX];
 	const uint32_t bytes = BLK_SEGS_MAX * BLK_SECTOR_SIZE;
@@ -1100,7 +1100,7 @@ static void test_a_request_of_BLK_SEGS_MAX_segments_works(void **state)
 	/* Sector i from the i-th segment, 2 KiB apart: half in run 0, half in run 1. */
 	sector_segments(list, 1, 2048);
 	for (uint32_t i = 0; i < BLK_SEGS_MAX; i++)
-		memset(ram(1, i * 2048), 0x80 ^ (int)i, BLK_SECTOR_SIZE);
+		memset(ram(1, (uint64_t)i * 2048), 0x80 ^ (int)i, BLK_SECTOR_SIZE);
 	submit_segs(1, 0, BLK_OP_WRITE, 0, bytes, list, BLK_SEGS_MAX);
 	assert_int_equal(run(1), 2);
 	expect(1, 0, BLK_STATUS_OK);
@@ -1157,7 +1157,7 @@ static void test_a_request_of_more_pieces_than_its_table_holds_fails(void **stat
 		expect_filled(on_disk(i), 0x21, 256);
 		expect_filled(on_disk(i) + 256, 0x43, 256);
 	}
-	expect_filled(on_disk(fit), 0x21, (BLK_SEGS_MAX - fit) * BLK_SECTOR_SIZE);
+	expect_filled(on_disk(fit), 0x21, (size_t)(BLK_SEGS_MAX - fit) * BLK_SECTOR_SIZE);
 }
 
 static void test_rewriting_the_segments_of_a_taken_slot_changes_nothing(void **state)
@@ -1476,8 +1476,8 @@ int main(void)
 		T(test_a_segment_crossing_two_runs_is_split_and_both_halves_are_right),
 		T(test_a_segment_outside_the_clients_map_fails_and_reaches_no_device),
 		T(test_segments_that_do_not_add_up_to_the_bytes_fail),
-		T(test_a_read_or_write_names_1_to_BLK_SEGS_MAX_segments),
-		T(test_a_request_of_BLK_SEGS_MAX_segments_works),
+		T(test_a_read_or_write_names_1_to_the_most_segments),
+		T(test_a_request_of_the_most_segments_works),
 		T(test_a_request_of_more_pieces_than_its_table_holds_fails),
 		T(test_rewriting_the_segments_of_a_taken_slot_changes_nothing),
 		T(test_ranges_get_their_windows_at_once),

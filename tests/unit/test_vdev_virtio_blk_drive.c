@@ -534,8 +534,8 @@ static void test_a_request_over_the_largest_fails_before_the_driver(void **state
 	uint64_t pool;
 
 	start_sized(false, BIG_PART_SECTORS);
-	pool = drv_alloc(&drv, POOL_PAGES * PAGE);
-	memset(drv_host(pool), 0x5a, POOL_PAGES * PAGE);
+	pool = drv_alloc(&drv, (uint64_t)POOL_PAGES * PAGE);
+	memset(drv_host(pool), 0x5a, (size_t)POOL_PAGES * PAGE);
 	bufs[0] = (struct seg){drv_alloc(&drv, HEADER_BYTES), HEADER_BYTES, false};
 	put_header(bufs[0].ipa, 1, 0);
 	for (unsigned k = 1; k <= count; k++)

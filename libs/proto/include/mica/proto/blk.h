@@ -192,7 +192,7 @@ struct blk_ram_run {
 	uint64_t size;
 };
 
-#define BLK_RAM_RUNS 16 /* Pieces of a client's guest RAM the driver takes. */
+#define BLK_RAM_RUNS 16u /* Pieces of a client's guest RAM the driver takes. */
 
 /*
  * The most segments a client should let its guest's request have: where
