@@ -140,9 +140,9 @@ int main(uint64_t boot_va)
 {
 	static struct vblk disk;
 	const struct blk_boot *boot = (const struct blk_boot *)(uintptr_t)boot_va;
-	struct vblk_bus bus = {.read = mmio_read, .write = mmio_write, .dma_barrier = dma_barrier};
+	struct vdrv_bus bus = {.read = mmio_read, .write = mmio_write, .dma_barrier = dma_barrier};
 	struct mica_work work = {0}; /* Each wake-up's work, for the clients' figures. */
-	enum vblk_init_error err;
+	enum vdrv_error err;
 	uint32_t signals;
 
 	if (boot->magic != BLK_BOOT_MAGIC) {
@@ -151,7 +151,7 @@ int main(uint64_t boot_va)
 	}
 	bus.ctx = (void *)(uintptr_t)boot->device_va;
 	err = vblk_init(&disk, boot, &bus);
-	if (err != VBLK_INIT_OK) {
+	if (err != VDRV_OK) {
 		printf("drv %.*s: the device at 0x%08llx: %s\n", BLK_NAME_MAX, boot->name,
 		       (unsigned long long)boot->device_pa, vblk_init_error_text(err));
 		/* A client waiting for its partition's size would wait for ever. */

@@ -55,11 +55,11 @@ int main(uint64_t boot_va)
 {
 	static struct vnet net;
 	const struct netq_boot *boot = (const struct netq_boot *)(uintptr_t)boot_va;
-	struct vnet_bus bus = {.read = mmio_read,
+	struct vdrv_bus bus = {.read = mmio_read,
 			       .read8 = mmio_read8,
 			       .write = mmio_write,
 			       .dma_barrier = dma_barrier};
-	enum vnet_init_error err;
+	enum vdrv_error err;
 
 	if (boot->magic != NETQ_BOOT_MAGIC) {
 		printf("drv: no valid boot page at 0x%llx\n", (unsigned long long)boot_va);
@@ -67,7 +67,7 @@ int main(uint64_t boot_va)
 	}
 	bus.ctx = (void *)(uintptr_t)boot->device_va;
 	err = vnet_init(&net, boot, &bus);
-	if (err != VNET_INIT_OK) {
+	if (err != VDRV_OK) {
 		printf("drv %.*s: the device at 0x%08llx: %s\n", NETQ_NAME_MAX, boot->name,
 		       (unsigned long long)boot->device_pa, vnet_init_error_text(err));
 		return 1;

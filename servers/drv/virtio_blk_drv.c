@@ -16,27 +16,20 @@
 #include <mica/proto/virtio_mmio.h>
 
 #include "virtio_blk_drv.h"
+#include "virtio_drv.h"
 #include "virtio_blk_parts.h"
 
 /* The transport's registers are <mica/proto/virtio_mmio.h>'s; the device's configuration: */
 #define VIRTIO_BLK_CONFIG_CAPACITY 0x100u /* 64 bits, in 512-byte sectors (§5.2.4). */
 
-#define VIRTIO_ID_BLOCK	   2u
-#define VIRTIO_MMIO_LEGACY 1u
-#define VIRTIO_MMIO_MODERN 2u
-#define VIRTIO_BLK_QUEUE   0u
-#define VBLK_QUEUE_MIN	   4u /* A power of two that holds a three-descriptor chain. */
-#define VBLK_RESET_POLLS   1000u
-#define VBLK_CONFIG_TRIES  4u
+#define VIRTIO_ID_BLOCK	  2u
+#define VIRTIO_BLK_QUEUE  0u
+#define VBLK_QUEUE_MIN	  4u /* A power of two that holds a three-descriptor chain. */
+#define VBLK_CONFIG_TRIES 4u
 
 /* Feature bits (§6, §5.2.3): all the driver accepts. */
 #define VIRTIO_BLK_F_FLUSH	    (UINT64_C(1) << 9)
 #define VIRTIO_RING_F_INDIRECT_DESC (UINT64_C(1) << 28)
-
-/* Descriptor flags (§2.7.5). */
-#define VIRTQ_DESC_F_NEXT     1u
-#define VIRTQ_DESC_F_WRITE    2u
-#define VIRTQ_DESC_F_INDIRECT 4u
 
 /* Request types and status (§5.2.6). */
 #define VIRTIO_BLK_T_IN	   0u
@@ -44,19 +37,6 @@
 #define VIRTIO_BLK_T_FLUSH 4u
 #define VIRTIO_BLK_S_OK	   0u
 #define VBLK_STATUS_UNSET  0xffu /* Preset, so a device that writes no status fails the request. */
-
-/* A split virtqueue's descriptor (§2.7.5). */
-struct virtq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-struct virtq_used_elem {
-	uint32_t id;
-	uint32_t len;
-};
 
 /* A request's header (§5.2.6). */
 struct virtio_blk_header {
@@ -97,79 +77,9 @@ _Static_assert(VBLK_QUEUE_MEMORY_SIZE <= VBLK_OWN_OFFSET && GPT_ENTRIES_MAX <= V
 _Static_assert(VBLK_TABLE_DESCS >= BLK_SEGS_MAX + 2 && VBLK_TABLE_DESCS <= UINT16_MAX,
 	       "an indirect table holds a request with every segment whole");
 
-static uint32_t reg_read(const struct vblk *d, uint32_t offset)
-{
-	return d->bus.read(d->bus.ctx, offset);
-}
-
-static void reg_write(const struct vblk *d, uint32_t offset, uint32_t value)
-{
-	d->bus.write(d->bus.ctx, offset, value);
-}
-
-static void dma_barrier(const struct vblk *d)
-{
-	d->bus.dma_barrier(d->bus.ctx);
-}
-
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
-}
-
-static enum vblk_init_error check_identity(const struct vblk *d)
-{
-	uint32_t version;
-
-	if (reg_read(d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC)
-		return VBLK_INIT_NOT_VIRTIO;
-	version = reg_read(d, VIRTIO_MMIO_VERSION_REG);
-	if (version == VIRTIO_MMIO_LEGACY)
-		return VBLK_INIT_LEGACY;
-	if (version != VIRTIO_MMIO_MODERN)
-		return VBLK_INIT_BAD_VERSION;
-	if (reg_read(d, VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_BLOCK)
-		return VBLK_INIT_NOT_BLOCK;
-	return VBLK_INIT_OK;
-}
-
-/* Writing 0 to Status resets the device; it is done when Status reads 0 (§4.2.3.1). */
-static bool reset(const struct vblk *d)
-{
-	reg_write(d, VIRTIO_MMIO_STATUS, 0);
-	for (unsigned i = 0; i < VBLK_RESET_POLLS; i++)
-		if (reg_read(d, VIRTIO_MMIO_STATUS) == 0)
-			return true;
-	return false;
-}
-
-/*
- * Accept VERSION_1, INDIRECT_DESC and, if offered, FLUSH: nothing else is
- * needed (§3.1.1 steps 4-6).
- */
-static enum vblk_init_error negotiate(struct vblk *d, uint32_t status)
-{
-	uint64_t offered, accepted;
-
-	reg_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	offered = reg_read(d, VIRTIO_MMIO_DEVICE_FEATURES);
-	reg_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-	offered |= (uint64_t)reg_read(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
-	if ((offered & VIRTIO_F_VERSION_1) == 0)
-		return VBLK_INIT_NO_VERSION_1;
-	if ((offered & VIRTIO_RING_F_INDIRECT_DESC) == 0)
-		return VBLK_INIT_NO_INDIRECT;
-	accepted =
-		offered & (VIRTIO_F_VERSION_1 | VIRTIO_RING_F_INDIRECT_DESC | VIRTIO_BLK_F_FLUSH);
-	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)accepted);
-	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(accepted >> 32));
-	reg_write(d, VIRTIO_MMIO_STATUS, status | VIRTIO_STATUS_FEATURES_OK);
-	if ((reg_read(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK) == 0)
-		return VBLK_INIT_FEATURES_REFUSED;
-	d->has_flush = (accepted & VIRTIO_BLK_F_FLUSH) != 0;
-	return VBLK_INIT_OK;
 }
 
 /* A 64-bit field is read in two halves, again if ConfigGeneration moved between (§4.2.3.3). */
@@ -178,33 +88,26 @@ static uint64_t read_capacity(const struct vblk *d)
 	uint64_t sectors = 0;
 
 	for (unsigned i = 0; i < VBLK_CONFIG_TRIES; i++) {
-		uint32_t generation = reg_read(d, VIRTIO_MMIO_CONFIG_GENERATION);
+		uint32_t generation = vdrv_read(&d->bus, VIRTIO_MMIO_CONFIG_GENERATION);
 
-		sectors = reg_read(d, VIRTIO_BLK_CONFIG_CAPACITY) |
-			  (uint64_t)reg_read(d, VIRTIO_BLK_CONFIG_CAPACITY + 4) << 32;
-		if (reg_read(d, VIRTIO_MMIO_CONFIG_GENERATION) == generation)
+		sectors = vdrv_read(&d->bus, VIRTIO_BLK_CONFIG_CAPACITY) |
+			  (uint64_t)vdrv_read(&d->bus, VIRTIO_BLK_CONFIG_CAPACITY + 4) << 32;
+		if (vdrv_read(&d->bus, VIRTIO_MMIO_CONFIG_GENERATION) == generation)
 			break;
 	}
 	return sectors;
 }
 
-/* A LOW/HIGH register pair. */
-static void write_address(const struct vblk *d, uint32_t low, uint64_t pa)
-{
-	reg_write(d, low, (uint32_t)pa);
-	reg_write(d, low + 4, (uint32_t)(pa >> 32));
-}
-
 /* Queue 0 at the start of the DMA region, all its descriptors free (§4.2.3.2). */
-static enum vblk_init_error setup_queue(struct vblk *d, const struct blk_boot *boot)
+static enum vdrv_error setup_queue(struct vblk *d, const struct blk_boot *boot)
 {
 	struct vblk_queue_memory *q = (struct vblk_queue_memory *)(uintptr_t)boot->dma_va;
 	uint32_t size = VBLK_QUEUE_MAX, max;
 
-	reg_write(d, VIRTIO_MMIO_QUEUE_SEL, VIRTIO_BLK_QUEUE);
-	max = reg_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
-	if (reg_read(d, VIRTIO_MMIO_QUEUE_READY) != 0 || max < VBLK_QUEUE_MIN)
-		return VBLK_INIT_NO_QUEUE;
+	vdrv_write(&d->bus, VIRTIO_MMIO_QUEUE_SEL, VIRTIO_BLK_QUEUE);
+	max = vdrv_read(&d->bus, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	if (vdrv_read(&d->bus, VIRTIO_MMIO_QUEUE_READY) != 0 || max < VBLK_QUEUE_MIN)
+		return VDRV_NO_QUEUE;
 	/* A split queue's size is a power of two (§2.7). */
 	while (size > max)
 		size /= 2;
@@ -215,15 +118,15 @@ static enum vblk_init_error setup_queue(struct vblk *d, const struct blk_boot *b
 	d->free_count = (uint16_t)size;
 	for (uint32_t i = 0; i < size; i++)
 		d->free[i] = (uint16_t)(size - 1 - i);
-	reg_write(d, VIRTIO_MMIO_QUEUE_NUM, size);
-	write_address(d, VIRTIO_MMIO_QUEUE_DESC_LOW,
-		      d->queue_pa + offsetof(struct vblk_queue_memory, desc));
-	write_address(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW,
-		      d->queue_pa + offsetof(struct vblk_queue_memory, avail));
-	write_address(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW,
-		      d->queue_pa + offsetof(struct vblk_queue_memory, used));
-	reg_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
-	return VBLK_INIT_OK;
+	vdrv_write(&d->bus, VIRTIO_MMIO_QUEUE_NUM, size);
+	vdrv_write_address(&d->bus, VIRTIO_MMIO_QUEUE_DESC_LOW,
+			   d->queue_pa + offsetof(struct vblk_queue_memory, desc));
+	vdrv_write_address(&d->bus, VIRTIO_MMIO_QUEUE_DRIVER_LOW,
+			   d->queue_pa + offsetof(struct vblk_queue_memory, avail));
+	vdrv_write_address(&d->bus, VIRTIO_MMIO_QUEUE_DEVICE_LOW,
+			   d->queue_pa + offsetof(struct vblk_queue_memory, used));
+	vdrv_write(&d->bus, VIRTIO_MMIO_QUEUE_READY, 1);
+	return VDRV_OK;
 }
 
 /*
@@ -252,28 +155,22 @@ static void take_clients(struct vblk *d, const struct blk_boot *boot)
 	}
 }
 
-enum vblk_init_error vblk_init(struct vblk *d, const struct blk_boot *boot,
-			       const struct vblk_bus *bus)
+enum vdrv_error vblk_init(struct vblk *d, const struct blk_boot *boot, const struct vdrv_bus *bus)
 {
-	const uint32_t status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
-	enum vblk_init_error err;
+	enum vdrv_error err;
+	uint64_t accepted;
 
 	memset(d, 0, sizeof(*d));
 	d->bus = *bus;
-	err = check_identity(d);
-	if (err != VBLK_INIT_OK)
+	/* Indirect descriptors carry a request's pieces; a write cache wants flushes. */
+	err = vdrv_start(&d->bus, VIRTIO_ID_BLOCK, VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_BLK_F_FLUSH,
+			 &accepted);
+	if (err != VDRV_OK)
 		return err;
-	/* The reset also drops every request a previous instance left on the device. */
-	if (!reset(d))
-		return VBLK_INIT_STUCK_IN_RESET;
-	reg_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	reg_write(d, VIRTIO_MMIO_STATUS, status);
-	err = negotiate(d, status);
-	if (err == VBLK_INIT_OK)
-		err = setup_queue(d, boot);
-	if (err != VBLK_INIT_OK) {
-		reg_write(d, VIRTIO_MMIO_STATUS,
-			  reg_read(d, VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_FAILED);
+	d->has_flush = (accepted & VIRTIO_BLK_F_FLUSH) != 0;
+	err = setup_queue(d, boot);
+	if (err != VDRV_OK) {
+		vdrv_fail(&d->bus);
 		return err;
 	}
 	d->capacity = read_capacity(d);
@@ -282,36 +179,26 @@ enum vblk_init_error vblk_init(struct vblk *d, const struct blk_boot *boot,
 	d->tables = (struct virtq_desc *)(uintptr_t)(boot->dma_va + VBLK_TABLES_OFFSET);
 	d->tables_pa = boot->dma_pa + VBLK_TABLES_OFFSET;
 	take_clients(d, boot);
-	reg_write(d, VIRTIO_MMIO_STATUS,
-		  status | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-	return VBLK_INIT_OK;
+	vdrv_live(&d->bus);
+	return VDRV_OK;
 }
 
-const char *vblk_init_error_text(enum vblk_init_error err)
+const char *vblk_init_error_text(enum vdrv_error err)
 {
-	static const char *const texts[] = {
-		[VBLK_INIT_OK] = "no error",
-		[VBLK_INIT_NOT_VIRTIO] = "not a virtio-mmio device (MagicValue is not 0x74726976)",
-		[VBLK_INIT_LEGACY] = "a legacy virtio-mmio device (Version 1), and this driver "
-				     "needs version 2: add -global virtio-mmio.force-legacy=false "
-				     "to QEMU's command line",
-		[VBLK_INIT_BAD_VERSION] = "an unknown virtio-mmio version (neither 1 nor 2)",
-		[VBLK_INIT_NOT_BLOCK] = "not a block device (DeviceID is not 2; 0 means no "
-					"device is attached to the transport)",
-		[VBLK_INIT_STUCK_IN_RESET] = "the device did not reset (Status did not read 0)",
-		[VBLK_INIT_NO_VERSION_1] = "the device does not offer VIRTIO_F_VERSION_1",
-		[VBLK_INIT_NO_INDIRECT] = "the device does not offer "
-					  "VIRTIO_RING_F_INDIRECT_DESC (QEMU's indirect_desc=on)",
-		[VBLK_INIT_FEATURES_REFUSED] = "the device refused the features the driver "
-					       "accepted, VIRTIO_F_VERSION_1, "
-					       "VIRTIO_RING_F_INDIRECT_DESC and FLUSH if "
-					       "offered (FEATURES_OK did not stay set)",
-		[VBLK_INIT_NO_QUEUE] = "queue 0 is in use or holds fewer than 4 descriptors",
-	};
-
-	if ((unsigned)err >= sizeof(texts) / sizeof(texts[0]) || texts[err] == NULL)
-		return "an unknown error";
-	return texts[err];
+	if (err == VDRV_WRONG_DEVICE)
+		return "not a block device (DeviceID is not 2; 0 means no device is attached to "
+		       "the "
+		       "transport)";
+	if (err == VDRV_NO_FEATURE)
+		return "the device does not offer VIRTIO_RING_F_INDIRECT_DESC (QEMU's "
+		       "indirect_desc=on)";
+	if (err == VDRV_FEATURES_REFUSED)
+		return "the device refused the features the driver accepted, VIRTIO_F_VERSION_1, "
+		       "VIRTIO_RING_F_INDIRECT_DESC and FLUSH if offered (FEATURES_OK did not stay "
+		       "set)";
+	if (err == VDRV_NO_QUEUE)
+		return "queue 0 is in use or holds fewer than 4 descriptors";
+	return vdrv_error_text(err);
 }
 
 /* Hand a slot back to its client. */
@@ -575,9 +462,9 @@ static void publish(struct vblk *d, unsigned queued)
 {
 	if (queued == 0)
 		return;
-	dma_barrier(d);
+	vdrv_dma_barrier(&d->bus);
 	__atomic_store_n(&d->queue->avail.idx, d->avail_idx, __ATOMIC_RELEASE);
-	reg_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_BLK_QUEUE);
+	vdrv_write(&d->bus, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_BLK_QUEUE);
 }
 
 uint32_t vblk_serve_client(struct vblk *d, uint32_t c)
@@ -657,7 +544,7 @@ static uint32_t complete(struct vblk *d, uint16_t head)
 
 uint32_t vblk_interrupt(struct vblk *d)
 {
-	uint32_t pending = reg_read(d, VIRTIO_MMIO_INTERRUPT_STATUS), signals = 0;
+	uint32_t pending = vdrv_read(&d->bus, VIRTIO_MMIO_INTERRUPT_STATUS), signals = 0;
 	bool is_own_done = false;
 	uint16_t used;
 
@@ -667,10 +554,10 @@ uint32_t vblk_interrupt(struct vblk *d)
 	 * (bit 1) needs nothing: the capacity is read once, at init.
 	 */
 	if (pending != 0)
-		reg_write(d, VIRTIO_MMIO_INTERRUPT_ACK, pending);
-	dma_barrier(d);
+		vdrv_write(&d->bus, VIRTIO_MMIO_INTERRUPT_ACK, pending);
+	vdrv_dma_barrier(&d->bus);
 	used = __atomic_load_n(&d->queue->used.idx, __ATOMIC_ACQUIRE);
-	dma_barrier(d);
+	vdrv_dma_barrier(&d->bus);
 	for (; d->used_idx != used; d->used_idx++) {
 		const struct virtq_used_elem *e = &d->queue->used.ring[d->used_idx % d->queue_size];
 		uint32_t id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);

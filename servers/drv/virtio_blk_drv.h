@@ -1,7 +1,7 @@
 /*
  * A driver for a virtio-blk device on the virtio-mmio transport, version 2
  * (virtio 1.2 §4.2.2, §5.2), serving the slot tables of <mica/proto/blk.h>.
- * Pure logic: it reaches the device's registers through struct vblk_bus,
+ * Pure logic: it reaches the device's registers through struct vdrv_bus,
  * and its queue and the clients' regions as plain memory, so that host
  * tests run it against a fake device. It makes no system call; the caller
  * signals the clients whose bits it returns.
@@ -30,39 +30,10 @@
 #include <mica/proto/blk.h>
 
 #include "gpt.h"
+#include "virtio_drv.h"
 
 /* The largest queue the driver sets up; the device may offer less. */
 #define VBLK_QUEUE_MAX 256u
-
-/*
- * The device's register frame. read and write are 32-bit accesses at a
- * byte offset. A write is ordered after every earlier memory access and a
- * read before every later one, so that the device sees the rings as the
- * driver left them when notified, and the driver sees what the device
- * wrote once it reads InterruptStatus. dma_barrier orders the driver's
- * memory accesses against the device's DMA (a full barrier for the outer
- * shareable domain on AArch64).
- */
-struct vblk_bus {
-	uint32_t (*read)(void *ctx, uint32_t offset);
-	void (*write)(void *ctx, uint32_t offset, uint32_t value);
-	void (*dma_barrier)(void *ctx);
-	void *ctx;
-};
-
-/* Why the device could not be set up. */
-enum vblk_init_error {
-	VBLK_INIT_OK,
-	VBLK_INIT_NOT_VIRTIO,	    /* MagicValue is not "virt". */
-	VBLK_INIT_LEGACY,	    /* Version 1: QEMU's legacy transport. */
-	VBLK_INIT_BAD_VERSION,	    /* Another version than 1 or 2. */
-	VBLK_INIT_NOT_BLOCK,	    /* DeviceID is not 2 (0: no device behind the transport). */
-	VBLK_INIT_STUCK_IN_RESET,   /* Status did not read 0 after a reset. */
-	VBLK_INIT_NO_VERSION_1,	    /* VIRTIO_F_VERSION_1 not offered. */
-	VBLK_INIT_NO_INDIRECT,	    /* VIRTIO_RING_F_INDIRECT_DESC not offered. */
-	VBLK_INIT_FEATURES_REFUSED, /* FEATURES_OK did not stay set. */
-	VBLK_INIT_NO_QUEUE,	    /* Queue 0 is in use, or holds fewer than 4 descriptors. */
-};
 
 /* Where the driver is in its start: reading the partition table, or serving. */
 enum vblk_phase {
@@ -108,10 +79,9 @@ struct vblk_request {
 };
 
 struct vblk_queue_memory; /* The rings, headers and status bytes, in the DMA region. */
-struct virtq_desc;	  /* A descriptor (§2.7.5). */
 
 struct vblk {
-	struct vblk_bus bus;
+	struct vdrv_bus bus;
 	struct vblk_queue_memory *queue;
 	uint64_t queue_pa;
 	uint64_t capacity; /* In sectors. */
@@ -169,11 +139,11 @@ struct vblk {
  * driver starts the same way; once it serves, its first scan takes every
  * SUBMITTED slot afresh.
  */
-__attribute__((warn_unused_result)) enum vblk_init_error
-vblk_init(struct vblk *d, const struct blk_boot *boot, const struct vblk_bus *bus);
+__attribute__((warn_unused_result)) enum vdrv_error
+vblk_init(struct vblk *d, const struct blk_boot *boot, const struct vdrv_bus *bus);
 
 /* A sentence saying what went wrong, for a message. */
-const char *vblk_init_error_text(enum vblk_init_error err);
+const char *vblk_init_error_text(enum vdrv_error err);
 
 /*
  * Start, after vblk_init: if a client names a partition, put the read of

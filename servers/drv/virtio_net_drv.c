@@ -18,32 +18,13 @@
 /* The transport's registers are <mica/proto/virtio_mmio.h>'s; the device's configuration: */
 #define VIRTIO_NET_CONFIG_MAC 0x100u /* u8 mac[6] (§5.1.4). */
 
-#define VIRTIO_ID_NET	   1u
-#define VIRTIO_MMIO_LEGACY 1u
-#define VIRTIO_MMIO_MODERN 2u
-#define VNET_RECEIVEQ	   0u
-#define VNET_TRANSMITQ	   1u
-#define VNET_RESET_POLLS   1000u
-#define VNET_CONFIG_TRIES  4u
+#define VIRTIO_ID_NET	  1u
+#define VNET_RECEIVEQ	  0u
+#define VNET_TRANSMITQ	  1u
+#define VNET_CONFIG_TRIES 4u
 
 /* Feature bits (§6, §5.1.3): all the driver accepts. */
 #define VIRTIO_NET_F_MAC (UINT64_C(1) << 5)
-
-/* Descriptor flags (§2.7.5). */
-#define VIRTQ_DESC_F_WRITE 2u
-
-/* A split virtqueue's descriptor (§2.7.5). */
-struct virtq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-struct virtq_used_elem {
-	uint32_t id;
-	uint32_t len;
-};
 
 /*
  * The header before every frame in both directions (§5.1.6): with
@@ -92,74 +73,14 @@ _Static_assert(2 * sizeof(struct vnet_virtq) <= VNET_BUFFERS_OFFSET, "the rings 
 _Static_assert(VNET_BUFFERS_OFFSET + 2 * VNET_QUEUE_BUFFERS_SIZE <= NETQ_DMA_SIZE,
 	       "the buffers fit the DMA region");
 
-static uint32_t reg_read(const struct vnet *d, uint32_t offset)
-{
-	return d->bus.read(d->bus.ctx, offset);
-}
-
-static void reg_write(const struct vnet *d, uint32_t offset, uint32_t value)
-{
-	d->bus.write(d->bus.ctx, offset, value);
-}
-
-static void dma_barrier(const struct vnet *d)
-{
-	d->bus.dma_barrier(d->bus.ctx);
-}
-
-static enum vnet_init_error check_identity(const struct vnet *d)
-{
-	uint32_t version;
-
-	if (reg_read(d, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC)
-		return VNET_INIT_NOT_VIRTIO;
-	version = reg_read(d, VIRTIO_MMIO_VERSION_REG);
-	if (version == VIRTIO_MMIO_LEGACY)
-		return VNET_INIT_LEGACY;
-	if (version != VIRTIO_MMIO_MODERN)
-		return VNET_INIT_BAD_VERSION;
-	if (reg_read(d, VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_NET)
-		return VNET_INIT_NOT_NET;
-	return VNET_INIT_OK;
-}
-
-/* Writing 0 to Status resets the device; it is done when Status reads 0 (§4.2.3.1). */
-static bool reset(const struct vnet *d)
-{
-	reg_write(d, VIRTIO_MMIO_STATUS, 0);
-	for (unsigned i = 0; i < VNET_RESET_POLLS; i++)
-		if (reg_read(d, VIRTIO_MMIO_STATUS) == 0)
-			return true;
-	return false;
-}
-
 /*
- * Accept VERSION_1 and, if offered, MAC (§3.1.1 steps 4-6). Without the
- * checksum, GSO and mergeable-buffer features the device sends whole,
- * checksummed frames of at most 1514 bytes, one per buffer, and expects
- * the same; without the control queue there is only receiveq and transmitq.
+ * The features beside VERSION_1: MAC, if offered (§3.1.1 steps 4-6).
+ * Without the checksum, GSO and mergeable-buffer features the device sends
+ * whole, checksummed frames of at most 1514 bytes, one per buffer, and
+ * expects the same; without the control queue there is only receiveq and
+ * transmitq.
  */
-static enum vnet_init_error negotiate(struct vnet *d, uint32_t status)
-{
-	uint64_t offered, accepted;
-
-	reg_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	offered = reg_read(d, VIRTIO_MMIO_DEVICE_FEATURES);
-	reg_write(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-	offered |= (uint64_t)reg_read(d, VIRTIO_MMIO_DEVICE_FEATURES) << 32;
-	if ((offered & VIRTIO_F_VERSION_1) == 0)
-		return VNET_INIT_NO_VERSION_1;
-	accepted = offered & (VIRTIO_F_VERSION_1 | VIRTIO_NET_F_MAC);
-	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)accepted);
-	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	reg_write(d, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(accepted >> 32));
-	reg_write(d, VIRTIO_MMIO_STATUS, status | VIRTIO_STATUS_FEATURES_OK);
-	if ((reg_read(d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK) == 0)
-		return VNET_INIT_FEATURES_REFUSED;
-	d->has_mac = (accepted & VIRTIO_NET_F_MAC) != 0;
-	return VNET_INIT_OK;
-}
+#define VNET_WANTED VIRTIO_NET_F_MAC
 
 /*
  * The MAC, a byte at a time as byte fields must be read (§4.2.2.2), again
@@ -168,20 +89,13 @@ static enum vnet_init_error negotiate(struct vnet *d, uint32_t status)
 static void read_mac(struct vnet *d)
 {
 	for (unsigned i = 0; i < VNET_CONFIG_TRIES; i++) {
-		uint32_t generation = reg_read(d, VIRTIO_MMIO_CONFIG_GENERATION);
+		uint32_t generation = vdrv_read(&d->bus, VIRTIO_MMIO_CONFIG_GENERATION);
 
 		for (uint32_t b = 0; b < VNET_MAC_SIZE; b++)
 			d->mac[b] = d->bus.read8(d->bus.ctx, VIRTIO_NET_CONFIG_MAC + b);
-		if (reg_read(d, VIRTIO_MMIO_CONFIG_GENERATION) == generation)
+		if (vdrv_read(&d->bus, VIRTIO_MMIO_CONFIG_GENERATION) == generation)
 			return;
 	}
-}
-
-/* A LOW/HIGH register pair. */
-static void write_address(const struct vnet *d, uint32_t low, uint64_t pa)
-{
-	reg_write(d, low, (uint32_t)pa);
-	reg_write(d, low + 4, (uint32_t)(pa >> 32));
 }
 
 /*
@@ -198,9 +112,9 @@ static bool setup_queue(struct vnet *d, struct vnet_queue *q, uint16_t index,
 	uint64_t rings_pa = boot->dma_pa + rings;
 	uint32_t size = VNET_QUEUE_MAX, max;
 
-	reg_write(d, VIRTIO_MMIO_QUEUE_SEL, index);
-	max = reg_read(d, VIRTIO_MMIO_QUEUE_NUM_MAX);
-	if (reg_read(d, VIRTIO_MMIO_QUEUE_READY) != 0 || max == 0)
+	vdrv_write(&d->bus, VIRTIO_MMIO_QUEUE_SEL, index);
+	max = vdrv_read(&d->bus, VIRTIO_MMIO_QUEUE_NUM_MAX);
+	if (vdrv_read(&d->bus, VIRTIO_MMIO_QUEUE_READY) != 0 || max == 0)
 		return false;
 	while (size > max)
 		size /= 2;
@@ -212,13 +126,14 @@ static bool setup_queue(struct vnet *d, struct vnet_queue *q, uint16_t index,
 		.size = (uint16_t)size,
 	};
 	memset(q->rings, 0, sizeof(*q->rings));
-	reg_write(d, VIRTIO_MMIO_QUEUE_NUM, size);
-	write_address(d, VIRTIO_MMIO_QUEUE_DESC_LOW, rings_pa + offsetof(struct vnet_virtq, desc));
-	write_address(d, VIRTIO_MMIO_QUEUE_DRIVER_LOW,
-		      rings_pa + offsetof(struct vnet_virtq, avail));
-	write_address(d, VIRTIO_MMIO_QUEUE_DEVICE_LOW,
-		      rings_pa + offsetof(struct vnet_virtq, used));
-	reg_write(d, VIRTIO_MMIO_QUEUE_READY, 1);
+	vdrv_write(&d->bus, VIRTIO_MMIO_QUEUE_NUM, size);
+	vdrv_write_address(&d->bus, VIRTIO_MMIO_QUEUE_DESC_LOW,
+			   rings_pa + offsetof(struct vnet_virtq, desc));
+	vdrv_write_address(&d->bus, VIRTIO_MMIO_QUEUE_DRIVER_LOW,
+			   rings_pa + offsetof(struct vnet_virtq, avail));
+	vdrv_write_address(&d->bus, VIRTIO_MMIO_QUEUE_DEVICE_LOW,
+			   rings_pa + offsetof(struct vnet_virtq, used));
+	vdrv_write(&d->bus, VIRTIO_MMIO_QUEUE_READY, 1);
 	return true;
 }
 
@@ -242,38 +157,29 @@ static void publish(const struct vnet *d, const struct vnet_queue *q, unsigned p
 {
 	if (posted == 0)
 		return;
-	dma_barrier(d);
+	vdrv_dma_barrier(&d->bus);
 	__atomic_store_n(&q->rings->avail.idx, q->avail_idx, __ATOMIC_RELEASE);
-	reg_write(d, VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
+	vdrv_write(&d->bus, VIRTIO_MMIO_QUEUE_NOTIFY, q->index);
 }
 
-enum vnet_init_error vnet_init(struct vnet *d, const struct netq_boot *boot,
-			       const struct vnet_bus *bus)
+enum vdrv_error vnet_init(struct vnet *d, const struct netq_boot *boot, const struct vdrv_bus *bus)
 {
-	const uint32_t status = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
-	enum vnet_init_error err;
+	enum vdrv_error err;
+	uint64_t accepted;
 
 	memset(d, 0, sizeof(*d));
 	d->bus = *bus;
 	d->queue_region = (uint8_t *)(uintptr_t)boot->queue_va;
 	d->tx_ring = (struct netq_ring *)(void *)(d->queue_region + NETQ_TX_RING);
 	d->rx_ring = (struct netq_ring *)(void *)(d->queue_region + NETQ_RX_RING);
-	err = check_identity(d);
-	if (err != VNET_INIT_OK)
+	err = vdrv_start(&d->bus, VIRTIO_ID_NET, 0, VNET_WANTED, &accepted);
+	if (err != VDRV_OK)
 		return err;
-	/* The reset also drops every buffer a previous instance left on the device. */
-	if (!reset(d))
-		return VNET_INIT_STUCK_IN_RESET;
-	reg_write(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	reg_write(d, VIRTIO_MMIO_STATUS, status);
-	err = negotiate(d, status);
-	if (err == VNET_INIT_OK && (!setup_queue(d, &d->receiveq, VNET_RECEIVEQ, boot) ||
-				    !setup_queue(d, &d->transmitq, VNET_TRANSMITQ, boot)))
-		err = VNET_INIT_NO_QUEUE;
-	if (err != VNET_INIT_OK) {
-		reg_write(d, VIRTIO_MMIO_STATUS,
-			  reg_read(d, VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_FAILED);
-		return err;
+	d->has_mac = (accepted & VIRTIO_NET_F_MAC) != 0;
+	if (!setup_queue(d, &d->receiveq, VNET_RECEIVEQ, boot) ||
+	    !setup_queue(d, &d->transmitq, VNET_TRANSMITQ, boot)) {
+		vdrv_fail(&d->bus);
+		return VDRV_NO_QUEUE;
 	}
 	if (d->has_mac)
 		read_mac(d);
@@ -283,35 +189,25 @@ enum vnet_init_error vnet_init(struct vnet *d, const struct netq_boot *boot,
 	for (uint16_t i = 0; i < d->transmitq.size; i++)
 		d->tx_free[i] = (uint16_t)(d->transmitq.size - 1 - i);
 	d->tx_free_count = d->transmitq.size;
-	reg_write(d, VIRTIO_MMIO_STATUS,
-		  status | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	vdrv_live(&d->bus);
 	/* Notified only now: no notification may come before DRIVER_OK (§3.1.1). */
 	publish(d, &d->receiveq, d->receiveq.size);
-	return VNET_INIT_OK;
+	return VDRV_OK;
 }
 
-const char *vnet_init_error_text(enum vnet_init_error err)
+const char *vnet_init_error_text(enum vdrv_error err)
 {
-	static const char *const texts[] = {
-		[VNET_INIT_OK] = "no error",
-		[VNET_INIT_NOT_VIRTIO] = "not a virtio-mmio device (MagicValue is not 0x74726976)",
-		[VNET_INIT_LEGACY] = "a legacy virtio-mmio device (Version 1), and this driver "
-				     "needs version 2: add -global virtio-mmio.force-legacy=false "
-				     "to QEMU's command line",
-		[VNET_INIT_BAD_VERSION] = "an unknown virtio-mmio version (neither 1 nor 2)",
-		[VNET_INIT_NOT_NET] = "not a network device (DeviceID is not 1; 0 means no "
-				      "device is attached to the transport)",
-		[VNET_INIT_STUCK_IN_RESET] = "the device did not reset (Status did not read 0)",
-		[VNET_INIT_NO_VERSION_1] = "the device does not offer VIRTIO_F_VERSION_1",
-		[VNET_INIT_FEATURES_REFUSED] = "the device refused the features the driver "
-					       "accepted, VIRTIO_F_VERSION_1 and MAC if "
-					       "offered (FEATURES_OK did not stay set)",
-		[VNET_INIT_NO_QUEUE] = "queue 0 or 1 is in use or has no descriptors",
-	};
-
-	if ((unsigned)err >= sizeof(texts) / sizeof(texts[0]) || texts[err] == NULL)
-		return "an unknown error";
-	return texts[err];
+	if (err == VDRV_WRONG_DEVICE)
+		return "not a network device (DeviceID is not 1; 0 means no device is attached to "
+		       "the "
+		       "transport)";
+	if (err == VDRV_FEATURES_REFUSED)
+		return "the device refused the features the driver accepted, VIRTIO_F_VERSION_1 "
+		       "and "
+		       "MAC if offered (FEATURES_OK did not stay set)";
+	if (err == VDRV_NO_QUEUE)
+		return "queue 0 or 1 is in use or has no descriptors";
+	return vdrv_error_text(err);
 }
 
 /* The device's used idx for q, with the device's writes before it visible. */
@@ -319,9 +215,9 @@ static uint16_t load_used_idx(const struct vnet *d, const struct vnet_queue *q)
 {
 	uint16_t used;
 
-	dma_barrier(d);
+	vdrv_dma_barrier(&d->bus);
 	used = __atomic_load_n(&q->rings->used.idx, __ATOMIC_ACQUIRE);
-	dma_barrier(d);
+	vdrv_dma_barrier(&d->bus);
 	return used;
 }
 
@@ -465,7 +361,7 @@ bool vnet_serve_switch(struct vnet *d)
 
 bool vnet_interrupt(struct vnet *d)
 {
-	uint32_t pending = reg_read(d, VIRTIO_MMIO_INTERRUPT_STATUS);
+	uint32_t pending = vdrv_read(&d->bus, VIRTIO_MMIO_INTERRUPT_STATUS);
 	bool has_received, has_taken;
 
 	/*
@@ -474,7 +370,7 @@ bool vnet_interrupt(struct vnet *d)
 	 * change (bit 1) needs nothing: the MAC is read once, at init.
 	 */
 	if (pending != 0)
-		reg_write(d, VIRTIO_MMIO_INTERRUPT_ACK, pending);
+		vdrv_write(&d->bus, VIRTIO_MMIO_INTERRUPT_ACK, pending);
 	has_received = receive(d);
 	complete_transmits(d);
 	/* Transmit buffers may have come free for frames that waited on the tx ring. */

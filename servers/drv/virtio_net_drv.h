@@ -2,7 +2,7 @@
  * A driver for a virtio-net device on the virtio-mmio transport, version 2
  * (virtio 1.2 §4.2.2, §5.1), moving frames between it and a switch through
  * the queue region of <mica/proto/netq.h>. Pure logic: it reaches the
- * device's registers through struct vnet_bus, and its virtqueues and the
+ * device's registers through struct vdrv_bus, and its virtqueues and the
  * queue region as plain memory, so that host tests run it against a fake
  * device. It makes no system call; the caller signals the switch when told.
  *
@@ -20,41 +20,13 @@
 
 #include <mica/proto/netq.h>
 
+#include "virtio_drv.h"
+
 /* The largest queue the driver sets up; the device may offer less. */
 #define VNET_QUEUE_MAX 256u
 #define VNET_MAC_SIZE  6u
 /* A buffer holds the 12-byte virtio-net header and the largest frame, rounded up. */
 #define VNET_BUFFER_SIZE 2048u
-
-/*
- * The device's register frame. read and write are 32-bit accesses at a
- * byte offset, read8 an 8-bit read, which the configuration space's byte
- * fields need (§4.2.2.2). A write is ordered after every earlier memory
- * access and a read before every later one, so that the device sees the
- * rings as the driver left them when notified, and the driver sees what
- * the device wrote once it reads InterruptStatus. dma_barrier orders the
- * driver's memory accesses against the device's DMA.
- */
-struct vnet_bus {
-	uint32_t (*read)(void *ctx, uint32_t offset);
-	uint8_t (*read8)(void *ctx, uint32_t offset);
-	void (*write)(void *ctx, uint32_t offset, uint32_t value);
-	void (*dma_barrier)(void *ctx);
-	void *ctx;
-};
-
-/* Why the device could not be set up. */
-enum vnet_init_error {
-	VNET_INIT_OK,
-	VNET_INIT_NOT_VIRTIO,	    /* MagicValue is not "virt". */
-	VNET_INIT_LEGACY,	    /* Version 1: QEMU's legacy transport. */
-	VNET_INIT_BAD_VERSION,	    /* Another version than 1 or 2. */
-	VNET_INIT_NOT_NET,	    /* DeviceID is not 1 (0: no device behind the transport). */
-	VNET_INIT_STUCK_IN_RESET,   /* Status did not read 0 after a reset. */
-	VNET_INIT_NO_VERSION_1,	    /* VIRTIO_F_VERSION_1 not offered. */
-	VNET_INIT_FEATURES_REFUSED, /* FEATURES_OK did not stay set. */
-	VNET_INIT_NO_QUEUE,	    /* Queue 0 or 1 is in use, or has no descriptors. */
-};
 
 struct vnet_virtq; /* A queue's rings, in the DMA region. */
 
@@ -85,7 +57,7 @@ struct vnet_counts {
 };
 
 struct vnet {
-	struct vnet_bus bus;
+	struct vdrv_bus bus;
 	struct netq_ring *tx_ring; /* From the switch. */
 	struct netq_ring *rx_ring; /* To the switch. */
 	uint8_t *queue_region;
@@ -104,11 +76,11 @@ struct vnet {
  * a previous instance left on the device, so a restarted driver starts the
  * same way, from the rings' head and tail as it finds them.
  */
-__attribute__((warn_unused_result)) enum vnet_init_error
-vnet_init(struct vnet *d, const struct netq_boot *boot, const struct vnet_bus *bus);
+__attribute__((warn_unused_result)) enum vdrv_error
+vnet_init(struct vnet *d, const struct netq_boot *boot, const struct vdrv_bus *bus);
 
 /* A sentence saying what went wrong, for a message. */
-const char *vnet_init_error_text(enum vnet_init_error err);
+const char *vnet_init_error_text(enum vdrv_error err);
 
 /*
  * Take the frames the switch put on the tx ring, as long as transmit

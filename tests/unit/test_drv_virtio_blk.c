@@ -393,13 +393,13 @@ static void fake_barrier(void *ctx)
 static uint32_t start_signals; /* What vblk_start returned. */
 
 /* The driver's start: vblk_init, then (if that succeeds) vblk_start. */
-static enum vblk_init_error start(void)
+static enum vdrv_error start(void)
 {
-	const struct vblk_bus bus = {
+	const struct vdrv_bus bus = {
 		.read = fake_read, .write = fake_write, .dma_barrier = fake_barrier};
-	enum vblk_init_error err = vblk_init(&drv, &boot, &bus);
+	enum vdrv_error err = vblk_init(&drv, &boot, &bus);
 
-	start_signals = err == VBLK_INIT_OK ? vblk_start(&drv) : 0;
+	start_signals = err == VDRV_OK ? vblk_start(&drv) : 0;
 	return err;
 }
 
@@ -441,7 +441,7 @@ static int setup(void **state)
 				 .client_count = CLIENTS};
 	set_client(0, PART0_FIRST, PART0_COUNT);
 	set_client(1, PART1_FIRST, PART1_COUNT);
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	return 0;
 }
 
@@ -588,7 +588,7 @@ static void test_init_accepts_only_version_1_indirect_and_flush_and_reads_the_ca
 
 	/* A queue that is not a power of two in size is used as the next smaller one. */
 	dev.queue_num_max = 100;
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	assert_int_equal(dev.queue_num, 64);
 }
 
@@ -640,7 +640,7 @@ static void test_a_client_cannot_reach_outside_its_part(void **state)
 static void test_a_read_only_client_reads_but_cannot_write(void **state)
 {
 	boot.clients[1].is_read_only = 1;
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	submit(1, 0, BLK_OP_WRITE, 0, 512);
 	submit(1, 1, BLK_OP_READ, 0, 512);
 	submit(1, 2, BLK_OP_FLUSH, 0, 0);
@@ -760,7 +760,7 @@ static void test_many_requests_in_flight_complete_out_of_order(void **state)
 static void test_a_small_queue_serves_every_request_and_each_client_in_turn(void **state)
 {
 	dev.queue_num_max = 4; /* Four reads or writes at a time, or two flushes. */
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	dev.is_deferred = true;
 	for (unsigned c = 0; c < CLIENTS; c++)
 		for (unsigned s = 0; s < BLK_SLOTS; s++) {
@@ -793,9 +793,9 @@ static void test_a_small_queue_serves_every_request_and_each_client_in_turn(void
 static void test_a_legacy_device_is_refused_with_what_to_add_to_qemus_command_line(void **state)
 {
 	dev.version = 1;
-	assert_int_equal(start(), VBLK_INIT_LEGACY);
+	assert_int_equal(start(), VDRV_LEGACY);
 	assert_non_null(
-		strstr(vblk_init_error_text(VBLK_INIT_LEGACY),
+		strstr(vblk_init_error_text(VDRV_LEGACY),
 		       "add -global virtio-mmio.force-legacy=false to QEMU's command line"));
 	assert_int_equal(dev.resets, 1); /* Only setup's: the driver left the device alone. */
 }
@@ -803,20 +803,20 @@ static void test_a_legacy_device_is_refused_with_what_to_add_to_qemus_command_li
 static void test_devices_the_driver_cannot_use_are_refused(void **state)
 {
 	dev.version = 3;
-	assert_int_equal(start(), VBLK_INIT_BAD_VERSION);
+	assert_int_equal(start(), VDRV_BAD_VERSION);
 	dev.version = 2;
 	dev.device_id = 0;
-	assert_int_equal(start(), VBLK_INIT_NOT_BLOCK);
+	assert_int_equal(start(), VDRV_WRONG_DEVICE);
 	dev.device_id = 2;
 	dev.magic = 0;
-	assert_int_equal(start(), VBLK_INIT_NOT_VIRTIO);
+	assert_int_equal(start(), VDRV_NOT_VIRTIO);
 	dev.magic = 0x74726976;
 	dev.offered = FLUSH;
-	assert_int_equal(start(), VBLK_INIT_NO_VERSION_1);
+	assert_int_equal(start(), VDRV_NO_VERSION_1);
 	assert_int_equal(dev.status & STATUS_FAILED, STATUS_FAILED);
 	dev.offered = VERSION_1 | INDIRECT_DESC;
 	dev.queue_num_max = 2;
-	assert_int_equal(start(), VBLK_INIT_NO_QUEUE);
+	assert_int_equal(start(), VDRV_NO_QUEUE);
 	assert_int_equal(dev.status & (STATUS_FAILED | STATUS_DRIVER_OK), STATUS_FAILED);
 }
 
@@ -833,7 +833,7 @@ static void test_a_flush_reaches_the_device(void **state)
 static void test_a_flush_without_a_write_cache_completes_at_once(void **state)
 {
 	dev.offered = VERSION_1 | INDIRECT_DESC;
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	assert_false(drv.has_flush);
 	assert_int_equal(dev.accepted, VERSION_1 | INDIRECT_DESC);
 	submit(0, 0, BLK_OP_FLUSH, 0, 0);
@@ -857,7 +857,7 @@ static void test_a_restarted_driver_redoes_a_slot_left_submitted(void **state)
 	/* The driver faults; the root task starts a fresh one from the same boot page. */
 	memset(&drv, 0xdb, sizeof(drv));
 	boot.restarts = 1;
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	assert_int_equal(dev.resets, 2);
 	assert_int_equal(dev.pending_count, 0); /* The reset dropped the write. */
 	assert_int_equal(vblk_serve_all(&drv), 0);
@@ -904,7 +904,7 @@ static void test_a_part_beyond_the_disk_is_cut_at_its_end(void **state)
 	set_client(1, PART1_FIRST, UINT64_MAX);
 	boot.client_count = 3;
 	set_client(2, DISK_SECTORS + 1, 10);
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	assert_int_equal(drv.clients[1].sector_count, DISK_SECTORS - PART1_FIRST);
 	assert_int_equal(drv.clients[2].sector_count, 0);
 
@@ -921,9 +921,9 @@ static void test_a_part_beyond_the_disk_is_cut_at_its_end(void **state)
 static void test_a_device_without_indirect_descriptors_is_refused(void **state)
 {
 	dev.offered = VERSION_1 | FLUSH;
-	assert_int_equal(start(), VBLK_INIT_NO_INDIRECT);
+	assert_int_equal(start(), VDRV_NO_FEATURE);
 	assert_int_equal(dev.status & (STATUS_FAILED | STATUS_DRIVER_OK), STATUS_FAILED);
-	assert_non_null(strstr(vblk_init_error_text(VBLK_INIT_NO_INDIRECT), "indirect_desc=on"));
+	assert_non_null(strstr(vblk_init_error_text(VDRV_NO_FEATURE), "indirect_desc=on"));
 }
 
 static void test_a_read_scattered_over_segments_lands_in_each_of_them(void **state)
@@ -1263,7 +1263,7 @@ static void test_partitions_are_read_from_the_table_before_any_slot_is_taken(voi
 	set_partition(0, 2);
 	set_partition(1, 1);
 	dev.is_deferred = true;
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	assert_int_equal(start_signals, 0);
 	assert_int_equal(drv.phase, VBLK_READING_HEADER);
 	expect_window(0, BLK_WINDOW_PENDING, 0, 0);
@@ -1299,7 +1299,7 @@ static void test_partitions_are_read_from_the_table_before_any_slot_is_taken(voi
 static void test_a_disk_without_a_table_refuses_only_the_partitions(void **state)
 {
 	set_partition(0, 1);
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	assert_int_equal(drain(), 3);
 	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_TABLE);
 	assert_int_equal(drv.clients[0].gpt_error, GPT_NO_SIGNATURE);
@@ -1319,7 +1319,7 @@ static void test_an_unused_entry_or_a_failed_read_refuses_the_client(void **stat
 	write_gpt(128, two_parts, 2);
 	set_partition(0, 3);
 	set_partition(1, 2);
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	drain();
 	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_TABLE);
 	assert_int_equal(drv.clients[0].gpt_error, GPT_UNUSED_ENTRY);
@@ -1328,7 +1328,7 @@ static void test_an_unused_entry_or_a_failed_read_refuses_the_client(void **stat
 
 	memset(regions, 0, sizeof(regions));
 	dev.fails_next = true;
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	assert_int_equal(drain(), 3);
 	assert_int_equal(drv.clients[1].refusal, VBLK_REFUSAL_READ);
 	expect_window(1, BLK_WINDOW_FAILED, 0, 0);
@@ -1339,7 +1339,7 @@ static void test_a_damaged_entry_array_refuses_every_partition(void **state)
 	write_gpt(128, two_parts, 2);
 	on_disk(GPT_ENTRIES_SECTOR + 5)[7] ^= 1;
 	set_partition(0, 1);
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	drain();
 	assert_int_equal(drv.table_refusal, VBLK_REFUSAL_TABLE);
 	assert_int_equal(drv.clients[0].gpt_error, GPT_BAD_ENTRIES_CRC);
@@ -1353,7 +1353,7 @@ static void test_a_large_entry_array_is_read_in_pieces(void **state)
 
 	write_gpt(2048, far, 1); /* 256 KiB: two pieces of VBLK_OWN_PIECE. */
 	set_partition(0, 1);
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	assert_int_equal(drain(), 3);
 	assert_int_equal(drv.clients[0].gpt_error, GPT_OK);
 	assert_int_equal(dev.reads, 3);
@@ -1368,7 +1368,7 @@ static void test_a_partition_meeting_another_part_is_refused(void **state)
 	write_gpt(128, parts, 3);
 	set_partition(0, 1);
 	set_partition(1, 3);
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	drain();
 	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_NONE);
 	assert_int_equal(drv.clients[1].refusal, VBLK_REFUSAL_OVERLAP);
@@ -1379,7 +1379,7 @@ static void test_a_partition_meeting_another_part_is_refused(void **state)
 	memset(regions, 0, sizeof(regions));
 	set_partition(0, 2);
 	set_client(1, 400, 10);
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	drain();
 	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_OVERLAP);
 	assert_int_equal(drv.clients[0].overlaps, 1);
@@ -1389,7 +1389,7 @@ static void test_a_partition_meeting_another_part_is_refused(void **state)
 	memset(regions, 0, sizeof(regions));
 	boot.clients[0].is_read_only = 1;
 	boot.clients[1].is_read_only = 1;
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	drain();
 	expect_window(0, BLK_WINDOW_READY, 300, 200);
 
@@ -1397,7 +1397,7 @@ static void test_a_partition_meeting_another_part_is_refused(void **state)
 	memset(regions, 0, sizeof(regions));
 	boot.clients[0].is_read_only = 0;
 	set_client(1, 500, 10);
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	drain();
 	expect_window(0, BLK_WINDOW_READY, 300, 200);
 }
@@ -1408,13 +1408,13 @@ static void test_a_restarted_driver_keeps_each_client_to_the_window_it_gave(void
 
 	write_gpt(128, two_parts, 2);
 	set_partition(0, 2);
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	drain();
 	expect_window(0, BLK_WINDOW_READY, 300, 200);
 
 	/* The same table: the same window, served. */
 	boot.restarts = 1;
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	drain();
 	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_NONE);
 	submit(0, 0, BLK_OP_READ, 0, 512);
@@ -1424,7 +1424,7 @@ static void test_a_restarted_driver_keeps_each_client_to_the_window_it_gave(void
 	/* The partition moved under the client: refused, its window as it was. */
 	write_gpt(128, moved, 2);
 	boot.restarts = 2;
-	assert_int_equal(start(), VBLK_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	drain();
 	assert_int_equal(drv.clients[0].refusal, VBLK_REFUSAL_CHANGED);
 	expect_window(0, BLK_WINDOW_READY, 300, 200);
@@ -1438,7 +1438,7 @@ static void test_a_driver_that_cannot_start_fails_the_windows_left_pending(void 
 	set_partition(1, 1);
 	memset(regions, 0, sizeof(regions));
 	dev.magic = 0;
-	assert_int_equal(start(), VBLK_INIT_NOT_VIRTIO);
+	assert_int_equal(start(), VDRV_NOT_VIRTIO);
 	/* Client 0's window is from an earlier instance: it stays. */
 	((struct blk_table *)(void *)regions[0])->window =
 		(struct blk_window){.state = BLK_WINDOW_READY, .sectors = PART0_COUNT};

@@ -352,9 +352,9 @@ static void fake_barrier(void *ctx)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-static enum vnet_init_error start(void)
+static enum vdrv_error start(void)
 {
-	const struct vnet_bus bus = {.read = fake_read,
+	const struct vdrv_bus bus = {.read = fake_read,
 				     .read8 = fake_read8,
 				     .write = fake_write,
 				     .dma_barrier = fake_barrier};
@@ -378,7 +378,7 @@ static int setup(void **state)
 				  .dma_pa = DMA_PA,
 				  .queue_va = (uintptr_t)queue,
 				  .queue_pa = QUEUE_PA};
-	assert_int_equal(start(), VNET_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	return 0;
 }
 
@@ -435,7 +435,7 @@ static void test_init_accepts_only_version_1_and_mac_and_reads_the_mac(void **st
 	/* Without MAC offered there is none; a queue of 100 is used as one of 64. */
 	dev.offered = VERSION_1;
 	dev.queue_num_max[TRANSMITQ] = 100;
-	assert_int_equal(start(), VNET_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	assert_false(drv.has_mac);
 	assert_int_equal(dev.accepted, VERSION_1);
 	assert_int_equal(dev.queue_num[RECEIVEQ], 256);
@@ -445,9 +445,9 @@ static void test_init_accepts_only_version_1_and_mac_and_reads_the_mac(void **st
 static void test_a_legacy_device_is_refused_with_what_to_add_to_qemus_command_line(void **state)
 {
 	dev.version = 1;
-	assert_int_equal(start(), VNET_INIT_LEGACY);
+	assert_int_equal(start(), VDRV_LEGACY);
 	assert_non_null(
-		strstr(vnet_init_error_text(VNET_INIT_LEGACY),
+		strstr(vnet_init_error_text(VDRV_LEGACY),
 		       "add -global virtio-mmio.force-legacy=false to QEMU's command line"));
 	assert_int_equal(dev.resets, 1); /* Only setup's: the driver left the device alone. */
 }
@@ -455,22 +455,22 @@ static void test_a_legacy_device_is_refused_with_what_to_add_to_qemus_command_li
 static void test_devices_the_driver_cannot_use_are_refused(void **state)
 {
 	dev.version = 3;
-	assert_int_equal(start(), VNET_INIT_BAD_VERSION);
+	assert_int_equal(start(), VDRV_BAD_VERSION);
 	dev.version = 2;
 	dev.device_id = 2; /* A block device. */
-	assert_int_equal(start(), VNET_INIT_NOT_NET);
+	assert_int_equal(start(), VDRV_WRONG_DEVICE);
 	dev.device_id = 1;
 	dev.magic = 0;
-	assert_int_equal(start(), VNET_INIT_NOT_VIRTIO);
+	assert_int_equal(start(), VDRV_NOT_VIRTIO);
 	dev.magic = 0x74726976;
 	dev.offered = MAC;
-	assert_int_equal(start(), VNET_INIT_NO_VERSION_1);
+	assert_int_equal(start(), VDRV_NO_VERSION_1);
 	assert_int_equal(dev.status & STATUS_FAILED, STATUS_FAILED);
 	dev.offered = VERSION_1;
 	dev.queue_num_max[TRANSMITQ] = 0;
-	assert_int_equal(start(), VNET_INIT_NO_QUEUE);
+	assert_int_equal(start(), VDRV_NO_QUEUE);
 	assert_int_equal(dev.status & (STATUS_FAILED | STATUS_DRIVER_OK), STATUS_FAILED);
-	assert_non_null(strstr(vnet_init_error_text(VNET_INIT_NOT_NET), "DeviceID is not 1"));
+	assert_non_null(strstr(vnet_init_error_text(VDRV_WRONG_DEVICE), "DeviceID is not 1"));
 }
 
 static void test_a_frame_from_the_switch_goes_out_on_the_wire_without_its_header(void **state)
@@ -625,7 +625,7 @@ static void test_many_frames_both_ways_keep_flowing_through_small_queues(void **
 	unsigned put = 0, received = 0, taken = 0;
 
 	dev.queue_num_max[RECEIVEQ] = dev.queue_num_max[TRANSMITQ] = 16;
-	assert_int_equal(start(), VNET_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	for (unsigned round = 0; round < 1000 && (dev.sent_count < count || taken < count);
 	     round++) {
 		struct netq_ring *tx = ring(NETQ_TX_RING), *rx = ring(NETQ_RX_RING);
@@ -692,7 +692,7 @@ static void test_a_restarted_driver_sends_what_waits_and_goes_on_from_the_rings(
 	switch_put(5, 64);
 	memset(&drv, 0xdb, sizeof(drv));
 	boot.restarts = 1;
-	assert_int_equal(start(), VNET_INIT_OK);
+	assert_int_equal(start(), VDRV_OK);
 	assert_int_equal(dev.resets, 2);
 	assert_int_equal(dev.tx_pending_count, 0); /* The reset dropped the two taken: lost. */
 	dev.is_deferred = false;
