@@ -217,9 +217,12 @@ int main(const struct mica_boot_info *info)
 	}
 	/*
 	 * The servers told of the VMs' ends report before the machine stops:
-	 * down at their priority, a yield lets them run first.
+	 * below their priority, the root task runs again only once every one
+	 * of them waits, so that none is cut off in the middle of a line (a
+	 * console server's last words among them) by the last line here.
+	 * Servers wait for events; none runs for ever.
 	 */
-	(void)mica_tcb_set_priority(MICA_CAP_ROOT_TCB, SYSTEM_PRIORITY);
+	(void)mica_tcb_set_priority(MICA_CAP_ROOT_TCB, SYSTEM_PRIORITY - 1);
 	mica_yield();
 	printf("root: every VM has ended\n");
 	sys_system_off(status);

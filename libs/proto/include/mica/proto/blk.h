@@ -36,11 +36,11 @@
  *              SUBMITTED with release order, and signals the driver.
  *   SUBMITTED  the driver's. It copies the fields and each segment once,
  *              checks the copy (the segments must add up to bytes, at
- *              most BLK_REQUEST_MAX) and
- *              puts the request on the device with the segments as its
- *              data, then writes status, stores state = DONE with release
- *              order, and signals the client. A request that fails its
- *              checks is DONE at once with BLK_STATUS_IOERR.
+ *              most BLK_REQUEST_MAX) and puts the request on the device
+ *              with the segments as its data, then writes status, stores
+ *              state = DONE with release order, and signals the client. A
+ *              request that fails its checks is DONE at once with
+ *              BLK_STATUS_IOERR.
  *   DONE       the client's again: it reads status after a load-acquire of
  *              state (a read's data is in the guest's buffers already),
  *              and stores FREE.
@@ -50,8 +50,9 @@
  * taken slot changes nothing the driver does. A restarted driver takes
  * every SUBMITTED slot afresh: requests in flight are done again, which is
  * safe (reads and writes of the same bytes, and flushes, may be repeated).
- * A restarted client waits for the slots its last instance left SUBMITTED
- * to become DONE before it uses them again, and gives its guest back no
+ * A restarted client signals the driver (its last instance may have fallen
+ * before it did), waits for the slots its last instance left SUBMITTED to
+ * become DONE before it uses them again, and gives its guest back no
  * request until then: the device may still be writing into the guest's
  * RAM for them.
  *
