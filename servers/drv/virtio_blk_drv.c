@@ -77,11 +77,6 @@ _Static_assert(VBLK_QUEUE_MEMORY_SIZE <= VBLK_OWN_OFFSET && GPT_ENTRIES_MAX <= V
 _Static_assert(VBLK_TABLE_DESCS >= BLK_SEGS_MAX + 2 && VBLK_TABLE_DESCS <= UINT16_MAX,
 	       "an indirect table holds a request with every segment whole");
 
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
 /* A 64-bit field is read in two halves, again if ConfigGeneration moved between (§4.2.3.3). */
 static uint64_t read_capacity(const struct vblk *d)
 {

@@ -10,11 +10,6 @@
 #include "virtio_blk_drv.h"
 #include "virtio_blk_parts.h"
 
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
 /* The next piece of the entry array, at its place in the own buffer. */
 static void read_entries(struct vblk *d)
 {

@@ -10,6 +10,11 @@
 
 #include "virtio_blk_drv.h"
 
+static inline uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
 /*
  * Put a read of bytes (whole sectors, at most VBLK_OWN_PIECE) at sector
  * into the own buffer at offset on the device: the only request on the

@@ -35,4 +35,10 @@ static inline void *guest_mem_ptr(const struct guest_mem *m, uint64_t ipa, uint6
 	return m->host + offset;
 }
 
+/* The guest-physical address of host, a byte guest_mem_ptr gave (so inside the window). */
+static inline uint64_t guest_mem_ipa(const struct guest_mem *m, const uint8_t *host)
+{
+	return m->ipa_base + (uint64_t)(host - m->host);
+}
+
 #endif

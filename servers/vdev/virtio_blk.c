@@ -150,8 +150,7 @@ static uint32_t chain_segments(const struct virtio_blk *b, const struct virtq_ch
 			return 0;
 		/* Every buffer lies in the guest's RAM window (virtq_pop checked). */
 		segs[n++] =
-			(struct blk_seg){.addr = b->mmio.mem.ipa_base +
-						 (uint64_t)(buf->host - b->mmio.mem.host) + offset,
+			(struct blk_seg){.addr = guest_mem_ipa(&b->mmio.mem, buf->host) + offset,
 					 .bytes = (uint32_t)piece};
 		len -= piece;
 		offset = 0;
