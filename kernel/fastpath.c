@@ -272,10 +272,12 @@ struct arch_regs *fastpath_guest_hvc(struct arch_regs *regs)
 	struct reply *reply;
 	struct tcb *r;
 
-	/* A doorbell is the kernel's to answer, on the slow path (arch_guest_exit). */
-	r = t->vcpu != NULL && (uint32_t)t->regs.x[0] != MICA_HVC_RING_DOORBELL
-		    ? exit_receiver(t, ep_cap)
-		    : NULL;
+	if (t->vcpu != NULL && (uint32_t)t->regs.x[0] == MICA_HVC_RING_DOORBELL) {
+		/* The kernel's own hypercall, as arch_guest_exit answers an SMC's: no exit. */
+		t->regs.x[0] = (uint64_t)vcpu_ring_doorbell(t, t->regs.x[1]);
+		return schedule();
+	}
+	r = t->vcpu != NULL ? exit_receiver(t, ep_cap) : NULL;
 	rbuf = r != NULL ? tcb_ipc_buffer(r) : NULL;
 	if (rbuf == NULL)
 		return exception_user_sync(regs);

@@ -146,14 +146,16 @@ void vcpu_switch_to(struct tcb *t)
 {
 	struct sched_cpu *c = sched_this_cpu();
 	struct vcpu *v = t->vcpu;
+	struct vcpu *was = c->loaded_vcpu;
 
-	if (c->loaded_vcpu == v)
+	if (was == v)
 		return;
-	if (c->loaded_vcpu != NULL)
-		arch_vcpu_save(&c->loaded_vcpu->arch);
+	if (was != NULL)
+		arch_vcpu_save(&was->arch);
 	arch_vcpu_load(&v->arch);
 	c->loaded_vcpu = v;
-	vgic_load(v);
+	if (was == NULL || was->vgic.timers_masked != v->vgic.timers_masked)
+		vgic_load(was, v);
 }
 
 void vcpu_wait(struct tcb *t, bool is_wfe)

@@ -77,8 +77,8 @@ static int queue_find(const struct vgic *g, unsigned intid)
 
 static void queue_remove(struct vgic *g, unsigned i)
 {
-	g->count--;
-	memmove(&g->queue[i], &g->queue[i + 1], (g->count - i) * sizeof(g->queue[0]));
+	if (--g->count > i)
+		memmove(&g->queue[i], &g->queue[i + 1], (g->count - i) * sizeof(g->queue[0]));
 }
 
 /* After every entry of the same or a better priority: first come, first served. */
@@ -119,12 +119,24 @@ static void line_done(struct vcpu *v, unsigned intid, unsigned flags)
  * while the queue holds fewer than limit. by_host: the running host
  * thread asked, and keeps its time slice (sched_hurry_next).
  */
+/* v has an interrupt newly pending: counted, and its thread runs soon (sched_hurry). */
+static enum mica_error raised(struct vcpu *v, bool by_host)
+{
+	v->stats[MICA_VCPU_STAT_INJECTED]++;
+	vcpu_wake(v);
+	if (v->tcb != NULL)
+		(by_host ? sched_hurry_next : sched_hurry)(v->tcb);
+	return MICA_OK;
+}
+
 static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit, bool by_host)
 {
 	struct vgic *g = &v->vgic;
 	int i = queue_find(g, irq.intid);
 	/* Another CPU's list registers are out of reach: fill merges there. */
-	uint32_t used = smp_vcpu_held_elsewhere(v) ? 0 : arch_vgic_lr_used(&v->arch);
+	bool here = !smp_vcpu_held_elsewhere(v);
+	uint32_t used = here ? arch_vgic_lr_used(&v->arch) : 0;
+	uint32_t free = here ? ~used & ((UINT32_C(1) << arch_vgic_lr_count()) - 1) : 0;
 
 	if (i >= 0) {
 		g->queue[i].flags |= irq.flags;
@@ -133,23 +145,32 @@ static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit, 
 	for (; used != 0; used &= used - 1) {
 		unsigned n = (unsigned)__builtin_ctz(used);
 		struct vgic_lr lr = arch_vgic_lr_get(&v->arch, n);
+		bool was_pending = is_pending(&lr);
 
-		if (lr.intid == irq.intid && is_pending(&lr)) {
-			g->lr_flags[n] |= irq.flags;
-			lr.eoi = g->lr_flags[n] != 0;
-			arch_vgic_lr_set(&v->arch, n, lr);
-			return MICA_OK;
-		}
+		if (lr.intid != irq.intid || lr.state == VGIC_LR_INVALID)
+			continue;
+		/* Pending there already, it only takes the flags; active, it is pending again. */
+		if (!was_pending)
+			lr.state = VGIC_LR_PENDING_ACTIVE;
+		g->lr_flags[n] |= irq.flags;
+		lr.eoi = g->lr_flags[n] != 0;
+		arch_vgic_lr_set(&v->arch, n, lr);
+		return was_pending ? MICA_OK : raised(v, by_host);
 	}
 	if (g->count >= limit)
 		return MICA_ERR_NOT_ENOUGH_MEMORY;
-	queue_insert(g, irq);
-	v->stats[MICA_VCPU_STAT_INJECTED]++;
-	g->has_work = true;
-	vcpu_wake(v);
-	if (v->tcb != NULL)
-		(by_host ? sched_hurry_next : sched_hurry)(v->tcb);
-	return MICA_OK;
+	if (g->count == 0 && free != 0) {
+		/* Nothing waits before it: into a free list register now, as fill would. */
+		unsigned n = (unsigned)__builtin_ctz(free);
+
+		g->lr_flags[n] = irq.flags;
+		arch_vgic_lr_set(&v->arch, n,
+				 (struct vgic_lr){irq.intid, irq.priority, VGIC_LR_PENDING, irq.flags != 0});
+	} else {
+		queue_insert(g, irq);
+		g->has_work = true;
+	}
+	return raised(v, by_host);
 }
 
 enum mica_error vgic_inject(struct vcpu *v, unsigned intid, unsigned priority, unsigned flags)
@@ -317,10 +338,13 @@ uint32_t vgic_timer_irqs(struct vcpu *v, uint64_t now)
 	return state;
 }
 
-void vgic_load(const struct vcpu *v)
+/* While was was loaded, its lines were as its mask says: only those that differ change. */
+void vgic_load(const struct vcpu *was, const struct vcpu *v)
 {
+	unsigned change = was != NULL ? was->vgic.timers_masked ^ v->vgic.timers_masked : ~0u;
+
 	for (unsigned t = 0; t < VGIC_TIMERS; t++) {
-		if (timer_intids[t] != 0)
+		if (timer_intids[t] != 0 && (change & (1u << t)))
 			arch_irq_set_enabled(timer_intids[t], !(v->vgic.timers_masked & (1u << t)));
 	}
 }

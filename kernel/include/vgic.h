@@ -156,8 +156,11 @@ bool vgic_has_pending(struct vcpu *v);
  */
 MUST_CHECK bool vgic_enter(struct vcpu *v);
 
-/* The vCPU whose state this CPU holds is now v (NULL: none). */
-void vgic_load(const struct vcpu *v);
+/*
+ * The vCPU whose state this CPU holds is now v, no longer was (NULL: none,
+ * or none known): v's guest timer lines are unmasked or masked.
+ */
+void vgic_load(const struct vcpu *was, const struct vcpu *v);
 
 /* The maintenance interrupt and a guest timer's PPI (called by the arch). */
 void vgic_maintenance(void);

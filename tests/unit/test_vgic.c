@@ -107,6 +107,28 @@ static void inject(unsigned intid, unsigned priority, unsigned flags)
 	assert_int_equal(vgic_inject(&vcpu, intid, priority, flags), MICA_OK);
 }
 
+/*
+ * An interrupt goes straight into a free list register while none waits
+ * before it: here every one holds an interrupt the guest has taken, so
+ * what comes next waits in the queue.
+ */
+static void busy_registers(void)
+{
+	for (unsigned n = 0; n < fake_lr_count; n++) {
+		inject(900 + n, 0, 0);
+		lr(lr_of(900 + n))->state = VGIC_LR_ACTIVE;
+	}
+	assert_int_equal(vcpu.vgic.count, 0);
+}
+
+/* The guest deactivates what busy_registers left. */
+static void free_registers(void)
+{
+	for (unsigned n = 0; n < fake_lr_count; n++)
+		if (lr(n)->intid >= 900)
+			guest_handles(n);
+}
+
 static void test_inject_rejects_bad_intid_priority_and_flags(void **state)
 {
 	(void)state;
@@ -115,9 +137,14 @@ static void test_inject_rejects_bad_intid_priority_and_flags(void **state)
 	assert_int_equal(vgic_inject(&vcpu, 40, 0, 2), MICA_ERR_INVALID_ARGUMENT);
 	assert_int_equal(vcpu.vgic.count, 0);
 	assert_false(vcpu.vgic.has_work);
+	/* Nothing waits and a list register is free: the guest has it at once. */
 	inject(1019, 255, MICA_VIRQ_NOTIFY_EOI);
-	assert_int_equal(vcpu.vgic.count, 1);
-	assert_true(vcpu.vgic.has_work);
+	assert_int_equal(lr(lr_of(1019))->state, VGIC_LR_PENDING);
+	assert_int_equal(lr(lr_of(1019))->priority, 255);
+	assert_true(lr(lr_of(1019))->eoi);
+	assert_int_equal(vcpu.vgic.count, 0);
+	assert_false(vcpu.vgic.has_work);
+	assert_true(vgic_has_pending(&vcpu));
 }
 
 static void test_queue_orders_by_priority_then_arrival(void **state)
@@ -125,6 +152,7 @@ static void test_queue_orders_by_priority_then_arrival(void **state)
 	const unsigned want[] = {41, 43, 44, 40, 42};
 
 	(void)state;
+	busy_registers();
 	inject(40, 0x80, 0);
 	inject(41, 0x20, 0);
 	inject(42, 0x80, 0);
@@ -138,15 +166,17 @@ static void test_queue_orders_by_priority_then_arrival(void **state)
 static void test_an_intid_already_pending_is_not_queued_twice(void **state)
 {
 	(void)state;
+	busy_registers();
 	inject(40, 0x80, 0);
 	inject(40, 0x10, MICA_VIRQ_NOTIFY_EOI);
 	assert_int_equal(vcpu.vgic.count, 1);
 	assert_int_equal(vcpu.vgic.queue[0].priority, 0x80);
 	assert_int_equal(vcpu.vgic.queue[0].flags, VGIC_NOTIFY_VMM);
 	/* In a list register, pending: still once, and now it asks for its EOI. */
-	assert_int_equal(vgic_inject(&vcpu, 50, 0x80, 0), MICA_OK);
+	free_registers();
 	assert_true(vgic_enter(&vcpu));
 	assert_int_equal(vcpu.vgic.count, 0);
+	inject(50, 0x80, 0);
 	inject(50, 0x80, MICA_VIRQ_NOTIFY_EOI);
 	assert_int_equal(vcpu.vgic.count, 0);
 	assert_true(lr(lr_of(50))->eoi);
@@ -158,6 +188,7 @@ static void test_a_full_queue_refuses_the_vmm_but_keeps_room_for_lines(void **st
 	unsigned room = VGIC_VMM_ENTRIES;
 
 	(void)state;
+	busy_registers();
 	for (unsigned i = 0; i < room; i++)
 		inject(100 + i, i, 0);
 	assert_int_equal(vgic_inject(&vcpu, 99, 0, 0), MICA_ERR_NOT_ENOUGH_MEMORY);
@@ -166,6 +197,7 @@ static void test_a_full_queue_refuses_the_vmm_but_keeps_room_for_lines(void **st
 	assert_int_equal(vcpu.vgic.count, room + 1);
 	assert_false(fake_irq_enabled[VTIMER]);
 	/* Once list registers take some, the VMM may inject again. */
+	free_registers();
 	assert_true(vgic_enter(&vcpu));
 	assert_int_equal(vcpu.vgic.count, room + 1 - fake_lr_count);
 	inject(99, 0, 0);
@@ -309,14 +341,37 @@ static void test_eoi_notify_frees_the_register_and_exits_once_per_entry(void **s
 	assert_false(vcpu.vgic.has_work);
 }
 
+/*
+ * Straight into a free list register only while nothing waits: behind a
+ * queued interrupt another queues too, even with a register free, and the
+ * way into the guest takes the best first.
+ */
+static void test_nothing_overtakes_the_queue(void **state)
+{
+	(void)state;
+	busy_registers();
+	inject(40, 0x20, 0);
+	guest_handles(lr_of(900)); /* Free, and not yet filled again. */
+	inject(41, 0x80, 0);
+	assert_int_equal(vcpu.vgic.count, 2);
+	assert_int_equal(lr_holding(41), -1);
+	assert_true(vgic_enter(&vcpu));
+	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_PENDING);
+	assert_int_equal(lr_holding(41), -1);
+	assert_int_equal(vcpu.vgic.count, 1);
+	assert_int_equal(vcpu.vgic.queue[0].intid, 41);
+}
+
 static void test_injecting_an_active_interrupt_makes_it_pending_again(void **state)
 {
 	(void)state;
 	inject(40, 0x20, 0);
 	assert_true(vgic_enter(&vcpu));
 	lr(lr_of(40))->state = VGIC_LR_ACTIVE;
+	/* Pending again where it is, at once (nothing waits in the queue). */
 	inject(40, 0x20, MICA_VIRQ_NOTIFY_EOI);
-	assert_int_equal(vcpu.vgic.count, 1);
+	assert_int_equal(vcpu.vgic.count, 0);
+	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_PENDING_ACTIVE);
 	assert_true(vgic_enter(&vcpu));
 	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_PENDING_ACTIVE);
 	assert_true(lr(lr_of(40))->eoi);
@@ -385,6 +440,8 @@ static void test_a_vcpu_takes_only_so_many_lines(void **state)
 
 static void test_the_timer_ppi_is_unmasked_when_the_guest_deactivates_it(void **state)
 {
+	struct vcpu other = {0};
+
 	(void)state;
 	fake_irq_enabled[VTIMER] = true;
 	vgic_timer_fired(VTIMER);
@@ -392,10 +449,17 @@ static void test_the_timer_ppi_is_unmasked_when_the_guest_deactivates_it(void **
 	assert_true(vcpu.vgic.timers_masked & (1u << VGIC_TIMER_VIRT));
 	assert_true(vgic_enter(&vcpu));
 	/* Another vCPU takes the CPU: its own timer line is unmasked; back, masked again. */
-	vgic_load(&(struct vcpu){0});
+	vgic_load(&vcpu, &other);
 	assert_true(fake_irq_enabled[VTIMER]);
-	vgic_load(&vcpu);
+	vgic_load(&other, &vcpu);
 	assert_false(fake_irq_enabled[VTIMER]);
+	/* With no vCPU known to have been loaded, the line is set whatever it was. */
+	fake_irq_enabled[VTIMER] = true;
+	vgic_load(NULL, &vcpu);
+	assert_false(fake_irq_enabled[VTIMER]);
+	vgic_load(NULL, &other);
+	assert_true(fake_irq_enabled[VTIMER]);
+	vgic_load(&other, &vcpu);
 	guest_handles(lr_of(VTIMER));
 	vgic_maintenance();
 	assert_true(fake_irq_enabled[VTIMER]);
@@ -421,16 +485,16 @@ static void test_a_disabled_timer_ppi_is_held_until_enabled_at_its_priority(void
 	vgic_set_timers(&vcpu, 3u, (const uint8_t[VGIC_TIMERS]){0x30, 0x80});
 	assert_true(fake_irq_enabled[VTIMER]);
 	vgic_timer_fired(VTIMER);
-	assert_int_equal(vcpu.vgic.count, 1);
-	assert_int_equal(vcpu.vgic.queue[0].intid, VTIMER);
-	assert_int_equal(vcpu.vgic.queue[0].priority, 0x30);
+	assert_int_equal(lr(lr_of(VTIMER))->state, VGIC_LR_PENDING);
+	assert_int_equal(lr(lr_of(VTIMER))->priority, 0x30);
 
 	/* Disabled before the guest took it: withdrawn, and the line may fire (and be held). */
 	vgic_set_timers(&vcpu, 0, (const uint8_t[VGIC_TIMERS]){0x30, 0x80});
-	assert_int_equal(vcpu.vgic.count, 0);
+	assert_int_equal(lr_holding(VTIMER), -1);
+	assert_false(vgic_has_pending(&vcpu));
 	assert_true(fake_irq_enabled[VTIMER]);
 	vgic_timer_fired(VTIMER);
-	assert_int_equal(vcpu.vgic.count, 0);
+	assert_false(vgic_has_pending(&vcpu));
 	assert_false(fake_irq_enabled[VTIMER]);
 }
 
@@ -443,6 +507,7 @@ static void
 test_a_pending_timer_takes_its_new_priority_but_an_active_one_keeps_its_own(void **state)
 {
 	(void)state;
+	busy_registers();
 	vgic_set_timers(&vcpu, 3u, (const uint8_t[VGIC_TIMERS]){0xc0, 0x80});
 	fake_irq_enabled[VTIMER] = true;
 	vgic_timer_fired(VTIMER);
@@ -458,6 +523,7 @@ test_a_pending_timer_takes_its_new_priority_but_an_active_one_keeps_its_own(void
 	assert_int_equal(vcpu.vgic.queue[1].intid, 40);
 
 	/* Pending in a list register: the register changes. */
+	free_registers();
 	assert_true(vgic_enter(&vcpu));
 	assert_int_equal(lr(lr_of(VTIMER))->priority, 0x40);
 	vgic_set_timers(&vcpu, 3u, (const uint8_t[VGIC_TIMERS]){0x60, 0x80});
@@ -574,6 +640,7 @@ int main(void)
 		cmocka_unit_test_setup(test_maintenance_refills_registers_the_guest_emptied, setup),
 		cmocka_unit_test_setup(test_eoi_notify_frees_the_register_and_exits_once_per_entry,
 				       setup),
+		cmocka_unit_test_setup(test_nothing_overtakes_the_queue, setup),
 		cmocka_unit_test_setup(test_injecting_an_active_interrupt_makes_it_pending_again,
 				       setup),
 		cmocka_unit_test_setup(

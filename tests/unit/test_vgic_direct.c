@@ -334,6 +334,36 @@ static const struct vgic_irq *queued(const struct vcpu *v, unsigned intid)
 	return found;
 }
 
+/*
+ * The priority intid waits at for v's guest, queued or pending in a list
+ * register (where it goes at once while nothing waits before it and one
+ * is free); -1 if it does not.
+ */
+static int priority_pending(struct vcpu *v, unsigned intid)
+{
+	const struct vgic_irq *q = queued(v, intid);
+	struct fake_lr *lr = lr_holding(v, intid);
+
+	if (q != NULL)
+		return q->priority;
+	if (lr != NULL && (lr->state == VGIC_LR_PENDING || lr->state == VGIC_LR_PENDING_ACTIVE))
+		return lr->priority;
+	return -1;
+}
+
+/*
+ * Every list register of vCPU i busy with an interrupt its guest has taken
+ * (INTIDs from 900): what comes next waits in its queue.
+ */
+static void busy_registers(unsigned i)
+{
+	for (unsigned n = 0; n < fake_lr_count; n++) {
+		assert_int_equal(inject(i, 900 + n, 0, 0), MICA_OK);
+		lr_holding(vcpus[i], 900 + n)->state = VGIC_LR_ACTIVE;
+	}
+	assert_int_equal(vcpus[i]->vgic.count, 0);
+}
+
 /* How many times intid is pending for v's guest: queued, or pending in a list register. */
 static unsigned times_pending(struct vcpu *v, unsigned intid)
 {
@@ -483,10 +513,7 @@ static void test_one_write_reaches_every_target_and_the_sender_itself(void **sta
 
 	assert_true(send_from(1, 1, 0xf | 1u << 9));
 	for (unsigned i = 1; i < VCPUS; i++) {
-		const struct vgic_irq *q = queued(vcpus[i], 1);
-
-		assert_non_null(q);
-		assert_int_equal(q->priority, 0x10 * (i + 1));
+		assert_int_equal(priority_pending(vcpus[i], 1), 0x10 * (i + 1));
 		assert_int_equal(times_pending(vcpus[i], 1), 1);
 	}
 	/* The sender's own vCPU: already in its list register when its guest goes on. */
@@ -560,6 +587,7 @@ static void test_a_full_queue_refuses_the_write_but_an_sgi_pending_there_needs_n
 	take(1, 1u << 3 | 1u << 4);
 	assert_int_equal(bind_sgi(0, SLOT_FIRST_VCPU + 0), MICA_OK);
 	assert_int_equal(bind_sgi(1, SLOT_FIRST_VCPU + 1), MICA_OK);
+	busy_registers(0);
 	for (unsigned i = 0; i < ROOM; i++)
 		assert_int_equal(inject(0, 100 + i, 0x40, 0), MICA_OK);
 	assert_int_equal(inject(0, 200, 0x40, 0), MICA_ERR_NOT_ENOUGH_MEMORY);
@@ -604,10 +632,9 @@ static void test_an_sgi_already_pending_is_not_queued_twice(void **state)
 	assert_int_equal(bind_sgi(0, SLOT_FIRST_VCPU + 0), MICA_OK);
 	assert_int_equal(bind_sgi(1, SLOT_FIRST_VCPU + 1), MICA_OK);
 
-	/* A vCPU no CPU holds: its queue has it once. */
+	/* A vCPU no CPU holds: it has it once (in a list register: nothing waits before it). */
 	assert_true(send_from(0, 2, 1u << 1));
 	assert_true(send_from(0, 2, 1u << 1));
-	assert_int_equal(vcpus[1]->vgic.count, 1);
 	assert_int_equal(times_pending(vcpus[1], 2), 1);
 
 	/* In the list register of the sender's CPU: sent there again, it stays there alone. */
@@ -1195,9 +1222,8 @@ static void test_signals_wait_while_the_line_is_disabled_and_go_in_once(void **s
 	assert_int_equal(vcpus[0]->vgic.count, 0);
 	/* Enabled: once, at the priority it has now. */
 	assert_int_equal(bind_virq(line(0), 0, 40, 0x30, MICA_VIRQ_BIND_ENABLED), MICA_OK);
-	assert_int_equal(vcpus[0]->vgic.count, 1);
 	assert_int_equal(times_pending(vcpus[0], 40), 1);
-	assert_int_equal(queued(vcpus[0], 40)->priority, 0x30);
+	assert_int_equal(priority_pending(vcpus[0], 40), 0x30);
 
 	/* What went in is spent: withdrawn, and enabled again, nothing comes back. */
 	assert_int_equal(
@@ -1218,10 +1244,9 @@ static void test_signals_wait_while_the_line_is_disabled_and_go_in_once(void **s
 	assert_int_equal(bind_virq(line(1), 1, 41, 0x50, 0), MICA_OK);
 	assert_int_equal(vcpus[1]->vgic.count, 0);
 	assert_int_equal(bind_virq(line(1), 1, 41, 0x50, MICA_VIRQ_BIND_ENABLED), MICA_OK);
-	assert_int_equal(vcpus[1]->vgic.count, 1);
 	assert_int_equal(times_pending(vcpus[1], 41), 1);
-	assert_int_equal(queued(vcpus[1], 41)->priority, 0x50);
-	assert_int_equal(vcpus[0]->vgic.count, 1);
+	assert_int_equal(priority_pending(vcpus[1], 41), 0x50);
+	assert_int_equal(times_pending(vcpus[0], 40), 1);
 	assert_invariants();
 }
 
@@ -1442,6 +1467,7 @@ static void test_the_queue_keeps_room_for_every_bound_line(void **state)
 
 	(void)state;
 	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	busy_registers(0);
 	for (unsigned i = 0; i < ROOM; i++)
 		assert_int_equal(inject(0, 100 + i, 0x40, 0), MICA_OK);
 	assert_int_equal(inject(0, 200, 0x40, 0), MICA_ERR_NOT_ENOUGH_MEMORY);
@@ -1495,6 +1521,7 @@ static void test_physical_lines_and_old_bindings_take_no_bound_lines_room(void *
 
 	(void)state;
 	server = start_thread(SERVER_PRIORITY, THREAD_CPU);
+	busy_registers(0);
 	for (unsigned i = 0; i < ROOM; i++)
 		assert_int_equal(inject(0, 100 + i, 0x40, 0), MICA_OK);
 	for (unsigned p = 0; p < VGIC_PASSTHROUGH_MAX; p++) {
@@ -1588,7 +1615,7 @@ static void test_bind_virq_refuses_what_it_must_and_changes_nothing(void **state
 	assert_int_equal(bind_virq(line(0), 0, 32, 255, 0), MICA_OK);
 	assert_int_equal(bind_virq(line(0), 0, 1019, 255, MICA_VIRQ_BIND_ENABLED), MICA_OK);
 	assert_int_equal(times_pending(vcpus[0], 1019), 1);
-	assert_int_equal(queued(vcpus[0], 1019)->priority, 255);
+	assert_int_equal(priority_pending(vcpus[0], 1019), 255);
 	assert_int_equal(times_pending(vcpus[0], 32), 0);
 	assert_invariants();
 }

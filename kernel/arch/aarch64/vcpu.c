@@ -37,37 +37,45 @@ unsigned arch_debug_brps;
 unsigned arch_debug_wrps;
 
 /*
+ * Two of v's registers to or from the CPU, each pair of fields adjacent:
+ * both loads (or stores) are next to each other, so that the compiler
+ * makes one of them (LDP or STP), which it does not across an MRS or MSR.
+ */
+#define LOAD2(reg_a, field_a, reg_b, field_b)                                                     \
+	do {                                                                                       \
+		uint64_t a_ = v->field_a, b_ = v->field_b;                                         \
+		sysreg_write(reg_a, a_);                                                           \
+		sysreg_write(reg_b, b_);                                                           \
+	} while (0)
+#define SAVE2(reg_a, field_a, reg_b, field_b)                                                     \
+	do {                                                                                       \
+		uint64_t a_ = sysreg_read(reg_a), b_ = sysreg_read(reg_b);                         \
+		v->field_a = a_;                                                                   \
+		v->field_b = b_;                                                                   \
+	} while (0)
+
+/*
  * The keys are EL1 registers that E2H does not redirect: the kernel at EL2
  * reaches the guest's through their own names (by encoding, so that the
  * assembler needs no pointer-authentication extension). Host programs do
  * not use pointer authentication, so only guests' keys are kept.
  */
-static void pauth_load(const uint64_t *k)
+static void pauth_load(const struct arch_vcpu *v)
 {
-	sysreg_write(s3_0_c2_c1_0, k[0]); /* APIAKeyLo_EL1 */
-	sysreg_write(s3_0_c2_c1_1, k[1]);
-	sysreg_write(s3_0_c2_c1_2, k[2]); /* APIBKey */
-	sysreg_write(s3_0_c2_c1_3, k[3]);
-	sysreg_write(s3_0_c2_c2_0, k[4]); /* APDAKey */
-	sysreg_write(s3_0_c2_c2_1, k[5]);
-	sysreg_write(s3_0_c2_c2_2, k[6]); /* APDBKey */
-	sysreg_write(s3_0_c2_c2_3, k[7]);
-	sysreg_write(s3_0_c2_c3_0, k[8]); /* APGAKey */
-	sysreg_write(s3_0_c2_c3_1, k[9]);
+	LOAD2(s3_0_c2_c1_0, apkeys[0], s3_0_c2_c1_1, apkeys[1]); /* APIAKeyLo_EL1, Hi */
+	LOAD2(s3_0_c2_c1_2, apkeys[2], s3_0_c2_c1_3, apkeys[3]); /* APIBKey */
+	LOAD2(s3_0_c2_c2_0, apkeys[4], s3_0_c2_c2_1, apkeys[5]); /* APDAKey */
+	LOAD2(s3_0_c2_c2_2, apkeys[6], s3_0_c2_c2_3, apkeys[7]); /* APDBKey */
+	LOAD2(s3_0_c2_c3_0, apkeys[8], s3_0_c2_c3_1, apkeys[9]); /* APGAKey */
 }
 
-static void pauth_save(uint64_t *k)
+static void pauth_save(struct arch_vcpu *v)
 {
-	k[0] = sysreg_read(s3_0_c2_c1_0);
-	k[1] = sysreg_read(s3_0_c2_c1_1);
-	k[2] = sysreg_read(s3_0_c2_c1_2);
-	k[3] = sysreg_read(s3_0_c2_c1_3);
-	k[4] = sysreg_read(s3_0_c2_c2_0);
-	k[5] = sysreg_read(s3_0_c2_c2_1);
-	k[6] = sysreg_read(s3_0_c2_c2_2);
-	k[7] = sysreg_read(s3_0_c2_c2_3);
-	k[8] = sysreg_read(s3_0_c2_c3_0);
-	k[9] = sysreg_read(s3_0_c2_c3_1);
+	SAVE2(s3_0_c2_c1_0, apkeys[0], s3_0_c2_c1_1, apkeys[1]);
+	SAVE2(s3_0_c2_c1_2, apkeys[2], s3_0_c2_c1_3, apkeys[3]);
+	SAVE2(s3_0_c2_c2_0, apkeys[4], s3_0_c2_c2_1, apkeys[5]);
+	SAVE2(s3_0_c2_c2_2, apkeys[6], s3_0_c2_c2_3, apkeys[7]);
+	SAVE2(s3_0_c2_c3_0, apkeys[8], s3_0_c2_c3_1, apkeys[9]);
 }
 
 /* Where this CPU keeps the loaded vCPU's TPIDRRO_EL0 while host threads run (regs.h). */
@@ -162,18 +170,12 @@ static uint64_t dbg_control(uint64_t ctrl, bool is_breakpoint)
 }
 
 /*
- * v's MDSCR_EL1 into the CPU, or where the switch to the guest finds it
- * (regs.h), and while it enables breakpoints and watchpoints (MDE) v's
- * into their registers. Another VM's left there are harmless while MDE is
+ * v's breakpoints and watchpoints into their registers, while its MDSCR_EL1
+ * enables them (MDE). Another VM's left there are harmless while MDE is
  * clear: they raise nothing, and the guest's reads trap.
  */
 static void debug_load(const struct arch_vcpu *v)
 {
-	((struct arch_cpu *)arch_cpu_local())->guest_mdscr = v->mdscr;
-	if (!host_mode())
-		sysreg_write(mdscr_el1, v->mdscr);
-	if (!(v->mdscr & MDSCR_MDE))
-		return;
 	for (unsigned n = 0; n < arch_debug_brps; n++) {
 		dbg_write(ARCH_DBG_BVR, n, v->dbg[ARCH_DBG_BVR][n]);
 		dbg_write(ARCH_DBG_BCR, n, dbg_control(v->dbg[ARCH_DBG_BCR][n], true));
@@ -200,76 +202,58 @@ static uint64_t *debug_reg(struct arch_vcpu *v, uint64_t reg)
 
 void arch_vcpu_load(struct arch_vcpu *v)
 {
+	bool host = host_mode(); /* Then the switch to the guest loads what it reads here. */
+
 	if (arch_has_pauth)
-		pauth_load(v->apkeys);
-	sysreg_write(sctlr_el12, v->sctlr);
-	sysreg_write(cpacr_el12, v->cpacr);
-	sysreg_write(ttbr0_el12, v->ttbr0);
-	sysreg_write(ttbr1_el12, v->ttbr1);
-	sysreg_write(tcr_el12, v->tcr);
-	sysreg_write(mair_el12, v->mair);
-	sysreg_write(amair_el12, v->amair);
-	sysreg_write(vbar_el12, v->vbar);
-	sysreg_write(contextidr_el12, v->contextidr);
-	sysreg_write(sp_el1, v->sp_el1);
-	sysreg_write(elr_el12, v->elr);
-	sysreg_write(spsr_el12, v->spsr);
-	sysreg_write(esr_el12, v->esr);
-	sysreg_write(far_el12, v->far);
-	sysreg_write(afsr0_el12, v->afsr0);
-	sysreg_write(afsr1_el12, v->afsr1);
+		pauth_load(v);
+	LOAD2(sctlr_el12, sctlr, cpacr_el12, cpacr);
+	LOAD2(ttbr0_el12, ttbr0, ttbr1_el12, ttbr1);
+	LOAD2(tcr_el12, tcr, mair_el12, mair);
+	LOAD2(amair_el12, amair, vbar_el12, vbar);
+	LOAD2(contextidr_el12, contextidr, sp_el1, sp_el1);
+	LOAD2(elr_el12, elr, spsr_el12, spsr);
+	LOAD2(esr_el12, esr, far_el12, far);
+	LOAD2(afsr0_el12, afsr0, afsr1_el12, afsr1);
 	sysreg_write(tpidr_el1, v->tpidr_el1);
-	if (host_mode())
-		*guest_tpidrro() = v->tpidrro_el0; /* The switch to the guest loads it. */
+	if (host)
+		*guest_tpidrro() = v->tpidrro_el0;
 	else
 		sysreg_write(tpidrro_el0, v->tpidrro_el0);
-	sysreg_write(par_el1, v->par);
-	sysreg_write(cntkctl_el12, v->cntkctl);
-	sysreg_write(cntv_cval_el02, v->cntv_cval);
-	sysreg_write(cntv_ctl_el02, v->cntv_ctl);
-	sysreg_write(cntp_cval_el02, v->cntp_cval);
-	sysreg_write(cntp_ctl_el02, v->cntp_ctl);
-	sysreg_write(vmpidr_el2, v->vmpidr);
-	sysreg_write(csselr_el1, v->csselr);
+	LOAD2(par_el1, par, cntkctl_el12, cntkctl);
+	LOAD2(cntv_cval_el02, cntv_cval, cntv_ctl_el02, cntv_ctl); /* The deadline first. */
+	LOAD2(cntp_cval_el02, cntp_cval, cntp_ctl_el02, cntp_ctl);
+	LOAD2(vmpidr_el2, vmpidr, csselr_el1, csselr);
 	if (arch_has_ras)
 		sysreg_write(s3_4_c12_c1_1, v->vdisr); /* VDISR_EL2 */
 	if (arch_has_sme)
 		sysreg_write(s3_3_c13_c0_5, v->tpidr2); /* TPIDR2_EL0 */
 	vgic_hw_load(v);
-	debug_load(v);
+	((struct arch_cpu *)arch_cpu_local())->guest_mdscr = v->mdscr;
+	if (!host)
+		sysreg_write(mdscr_el1, v->mdscr);
+	if (v->mdscr & MDSCR_MDE)
+		debug_load(v);
 	isb();
 }
 
 void arch_vcpu_save(struct arch_vcpu *v)
 {
 	if (arch_has_pauth)
-		pauth_save(v->apkeys);
-	v->sctlr = sysreg_read(sctlr_el12);
-	v->cpacr = sysreg_read(cpacr_el12);
-	v->ttbr0 = sysreg_read(ttbr0_el12);
-	v->ttbr1 = sysreg_read(ttbr1_el12);
-	v->tcr = sysreg_read(tcr_el12);
-	v->mair = sysreg_read(mair_el12);
-	v->amair = sysreg_read(amair_el12);
-	v->vbar = sysreg_read(vbar_el12);
-	v->contextidr = sysreg_read(contextidr_el12);
-	v->sp_el1 = sysreg_read(sp_el1);
-	v->elr = sysreg_read(elr_el12);
-	v->spsr = sysreg_read(spsr_el12);
-	v->esr = sysreg_read(esr_el12);
-	v->far = sysreg_read(far_el12);
-	v->afsr0 = sysreg_read(afsr0_el12);
-	v->afsr1 = sysreg_read(afsr1_el12);
+		pauth_save(v);
+	SAVE2(sctlr_el12, sctlr, cpacr_el12, cpacr);
+	SAVE2(ttbr0_el12, ttbr0, ttbr1_el12, ttbr1);
+	SAVE2(tcr_el12, tcr, mair_el12, mair);
+	SAVE2(amair_el12, amair, vbar_el12, vbar);
+	SAVE2(contextidr_el12, contextidr, sp_el1, sp_el1);
+	SAVE2(elr_el12, elr, spsr_el12, spsr);
+	SAVE2(esr_el12, esr, far_el12, far);
+	SAVE2(afsr0_el12, afsr0, afsr1_el12, afsr1);
 	v->tpidr_el1 = sysreg_read(tpidr_el1);
 	v->tpidrro_el0 = host_mode() ? *guest_tpidrro() : sysreg_read(tpidrro_el0);
-	v->par = sysreg_read(par_el1);
-	v->cntkctl = sysreg_read(cntkctl_el12);
-	v->cntv_ctl = sysreg_read(cntv_ctl_el02);
-	v->cntv_cval = sysreg_read(cntv_cval_el02);
-	v->cntp_ctl = sysreg_read(cntp_ctl_el02);
-	v->cntp_cval = sysreg_read(cntp_cval_el02);
-	v->vmpidr = sysreg_read(vmpidr_el2);
-	v->csselr = sysreg_read(csselr_el1);
+	SAVE2(par_el1, par, cntkctl_el12, cntkctl);
+	SAVE2(cntv_ctl_el02, cntv_ctl, cntv_cval_el02, cntv_cval);
+	SAVE2(cntp_ctl_el02, cntp_ctl, cntp_cval_el02, cntp_cval);
+	SAVE2(vmpidr_el2, vmpidr, csselr_el1, csselr);
 	if (arch_has_ras)
 		v->vdisr = sysreg_read(s3_4_c12_c1_1);
 	if (arch_has_sme)
@@ -378,6 +362,8 @@ enum mica_error arch_vcpu_read_reg(struct arch_vcpu *v, bool loaded, const struc
 enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb *t, uint64_t reg,
 				    uint64_t value)
 {
+	uint64_t *p;
+
 	if (reg == MICA_VCPU_REG_PSTATE) {
 		if (t == NULL)
 			return MICA_ERR_ILLEGAL_OPERATION;
@@ -386,19 +372,12 @@ enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb
 		t->regs.pstate = value;
 		return MICA_OK;
 	}
-	if (reg > MICA_VCPU_REG_PSTATE) {
-		uint64_t *p = debug_reg(v, reg);
-
-		if (p == NULL)
-			return MICA_ERR_INVALID_ARGUMENT;
-		*p = reg == MICA_VCPU_REG_MDSCR ? value & MDSCR_GUEST : value;
-		if (loaded)
-			debug_load(v);
-		return MICA_OK;
-	}
+	p = reg > MICA_VCPU_REG_PSTATE ? debug_reg(v, reg) : (uint64_t *)((char *)v + reg_offset[reg]);
+	if (p == NULL)
+		return MICA_ERR_INVALID_ARGUMENT;
 	if (loaded)
 		arch_vcpu_save(v);
-	*(uint64_t *)((char *)v + reg_offset[reg]) = value;
+	*p = reg == MICA_VCPU_REG_MDSCR ? value & MDSCR_GUEST : value;
 	if (loaded)
 		arch_vcpu_load(v);
 	return MICA_OK;

@@ -140,8 +140,14 @@ void vgic_hw_init_vcpu(struct arch_vcpu *v)
 
 void vgic_hw_load(struct arch_vcpu *v)
 {
-	for (unsigned n = 0; n < lr_count; n++)
-		lr_write(n, v->ich_lr[n]);
+	/* The CPU may still hold the last vCPU's: those it holds are cleared. */
+	uint32_t held = ~(uint32_t)ich_read(ICH_ELRSR_EL2) & ((UINT32_C(1) << lr_count) - 1);
+
+	for (uint32_t load = v->lr_used | held; load != 0; load &= load - 1) {
+		unsigned n = (unsigned)__builtin_ctz(load);
+
+		lr_write(n, v->lr_used & (1u << n) ? v->ich_lr[n] : 0);
+	}
 	/*
 	 * Both groups' active priorities: a guest may take Group 0 interrupts
 	 * as well (ICC_IAR0_EL1), and an active priority left behind would
@@ -167,8 +173,11 @@ void vgic_hw_load(struct arch_vcpu *v)
 /* ICH_HCR_EL2 needs no saving: the kernel alone changes it, and keeps the copy. */
 void vgic_hw_save(struct arch_vcpu *v)
 {
-	for (unsigned n = 0; n < lr_count; n++)
-		v->ich_lr[n] = lr_read(n);
+	uint32_t used = arch_vgic_lr_used(v);
+
+	v->lr_used = used;
+	for (; used != 0; used &= used - 1)
+		v->ich_lr[__builtin_ctz(used)] = lr_read((unsigned)__builtin_ctz(used));
 	v->ich_apr[0][0] = (uint32_t)ich_read(ICH_AP0R(0));
 	v->ich_apr[1][0] = (uint32_t)ich_read(ICH_AP1R(0));
 	if (apr_count > 1) {
@@ -192,7 +201,7 @@ unsigned arch_vgic_lr_count(void)
 
 struct vgic_lr arch_vgic_lr_get(const struct arch_vcpu *v, unsigned n)
 {
-	uint64_t lr = v->is_loaded ? lr_read(n) : v->ich_lr[n];
+	uint64_t lr = v->is_loaded ? lr_read(n) : v->lr_used & (1u << n) ? v->ich_lr[n] : 0;
 
 	return (struct vgic_lr){
 		.intid = (uint16_t)(lr & ICH_LR_VINTID_MASK),
@@ -204,16 +213,10 @@ struct vgic_lr arch_vgic_lr_get(const struct arch_vcpu *v, unsigned n)
 
 uint32_t arch_vgic_lr_used(const struct arch_vcpu *v)
 {
-	uint32_t all = (UINT32_C(1) << lr_count) - 1;
-	uint32_t used = 0;
-
 	/* ICH_ELRSR_EL2 bit n: LR n is invalid and, with HW 0, has EOI clear. */
 	if (v->is_loaded)
-		return ~(uint32_t)ich_read(ICH_ELRSR_EL2) & all;
-	for (unsigned n = 0; n < lr_count; n++)
-		if (v->ich_lr[n] >> ICH_LR_STATE_SHIFT != 0 || (v->ich_lr[n] & ICH_LR_EOI))
-			used |= 1u << n;
-	return used;
+		return ~(uint32_t)ich_read(ICH_ELRSR_EL2) & ((UINT32_C(1) << lr_count) - 1);
+	return v->lr_used;
 }
 
 void arch_vgic_lr_set(struct arch_vcpu *v, unsigned n, struct vgic_lr lr)
@@ -224,10 +227,12 @@ void arch_vgic_lr_set(struct arch_vcpu *v, unsigned n, struct vgic_lr lr)
 		value = (uint64_t)lr.state << ICH_LR_STATE_SHIFT | ICH_LR_GROUP1 |
 			(uint64_t)lr.priority << ICH_LR_PRIORITY_SHIFT | (lr.eoi ? ICH_LR_EOI : 0) |
 			lr.intid;
-	if (v->is_loaded)
+	if (v->is_loaded) {
 		lr_write(n, value);
-	else
-		v->ich_lr[n] = value;
+		return;
+	}
+	v->ich_lr[n] = value;
+	v->lr_used = value != 0 ? v->lr_used | 1u << n : v->lr_used & ~(1u << n);
 }
 
 void arch_vgic_set_underflow(struct arch_vcpu *v, bool on)
