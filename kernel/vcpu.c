@@ -150,12 +150,11 @@ void vcpu_switch_to(struct tcb *t)
 
 	if (was == v)
 		return;
+	c->loaded_vcpu = v; /* Already: c need not be kept across the calls. */
 	if (was != NULL)
 		arch_vcpu_save(&was->arch);
 	arch_vcpu_load(&v->arch);
-	c->loaded_vcpu = v;
-	if (was == NULL || was->vgic.timers_masked != v->vgic.timers_masked)
-		vgic_load(was, v);
+	vgic_load(was, v);
 }
 
 void vcpu_wait(struct tcb *t, bool is_wfe)

@@ -343,6 +343,8 @@ void vgic_load(const struct vcpu *was, const struct vcpu *v)
 {
 	unsigned change = was != NULL ? was->vgic.timers_masked ^ v->vgic.timers_masked : ~0u;
 
+	if (change == 0)
+		return;
 	for (unsigned t = 0; t < VGIC_TIMERS; t++) {
 		if (timer_intids[t] != 0 && (change & (1u << t)))
 			arch_irq_set_enabled(timer_intids[t], !(v->vgic.timers_masked & (1u << t)));

@@ -27,10 +27,10 @@ struct arch_vcpu {
 	uint64_t csselr, vdisr, tpidr2;
 	uint64_t apkeys[10]; /* Pointer-authentication keys (IA, IB, DA, DB, GA; lo, hi). */
 	uint64_t ich_lr[16]; /* The list registers the CPU has: those in lr_used. */
-	uint32_t lr_used;    /* Valid or asking for maintenance: ICH_ELRSR_EL2's clear bits. */
 	uint64_t ich_hcr, ich_vmcr;
 	uint32_t ich_apr[2][4]; /* Active priorities of Group 0 and 1, as many as implemented. */
 	bool is_loaded;		/* The CPU holds this state (then the fields above are stale). */
+	uint32_t lr_used;	/* Valid or asking for maintenance: ICH_ELRSR_EL2's clear bits. */
 	/*
 	 * The syndrome (ESR_EL2) and address (FAR_EL2) of the last exit that
 	 * was an abort (an MMIO access or a fault), for an injected external
