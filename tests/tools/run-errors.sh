@@ -40,5 +40,17 @@ expect "a description that does not compile" "--system: dtc cannot compile" --sy
 expect "a server on a CPU --smp takes away" \
 	"--smp 2: /servers/virtio-blk: property 'cpu' is 2, a CPU the machine will not have" \
 	--system "$(dirname "$run")/../tests/qemu/systems/linux.dts" --smp 2
+# What follows -- is QEMU's, and QEMU gets it (and not the -- itself): an
+# option it does not know is refused by QEMU, by name.
+status=0
+"$run" --build-dir "$build" --timeout 120 -- -not-a-qemu-option >"$dir/out" 2>&1 || status=$?
+if ((status == 0)) || ! grep -q -- "-not-a-qemu-option: invalid option" "$dir/out" ||
+	grep -q -- "--: invalid option" "$dir/out"; then
+	echo "FAIL QEMU's own arguments after --:"
+	sed 's/^/    /' "$dir/out"
+	failures=$((failures + 1))
+else
+	echo "ok   QEMU's own arguments after --"
+fi
 ((failures == 0)) && echo "tools/run refused each, saying why"
 exit $((failures > 0))
