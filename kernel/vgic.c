@@ -115,11 +115,10 @@ static void line_done(struct vcpu *v, unsigned intid, unsigned flags)
 }
 
 /*
- * Queue irq unless it is pending already (then it only adds its flags),
- * while the queue holds fewer than limit. by_host: the running host
- * thread asked, and keeps its time slice (sched_hurry_next).
+ * v has an interrupt newly pending: counted, and its thread runs soon.
+ * by_host: the running host thread asked, and keeps its time slice
+ * (sched_hurry_next).
  */
-/* v has an interrupt newly pending: counted, and its thread runs soon (sched_hurry). */
 static enum mica_error raised(struct vcpu *v, bool by_host)
 {
 	v->stats[MICA_VCPU_STAT_INJECTED]++;
@@ -129,6 +128,11 @@ static enum mica_error raised(struct vcpu *v, bool by_host)
 	return MICA_OK;
 }
 
+/*
+ * Make irq pending unless it is already (then it only adds its flags): in
+ * the list register that holds it active, else in a free one while nothing
+ * is queued, else in the queue while it holds fewer than limit.
+ */
 static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit, bool by_host)
 {
 	struct vgic *g = &v->vgic;
@@ -164,8 +168,9 @@ static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit, 
 		unsigned n = (unsigned)__builtin_ctz(free);
 
 		g->lr_flags[n] = irq.flags;
-		arch_vgic_lr_set(&v->arch, n,
-				 (struct vgic_lr){irq.intid, irq.priority, VGIC_LR_PENDING, irq.flags != 0});
+		arch_vgic_lr_set(
+			&v->arch, n,
+			(struct vgic_lr){irq.intid, irq.priority, VGIC_LR_PENDING, irq.flags != 0});
 	} else {
 		queue_insert(g, irq);
 		g->has_work = true;

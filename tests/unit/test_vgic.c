@@ -362,6 +362,55 @@ static void test_nothing_overtakes_the_queue(void **state)
 	assert_int_equal(vcpu.vgic.queue[0].intid, 41);
 }
 
+/*
+ * The guest deactivated an interrupt that asks for its EOI, and the kernel
+ * has not seen that yet (the register is invalid, still busy) when the same
+ * INTID comes again: it goes into another register at once, the only valid
+ * one with that INTID; the maintenance then reports the old one's EOI once
+ * and the new one stays pending, once, asking for nothing.
+ */
+static void test_an_intid_again_before_its_eoi_is_seen_takes_another_register(void **state)
+{
+	unsigned old, now;
+
+	(void)state;
+	inject(40, 0x20, MICA_VIRQ_NOTIFY_EOI);
+	old = lr_of(40);
+	guest_handles(old);
+	assert_true(lr(old)->eoi);
+	inject(40, 0x30, 0);
+	assert_int_equal(vcpu.vgic.count, 0);
+	now = lr_of(40);
+	assert_int_not_equal(now, old);
+	assert_int_equal(lr(now)->state, VGIC_LR_PENDING);
+	assert_int_equal(lr(now)->priority, 0x30);
+	assert_false(lr(now)->eoi);
+	assert_int_equal(lr(old)->state, VGIC_LR_INVALID);
+	assert_true(lr(old)->eoi);
+
+	sched_cpus[0].current = NULL;
+	thread.state = THREAD_BLOCKED_REPLY;
+	vgic_maintenance();
+	assert_false(lr(old)->eoi);
+	assert_int_equal(vcpu.vgic.eoi_owed_count, 1);
+	assert_int_equal(lr_of(40), now);
+	assert_int_equal(lr(now)->state, VGIC_LR_PENDING);
+
+	sched_cpus[0].current = &thread;
+	thread.state = THREAD_RUNNABLE;
+	assert_false(vgic_enter(&vcpu));
+	assert_int_equal(thread.fault_label, MICA_EXIT_VIRQ_EOI);
+	assert_int_equal(thread.fault_mr[0], 40);
+	thread.state = THREAD_RUNNABLE;
+	assert_true(vgic_enter(&vcpu));
+	assert_int_equal(lr_of(40), now);
+	assert_int_equal(vcpu.vgic.count, 0);
+	guest_handles(now);
+	vgic_maintenance();
+	assert_int_equal(vcpu.vgic.eoi_owed_count, 0);
+	assert_false(vgic_has_pending(&vcpu));
+}
+
 static void test_injecting_an_active_interrupt_makes_it_pending_again(void **state)
 {
 	(void)state;
@@ -544,6 +593,44 @@ test_a_pending_timer_takes_its_new_priority_but_an_active_one_keeps_its_own(void
  * pending, nor once deactivated; another INTID's active state is not a
  * timer's.
  */
+/*
+ * A vCPU switch sets a timer line only where the two vCPUs' masks differ,
+ * so a reset that drops a mask the CPU's line still follows (here: the
+ * timer fired while disabled at the guest's redistributor, nothing queued)
+ * must make the CPU forget the vCPU: the next one loaded gets its line
+ * whatever the line was.
+ */
+static void test_after_a_reset_the_next_vcpu_loaded_gets_its_timer_line(void **state)
+{
+	struct vcpu other;
+	struct tcb other_thread;
+
+	(void)state;
+	vgic_set_timers(&vcpu, 0, (const uint8_t[VGIC_TIMERS]){0x80, 0x80});
+	fake_irq_enabled[VTIMER] = true;
+	vgic_timer_fired(VTIMER);
+	assert_false(fake_irq_enabled[VTIMER]);
+	assert_true(vcpu.vgic.timers_masked & (1u << VGIC_TIMER_VIRT));
+	assert_false(vgic_has_pending(&vcpu));
+
+	sched_cpus[0].current = NULL;
+	vcpu_unbind(&vcpu);
+	assert_int_equal(vcpu.vgic.timers_masked, 0);
+	assert_null(sched_cpus[0].loaded_vcpu);
+	assert_false(fake_irq_enabled[VTIMER]); /* Until a vCPU is loaded. */
+
+	memset(&other_thread, 0, sizeof(other_thread));
+	tcb_init(&other_thread);
+	vcpu_init(&other);
+	other.state = MICA_VCPU_FREE;
+	assert_int_equal(vcpu_bind(&other, &other_thread), MICA_OK);
+	vcpu_switch_to(&other_thread);
+	assert_ptr_equal(sched_cpus[0].loaded_vcpu, &other);
+	assert_true(fake_irq_enabled[VTIMER]);
+	sched_cpus[0].loaded_vcpu = NULL;
+	arch_vcpu_save(&other.arch);
+}
+
 static void test_timer_irqs_show_each_line_and_an_active_timer_interrupt(void **state)
 {
 	unsigned n;
@@ -641,6 +728,8 @@ int main(void)
 		cmocka_unit_test_setup(test_eoi_notify_frees_the_register_and_exits_once_per_entry,
 				       setup),
 		cmocka_unit_test_setup(test_nothing_overtakes_the_queue, setup),
+		cmocka_unit_test_setup(
+			test_an_intid_again_before_its_eoi_is_seen_takes_another_register, setup),
 		cmocka_unit_test_setup(test_injecting_an_active_interrupt_makes_it_pending_again,
 				       setup),
 		cmocka_unit_test_setup(
@@ -656,6 +745,8 @@ int main(void)
 		cmocka_unit_test_setup(
 			test_a_pending_timer_takes_its_new_priority_but_an_active_one_keeps_its_own,
 			setup),
+		cmocka_unit_test_setup(test_after_a_reset_the_next_vcpu_loaded_gets_its_timer_line,
+				       setup),
 		cmocka_unit_test_setup(test_timer_irqs_show_each_line_and_an_active_timer_interrupt,
 				       setup),
 		cmocka_unit_test_setup(test_wfi_blocks_until_an_injection_and_suspend_cancels_it,

@@ -41,13 +41,13 @@ unsigned arch_debug_wrps;
  * both loads (or stores) are next to each other, so that the compiler
  * makes one of them (LDP or STP), which it does not across an MRS or MSR.
  */
-#define LOAD2(reg_a, field_a, reg_b, field_b)                                                     \
+#define LOAD2(reg_a, field_a, reg_b, field_b)                                                      \
 	do {                                                                                       \
 		uint64_t a_ = v->field_a, b_ = v->field_b;                                         \
 		sysreg_write(reg_a, a_);                                                           \
 		sysreg_write(reg_b, b_);                                                           \
 	} while (0)
-#define SAVE2(reg_a, field_a, reg_b, field_b)                                                     \
+#define SAVE2(reg_a, field_a, reg_b, field_b)                                                      \
 	do {                                                                                       \
 		uint64_t a_ = sysreg_read(reg_a), b_ = sysreg_read(reg_b);                         \
 		v->field_a = a_;                                                                   \
@@ -372,7 +372,8 @@ enum mica_error arch_vcpu_write_reg(struct arch_vcpu *v, bool loaded, struct tcb
 		t->regs.pstate = value;
 		return MICA_OK;
 	}
-	p = reg > MICA_VCPU_REG_PSTATE ? debug_reg(v, reg) : (uint64_t *)((char *)v + reg_offset[reg]);
+	p = reg > MICA_VCPU_REG_PSTATE ? debug_reg(v, reg)
+				       : (uint64_t *)((char *)v + reg_offset[reg]);
 	if (p == NULL)
 		return MICA_ERR_INVALID_ARGUMENT;
 	if (loaded)

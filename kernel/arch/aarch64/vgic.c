@@ -141,7 +141,10 @@ void vgic_hw_init_vcpu(struct arch_vcpu *v)
 void vgic_hw_load(struct arch_vcpu *v)
 {
 	/* The CPU may still hold the last vCPU's: those it holds are cleared. */
-	uint32_t held = ~(uint32_t)ich_read(ICH_ELRSR_EL2) & ((UINT32_C(1) << lr_count) - 1);
+	uint32_t held;
+
+	isb(); /* As arch_vgic_lr_used says. */
+	held = ~(uint32_t)ich_read(ICH_ELRSR_EL2) & ((UINT32_C(1) << lr_count) - 1);
 
 	for (uint32_t load = v->lr_used | held; load != 0; load &= load - 1) {
 		unsigned n = (unsigned)__builtin_ctz(load);
@@ -213,10 +216,15 @@ struct vgic_lr arch_vgic_lr_get(const struct arch_vcpu *v, unsigned n)
 
 uint32_t arch_vgic_lr_used(const struct arch_vcpu *v)
 {
-	/* ICH_ELRSR_EL2 bit n: LR n is invalid and, with HW 0, has EOI clear. */
-	if (v->is_loaded)
-		return ~(uint32_t)ich_read(ICH_ELRSR_EL2) & ((UINT32_C(1) << lr_count) - 1);
-	return v->lr_used;
+	/*
+	 * ICH_ELRSR_EL2 bit n: LR n is invalid and, with HW 0, has EOI clear.
+	 * It is read indirectly from the list registers: after a write to one
+	 * it needs a context synchronization event (the ISB) to reflect it.
+	 */
+	if (!v->is_loaded)
+		return v->lr_used;
+	isb();
+	return ~(uint32_t)ich_read(ICH_ELRSR_EL2) & ((UINT32_C(1) << lr_count) - 1);
 }
 
 void arch_vgic_lr_set(struct arch_vcpu *v, unsigned n, struct vgic_lr lr)
