@@ -153,7 +153,13 @@ static enum mica_error add(struct vcpu *v, struct vgic_irq irq, unsigned limit, 
 
 		if (lr.intid != irq.intid || lr.state == VGIC_LR_INVALID)
 			continue;
-		/* Pending there already, it only takes the flags; active, it is pending again. */
+		free = 0;
+		/*
+		 * Active, it is pending again there, unless it brings flags the
+		 * active one lacks: queued, they go with it if it is withdrawn.
+		 */
+		if (!was_pending && (irq.flags & ~g->lr_flags[n]) != 0)
+			break;
 		if (!was_pending)
 			lr.state = VGIC_LR_PENDING_ACTIVE;
 		g->lr_flags[n] |= irq.flags;

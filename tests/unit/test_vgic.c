@@ -418,9 +418,25 @@ static void test_injecting_an_active_interrupt_makes_it_pending_again(void **sta
 	assert_true(vgic_enter(&vcpu));
 	lr(lr_of(40))->state = VGIC_LR_ACTIVE;
 	/* Pending again where it is, at once (nothing waits in the queue). */
-	inject(40, 0x20, MICA_VIRQ_NOTIFY_EOI);
+	inject(40, 0x20, 0);
 	assert_int_equal(vcpu.vgic.count, 0);
 	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_PENDING_ACTIVE);
+	assert_false(lr(lr_of(40))->eoi);
+
+	/*
+	 * With a flag the active one lacks, it waits in the queue: withdrawn
+	 * before the guest's next entry, the flag goes with it, and the guest's
+	 * end of the active one asks for no EOI exit.
+	 */
+	lr(lr_of(40))->state = VGIC_LR_ACTIVE;
+	inject(40, 0x20, MICA_VIRQ_NOTIFY_EOI);
+	assert_int_equal(vcpu.vgic.count, 1);
+	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_ACTIVE);
+	assert_true(vgic_clear(&vcpu, 40));
+	assert_int_equal(vcpu.vgic.count, 0);
+	assert_false(lr(lr_of(40))->eoi);
+	/* Not withdrawn, it is pending again on the way in, and asks for the EOI. */
+	inject(40, 0x20, MICA_VIRQ_NOTIFY_EOI);
 	assert_true(vgic_enter(&vcpu));
 	assert_int_equal(lr(lr_of(40))->state, VGIC_LR_PENDING_ACTIVE);
 	assert_true(lr(lr_of(40))->eoi);
