@@ -60,23 +60,27 @@ unsigned arch_debug_wrps;
  * assembler needs no pointer-authentication extension). Host programs do
  * not use pointer authentication, so only guests' keys are kept.
  */
-static void pauth_load(const struct arch_vcpu *v)
-{
-	LOAD2(s3_0_c2_c1_0, apkeys[0], s3_0_c2_c1_1, apkeys[1]); /* APIAKeyLo_EL1, Hi */
-	LOAD2(s3_0_c2_c1_2, apkeys[2], s3_0_c2_c1_3, apkeys[3]); /* APIBKey */
-	LOAD2(s3_0_c2_c2_0, apkeys[4], s3_0_c2_c2_1, apkeys[5]); /* APDAKey */
-	LOAD2(s3_0_c2_c2_2, apkeys[6], s3_0_c2_c2_3, apkeys[7]); /* APDBKey */
-	LOAD2(s3_0_c2_c3_0, apkeys[8], s3_0_c2_c3_1, apkeys[9]); /* APGAKey */
-}
+#define PAUTH_PAIRS(X)                                                                             \
+	X(s3_0_c2_c1_0, apkeys[0], s3_0_c2_c1_1, apkeys[1]); /* APIAKeyLo_EL1, Hi */               \
+	X(s3_0_c2_c1_2, apkeys[2], s3_0_c2_c1_3, apkeys[3]); /* APIBKey */                         \
+	X(s3_0_c2_c2_0, apkeys[4], s3_0_c2_c2_1, apkeys[5]); /* APDAKey */                         \
+	X(s3_0_c2_c2_2, apkeys[6], s3_0_c2_c2_3, apkeys[7]); /* APDBKey */                         \
+	X(s3_0_c2_c3_0, apkeys[8], s3_0_c2_c3_1, apkeys[9])  /* APGAKey */
 
-static void pauth_save(struct arch_vcpu *v)
-{
-	SAVE2(s3_0_c2_c1_0, apkeys[0], s3_0_c2_c1_1, apkeys[1]);
-	SAVE2(s3_0_c2_c1_2, apkeys[2], s3_0_c2_c1_3, apkeys[3]);
-	SAVE2(s3_0_c2_c2_0, apkeys[4], s3_0_c2_c2_1, apkeys[5]);
-	SAVE2(s3_0_c2_c2_2, apkeys[6], s3_0_c2_c2_3, apkeys[7]);
-	SAVE2(s3_0_c2_c3_0, apkeys[8], s3_0_c2_c3_1, apkeys[9]);
-}
+/* The rest of the EL1 state switched with a vCPU, a timer's deadline before its control. */
+#define EL1_PAIRS(X)                                                                               \
+	X(sctlr_el12, sctlr, cpacr_el12, cpacr);                                                   \
+	X(ttbr0_el12, ttbr0, ttbr1_el12, ttbr1);                                                   \
+	X(tcr_el12, tcr, mair_el12, mair);                                                         \
+	X(amair_el12, amair, vbar_el12, vbar);                                                     \
+	X(contextidr_el12, contextidr, sp_el1, sp_el1);                                            \
+	X(elr_el12, elr, spsr_el12, spsr);                                                         \
+	X(esr_el12, esr, far_el12, far);                                                           \
+	X(afsr0_el12, afsr0, afsr1_el12, afsr1);                                                   \
+	X(par_el1, par, cntkctl_el12, cntkctl);                                                    \
+	X(cntv_cval_el02, cntv_cval, cntv_ctl_el02, cntv_ctl);                                     \
+	X(cntp_cval_el02, cntp_cval, cntp_ctl_el02, cntp_ctl);                                     \
+	X(vmpidr_el2, vmpidr, csselr_el1, csselr)
 
 /* Where this CPU keeps the loaded vCPU's TPIDRRO_EL0 while host threads run (regs.h). */
 static uint64_t *guest_tpidrro(void)
@@ -204,25 +208,15 @@ void arch_vcpu_load(struct arch_vcpu *v)
 {
 	bool host = host_mode(); /* Then the switch to the guest loads what it reads here. */
 
-	if (arch_has_pauth)
-		pauth_load(v);
-	LOAD2(sctlr_el12, sctlr, cpacr_el12, cpacr);
-	LOAD2(ttbr0_el12, ttbr0, ttbr1_el12, ttbr1);
-	LOAD2(tcr_el12, tcr, mair_el12, mair);
-	LOAD2(amair_el12, amair, vbar_el12, vbar);
-	LOAD2(contextidr_el12, contextidr, sp_el1, sp_el1);
-	LOAD2(elr_el12, elr, spsr_el12, spsr);
-	LOAD2(esr_el12, esr, far_el12, far);
-	LOAD2(afsr0_el12, afsr0, afsr1_el12, afsr1);
+	if (arch_has_pauth) {
+		PAUTH_PAIRS(LOAD2);
+	}
+	EL1_PAIRS(LOAD2);
 	sysreg_write(tpidr_el1, v->tpidr_el1);
 	if (host)
 		*guest_tpidrro() = v->tpidrro_el0;
 	else
 		sysreg_write(tpidrro_el0, v->tpidrro_el0);
-	LOAD2(par_el1, par, cntkctl_el12, cntkctl);
-	LOAD2(cntv_cval_el02, cntv_cval, cntv_ctl_el02, cntv_ctl); /* The deadline first. */
-	LOAD2(cntp_cval_el02, cntp_cval, cntp_ctl_el02, cntp_ctl);
-	LOAD2(vmpidr_el2, vmpidr, csselr_el1, csselr);
 	if (arch_has_ras)
 		sysreg_write(s3_4_c12_c1_1, v->vdisr); /* VDISR_EL2 */
 	if (arch_has_sme)
@@ -238,22 +232,12 @@ void arch_vcpu_load(struct arch_vcpu *v)
 
 void arch_vcpu_save(struct arch_vcpu *v)
 {
-	if (arch_has_pauth)
-		pauth_save(v);
-	SAVE2(sctlr_el12, sctlr, cpacr_el12, cpacr);
-	SAVE2(ttbr0_el12, ttbr0, ttbr1_el12, ttbr1);
-	SAVE2(tcr_el12, tcr, mair_el12, mair);
-	SAVE2(amair_el12, amair, vbar_el12, vbar);
-	SAVE2(contextidr_el12, contextidr, sp_el1, sp_el1);
-	SAVE2(elr_el12, elr, spsr_el12, spsr);
-	SAVE2(esr_el12, esr, far_el12, far);
-	SAVE2(afsr0_el12, afsr0, afsr1_el12, afsr1);
+	if (arch_has_pauth) {
+		PAUTH_PAIRS(SAVE2);
+	}
+	EL1_PAIRS(SAVE2);
 	v->tpidr_el1 = sysreg_read(tpidr_el1);
 	v->tpidrro_el0 = host_mode() ? *guest_tpidrro() : sysreg_read(tpidrro_el0);
-	SAVE2(par_el1, par, cntkctl_el12, cntkctl);
-	SAVE2(cntv_ctl_el02, cntv_ctl, cntv_cval_el02, cntv_cval);
-	SAVE2(cntp_ctl_el02, cntp_ctl, cntp_cval_el02, cntp_cval);
-	SAVE2(vmpidr_el2, vmpidr, csselr_el1, csselr);
 	if (arch_has_ras)
 		v->vdisr = sysreg_read(s3_4_c12_c1_1);
 	if (arch_has_sme)
