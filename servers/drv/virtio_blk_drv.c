@@ -181,9 +181,8 @@ enum vdrv_error vblk_init(struct vblk *d, const struct blk_boot *boot, const str
 const char *vblk_init_error_text(enum vdrv_error err)
 {
 	if (err == VDRV_WRONG_DEVICE)
-		return "not a block device (DeviceID is not 2; 0 means no device is attached to "
-		       "the "
-		       "transport)";
+		return "not a block device (DeviceID is not 2; 0 means no device is attached "
+		       "to the transport)";
 	if (err == VDRV_NO_FEATURE)
 		return "the device does not offer VIRTIO_RING_F_INDIRECT_DESC (QEMU's "
 		       "indirect_desc=on)";

@@ -198,13 +198,11 @@ enum vdrv_error vnet_init(struct vnet *d, const struct netq_boot *boot, const st
 const char *vnet_init_error_text(enum vdrv_error err)
 {
 	if (err == VDRV_WRONG_DEVICE)
-		return "not a network device (DeviceID is not 1; 0 means no device is attached to "
-		       "the "
-		       "transport)";
+		return "not a network device (DeviceID is not 1; 0 means no device is attached "
+		       "to the transport)";
 	if (err == VDRV_FEATURES_REFUSED)
 		return "the device refused the features the driver accepted, VIRTIO_F_VERSION_1 "
-		       "and "
-		       "MAC if offered (FEATURES_OK did not stay set)";
+		       "and MAC if offered (FEATURES_OK did not stay set)";
 	if (err == VDRV_NO_QUEUE)
 		return "queue 0 or 1 is in use or has no descriptors";
 	return vdrv_error_text(err);
